@@ -1,0 +1,9 @@
+/**
+ * @lanyard/attestor-core: the contracts every node and workload attestor implements.
+ */
+export * from './selector';
+export * from './logger';
+export * from './node-attestor';
+export * from './workload-attestor';
+export * from './plugin-config';
+export * from './agent-id';

@@ -1,0 +1,29 @@
+/** Jest runs every package's tests from TypeScript sources (type checking is done by `make lint`). */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testMatch: ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.tests.json' }] },
+  moduleNameMapper: {
+    '^@lanyard\\/proto$': '<rootDir>/proto/src',
+    '^@lanyard\\/spiffe$': '<rootDir>/spiffe/src',
+    '^@lanyard\\/attestor-core$': '<rootDir>/attestors/core/src',
+    '^@lanyard\\/attestor-join-token$': '<rootDir>/attestors/join-token/src',
+    '^@lanyard\\/attestor-unix$': '<rootDir>/attestors/unix/src',
+    '^@lanyard\\/attestor-aws-iid$': '<rootDir>/attestors/aws-iid/src',
+    '^@lanyard\\/attestor-gcp-iit$': '<rootDir>/attestors/gcp-iit/src',
+    '^@lanyard\\/attestor-azure-msi$': '<rootDir>/attestors/azure-msi/src',
+    '^@lanyard\\/attestor-azure-imds$': '<rootDir>/attestors/azure-imds/src',
+    '^@lanyard\\/attestor-k8s-psat$': '<rootDir>/attestors/k8s-psat/src',
+    '^@lanyard\\/attestor-k8s$': '<rootDir>/attestors/k8s/src',
+    '^@lanyard\\/test-support$': '<rootDir>/test-support/src',
+    '^@lanyard\\/server$': '<rootDir>/server/src',
+    '^@lanyard\\/agent$': '<rootDir>/agent/src',
+    '^@lanyard\\/e2e$': '<rootDir>/e2e/src',
+  },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,8 @@
+// Original file: protos/spiffe/workload/workload.proto
+
+
+export interface JWTBundlesRequest {
+}
+
+export interface JWTBundlesRequest__Output {
+}

@@ -1,0 +1,4 @@
+/**
+ * @lanyard/spiffe: SPIFFE identities, SVIDs, bundles, the Workload API client and TLS helpers for Node.js.
+ */
+export * from './errors';
