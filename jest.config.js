@@ -10,6 +10,7 @@ module.exports = {
   moduleNameMapper: {
     '^@lanyard\\/proto$': '<rootDir>/proto/src',
     '^@lanyard\\/spiffe$': '<rootDir>/spiffe/src',
+    '^@lanyard\\/common$': '<rootDir>/common/src',
     '^@lanyard\\/attestor-core$': '<rootDir>/attestors/core/src',
     '^@lanyard\\/attestor-join-token$': '<rootDir>/attestors/join-token/src',
     '^@lanyard\\/attestor-unix$': '<rootDir>/attestors/unix/src',
