@@ -7,3 +7,4 @@ export * from './node-attestor';
 export * from './workload-attestor';
 export * from './plugin-config';
 export * from './agent-id';
+export * from './plugin-factory';
