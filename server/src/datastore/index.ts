@@ -1,0 +1,5 @@
+/**
+ * The server datastore (SPIRE's `DataStore "sql"`): SQLite or PostgreSQL behind one kysely query layer.
+ */
+export * from './types';
+export * from './errors';
