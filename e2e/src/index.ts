@@ -1,1 +1,9 @@
-export {};
+/**
+ * @lanyard/e2e: helpers that run the real `lanyard-server` and `lanyard-agent` binaries on loopback
+ * with temporary directories, for the whole-system suites in `e2e/test/`.
+ */
+export * from './paths';
+export * from './ports';
+export * from './process';
+export * from './server-under-test';
+export * from './agent-under-test';

@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AGENT_BIN } from './paths';
+import { runCommand, startProcess, waitFor, type CommandResult, type ManagedProcess } from './process';
+
+/** Options for an agent started by the e2e suites. */
+export interface AgentOptions {
+  readonly dir: string;
+  readonly serverPort: number;
+  readonly trustBundlePath: string;
+  readonly trustDomain?: string;
+  readonly joinToken?: string;
+  /** HCL for the node attestor plugin block; join_token when unset. */
+  readonly nodeAttestor?: string;
+  /** Extra HCL inside `plugins { }` (e.g. a k8s workload attestor). */
+  readonly extraPlugins?: string;
+  /** Extra lines inside `agent { }`. */
+  readonly extraAgent?: string;
+}
+
+/** A real `lanyard-agent` process with its own temp directory and Workload API socket. */
+export class AgentUnderTest {
+  private process?: ManagedProcess;
+
+  private constructor(
+    readonly options: AgentOptions,
+    readonly socketPath: string,
+    readonly configPath: string,
+  ) {}
+
+  /** Writes a SPIRE-style HCL config and starts the agent; resolves once the Workload API socket exists. */
+  static async start(options: AgentOptions): Promise<AgentUnderTest> {
+    fs.mkdirSync(options.dir, { recursive: true });
+    const socketPath = path.join(options.dir, 'public', 'api.sock');
+    const configPath = path.join(options.dir, 'agent.conf');
+    fs.writeFileSync(configPath, agentConfig(options, socketPath));
+    const agent = new AgentUnderTest(options, socketPath, configPath);
+    await agent.run();
+    return agent;
+  }
+
+  get log(): string {
+    return this.process?.log ?? '';
+  }
+
+  /** `SPIFFE_ENDPOINT_SOCKET` value for this agent. */
+  get endpoint(): string {
+    return `unix://${this.socketPath}`;
+  }
+
+  /** (Re)starts the agent with the same config (and the join token, if any, on the command line). */
+  async run(extraArgs: string[] = []): Promise<void> {
+    const args = [AGENT_BIN, 'run', '-config', this.configPath, ...extraArgs];
+    if (this.options.joinToken) args.push('-joinToken', this.options.joinToken);
+    this.process = startProcess('lanyard-agent', process.execPath, args);
+    await waitFor('agent healthcheck', async () => {
+      if (!this.process?.running) throw new Error(`agent exited:\n${this.log}`);
+      const result = await this.cli(['healthcheck']);
+      return result.code === 0 ? true : undefined;
+    });
+  }
+
+  /** Runs `lanyard-agent <args> -socketPath <public socket>`. */
+  cli(args: string[], options: { uid?: number; gid?: number } = {}): Promise<CommandResult> {
+    const full = [AGENT_BIN, ...args, '-socketPath', this.socketPath];
+    if (options.uid === undefined) return runCommand(process.execPath, full);
+    const gid = options.gid ?? options.uid;
+    return runCommand('setpriv', [
+      `--reuid=${options.uid}`,
+      `--regid=${gid}`,
+      '--clear-groups',
+      process.execPath,
+      ...full,
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop();
+  }
+}
+
+function agentConfig(options: AgentOptions, socketPath: string): string {
+  return `agent {
+    data_dir = "${path.join(options.dir, 'data')}"
+    log_level = "DEBUG"
+    server_address = "127.0.0.1"
+    server_port = ${options.serverPort}
+    socket_path = "${socketPath}"
+    trust_bundle_path = "${options.trustBundlePath}"
+    trust_domain = "${options.trustDomain ?? 'example.org'}"
+${options.extraAgent ?? ''}
+}
+
+plugins {
+${options.nodeAttestor ?? '    NodeAttestor "join_token" {\n        plugin_data {}\n    }'}
+    KeyManager "memory" {
+        plugin_data {}
+    }
+    WorkloadAttestor "unix" {
+        plugin_data {}
+    }
+${options.extraPlugins ?? ''}
+}
+`;
+}
