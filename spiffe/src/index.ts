@@ -2,3 +2,4 @@
  * @lanyard/spiffe: SPIFFE identities, SVIDs, bundles, the Workload API client and TLS helpers for Node.js.
  */
 export * from './errors';
+export * from './id';
