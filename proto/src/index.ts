@@ -40,3 +40,84 @@ export type { Struct, Struct__Output } from './generated/google/protobuf/Struct'
 export type { Value, Value__Output } from './generated/google/protobuf/Value';
 export type { HealthClient, HealthHandlers } from './generated/grpc/health/v1/Health';
 export type { HealthCheckResponse__Output } from './generated/grpc/health/v1/HealthCheckResponse';
+
+export {
+  loadSpireServerApis,
+  loadSpireAgentApis,
+  SPIRE_SERVER_PROTO_FILES,
+  SPIRE_AGENT_PROTO_FILES,
+} from './spire';
+export type { SpireServerGrpcType, SpireAgentGrpcType, SpireTypesPackage, LoadedService } from './spire';
+
+// spire.api.server.* service clients and handlers.
+export type { EntryClient, EntryHandlers } from './generated/spire/api/server/entry/v1/Entry';
+export type { AgentClient, AgentHandlers } from './generated/spire/api/server/agent/v1/Agent';
+export type { BundleClient, BundleHandlers } from './generated/spire/api/server/bundle/v1/Bundle';
+export type { SVIDClient, SVIDHandlers } from './generated/spire/api/server/svid/v1/SVID';
+export type {
+  TrustDomainClient,
+  TrustDomainHandlers,
+} from './generated/spire/api/server/trustdomain/v1/TrustDomain';
+export type {
+  LocalAuthorityClient,
+  LocalAuthorityHandlers,
+} from './generated/spire/api/server/localauthority/v1/LocalAuthority';
+export type {
+  DebugClient as ServerDebugClient,
+  DebugHandlers as ServerDebugHandlers,
+} from './generated/spire/api/server/debug/v1/Debug';
+export type {
+  DebugClient as AgentDebugClient,
+  DebugHandlers as AgentDebugHandlers,
+} from './generated/spire/agent/debug/v1/Debug';
+export type {
+  DelegatedIdentityClient,
+  DelegatedIdentityHandlers,
+} from './generated/spire/api/agent/delegatedidentity/v1/DelegatedIdentity';
+
+// spire.api.types messages (input and decoded-output shapes), prefixed `Spire` where a name would clash.
+export type { Agent, Agent__Output } from './generated/spire/api/types/Agent';
+export type { AgentMask, AgentMask__Output } from './generated/spire/api/types/AgentMask';
+export type { AttestationData, AttestationData__Output } from './generated/spire/api/types/AttestationData';
+export type { Bundle, Bundle__Output } from './generated/spire/api/types/Bundle';
+export type { BundleMask, BundleMask__Output } from './generated/spire/api/types/BundleMask';
+export type { Entry, Entry__Output } from './generated/spire/api/types/Entry';
+export type { EntryMask, EntryMask__Output } from './generated/spire/api/types/EntryMask';
+export type {
+  FederatesWithMatch,
+  FederatesWithMatch__Output,
+} from './generated/spire/api/types/FederatesWithMatch';
+export type {
+  FederationRelationship,
+  FederationRelationship__Output,
+} from './generated/spire/api/types/FederationRelationship';
+export type {
+  FederationRelationshipMask,
+  FederationRelationshipMask__Output,
+} from './generated/spire/api/types/FederationRelationshipMask';
+export type {
+  HTTPSSPIFFEProfile,
+  HTTPSSPIFFEProfile__Output,
+} from './generated/spire/api/types/HTTPSSPIFFEProfile';
+export type { HTTPSWebProfile, HTTPSWebProfile__Output } from './generated/spire/api/types/HTTPSWebProfile';
+export type { JWTKey, JWTKey__Output } from './generated/spire/api/types/JWTKey';
+export type {
+  JWTSVID as SpireJWTSVID,
+  JWTSVID__Output as SpireJWTSVID__Output,
+} from './generated/spire/api/types/JWTSVID';
+export type { JoinToken, JoinToken__Output } from './generated/spire/api/types/JoinToken';
+export type {
+  PermissionDeniedDetails,
+  PermissionDeniedDetails__Output,
+} from './generated/spire/api/types/PermissionDeniedDetails';
+export type { SPIFFEID, SPIFFEID__Output } from './generated/spire/api/types/SPIFFEID';
+export type { Selector, Selector__Output } from './generated/spire/api/types/Selector';
+export type { SelectorMatch, SelectorMatch__Output } from './generated/spire/api/types/SelectorMatch';
+export type { Status, Status__Output } from './generated/spire/api/types/Status';
+export type { WITKey, WITKey__Output } from './generated/spire/api/types/WITKey';
+export type { WITSVID, WITSVID__Output } from './generated/spire/api/types/WITSVID';
+export type { X509Certificate, X509Certificate__Output } from './generated/spire/api/types/X509Certificate';
+export type {
+  X509SVID as SpireX509SVID,
+  X509SVID__Output as SpireX509SVID__Output,
+} from './generated/spire/api/types/X509SVID';

@@ -1,0 +1,57 @@
+// Original file: protos/spire/api/agent/delegatedidentity/v1/delegatedidentity.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { FetchJWTSVIDsRequest as _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, FetchJWTSVIDsRequest__Output as _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest__Output } from '../../../../../spire/api/agent/delegatedidentity/v1/FetchJWTSVIDsRequest';
+import type { FetchJWTSVIDsResponse as _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse, FetchJWTSVIDsResponse__Output as _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output } from '../../../../../spire/api/agent/delegatedidentity/v1/FetchJWTSVIDsResponse';
+import type { SubscribeToJWTBundlesRequest as _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesRequest, SubscribeToJWTBundlesRequest__Output as _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesRequest__Output } from '../../../../../spire/api/agent/delegatedidentity/v1/SubscribeToJWTBundlesRequest';
+import type { SubscribeToJWTBundlesResponse as _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesResponse, SubscribeToJWTBundlesResponse__Output as _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesResponse__Output } from '../../../../../spire/api/agent/delegatedidentity/v1/SubscribeToJWTBundlesResponse';
+import type { SubscribeToX509BundlesRequest as _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesRequest, SubscribeToX509BundlesRequest__Output as _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesRequest__Output } from '../../../../../spire/api/agent/delegatedidentity/v1/SubscribeToX509BundlesRequest';
+import type { SubscribeToX509BundlesResponse as _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesResponse, SubscribeToX509BundlesResponse__Output as _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesResponse__Output } from '../../../../../spire/api/agent/delegatedidentity/v1/SubscribeToX509BundlesResponse';
+import type { SubscribeToX509SVIDsRequest as _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsRequest, SubscribeToX509SVIDsRequest__Output as _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsRequest__Output } from '../../../../../spire/api/agent/delegatedidentity/v1/SubscribeToX509SVIDsRequest';
+import type { SubscribeToX509SVIDsResponse as _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsResponse, SubscribeToX509SVIDsResponse__Output as _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsResponse__Output } from '../../../../../spire/api/agent/delegatedidentity/v1/SubscribeToX509SVIDsResponse';
+
+export interface DelegatedIdentityClient extends grpc.Client {
+  FetchJWTSVIDs(argument: _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output>): grpc.ClientUnaryCall;
+  FetchJWTSVIDs(argument: _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output>): grpc.ClientUnaryCall;
+  FetchJWTSVIDs(argument: _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output>): grpc.ClientUnaryCall;
+  FetchJWTSVIDs(argument: _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, callback: grpc.requestCallback<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output>): grpc.ClientUnaryCall;
+  fetchJwtsviDs(argument: _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output>): grpc.ClientUnaryCall;
+  fetchJwtsviDs(argument: _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output>): grpc.ClientUnaryCall;
+  fetchJwtsviDs(argument: _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output>): grpc.ClientUnaryCall;
+  fetchJwtsviDs(argument: _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, callback: grpc.requestCallback<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output>): grpc.ClientUnaryCall;
+  
+  SubscribeToJWTBundles(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesResponse__Output>;
+  SubscribeToJWTBundles(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesResponse__Output>;
+  subscribeToJwtBundles(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesResponse__Output>;
+  subscribeToJwtBundles(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesResponse__Output>;
+  
+  SubscribeToX509Bundles(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesResponse__Output>;
+  SubscribeToX509Bundles(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesResponse__Output>;
+  subscribeToX509Bundles(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesResponse__Output>;
+  subscribeToX509Bundles(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesResponse__Output>;
+  
+  SubscribeToX509SVIDs(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsResponse__Output>;
+  SubscribeToX509SVIDs(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsResponse__Output>;
+  subscribeToX509SviDs(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsResponse__Output>;
+  subscribeToX509SviDs(argument: _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsResponse__Output>;
+  
+}
+
+export interface DelegatedIdentityHandlers extends grpc.UntypedServiceImplementation {
+  FetchJWTSVIDs: grpc.handleUnaryCall<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest__Output, _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse>;
+  
+  SubscribeToJWTBundles: grpc.handleServerStreamingCall<_spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesRequest__Output, _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesResponse>;
+  
+  SubscribeToX509Bundles: grpc.handleServerStreamingCall<_spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesRequest__Output, _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesResponse>;
+  
+  SubscribeToX509SVIDs: grpc.handleServerStreamingCall<_spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsRequest__Output, _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsResponse>;
+  
+}
+
+export interface DelegatedIdentityDefinition extends grpc.ServiceDefinition {
+  FetchJWTSVIDs: MethodDefinition<_spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest, _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse, _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsRequest__Output, _spire_api_agent_delegatedidentity_v1_FetchJWTSVIDsResponse__Output>
+  SubscribeToJWTBundles: MethodDefinition<_spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesRequest, _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesResponse, _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesRequest__Output, _spire_api_agent_delegatedidentity_v1_SubscribeToJWTBundlesResponse__Output>
+  SubscribeToX509Bundles: MethodDefinition<_spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesRequest, _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesResponse, _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesRequest__Output, _spire_api_agent_delegatedidentity_v1_SubscribeToX509BundlesResponse__Output>
+  SubscribeToX509SVIDs: MethodDefinition<_spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsRequest, _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsResponse, _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsRequest__Output, _spire_api_agent_delegatedidentity_v1_SubscribeToX509SVIDsResponse__Output>
+}

@@ -1,0 +1,11 @@
+// Original file: protos/spire/api/server/localauthority/v1/localauthority.proto
+
+import type { AuthorityState as _spire_api_server_localauthority_v1_AuthorityState, AuthorityState__Output as _spire_api_server_localauthority_v1_AuthorityState__Output } from '../../../../../spire/api/server/localauthority/v1/AuthorityState';
+
+export interface RevokeWITAuthorityResponse {
+  'revoked_authority'?: (_spire_api_server_localauthority_v1_AuthorityState | null);
+}
+
+export interface RevokeWITAuthorityResponse__Output {
+  'revoked_authority': (_spire_api_server_localauthority_v1_AuthorityState__Output | null);
+}
