@@ -1,0 +1,91 @@
+/** Validates `ServerCaOptions` and applies SPIRE's defaults. */
+import { InvalidArgumentError } from '@lanyard/spiffe';
+import { silentLogger, type PluginLogger } from '@lanyard/attestor-core';
+import { parseKeyType } from './keys/key-types';
+import { parseSpiffeId } from './names';
+import type {
+  CaSubject,
+  Clock,
+  DiskUpstreamAuthorityConfig,
+  KeyManager,
+  KeyType,
+  ServerCaOptions,
+} from './types';
+
+/** Options with every default applied. TTLs in seconds. */
+export interface ResolvedCaOptions {
+  trustDomain: string;
+  dataDir: string;
+  keyManager: KeyManager;
+  caKeyType: KeyType;
+  jwtKeyType: KeyType;
+  caTtlSeconds: number;
+  caSubject: { country: string[]; organization: string[]; commonName?: string };
+  defaultX509SvidTtlSeconds: number;
+  defaultJwtSvidTtlSeconds: number;
+  agentTtlSeconds: number;
+  jwtIssuer?: string;
+  upstreamAuthority?: DiskUpstreamAuthorityConfig;
+  now: Clock;
+  logger: PluginLogger;
+}
+
+/** Resolves and validates options; throws `InvalidArgumentError` naming the config key. */
+export function resolveCaOptions(options: ServerCaOptions): ResolvedCaOptions {
+  const parts = parseSpiffeId(`spiffe://${options.trustDomain}`, 'trust_domain');
+  if (parts.path !== '') throw new InvalidArgumentError(`trust_domain "${options.trustDomain}" is invalid`);
+  if (!options.dataDir) throw new InvalidArgumentError('data_dir must be configured', 'ERR_DATA_DIR');
+  if (!options.keyManager)
+    throw new InvalidArgumentError('a KeyManager must be configured', 'ERR_KEY_MANAGER');
+  const caKeyType = parseKeyType(options.caKeyType ?? 'ec-p256', 'ca_key_type');
+  const defaultX509 = ttl(options.defaultX509SvidTtlSeconds, 3600, 'default_x509_svid_ttl');
+  return {
+    trustDomain: options.trustDomain,
+    dataDir: options.dataDir,
+    keyManager: options.keyManager,
+    caKeyType,
+    jwtKeyType: parseKeyType(options.jwtKeyType ?? caKeyType, 'jwt_key_type'),
+    caTtlSeconds: ttl(options.caTtlSeconds, 86_400, 'ca_ttl'),
+    caSubject: subject(options.caSubject),
+    defaultX509SvidTtlSeconds: defaultX509,
+    defaultJwtSvidTtlSeconds: ttl(options.defaultJwtSvidTtlSeconds, 300, 'default_jwt_svid_ttl'),
+    agentTtlSeconds: ttl(options.agentTtlSeconds, defaultX509, 'agent_ttl'),
+    jwtIssuer: options.jwtIssuer || undefined,
+    upstreamAuthority: options.upstreamAuthority,
+    now: options.now ?? Date.now,
+    logger: options.logger ?? silentLogger,
+  };
+}
+
+function ttl(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined || value === 0) return fallback;
+  if (!Number.isFinite(value) || value < 0)
+    throw new InvalidArgumentError(`${field} must be a positive duration`);
+  return value;
+}
+
+function subject(configured: CaSubject | undefined): ResolvedCaOptions['caSubject'] {
+  const empty =
+    !configured ||
+    ((configured.country ?? []).length === 0 &&
+      (configured.organization ?? []).length === 0 &&
+      !configured.commonName);
+  if (empty) return { country: ['US'], organization: ['SPIFFE'] };
+  for (const c of configured.country ?? []) {
+    if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(c))
+      throw new InvalidArgumentError(`ca_subject country "${c}" is not printable`);
+  }
+  return {
+    country: configured.country ?? [],
+    organization: configured.organization ?? [],
+    commonName: configured.commonName || undefined,
+  };
+}
+
+/** Resolves a requested TTL in seconds: positive → itself, 0/undefined → `fallback`, negative → error. */
+export function resolveTtl(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined || value === 0) return fallback;
+  if (!Number.isFinite(value) || value < 0)
+    throw new InvalidArgumentError(`${field} must not be negative`, 'ERR_TTL');
+  return value;
+}

@@ -1,0 +1,143 @@
+/**
+ * PKCS#10 CertificationRequest parsing (RFC 2986) with signature verification over the raw
+ * CertificationRequestInfo bytes. The subject is returned raw and otherwise ignored.
+ */
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { InvalidArgumentError } from '@lanyard/spiffe';
+import { Oid } from './der/oids';
+import {
+  children,
+  expectTag,
+  readBitStringBytes,
+  readNode,
+  readOid,
+  readSingle,
+  type DerNode,
+} from './der/reader';
+import type { ParsedCsr } from './types';
+
+/** A verified CSR plus its raw SPKI bytes (embedded as-is in the issued certificate). */
+export interface VerifiedCsr extends ParsedCsr {
+  /** SubjectPublicKeyInfo DER, a slice of the input. */
+  spkiDer: Buffer;
+}
+
+const SIGNATURE_HASHES: Record<string, { keyType: string; hash: string | null }> = {
+  [Oid.ecdsaWithSha256]: { keyType: 'ec', hash: 'sha256' },
+  [Oid.ecdsaWithSha384]: { keyType: 'ec', hash: 'sha384' },
+  [Oid.ecdsaWithSha512]: { keyType: 'ec', hash: 'sha512' },
+  [Oid.sha256WithRsa]: { keyType: 'rsa', hash: 'sha256' },
+  [Oid.sha384WithRsa]: { keyType: 'rsa', hash: 'sha384' },
+  [Oid.sha512WithRsa]: { keyType: 'rsa', hash: 'sha512' },
+  [Oid.ed25519]: { keyType: 'ed25519', hash: null },
+};
+
+const EC_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
+
+/**
+ * Parses a DER PKCS#10 request, checks its key is EC (P-256/384/521), RSA ≥ 2048 or Ed25519, and verifies
+ * its self-signature. Throws `InvalidArgumentError` (`ERR_CSR_MALFORMED`, `ERR_CSR_SIGNATURE`) naming the defect.
+ */
+export function parseAndVerifyCsr(csrDer: Buffer): VerifiedCsr {
+  if (!Buffer.isBuffer(csrDer) || csrDer.length === 0) throw malformedCsr('csr is empty');
+  try {
+    return parse(csrDer);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError && err.code !== 'ERR_MALFORMED_DER') throw err;
+    throw malformedCsr(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function parse(csrDer: Buffer): VerifiedCsr {
+  const [info, algorithm, signature] = children(readSingle(csrDer, 0x30, 'csr'), 'csr');
+  expectTag(info, 0x30, 'csr certification request info');
+  const [version, subject, spki, attributes] = children(info, 'csr certification request info');
+  if (expectTag(version, 0x02, 'csr version').content.toString('hex') !== '00') {
+    throw malformedCsr('csr version is not 1');
+  }
+  expectTag(subject, 0x30, 'csr subject');
+  expectTag(spki, 0x30, 'csr subject public key info');
+  const publicKey = importPublicKey(spki.raw);
+  const signatureOid = readOid(
+    children(expectTag(algorithm, 0x30, 'csr signature algorithm'), 'csr')[0],
+    'csr signature algorithm',
+  );
+  const signatureBytes = readBitStringBytes(signature, 'csr signature');
+  verifySignature(publicKey, signatureOid, info.raw, signatureBytes);
+  const sans = attributes ? readSans(expectTag(attributes, 0xa0, 'csr attributes')) : { uris: [], dns: [] };
+  return { publicKey, spkiDer: spki.raw, subjectDer: subject.raw, uriSans: sans.uris, dnsNames: sans.dns };
+}
+
+function importPublicKey(spkiDer: Buffer): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+  } catch {
+    throw malformedCsr('csr public key is not a valid subject public key info');
+  }
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails;
+  if (type === 'ec' && details?.namedCurve && EC_CURVES.has(details.namedCurve)) return key;
+  if (type === 'rsa' && (details?.modulusLength ?? 0) >= 2048) return key;
+  if (type === 'ed25519') return key;
+  const what =
+    type === 'ec'
+      ? `ec ${details?.namedCurve ?? '?'}`
+      : type === 'rsa'
+        ? `rsa-${details?.modulusLength}`
+        : type;
+  throw new InvalidArgumentError(`csr public key type "${what}" is not supported`, 'ERR_CSR_KEY_TYPE');
+}
+
+function verifySignature(key: KeyObject, algorithmOid: string, data: Buffer, signature: Buffer): void {
+  const algorithm = SIGNATURE_HASHES[algorithmOid];
+  if (!algorithm) throw malformedCsr(`csr signature algorithm ${algorithmOid} is not supported`);
+  if (algorithm.keyType !== key.asymmetricKeyType) {
+    throw new InvalidArgumentError(
+      'invalid CSR signature: algorithm does not match the public key',
+      'ERR_CSR_SIGNATURE',
+    );
+  }
+  let ok = false;
+  try {
+    ok = verify(algorithm.hash, data, key, signature);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new InvalidArgumentError('invalid CSR signature', 'ERR_CSR_SIGNATURE');
+}
+
+function readSans(attributes: DerNode): { uris: string[]; dns: string[] } {
+  const result = { uris: [] as string[], dns: [] as string[] };
+  for (const attribute of children(attributes, 'csr attribute')) {
+    const [type, values] = children(expectTag(attribute, 0x30, 'csr attribute'), 'csr attribute');
+    if (readOid(type, 'csr attribute type') !== Oid.extensionRequest) continue;
+    const extensions = readNode(
+      expectTag(values, 0x31, 'csr extension request').content,
+      0,
+      'csr extensions',
+    );
+    for (const extension of children(expectTag(extensions, 0x30, 'csr extensions'), 'csr extensions')) {
+      const fields = children(expectTag(extension, 0x30, 'csr extension'), 'csr extension');
+      if (readOid(fields[0], 'csr extension id') !== Oid.subjectAltName) continue;
+      const value = expectTag(fields[fields.length - 1], 0x04, 'csr subject alternative name');
+      readGeneralNames(readSingle(value.content, 0x30, 'csr subject alternative name'), result);
+    }
+  }
+  return result;
+}
+
+function readGeneralNames(names: DerNode, into: { uris: string[]; dns: string[] }): void {
+  for (const name of children(names, 'csr subject alternative name')) {
+    const text = name.content.toString('latin1');
+    if (name.tag === 0x86 || name.tag === 0x82) {
+      if (!/^[\x21-\x7e]*$/.test(text))
+        throw malformedCsr('csr subject alternative name has non-ascii characters');
+      (name.tag === 0x86 ? into.uris : into.dns).push(text);
+    }
+  }
+}
+
+function malformedCsr(detail: string): InvalidArgumentError {
+  return new InvalidArgumentError(`malformed CSR: ${detail}`, 'ERR_CSR_MALFORMED');
+}

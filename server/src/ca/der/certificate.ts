@@ -1,0 +1,56 @@
+/** Builds and signs X.509 v3 certificates from a small template (direct DER, no library). */
+import { randomBytes } from 'node:crypto';
+import type { CertSigner } from './signer';
+import { bitString, explicit, integer, seq, time } from './writer';
+
+/** Everything that varies between certificates. */
+export interface CertificateTemplate {
+  /** Serial number magnitude (big-endian, positive). */
+  serial: Buffer;
+  /** Issuer Name DER (copied from the issuing CA's subject). */
+  issuerDer: Buffer;
+  /** Subject Name DER. */
+  subjectDer: Buffer;
+  /** Start of validity. */
+  notBefore: Date;
+  /** End of validity. */
+  notAfter: Date;
+  /** SubjectPublicKeyInfo DER of the certified key. */
+  spkiDer: Buffer;
+  /** Encoded Extension values, in output order. */
+  extensions: readonly Buffer[];
+}
+
+const VERSION_V3 = explicit(0, integer(2));
+
+/** Encodes the TBSCertificate for `template` signed with `signer`'s algorithm. */
+export function buildTbs(template: CertificateTemplate, signer: CertSigner): Buffer {
+  return seq(
+    VERSION_V3,
+    integer(template.serial),
+    signer.algorithmDer,
+    template.issuerDer,
+    seq(time(template.notBefore), time(template.notAfter)),
+    template.subjectDer,
+    template.spkiDer,
+    explicit(3, seq(...template.extensions)),
+  );
+}
+
+/** Builds, signs and returns the DER Certificate. */
+export function signCertificate(template: CertificateTemplate, signer: CertSigner): Buffer {
+  const tbs = buildTbs(template, signer);
+  return seq(tbs, signer.algorithmDer, bitString(signer.sign(tbs)));
+}
+
+/** A random positive 128-bit serial, never zero (SPIRE: uniform in [1, 2^128]). */
+export function randomSerial(): Buffer {
+  const bytes = randomBytes(16);
+  if (bytes.every((b) => b === 0)) bytes[15] = 1;
+  return bytes;
+}
+
+/** Decimal string of a serial magnitude (for the CA subject's serialNumber attribute). */
+export function serialToDecimal(serial: Buffer): string {
+  return BigInt(`0x${serial.toString('hex') || '0'}`).toString(10);
+}

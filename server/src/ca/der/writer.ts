@@ -1,0 +1,189 @@
+/**
+ * A minimal ASN.1 DER writer: each function returns the complete TLV encoding of one value.
+ * Only what certificates need; callers assemble trees with {@link seq} / {@link set}.
+ */
+
+/** Universal tag numbers used here (class universal, primitive unless noted). */
+export const Tag = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  UTF8_STRING: 0x0c,
+  PRINTABLE_STRING: 0x13,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+} as const;
+
+/** Encodes a DER length: short form below 128, long form (minimal bytes) otherwise. */
+export function encodeLength(length: number): Buffer {
+  if (length < 0x80) return Buffer.from([length]);
+  const bytes: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+/** Wraps `content` in a TLV with the given identifier octet. */
+export function tlv(tag: number, content: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
+}
+
+/** SEQUENCE of already-encoded items. */
+export function seq(...items: Buffer[]): Buffer {
+  return tlv(Tag.SEQUENCE, Buffer.concat(items));
+}
+
+/** SET of already-encoded items, sorted by their encodings as DER requires for SET OF. */
+export function set(...items: Buffer[]): Buffer {
+  return tlv(Tag.SET, Buffer.concat([...items].sort(Buffer.compare)));
+}
+
+/** BOOLEAN (DER: TRUE is 0xff). */
+export function boolean(value: boolean): Buffer {
+  return Buffer.from([Tag.BOOLEAN, 1, value ? 0xff : 0x00]);
+}
+
+/** NULL. */
+export function nullValue(): Buffer {
+  return Buffer.from([Tag.NULL, 0]);
+}
+
+/**
+ * INTEGER from a non-negative number/bigint or from big-endian unsigned magnitude bytes.
+ * Leading zero bytes are stripped and a 0x00 is prepended when the high bit is set (positive value).
+ */
+export function integer(value: number | bigint | Buffer): Buffer {
+  let bytes: Buffer;
+  if (Buffer.isBuffer(value)) {
+    bytes = value;
+  } else {
+    let n = BigInt(value);
+    if (n < 0n) throw new RangeError('negative integers are not supported');
+    const out: number[] = [];
+    do {
+      out.unshift(Number(n & 0xffn));
+      n >>= 8n;
+    } while (n > 0n);
+    bytes = Buffer.from(out);
+  }
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  let magnitude = bytes.subarray(start);
+  if (magnitude.length === 0) magnitude = Buffer.from([0]);
+  if (magnitude[0] & 0x80) magnitude = Buffer.concat([Buffer.from([0]), magnitude]);
+  return tlv(Tag.INTEGER, magnitude);
+}
+
+/** BIT STRING with `unusedBits` (0–7) padding bits in the last octet. */
+export function bitString(bytes: Buffer, unusedBits = 0): Buffer {
+  return tlv(Tag.BIT_STRING, Buffer.concat([Buffer.from([unusedBits]), bytes]));
+}
+
+/**
+ * BIT STRING for a named-bit list (e.g. keyUsage): bit 0 is the most significant bit of the first octet;
+ * trailing zero bits are dropped as DER requires.
+ */
+export function namedBits(bitNumbers: readonly number[]): Buffer {
+  if (bitNumbers.length === 0) return bitString(Buffer.alloc(0));
+  const highest = Math.max(...bitNumbers);
+  const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
+  for (const bit of bitNumbers) bytes[bit >> 3] |= 0x80 >> (bit & 7);
+  return bitString(bytes, 7 - (highest & 7));
+}
+
+/** OCTET STRING. */
+export function octetString(bytes: Buffer): Buffer {
+  return tlv(Tag.OCTET_STRING, bytes);
+}
+
+const oidCache = new Map<string, Buffer>();
+
+/** OBJECT IDENTIFIER from dotted form (`1.2.840.10045.2.1`); encodings are cached. */
+export function oid(dotted: string): Buffer {
+  const cached = oidCache.get(dotted);
+  if (cached) return cached;
+  const arcs = dotted.split('.').map((arc) => {
+    if (!/^\d+$/.test(arc)) throw new RangeError(`bad oid arc in ${dotted}`);
+    return BigInt(arc);
+  });
+  if (arcs.length < 2) throw new RangeError(`oid ${dotted} needs at least two arcs`);
+  const body: number[] = [];
+  for (const arc of [arcs[0] * 40n + arcs[1], ...arcs.slice(2)]) body.push(...base128(arc));
+  const encoded = tlv(Tag.OID, Buffer.from(body));
+  oidCache.set(dotted, encoded);
+  return encoded;
+}
+
+function base128(value: bigint): number[] {
+  const out = [Number(value & 0x7fn)];
+  for (let rest = value >> 7n; rest > 0n; rest >>= 7n) out.unshift(Number(rest & 0x7fn) | 0x80);
+  return out;
+}
+
+/** UTF8String. */
+export function utf8String(text: string): Buffer {
+  return tlv(Tag.UTF8_STRING, Buffer.from(text, 'utf8'));
+}
+
+/** PrintableString; throws when `text` has characters outside the PrintableString set. */
+export function printableString(text: string): Buffer {
+  if (!isPrintable(text)) throw new RangeError('value is not a PrintableString');
+  return tlv(Tag.PRINTABLE_STRING, Buffer.from(text, 'latin1'));
+}
+
+/** IA5String (ASCII). */
+export function ia5String(text: string): Buffer {
+  return tlv(Tag.IA5_STRING, ia5Bytes(text));
+}
+
+/** The content octets of an IA5String; throws on non-ASCII text. */
+export function ia5Bytes(text: string): Buffer {
+  if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError('value is not an IA5String');
+  return Buffer.from(text, 'latin1');
+}
+
+/** True when every character is in the ASN.1 PrintableString alphabet. */
+export function isPrintable(text: string): boolean {
+  return /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(text);
+}
+
+/** A directory string the way Go encodes names: PrintableString when possible, else UTF8String. */
+export function directoryString(text: string): Buffer {
+  return isPrintable(text) ? printableString(text) : utf8String(text);
+}
+
+/**
+ * X.509 Time (RFC 5280 §4.1.2.5): UTCTime for years 1950–2049, GeneralizedTime otherwise,
+ * always in whole seconds with a `Z` suffix.
+ */
+export function time(date: Date): Buffer {
+  const year = date.getUTCFullYear();
+  const rest =
+    pad(date.getUTCMonth() + 1) +
+    pad(date.getUTCDate()) +
+    pad(date.getUTCHours()) +
+    pad(date.getUTCMinutes()) +
+    pad(date.getUTCSeconds()) +
+    'Z';
+  if (year >= 1950 && year < 2050) return tlv(Tag.UTC_TIME, Buffer.from(pad(year % 100) + rest, 'latin1'));
+  return tlv(Tag.GENERALIZED_TIME, Buffer.from(String(year).padStart(4, '0') + rest, 'latin1'));
+}
+
+function pad(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** EXPLICIT context tag `[n]` around an encoded value (constructed). */
+export function explicit(n: number, encoded: Buffer): Buffer {
+  return tlv(0xa0 | n, encoded);
+}
+
+/** IMPLICIT context tag `[n]` on primitive content bytes (e.g. GeneralName URI `[6]`). */
+export function implicitPrimitive(n: number, content: Buffer): Buffer {
+  return tlv(0x80 | n, content);
+}

@@ -1,0 +1,92 @@
+/**
+ * `KeyManager "disk"`: keys persisted in one JSON file at `keys_path` (like SPIRE's keys file), each key as a
+ * PKCS#8 PEM, the file written atomically with mode 0600. Parsed KeyObjects are cached; PEM is parsed once.
+ */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
+import type { KeyManager, KeyType } from '../types';
+import { readFileIfExists, writeFileAtomic } from './atomic-file';
+import { generatePrivateKey, parseKeyType } from './key-types';
+
+interface StoredKey {
+  type: KeyType;
+  pkcs8Pem: string;
+}
+
+interface KeysFile {
+  version: 1;
+  keys: Record<string, StoredKey>;
+}
+
+/** Disk-backed KeyManager. Create with {@link DiskKeyManager.open}. */
+export class DiskKeyManager implements KeyManager {
+  private readonly cache = new Map<string, KeyObject>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly keysPath: string,
+    private readonly stored: Record<string, StoredKey>,
+  ) {}
+
+  /** Opens (or starts) the keys file at `keysPath`; a corrupt file is an error, never silently replaced. */
+  static async open(keysPath: string): Promise<DiskKeyManager> {
+    if (!keysPath) throw new InvalidArgumentError('keys_path must be configured', 'ERR_KEYS_PATH');
+    const raw = await readFileIfExists(keysPath);
+    return new DiskKeyManager(keysPath, raw ? parseKeysFile(raw, keysPath) : {});
+  }
+
+  /** @inheritDoc */
+  async generateKey(keyId: string, keyType: KeyType): Promise<KeyObject> {
+    const key = await generatePrivateKey(keyType);
+    const pkcs8Pem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
+    await this.serialize(async () => {
+      const next = { ...this.stored, [keyId]: { type: keyType, pkcs8Pem } };
+      const file: KeysFile = { version: 1, keys: next };
+      await writeFileAtomic(this.keysPath, JSON.stringify(file, null, 2));
+      this.stored[keyId] = next[keyId];
+    });
+    this.cache.set(keyId, key);
+    return key;
+  }
+
+  /** @inheritDoc */
+  async getKey(keyId: string): Promise<KeyObject | undefined> {
+    const cached = this.cache.get(keyId);
+    if (cached) return cached;
+    const stored = Object.prototype.hasOwnProperty.call(this.stored, keyId) ? this.stored[keyId] : undefined;
+    if (!stored) return undefined;
+    const key = createPrivateKey({ key: stored.pkcs8Pem, format: 'pem' });
+    this.cache.set(keyId, key);
+    return key;
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function parseKeysFile(raw: Buffer, keysPath: string): Record<string, StoredKey> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new FailedPreconditionError(`keys file "${keysPath}" is not valid JSON`, 'ERR_KEYS_FILE');
+  }
+  const keys = (parsed as Partial<KeysFile> | null)?.keys;
+  if (typeof keys !== 'object' || keys === null) {
+    throw new FailedPreconditionError(`keys file "${keysPath}" has no "keys" object`, 'ERR_KEYS_FILE');
+  }
+  const out: Record<string, StoredKey> = {};
+  for (const [id, value] of Object.entries(keys)) {
+    if (typeof value?.pkcs8Pem !== 'string' || typeof value.type !== 'string') {
+      throw new FailedPreconditionError(
+        `keys file "${keysPath}" entry "${id}" is malformed`,
+        'ERR_KEYS_FILE',
+      );
+    }
+    out[id] = { type: parseKeyType(value.type, `keys file entry "${id}" type`), pkcs8Pem: value.pkcs8Pem };
+  }
+  return out;
+}

@@ -1,0 +1,323 @@
+/**
+ * `ServerCa`: the server's certificate authority facade (see {@link ServerCaApi}). Signing is synchronous and
+ * uses cached KeyObjects with the direct DER builder; rotation and LocalAuthority operations are async and
+ * serialized.
+ */
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { CaAuthorities } from './ca-authorities';
+import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
+import { parseAndVerifyCsr } from './csr';
+import { spkiOf } from './der/signer';
+import { cappedExpiry, newTokenId, signJwt } from './jwt-authority';
+import { requireDnsName, requireMemberId } from './names';
+import { cappedNotAfter, issueCaCertificate, issueSvid } from './x509-templates';
+import type {
+  AgentX509SvidParams,
+  AuthorityState,
+  AuthorityStates,
+  CaEvent,
+  CsrX509SvidParams,
+  DownstreamX509CaParams,
+  DownstreamX509CaResult,
+  JwtAuthorityEntry,
+  JwtSvidParams,
+  JwtSvidResult,
+  LocalBundleContents,
+  ParsedCsr,
+  ServerCaApi,
+  ServerCaOptions,
+  X509AuthorityEntry,
+  X509SvidParams,
+  X509SvidResult,
+} from './types';
+
+const ROTATION_INTERVAL_MS = 10_000;
+
+/** The server CA. */
+export class ServerCa implements ServerCaApi {
+  private timer?: NodeJS.Timeout;
+
+  private constructor(
+    private readonly options: ResolvedCaOptions,
+    private readonly state: CaAuthorities,
+  ) {}
+
+  /** Opens the CA: validates options, restores the journal + keys, creates missing authorities, persists. */
+  static async create(options: ServerCaOptions): Promise<ServerCa> {
+    const resolved = resolveCaOptions(options);
+    return new ServerCa(resolved, await CaAuthorities.open(resolved));
+  }
+
+  /** @inheritDoc */
+  get trustDomain(): string {
+    return this.options.trustDomain;
+  }
+
+  /** @inheritDoc */
+  signX509Svid(params: X509SvidParams): X509SvidResult {
+    requireMemberId(params.spiffeId, this.trustDomain, 'spiffe id');
+    const ttl = resolveTtl(params.ttlSeconds, this.options.defaultX509SvidTtlSeconds, 'ttl');
+    return this.issue(params.spiffeId, spkiOf(params.publicKey), ttl, params.dnsNames ?? []);
+  }
+
+  /** @inheritDoc */
+  signAgentX509Svid(params: AgentX509SvidParams): X509SvidResult {
+    requireMemberId(params.agentId, this.trustDomain, 'agent id');
+    const ttl = resolveTtl(params.ttlSeconds, this.options.agentTtlSeconds, 'ttl');
+    return this.issue(params.agentId, spkiOf(params.publicKey), ttl, []);
+  }
+
+  /** @inheritDoc */
+  parseCsr(csrDer: Buffer): ParsedCsr {
+    const { publicKey, uriSans, dnsNames, subjectDer } = parseAndVerifyCsr(csrDer);
+    return { publicKey, uriSans, dnsNames, subjectDer: Buffer.from(subjectDer) };
+  }
+
+  /** @inheritDoc */
+  signX509SvidFromCsr(params: CsrX509SvidParams): X509SvidResult {
+    const csr = parseAndVerifyCsr(params.csrDer);
+    const spiffeId = this.csrSpiffeId(csr.uriSans, params.expectedSpiffeId);
+    const ttl = resolveTtl(params.ttlSeconds, this.options.defaultX509SvidTtlSeconds, 'ttl');
+    const subjectDer = params.useCsrSubject ? Buffer.from(csr.subjectDer) : undefined;
+    return this.issue(spiffeId, csr.spkiDer, ttl, params.dnsNames ?? csr.dnsNames, subjectDer);
+  }
+
+  private csrSpiffeId(uriSans: string[], expected: string | undefined): string {
+    if (expected !== undefined) {
+      requireMemberId(expected, this.trustDomain, 'expected spiffe id');
+      if (uriSans.length > 1)
+        throw new InvalidArgumentError('only one URI SAN is expected', 'ERR_CSR_URI_SAN');
+      if (uriSans.length === 1 && uriSans[0] !== expected) {
+        throw new PermissionDeniedError(
+          `CSR URI SAN "${uriSans[0]}" does not match the authorized SPIFFE ID "${expected}"`,
+          'ERR_CSR_SPIFFE_ID_MISMATCH',
+        );
+      }
+      return expected;
+    }
+    if (uriSans.length === 0) throw new InvalidArgumentError('CSR URI SAN is required', 'ERR_CSR_URI_SAN');
+    if (uriSans.length > 1) throw new InvalidArgumentError('only one URI SAN is expected', 'ERR_CSR_URI_SAN');
+    try {
+      requireMemberId(uriSans[0], this.trustDomain, 'CSR URI SAN');
+    } catch (err) {
+      throw new InvalidArgumentError(`CSR URI SAN is invalid: ${(err as Error).message}`, 'ERR_CSR_URI_SAN');
+    }
+    return uriSans[0];
+  }
+
+  private issue(
+    spiffeId: string,
+    spkiDer: Buffer,
+    ttlSeconds: number,
+    dnsNames: readonly string[],
+    subjectDer?: Buffer,
+  ): X509SvidResult {
+    dnsNames.forEach((name, i) => requireDnsName(name, `dns name ${i}`));
+    const ca = this.state.x509.slots.active();
+    const { certDer, notAfter } = issueSvid(
+      ca,
+      { spiffeId, spkiDer, ttlMs: ttlSeconds * 1000, dnsNames, subjectDer },
+      this.options.now(),
+    );
+    return {
+      certChainDer: [certDer, ca.certDer, ...ca.chainDer],
+      spiffeId,
+      expiresAt: Math.floor(notAfter / 1000),
+    };
+  }
+
+  /** @inheritDoc */
+  signDownstreamX509Ca(params: DownstreamX509CaParams): DownstreamX509CaResult {
+    const ca = this.state.x509.slots.active();
+    const now = this.options.now();
+    const ttlMs = resolveTtl(params.ttlSeconds, this.options.caTtlSeconds, 'ttl') * 1000;
+    const chainLength = 1 + ca.chainDer.length;
+    const certDer = issueCaCertificate(
+      {
+        signer: ca.signer,
+        subjectDer: ca.subjectDer,
+        subjectKeyId: ca.subjectKeyId,
+        notAfterCap: cappedNotAfter(ca, now, ttlMs),
+      },
+      {
+        trustDomainId: `spiffe://${this.trustDomain}`,
+        spkiDer: spkiOf(params.publicKey),
+        subject: { ...this.options.caSubject, organizationalUnit: [`DOWNSTREAM-${chainLength}`] },
+        ttlMs,
+      },
+      now,
+    );
+    return {
+      caCertChainDer: [certDer, ca.certDer, ...ca.chainDer],
+      x509Authorities: this.x509Authorities().map((a) => a.asn1),
+      expiresAt: Math.floor(Math.min(now + ttlMs, ca.notAfter) / 1000),
+    };
+  }
+
+  /** @inheritDoc */
+  signJwtSvid(params: JwtSvidParams): JwtSvidResult {
+    requireMemberId(params.spiffeId, this.trustDomain, 'spiffe id');
+    const audience = (params.audience ?? []).filter((a) => a !== '');
+    if (audience.length === 0)
+      throw new InvalidArgumentError('at least one audience is required', 'ERR_AUDIENCE');
+    const ttl = resolveTtl(params.ttlSeconds, this.options.defaultJwtSvidTtlSeconds, 'ttl');
+    const key = this.state.jwt.slots.active();
+    const now = this.options.now();
+    const issuedAt = Math.floor(now / 1000);
+    const expiresAt = cappedExpiry(key, now, ttl);
+    const token = signJwt(key, {
+      aud: audience,
+      exp: expiresAt,
+      iat: issuedAt,
+      iss: this.options.jwtIssuer,
+      jti: params.includeJti ? newTokenId() : undefined,
+      sub: params.spiffeId,
+    });
+    return { token, spiffeId: params.spiffeId, expiresAt, issuedAt };
+  }
+
+  /** @inheritDoc */
+  x509Authorities(): X509AuthorityEntry[] {
+    return this.state.bundleContents().x509Authorities;
+  }
+
+  /** @inheritDoc */
+  jwtAuthorities(): JwtAuthorityEntry[] {
+    return this.state.bundleContents().jwtAuthorities;
+  }
+
+  /** @inheritDoc */
+  bundleContents(): LocalBundleContents {
+    return this.state.bundleContents();
+  }
+
+  /** @inheritDoc */
+  onEvent(listener: (event: CaEvent) => void): () => void {
+    return this.state.subscribe(listener);
+  }
+
+  /** @inheritDoc */
+  onBundleChange(listener: (bundle: LocalBundleContents) => void): () => void {
+    return this.state.subscribe((event) => {
+      if (event.type === 'bundle-changed') listener(event.bundle);
+    });
+  }
+
+  /** @inheritDoc */
+  rotate(): Promise<void> {
+    return this.state.rotate();
+  }
+
+  /** @inheritDoc */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.rotate().catch((err: unknown) =>
+        this.options.logger.error('CA rotation failed', {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+    }, ROTATION_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** @inheritDoc */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** @inheritDoc */
+  getX509AuthorityState(): AuthorityStates {
+    return this.state.states('x509');
+  }
+
+  /** @inheritDoc */
+  prepareX509Authority(): Promise<AuthorityState> {
+    return this.state.mutate('x509', 'bundle', async (now) => {
+      await this.state.x509.prepare(now);
+      return this.requireState('x509', 'prepared');
+    });
+  }
+
+  /** @inheritDoc */
+  activateX509Authority(authorityId: string): Promise<AuthorityState> {
+    return this.state.mutate('x509', 'activated', () => {
+      this.state.x509.slots.activate(authorityId);
+      return this.requireState('x509', 'active');
+    });
+  }
+
+  /** @inheritDoc */
+  async taintX509Authority(authorityId: string): Promise<AuthorityState> {
+    this.refuseWithUpstream('tainted');
+    return this.state.mutate('x509', 'bundle', () => {
+      this.state.x509.slots.taint(authorityId);
+      return this.requireState('x509', 'old');
+    });
+  }
+
+  /** @inheritDoc */
+  async revokeX509Authority(authorityId: string): Promise<AuthorityState> {
+    this.refuseWithUpstream('revoked');
+    return this.state.mutate('x509', 'bundle', () => {
+      const before = this.state.states('x509').old;
+      this.state.x509.slots.revoke(authorityId);
+      return { ...(before as AuthorityState), tainted: false };
+    });
+  }
+
+  /** @inheritDoc */
+  getJwtAuthorityState(): AuthorityStates {
+    return this.state.states('jwt');
+  }
+
+  /** @inheritDoc */
+  prepareJwtAuthority(): Promise<AuthorityState> {
+    return this.state.mutate('jwt', 'bundle', async (now) => {
+      await this.state.jwt.prepare(now);
+      return this.requireState('jwt', 'prepared');
+    });
+  }
+
+  /** @inheritDoc */
+  activateJwtAuthority(authorityId: string): Promise<AuthorityState> {
+    return this.state.mutate('jwt', 'activated', () => {
+      this.state.jwt.slots.activate(authorityId);
+      return this.requireState('jwt', 'active');
+    });
+  }
+
+  /** @inheritDoc */
+  taintJwtAuthority(authorityId: string): Promise<AuthorityState> {
+    return this.state.mutate('jwt', 'bundle', () => {
+      this.state.jwt.slots.taint(authorityId);
+      return this.requireState('jwt', 'old');
+    });
+  }
+
+  /** @inheritDoc */
+  revokeJwtAuthority(authorityId: string): Promise<AuthorityState> {
+    return this.state.mutate('jwt', 'bundle', () => {
+      const before = this.state.states('jwt').old;
+      this.state.jwt.slots.revoke(authorityId);
+      return { ...(before as AuthorityState), tainted: false };
+    });
+  }
+
+  private requireState(kind: 'x509' | 'jwt', which: keyof AuthorityStates): AuthorityState {
+    const state = this.state.states(kind)[which];
+    if (!state)
+      throw new FailedPreconditionError(`no ${which} ${kind === 'x509' ? 'X.509' : 'JWT'} authority`);
+    return state;
+  }
+
+  private refuseWithUpstream(verb: string): void {
+    if (this.state.hasUpstream) {
+      throw new FailedPreconditionError(
+        `local authority can't be ${verb} if there is an upstream authority`,
+        'ERR_UPSTREAM_CONFIGURED',
+      );
+    }
+  }
+}

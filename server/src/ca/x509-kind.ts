@@ -1,0 +1,96 @@
+/** The X.509 CA flavour of {@link AuthorityKind}: self-signed or upstream-signed CA certificates. */
+import type { KeyObject } from 'node:crypto';
+import type { AuthorityKind } from './authority-manager';
+import type { PublishedAuthority } from './authority-slots';
+import { parseCertificate } from './der/parse-certificate';
+import { createCertSigner, spkiOf, subjectKeyId } from './der/signer';
+import type { StoredX509Record } from './journal';
+import type { DiskUpstreamAuthority } from './upstream-disk';
+import { loadX509Authority, type X509Authority } from './x509-authority';
+import { issueCaCertificate } from './x509-templates';
+import type { CaSubject, KeyType } from './types';
+import { X509Certificate } from 'node:crypto';
+
+/** Inputs of the X.509 kind. */
+export interface X509KindOptions {
+  /** Trust domain name. */
+  trustDomain: string;
+  /** `ca_key_type`. */
+  keyType: KeyType;
+  /** `ca_ttl` in ms. */
+  caTtlMs: number;
+  /** `ca_subject` with defaults applied. */
+  subject: Required<Pick<CaSubject, 'country' | 'organization'>> & Pick<CaSubject, 'commonName'>;
+  /** Upstream authority, when configured. */
+  upstream?: DiskUpstreamAuthority;
+}
+
+/** Builds the X.509 kind. */
+export function x509Kind(options: X509KindOptions): AuthorityKind<X509Authority, StoredX509Record> {
+  return {
+    keyIdPrefix: 'x509-CA-',
+    labels: { noun: 'root CA' },
+    keyType: options.keyType,
+    mint: (key, nowMs) => mintX509Authority(options, key, nowMs),
+    load: (record, key) =>
+      loadX509Authority(
+        {
+          certDer: Buffer.from(record.certDer, 'base64'),
+          chainDer: record.chainDer.map((c) => Buffer.from(c, 'base64')),
+          rootsDer: record.rootsDer.map((c) => Buffer.from(c, 'base64')),
+          upstreamAuthoritySubjectKeyId: record.upstreamAuthoritySubjectKeyId,
+        },
+        key,
+      ),
+    toRecord: (authority) => ({
+      certDer: authority.certDer.toString('base64'),
+      chainDer: authority.chainDer.map((c) => c.toString('base64')),
+      rootsDer: authority.rootsDer.map((c) => c.toString('base64')),
+      upstreamAuthoritySubjectKeyId: authority.upstreamAuthoritySubjectKeyId,
+    }),
+    publishedEntries: (authority) => authority.rootsDer.map(rootEntry),
+  };
+}
+
+function mintX509Authority(options: X509KindOptions, key: KeyObject, nowMs: number): X509Authority {
+  const request = {
+    trustDomainId: `spiffe://${options.trustDomain}`,
+    spkiDer: spkiOf(key),
+    subject: options.subject,
+    ttlMs: options.caTtlMs,
+  };
+  if (!options.upstream) {
+    const certDer = issueCaCertificate({ signer: createCertSigner(key) }, request, nowMs);
+    return loadX509Authority(
+      { certDer, chainDer: [], rootsDer: [certDer], upstreamAuthoritySubjectKeyId: '' },
+      key,
+    );
+  }
+  const upstream = options.upstream.load();
+  const certDer = issueCaCertificate(
+    {
+      signer: upstream.signer,
+      subjectDer: upstream.subjectDer,
+      subjectKeyId: upstream.subjectKeyId,
+      notAfterCap: upstream.notAfter,
+    },
+    request,
+    nowMs,
+  );
+  return loadX509Authority(
+    {
+      certDer,
+      chainDer: upstream.chainDer,
+      rootsDer: upstream.rootsDer,
+      upstreamAuthoritySubjectKeyId: upstream.subjectKeyId.toString('hex'),
+    },
+    key,
+  );
+}
+
+/** The bundle entry for one root certificate. */
+export function rootEntry(der: Buffer): PublishedAuthority {
+  const parsed = parseCertificate(der, 'root certificate');
+  const id = (parsed.subjectKeyId ?? subjectKeyId(parsed.spkiDer)).toString('hex');
+  return { id, der, notAfter: Date.parse(new X509Certificate(der).validTo), tainted: false };
+}
