@@ -3,3 +3,5 @@
  */
 export * from './types';
 export * from './errors';
+export { openDataStore } from './open';
+export { SCHEMA_VERSION } from './sql/migrations';

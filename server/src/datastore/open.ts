@@ -1,0 +1,27 @@
+import { silentLogger } from '@lanyard/attestor-core';
+import { connect } from './sql/connect';
+import { migrate } from './sql/migrations';
+import { SqlDataStore } from './sql/sql-store';
+import type { DataStore, DataStoreOptions } from './types';
+
+/**
+ * Opens the datastore: connects (SQLite file in WAL mode, or a Postgres pool), applies pending
+ * migrations (forward-only, transactional) and returns the store.
+ *
+ * @example
+ * const ds = await openDataStore({ databaseType: 'sqlite3', connectionString: '/var/lib/lanyard/datastore.sqlite3' });
+ * @throws InvalidArgumentError for an unsupported type or malformed connection string; InternalError when
+ * a migration fails (the database is left as it was).
+ */
+export async function openDataStore(options: DataStoreOptions): Promise<DataStore> {
+  const logger = options.logger ?? silentLogger;
+  const db = connect(options);
+  try {
+    const applied = await migrate(db, options.databaseType);
+    for (const name of applied) logger.info('Applied datastore migration', { migration: name });
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return new SqlDataStore(db, options.databaseType, options.now ?? Date.now);
+}

@@ -1,0 +1,201 @@
+import { sql } from 'kysely';
+import { AlreadyExistsError, FailedPreconditionError, InternalError, NotFoundError } from '@lanyard/spiffe';
+import type { Bundle, BundleDeleteMode, BundleMask, Page, PageRequest } from '../types';
+import { bundleFromRow, bundleRow, mergeAuthorities } from './bundle-codec';
+import { recordEntryEvents } from './events';
+import { decodePageToken, finishPage, pageSizeOf } from './paging';
+import type { BundleTable, Db, StoreContext } from './schema';
+import { chunks, isUniqueViolation } from './sql-errors';
+
+const PAGE_KIND = 'bundles';
+/** Attempts of an optimistic read-modify-write before giving up (only under heavy contention). */
+const MAX_ATTEMPTS = 8;
+const IN_CHUNK = 500;
+
+/** The stored bundle, or undefined. */
+export async function getBundle(db: Db, trustDomain: string): Promise<Bundle | undefined> {
+  const row = await db
+    .selectFrom('bundles')
+    .selectAll()
+    .where('trust_domain', '=', trustDomain)
+    .executeTakeFirst();
+  return row === undefined ? undefined : bundleFromRow(row);
+}
+
+/** Inserts a new bundle. @throws AlreadyExistsError. */
+export async function createBundle(db: Db, bundle: Bundle): Promise<Bundle> {
+  try {
+    await db.insertInto('bundles').values(bundleRow(bundle)).execute();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new AlreadyExistsError('bundle already exists');
+    throw err;
+  }
+  return bundleFromRow(bundleRow(bundle));
+}
+
+/** Creates or replaces the bundle. */
+export async function setBundle(db: Db, bundle: Bundle): Promise<Bundle> {
+  const row = bundleRow(bundle);
+  await db
+    .insertInto('bundles')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('trust_domain').doUpdateSet({
+        authorities: row.authorities,
+        refresh_hint: row.refresh_hint,
+        sequence_number: row.sequence_number,
+      }),
+    )
+    .execute();
+  return bundleFromRow(row);
+}
+
+/** Bundles ordered by trust domain, paged. */
+export async function listBundles(db: Db, page?: PageRequest): Promise<Page<Bundle>> {
+  const size = pageSizeOf(page);
+  const after = decodePageToken(PAGE_KIND, page?.pageToken);
+  let query = db.selectFrom('bundles').selectAll().orderBy('trust_domain');
+  if (after !== undefined) query = query.where('trust_domain', '>', after);
+  if (size > 0) query = query.limit(size + 1);
+  const { rows, nextPageToken } = finishPage(await query.execute(), size, PAGE_KIND, (r) => r.trust_domain);
+  return { items: rows.map(bundleFromRow), nextPageToken };
+}
+
+/** Number of stored bundles. */
+export async function countBundles(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('bundles')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Writes `next` only if the row still holds `seen` (compare-and-set); true on success. */
+async function compareAndSet(db: Db, seen: BundleTable, next: Bundle): Promise<boolean> {
+  const row = bundleRow(next);
+  const res = await db
+    .updateTable('bundles')
+    .set({
+      authorities: row.authorities,
+      refresh_hint: row.refresh_hint,
+      sequence_number: row.sequence_number,
+    })
+    .where('trust_domain', '=', seen.trust_domain)
+    .where('authorities', '=', seen.authorities)
+    .where('refresh_hint', '=', seen.refresh_hint)
+    .where('sequence_number', '=', seen.sequence_number)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/**
+ * Optimistic read-modify-write of one bundle, safe against concurrent writers on both backends.
+ * `change` returns the new bundle or undefined for "no change"; `initial` is stored when the bundle is absent.
+ * @throws NotFoundError when absent and no `initial`.
+ */
+export async function mutateBundle(
+  db: Db,
+  trustDomain: string,
+  change: (current: Bundle) => Bundle | undefined,
+  initial?: Bundle,
+): Promise<Bundle> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const seen = await db
+      .selectFrom('bundles')
+      .selectAll()
+      .where('trust_domain', '=', trustDomain)
+      .executeTakeFirst();
+    if (seen === undefined) {
+      if (initial === undefined) throw new NotFoundError('bundle not found');
+      try {
+        return await createBundle(db, initial);
+      } catch (err) {
+        if (err instanceof AlreadyExistsError) continue;
+        throw err;
+      }
+    }
+    const current = bundleFromRow(seen);
+    const next = change(current);
+    if (next === undefined) return current;
+    if (await compareAndSet(db, seen, next)) return next;
+  }
+  throw new InternalError(`bundle "${trustDomain}" kept changing; update abandoned`, 'ERR_BUNDLE_CONTENTION');
+}
+
+/** Writes the masked fields of `bundle`. @throws NotFoundError. */
+export async function updateBundle(db: Db, bundle: Bundle, mask?: BundleMask): Promise<Bundle> {
+  const all = mask === undefined;
+  return mutateBundle(db, bundle.trustDomain, (current) => ({
+    trustDomain: current.trustDomain,
+    x509Authorities: all || mask.x509Authorities ? bundle.x509Authorities : current.x509Authorities,
+    jwtAuthorities: all || mask.jwtAuthorities ? bundle.jwtAuthorities : current.jwtAuthorities,
+    refreshHint: all || mask.refreshHint ? bundle.refreshHint : current.refreshHint,
+    sequenceNumber: all || mask.sequenceNumber ? bundle.sequenceNumber : current.sequenceNumber,
+  }));
+}
+
+/** Merges authorities (deduplicated), bumping the sequence number when something was added. */
+export async function appendBundle(db: Db, bundle: Bundle): Promise<Bundle> {
+  return mutateBundle(
+    db,
+    bundle.trustDomain,
+    (current) => {
+      const { bundle: merged, changed } = mergeAuthorities(current, bundle);
+      return changed ? { ...merged, sequenceNumber: current.sequenceNumber + 1 } : undefined;
+    },
+    bundle,
+  );
+}
+
+/** Entries federating with `trustDomain`: internal row ID and entry ID. */
+async function federatedEntries(db: Db, trustDomain: string): Promise<{ seq: number; entry_id: string }[]> {
+  const rows = await db
+    .selectFrom('entry_federations')
+    .innerJoin('registered_entries', 'registered_entries.seq', 'entry_federations.entry_seq')
+    .select(['registered_entries.seq', 'registered_entries.entry_id'])
+    .where('entry_federations.trust_domain', '=', trustDomain)
+    .execute();
+  return rows.map((r) => ({ seq: Number(r.seq), entry_id: r.entry_id }));
+}
+
+/** Deletes a bundle, handling federated entries per `mode` (SPIRE semantics), in one transaction. */
+export async function deleteBundle(
+  ctx: StoreContext,
+  trustDomain: string,
+  mode: BundleDeleteMode,
+): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const exists = await trx
+      .selectFrom('bundles')
+      .select('trust_domain')
+      .where('trust_domain', '=', trustDomain)
+      .executeTakeFirst();
+    if (exists === undefined) throw new NotFoundError('bundle not found');
+    const entries = await federatedEntries(trx, trustDomain);
+    if (entries.length > 0 && mode === 'RESTRICT') {
+      throw new FailedPreconditionError(
+        `cannot delete bundle; federated with ${entries.length} registration entries`,
+      );
+    }
+    const seqs = entries.map((e) => e.seq);
+    if (mode === 'DISSOCIATE') {
+      await trx.deleteFrom('entry_federations').where('trust_domain', '=', trustDomain).execute();
+      for (const part of chunks(seqs, IN_CHUNK)) {
+        await trx
+          .updateTable('registered_entries')
+          .set({ revision_number: sql`revision_number + 1` })
+          .where('seq', 'in', part)
+          .execute();
+      }
+    } else {
+      for (const part of chunks(seqs, IN_CHUNK))
+        await trx.deleteFrom('registered_entries').where('seq', 'in', part).execute();
+    }
+    await recordEntryEvents(
+      trx,
+      entries.map((e) => e.entry_id),
+      ctx.nowSeconds(),
+    );
+    await trx.deleteFrom('bundles').where('trust_domain', '=', trustDomain).execute();
+  });
+}

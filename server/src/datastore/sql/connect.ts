@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import pg from 'pg';
+import { InvalidArgumentError } from '@lanyard/spiffe';
+import type { DataStoreOptions } from '../types';
+import type { Database } from './schema';
+
+/** How long SQLite waits for another writer's lock before failing (ms). */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** Bound of the prepared-statement cache on SQLite. */
+const STATEMENT_CACHE_SIZE = 256;
+/** Postgres type OID of int8 (bigint, count(*)). */
+const PG_INT8_OID = 20;
+
+/**
+ * Wraps a better-sqlite3 database so kysely reuses prepared statements (kysely prepares on every query,
+ * which dominates small writes). A small LRU keyed by SQL text; every statement kysely runs is finished
+ * (`all`/`run`) before the next one, so reuse is safe.
+ */
+function cachingSqlite(database: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sqlText: string): SqliteStatement {
+      const hit = cache.get(sqlText);
+      if (hit !== undefined) {
+        cache.delete(sqlText);
+        cache.set(sqlText, hit);
+        return hit;
+      }
+      const stmt = database.prepare(sqlText) as unknown as SqliteStatement;
+      cache.set(sqlText, stmt);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      return stmt;
+    },
+  };
+}
+
+/** Opens the SQLite file (creating its directory) in WAL mode with foreign keys on. */
+function openSqlite(connectionString: string): Kysely<Database> {
+  const path = connectionString.startsWith('file:')
+    ? connectionString.slice('file:'.length)
+    : connectionString;
+  if (path === '' || path.includes('?')) {
+    throw new InvalidArgumentError('connection_string must be a path to the sqlite3 database file');
+  }
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
+  const database = new BetterSqlite3(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  database.pragma('journal_mode = WAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('synchronous = NORMAL');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingSqlite(database) }) });
+}
+
+/** Opens a pool on the libpq URL; int8 columns are parsed as numbers (unix seconds, counts). */
+function openPostgres(connectionString: string, maxOpenConns: number): Kysely<Database> {
+  if (!/^postgres(ql)?:\/\//.test(connectionString)) {
+    throw new InvalidArgumentError('connection_string must be a postgres:// URL');
+  }
+  const pool = new pg.Pool({
+    connectionString,
+    max: maxOpenConns,
+    idleTimeoutMillis: 30_000,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === PG_INT8_OID && format !== 'binary'
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Opens the query layer for the configured backend (no migration). */
+export function connect(options: DataStoreOptions): Kysely<Database> {
+  switch (options.databaseType) {
+    case 'sqlite3':
+      return openSqlite(options.connectionString);
+    case 'postgres':
+      return openPostgres(options.connectionString, options.maxOpenConns ?? 10);
+    default:
+      throw new InvalidArgumentError(
+        `database_type "${String(options.databaseType)}" is not supported (use sqlite3 or postgres)`,
+      );
+  }
+}

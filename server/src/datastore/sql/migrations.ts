@@ -1,0 +1,204 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { InternalError } from '@lanyard/spiffe';
+import type { DatabaseType } from '../types';
+import type { Database } from './schema';
+
+/*
+ * Versioned, forward-only schema migrations. Kysely's Migrator records applied ones in `kysely_migration`,
+ * takes a lock (an advisory lock on Postgres) and runs pending ones in a transaction. Never edit a
+ * released migration: add the next number.
+ */
+
+type AnyDb = Kysely<unknown>;
+
+/** Adds an auto-increment integer primary key column in the backend's own spelling. */
+function serialColumn(kind: DatabaseType): 'integer' | 'bigserial' {
+  return kind === 'postgres' ? 'bigserial' : 'integer';
+}
+
+async function createEntryTables(db: AnyDb, kind: DatabaseType): Promise<void> {
+  await db.schema
+    .createTable('registered_entries')
+    .addColumn('seq', serialColumn(kind), (c) =>
+      kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
+    .addColumn('entry_id', 'text', (c) => c.notNull().unique())
+    .addColumn('spiffe_id', 'text', (c) => c.notNull())
+    .addColumn('parent_id', 'text', (c) => c.notNull())
+    .addColumn('similarity_key', 'text', (c) => c.notNull().unique())
+    .addColumn('x509_svid_ttl', 'integer', (c) => c.notNull())
+    .addColumn('jwt_svid_ttl', 'integer', (c) => c.notNull())
+    .addColumn('admin', 'integer', (c) => c.notNull())
+    .addColumn('downstream', 'integer', (c) => c.notNull())
+    .addColumn('store_svid', 'integer', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addColumn('revision_number', 'bigint', (c) => c.notNull())
+    .addColumn('hint', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('registered_entries_spiffe_id')
+    .on('registered_entries')
+    .column('spiffe_id')
+    .execute();
+  await db.schema
+    .createIndex('registered_entries_parent_id')
+    .on('registered_entries')
+    .column('parent_id')
+    .execute();
+  await db.schema.createIndex('registered_entries_hint').on('registered_entries').column('hint').execute();
+  await db.schema
+    .createTable('entry_selectors')
+    .addColumn('entry_seq', 'bigint', (c) =>
+      c.notNull().references('registered_entries.seq').onDelete('cascade'),
+    )
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('entry_selectors_pk', ['entry_seq', 'type', 'value'])
+    .execute();
+  await db.schema
+    .createIndex('entry_selectors_type_value')
+    .on('entry_selectors')
+    .columns(['type', 'value'])
+    .execute();
+  await db.schema
+    .createTable('entry_dns_names')
+    .addColumn('entry_seq', 'bigint', (c) =>
+      c.notNull().references('registered_entries.seq').onDelete('cascade'),
+    )
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('entry_dns_names_pk', ['entry_seq', 'position'])
+    .execute();
+  await db.schema
+    .createTable('entry_federations')
+    .addColumn('entry_seq', 'bigint', (c) =>
+      c.notNull().references('registered_entries.seq').onDelete('cascade'),
+    )
+    .addColumn('trust_domain', 'text', (c) => c.notNull().references('bundles.trust_domain'))
+    .addPrimaryKeyConstraint('entry_federations_pk', ['entry_seq', 'trust_domain'])
+    .execute();
+  await db.schema
+    .createIndex('entry_federations_td')
+    .on('entry_federations')
+    .column('trust_domain')
+    .execute();
+}
+
+async function createNodeTables(db: AnyDb, kind: DatabaseType): Promise<void> {
+  await db.schema
+    .createTable('attested_nodes')
+    .addColumn('seq', serialColumn(kind), (c) =>
+      kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
+    .addColumn('spiffe_id', 'text', (c) => c.notNull().unique())
+    .addColumn('attestation_data_type', 'text', (c) => c.notNull())
+    .addColumn('cert_serial_number', 'text', (c) => c.notNull())
+    .addColumn('cert_not_after', 'bigint', (c) => c.notNull())
+    .addColumn('new_cert_serial_number', 'text', (c) => c.notNull())
+    .addColumn('new_cert_not_after', 'bigint', (c) => c.notNull())
+    .addColumn('can_reattest', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('node_selectors')
+    .addColumn('spiffe_id', 'text', (c) => c.notNull())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('node_selectors_pk', ['spiffe_id', 'type', 'value'])
+    .execute();
+  await db.schema
+    .createIndex('node_selectors_type_value')
+    .on('node_selectors')
+    .columns(['type', 'value'])
+    .execute();
+}
+
+async function createEventTables(db: AnyDb, kind: DatabaseType): Promise<void> {
+  for (const [table, subject] of [
+    ['entry_events', 'entry_id'],
+    ['node_events', 'spiffe_id'],
+  ] as const) {
+    await db.schema
+      .createTable(table)
+      .addColumn('event_id', serialColumn(kind), (c) =>
+        kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+      )
+      .addColumn(subject, 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex(`${table}_created_at`).on(table).column('created_at').execute();
+  }
+}
+
+async function createTrustTables(db: AnyDb): Promise<void> {
+  await db.schema
+    .createTable('bundles')
+    .addColumn('trust_domain', 'text', (c) => c.primaryKey())
+    .addColumn('authorities', 'text', (c) => c.notNull())
+    .addColumn('refresh_hint', 'bigint', (c) => c.notNull())
+    .addColumn('sequence_number', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('federation_relationships')
+    .addColumn('trust_domain', 'text', (c) => c.primaryKey())
+    .addColumn('bundle_endpoint_url', 'text', (c) => c.notNull())
+    .addColumn('bundle_endpoint_profile', 'text', (c) => c.notNull())
+    .addColumn('endpoint_spiffe_id', 'text')
+    .execute();
+  await db.schema
+    .createTable('join_tokens')
+    .addColumn('token', 'text', (c) => c.primaryKey())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute();
+}
+
+/** Every migration, keyed by a name whose order is the apply order. */
+function migrations(kind: DatabaseType): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db: AnyDb): Promise<void> {
+        await createTrustTables(db);
+        await createEntryTables(db, kind);
+        await createNodeTables(db, kind);
+        await createEventTables(db, kind);
+      },
+    },
+  };
+}
+
+/** Number of the newest migration this build knows: the schema version. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * Postgres: the schema the connection writes to (`current_schema()`, set by `search_path`), so the
+ * migration bookkeeping tables live next to the data even when other schemas hold Lanyard tables too.
+ */
+async function migrationSchema(db: Kysely<Database>, kind: DatabaseType): Promise<string | undefined> {
+  if (kind !== 'postgres') return undefined;
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema)
+    throw new InternalError('postgres connection has no current schema (check search_path)', 'ERR_MIGRATION');
+  return schema;
+}
+
+/**
+ * Applies pending migrations. Refuses to start on a database migrated by a newer Lanyard (unknown names).
+ * @throws InternalError when a migration fails (nothing of it is kept).
+ */
+export async function migrate(db: Kysely<Database>, kind: DatabaseType): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(kind) };
+  const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(db, kind) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    throw new InternalError(
+      `datastore migration failed: ${String((error as Error).message ?? error)}`,
+      'ERR_MIGRATION',
+      {
+        cause: error,
+      },
+    );
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,29 @@
+/*
+ * Recognises constraint violations from both drivers: better-sqlite3 (`code: 'SQLITE_CONSTRAINT_*'`)
+ * and pg (`code` = SQLSTATE).
+ */
+
+function codeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  const code = (err as { code: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True for a UNIQUE or PRIMARY KEY violation. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/** True for a FOREIGN KEY violation. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+}
+
+/** Splits `items` into chunks of at most `size` (bound on SQL parameters per statement). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataStore, JwtAuthority, NewRegistrationEntry, Selector } from '../../src/datastore';
+
+/** Shared state the conformance suites read: a fresh store per test and a settable clock. */
+export interface SuiteContext {
+  /** The store opened for the current test. */
+  ds(): DataStore;
+  /** Closes the current store and opens the same database again (migrations re-run). */
+  reopen(): Promise<DataStore>;
+  /** Current fake time, ms. */
+  nowMs(): number;
+  setNowMs(ms: number): void;
+  /** Messages logged by the current store. */
+  logs(): string[];
+}
+
+/** Builds a selector list from `type:value` strings. */
+export function sels(...pairs: string[]): Selector[] {
+  return pairs.map((p) => {
+    const i = p.indexOf(':');
+    return { type: p.slice(0, i), value: p.slice(i + 1) };
+  });
+}
+
+/** A valid new entry with overrides. */
+export function newEntry(overrides: Partial<NewRegistrationEntry> = {}): NewRegistrationEntry {
+  return {
+    spiffeId: 'spiffe://example.org/workload',
+    parentId: 'spiffe://example.org/spire/agent/join_token/abc',
+    selectors: sels('unix:uid:1000'),
+    x509SvidTtl: 3600,
+    jwtSvidTtl: 300,
+    dnsNames: [],
+    federatesWith: [],
+    admin: false,
+    downstream: false,
+    expiresAt: 0,
+    storeSvid: false,
+    hint: '',
+    ...overrides,
+  };
+}
+
+/** A real self-signed P-256 certificate valid for `days`, made by the openssl CLI; with its SKI (hex). */
+export function makeCert(days: number, cn = 'test-root'): { der: Buffer; ski: string; notAfter: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'lanyard-cert-'));
+  try {
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.der');
+    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+    execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-days',
+      String(days),
+      '-subj',
+      `/CN=${cn}`,
+      '-outform',
+      'DER',
+      '-out',
+      cert,
+      '-addext',
+      'subjectKeyIdentifier=hash',
+    ]);
+    const text = execFileSync('openssl', [
+      'x509',
+      '-inform',
+      'DER',
+      '-in',
+      cert,
+      '-noout',
+      '-ext',
+      'subjectKeyIdentifier',
+    ]).toString('utf8');
+    const ski = (text.split('\n')[1] ?? '').trim().replace(/:/g, '').toLowerCase();
+    const der = readFileSync(cert);
+    const notAfter = Math.floor(Date.parse(new X509Certificate(der).validTo) / 1000);
+    return { der, ski, notAfter };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A JWT authority with a fresh P-256 key. */
+export function makeJwtKey(keyId: string, expiresAt: number): JwtAuthority {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { publicKey: publicKey.export({ type: 'spki', format: 'der' }), keyId, expiresAt };
+}
+
+/** Awaits `p` and returns what it rejected with (fails the test if it resolved). */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}

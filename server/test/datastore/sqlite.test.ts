@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { InvalidArgumentError } from '@lanyard/spiffe';
+import { openDataStore } from '../../src/datastore';
+import { describeConformance } from './conformance';
+import { rejection } from './fixtures';
+
+const root = mkdtempSync(join(tmpdir(), 'lanyard-ds-sqlite-'));
+let counter = 0;
+
+describe('DataStore on SQLite', () => {
+  describeConformance({
+    newDatabase: async () => ({
+      databaseType: 'sqlite3',
+      connectionString: join(root, `db${++counter}`, 'datastore.sqlite3'),
+    }),
+    cleanup: async () => rmSync(root, { recursive: true, force: true }),
+  });
+});
+
+describe('SQLite specifics', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lanyard-ds-sqlite-x-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('creates the parent directory, uses WAL and records the first migration', async () => {
+    const path = join(dir, 'nested', 'deeper', 'ds.sqlite3');
+    const logged: string[] = [];
+    const ds = await openDataStore({
+      databaseType: 'sqlite3',
+      connectionString: path,
+      logger: {
+        debug: () => undefined,
+        info: (m, f) => logged.push(`${m} ${String(f?.migration)}`),
+        warn: () => undefined,
+        error: () => undefined,
+      },
+    });
+    await ds.close();
+    expect(existsSync(path)).toBe(true);
+    expect(logged).toEqual(['Applied datastore migration 0001_initial']);
+    const raw = new BetterSqlite3(path, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      const names = raw.prepare('select name from kysely_migration').all() as { name: string }[];
+      expect(names.map((n) => n.name)).toEqual(['0001_initial']);
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('a database migrated by a newer version is refused', async () => {
+    const path = join(dir, 'newer.sqlite3');
+    await (await openDataStore({ databaseType: 'sqlite3', connectionString: path })).close();
+    const raw = new BetterSqlite3(path);
+    raw.prepare("insert into kysely_migration (name, timestamp) values ('9999_future', 'x')").run();
+    raw.close();
+    const err = await rejection(openDataStore({ databaseType: 'sqlite3', connectionString: path }));
+    expect(err.message).toContain('datastore migration failed');
+  });
+
+  test('an unsupported database type or malformed connection string is InvalidArgument', async () => {
+    const bad = await rejection(openDataStore({ databaseType: 'mysql' as 'sqlite3', connectionString: 'x' }));
+    expect(bad).toBeInstanceOf(InvalidArgumentError);
+    expect(await rejection(openDataStore({ databaseType: 'sqlite3', connectionString: '' }))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(
+      await rejection(openDataStore({ databaseType: 'postgres', connectionString: '/tmp/x' })),
+    ).toBeInstanceOf(InvalidArgumentError);
+  });
+});
