@@ -8,3 +8,4 @@ export * from './workload-attestor';
 export * from './plugin-config';
 export * from './agent-id';
 export * from './plugin-factory';
+export * from './agent-path-template';
