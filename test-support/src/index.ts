@@ -1,1 +1,7 @@
-export {};
+/**
+ * @lanyard/test-support: loopback fakes that speak real protocols, a test CA and a Workload API test server.
+ */
+export * from './test-keys';
+export * from './cert-builder';
+export * from './test-jwt-key';
+export * from './test-ca';
