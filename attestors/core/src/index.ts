@@ -9,3 +9,4 @@ export * from './plugin-config';
 export * from './agent-id';
 export * from './plugin-factory';
 export * from './agent-path-template';
+export * from './duration';
