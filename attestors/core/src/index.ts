@@ -10,3 +10,4 @@ export * from './agent-id';
 export * from './plugin-factory';
 export * from './agent-path-template';
 export * from './duration';
+export * from './metadata-fetch';
