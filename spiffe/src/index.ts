@@ -3,3 +3,5 @@
  */
 export * from './errors';
 export * from './id';
+export * from './x509';
+export * from './bundle';

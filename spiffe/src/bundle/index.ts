@@ -1,0 +1,7 @@
+/** Trust bundles (SPIFFE.md §4): X.509, JWT and SPIFFE bundles, bundle sets and source interfaces. */
+export type { X509BundleSource, JwtBundleSource } from './source';
+export { X509Bundle } from './x509-bundle';
+export { JwtBundle } from './jwt-bundle';
+export { SpiffeBundle, type SpiffeBundleInit } from './spiffe-bundle';
+export { X509BundleSet, JwtBundleSet, SpiffeBundleSet } from './bundle-set';
+export { type Jwk, jwkToPublicKey, publicKeyToJwk } from './jwk';

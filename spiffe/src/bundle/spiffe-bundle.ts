@@ -1,0 +1,159 @@
+import { KeyObject, X509Certificate } from 'node:crypto';
+import type { TrustDomain } from '../id';
+import { JwtBundle } from './jwt-bundle';
+import { parseJwkSet } from './jwks';
+import type { JwtBundleSource, X509BundleSource } from './source';
+import {
+  USE_JWT_SVID,
+  USE_X509_SVID,
+  readJwtEntry,
+  readUint,
+  readX509Entry,
+  writeJwtEntry,
+  writeX509Entry,
+} from './spiffe-bundle-doc';
+import { X509Bundle } from './x509-bundle';
+import { InvalidArgumentError } from '../errors';
+
+/** The parts of a {@link SpiffeBundle}. */
+export interface SpiffeBundleInit {
+  readonly trustDomain: TrustDomain;
+  readonly x509Authorities?: readonly X509Certificate[];
+  readonly jwtAuthorities?: ReadonlyMap<string, KeyObject> | Iterable<[string, KeyObject]>;
+  /** `spiffe_sequence`: increases whenever the contents change. */
+  readonly sequenceNumber?: number;
+  /** `spiffe_refresh_hint` in seconds: how often consumers should re-fetch. */
+  readonly refreshHint?: number;
+}
+
+/**
+ * A trust domain's full SPIFFE bundle (SPIFFE.md §4): X.509 and JWT authorities plus sequence number and
+ * refresh hint. Parses and writes the SPIFFE bundle document (a JWK Set with `x509-svid`/`jwt-svid` entries).
+ *
+ * @example
+ * ```ts
+ * const bundle = SpiffeBundle.parse(TrustDomain.parse('example.org'), json);
+ * bundle.toX509Bundle().x509Authorities;
+ * const doc = bundle.marshal(); // emit to a federation endpoint
+ * ```
+ */
+export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
+  readonly trustDomain: TrustDomain;
+  readonly x509Authorities: readonly X509Certificate[];
+  readonly jwtAuthorities: ReadonlyMap<string, KeyObject>;
+  readonly sequenceNumber?: number;
+  readonly refreshHint?: number;
+  private readonly x509: X509Bundle;
+  private readonly jwt: JwtBundle;
+
+  constructor(init: SpiffeBundleInit) {
+    this.trustDomain = init.trustDomain;
+    this.x509 = new X509Bundle(init.trustDomain, init.x509Authorities ?? []);
+    this.jwt = new JwtBundle(init.trustDomain, init.jwtAuthorities ?? []);
+    this.x509Authorities = this.x509.x509Authorities;
+    this.jwtAuthorities = this.jwt.jwtAuthorities;
+    for (const [name, v] of [
+      ['sequenceNumber', init.sequenceNumber],
+      ['refreshHint', init.refreshHint],
+    ] as const) {
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
+        throw new InvalidArgumentError(`spiffe bundle: ${name} must be a non-negative integer`);
+      }
+    }
+    this.sequenceNumber = init.sequenceNumber;
+    this.refreshHint = init.refreshHint;
+  }
+
+  /**
+   * Parses a SPIFFE bundle document. As strict as go-spiffe: `keys` must be present, every `x509-svid` entry
+   * needs exactly one `x5c` certificate matching its key parameters, every `jwt-svid` entry a unique `kid`.
+   * Entries with a missing or unknown `use` are ignored.
+   * @throws InvalidArgumentError naming the key index and field.
+   */
+  static parse(trustDomain: TrustDomain, input: string | Uint8Array): SpiffeBundle {
+    const what = `spiffe bundle for "${trustDomain.name}"`;
+    const doc = parseJwkSet(input, what);
+    const x509Authorities: X509Certificate[] = [];
+    const jwtAuthorities = new Map<string, KeyObject>();
+    doc.keys.forEach((jwk, i) => {
+      const where = `${what}: keys[${i}]`;
+      if (jwk.use === USE_X509_SVID) {
+        x509Authorities.push(readX509Entry(jwk, where));
+      } else if (jwk.use === USE_JWT_SVID) {
+        const [kid, key] = readJwtEntry(jwk, where);
+        if (jwtAuthorities.has(kid)) {
+          throw new InvalidArgumentError(
+            `${where}: duplicate "kid" ${JSON.stringify(kid)}`,
+            'ERR_SPIFFE_BUNDLE_MALFORMED',
+          );
+        }
+        jwtAuthorities.set(kid, key);
+      }
+    });
+    return new SpiffeBundle({
+      trustDomain,
+      x509Authorities,
+      jwtAuthorities,
+      sequenceNumber: readUint(doc, 'spiffe_sequence', what),
+      refreshHint: readUint(doc, 'spiffe_refresh_hint', what),
+    });
+  }
+
+  /** Combines an X.509 and/or a JWT bundle of the same trust domain. */
+  static fromBundles(parts: {
+    x509?: X509Bundle;
+    jwt?: JwtBundle;
+    sequenceNumber?: number;
+    refreshHint?: number;
+  }): SpiffeBundle {
+    const trustDomain = parts.x509?.trustDomain ?? parts.jwt?.trustDomain;
+    if (!trustDomain) throw new InvalidArgumentError('spiffe bundle: needs an x509 or a jwt bundle');
+    if (parts.x509 && parts.jwt && !parts.x509.trustDomain.equals(parts.jwt.trustDomain)) {
+      throw new InvalidArgumentError('spiffe bundle: x509 and jwt bundles belong to different trust domains');
+    }
+    return new SpiffeBundle({
+      trustDomain,
+      x509Authorities: parts.x509?.x509Authorities,
+      jwtAuthorities: parts.jwt?.jwtAuthorities,
+      sequenceNumber: parts.sequenceNumber,
+      refreshHint: parts.refreshHint,
+    });
+  }
+
+  /**
+   * Writes the SPIFFE bundle document: `spiffe_sequence` and `spiffe_refresh_hint` when set, then `keys`
+   * (always an array) with one `x509-svid` entry per CA certificate (no `kid`, one `x5c`) and one `jwt-svid`
+   * entry per signing key (with `kid`).
+   * @throws InvalidArgumentError for keys no SPIFFE consumer accepts (unsupported curve, Ed25519 JWT key).
+   */
+  marshal(): string {
+    const doc: Record<string, unknown> = {};
+    if (this.sequenceNumber !== undefined) doc.spiffe_sequence = this.sequenceNumber;
+    if (this.refreshHint !== undefined) doc.spiffe_refresh_hint = this.refreshHint;
+    doc.keys = [
+      ...this.x509Authorities.map((cert, i) => writeX509Entry(cert, i)),
+      ...[...this.jwtAuthorities].map(([kid, key]) => writeJwtEntry(kid, key)),
+    ];
+    return JSON.stringify(doc);
+  }
+
+  /** The X.509 part as an {@link X509Bundle}. */
+  toX509Bundle(): X509Bundle {
+    return this.x509;
+  }
+
+  /** The JWT part as a {@link JwtBundle}. */
+  toJwtBundle(): JwtBundle {
+    return this.jwt;
+  }
+
+  /** {@link X509BundleSource} for this bundle's own trust domain. */
+  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
+    return this.x509.getX509BundleForTrustDomain(trustDomain);
+  }
+
+  /** {@link JwtBundleSource} for this bundle's own trust domain. */
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
+    return this.jwt.getJwtBundleForTrustDomain(trustDomain);
+  }
+}

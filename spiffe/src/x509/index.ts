@@ -1,0 +1,13 @@
+/** X509-SVIDs (SPIFFE.md §2): parsing, validation, peer verification and chain helpers. */
+export { X509Svid } from './x509-svid';
+export type { X509SvidSource } from './source';
+export { verifyX509Svid, type VerifyX509SvidOptions, type VerifiedX509Svid } from './verify';
+export {
+  type DerOrPem,
+  parseCertificates,
+  parsePrivateKey,
+  certificatesToPem,
+  certificatesToDer,
+  decodePemBlocks,
+} from './parse';
+export { certificateInfo, KeyUsage, type CertificateInfo } from './cert-info';

@@ -1,0 +1,118 @@
+/** Parsing certificate chains and private keys from DER or PEM into `node:crypto` objects, with typed errors. */
+import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
+import { InvalidArgumentError } from '../errors';
+import { DerError, splitConcatenated } from './der';
+
+/** DER bytes or PEM text (as a string or a Buffer). */
+export type DerOrPem = Buffer | Uint8Array | string;
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/** True if `input` looks like PEM text rather than DER. */
+export function isPem(input: DerOrPem): boolean {
+  if (typeof input === 'string') return true;
+  // DER starts with a SEQUENCE tag (0x30); PEM starts with `-----` possibly after whitespace.
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    return c === 0x2d;
+  }
+  return false;
+}
+
+/** Decodes every PEM block of type `label` in `text`, in order. Blocks of other types are skipped. */
+export function decodePemBlocks(text: string, label: string): Buffer[] {
+  const out: Buffer[] = [];
+  for (const m of text.matchAll(PEM_BLOCK)) {
+    if (m[1] === label) out.push(Buffer.from(m[2].replace(/\s+/g, ''), 'base64'));
+  }
+  return out;
+}
+
+function toText(input: DerOrPem): string {
+  return typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
+}
+
+function toCertificate(der: Buffer, field: string, index: number): X509Certificate {
+  try {
+    return new X509Certificate(der);
+  } catch (err) {
+    throw new InvalidArgumentError(
+      `${field}: certificate ${index} cannot be parsed`,
+      'ERR_X509_CERT_MALFORMED',
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/**
+ * Parses one or more certificates from concatenated DER or from PEM `CERTIFICATE` blocks, keeping their order.
+ * @param field name used in error messages, e.g. `x509_svid`.
+ * @throws InvalidArgumentError (`ERR_X509_CERT_MALFORMED`) if the input is empty or a certificate is malformed.
+ */
+export function parseCertificates(input: DerOrPem, field = 'certificates'): X509Certificate[] {
+  let ders: Buffer[];
+  if (typeof input === 'string' || isPem(input)) {
+    ders = decodePemBlocks(toText(input), 'CERTIFICATE');
+  } else {
+    try {
+      ders = splitConcatenated(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+    } catch (err) {
+      const why = err instanceof DerError ? err.message : 'malformed der';
+      throw new InvalidArgumentError(`${field}: malformed der (${why})`, 'ERR_X509_CERT_MALFORMED', {
+        cause: err,
+      });
+    }
+  }
+  if (ders.length === 0)
+    throw new InvalidArgumentError(`${field}: no certificates found`, 'ERR_X509_CERT_MALFORMED');
+  return ders.map((der, i) => toCertificate(der, field, i));
+}
+
+/**
+ * Parses a private key from PKCS#8 DER or PEM (`PRIVATE KEY`, and for PEM also `EC PRIVATE KEY` /
+ * `RSA PRIVATE KEY`). Only RSA, EC and Ed25519 keys are accepted.
+ * @throws InvalidArgumentError (`ERR_PRIVATE_KEY_MALFORMED`) naming `field`.
+ */
+export function parsePrivateKey(input: DerOrPem | KeyObject, field = 'private key'): KeyObject {
+  let key: KeyObject;
+  if (input instanceof KeyObject) {
+    key = input;
+  } else {
+    try {
+      key = isPem(input)
+        ? createPrivateKey({ key: toText(input), format: 'pem' })
+        : createPrivateKey({ key: Buffer.from(input), format: 'der', type: 'pkcs8' });
+    } catch (err) {
+      throw new InvalidArgumentError(
+        `${field}: cannot be parsed as a pkcs8 private key`,
+        'ERR_PRIVATE_KEY_MALFORMED',
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+  if (key.type !== 'private')
+    throw new InvalidArgumentError(`${field}: not a private key`, 'ERR_PRIVATE_KEY_MALFORMED');
+  const kind = key.asymmetricKeyType;
+  if (kind !== 'rsa' && kind !== 'ec' && kind !== 'ed25519') {
+    throw new InvalidArgumentError(
+      `${field}: unsupported key type ${String(kind)}`,
+      'ERR_PRIVATE_KEY_MALFORMED',
+    );
+  }
+  return key;
+}
+
+/** Encodes certificates as PEM `CERTIFICATE` blocks (one after another). */
+export function certificatesToPem(certs: readonly X509Certificate[]): string {
+  return certs.map((c) => c.toString()).join('');
+}
+
+/** Concatenates the certificates' DER encodings. */
+export function certificatesToDer(certs: readonly X509Certificate[]): Buffer {
+  return Buffer.concat(certs.map((c) => c.raw));
+}
