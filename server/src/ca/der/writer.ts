@@ -143,7 +143,9 @@ export function ia5String(text: string): Buffer {
 
 /** The content octets of an IA5String; throws on non-ASCII text. */
 export function ia5Bytes(text: string): Buffer {
-  if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError('value is not an IA5String');
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) throw new RangeError('value is not an IA5String');
+  }
   return Buffer.from(text, 'latin1');
 }
 
