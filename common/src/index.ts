@@ -1,1 +1,5 @@
-export {};
+/**
+ * @lanyard/common: config parsing (HCL v1 / JSON with positions, schema, durations, env expansion),
+ * logging, CLI flag handling, health and metrics listeners shared by the server and the agent.
+ */
+export * from './config';

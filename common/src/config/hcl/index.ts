@@ -1,0 +1,2 @@
+export { parseHcl, type ParseHclOptions } from './parser';
+export { Lexer, type Token, type TokenKind } from './lexer';
