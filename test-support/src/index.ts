@@ -5,3 +5,6 @@ export * from './test-keys';
 export * from './cert-builder';
 export * from './test-jwt-key';
 export * from './test-ca';
+export * from './workload-api-state';
+export * from './workload-jwt-validator';
+export * from './workload-api-server';
