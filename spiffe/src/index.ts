@@ -5,3 +5,4 @@ export * from './errors';
 export * from './id';
 export * from './x509';
 export * from './bundle';
+export * from './jwt';
