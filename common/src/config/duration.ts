@@ -16,7 +16,7 @@ const UNIT_NS: Record<string, number> = {
 };
 const PART = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
 /** Largest duration Go can hold (int64 nanoseconds), about 292 years. */
-const MAX_NS = 9223372036854775807;
+const MAX_NS = 2 ** 63 - 1;
 
 /** Options for {@link parseDuration}. */
 export interface ParseDurationOptions {

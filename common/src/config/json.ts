@@ -6,6 +6,7 @@ import { ConfigSyntaxError } from './errors';
 import { pathKey, type ConfigObject, type ConfigValue, type ParsedConfig, type Position } from './tree';
 
 const MAX_DEPTH = 64;
+// eslint-disable-next-line no-control-regex -- JSON forbids raw control characters inside strings
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
 
