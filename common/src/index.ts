@@ -3,3 +3,4 @@
  * logging, CLI flag handling, health and metrics listeners shared by the server and the agent.
  */
 export * from './config';
+export * from './log';
