@@ -76,8 +76,9 @@ export function publicKeyToJwk(key: KeyObject, where: string): Jwk {
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
 }
 
-/** True if two public keys are the same key (compared by their SPKI DER encoding). */
+/** True if two keys have the same public half (compared by SPKI DER); either may be a private key. */
 export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   const spki = { format: 'der', type: 'spki' } as const;
-  return a.export(spki).equals(b.export(spki));
+  const pub = (k: KeyObject) => (k.type === 'private' ? createPublicKey(k) : k);
+  return pub(a).export(spki).equals(pub(b).export(spki));
 }
