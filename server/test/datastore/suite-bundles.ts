@@ -118,6 +118,10 @@ export function bundleTests(ctx: SuiteContext): void {
     const e = await ds().createEntry(newEntry({ federatesWith: ['fed.org', 'keep.org'] }));
     await ds().deleteBundle('fed.org', 'DISSOCIATE');
     expect(await ds().getEntry(e.id)).toEqual({ ...e, federatesWith: ['keep.org'], revisionNumber: 1 });
+    const subset = await ds().listEntries({ federatesWith: { trustDomains: ['keep.org'], match: 'SUBSET' } });
+    expect(subset.items.map((x) => x.id)).toEqual([e.id]);
+    const exact = await ds().countEntries({ federatesWith: { trustDomains: ['keep.org'], match: 'EXACT' } });
+    expect(exact).toBe(1);
     expect(await ds().countBundles()).toBe(1);
   });
 

@@ -220,6 +220,11 @@ export function entryTests(ctx: SuiteContext): void {
     const twice = await ds().updateEntry({ ...updated, selectors: sels('x:y') }, { selectors: true });
     expect(twice.revisionNumber).toBe(2);
     expect((await ds().getEntry(e.id))?.selectors).toEqual(sels('x:y'));
+    const exact = await ds().listEntries({ selectors: { selectors: sels('x:y'), match: 'EXACT' } });
+    expect(exact.items.map((x) => x.id)).toEqual([e.id]);
+    expect(
+      await ds().countEntries({ selectors: { selectors: sels('unix:uid:1000'), match: 'MATCH_ANY' } }),
+    ).toBe(0);
     expect((await ds().getEntry(e.id))?.dnsNames).toEqual(['keep.example']);
   });
 

@@ -186,6 +186,11 @@ export async function deleteBundle(
           .set({ revision_number: sql`revision_number + 1` })
           .where('seq', 'in', part)
           .execute();
+        await trx
+          .updateTable('entry_federations')
+          .set({ set_size: sql`set_size - 1` })
+          .where('entry_seq', 'in', part)
+          .execute();
       }
     } else {
       for (const part of chunks(seqs, IN_CHUNK))

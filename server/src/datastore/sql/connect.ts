@@ -38,14 +38,22 @@ function cachingSqlite(database: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
+/**
+ * The file path of a SQLite connection string: a plain path, or a `file:` URI whose query parameters
+ * (SPIRE configs carry e.g. `?_busy_timeout=…`) are dropped because Lanyard sets its own pragmas.
+ */
+function sqlitePath(connectionString: string): string {
+  const path = connectionString.startsWith('file:')
+    ? decodeURIComponent(connectionString.slice('file:'.length).split('?')[0] ?? '')
+    : connectionString;
+  if (path === '')
+    throw new InvalidArgumentError('connection_string must be a path to the sqlite3 database file');
+  return path;
+}
+
 /** Opens the SQLite file (creating its directory) in WAL mode with foreign keys on. */
 function openSqlite(connectionString: string): Kysely<Database> {
-  const path = connectionString.startsWith('file:')
-    ? connectionString.slice('file:'.length)
-    : connectionString;
-  if (path === '' || path.includes('?')) {
-    throw new InvalidArgumentError('connection_string must be a path to the sqlite3 database file');
-  }
+  const path = sqlitePath(connectionString);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
   const database = new BetterSqlite3(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   database.pragma('journal_mode = WAL');

@@ -128,13 +128,17 @@ async function insertAll(db: Db, items: Pending[], now: number): Promise<void> {
 /** Inserts selector, DNS name and federation rows for entries given with their internal row IDs. */
 export async function insertChildren(db: Db, entries: [number, RegistrationEntry][]): Promise<void> {
   const selectors = entries.flatMap(([seq, e]) =>
-    e.selectors.map((s) => ({ entry_seq: seq, type: s.type, value: s.value })),
+    e.selectors.map((s) => ({ entry_seq: seq, type: s.type, value: s.value, set_size: e.selectors.length })),
   );
   const dns = entries.flatMap(([seq, e]) =>
     e.dnsNames.map((name, position) => ({ entry_seq: seq, position, name })),
   );
   const feds = entries.flatMap(([seq, e]) =>
-    e.federatesWith.map((trust_domain) => ({ entry_seq: seq, trust_domain })),
+    e.federatesWith.map((trust_domain) => ({
+      entry_seq: seq,
+      trust_domain,
+      set_size: e.federatesWith.length,
+    })),
   );
   for (const part of chunks(selectors, CHILD_ROWS_CHUNK))
     await db.insertInto('entry_selectors').values(part).execute();

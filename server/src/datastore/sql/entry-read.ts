@@ -2,7 +2,7 @@ import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { EntryFilter, Page, PageRequest, RegistrationEntry } from '../types';
 import { entryFromRow } from './entry-codec';
 import { decodeIntCursor, finishPage, pageSizeOf } from './paging';
-import type { Db } from './schema';
+import type { Database, Db } from './schema';
 import { ENTRY_FEDERATIONS, ENTRY_SELECTORS, setMatch } from './set-match';
 import { chunks } from './sql-errors';
 
@@ -26,7 +26,7 @@ const ENTRY_COLUMNS = [
   'created_at',
 ] as const;
 
-type EntryEb = ExpressionBuilder<import('./schema').Database, 'registered_entries'>;
+type EntryEb = ExpressionBuilder<Database, 'registered_entries'>;
 
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -47,6 +47,10 @@ async function createEntryTables(db: AnyDb, kind: DatabaseType): Promise<void> {
     .column('parent_id')
     .execute();
   await db.schema.createIndex('registered_entries_hint').on('registered_entries').column('hint').execute();
+}
+
+/** Selectors, DNS names and federated trust domains of entries; rows go with their entry. */
+async function createEntryChildTables(db: AnyDb): Promise<void> {
   await db.schema
     .createTable('entry_selectors')
     .addColumn('entry_seq', 'bigint', (c) =>
@@ -54,12 +58,13 @@ async function createEntryTables(db: AnyDb, kind: DatabaseType): Promise<void> {
     )
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('set_size', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('entry_selectors_pk', ['entry_seq', 'type', 'value'])
     .execute();
   await db.schema
     .createIndex('entry_selectors_type_value')
     .on('entry_selectors')
-    .columns(['type', 'value'])
+    .columns(['type', 'value', 'entry_seq', 'set_size'])
     .execute();
   await db.schema
     .createTable('entry_dns_names')
@@ -76,12 +81,13 @@ async function createEntryTables(db: AnyDb, kind: DatabaseType): Promise<void> {
       c.notNull().references('registered_entries.seq').onDelete('cascade'),
     )
     .addColumn('trust_domain', 'text', (c) => c.notNull().references('bundles.trust_domain'))
+    .addColumn('set_size', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('entry_federations_pk', ['entry_seq', 'trust_domain'])
     .execute();
   await db.schema
     .createIndex('entry_federations_td')
     .on('entry_federations')
-    .column('trust_domain')
+    .columns(['trust_domain', 'entry_seq', 'set_size'])
     .execute();
 }
 
@@ -105,12 +111,13 @@ async function createNodeTables(db: AnyDb, kind: DatabaseType): Promise<void> {
     .addColumn('spiffe_id', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('set_size', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('node_selectors_pk', ['spiffe_id', 'type', 'value'])
     .execute();
   await db.schema
     .createIndex('node_selectors_type_value')
     .on('node_selectors')
-    .columns(['type', 'value'])
+    .columns(['type', 'value', 'spiffe_id', 'set_size'])
     .execute();
 }
 
@@ -160,6 +167,7 @@ function migrations(kind: DatabaseType): Record<string, Migration> {
       async up(db: AnyDb): Promise<void> {
         await createTrustTables(db);
         await createEntryTables(db, kind);
+        await createEntryChildTables(db);
         await createNodeTables(db, kind);
         await createEventTables(db, kind);
       },

@@ -19,10 +19,12 @@ export async function writeNodeSelectors(
 ): Promise<void> {
   validateNodeSelectors(selectors);
   await db.deleteFrom('node_selectors').where('spiffe_id', '=', spiffeId).execute();
-  const rows = canonicalSelectors(selectors).map((s) => ({
+  const canon = canonicalSelectors(selectors);
+  const rows = canon.map((s) => ({
     spiffe_id: spiffeId,
     type: s.type,
     value: s.value,
+    set_size: canon.length,
   }));
   for (const part of chunks(rows, INSERT_CHUNK)) await db.insertInto('node_selectors').values(part).execute();
 }
@@ -44,7 +46,11 @@ export async function selectorsOfNodes(
 ): Promise<Map<string, Selector[]>> {
   const out = new Map<string, Selector[]>();
   for (const part of chunks(spiffeIds, IN_CHUNK)) {
-    const rows = await db.selectFrom('node_selectors').selectAll().where('spiffe_id', 'in', part).execute();
+    const rows = await db
+      .selectFrom('node_selectors')
+      .select(['spiffe_id', 'type', 'value'])
+      .where('spiffe_id', 'in', part)
+      .execute();
     for (const r of rows) {
       const list = out.get(r.spiffe_id) ?? [];
       list.push({ type: r.type, value: r.value });

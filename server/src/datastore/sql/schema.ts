@@ -30,6 +30,8 @@ export interface EntrySelectorTable {
   entry_seq: number;
   type: string;
   value: string;
+  /** Size of the owner's whole set, repeated on each member row: set matching needs no second lookup. */
+  set_size: number;
 }
 
 /** `entry_dns_names`: an entry's DNS SANs in order. */
@@ -43,6 +45,8 @@ export interface EntryDnsNameTable {
 export interface EntryFederationTable {
   entry_seq: number;
   trust_domain: string;
+  /** Size of the owner's whole set, repeated on each member row: set matching needs no second lookup. */
+  set_size: number;
 }
 
 /** `entry_events` / `node_events` share this shape with a different subject column. */
@@ -78,6 +82,8 @@ export interface NodeSelectorTable {
   spiffe_id: string;
   type: string;
   value: string;
+  /** Size of the owner's whole set, repeated on each member row: set matching needs no second lookup. */
+  set_size: number;
 }
 
 /** `join_tokens`. */

@@ -39,7 +39,8 @@ function dedupe(members: readonly (readonly string[])[]): string[][] {
 
 /**
  * A portable SQL predicate "the owner row's set matches F under `mode`" (see {@link MatchMode}),
- * built from `IN (VALUES …)` row comparisons that SQLite (≥ 3.15) and Postgres both run.
+ * built from `IN (VALUES …)` row comparisons that SQLite (≥ 3.15) and Postgres both run. Each member
+ * row carries its owner's set size, so every mode is one pass over the (key…, owner, set_size) index.
  * @param outerOwner qualified column of the outer query holding the owner key, e.g. `registered_entries.seq`.
  * @throws InvalidArgumentError when F is empty (SPIRE rejects empty filter sets).
  */
@@ -61,16 +62,18 @@ export function setMatch(
   const inSet = sql`${key} IN (VALUES ${values})`;
   const anyMember = sql<SqlBool>`${outer} IN (SELECT ${owner} FROM ${table} WHERE ${inSet})`;
   const allMembers = sql<SqlBool>`${outer} IN (SELECT ${owner} FROM ${table} WHERE ${inSet} GROUP BY ${owner} HAVING COUNT(*) = ${set.length})`;
-  const noneOutside = sql<SqlBool>`NOT EXISTS (SELECT 1 FROM ${table} WHERE ${owner} = ${outer} AND ${key} NOT IN (VALUES ${values}))`;
+  // Every member of E is in F: the members found in F are as many as E has (set_size).
+  const withinSet = sql<SqlBool>`${outer} IN (SELECT ${owner} FROM ${table} WHERE ${inSet} GROUP BY ${owner}, s.set_size HAVING COUNT(*) = s.set_size)`;
+  const equalSet = sql<SqlBool>`${outer} IN (SELECT ${owner} FROM ${table} WHERE ${inSet} AND s.set_size = ${set.length} GROUP BY ${owner} HAVING COUNT(*) = ${set.length})`;
   switch (mode) {
     case 'MATCH_ANY':
       return anyMember;
     case 'SUPERSET':
       return allMembers;
     case 'SUBSET':
-      return sql<SqlBool>`(${anyMember} AND ${noneOutside})`;
+      return withinSet;
     case 'EXACT':
-      return sql<SqlBool>`(${allMembers} AND ${noneOutside})`;
+      return equalSet;
     default:
       throw new InvalidArgumentError(`match mode "${String(mode)}" is not supported`);
   }

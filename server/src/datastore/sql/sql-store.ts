@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { LanyardError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/spiffe';
 import { SimilarEntryExistsError } from '../errors';
 import type * as T from '../types';
 import * as authorities from './bundle-authorities';
@@ -28,7 +28,7 @@ export class SqlDataStore implements T.DataStore {
 
   async createEntry(entry: T.NewRegistrationEntry): Promise<T.RegistrationEntry> {
     const [result] = await createEntries(this.ctx, [entry]);
-    if (result === undefined) throw new Error('unreachable: one result per entry');
+    if (result === undefined) throw new InternalError('batch create returned no result');
     if (!result.ok) throw result.error;
     return result.entry;
   }
@@ -196,9 +196,4 @@ export class SqlDataStore implements T.DataStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
-}
-
-/** True for errors the store raises on purpose (as opposed to driver failures). */
-export function isStoreError(err: unknown): err is LanyardError {
-  return err instanceof LanyardError;
 }
