@@ -4,3 +4,4 @@
  */
 export * from './config';
 export * from './log';
+export * from './cli';
