@@ -1,0 +1,138 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { NodeAttestationResult } from '@lanyard/attestor-core';
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import type { AttestedNode } from '../../datastore/types';
+import { certSerialDecimal } from '../../util/cert';
+import { parseSpiffeId } from '../../util/spiffe-id';
+import type { RpcContext } from '../boundary';
+import { idToWire } from '../convert/ids';
+import type { ApiDeps } from '../deps';
+import { StreamReader } from '../stream-reader';
+import type { WireX509Svid } from '../wire';
+
+/** `AttestAgentRequest` (oneof `step`). */
+export interface AttestRequest {
+  step?: 'params' | 'challenge_response';
+  params?: {
+    data: { type: string; payload: Buffer } | null;
+    params: { csr: Buffer } | null;
+  } | null;
+  challenge_response?: Buffer;
+}
+
+/** `AttestAgentResponse` (oneof `step`). */
+export interface AttestResponse {
+  result?: { svid: WireX509Svid; reattestable: boolean };
+  challenge?: Buffer;
+}
+
+function malformed(what: string): never {
+  throw new InvalidArgumentError(`malformed param: ${what}`, 'ERR_ATTEST_PARAM');
+}
+
+/** Validates the first message and returns its parts. */
+function readParams(first: AttestRequest | undefined): { type: string; payload: Buffer; csr: Buffer } {
+  const params = first?.params;
+  if (params === null || params === undefined) malformed('missing params');
+  if (params.data === null) malformed('missing attestation data');
+  if (params.params === null) malformed('missing X509-SVID parameters');
+  if (params.params.csr.length === 0) malformed('missing CSR');
+  if (params.data.type === '') malformed('missing attestation data type');
+  if (params.data.payload.length === 0) malformed('missing attestation data payload');
+  return { type: params.data.type, payload: params.data.payload, csr: params.params.csr };
+}
+
+/**
+ * AttestAgent: runs the configured server node attestor for `AttestationData.type` with challenge/response
+ * over the stream, enforces bans and trust-on-first-use, stores the attested node and its selectors, and returns
+ * the agent X509-SVID signed for the CSR's key.
+ */
+export class AgentAttestation {
+  constructor(private readonly deps: ApiDeps) {}
+
+  async attest(call: grpc.ServerDuplexStream<AttestRequest, AttestResponse>, ctx: RpcContext): Promise<void> {
+    const reader = new StreamReader<AttestRequest>(call);
+    const { type, payload, csr } = readParams(await reader.next());
+    const attestor = this.deps.attestors.get(type);
+    if (attestor === undefined) {
+      throw new FailedPreconditionError(
+        `error getting node attestor: could not find node attestor type "${type}"`,
+        'ERR_NO_ATTESTOR',
+      );
+    }
+    const result = await attestor.attest(payload, async (challenge) => {
+      call.write({ challenge });
+      const answer = await reader.next();
+      if (answer?.challenge_response === undefined || answer.step !== 'challenge_response') {
+        throw new InvalidArgumentError('expected a challenge response', 'ERR_ATTEST_CHALLENGE');
+      }
+      return answer.challenge_response;
+    });
+    this.checkAgentId(result.agentId);
+    const existing = await this.deps.datastore.getNode(result.agentId);
+    if (existing?.banned)
+      throw new PermissionDeniedError('failed to attest: agent is banned', 'ERR_AGENT_BANNED');
+    if (existing !== undefined && !result.canReattest) {
+      throw new PermissionDeniedError(
+        `failed to attest: agent "${result.agentId}" already attested`,
+        'ERR_AGENT_ALREADY_ATTESTED',
+      );
+    }
+    const { publicKey } = this.deps.ca.parseCsr(csr);
+    const svid = this.deps.ca.signAgentX509Svid({ agentId: result.agentId, publicKey });
+    await this.store(result, type, svid.certChainDer[0], svid.expiresAt, existing);
+    await this.deps.cache.refresh();
+    ctx.logger.info('Agent attestation request completed', {
+      agent_id: result.agentId,
+      node_attestor_type: type,
+      caller_addr: ctx.caller.addr,
+    });
+    call.write({
+      result: {
+        svid: { id: idToWire(svid.spiffeId), cert_chain: svid.certChainDer, expires_at: svid.expiresAt },
+        reattestable: result.canReattest,
+      },
+    });
+  }
+
+  private checkAgentId(agentId: string): void {
+    const parsed = parseSpiffeId(agentId);
+    if (parsed.trustDomain !== this.deps.trustDomain) {
+      throw new PermissionDeniedError(
+        `failed to attest: agent ID "${agentId}" is not in trust domain "${this.deps.trustDomain}"`,
+        'ERR_AGENT_TD',
+      );
+    }
+    if (parsed.path === '/spire/server') {
+      throw new PermissionDeniedError('agent ID cannot collide with the server ID', 'ERR_AGENT_ID_SERVER');
+    }
+    if (!parsed.path.startsWith('/spire/agent/')) {
+      this.deps.logger.warn('The node attestor produced an invalid agent ID', { agent_id: agentId });
+    }
+  }
+
+  private async store(
+    result: NodeAttestationResult,
+    type: string,
+    leaf: Buffer,
+    notAfter: number,
+    existing: AttestedNode | undefined,
+  ): Promise<void> {
+    const node = {
+      spiffeId: result.agentId,
+      attestationDataType: type,
+      certSerialNumber: certSerialDecimal(leaf),
+      certNotAfter: notAfter,
+      newCertSerialNumber: '',
+      newCertNotAfter: 0,
+      canReattest: result.canReattest,
+    };
+    const ds = this.deps.datastore;
+    if (existing === undefined) {
+      await ds.createNode({ ...node, selectors: result.selectors });
+    } else {
+      await ds.updateNode(node);
+      await ds.setNodeSelectors(result.agentId, result.selectors);
+    }
+  }
+}

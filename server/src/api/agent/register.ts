@@ -1,0 +1,53 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { RpcBoundary } from '../boundary';
+import type { ApiDeps } from '../deps';
+import { ROLES, specsFor } from '../specs';
+import { AgentAdmin } from './admin';
+import { AgentAttestation, type AttestRequest, type AttestResponse } from './attest';
+import { AgentSelfService } from './renew';
+
+/** Registers `spire.api.server.agent.v1.Agent` on `server`. */
+export function registerAgentService(
+  server: grpc.Server,
+  definition: grpc.ServiceDefinition,
+  boundary: RpcBoundary,
+  deps: ApiDeps,
+): void {
+  const spec = specsFor('agent');
+  const admin = new AgentAdmin(deps);
+  const attestation = new AgentAttestation(deps);
+  const self = new AgentSelfService(deps);
+  server.addService(definition, {
+    CountAgents: boundary.unary(spec('CountAgents', ROLES.admin), (req: Parameters<AgentAdmin['count']>[0]) =>
+      admin.count(req),
+    ),
+    ListAgents: boundary.unary(spec('ListAgents', ROLES.admin), (req: Parameters<AgentAdmin['list']>[0]) =>
+      admin.list(req),
+    ),
+    GetAgent: boundary.unary(spec('GetAgent', ROLES.admin), (req: Parameters<AgentAdmin['get']>[0]) =>
+      admin.get(req),
+    ),
+    DeleteAgent: boundary.unary(
+      spec('DeleteAgent', ROLES.admin),
+      (req: Parameters<AgentAdmin['delete']>[0]) => admin.delete(req),
+    ),
+    BanAgent: boundary.unary(spec('BanAgent', ROLES.admin), (req: Parameters<AgentAdmin['ban']>[0]) =>
+      admin.ban(req),
+    ),
+    CreateJoinToken: boundary.unary(
+      spec('CreateJoinToken', ROLES.admin),
+      (req: Parameters<AgentAdmin['createJoinToken']>[0]) => admin.createJoinToken(req),
+    ),
+    AttestAgent: boundary.bidi<AttestRequest, AttestResponse>(spec('AttestAgent', ROLES.any), (call, ctx) =>
+      attestation.attest(call, ctx),
+    ),
+    RenewAgent: boundary.unary(
+      spec('RenewAgent', ROLES.agent),
+      (req: Parameters<AgentSelfService['renew']>[0], ctx) => self.renew(req, ctx),
+    ),
+    PostStatus: boundary.unary(
+      spec('PostStatus', ROLES.agent),
+      (req: Parameters<AgentSelfService['postStatus']>[0]) => self.postStatus(req),
+    ),
+  });
+}

@@ -1,0 +1,49 @@
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '@lanyard/spiffe';
+import { certSerialDecimal } from '../../util/cert';
+import type { RpcContext } from '../boundary';
+import { idToWire } from '../convert/ids';
+import type { ApiDeps } from '../deps';
+
+/** Longest agent version PostStatus accepts. */
+const MAX_AGENT_VERSION = 255;
+
+/** RenewAgent and PostStatus, called by attested agents over mTLS. */
+export class AgentSelfService {
+  constructor(private readonly deps: ApiDeps) {}
+
+  /**
+   * Signs a new agent SVID for the CSR key; it is recorded as the *new* serial and becomes current on its
+   * first use. Reattestable agents must re-attest instead.
+   */
+  async renew(req: { params: { csr: Buffer } | null }, ctx: RpcContext) {
+    const agentId = ctx.caller.agent?.spiffeId ?? '';
+    const node = await this.deps.datastore.getNode(agentId);
+    if (node === undefined) throw new NotFoundError('agent not found', 'ERR_AGENT_NOT_FOUND');
+    if (node.canReattest) {
+      throw new PermissionDeniedError('agent must reattest instead of renew', 'ERR_AGENT_MUST_REATTEST');
+    }
+    if (req.params === null) throw new InvalidArgumentError('params cannot be nil', 'ERR_RENEW_PARAMS');
+    if (req.params.csr.length === 0) throw new InvalidArgumentError('missing CSR', 'ERR_RENEW_CSR');
+    const { publicKey } = this.deps.ca.parseCsr(req.params.csr);
+    const svid = this.deps.ca.signAgentX509Svid({ agentId, publicKey });
+    await this.deps.datastore.updateNode(
+      {
+        ...node,
+        newCertSerialNumber: certSerialDecimal(svid.certChainDer[0]),
+        newCertNotAfter: svid.expiresAt,
+      },
+      { newCertSerialNumber: true, newCertNotAfter: true },
+    );
+    return {
+      svid: { id: idToWire(svid.spiffeId), cert_chain: svid.certChainDer, expires_at: svid.expiresAt },
+    };
+  }
+
+  /** Accepts the agent's status report (bundle serial, version). */
+  async postStatus(req: { current_bundle_serial: number; agent_version: string }) {
+    if (req.agent_version.length > MAX_AGENT_VERSION) {
+      throw new InvalidArgumentError('agent version is too long (max 255 characters)', 'ERR_AGENT_VERSION');
+    }
+    return {};
+  }
+}

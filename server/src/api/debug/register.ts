@@ -1,0 +1,45 @@
+import { X509Certificate } from 'node:crypto';
+import type * as grpc from '@grpc/grpc-js';
+import type { RpcBoundary } from '../boundary';
+import type { ApiDeps } from '../deps';
+import { idToWire } from '../convert/ids';
+import { ROLES, specsFor } from '../specs';
+
+/** Debug `GetInfo`: uptime, counts and the server SVID chain. */
+export async function debugInfo(deps: ApiDeps) {
+  const ds = deps.datastore;
+  const [agents, entries, bundles] = await Promise.all([
+    ds.countNodes(),
+    ds.countEntries(),
+    ds.countBundles(),
+  ]);
+  const svid = deps.serverSvid.current();
+  const svid_chain = svid.certChainDer.map((der, i) => {
+    const cert = new X509Certificate(der);
+    return {
+      id: i === 0 ? idToWire(svid.spiffeId) : idToWire(`spiffe://${deps.trustDomain}`),
+      expires_at: Math.floor(Date.parse(cert.validTo) / 1000),
+      subject: cert.subject.split('\n').join(','),
+    };
+  });
+  return {
+    svid_chain,
+    uptime: Math.floor((deps.now() - deps.startedAt) / 1000),
+    agents_count: agents,
+    entries_count: entries,
+    federated_bundles_count: Math.max(0, bundles - 1),
+  };
+}
+
+/** Registers `spire.api.server.debug.v1.Debug` (local callers and admins). */
+export function registerDebugService(
+  server: grpc.Server,
+  definition: grpc.ServiceDefinition,
+  boundary: RpcBoundary,
+  deps: ApiDeps,
+): void {
+  const spec = specsFor('debug');
+  server.addService(definition, {
+    GetInfo: boundary.unary(spec('GetInfo', ROLES.admin), () => debugInfo(deps)),
+  });
+}

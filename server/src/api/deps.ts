@@ -1,0 +1,28 @@
+import type { PluginLogger } from '@lanyard/attestor-core';
+import type { EntryCache } from '../cache/entry-cache';
+import type { ServerCaApi } from '../ca/types';
+import type { NodeAttestorCatalog } from '../catalog/node-attestors';
+import type { DataStore } from '../datastore/types';
+import type { ServerSvidRotator } from '../endpoints/server-svid';
+
+/** Everything the API services need; built once by the server wiring. */
+export interface ApiDeps {
+  /** Our trust domain name, e.g. `example.org`. */
+  trustDomain: string;
+  datastore: DataStore;
+  cache: EntryCache;
+  ca: ServerCaApi;
+  attestors: NodeAttestorCatalog;
+  serverSvid: ServerSvidRotator;
+  logger: PluginLogger;
+  /** Milliseconds clock. */
+  now: () => number;
+  /** Largest accepted batch in Batch* RPCs (oversized → InvalidArgument). */
+  maxBatchSize: number;
+  /** Server start time in ms (Debug GetInfo uptime). */
+  startedAt: number;
+  /** Fetches a federated bundle now (TrustDomain RefreshBundle); absent when no bundle client runs. */
+  refreshBundle?: (trustDomain: string) => Promise<void>;
+  /** Called after the local trust bundle changed through the API (AppendBundle / PublishJWTAuthority). */
+  onLocalBundleChanged?: () => void;
+}

@@ -1,0 +1,50 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { RpcBoundary } from '../boundary';
+import type { ApiDeps } from '../deps';
+import { ROLES, specsFor } from '../specs';
+import { EntryCrud } from './crud';
+import { AuthorizedEntriesApi, type SyncRequest, type SyncResponse } from './sync';
+
+/** Registers `spire.api.server.entry.v1.Entry` on `server`. */
+export function registerEntryService(
+  server: grpc.Server,
+  definition: grpc.ServiceDefinition,
+  boundary: RpcBoundary,
+  deps: ApiDeps,
+): void {
+  const spec = specsFor('entry');
+  const crud = new EntryCrud(deps);
+  const authorized = new AuthorizedEntriesApi(deps);
+  server.addService(definition, {
+    CountEntries: boundary.unary(
+      spec('CountEntries', ROLES.admin),
+      (req: Parameters<EntryCrud['count']>[0]) => crud.count(req),
+    ),
+    ListEntries: boundary.unary(spec('ListEntries', ROLES.admin), (req: Parameters<EntryCrud['list']>[0]) =>
+      crud.list(req),
+    ),
+    GetEntry: boundary.unary(spec('GetEntry', ROLES.admin), (req: Parameters<EntryCrud['get']>[0]) =>
+      crud.get(req),
+    ),
+    BatchCreateEntry: boundary.unary(
+      spec('BatchCreateEntry', ROLES.admin),
+      (req: Parameters<EntryCrud['batchCreate']>[0]) => crud.batchCreate(req),
+    ),
+    BatchUpdateEntry: boundary.unary(
+      spec('BatchUpdateEntry', ROLES.admin),
+      (req: Parameters<EntryCrud['batchUpdate']>[0]) => crud.batchUpdate(req),
+    ),
+    BatchDeleteEntry: boundary.unary(
+      spec('BatchDeleteEntry', ROLES.admin),
+      (req: Parameters<EntryCrud['batchDelete']>[0]) => crud.batchDelete(req),
+    ),
+    GetAuthorizedEntries: boundary.unary(
+      spec('GetAuthorizedEntries', ROLES.agent),
+      (req: Parameters<AuthorizedEntriesApi['getAuthorized']>[0], ctx) => authorized.getAuthorized(req, ctx),
+    ),
+    SyncAuthorizedEntries: boundary.bidi<SyncRequest, SyncResponse>(
+      spec('SyncAuthorizedEntries', ROLES.agent),
+      (call, ctx) => authorized.sync(call, ctx),
+    ),
+  });
+}

@@ -1,0 +1,112 @@
+import type * as grpc from '@grpc/grpc-js';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
+import type { AuthorityState } from '../../ca/types';
+import type { RpcBoundary } from '../boundary';
+import type { ApiDeps } from '../deps';
+import { ROLES, specsFor } from '../specs';
+import { unimplemented } from '../status';
+
+/** `localauthority.v1.AuthorityState`. */
+function stateToWire(state: AuthorityState | undefined) {
+  if (state === undefined) return null;
+  return {
+    authority_id: state.authorityId,
+    expires_at: state.expiresAt,
+    upstream_authority_subject_key_id: state.upstreamAuthoritySubjectKeyId,
+  };
+}
+
+function authorityId(req: { authority_id: string }): string {
+  if (req.authority_id === '')
+    throw new InvalidArgumentError('no authority ID provided', 'ERR_NO_AUTHORITY_ID');
+  return req.authority_id;
+}
+
+type IdReq = { authority_id: string };
+
+/** Registers `spire.api.server.localauthority.v1.LocalAuthority`: X.509 and JWT authority rotation by hand. */
+export function registerLocalAuthorityService(
+  server: grpc.Server,
+  definition: grpc.ServiceDefinition,
+  boundary: RpcBoundary,
+  deps: ApiDeps,
+): void {
+  const spec = specsFor('localauthority', 'LocalAuthority');
+  const ca = deps.ca;
+  const states = (s: ReturnType<typeof ca.getX509AuthorityState>) => ({
+    active: stateToWire(s.active),
+    prepared: stateToWire(s.prepared),
+    old: stateToWire(s.old),
+  });
+  const changed = <T>(value: T): T => {
+    deps.onLocalBundleChanged?.();
+    return value;
+  };
+  const ds = deps.datastore;
+  const td = deps.trustDomain;
+  /** Mirrors a taint/revoke into the stored bundle; another HA server may have done it already. */
+  const mirror = async (op: () => Promise<void>): Promise<void> => {
+    try {
+      await op();
+    } catch (err) {
+      if (!(err instanceof FailedPreconditionError)) throw err;
+    }
+  };
+  const a = ROLES.admin;
+  const upstreamMissing = async (): Promise<never> => {
+    throw new FailedPreconditionError('upstream authority is not configured', 'ERR_NO_UPSTREAM');
+  };
+  server.addService(definition, {
+    GetJWTAuthorityState: boundary.unary(spec('GetJWTAuthorityState', a), async () =>
+      states(ca.getJwtAuthorityState()),
+    ),
+    PrepareJWTAuthority: boundary.unary(spec('PrepareJWTAuthority', a), async () =>
+      changed({ prepared_authority: stateToWire(await ca.prepareJwtAuthority()) }),
+    ),
+    ActivateJWTAuthority: boundary.unary(spec('ActivateJWTAuthority', a), async (req: IdReq) => ({
+      activated_authority: stateToWire(await ca.activateJwtAuthority(authorityId(req))),
+    })),
+    TaintJWTAuthority: boundary.unary(spec('TaintJWTAuthority', a), async (req: IdReq) => {
+      const state = await ca.taintJwtAuthority(authorityId(req));
+      await mirror(() => ds.taintJwtAuthority(td, state.authorityId));
+      return changed({ tainted_authority: stateToWire(state) });
+    }),
+    RevokeJWTAuthority: boundary.unary(spec('RevokeJWTAuthority', a), async (req: IdReq) => {
+      const state = await ca.revokeJwtAuthority(authorityId(req));
+      await mirror(() => ds.revokeJwtAuthority(td, state.authorityId));
+      return changed({ revoked_authority: stateToWire(state) });
+    }),
+    GetX509AuthorityState: boundary.unary(spec('GetX509AuthorityState', a), async () =>
+      states(ca.getX509AuthorityState()),
+    ),
+    PrepareX509Authority: boundary.unary(spec('PrepareX509Authority', a), async () =>
+      changed({ prepared_authority: stateToWire(await ca.prepareX509Authority()) }),
+    ),
+    ActivateX509Authority: boundary.unary(spec('ActivateX509Authority', a), async (req: IdReq) => ({
+      activated_authority: stateToWire(await ca.activateX509Authority(authorityId(req))),
+    })),
+    TaintX509Authority: boundary.unary(spec('TaintX509Authority', a), async (req: IdReq) => {
+      const state = await ca.taintX509Authority(authorityId(req));
+      await mirror(() => ds.taintX509Authority(td, state.authorityId));
+      return changed({ tainted_authority: stateToWire(state) });
+    }),
+    RevokeX509Authority: boundary.unary(spec('RevokeX509Authority', a), async (req: IdReq) => {
+      const state = await ca.revokeX509Authority(authorityId(req));
+      await mirror(() => ds.revokeX509Authority(td, state.authorityId));
+      return changed({ revoked_authority: stateToWire(state) });
+    }),
+    TaintX509UpstreamAuthority: boundary.unary(spec('TaintX509UpstreamAuthority', a), upstreamMissing),
+    RevokeX509UpstreamAuthority: boundary.unary(spec('RevokeX509UpstreamAuthority', a), upstreamMissing),
+    GetWITAuthorityState: boundary.unary(spec('GetWITAuthorityState', a), () =>
+      unimplemented('WIT authorities'),
+    ),
+    PrepareWITAuthority: boundary.unary(spec('PrepareWITAuthority', a), () =>
+      unimplemented('WIT authorities'),
+    ),
+    ActivateWITAuthority: boundary.unary(spec('ActivateWITAuthority', a), () =>
+      unimplemented('WIT authorities'),
+    ),
+    TaintWITAuthority: boundary.unary(spec('TaintWITAuthority', a), () => unimplemented('WIT authorities')),
+    RevokeWITAuthority: boundary.unary(spec('RevokeWITAuthority', a), () => unimplemented('WIT authorities')),
+  });
+}

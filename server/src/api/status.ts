@@ -1,0 +1,41 @@
+import { status as GrpcCode, type ServiceError, Metadata } from '@grpc/grpc-js';
+import { LanyardError } from '@lanyard/spiffe';
+
+/** SPIRE's `types.Status` as carried in batch results. */
+export interface ApiStatus {
+  code: number;
+  message: string;
+}
+
+/** The OK per-item status batch RPCs return (`{code: 0, message: "OK"}`). */
+export const OK_STATUS: ApiStatus = { code: GrpcCode.OK, message: 'OK' };
+
+/** Message used for anything that is not a {@link LanyardError}: internals never leak to callers. */
+export const INTERNAL_MESSAGE = 'internal error';
+
+/** Maps any thrown value to a gRPC code and a caller-safe message. */
+export function statusOf(err: unknown): ApiStatus {
+  if (err instanceof LanyardError) return { code: err.grpcStatus, message: err.message };
+  return { code: GrpcCode.INTERNAL, message: INTERNAL_MESSAGE };
+}
+
+/** Builds the error object grpc-js sends as the call status. */
+export function toServiceError(s: ApiStatus): Partial<ServiceError> {
+  return { code: s.code, details: s.message, metadata: new Metadata() };
+}
+
+/** Name of a gRPC code as SPIRE logs and labels it (`OK`, `PermissionDenied`, …). */
+export function codeName(code: number): string {
+  const raw = GrpcCode[code] ?? 'UNKNOWN';
+  return raw
+    .toLowerCase()
+    .split('_')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')
+    .replace(/^Ok$/, 'OK');
+}
+
+/** Rejects an RPC Lanyard does not implement (gRPC UNIMPLEMENTED). */
+export async function unimplemented(what: string): Promise<never> {
+  throw new LanyardError(GrpcCode.UNIMPLEMENTED, 'ERR_UNIMPLEMENTED', `${what} is not implemented`);
+}

@@ -1,0 +1,58 @@
+import type { Readable } from 'node:stream';
+import { LanyardError } from '@lanyard/spiffe';
+import { status } from '@grpc/grpc-js';
+
+/**
+ * Pull-style reader over a grpc-js request stream: `next()` resolves with the next message, or `undefined`
+ * once the client half-closed or the call was cancelled. At most `maxBuffered` unread messages are queued;
+ * a client that floods the stream gets ResourceExhausted.
+ */
+export class StreamReader<T> {
+  private readonly queue: T[] = [];
+  private waiter: ((value: T | undefined) => void) | undefined;
+  private ended = false;
+  private overflow = false;
+
+  constructor(
+    stream: Readable,
+    private readonly maxBuffered = 64,
+  ) {
+    stream.on('data', (message: T) => {
+      if (this.waiter !== undefined) {
+        const waiter = this.waiter;
+        this.waiter = undefined;
+        waiter(message);
+      } else if (this.queue.length < this.maxBuffered) {
+        this.queue.push(message);
+      } else {
+        this.overflow = true;
+      }
+    });
+    const finish = (): void => {
+      this.ended = true;
+      const waiter = this.waiter;
+      this.waiter = undefined;
+      waiter?.(undefined);
+    };
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', finish);
+  }
+
+  /** The next message, or `undefined` at end of stream. */
+  async next(): Promise<T | undefined> {
+    if (this.overflow) {
+      throw new LanyardError(
+        status.RESOURCE_EXHAUSTED,
+        'ERR_STREAM_FLOOD',
+        'too many unread messages on stream',
+      );
+    }
+    const queued = this.queue.shift();
+    if (queued !== undefined) return queued;
+    if (this.ended) return undefined;
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { RpcBoundary } from '../boundary';
+import type { ApiDeps } from '../deps';
+import { ROLES, specsFor } from '../specs';
+import { SvidApi } from './svid';
+import { unimplemented } from '../status';
+
+/** Registers `spire.api.server.svid.v1.SVID` on `server`. */
+export function registerSvidService(
+  server: grpc.Server,
+  definition: grpc.ServiceDefinition,
+  boundary: RpcBoundary,
+  deps: ApiDeps,
+): void {
+  const spec = specsFor('svid', 'SVID');
+  const api = new SvidApi(deps);
+  server.addService(definition, {
+    MintX509SVID: boundary.unary(
+      spec('MintX509SVID', ROLES.admin),
+      (req: Parameters<SvidApi['mintX509Svid']>[0]) => api.mintX509Svid(req),
+    ),
+    MintJWTSVID: boundary.unary(
+      spec('MintJWTSVID', ROLES.admin),
+      (req: Parameters<SvidApi['mintJwtSvid']>[0]) => api.mintJwtSvid(req),
+    ),
+    MintWITSVID: boundary.unary(spec('MintWITSVID', ROLES.admin), () => unimplemented('minting WIT-SVIDs')),
+    BatchNewX509SVID: boundary.unary(
+      spec('BatchNewX509SVID', ROLES.agent),
+      (req: Parameters<SvidApi['batchNewX509Svid']>[0], ctx) => api.batchNewX509Svid(req, ctx),
+    ),
+    NewJWTSVID: boundary.unary(
+      spec('NewJWTSVID', ROLES.agent),
+      (req: Parameters<SvidApi['newJwtSvid']>[0], ctx) => api.newJwtSvid(req, ctx),
+    ),
+    BatchNewWITSVID: boundary.unary(spec('BatchNewWITSVID', ROLES.agent), () =>
+      unimplemented('issuing WIT-SVIDs'),
+    ),
+    NewDownstreamX509CA: boundary.unary(
+      spec('NewDownstreamX509CA', ROLES.downstream),
+      (req: Parameters<SvidApi['newDownstreamX509Ca']>[0]) => api.newDownstreamX509Ca(req),
+    ),
+  });
+}

@@ -1,0 +1,125 @@
+import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import type { RegistrationEntry } from '../../datastore/types';
+import type { RpcContext } from '../boundary';
+import { idFromWire, idToWire, requireMemberOf } from '../convert/ids';
+import type { ApiDeps } from '../deps';
+import { OK_STATUS, statusOf, type ApiStatus } from '../status';
+import { requireBatchSize, requireNonNegative } from '../validate';
+import type { WireSpiffeId, WireX509Svid } from '../wire';
+
+function agentIdOf(ctx: RpcContext): string {
+  return ctx.caller.agent?.spiffeId ?? '';
+}
+
+function requireAudience(audience: string[]): string[] {
+  const nonEmpty = audience.filter((a) => a !== '');
+  if (nonEmpty.length === 0)
+    throw new InvalidArgumentError('at least one audience is required', 'ERR_AUDIENCE');
+  return nonEmpty;
+}
+
+/** The SVID service: agent issuance (BatchNewX509SVID, NewJWTSVID), admin minting, downstream CAs. */
+export class SvidApi {
+  constructor(private readonly deps: ApiDeps) {}
+
+  /** Issues X509-SVIDs for entries the calling agent is authorized for; the CSR only supplies the key. */
+  async batchNewX509Svid(req: { params: Array<{ entry_id: string; csr: Buffer }> }, ctx: RpcContext) {
+    if (req.params.length === 0) throw new InvalidArgumentError('missing parameters', 'ERR_MISSING_PARAMS');
+    requireBatchSize(req.params.length, this.deps.maxBatchSize, 'params');
+    const authorized = new Map(this.deps.cache.authorizedEntries(agentIdOf(ctx)).map((e) => [e.id, e]));
+    const results = req.params.map((param) => {
+      try {
+        return { status: OK_STATUS, svid: this.newX509Svid(param, authorized) };
+      } catch (err) {
+        return { status: statusOf(err) as ApiStatus };
+      }
+    });
+    return { results };
+  }
+
+  private newX509Svid(
+    param: { entry_id: string; csr: Buffer },
+    authorized: Map<string, RegistrationEntry>,
+  ): WireX509Svid {
+    if (param.entry_id === '') throw new InvalidArgumentError('missing entry ID', 'ERR_MISSING_ENTRY_ID');
+    if (param.csr.length === 0) throw new InvalidArgumentError('missing CSR', 'ERR_MISSING_CSR');
+    const entry = authorized.get(param.entry_id);
+    if (entry === undefined)
+      throw new NotFoundError('entry not found or not authorized', 'ERR_ENTRY_NOT_AUTHORIZED');
+    const svid = this.deps.ca.signX509SvidFromCsr({
+      csrDer: param.csr,
+      expectedSpiffeId: entry.spiffeId,
+      ttlSeconds: entry.x509SvidTtl,
+      dnsNames: entry.dnsNames,
+    });
+    return {
+      id: idToWire(svid.spiffeId),
+      cert_chain: svid.certChainDer,
+      expires_at: svid.expiresAt,
+      hint: entry.hint,
+    };
+  }
+
+  /** Mints a JWT-SVID for an authorized entry of the calling agent. */
+  async newJwtSvid(req: { entry_id: string; audience: string[] }, ctx: RpcContext) {
+    if (req.entry_id === '') throw new InvalidArgumentError('missing entry ID', 'ERR_MISSING_ENTRY_ID');
+    const audience = requireAudience(req.audience);
+    const entry = this.deps.cache.authorizedEntries(agentIdOf(ctx)).find((e) => e.id === req.entry_id);
+    if (entry === undefined)
+      throw new NotFoundError('entry not found or not authorized', 'ERR_ENTRY_NOT_AUTHORIZED');
+    const jwt = this.deps.ca.signJwtSvid({
+      spiffeId: entry.spiffeId,
+      audience,
+      ttlSeconds: entry.jwtSvidTtl,
+    });
+    return {
+      svid: {
+        token: jwt.token,
+        id: idToWire(jwt.spiffeId),
+        expires_at: jwt.expiresAt,
+        issued_at: jwt.issuedAt,
+        hint: entry.hint,
+      },
+    };
+  }
+
+  /** Admin mint from a CSR carrying exactly one URI SAN; the CSR subject is kept. */
+  async mintX509Svid(req: { csr: Buffer; ttl: number }) {
+    if (req.csr.length === 0) throw new InvalidArgumentError('missing CSR', 'ERR_MISSING_CSR');
+    requireNonNegative(req.ttl, 'ttl');
+    const svid = this.deps.ca.signX509SvidFromCsr({
+      csrDer: req.csr,
+      ttlSeconds: req.ttl,
+      useCsrSubject: true,
+    });
+    return {
+      svid: { id: idToWire(svid.spiffeId), cert_chain: svid.certChainDer, expires_at: svid.expiresAt },
+    };
+  }
+
+  /** Admin JWT mint for any workload ID in our trust domain. */
+  async mintJwtSvid(req: { id: WireSpiffeId | null; audience: string[]; ttl: number }) {
+    const id = idFromWire(req.id, 'invalid SPIFFE ID');
+    requireMemberOf(id, this.deps.trustDomain, 'invalid SPIFFE ID');
+    const audience = requireAudience(req.audience);
+    requireNonNegative(req.ttl, 'ttl');
+    const jwt = this.deps.ca.signJwtSvid({ spiffeId: id, audience, ttlSeconds: req.ttl });
+    return {
+      svid: {
+        token: jwt.token,
+        id: idToWire(jwt.spiffeId),
+        expires_at: jwt.expiresAt,
+        issued_at: jwt.issuedAt,
+      },
+    };
+  }
+
+  /** Signs an intermediate CA for a downstream server (caller authorized as a downstream entry). */
+  async newDownstreamX509Ca(req: { csr: Buffer; preferred_ttl: number }) {
+    if (req.csr.length === 0) throw new InvalidArgumentError('missing CSR', 'ERR_MISSING_CSR');
+    requireNonNegative(req.preferred_ttl, 'preferred_ttl');
+    const { publicKey } = this.deps.ca.parseCsr(req.csr);
+    const ca = this.deps.ca.signDownstreamX509Ca({ publicKey, ttlSeconds: req.preferred_ttl });
+    return { ca_cert_chain: ca.caCertChainDer, x509_authorities: ca.x509Authorities };
+  }
+}

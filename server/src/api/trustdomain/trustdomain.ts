@@ -1,0 +1,109 @@
+import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import type { FederationRelationship } from '../../datastore/types';
+import { parseTrustDomain } from '../../util/spiffe-id';
+import { relationshipFromWire, relationshipMaskFromWire, relationshipToWire } from '../convert/federation';
+import type { ApiDeps } from '../deps';
+import { OK_STATUS, statusOf, unimplemented, type ApiStatus } from '../status';
+import { requireBatchSize, requireNonNegative } from '../validate';
+import type { WireFederationRelationship, WireFederationRelationshipMask } from '../wire';
+
+type RelResult = { status: ApiStatus; federation_relationship?: Partial<WireFederationRelationship> };
+
+function tdArgument(value: string): string {
+  try {
+    return parseTrustDomain(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`failed to parse trust domain: ${(err as Error).message}`, 'ERR_TD');
+  }
+}
+
+/** The TrustDomain service: federation relationships (dynamic, stored in the datastore). */
+export class TrustDomainApi {
+  constructor(private readonly deps: ApiDeps) {}
+
+  async list(req: {
+    output_mask: WireFederationRelationshipMask | null;
+    page_size: number;
+    page_token: string;
+  }) {
+    requireNonNegative(req.page_size, 'page_size');
+    const page = await this.deps.datastore.listFederationRelationships({
+      pageSize: req.page_size,
+      pageToken: req.page_token,
+    });
+    return {
+      federation_relationships: page.items.map((r) => relationshipToWire(r, req.output_mask)),
+      next_page_token: page.nextPageToken,
+    };
+  }
+
+  async get(req: { trust_domain: string; output_mask: WireFederationRelationshipMask | null }) {
+    const rel = await this.deps.datastore.getFederationRelationship(tdArgument(req.trust_domain));
+    if (rel === undefined)
+      throw new NotFoundError('federation relationship does not exist', 'ERR_FR_NOT_FOUND');
+    return relationshipToWire(rel, req.output_mask);
+  }
+
+  private async each(
+    list: WireFederationRelationship[],
+    mask: WireFederationRelationshipMask | null,
+    op: (rel: FederationRelationship) => Promise<FederationRelationship>,
+  ) {
+    requireBatchSize(list.length, this.deps.maxBatchSize, 'federation_relationships');
+    const results: RelResult[] = [];
+    for (const wire of list) {
+      try {
+        const rel = await op(relationshipFromWire(wire, this.deps.trustDomain));
+        results.push({ status: OK_STATUS, federation_relationship: relationshipToWire(rel, mask) });
+      } catch (err) {
+        results.push({ status: statusOf(err) });
+      }
+    }
+    return { results };
+  }
+
+  batchCreate(req: {
+    federation_relationships: WireFederationRelationship[];
+    output_mask: WireFederationRelationshipMask | null;
+  }) {
+    return this.each(req.federation_relationships, req.output_mask, (rel) =>
+      this.deps.datastore.createFederationRelationship(rel),
+    );
+  }
+
+  batchUpdate(req: {
+    federation_relationships: WireFederationRelationship[];
+    input_mask: WireFederationRelationshipMask | null;
+    output_mask: WireFederationRelationshipMask | null;
+  }) {
+    const mask = relationshipMaskFromWire(req.input_mask);
+    return this.each(req.federation_relationships, req.output_mask, (rel) =>
+      this.deps.datastore.updateFederationRelationship(rel, mask),
+    );
+  }
+
+  async batchDelete(req: { trust_domains: string[] }) {
+    requireBatchSize(req.trust_domains.length, this.deps.maxBatchSize, 'trust_domains');
+    const results: Array<{ status: ApiStatus; trust_domain: string }> = [];
+    for (const value of req.trust_domains) {
+      try {
+        const td = tdArgument(value);
+        await this.deps.datastore.deleteFederationRelationship(td);
+        results.push({ status: OK_STATUS, trust_domain: td });
+      } catch (err) {
+        results.push({ status: statusOf(err), trust_domain: value });
+      }
+    }
+    return { results };
+  }
+
+  async refreshBundle(req: { trust_domain: string }) {
+    const td = tdArgument(req.trust_domain);
+    if ((await this.deps.datastore.getFederationRelationship(td)) === undefined) {
+      throw new NotFoundError(`no relationship with trust domain "${td}"`, 'ERR_FR_NOT_FOUND');
+    }
+    if (this.deps.refreshBundle === undefined) return unimplemented('refreshing federated bundles');
+    await this.deps.refreshBundle(td);
+    return {};
+  }
+}

@@ -1,0 +1,164 @@
+import type { PluginLogger } from '@lanyard/attestor-core';
+import type { DataStore, RegistrationEntry } from '../datastore/types';
+import { AuthorizedEntryIndex } from './entry-index';
+
+/** Options of {@link EntryCache}. */
+export interface EntryCacheOptions {
+  datastore: DataStore;
+  /** `spiffe://<td>/spire/server`. */
+  serverId: string;
+  logger: PluginLogger;
+  /** Poll period of the datastore event tables; default 1000 ms. */
+  pollIntervalMs?: number;
+  /** How long a gap in event IDs is waited for (a transaction still committing); default 60 s. */
+  gapTimeoutMs?: number;
+  /** Full rebuild period as a safety net; default 1 h. */
+  fullReloadIntervalMs?: number;
+  now?: () => number;
+}
+
+/**
+ * The server's authorized-entry cache: hydrated once from the datastore, then kept current from the entry and
+ * node event tables (polled every second, and on demand right after local writes). Per-request lookups never
+ * touch the database.
+ */
+export class EntryCache {
+  readonly index: AuthorizedEntryIndex;
+  private entryCursor = 0;
+  private nodeCursor = 0;
+  /** Event IDs skipped over (gap) → first time seen, waited for until the gap timeout. */
+  private readonly entryGaps = new Map<number, number>();
+  private readonly nodeGaps = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private pending: Promise<void> | undefined;
+  private lastFullLoad = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: EntryCacheOptions) {
+    this.index = new AuthorizedEntryIndex(opts.serverId);
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Loads everything and starts polling. */
+  async start(): Promise<void> {
+    await this.fullReload();
+    this.timer = setInterval(() => {
+      this.refresh().catch((err: unknown) =>
+        this.opts.logger.warn('Entry cache refresh failed', { error: (err as Error).message }),
+      );
+    }, this.opts.pollIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Stops polling. */
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Entries the agent may serve, from memory. */
+  authorizedEntries(agentId: string): RegistrationEntry[] {
+    return this.index.authorizedEntries(agentId, Math.floor(this.now() / 1000));
+  }
+
+  /**
+   * Applies the datastore events written since the last refresh. Concurrent callers share one queued run that
+   * starts after the current one, so a caller always sees its own earlier writes.
+   */
+  refresh(): Promise<void> {
+    if (this.pending !== undefined) return this.pending;
+    const next = this.running.then(() => {
+      this.pending = undefined;
+      return this.step();
+    });
+    this.pending = next;
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async step(): Promise<void> {
+    if (this.now() - this.lastFullLoad >= (this.opts.fullReloadIntervalMs ?? 3_600_000)) {
+      await this.fullReload();
+      return;
+    }
+    await this.applyEntryEvents();
+    await this.applyNodeEvents();
+  }
+
+  private async fullReload(): Promise<void> {
+    const started = this.now();
+    const ds = this.opts.datastore;
+    const latest = await ds.latestEventIds();
+    const [entries, nodes] = await Promise.all([ds.listAllEntriesForCache(), ds.listNodeSelectors()]);
+    this.index.clear();
+    for (const entry of entries) this.index.upsertEntry(entry);
+    for (const node of nodes) this.index.setNodeSelectors(node.spiffeId, node.selectors);
+    this.entryCursor = latest.entry;
+    this.nodeCursor = latest.node;
+    this.entryGaps.clear();
+    this.nodeGaps.clear();
+    this.lastFullLoad = this.now();
+    this.opts.logger.debug('Entry cache reloaded', {
+      entries: entries.length,
+      elapsed_ms: this.now() - started,
+    });
+  }
+
+  private async applyEntryEvents(): Promise<void> {
+    const ds = this.opts.datastore;
+    const from = this.lowestWatermark(this.entryCursor, this.entryGaps);
+    const events = await ds.listEntryEventsAfter(from);
+    const ids = this.consumeEvents(events, this.entryGaps, 'entry', (e) => e.entryId);
+    if (ids.size === 0) return;
+    const found = await ds.getEntries([...ids]);
+    for (const id of ids) {
+      const entry = found.get(id);
+      if (entry === undefined) this.index.removeEntry(id);
+      else this.index.upsertEntry(entry);
+    }
+  }
+
+  private async applyNodeEvents(): Promise<void> {
+    const ds = this.opts.datastore;
+    const from = this.lowestWatermark(this.nodeCursor, this.nodeGaps);
+    const events = await ds.listNodeEventsAfter(from);
+    const ids = this.consumeEvents(events, this.nodeGaps, 'node', (e) => e.spiffeId);
+    for (const agentId of ids) this.index.setNodeSelectors(agentId, await ds.getNodeSelectors(agentId));
+  }
+
+  /** Reads from just below the oldest gap still awaited, else from the cursor. */
+  private lowestWatermark(cursor: number, gaps: Map<number, number>): number {
+    const deadline = this.now() - (this.opts.gapTimeoutMs ?? 60_000);
+    let low = cursor;
+    for (const [id, seen] of gaps) {
+      if (seen < deadline) gaps.delete(id);
+      else low = Math.min(low, id - 1);
+    }
+    return low;
+  }
+
+  /** Advances the cursor over new events, records gaps, and returns the changed keys. */
+  private consumeEvents<E extends { eventId: number }>(
+    events: E[],
+    gaps: Map<number, number>,
+    kind: 'entry' | 'node',
+    keyOf: (event: E) => string,
+  ): Set<string> {
+    let cursor = kind === 'entry' ? this.entryCursor : this.nodeCursor;
+    const keys = new Set<string>();
+    for (const event of events) {
+      gaps.delete(event.eventId);
+      keys.add(keyOf(event));
+      if (event.eventId > cursor) {
+        for (let missing = cursor + 1; missing < event.eventId && gaps.size < 10_000; missing++) {
+          gaps.set(missing, this.now());
+        }
+        cursor = event.eventId;
+      }
+    }
+    if (kind === 'entry') this.entryCursor = cursor;
+    else this.nodeCursor = cursor;
+    return keys;
+  }
+}

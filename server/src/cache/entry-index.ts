@@ -1,0 +1,132 @@
+import type { RegistrationEntry, Selector } from '../datastore/types';
+import { selectorKeys } from './selector-key';
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set === undefined) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+/**
+ * In-memory index of registration entries and node selectors answering "which entries may this agent serve"
+ * without touching the datastore: parent → children, SPIFFE ID → entries, node-alias selector → alias entries,
+ * agent → node selectors. Every mutation is O(size of the changed item).
+ */
+export class AuthorizedEntryIndex {
+  private readonly entries = new Map<string, RegistrationEntry>();
+  private readonly byParent = new Map<string, Set<string>>();
+  private readonly bySpiffeId = new Map<string, Set<string>>();
+  /** Alias entries (parent = server ID) keyed by each of their selectors. */
+  private readonly aliasesBySelector = new Map<string, Set<string>>();
+  private readonly nodeSelectors = new Map<string, Set<string>>();
+
+  /** @param serverId `spiffe://<td>/spire/server`: entries parented to it are node aliases. */
+  constructor(private readonly serverId: string) {}
+
+  /** Number of indexed entries. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Inserts or replaces an entry. */
+  upsertEntry(entry: RegistrationEntry): void {
+    this.removeEntry(entry.id);
+    this.entries.set(entry.id, entry);
+    addTo(this.byParent, entry.parentId, entry.id);
+    addTo(this.bySpiffeId, entry.spiffeId, entry.id);
+    if (entry.parentId === this.serverId) {
+      for (const key of selectorKeys(entry.selectors)) addTo(this.aliasesBySelector, key, entry.id);
+    }
+  }
+
+  /** Removes an entry if present. */
+  removeEntry(id: string): void {
+    const old = this.entries.get(id);
+    if (old === undefined) return;
+    this.entries.delete(id);
+    removeFrom(this.byParent, old.parentId, id);
+    removeFrom(this.bySpiffeId, old.spiffeId, id);
+    if (old.parentId === this.serverId) {
+      for (const key of selectorKeys(old.selectors)) removeFrom(this.aliasesBySelector, key, id);
+    }
+  }
+
+  /** Replaces an agent's node selectors; an empty list forgets the agent. */
+  setNodeSelectors(agentId: string, selectors: readonly Selector[]): void {
+    if (selectors.length === 0) this.nodeSelectors.delete(agentId);
+    else this.nodeSelectors.set(agentId, selectorKeys(selectors));
+  }
+
+  /** The entry with this ID, if indexed. */
+  getEntry(id: string): RegistrationEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Entries whose SPIFFE ID is exactly `spiffeId` (used for admin/downstream caller checks). */
+  entriesForSpiffeId(spiffeId: string): RegistrationEntry[] {
+    return [...(this.bySpiffeId.get(spiffeId) ?? [])].map((id) => this.entries.get(id) as RegistrationEntry);
+  }
+
+  /**
+   * Entries the agent may serve: entries parented to the agent ID, node-alias entries whose selectors are a
+   * subset of the agent's node selectors, and, transitively, entries parented to any of those entries' IDs.
+   * Entries with `expiresAt` in the past (unix seconds `now`) are skipped.
+   */
+  authorizedEntries(agentId: string, now: number): RegistrationEntry[] {
+    const result: RegistrationEntry[] = [];
+    const visitedIds = new Set<string>([agentId]);
+    const seenEntries = new Set<string>();
+    const queue: string[] = [agentId];
+    const take = (entry: RegistrationEntry): void => {
+      if (seenEntries.has(entry.id) || (entry.expiresAt !== 0 && entry.expiresAt < now)) return;
+      seenEntries.add(entry.id);
+      result.push(entry);
+      if (!visitedIds.has(entry.spiffeId)) {
+        visitedIds.add(entry.spiffeId);
+        queue.push(entry.spiffeId);
+      }
+    };
+    for (const alias of this.matchingAliases(agentId)) take(alias);
+    for (let i = 0; i < queue.length; i++) {
+      for (const childId of this.byParent.get(queue[i]) ?? [])
+        take(this.entries.get(childId) as RegistrationEntry);
+    }
+    return result;
+  }
+
+  /** Alias entries whose selector set is a subset of the agent's node selectors. */
+  private matchingAliases(agentId: string): RegistrationEntry[] {
+    const keys = this.nodeSelectors.get(agentId);
+    if (keys === undefined) return [];
+    const hits = new Map<string, number>();
+    for (const key of keys) {
+      for (const aliasId of this.aliasesBySelector.get(key) ?? [])
+        hits.set(aliasId, (hits.get(aliasId) ?? 0) + 1);
+    }
+    const matches: RegistrationEntry[] = [];
+    for (const [aliasId, count] of hits) {
+      const alias = this.entries.get(aliasId) as RegistrationEntry;
+      if (count === selectorKeys(alias.selectors).size) matches.push(alias);
+    }
+    return matches;
+  }
+
+  /** Drops everything (before a full reload). */
+  clear(): void {
+    this.entries.clear();
+    this.byParent.clear();
+    this.bySpiffeId.clear();
+    this.aliasesBySelector.clear();
+    this.nodeSelectors.clear();
+  }
+}

@@ -1,0 +1,91 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  loadHealthApi,
+  loadSpireServerApis,
+  type AgentClient,
+  type BundleClient,
+  type EntryClient,
+  type HealthClient,
+  type LocalAuthorityClient,
+  type ServerDebugClient,
+  type SVIDClient,
+  type TrustDomainClient,
+} from '@lanyard/proto';
+import { codeName } from '../api/status';
+
+/** SPIRE's default admin socket (`-socketPath`). */
+export const DEFAULT_SOCKET_PATH = '/tmp/spire-server/private/api.sock';
+
+/** Typed clients for every server API on one target. */
+export interface ServerApiClients {
+  entry: EntryClient;
+  agent: AgentClient;
+  bundle: BundleClient;
+  svid: SVIDClient;
+  trustDomain: TrustDomainClient;
+  localAuthority: LocalAuthorityClient;
+  debug: ServerDebugClient;
+  health: HealthClient;
+  /** Closes every channel. */
+  close(): void;
+}
+
+/**
+ * Resolves the admin socket like SPIRE's CLI: `-socketPath` if given, else `SPIRE_SERVER_PRIVATE_SOCKET`,
+ * else with `-instance <name>` the template `SPIRE_SERVER_PRIVATE_SOCKET_TEMPLATE` (`%i` → name), else the default.
+ */
+export function resolveSocketPath(flag: string | undefined, instance?: string, env = process.env): string {
+  if (flag !== undefined && flag !== '') return flag;
+  const template = env.SPIRE_SERVER_PRIVATE_SOCKET_TEMPLATE;
+  if (instance !== undefined && instance !== '' && template) return template.replace(/%i/g, instance);
+  return env.SPIRE_SERVER_PRIVATE_SOCKET || DEFAULT_SOCKET_PATH;
+}
+
+/** Connects typed clients to `target` (e.g. `unix:/path` or `127.0.0.1:8081`) with the given credentials. */
+export function connectServerApis(
+  target: string,
+  credentials: grpc.ChannelCredentials,
+  options: grpc.ClientOptions = {},
+): ServerApiClients {
+  const spire = loadSpireServerApis().spire.api.server;
+  const Health = loadHealthApi().grpc.health.v1.Health;
+  const clients = {
+    entry: new spire.entry.v1.Entry(target, credentials, options),
+    agent: new spire.agent.v1.Agent(target, credentials, options),
+    bundle: new spire.bundle.v1.Bundle(target, credentials, options),
+    svid: new spire.svid.v1.SVID(target, credentials, options),
+    trustDomain: new spire.trustdomain.v1.TrustDomain(target, credentials, options),
+    localAuthority: new spire.localauthority.v1.LocalAuthority(target, credentials, options),
+    debug: new spire.debug.v1.Debug(target, credentials, options),
+    health: new Health(target, credentials, options),
+  };
+  return {
+    ...clients,
+    close: () => Object.values(clients).forEach((client) => client.close()),
+  };
+}
+
+/** Connects to the local admin API on a Unix socket (plaintext; local callers are admins). */
+export function connectAdmin(socketPath: string): ServerApiClients {
+  return connectServerApis(`unix:${socketPath}`, grpc.credentials.createInsecure());
+}
+
+/**
+ * Turns a callback-style unary call into a promise:
+ * `await unary((cb) => clients.entry.GetEntry({ id }, cb))`. Rejects with the grpc-js `ServiceError`.
+ */
+export function unary<Res>(invoke: (callback: grpc.requestCallback<Res>) => unknown): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    invoke((err, response) => {
+      if (err) reject(err);
+      else resolve(response as Res);
+    });
+  });
+}
+
+/** Formats a gRPC failure the way SPIRE's CLI prints it: `rpc error: code = NotFound desc = entry not found`. */
+export function formatRpcError(err: unknown): string {
+  const e = err as Partial<grpc.ServiceError>;
+  if (typeof e.code === 'number') return `rpc error: code = ${codeName(e.code)} desc = ${e.details ?? ''}`;
+  return err instanceof Error ? err.message : String(err);
+}

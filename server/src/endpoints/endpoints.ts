@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { PluginLogger } from '@lanyard/attestor-core';
+import { UnavailableError } from '@lanyard/spiffe';
+import { RpcBoundary } from '../api/boundary';
+import type { RpcMetrics } from '../api/metrics';
+import type { Authorizer } from '../auth/authorizer';
+import { derToPem } from '../util/pem';
+import { PeerIdentityResolver } from './peer-identity';
+import type { ServerSvidRotator } from './server-svid';
+import { RotatingServerCredentials } from './tls-credentials';
+
+/** Registers the API services on one transport's server, wrapped by that transport's boundary. */
+export type ServiceRegistrar = (server: grpc.Server, boundary: RpcBoundary) => void;
+
+/** Options of {@link Endpoints}. */
+export interface EndpointsOptions {
+  /** `socket_path`: local admin API (Unix socket). */
+  socketPath: string;
+  /** `bind_address` / `bind_port`: agent + admin APIs over TLS. Port 0 picks a free port. */
+  bindAddress: string;
+  bindPort: number;
+  trustDomain: string;
+  svid: ServerSvidRotator;
+  /** DER roots client certificates must chain to (our trust bundle as stored, merged across HA servers). */
+  trustedRoots: () => Buffer[];
+  authorizer: Authorizer;
+  logger: PluginLogger;
+  metrics: RpcMetrics;
+  register: ServiceRegistrar;
+}
+
+const SERVER_OPTIONS: grpc.ServerOptions = { 'grpc.keepalive_permit_without_calls': 1 };
+
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, creds, (err, port) => {
+      if (err) reject(new UnavailableError(`could not listen on ${address}: ${err.message}`, 'ERR_LISTEN'));
+      else resolve(port);
+    });
+  });
+}
+
+/** Makes the socket directory (0750) and removes a stale socket file left by a previous run. */
+function prepareSocketPath(socketPath: string): void {
+  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o750 });
+  const stat = fs.lstatSync(socketPath, { throwIfNoEntry: false });
+  if (stat === undefined) return;
+  if (!stat.isSocket()) {
+    throw new UnavailableError(`socket_path ${socketPath} exists and is not a socket`, 'ERR_SOCKET_PATH');
+  }
+  fs.unlinkSync(socketPath);
+}
+
+/**
+ * The server's two listeners: the local admin API on a Unix socket (every caller is an admin) and the
+ * agent + admin APIs on TCP with TLS, served with the server's own X509-SVID.
+ */
+export class Endpoints {
+  private readonly local = new grpc.Server(SERVER_OPTIONS);
+  private readonly tcp = new grpc.Server(SERVER_OPTIONS);
+  private credentials: RotatingServerCredentials | undefined;
+  /** The TCP port actually bound (useful with `bindPort: 0`). */
+  tcpPort = 0;
+
+  constructor(private readonly opts: EndpointsOptions) {}
+
+  /** Binds both listeners. */
+  async start(): Promise<void> {
+    const { opts } = this;
+    const localBoundary = new RpcBoundary(
+      async (call, spec) => opts.authorizer.authorize({ addr: call.getPeer() || 'unix', local: true }, spec),
+      opts.logger,
+      opts.metrics,
+    );
+    const peers = new PeerIdentityResolver(opts.trustDomain);
+    const tcpBoundary = new RpcBoundary(
+      async (call, spec) => opts.authorizer.authorize(peers.resolve(call), spec),
+      opts.logger,
+      opts.metrics,
+    );
+    opts.register(this.local, localBoundary);
+    opts.register(this.tcp, tcpBoundary);
+    prepareSocketPath(opts.socketPath);
+    await bind(this.local, `unix:${opts.socketPath}`, grpc.ServerCredentials.createInsecure());
+    fs.chmodSync(opts.socketPath, 0o770);
+    this.credentials = new RotatingServerCredentials(this.tlsOptions());
+    opts.svid.onRotate(() => this.refreshTls());
+    this.tcpPort = await bind(this.tcp, hostPort(opts.bindAddress, opts.bindPort), this.credentials);
+    opts.logger.info('Starting Server APIs', { address: hostPort(opts.bindAddress, this.tcpPort) });
+    opts.logger.info('Starting Server APIs', { address: opts.socketPath, network: 'unix' });
+  }
+
+  /** Re-reads the server SVID and trusted roots into the TLS context (after rotation or bundle change). */
+  refreshTls(): void {
+    this.credentials?.update(this.tlsOptions());
+  }
+
+  private tlsOptions() {
+    const svid = this.opts.svid.current();
+    const roots = this.opts.trustedRoots().map((der) => derToPem(der, 'CERTIFICATE'));
+    return { cert: svid.certChainPem, key: svid.keyPem, ca: roots };
+  }
+
+  /** Stops accepting calls, waits up to `graceMs` for running calls, then cuts the rest. */
+  async stop(graceMs = 5000): Promise<void> {
+    await Promise.all([this.local, this.tcp].map((server) => shutdown(server, graceMs)));
+    fs.rmSync(this.opts.socketPath, { force: true });
+  }
+}
+
+function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    timer.unref();
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

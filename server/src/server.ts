@@ -1,0 +1,191 @@
+import type { NodeAttestorConfig } from './catalog/node-attestors';
+import { Registry } from 'prom-client';
+import { silentLogger, type PluginLogger } from '@lanyard/attestor-core';
+import { PrometheusRpcMetrics } from './api/metrics';
+import { registerServerApis } from './api/register';
+import type { ApiDeps } from './api/deps';
+import { Authorizer } from './auth/authorizer';
+import { BundleSync } from './bundle-sync';
+import { EntryCache } from './cache/entry-cache';
+import { ServerCa, type ServerCaOptions } from './ca';
+import { NodeAttestorCatalog } from './catalog/node-attestors';
+import { openDataStore, type DataStore, type DataStoreOptions } from './datastore';
+import { Endpoints } from './endpoints/endpoints';
+import { ServerSvidRotator } from './endpoints/server-svid';
+
+/** Everything needed to run a server; built from the config file by `optionsFromConfig` or by tests. */
+export interface LanyardServerOptions {
+  /** `trust_domain`. */
+  trustDomain: string;
+  /** `data_dir` (CA journal). */
+  dataDir: string;
+  /** `bind_address`, `bind_port` (0 = any free port). */
+  bindAddress: string;
+  bindPort: number;
+  /** `socket_path`. */
+  socketPath: string;
+  /** `admin_ids`. */
+  adminIds?: string[];
+  /** CA settings except the ones derived above (`trustDomain`, `dataDir`, `logger`, `now`). */
+  ca: Omit<ServerCaOptions, 'trustDomain' | 'dataDir' | 'logger' | 'now'>;
+  /** `DataStore "sql"`. */
+  datastore: Omit<DataStoreOptions, 'logger' | 'now'>;
+  /** `NodeAttestor` blocks (join_token is always available). */
+  nodeAttestors?: NodeAttestorConfig[];
+  logger?: PluginLogger;
+  /** Prometheus registry for SPIRE-named metrics; a private one by default. */
+  metricsRegistry?: Registry;
+  /** Entry cache event poll period; default 1000 ms. */
+  cachePollIntervalMs?: number;
+  /** Stored bundle poll period (HA merge); default 5000 ms. */
+  bundlePollIntervalMs?: number;
+  /** Largest Batch* request; default 10000. */
+  maxBatchSize?: number;
+  now?: () => number;
+}
+
+/** A running Lanyard server: datastore, CA, entry cache, attestors and both API endpoints. */
+export class LanyardServer {
+  private stopped = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  private constructor(
+    readonly options: LanyardServerOptions,
+    readonly datastore: DataStore,
+    readonly ca: ServerCa,
+    readonly cache: EntryCache,
+    readonly endpoints: Endpoints,
+    private readonly bundle: BundleSync,
+    private readonly svid: ServerSvidRotator,
+  ) {}
+
+  /** TCP port the TLS endpoint listens on. */
+  get port(): number {
+    return this.endpoints.tcpPort;
+  }
+
+  /** True while started and not stopping (health checks). */
+  serving(): boolean {
+    return !this.stopped;
+  }
+
+  /** Opens everything and starts listening; on failure, whatever was opened is closed again. */
+  static async start(options: LanyardServerOptions): Promise<LanyardServer> {
+    const logger = options.logger ?? silentLogger;
+    const now = options.now ?? Date.now;
+    const datastore = await openDataStore({ ...options.datastore, logger, now });
+    try {
+      return await LanyardServer.assemble(options, datastore, logger, now);
+    } catch (err) {
+      await datastore.close();
+      throw err;
+    }
+  }
+
+  private static async assemble(
+    options: LanyardServerOptions,
+    datastore: DataStore,
+    logger: PluginLogger,
+    now: () => number,
+  ): Promise<LanyardServer> {
+    const td = options.trustDomain;
+    const ca = await ServerCa.create({
+      ...options.ca,
+      trustDomain: td,
+      dataDir: options.dataDir,
+      logger,
+      now,
+    });
+    const bundle = new BundleSync(datastore, td, () => ca.x509Authorities().map((a) => a.asn1), logger);
+    await bundle.publish(ca.bundleContents());
+    ca.onBundleChange((contents) => void bundle.publish(contents).catch(() => undefined));
+    const cache = new EntryCache({
+      datastore,
+      serverId: `spiffe://${td}/spire/server`,
+      logger,
+      pollIntervalMs: options.cachePollIntervalMs,
+      now,
+    });
+    await cache.start();
+    const attestors = await NodeAttestorCatalog.create(options.nodeAttestors ?? [], {
+      trustDomain: td,
+      logger,
+      joinTokens: datastore,
+      attestedNodes: datastore,
+      now,
+    });
+    const svid = new ServerSvidRotator(ca, logger, now);
+    const authorizer = new Authorizer({
+      trustDomain: td,
+      adminIds: options.adminIds ?? [],
+      datastore,
+      entriesForSpiffeId: (id) => cache.index.entriesForSpiffeId(id),
+    });
+    const deps: ApiDeps = {
+      trustDomain: td,
+      datastore,
+      cache,
+      ca,
+      attestors,
+      serverSvid: svid,
+      logger,
+      now,
+      maxBatchSize: options.maxBatchSize ?? 10_000,
+      startedAt: now(),
+      onLocalBundleChanged: () => void bundle.reload().catch(() => undefined),
+    };
+    // Health calls only arrive once the endpoints listen, i.e. after `server` below is initialised.
+    const health = { serving: (): boolean => server.serving() };
+    const endpoints = new Endpoints({
+      socketPath: options.socketPath,
+      bindAddress: options.bindAddress,
+      bindPort: options.bindPort,
+      trustDomain: td,
+      svid,
+      trustedRoots: () => bundle.trustedRoots(),
+      authorizer,
+      logger,
+      metrics: new PrometheusRpcMetrics(options.metricsRegistry ?? new Registry()),
+      register: (grpcServer, boundary) => registerServerApis(grpcServer, boundary, deps, health),
+    });
+    const server: LanyardServer = new LanyardServer(options, datastore, ca, cache, endpoints, bundle, svid);
+    try {
+      await endpoints.start();
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+    server.startBackgroundWork(options.bundlePollIntervalMs ?? 5000);
+    logger.info('Server started', {
+      trust_domain_id: `spiffe://${td}`,
+      address: `${options.bindAddress}:${endpoints.tcpPort}`,
+    });
+    return server;
+  }
+
+  private startBackgroundWork(bundlePollIntervalMs: number): void {
+    this.ca.start();
+    this.bundle.onChange(() => this.endpoints.refreshTls());
+    this.bundle.start(bundlePollIntervalMs);
+    const prune = setInterval(() => {
+      void this.datastore
+        .pruneJoinTokens(Math.floor((this.options.now ?? Date.now)() / 1000))
+        .catch(() => undefined);
+    }, 60_000);
+    prune.unref();
+    this.timers.push(prune);
+  }
+
+  /** Graceful stop: refuses new calls, waits up to `graceMs` for running ones, then closes everything. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.bundle.stop();
+    this.cache.stop();
+    this.svid.stop();
+    this.ca.stop();
+    await this.endpoints.stop(graceMs);
+    await this.datastore.close();
+  }
+}

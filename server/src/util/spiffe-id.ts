@@ -1,0 +1,32 @@
+import { InvalidArgumentError, SpiffeId, TrustDomain } from '@lanyard/spiffe';
+
+/** A parsed SPIFFE ID as plain strings: trust domain name (no scheme) and path (`''` or `/…`). */
+export interface ParsedSpiffeId {
+  trustDomain: string;
+  path: string;
+}
+
+/** Parses `spiffe://<td><path>` strictly (SpiffeIdError, an InvalidArgument, naming the broken rule). */
+export function parseSpiffeId(id: string): ParsedSpiffeId {
+  const parsed = SpiffeId.parse(id);
+  return { trustDomain: parsed.trustDomain.name, path: parsed.path };
+}
+
+/**
+ * Builds `spiffe://<td><path>` from the two fields of a wire `SPIFFEID`, validating both; the trust domain
+ * must be a bare name here (`spiffe://…` is refused).
+ */
+export function spiffeIdFromParts(trustDomain: string, path: string): string {
+  if (trustDomain.includes(':')) {
+    throw new InvalidArgumentError(
+      `trust domain "${trustDomain}" must be a bare name`,
+      'ERR_SPIFFE_ID_TD_CHAR',
+    );
+  }
+  return SpiffeId.fromPath(TrustDomain.parse(trustDomain), path).toString();
+}
+
+/** Parses a trust domain given bare (`example.org`) or as a SPIFFE ID (`spiffe://example.org`); returns the name. */
+export function parseTrustDomain(value: string): string {
+  return TrustDomain.parse(value).name;
+}
