@@ -2,9 +2,10 @@
  * PKCS#10 CertificationRequest parsing (RFC 2986) with signature verification over the raw
  * CertificationRequestInfo bytes. The subject is returned raw and otherwise ignored.
  */
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { InvalidArgumentError } from '@lanyard/spiffe';
 import { Oid } from './der/oids';
+import { importSpki } from './der/spki';
 import {
   children,
   expectTag,
@@ -71,7 +72,7 @@ function parse(csrDer: Buffer): VerifiedCsr {
 function importPublicKey(spkiDer: Buffer): KeyObject {
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+    key = importSpki(spkiDer);
   } catch {
     throw malformedCsr('csr public key is not a valid subject public key info');
   }

@@ -1,7 +1,7 @@
 /** JWT signing keys and JWT-SVID minting with `node:crypto` (compact JWS, header `{alg, kid, typ}`). */
 import { randomBytes, randomInt, sign, type KeyObject } from 'node:crypto';
 import { FailedPreconditionError, UnavailableError } from '@lanyard/spiffe';
-import { spkiOf } from './der/signer';
+import { spkiOf } from './der/spki';
 
 /** JWS algorithms the CA signs with. */
 export type JwtAlgorithm = 'ES256' | 'ES384' | 'RS256';

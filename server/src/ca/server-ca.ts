@@ -7,7 +7,7 @@ import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } 
 import { CaAuthorities } from './ca-authorities';
 import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
 import { parseAndVerifyCsr } from './csr';
-import { spkiOf } from './der/signer';
+import { spkiOf } from './der/spki';
 import { cappedExpiry, newTokenId, signJwt } from './jwt-authority';
 import { requireDnsName, requireMemberId } from './names';
 import { cappedNotAfter, issueCaCertificate, issueSvid } from './x509-templates';

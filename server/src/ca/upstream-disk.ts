@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { parseCertificate } from './der/parse-certificate';
-import { createCertSigner, spkiOf, subjectKeyId, type CertSigner } from './der/signer';
+import { createCertSigner, subjectKeyId, type CertSigner } from './der/signer';
+import { spkiOf } from './der/spki';
 import type { DiskUpstreamAuthorityConfig } from './types';
 
 /** What the CA needs from an upstream authority to sign its intermediate. */

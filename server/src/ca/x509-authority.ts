@@ -2,7 +2,8 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { FailedPreconditionError } from '@lanyard/spiffe';
 import { parseCertificate } from './der/parse-certificate';
-import { createCertSigner, spkiOf, subjectKeyId, type CertSigner } from './der/signer';
+import { createCertSigner, subjectKeyId, type CertSigner } from './der/signer';
+import { spkiOf } from './der/spki';
 
 /** A loaded X.509 CA. Times are milliseconds. */
 export interface X509Authority {

@@ -43,9 +43,19 @@ export function signCertificate(template: CertificateTemplate, signer: CertSigne
   return seq(tbs, signer.algorithmDer, bitString(signer.sign(tbs)));
 }
 
-/** A random positive 128-bit serial, never zero (SPIRE: uniform in [1, 2^128]). */
+const SERIAL_BYTES = 16;
+const POOL_SERIALS = 256;
+let serialPool = Buffer.alloc(0);
+let serialOffset = 0;
+
+/** A random positive 128-bit serial, never zero (SPIRE: uniform in [1, 2^128]); random bytes drawn in batches. */
 export function randomSerial(): Buffer {
-  const bytes = randomBytes(16);
+  if (serialOffset >= serialPool.length) {
+    serialPool = randomBytes(SERIAL_BYTES * POOL_SERIALS);
+    serialOffset = 0;
+  }
+  const bytes = Buffer.from(serialPool.subarray(serialOffset, serialOffset + SERIAL_BYTES));
+  serialOffset += SERIAL_BYTES;
   if (bytes.every((b) => b === 0)) bytes[15] = 1;
   return bytes;
 }

@@ -1,5 +1,5 @@
 /** Picks the X.509 signature algorithm for a CA private key and signs TBS bytes with `node:crypto`. */
-import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createHash, sign, type KeyObject } from 'node:crypto';
 import { InvalidArgumentError } from '@lanyard/spiffe';
 import { Oid } from './oids';
 import { nullValue, oid, seq } from './writer';
@@ -40,10 +40,4 @@ export function subjectKeyId(spkiDer: Buffer): Buffer {
   const spki = readSingle(spkiDer, 0x30, 'subject public key info');
   const keyBits = readBitStringBytes(children(spki, 'subject public key info')[1], 'subject public key');
   return createHash('sha1').update(keyBits).digest();
-}
-
-/** The SPKI DER of a public (or private) KeyObject. */
-export function spkiOf(key: KeyObject): Buffer {
-  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  return publicKey.export({ type: 'spki', format: 'der' });
 }

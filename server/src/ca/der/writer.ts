@@ -22,25 +22,55 @@ export const Tag = {
 
 /** Encodes a DER length: short form below 128, long form (minimal bytes) otherwise. */
 export function encodeLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
+  const out = Buffer.allocUnsafe(lengthSize(length));
+  writeLength(out, 0, length);
+  return out;
 }
 
-/** Wraps `content` in a TLV with the given identifier octet. */
+function lengthSize(length: number): number {
+  if (length < 0x80) return 1;
+  if (length < 0x100) return 2;
+  if (length < 0x10000) return 3;
+  if (length < 0x1000000) return 4;
+  return 5;
+}
+
+function writeLength(out: Buffer, offset: number, length: number): number {
+  const size = lengthSize(length);
+  if (size === 1) {
+    out[offset] = length;
+    return 1;
+  }
+  out[offset] = 0x80 | (size - 1);
+  for (let i = size - 1, rest = length; i >= 1; i--, rest = Math.floor(rest / 256))
+    out[offset + i] = rest & 0xff;
+  return size;
+}
+
+/** Wraps `content` in a TLV with the given identifier octet (one allocation). */
 export function tlv(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
+  return constructed(tag, [content]);
+}
+
+/** A TLV whose content is the concatenation of `parts`, written into one allocation. */
+export function constructed(tag: number, parts: readonly Buffer[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = Buffer.allocUnsafe(1 + lengthSize(length) + length);
+  out[0] = tag;
+  let offset = 1 + writeLength(out, 1, length);
+  for (const part of parts) offset += part.copy(out, offset);
+  return out;
 }
 
 /** SEQUENCE of already-encoded items. */
 export function seq(...items: Buffer[]): Buffer {
-  return tlv(Tag.SEQUENCE, Buffer.concat(items));
+  return constructed(Tag.SEQUENCE, items);
 }
 
 /** SET of already-encoded items, sorted by their encodings as DER requires for SET OF. */
 export function set(...items: Buffer[]): Buffer {
-  return tlv(Tag.SET, Buffer.concat([...items].sort(Buffer.compare)));
+  return constructed(Tag.SET, [...items].sort(Buffer.compare));
 }
 
 /** BOOLEAN (DER: TRUE is 0xff). */
@@ -81,7 +111,7 @@ export function integer(value: number | bigint | Buffer): Buffer {
 
 /** BIT STRING with `unusedBits` (0–7) padding bits in the last octet. */
 export function bitString(bytes: Buffer, unusedBits = 0): Buffer {
-  return tlv(Tag.BIT_STRING, Buffer.concat([Buffer.from([unusedBits]), bytes]));
+  return constructed(Tag.BIT_STRING, [Buffer.from([unusedBits]), bytes]);
 }
 
 /**

@@ -1,0 +1,78 @@
+/**
+ * Fast SubjectPublicKeyInfo conversions. `KeyObject.export({type:'spki'})` and SPKI DER import are several
+ * times slower in Node 20 than their JWK counterparts (measured ~7k/s vs ~160k/s export, ~12k/s import for
+ * P-256), so EC/Ed25519/RSA keys go through JWK and the SPKI DER is assembled or read here.
+ */
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { Oid } from './oids';
+import { children, expectTag, readBitStringBytes, readOid, readSingle } from './reader';
+import { bitString, integer, nullValue, oid, seq } from './writer';
+
+const CURVE_OIDS: Record<string, { oid: string; size: number }> = {
+  'P-256': { oid: Oid.prime256v1, size: 32 },
+  'P-384': { oid: Oid.secp384r1, size: 48 },
+  'P-521': { oid: Oid.secp521r1, size: 66 },
+};
+
+const CURVE_NAMES: Record<string, string> = Object.fromEntries(
+  Object.entries(CURVE_OIDS).map(([crv, c]) => [c.oid, crv]),
+);
+
+/** The SPKI DER of a public (or private) KeyObject. */
+export function spkiOf(key: KeyObject): Buffer {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  const jwk = publicKey.export({ format: 'jwk' });
+  const built = spkiFromJwk(jwk);
+  return built ?? publicKey.export({ type: 'spki', format: 'der' });
+}
+
+function spkiFromJwk(jwk: JsonWebKey): Buffer | undefined {
+  if (jwk.kty === 'EC' && jwk.crv && CURVE_OIDS[jwk.crv] && jwk.x && jwk.y) {
+    const point = Buffer.concat([Buffer.from([4]), b64(jwk.x), b64(jwk.y)]);
+    return seq(seq(oid(Oid.ecPublicKey), oid(CURVE_OIDS[jwk.crv].oid)), bitString(point));
+  }
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x)
+    return seq(seq(oid(Oid.ed25519)), bitString(b64(jwk.x)));
+  if (jwk.kty === 'RSA' && jwk.n && jwk.e) {
+    return seq(
+      seq(oid(Oid.rsaEncryption), nullValue()),
+      bitString(seq(integer(b64(jwk.n)), integer(b64(jwk.e)))),
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Imports SPKI DER as a public KeyObject. Uncompressed EC points go through JWK import (OpenSSL still checks the
+ * point is on the curve); everything else through the SPKI importer. Throws whatever node:crypto throws.
+ */
+export function importSpki(spkiDer: Buffer): KeyObject {
+  const jwk = ecJwkFromSpki(spkiDer);
+  if (jwk) return createPublicKey({ key: jwk, format: 'jwk' });
+  return createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+}
+
+function ecJwkFromSpki(spkiDer: Buffer): JsonWebKey | undefined {
+  const [algorithm, key] = children(
+    readSingle(spkiDer, 0x30, 'subject public key info'),
+    'subject public key info',
+  );
+  const params = children(expectTag(algorithm, 0x30, 'public key algorithm'), 'public key algorithm');
+  if (readOid(params[0], 'public key algorithm') !== Oid.ecPublicKey || params[1]?.tag !== 0x06)
+    return undefined;
+  const crv = CURVE_NAMES[readOid(params[1], 'ec curve')];
+  if (!crv) return undefined;
+  const point = readBitStringBytes(key, 'ec public key');
+  const size = CURVE_OIDS[crv].size;
+  if (point.length !== 1 + 2 * size || point[0] !== 4) return undefined;
+  return {
+    kty: 'EC',
+    crv,
+    x: point.subarray(1, 1 + size).toString('base64url'),
+    y: point.subarray(1 + size).toString('base64url'),
+  };
+}
+
+function b64(value: string): Buffer {
+  return Buffer.from(value, 'base64url');
+}
