@@ -1,0 +1,253 @@
+import type { Selector } from '@lanyard/attestor-core';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { EntryIndex, selectorKeys } from './entry-index';
+import { SvidStore } from './svid-store';
+import { SubscriptionRecord, type Subscription, type UpdateListener } from './subscription';
+import type { Identity, TrustBundle, WorkloadEntry, WorkloadUpdate, X509SvidMaterial } from './types';
+
+/** Options of {@link IdentityCache}. */
+export interface IdentityCacheOptions {
+  /** The agent's own trust domain name (no scheme). */
+  readonly trustDomain: string;
+  /** `x509_svid_cache_max_size`: soft cap on cached SVIDs; entries with subscribers are never evicted. */
+  readonly x509SvidCacheMaxSize?: number;
+}
+
+/** What {@link IdentityCache.updateEntries} changed. */
+export interface EntryChanges {
+  readonly added: number;
+  readonly updated: number;
+  readonly removed: number;
+}
+
+/**
+ * The agent's in-memory identity state, served by the Workload API and filled by the node side:
+ * own bundle, federated bundles, authorised entries with their X.509-SVIDs (bounded LRU), and subscriptions
+ * that push the complete view of a selector set whenever something it can see changes.
+ *
+ * @example
+ * ```ts
+ * const cache = new IdentityCache({ trustDomain: 'example.org' });
+ * cache.setBundle({ trustDomain: 'example.org', x509Authorities: [rootDer], jwtAuthorities: [] });
+ * cache.updateEntries(entriesFromSync);
+ * for (const entry of cache.entriesNeedingSvids()) cache.setSvid(entry.entryId, await sign(entry));
+ * const sub = cache.subscribe(callerSelectors, (update) => send(update));
+ * ```
+ */
+export class IdentityCache {
+  readonly trustDomain: string;
+  private readonly index = new EntryIndex();
+  private readonly svids: SvidStore;
+  private readonly subscriptions = new Set<SubscriptionRecord>();
+  private readonly wantedListeners = new Set<() => void>();
+  private bundle: TrustBundle | undefined;
+  private federated = new Map<string, TrustBundle>();
+  private notifyScheduled = false;
+
+  constructor(options: IdentityCacheOptions) {
+    const max = options.x509SvidCacheMaxSize ?? 1000;
+    if (!Number.isInteger(max) || max < 0) {
+      throw new InvalidArgumentError('x509_svid_cache_max_size should not be negative', 'ERR_CACHE_SIZE');
+    }
+    this.trustDomain = options.trustDomain;
+    this.svids = new SvidStore(max);
+  }
+
+  /** True once the own trust domain bundle is known (the agent has synced at least once). */
+  isReady(): boolean {
+    return this.bundle !== undefined;
+  }
+
+  /** The own trust domain bundle, if synced. */
+  getBundle(): TrustBundle | undefined {
+    return this.bundle;
+  }
+
+  /** Replaces the own trust domain bundle. */
+  setBundle(bundle: TrustBundle): void {
+    if (bundle.trustDomain !== this.trustDomain) {
+      throw new InvalidArgumentError(
+        `bundle trust domain "${bundle.trustDomain}" is not the agent's trust domain "${this.trustDomain}"`,
+      );
+    }
+    this.bundle = bundle;
+    this.scheduleNotify();
+  }
+
+  /** Replaces every federated bundle (trust domains absent from `bundles` are dropped). */
+  setFederatedBundles(bundles: readonly TrustBundle[]): void {
+    const next = new Map<string, TrustBundle>();
+    for (const bundle of bundles) {
+      if (bundle.trustDomain === this.trustDomain) {
+        throw new InvalidArgumentError('federated bundles must not include the agent trust domain');
+      }
+      next.set(bundle.trustDomain, bundle);
+    }
+    this.federated = next;
+    this.scheduleNotify();
+  }
+
+  /** The federated bundle of a trust domain, if known. */
+  getFederatedBundle(trustDomain: string): TrustBundle | undefined {
+    return this.federated.get(trustDomain);
+  }
+
+  /** Own plus federated bundles, keyed by trust domain name (used to validate JWT-SVIDs). */
+  allBundles(): ReadonlyMap<string, TrustBundle> {
+    const all = new Map(this.federated);
+    if (this.bundle) all.set(this.trustDomain, this.bundle);
+    return all;
+  }
+
+  /**
+   * Replaces the set of authorised entries. SVIDs of removed entries are dropped; an entry whose SPIFFE ID
+   * changed loses its SVID at once, other changes keep serving the old SVID until {@link setSvid} replaces it.
+   */
+  updateEntries(entries: readonly WorkloadEntry[]): EntryChanges {
+    const incoming = new Map(entries.map((e) => [e.entryId, e]));
+    let removed = 0;
+    for (const old of [...this.index.values()]) {
+      if (!incoming.has(old.entryId)) {
+        this.index.remove(old.entryId);
+        this.svids.delete(old.entryId);
+        removed++;
+      }
+    }
+    let added = 0;
+    let updated = 0;
+    for (const entry of incoming.values()) {
+      const old = this.index.get(entry.entryId);
+      if (old === undefined) added++;
+      else if (!sameEntry(old, entry)) updated++;
+      else continue;
+      if (old && old.spiffeId !== entry.spiffeId) this.svids.delete(entry.entryId);
+      this.index.put(entry);
+    }
+    if (added + updated + removed > 0) this.scheduleNotify();
+    return { added, updated, removed };
+  }
+
+  /** Every entry held (insertion order). */
+  entries(): WorkloadEntry[] {
+    return [...this.index.values()];
+  }
+
+  /** Number of cached X.509-SVIDs. */
+  get svidCount(): number {
+    return this.svids.size;
+  }
+
+  /**
+   * Stores the SVID issued for an entry, then evicts least recently used SVIDs of entries nobody is
+   * subscribed to while the cache is over `x509_svid_cache_max_size`.
+   * @throws NotFoundError when the entry is unknown (it was removed while the CSR was in flight).
+   */
+  setSvid(entryId: string, svid: X509SvidMaterial): void {
+    if (!this.index.get(entryId)) throw new NotFoundError(`entry "${entryId}" is not in the cache`);
+    this.svids.set(entryId, svid);
+    this.svids.evict(this.pinnedEntryIds());
+    this.scheduleNotify();
+  }
+
+  /** The SVID cached for an entry, if any. */
+  getSvid(entryId: string): X509SvidMaterial | undefined {
+    return this.svids.get(entryId);
+  }
+
+  /**
+   * Entries that need a new SVID now: subscribed entries first, then others while the SVID cache has room.
+   * An entry needs one when it has none, its SVID was issued for an older revision, or is past half-life.
+   */
+  entriesNeedingSvids(now: Date = new Date()): WorkloadEntry[] {
+    const pinned = this.pinnedEntryIds();
+    const ordered = [...pinned].map((id) => this.index.get(id)).filter((e) => e !== undefined);
+    for (const entry of this.index.values()) if (!pinned.has(entry.entryId)) ordered.push(entry);
+    return this.svids.selectStale(ordered, pinned, now);
+  }
+
+  /** Registers a callback run when a subscriber matches entries that have no SVID yet; returns a remover. */
+  onSvidsWanted(listener: () => void): () => void {
+    this.wantedListeners.add(listener);
+    return () => this.wantedListeners.delete(listener);
+  }
+
+  /** Number of live subscriptions (Workload API streams). */
+  get subscriberCount(): number {
+    return this.subscriptions.size;
+  }
+
+  /** One-shot view for a selector set (unary RPCs). */
+  match(selectors: readonly Selector[]): WorkloadUpdate {
+    return this.view(selectorKeys(selectors));
+  }
+
+  /**
+   * Subscribes a selector set: `listener` receives the complete view (asynchronously, coalesced) after every
+   * change of entries, SVIDs or bundles. Call `current()` for the initial view and `unsubscribe()` when done.
+   */
+  subscribe(selectors: readonly Selector[], listener: UpdateListener): Subscription {
+    const record = new SubscriptionRecord(
+      selectors,
+      listener,
+      (r) => this.computeFor(r),
+      (r) => this.subscriptions.delete(r),
+    );
+    this.subscriptions.add(record);
+    return record;
+  }
+
+  private computeFor(record: SubscriptionRecord): WorkloadUpdate {
+    const update = this.view(record.selectorKeys);
+    record.matchedEntryIds = new Set(update.entries.map((e) => e.entryId));
+    if (update.identities.length < update.entries.length) this.signalWanted();
+    return update;
+  }
+
+  private view(keys: ReadonlySet<string>): WorkloadUpdate {
+    const entries = this.index.match(keys);
+    const identities: Identity[] = [];
+    const federatedBundles = new Map<string, TrustBundle>();
+    for (const entry of entries) {
+      const svid = this.svids.touch(entry.entryId);
+      if (svid) identities.push({ entry, svid });
+      for (const td of entry.federatesWith) {
+        const bundle = this.federated.get(td);
+        if (bundle) federatedBundles.set(td, bundle);
+      }
+    }
+    return { entries, identities, bundle: this.bundle, federatedBundles };
+  }
+
+  private pinnedEntryIds(): Set<string> {
+    const pinned = new Set<string>();
+    for (const record of this.subscriptions) for (const id of record.matchedEntryIds) pinned.add(id);
+    return pinned;
+  }
+
+  private signalWanted(): void {
+    for (const listener of this.wantedListeners) listener();
+  }
+
+  private scheduleNotify(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    queueMicrotask(() => {
+      this.notifyScheduled = false;
+      for (const record of [...this.subscriptions]) {
+        if (record.active) record.listener(this.computeFor(record));
+      }
+    });
+  }
+}
+
+function sameEntry(a: WorkloadEntry, b: WorkloadEntry): boolean {
+  return (
+    a.revision === b.revision &&
+    a.spiffeId === b.spiffeId &&
+    a.hint === b.hint &&
+    a.createdAt === b.createdAt &&
+    a.selectors.length === b.selectors.length &&
+    a.selectors.every((s, i) => s.type === b.selectors[i].type && s.value === b.selectors[i].value) &&
+    a.federatesWith.join('\n') === b.federatesWith.join('\n')
+  );
+}

@@ -1,0 +1,76 @@
+import type { KeyObject } from 'node:crypto';
+import type { Selector } from '@lanyard/attestor-core';
+
+/**
+ * A registration entry the agent may serve, as the node side received it from the server
+ * (`SyncAuthorizedEntries`). Immutable: replace the whole object when the entry changes.
+ */
+export interface WorkloadEntry {
+  /** Entry ID assigned by the server. */
+  readonly entryId: string;
+  /** SPIFFE ID of the identity (`spiffe://td/path`). */
+  readonly spiffeId: string;
+  /** Workload selectors; the entry matches callers whose selectors are a superset of these. */
+  readonly selectors: readonly Selector[];
+  /** Operator hint (`internal`); `''` when unset. */
+  readonly hint: string;
+  /** Trust domain names (no scheme) whose bundles the workload receives as federated bundles. */
+  readonly federatesWith: readonly string[];
+  /** Server revision number; a change means SVIDs issued for an older revision are stale. */
+  readonly revision: number;
+  /** Creation time in seconds since the epoch (hint de-duplication keeps the oldest entry). */
+  readonly createdAt: number;
+}
+
+/** An X.509-SVID held in the cache for one entry. DER buffers are private copies (not pool slices). */
+export interface X509SvidMaterial {
+  /** Certificates, leaf first then intermediates, DER each. */
+  readonly certChainDer: readonly Buffer[];
+  /** The leaf's private key, parsed once. */
+  readonly privateKey: KeyObject;
+  /** The same key as unencrypted PKCS#8 DER (the Workload API's `x509_svid_key`). */
+  readonly privateKeyDer: Buffer;
+  /** Leaf notBefore. */
+  readonly issuedAt: Date;
+  /** Leaf notAfter. */
+  readonly expiresAt: Date;
+  /** Revision of the entry this SVID was issued for. */
+  readonly entryRevision: number;
+}
+
+/** One identity served to a workload: the entry and its current SVID. */
+export interface Identity {
+  readonly entry: WorkloadEntry;
+  readonly svid: X509SvidMaterial;
+}
+
+/** A JWT signing key of a trust domain. */
+export interface JwtAuthority {
+  /** `kid`; required and non-empty. */
+  readonly keyId: string;
+  readonly publicKey: KeyObject;
+  /** When the key stops being valid; informational. */
+  readonly expiresAt?: Date;
+}
+
+/** The trust material of one trust domain. Immutable: replace the object to change it. */
+export interface TrustBundle {
+  /** Trust domain name without scheme, e.g. `example.org`. */
+  readonly trustDomain: string;
+  /** X.509 root certificates, DER each. */
+  readonly x509Authorities: readonly Buffer[];
+  /** JWT-SVID signing keys. */
+  readonly jwtAuthorities: readonly JwtAuthority[];
+}
+
+/** What one subscriber (a Workload API caller's selector set) currently sees. */
+export interface WorkloadUpdate {
+  /** Entries matching the caller, with SVIDs, ordered by entry ID, duplicate hints removed. */
+  readonly identities: readonly Identity[];
+  /** Entries matching the caller, with or without an SVID, hint-deduplicated and ordered like `identities`. */
+  readonly entries: readonly WorkloadEntry[];
+  /** Own trust domain bundle; undefined until the agent has synced with the server. */
+  readonly bundle: TrustBundle | undefined;
+  /** Bundles of the trust domains the matching entries federate with, keyed by trust domain name. */
+  readonly federatedBundles: ReadonlyMap<string, TrustBundle>;
+}

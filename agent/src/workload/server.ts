@@ -1,0 +1,118 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
+import { silentLogger } from '@lanyard/attestor-core';
+import { loadWorkloadApi } from '@lanyard/proto';
+import { JwtSvidCache, type IdentityCache } from '../cache';
+import { WorkloadAttestation } from './attestation';
+import { CallerResolver } from './caller';
+import { ConnectionRegistry } from './connections';
+import { createWorkloadHandlers } from './handlers';
+import { JwtSvidService, type JwtSvidMinter } from './jwt-svid-service';
+import { DEFAULT_SOCKET_PATH, listenUnix, prepareSocketPath } from './socket';
+
+/** Options of {@link WorkloadApiServer}; names follow the SPIRE agent config keys they come from. */
+export interface WorkloadApiServerOptions {
+  /** `socket_path`; default `/tmp/spire-agent/public/api.sock`. */
+  readonly socketPath?: string;
+  readonly cache: IdentityCache;
+  /** Configured `WorkloadAttestor` plugins, run in parallel on every call. */
+  readonly attestors: readonly WorkloadAttestor[];
+  /** Mints JWT-SVIDs (the node side, via the server). */
+  readonly jwtMinter: JwtSvidMinter;
+  /** `jwt_svid_cache_max_size`; default 1000. */
+  readonly jwtSvidCacheMaxSize?: number;
+  /** Upper bound for workload attestation; default 5000 ms. */
+  readonly attestationTimeoutMs?: number;
+  /** `allow_unauthenticated_verifiers`; default false. */
+  readonly allowUnauthenticatedVerifiers?: boolean;
+  /** `allowed_foreign_jwt_claims`. */
+  readonly allowedForeignJwtClaims?: readonly string[];
+  readonly logger?: PluginLogger;
+  /** Root of the proc filesystem; default `/proc`. */
+  readonly procRoot?: string;
+}
+
+/**
+ * The SPIFFE Workload API on a Unix socket. It accepts connections itself to read SO_PEERCRED, then hands each
+ * socket to grpc-js through a connection injector; handlers attest the caller and serve from the cache.
+ * Other services (health, SDS) can be added to {@link grpcServer} before {@link start}.
+ *
+ * @example
+ * ```ts
+ * const api = new WorkloadApiServer({ cache, attestors: [unixAttestor], jwtMinter });
+ * await api.start();   // listening on /tmp/spire-agent/public/api.sock
+ * await api.stop();
+ * ```
+ */
+export class WorkloadApiServer {
+  readonly socketPath: string;
+  /** The grpc-js server the Workload API service is registered on. */
+  readonly grpcServer = new grpc.Server();
+  private readonly connections: ConnectionRegistry;
+  private readonly streams = new Set<object>();
+  private readonly logger: PluginLogger;
+  private readonly listener: net.Server;
+  private injector: grpc.ConnectionInjector | undefined;
+
+  constructor(options: WorkloadApiServerOptions) {
+    this.socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
+    this.logger = options.logger ?? silentLogger;
+    this.connections = new ConnectionRegistry(options.procRoot);
+    const attestation = new WorkloadAttestation(options.attestors, {
+      timeoutMs: options.attestationTimeoutMs,
+      procRoot: options.procRoot,
+      logger: this.logger,
+    });
+    const handlers = createWorkloadHandlers({
+      cache: options.cache,
+      resolver: new CallerResolver(this.connections, attestation),
+      logger: this.logger,
+      jwt: new JwtSvidService(options.jwtMinter, new JwtSvidCache(options.jwtSvidCacheMaxSize), this.logger),
+      allowUnauthenticatedVerifiers: options.allowUnauthenticatedVerifiers ?? false,
+      allowedForeignJwtClaims: new Set(options.allowedForeignJwtClaims ?? []),
+      streams: this.streams,
+    });
+    this.grpcServer.addService(loadWorkloadApi().SpiffeWorkloadAPI.service, handlers);
+    this.listener = net.createServer((socket) => this.accept(socket));
+  }
+
+  /** Number of open Workload API streams. */
+  get activeStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Number of open client connections. */
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  /** Prepares the socket path and starts accepting workloads. */
+  async start(): Promise<void> {
+    await prepareSocketPath(this.socketPath);
+    this.injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    await listenUnix(this.listener, this.socketPath);
+    this.logger.info('Starting Workload and SDS APIs', { address: this.socketPath, network: 'unix' });
+  }
+
+  /** Stops accepting, ends every stream and connection, and removes the socket file. */
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    this.injector?.destroy();
+    this.grpcServer.forceShutdown();
+    await closed;
+    fs.rmSync(this.socketPath, { force: true });
+  }
+
+  private accept(socket: net.Socket): void {
+    try {
+      this.connections.register(socket);
+    } catch (err) {
+      this.logger.error('Cannot identify Workload API caller', { error: String(err) });
+      socket.destroy();
+      return;
+    }
+    this.injector?.injectConnection(socket);
+  }
+}
