@@ -8,3 +8,4 @@ export * from './test-ca';
 export * from './workload-api-state';
 export * from './workload-jwt-validator';
 export * from './workload-api-server';
+export * from './fakes/cloud';

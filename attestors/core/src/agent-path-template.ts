@@ -41,7 +41,10 @@ export class AgentPathTemplate {
     }
     parts.push({ literal: source.slice(last) });
     if (parts.some((p) => 'literal' in p && p.literal.includes('{{'))) {
-      throw new InvalidArgumentError(`${plugin}: plugin_data.${key} has an unclosed action`, 'ERR_PLUGIN_CONFIG');
+      throw new InvalidArgumentError(
+        `${plugin}: plugin_data.${key} has an unclosed action`,
+        'ERR_PLUGIN_CONFIG',
+      );
     }
     return new AgentPathTemplate(source, parts);
   }
@@ -51,7 +54,9 @@ export class AgentPathTemplate {
    * @throws InvalidArgumentError when a referenced value is missing or the result is not a valid SPIFFE ID.
    */
   agentId(trustDomain: string, values: AgentPathValues): string {
-    const path = this.parts.map((part) => ('literal' in part ? part.literal : lookup(values, part.field))).join('');
+    const path = this.parts
+      .map((part) => ('literal' in part ? part.literal : lookup(values, part.field)))
+      .join('');
     const withSlash = path.startsWith('/') ? path : `/${path}`;
     return SpiffeId.parse(`spiffe://${trustDomain}/spire/agent${withSlash}`).toString();
   }

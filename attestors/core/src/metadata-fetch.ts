@@ -52,9 +52,13 @@ export async function fetchMetadata(
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${timeoutMs}ms`;
-  }
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error instanceof Error ? error.message : String(error)}${cause}`;
+  // Structural checks: fetch's DOMException and undici's errors may come from another realm.
+  const { name, message, cause } = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    cause?: { message?: unknown };
+  };
+  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs}ms`;
+  const detail = typeof cause?.message === 'string' ? `: ${cause.message}` : '';
+  return `${typeof message === 'string' ? message : String(error)}${detail}`;
 }

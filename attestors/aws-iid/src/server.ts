@@ -1,0 +1,151 @@
+import type {
+  NodeAttestationResult,
+  NodeAttestorServer,
+  NodeAttestorServerPlugin,
+  PluginData,
+  Selector,
+  ServerAttestorDeps,
+} from '@lanyard/attestor-core';
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { AwsQueryClient } from './aws-client';
+import { type AwsIidServerConfig, parseServerConfig } from './config';
+import {
+  assumeRole,
+  checkBlockDevice,
+  describeInstance,
+  instanceProfileSelectors,
+  instanceSelectors,
+} from './ec2';
+import { OrgAccountList } from './org-accounts';
+import {
+  AWS_IID_MAX_PAYLOAD_BYTES,
+  AWS_IID_PLUGIN_NAME,
+  type IidAttestationData,
+  type InstanceIdentity,
+  documentSelectors,
+  parseInstanceIdentity,
+} from './shared';
+import { AwsSignerCertificates } from './signature';
+
+/**
+ * Server half of `aws_iid`: verifies the identity document against the configured AWS signing certificates,
+ * optionally checks organization membership, looks the instance up in EC2 (tags, security groups, instance
+ * profile roles, root-volume anti-tampering check) and refuses a second attestation of the same instance (TOFU).
+ */
+export class AwsIidServerAttestor implements NodeAttestorServer {
+  readonly name = AWS_IID_PLUGIN_NAME;
+  private readonly signers: AwsSignerCertificates;
+  private readonly org?: OrgAccountList;
+
+  constructor(
+    private readonly config: AwsIidServerConfig,
+    private readonly deps: ServerAttestorDeps,
+  ) {
+    this.signers = AwsSignerCertificates.fromPem(config.signerCertsPem);
+    this.org = config.verifyOrganization && new OrgAccountList(config.verifyOrganization, deps.now);
+  }
+
+  /** Loads the organization account list once so a broken file fails configuration, as in SPIRE. */
+  async init(): Promise<void> {
+    if (this.org && !(await this.org.reload())) {
+      throw new InvalidArgumentError(
+        'aws_iid: plugin_data.verify_organization.account_list_file is missing or not a JSON array of 12-digit account ids',
+        'ERR_PLUGIN_CONFIG',
+      );
+    }
+  }
+
+  /** Verifies the payload and returns `spiffe://<td>/spire/agent/aws_iid/<account>/<region>/<instance>`. */
+  async attest(payload: Buffer): Promise<NodeAttestationResult> {
+    const data = parsePayload(payload);
+    const doc = parseInstanceIdentity(data.document);
+    if (data.rsa2048) await this.signers.verifyPkcs7(data.document, data.rsa2048);
+    else this.signers.verifyRsaSignature(data.document, data.signature);
+    await this.org?.assertMember(doc.accountId);
+
+    const client = await this.client(doc);
+    const instance = await describeInstance(client, doc.region, doc.instanceId);
+    if (!this.config.skipBlockDevice && !this.config.localValidationAccountIds.has(doc.accountId)) {
+      checkBlockDevice(instance);
+    }
+    const agentId = this.config.pathTemplate.agentId(this.deps.trustDomain, {
+      PluginName: AWS_IID_PLUGIN_NAME,
+      AccountID: doc.accountId,
+      Region: doc.region,
+      InstanceID: doc.instanceId,
+      ImageID: doc.imageId,
+      AvailabilityZone: doc.availabilityZone,
+      Tags: instance.tags,
+    });
+    if (await this.deps.attestedNodes.isAttested(agentId)) {
+      throw new PermissionDeniedError(
+        `aws_iid: attestation data has already been used to attest an agent (${agentId})`,
+        'ERR_TOFU',
+      );
+    }
+    const selectors: Selector[] = [...documentSelectors(doc), ...instanceSelectors(instance)];
+    if (!this.config.disableInstanceProfileSelectors && instance.iamInstanceProfileArn) {
+      selectors.push(...(await instanceProfileSelectors(client, instance.iamInstanceProfileArn)));
+    }
+    return { agentId, selectors: sortedUnique(selectors), canReattest: false };
+  }
+
+  private async client(doc: InstanceIdentity): Promise<AwsQueryClient> {
+    if (!this.config.credentials) {
+      throw new FailedPreconditionError(
+        'aws_iid: no AWS credentials: set access_key_id and secret_access_key or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+        'ERR_AWS_CREDENTIALS',
+      );
+    }
+    const base = new AwsQueryClient(this.config, this.config.credentials, this.deps.now);
+    if (!this.config.assumeRole) return base;
+    const roleArn = `arn:${this.config.partition}:iam::${doc.accountId}:role/${this.config.assumeRole}`;
+    return base.withCredentials(await assumeRole(base, doc.region, roleArn));
+  }
+}
+
+function parsePayload(payload: Buffer): IidAttestationData {
+  if (payload.length === 0) throw invalid('missing attestation payload');
+  if (payload.length > AWS_IID_MAX_PAYLOAD_BYTES) {
+    throw invalid(
+      `attestation payload is ${payload.length} bytes, more than the ${AWS_IID_MAX_PAYLOAD_BYTES} allowed`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw invalid('failed to unmarshal the attestation data: payload is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('attestation data must be a JSON object');
+  }
+  const { document, signature, rsa2048 } = value as Record<string, unknown>;
+  if (typeof document !== 'string' || document === '')
+    throw invalid('attestation data field document is required');
+  if (signature !== undefined && typeof signature !== 'string')
+    throw invalid('attestation data field signature must be a string');
+  if (rsa2048 !== undefined && typeof rsa2048 !== 'string')
+    throw invalid('attestation data field rsa2048 must be a string');
+  if (!signature && !rsa2048) throw invalid('instance identity cryptographic signature is required');
+  return { document, signature: signature ?? '', rsa2048: rsa2048 || undefined };
+}
+
+function invalid(reason: string): InvalidArgumentError {
+  return new InvalidArgumentError(`aws_iid: ${reason}`, 'ERR_AWS_IID_PAYLOAD');
+}
+
+function sortedUnique(selectors: Selector[]): Selector[] {
+  const values = [...new Set(selectors.map((s) => s.value))].sort();
+  return values.map((value) => ({ type: AWS_IID_PLUGIN_NAME, value }));
+}
+
+/** Catalog registration of the server half. */
+export const serverPlugin: NodeAttestorServerPlugin = {
+  name: AWS_IID_PLUGIN_NAME,
+  async create(pluginData: PluginData, deps: ServerAttestorDeps): Promise<NodeAttestorServer> {
+    const attestor = new AwsIidServerAttestor(parseServerConfig(pluginData), deps);
+    await attestor.init();
+    return attestor;
+  },
+};

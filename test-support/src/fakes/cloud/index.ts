@@ -1,0 +1,7 @@
+/** Loopback fakes of the cloud services the cloud node attestors talk to. */
+export * from './http-fake';
+export * from './signing-identity';
+export * from './pkcs7';
+export * from './sigv4-check';
+export * from './aws-imds';
+export * from './aws-api';
