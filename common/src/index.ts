@@ -6,3 +6,4 @@ export * from './config';
 export * from './log';
 export * from './cli';
 export * from './health';
+export * from './metrics';

@@ -29,14 +29,19 @@ interface Walk {
   unknown: Map<string, ConfigIssue[]>;
 }
 
-/** Decodes `parsed` (or a sub-tree of it at `at`) with `schema`. Never throws for bad input. */
+/**
+ * Decodes `parsed` with `schema`, or the block at path `at` (e.g. `['telemetry']`; the value is then
+ * undefined when that block is absent). Never throws for bad input: problems are returned.
+ */
 export function decodeConfig<S extends ObjectSchema>(
   parsed: ParsedConfig,
   schema: S,
   at: string[] = [],
 ): DecodeResult<Infer<S>> {
   const walk: Walk = { parsed, issues: [], unknown: new Map() };
-  const value = decodeNode(walk, schema, parsed.value, at) as Infer<S>;
+  let node: ConfigValue | undefined = parsed.value;
+  for (const segment of at) node = node === undefined ? undefined : asObject(node)?.[segment];
+  const value = (node === undefined ? undefined : decodeNode(walk, schema, node, at)) as Infer<S>;
   const unknown = [...walk.unknown].map(([section, keys]) => ({
     section,
     keys: keys.sort((a, b) => a.path.localeCompare(b.path)),

@@ -1,0 +1,76 @@
+import * as os from 'node:os';
+import {
+  Metrics,
+  metricSnakeCase,
+  parseConfigText,
+  decodeConfig,
+  rpcMetricKey,
+  startPrometheusListener,
+  telemetryConfig,
+  telemetrySchema,
+  unsupportedSinks,
+} from '@lanyard/common';
+
+describe('SPIRE metric naming', () => {
+  it.each([
+    ['AttestAgent', 'attest_agent'],
+    ['FetchX509SVID', 'fetch_x509svid'],
+    ['BatchNewX509SVID', 'batch_new_x509svid'],
+    ['NewJWTSVID', 'new_jwtsvid'],
+    ['FetchJWTBundles', 'fetch_jwt_bundles'],
+    ['FetchX509Bundles', 'fetch_x509_bundles'],
+    ['GetAuthorizedEntries', 'get_authorized_entries'],
+  ])('%s -> %s', (name, snake) => expect(metricSnakeCase(name)).toBe(snake));
+
+  it('builds RPC keys like spire_server_rpc_agent_v1_agent_attest_agent', () => {
+    const metrics = new Metrics({ prefix: 'spire_server', hostnameLabel: false });
+    expect(metrics.name(rpcMetricKey('spire.api.server.agent.v1.Agent', 'AttestAgent'))).toBe(
+      'spire_server_rpc_agent_v1_agent_attest_agent',
+    );
+    expect(metrics.name(rpcMetricKey('spire.api.server.svid.v1.SVID', 'BatchNewX509SVID'))).toBe(
+      'spire_server_rpc_svid_v1_svid_batch_new_x509svid',
+    );
+  });
+});
+
+describe('telemetry block', () => {
+  it('applies defaults and lists sinks Lanyard does not serve', () => {
+    const parsed = parseConfigText(
+      'telemetry {\n Prometheus { port = 9988 }\n DogStatsd = [{ address = "localhost:8125" }]\n}',
+    );
+    const block = decodeConfig(parsed, telemetrySchema, ['telemetry']).value;
+    expect(telemetryConfig(block, 'spire_server')).toEqual({
+      prometheus: { host: 'localhost', port: 9988 },
+      prefix: 'spire_server',
+      enableTrustDomainLabel: false,
+      enableHostnameLabel: true,
+    });
+    expect(unsupportedSinks(block)).toEqual(['DogStatsd']);
+  });
+});
+
+describe('Prometheus listener', () => {
+  it('serves counters, gauges and call summaries on any path with the host label', async () => {
+    const metrics = new Metrics({ prefix: 'spire_agent', trustDomain: 'example.org' });
+    metrics.incrCounter(['started'], { version: '0.1.0' });
+    metrics.setGauge(['workload_api', 'connections'], 3);
+    metrics.measureCall(['rpc', 'workload_api', 'fetch_x509svid'], 'OK', 0.002);
+    const listener = await startPrometheusListener({ host: '127.0.0.1', port: 0 }, metrics);
+    try {
+      const res = await fetch(`http://127.0.0.1:${listener.address.port}/anything`);
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      const host = os.hostname();
+      expect(text).toContain(
+        `spire_agent_started{version="0.1.0",host="${host}",trust_domain_id="example.org"} 1`,
+      );
+      expect(text).toContain(
+        `spire_agent_workload_api_connections{host="${host}",trust_domain_id="example.org"} 3`,
+      );
+      expect(text).toContain('spire_agent_rpc_workload_api_fetch_x509svid{status="OK"');
+      expect(text).toContain('spire_agent_rpc_workload_api_fetch_x509svid_elapsed_time_count{status="OK"');
+    } finally {
+      await listener.close();
+    }
+  });
+});
