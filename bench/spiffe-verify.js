@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+/**
+ * SPIFFE library verification benchmark (CommonJS, runs against the built packages; build first with
+ * `npx tsc --build spiffe test-support`).
+ *
+ * Measures on one thread, interleaved in rounds so a noisy shared box affects every case alike:
+ *   - raw `crypto.verify` ES256 (sha256, P-256, IEEE-P1363) over a JWT-sized signing input: the floor,
+ *   - `JwtSvid.parseAndValidate` of an ES256 JWT-SVID against a JwtBundle (decode, claims, kid lookup, verify),
+ *   - `verifyX509Svid` from DER bytes (parse + path build + checks) for leaf <- root and leaf <- intermediate <- root,
+ *   - `verifyX509Svid` on already-parsed certificate objects (signature results cached per object pair).
+ * Writes the "## SPIFFE library" section of docs/benchmarks.md (other sections are left alone).
+ *
+ * Usage: node bench/spiffe-verify.js [--seconds 2] [--rounds 3] [--no-write]
+ */
+'use strict';
+
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+for (const pkg of ['spiffe', 'test-support']) {
+  if (!fs.existsSync(path.join(root, pkg, 'dist', 'index.js'))) {
+    console.error(`${pkg}/dist is missing: run \`npx tsc --build spiffe test-support\` first`);
+    process.exit(1);
+  }
+}
+const spiffe = require(path.join(root, 'spiffe', 'dist'));
+const { TestCa } = require(path.join(root, 'test-support', 'dist'));
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const SECONDS = Math.min(opt('seconds', 2), 30);
+const ROUNDS = Math.min(opt('rounds', 3), 10);
+const WRITE = !args.includes('--no-write');
+const MAX_ITERATIONS = 10_000_000;
+
+/** Runs `fn` repeatedly for about `seconds` (checking the clock every 64 calls); returns calls per second. */
+function rate(fn, seconds) {
+  const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  const start = process.hrtime.bigint();
+  let n = 0;
+  while (n < MAX_ITERATIONS) {
+    for (let i = 0; i < 64; i++) fn();
+    n += 64;
+    if (process.hrtime.bigint() >= deadline) break;
+  }
+  return n / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+function setup() {
+  const td = spiffe.TrustDomain.parse('example.org');
+  const ca = TestCa.create({ trustDomain: 'example.org' });
+  const inter = ca.createIntermediate();
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwtBundle = new spiffe.JwtBundle(td, [['k1', publicKey]]);
+  const token = spiffe.signJwtSvid(
+    { key: privateKey, kid: 'k1' },
+    { sub: 'spiffe://example.org/ns/prod/sa/web', aud: 'spiffe://example.org/api', exp: Math.floor(Date.now() / 1000) + 3600 },
+  );
+  const [h, p, s] = token.split('.');
+  const x509Bundle = spiffe.X509Bundle.parse(td, ca.bundleDer());
+  const direct = ca.issueX509Svid({ spiffeId: 'spiffe://example.org/direct' }).chainDer;
+  const chained = inter.issueX509Svid({ spiffeId: 'spiffe://example.org/chained' }).chainDer;
+  const parsed = spiffe.parseCertificates(chained);
+  return {
+    raw: {
+      input: Buffer.from(`${h}.${p}`),
+      sig: Buffer.from(s, 'base64url'),
+      key: { key: publicKey, dsaEncoding: 'ieee-p1363' },
+    },
+    token,
+    jwtBundle,
+    x509Bundle,
+    direct,
+    chained,
+    parsed,
+  };
+}
+
+function cases(f) {
+  const audiences = ['spiffe://example.org/api'];
+  return {
+    'raw crypto.verify ES256': () => {
+      if (!crypto.verify('sha256', f.raw.input, f.raw.key, f.raw.sig)) throw new Error('raw verify failed');
+    },
+    'JwtSvid.parseAndValidate ES256': () => spiffe.JwtSvid.parseAndValidate(f.token, f.jwtBundle, audiences),
+    'verifyX509Svid DER, leaf <- root (1 signature)': () => spiffe.verifyX509Svid(f.direct, f.x509Bundle),
+    'verifyX509Svid DER, leaf <- intermediate <- root (2 signatures)': () => spiffe.verifyX509Svid(f.chained, f.x509Bundle),
+    'verifyX509Svid parsed objects, 2-level chain (cached signatures)': () => spiffe.verifyX509Svid(f.parsed, f.x509Bundle),
+  };
+}
+
+function measure() {
+  const all = cases(setup());
+  const samples = Object.fromEntries(Object.keys(all).map((k) => [k, []]));
+  for (const fn of Object.values(all)) rate(fn, 0.2); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, fn] of Object.entries(all)) samples[name].push(rate(fn, SECONDS));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, median(xs)]));
+}
+
+function section(results) {
+  const raw = results['raw crypto.verify ES256'];
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
+  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${fmt(r)}/s | ${(r / raw).toFixed(2)} |`);
+  const cpu = os.cpus();
+  return [
+    '## SPIFFE library',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/spiffe-verify.js\` on ${cpu[0].model}, ` +
+      `${cpu.length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} ` +
+      '(the box is shared; treat numbers as lower bounds).',
+    '',
+    `One thread, ${ROUNDS} interleaved rounds of ${SECONDS} s per case, median shown. P-256 keys throughout.`,
+    '',
+    '| operation | rate | ratio to raw ES256 verify |',
+    '|---|---|---|',
+    ...rows,
+    '',
+    'Target (issue): ≥ 10,000 ES256 JWT-SVID validations/s on one thread. The DER cases include parsing the',
+    'chain into `X509Certificate` objects and reading their extensions, i.e. what a TLS peer check costs.',
+    '',
+  ].join('\n');
+}
+
+function writeSection(text) {
+  const file = path.join(root, 'docs', 'benchmarks.md');
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n';
+  const start = current.indexOf('\n## SPIFFE library\n');
+  let next;
+  if (start < 0) {
+    next = `${current.replace(/\n*$/, '\n\n')}${text}`;
+  } else {
+    const after = current.indexOf('\n## ', start + 1);
+    next = current.slice(0, start + 1) + text + (after < 0 ? '' : current.slice(after));
+  }
+  fs.writeFileSync(file, next);
+  console.log(`wrote the SPIFFE library section of ${file}`);
+}
+
+const results = measure();
+for (const [name, r] of Object.entries(results)) console.log(`${name}: ${Math.round(r)}/s`);
+if (WRITE) writeSection(section(results));
