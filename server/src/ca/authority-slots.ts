@@ -47,6 +47,8 @@ export interface PublishedAuthority {
 export interface SlotLabels {
   /** Datastore-style noun for revoke/taint errors: `root CA` or `key`. */
   noun: string;
+  /** Datastore error when nothing in the bundle has the ID. */
+  missing: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -135,32 +137,31 @@ export class AuthoritySlots<T extends SlotAuthority> {
     return this.current;
   }
 
-  /** Marks the OLD authority tainted in the bundle. */
-  taint(authorityId: string): PublishedAuthority[] {
-    const old = this.requireOld(authorityId, 'taint');
-    const entries = this.published.filter((p) => p.id === old.authority.authorityId);
-    if (entries.length === 0)
-      throw new FailedPreconditionError(`${this.labels.noun} is no longer published`, 'ERR_AUTHORITY_GONE');
+  /** Marks the bundle entries with `id` tainted (datastore semantics: must exist, must not be tainted yet). */
+  markTainted(id: string): void {
+    const entries = this.publishedWithId(id);
     if (entries.every((e) => e.tainted)) {
       throw new FailedPreconditionError(`${this.labels.noun} is already tainted`, 'ERR_ALREADY_TAINTED');
     }
     for (const entry of entries) entry.tainted = true;
-    return entries;
   }
 
-  /** Removes the OLD, tainted authority from the bundle. */
-  revoke(authorityId: string): PublishedAuthority[] {
-    const old = this.requireOld(authorityId, 'revoke');
-    const entries = this.published.filter((p) => p.id === old.authority.authorityId);
-    if (entries.length === 0)
-      throw new FailedPreconditionError(`${this.labels.noun} is no longer published`, 'ERR_AUTHORITY_GONE');
+  /** Removes the bundle entries with `id` (datastore semantics: must exist and be tainted). */
+  removeTainted(id: string): void {
+    const entries = this.publishedWithId(id);
     if (!entries.every((e) => e.tainted)) {
       throw new FailedPreconditionError(
         `it is not possible to revoke an untainted ${this.labels.noun}`,
         'ERR_AUTHORITY_UNTAINTED',
       );
     }
-    this.published = this.published.filter((p) => p.id !== old.authority.authorityId);
+    this.published = this.published.filter((p) => p.id !== id);
+  }
+
+  private publishedWithId(id: string): PublishedAuthority[] {
+    const entries = this.published.filter((p) => p.id === id);
+    if (entries.length === 0)
+      throw new FailedPreconditionError(this.labels.missing, 'ERR_AUTHORITY_NOT_PUBLISHED');
     return entries;
   }
 
@@ -178,7 +179,8 @@ export class AuthoritySlots<T extends SlotAuthority> {
     }
   }
 
-  private requireNextId(authorityId: string, verb: string): Slot<T> {
+  /** LocalAuthority validation: `authorityId` must name the next slot (SPIRE's messages per verb). */
+  requireNextId(authorityId: string, verb: 'activate' | 'taint' | 'revoke'): Slot<T> {
     if (!authorityId) throw new InvalidArgumentError('no authority ID provided', 'ERR_AUTHORITY_ID');
     if (verb !== 'activate' && authorityId === this.current?.authority.authorityId) {
       throw new InvalidArgumentError(
@@ -199,7 +201,8 @@ export class AuthoritySlots<T extends SlotAuthority> {
     return this.next;
   }
 
-  private requireOld(authorityId: string, verb: 'taint' | 'revoke'): Slot<T> {
+  /** LocalAuthority validation: `authorityId` must name the next slot and it must be OLD. */
+  requireOld(authorityId: string, verb: 'taint' | 'revoke'): Slot<T> {
     const slot = this.requireNextId(authorityId, verb);
     if (slot.status !== 'old') {
       throw new InvalidArgumentError(

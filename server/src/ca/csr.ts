@@ -3,7 +3,7 @@
  * CertificationRequestInfo bytes. The subject is returned raw and otherwise ignored.
  */
 import { verify, type KeyObject } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
 import { Oid } from './der/oids';
 import { importSpki } from './der/spki';
 import {
@@ -15,6 +15,7 @@ import {
   readSingle,
   type DerNode,
 } from './der/reader';
+import { requireMemberId } from './names';
 import type { ParsedCsr } from './types';
 
 /** A verified CSR plus its raw SPKI bytes (embedded as-is in the issued certificate). */
@@ -141,4 +142,33 @@ function readGeneralNames(names: DerNode, into: { uris: string[]; dns: string[] 
 
 function malformedCsr(detail: string): InvalidArgumentError {
   return new InvalidArgumentError(`malformed CSR: ${detail}`, 'ERR_CSR_MALFORMED');
+}
+
+/**
+ * The SPIFFE ID to issue for a CSR. With `expected` (entry flow) the CSR may omit the URI SAN but must not
+ * name another ID (`PermissionDeniedError`); without it (mint flow) exactly one valid URI SAN is required.
+ */
+export function csrSpiffeId(
+  uriSans: readonly string[],
+  expected: string | undefined,
+  trustDomain: string,
+): string {
+  if (uriSans.length > 1) throw new InvalidArgumentError('only one URI SAN is expected', 'ERR_CSR_URI_SAN');
+  if (expected !== undefined) {
+    requireMemberId(expected, trustDomain, 'expected spiffe id');
+    if (uriSans.length === 1 && uriSans[0] !== expected) {
+      throw new PermissionDeniedError(
+        `CSR URI SAN "${uriSans[0]}" does not match the authorized SPIFFE ID "${expected}"`,
+        'ERR_CSR_SPIFFE_ID_MISMATCH',
+      );
+    }
+    return expected;
+  }
+  if (uriSans.length === 0) throw new InvalidArgumentError('CSR URI SAN is required', 'ERR_CSR_URI_SAN');
+  try {
+    requireMemberId(uriSans[0], trustDomain, 'CSR URI SAN');
+  } catch (err) {
+    throw new InvalidArgumentError(`CSR URI SAN is invalid: ${(err as Error).message}`, 'ERR_CSR_URI_SAN');
+  }
+  return uriSans[0];
 }

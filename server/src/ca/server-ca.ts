@@ -3,10 +3,11 @@
  * uses cached KeyObjects with the direct DER builder; rotation and LocalAuthority operations are async and
  * serialized.
  */
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/spiffe';
 import { CaAuthorities } from './ca-authorities';
 import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
-import { parseAndVerifyCsr } from './csr';
+import { csrSpiffeId, parseAndVerifyCsr } from './csr';
+import { LocalAuthority } from './local-authority';
 import { spkiOf } from './der/spki';
 import { cappedExpiry, newTokenId, signJwt } from './jwt-authority';
 import { requireDnsName, requireMemberId } from './names';
@@ -36,11 +37,14 @@ const ROTATION_INTERVAL_MS = 10_000;
 /** The server CA. */
 export class ServerCa implements ServerCaApi {
   private timer?: NodeJS.Timeout;
+  private readonly local: LocalAuthority;
 
   private constructor(
     private readonly options: ResolvedCaOptions,
     private readonly state: CaAuthorities,
-  ) {}
+  ) {
+    this.local = new LocalAuthority(state);
+  }
 
   /** Opens the CA: validates options, restores the journal + keys, creates missing authorities, persists. */
   static async create(options: ServerCaOptions): Promise<ServerCa> {
@@ -76,33 +80,10 @@ export class ServerCa implements ServerCaApi {
   /** @inheritDoc */
   signX509SvidFromCsr(params: CsrX509SvidParams): X509SvidResult {
     const csr = parseAndVerifyCsr(params.csrDer);
-    const spiffeId = this.csrSpiffeId(csr.uriSans, params.expectedSpiffeId);
+    const spiffeId = csrSpiffeId(csr.uriSans, params.expectedSpiffeId, this.trustDomain);
     const ttl = resolveTtl(params.ttlSeconds, this.options.defaultX509SvidTtlSeconds, 'ttl');
     const subjectDer = params.useCsrSubject ? Buffer.from(csr.subjectDer) : undefined;
     return this.issue(spiffeId, csr.spkiDer, ttl, params.dnsNames ?? csr.dnsNames, subjectDer);
-  }
-
-  private csrSpiffeId(uriSans: string[], expected: string | undefined): string {
-    if (expected !== undefined) {
-      requireMemberId(expected, this.trustDomain, 'expected spiffe id');
-      if (uriSans.length > 1)
-        throw new InvalidArgumentError('only one URI SAN is expected', 'ERR_CSR_URI_SAN');
-      if (uriSans.length === 1 && uriSans[0] !== expected) {
-        throw new PermissionDeniedError(
-          `CSR URI SAN "${uriSans[0]}" does not match the authorized SPIFFE ID "${expected}"`,
-          'ERR_CSR_SPIFFE_ID_MISMATCH',
-        );
-      }
-      return expected;
-    }
-    if (uriSans.length === 0) throw new InvalidArgumentError('CSR URI SAN is required', 'ERR_CSR_URI_SAN');
-    if (uriSans.length > 1) throw new InvalidArgumentError('only one URI SAN is expected', 'ERR_CSR_URI_SAN');
-    try {
-      requireMemberId(uriSans[0], this.trustDomain, 'CSR URI SAN');
-    } catch (err) {
-      throw new InvalidArgumentError(`CSR URI SAN is invalid: ${(err as Error).message}`, 'ERR_CSR_URI_SAN');
-    }
-    return uriSans[0];
   }
 
   private issue(
@@ -234,37 +215,32 @@ export class ServerCa implements ServerCaApi {
 
   /** @inheritDoc */
   prepareX509Authority(): Promise<AuthorityState> {
-    return this.state.mutate('x509', 'bundle', async (now) => {
-      await this.state.x509.prepare(now);
-      return this.requireState('x509', 'prepared');
-    });
+    return this.local.prepare('x509');
   }
 
   /** @inheritDoc */
   activateX509Authority(authorityId: string): Promise<AuthorityState> {
-    return this.state.mutate('x509', 'activated', () => {
-      this.state.x509.slots.activate(authorityId);
-      return this.requireState('x509', 'active');
-    });
+    return this.local.activate('x509', authorityId);
   }
 
   /** @inheritDoc */
-  async taintX509Authority(authorityId: string): Promise<AuthorityState> {
-    this.refuseWithUpstream('tainted');
-    return this.state.mutate('x509', 'bundle', () => {
-      this.state.x509.slots.taint(authorityId);
-      return this.requireState('x509', 'old');
-    });
+  taintX509Authority(authorityId: string): Promise<AuthorityState> {
+    return this.local.taint('x509', authorityId);
   }
 
   /** @inheritDoc */
-  async revokeX509Authority(authorityId: string): Promise<AuthorityState> {
-    this.refuseWithUpstream('revoked');
-    return this.state.mutate('x509', 'bundle', () => {
-      const before = this.state.states('x509').old;
-      this.state.x509.slots.revoke(authorityId);
-      return { ...(before as AuthorityState), tainted: false };
-    });
+  revokeX509Authority(authorityId: string): Promise<AuthorityState> {
+    return this.local.revoke('x509', authorityId);
+  }
+
+  /** @inheritDoc */
+  taintX509UpstreamAuthority(subjectKeyId: string): Promise<string> {
+    return this.local.taintUpstream(subjectKeyId);
+  }
+
+  /** @inheritDoc */
+  revokeX509UpstreamAuthority(subjectKeyId: string): Promise<string> {
+    return this.local.revokeUpstream(subjectKeyId);
   }
 
   /** @inheritDoc */
@@ -274,50 +250,21 @@ export class ServerCa implements ServerCaApi {
 
   /** @inheritDoc */
   prepareJwtAuthority(): Promise<AuthorityState> {
-    return this.state.mutate('jwt', 'bundle', async (now) => {
-      await this.state.jwt.prepare(now);
-      return this.requireState('jwt', 'prepared');
-    });
+    return this.local.prepare('jwt');
   }
 
   /** @inheritDoc */
   activateJwtAuthority(authorityId: string): Promise<AuthorityState> {
-    return this.state.mutate('jwt', 'activated', () => {
-      this.state.jwt.slots.activate(authorityId);
-      return this.requireState('jwt', 'active');
-    });
+    return this.local.activate('jwt', authorityId);
   }
 
   /** @inheritDoc */
   taintJwtAuthority(authorityId: string): Promise<AuthorityState> {
-    return this.state.mutate('jwt', 'bundle', () => {
-      this.state.jwt.slots.taint(authorityId);
-      return this.requireState('jwt', 'old');
-    });
+    return this.local.taint('jwt', authorityId);
   }
 
   /** @inheritDoc */
   revokeJwtAuthority(authorityId: string): Promise<AuthorityState> {
-    return this.state.mutate('jwt', 'bundle', () => {
-      const before = this.state.states('jwt').old;
-      this.state.jwt.slots.revoke(authorityId);
-      return { ...(before as AuthorityState), tainted: false };
-    });
-  }
-
-  private requireState(kind: 'x509' | 'jwt', which: keyof AuthorityStates): AuthorityState {
-    const state = this.state.states(kind)[which];
-    if (!state)
-      throw new FailedPreconditionError(`no ${which} ${kind === 'x509' ? 'X.509' : 'JWT'} authority`);
-    return state;
-  }
-
-  private refuseWithUpstream(verb: string): void {
-    if (this.state.hasUpstream) {
-      throw new FailedPreconditionError(
-        `local authority can't be ${verb} if there is an upstream authority`,
-        'ERR_UPSTREAM_CONFIGURED',
-      );
-    }
+    return this.local.revoke('jwt', authorityId);
   }
 }

@@ -293,6 +293,13 @@ export interface ServerCaApi {
   taintX509Authority(authorityId: string): Promise<AuthorityState>;
   /** LocalAuthority `RevokeX509Authority`: only the old, tainted authority; removed from the bundle. */
   revokeX509Authority(authorityId: string): Promise<AuthorityState>;
+  /**
+   * LocalAuthority `TaintX509UpstreamAuthority`: taints the upstream root (hex SKI, any case) that signed the OLD
+   * local authority. Requires an upstream authority. Returns the lower-case SKI.
+   */
+  taintX509UpstreamAuthority(subjectKeyId: string): Promise<string>;
+  /** LocalAuthority `RevokeX509UpstreamAuthority`: removes that tainted upstream root from the bundle. */
+  revokeX509UpstreamAuthority(subjectKeyId: string): Promise<string>;
   /** LocalAuthority `GetJWTAuthorityState`. */
   getJwtAuthorityState(): AuthorityStates;
   /** LocalAuthority `PrepareJWTAuthority`. */
@@ -301,6 +308,6 @@ export interface ServerCaApi {
   activateJwtAuthority(authorityId: string): Promise<AuthorityState>;
   /** LocalAuthority `TaintJWTAuthority`. */
   taintJwtAuthority(authorityId: string): Promise<AuthorityState>;
-  /** LocalAuthority `RevokeJWTAuthority`. */
+  /** LocalAuthority `RevokeJWTAuthority`: any tainted key in the bundle except the active and prepared ones. */
   revokeJwtAuthority(authorityId: string): Promise<AuthorityState>;
 }

@@ -153,6 +153,29 @@ describe('LocalAuthority operations', () => {
     expect(bundles).toEqual([2, 2, 1]);
   });
 
+  it('revokes any tainted JWT key except the active and prepared ones', async () => {
+    const original = ca.getJwtAuthorityState().active!.authorityId;
+    const second = await ca.prepareJwtAuthority();
+    await expect(ca.revokeJwtAuthority(second.authorityId)).rejects.toThrow(
+      'invalid authority ID: unable to use a prepared key',
+    );
+    await expect(ca.revokeJwtAuthority(original)).rejects.toThrow(
+      'invalid authority ID: unable to use current authority',
+    );
+    await expect(ca.revokeJwtAuthority('nope')).rejects.toThrow(
+      'invalid authority ID: no JWT authority found with provided authority ID',
+    );
+    await ca.activateJwtAuthority(second.authorityId);
+    await ca.taintJwtAuthority(original);
+    const third = await ca.prepareJwtAuthority();
+    await ca.activateJwtAuthority(third.authorityId);
+    // `original` is no longer in a slot (the slot now holds `second` as old) but is still published and tainted.
+    expect(ca.getJwtAuthorityState().old?.authorityId).toBe(second.authorityId);
+    const revoked = await ca.revokeJwtAuthority(original);
+    expect(revoked).toMatchObject({ authorityId: original, tainted: true });
+    expect(ca.jwtAuthorities().map((j) => j.keyId)).toEqual([second.authorityId, third.authorityId]);
+  });
+
   it('drops a replaced, never-activated prepared authority from the bundle', async () => {
     const first = await ca.prepareX509Authority();
     const second = await ca.prepareX509Authority();

@@ -170,4 +170,50 @@ describe('UpstreamAuthority "disk"', () => {
       open({ certFilePath: path.join(up.dir, 'missing.crt'), keyFilePath: path.join(up.dir, 'int.key') }),
     ).rejects.toThrow(/cert_file_path ".*missing.crt" cannot be read: ENOENT/);
   });
+
+  it('taints and revokes the upstream root that signed the old authority after an upstream change', async () => {
+    const first = makeUpstream();
+    const second = makeUpstream();
+    const files = {
+      certFilePath: path.join(tempDir(), 'up.crt'),
+      keyFilePath: path.join(tempDir(), 'up.key'),
+    };
+    const install = (up: { dir: string }): void => {
+      writeFileSync(files.certFilePath, readFileSync(path.join(up.dir, 'root.crt')));
+      writeFileSync(files.keyFilePath, readFileSync(path.join(up.dir, 'root.key')));
+    };
+    install(first);
+    const ca = await open(files);
+    await expect(ca.taintX509UpstreamAuthority('')).rejects.toThrow(
+      'provided subject key id is not valid: no subject key ID provided',
+    );
+    install(second);
+    const prepared = await ca.prepareX509Authority();
+    expect(ca.x509Authorities().map((a) => a.asn1)).toEqual([first.rootDer, second.rootDer]);
+    await ca.activateX509Authority(prepared.authorityId);
+    const firstSki = keyIdentifier(first.rootDer, 'Subject');
+    const secondSki = keyIdentifier(second.rootDer, 'Subject');
+    expect(ca.getX509AuthorityState().old?.upstreamAuthoritySubjectKeyId).toBe(firstSki);
+    await expect(ca.taintX509UpstreamAuthority(secondSki)).rejects.toThrow(
+      'provided subject key id is not valid: unable to use upstream authority singing current authority',
+    );
+    await expect(ca.revokeX509UpstreamAuthority(firstSki)).rejects.toThrow(
+      'it is not possible to revoke an untainted root CA',
+    );
+    expect(await ca.taintX509UpstreamAuthority(firstSki.toUpperCase())).toBe(firstSki);
+    expect(ca.x509Authorities().map((a) => a.tainted)).toEqual([true, false]);
+    expect(await ca.revokeX509UpstreamAuthority(firstSki)).toBe(firstSki);
+    expect(ca.x509Authorities().map((a) => a.asn1)).toEqual([second.rootDer]);
+  });
+
+  it('refuses upstream taint without an upstream authority', async () => {
+    const ca = await ServerCa.create({
+      trustDomain: 'example.org',
+      dataDir: tempDir(),
+      keyManager: new MemoryKeyManager(),
+    });
+    await expect(ca.taintX509UpstreamAuthority('ab')).rejects.toThrow(
+      new FailedPreconditionError('upstream authority is not configured'),
+    );
+  });
 });
