@@ -60,7 +60,11 @@ function setup() {
   const jwtBundle = new spiffe.JwtBundle(td, [['k1', publicKey]]);
   const token = spiffe.signJwtSvid(
     { key: privateKey, kid: 'k1' },
-    { sub: 'spiffe://example.org/ns/prod/sa/web', aud: 'spiffe://example.org/api', exp: Math.floor(Date.now() / 1000) + 3600 },
+    {
+      sub: 'spiffe://example.org/ns/prod/sa/web',
+      aud: 'spiffe://example.org/api',
+      exp: Math.floor(Date.now() / 1000) + 3600,
+    },
   );
   const [h, p, s] = token.split('.');
   const x509Bundle = spiffe.X509Bundle.parse(td, ca.bundleDer());
@@ -90,8 +94,10 @@ function cases(f) {
     },
     'JwtSvid.parseAndValidate ES256': () => spiffe.JwtSvid.parseAndValidate(f.token, f.jwtBundle, audiences),
     'verifyX509Svid DER, leaf <- root (1 signature)': () => spiffe.verifyX509Svid(f.direct, f.x509Bundle),
-    'verifyX509Svid DER, leaf <- intermediate <- root (2 signatures)': () => spiffe.verifyX509Svid(f.chained, f.x509Bundle),
-    'verifyX509Svid parsed objects, 2-level chain (cached signatures)': () => spiffe.verifyX509Svid(f.parsed, f.x509Bundle),
+    'verifyX509Svid DER, leaf <- intermediate <- root (2 signatures)': () =>
+      spiffe.verifyX509Svid(f.chained, f.x509Bundle),
+    'verifyX509Svid parsed objects, 2-level chain (cached signatures)': () =>
+      spiffe.verifyX509Svid(f.parsed, f.x509Bundle),
   };
 }
 
@@ -109,13 +115,18 @@ function measure() {
 function section(results) {
   const raw = results['raw crypto.verify ES256'];
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
-  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${fmt(r)}/s | ${(r / raw).toFixed(2)} |`);
+  const rows = Object.entries(results).map(
+    ([name, r]) => `| ${name} | ${fmt(r)}/s | ${(r / raw).toFixed(2)} |`,
+  );
   const cpu = os.cpus();
   return [
     '## SPIFFE library',
     '',
     `Measured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/spiffe-verify.js\` on ${cpu[0].model}, ` +
-      `${cpu.length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} ` +
+      `${cpu.length} cores, Node ${process.version}, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} ` +
       '(the box is shared; treat numbers as lower bounds).',
     '',
     `One thread, ${ROUNDS} interleaved rounds of ${SECONDS} s per case, median shown. P-256 keys throughout.`,
