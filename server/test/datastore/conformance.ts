@@ -11,6 +11,8 @@ import { nodeTests } from './suite-nodes';
 export interface Backend {
   /** Options opening a new, empty database. */
   newDatabase(): Promise<Omit<DataStoreOptions, 'now' | 'logger'>>;
+  /** Whether two stores in one process can write the same database concurrently. */
+  readonly multiConnection: boolean;
   /** Removes every database it handed out. */
   cleanup(): Promise<void>;
 }
@@ -19,6 +21,7 @@ export interface Backend {
 export function describeConformance(backend: Backend): void {
   let options: Omit<DataStoreOptions, 'now' | 'logger'>;
   let store: DataStore | undefined;
+  let extra: DataStore[] = [];
   let nowMs = 1_700_000_000_000;
   let messages: string[] = [];
   const open = (): Promise<DataStore> =>
@@ -33,6 +36,7 @@ export function describeConformance(backend: Backend): void {
       },
     });
   const ctx: SuiteContext = {
+    multiConnection: backend.multiConnection,
     ds: () => {
       if (store === undefined) throw new Error('no store open');
       return store;
@@ -42,6 +46,11 @@ export function describeConformance(backend: Backend): void {
       messages = [];
       store = await open();
       return store;
+    },
+    openAnother: async () => {
+      const another = await open();
+      extra.push(another);
+      return another;
     },
     nowMs: () => nowMs,
     setNowMs: (ms) => {
@@ -57,6 +66,8 @@ export function describeConformance(backend: Backend): void {
     store = await open();
   });
   afterEach(async () => {
+    for (const another of extra) await another.close();
+    extra = [];
     await store?.close();
     store = undefined;
   });

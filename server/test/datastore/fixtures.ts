@@ -11,6 +11,10 @@ export interface SuiteContext {
   ds(): DataStore;
   /** Closes the current store and opens the same database again (migrations re-run). */
   reopen(): Promise<DataStore>;
+  /** True when two stores in one process can write concurrently (Postgres; not synchronous SQLite). */
+  readonly multiConnection: boolean;
+  /** Opens another store on the same database (its own connections), closed after the test. */
+  openAnother(): Promise<DataStore>;
   /** Current fake time, ms. */
   nowMs(): number;
   setNowMs(ms: number): void;

@@ -18,6 +18,7 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 describe('DataStore on PostgreSQL', () => {
   describeConformance({
+    multiConnection: true,
     newDatabase: async () => {
       const schema = `${prefix}_${schemas.length}`;
       schemas.push(schema);

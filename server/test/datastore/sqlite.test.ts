@@ -12,6 +12,7 @@ let counter = 0;
 
 describe('DataStore on SQLite', () => {
   describeConformance({
+    multiConnection: false,
     newDatabase: async () => ({
       databaseType: 'sqlite3',
       connectionString: join(root, `db${++counter}`, 'datastore.sqlite3'),

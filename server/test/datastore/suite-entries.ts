@@ -184,6 +184,27 @@ export function entryTests(ctx: SuiteContext): void {
     expect(await ds().countEntries()).toBe(30);
   });
 
+  // better-sqlite3 is synchronous: a second in-process connection would wait on the first inside one thread.
+  (ctx.multiConnection ? test : test.skip)(
+    'two stores (separate connections) racing the same batch create each entry once',
+    async () => {
+      const other = await ctx.openAnother();
+      const batch = Array.from({ length: 50 }, (_, i) =>
+        newEntry({ spiffeId: `spiffe://example.org/r${i}` }),
+      );
+      const results = await Promise.all([
+        ds().createEntries(batch),
+        other.createEntries(batch),
+        ds().createEntries(batch),
+      ]);
+      const flat = results.flat();
+      expect(flat.filter((r) => r.ok)).toHaveLength(50);
+      for (const r of flat) if (!r.ok) expect(r.error).toBeInstanceOf(SimilarEntryExistsError);
+      expect(await other.countEntries()).toBe(50);
+      expect((await ds().listEntryEventsAfter(0)).length).toBe(50);
+    },
+  );
+
   test('update without a mask writes every field and bumps the revision', async () => {
     await addBundle('a.org');
     const e = await ds().createEntry(newEntry());

@@ -1,7 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+  type SqliteDialectConfig,
+  type SqliteStatement,
+} from 'kysely';
 import pg from 'pg';
 import { InvalidArgumentError } from '@lanyard/spiffe';
 import type { DataStoreOptions } from '../types';
@@ -51,6 +62,27 @@ function sqlitePath(connectionString: string): string {
   return path;
 }
 
+/**
+ * Starts every SQLite transaction with BEGIN IMMEDIATE: Lanyard only opens transactions to write, and
+ * taking the write lock up front makes a second process wait (busy timeout) instead of failing with
+ * SQLITE_BUSY when it upgrades a read snapshot that another writer has moved past.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 /** Opens the SQLite file (creating its directory) in WAL mode with foreign keys on. */
 function openSqlite(connectionString: string): Kysely<Database> {
   const path = sqlitePath(connectionString);
@@ -59,7 +91,7 @@ function openSqlite(connectionString: string): Kysely<Database> {
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingSqlite(database) }) });
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingSqlite(database) }) });
 }
 
 /** Opens a pool on the libpq URL; int8 columns are parsed as numbers (unix seconds, counts). */
