@@ -11,7 +11,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const self = path.basename(__filename);
+const self = 'run.js';
 const files = fs
   .readdirSync(__dirname)
   .filter((f) => f.endsWith('.js') && f !== self)

@@ -14,6 +14,7 @@
  */
 'use strict';
 
+const { Buffer } = require('node:buffer');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
