@@ -14,19 +14,33 @@ import type {
 
 /** Options with every default applied. TTLs in seconds. */
 export interface ResolvedCaOptions {
+  /** `trust_domain`. */
   trustDomain: string;
+  /** `data_dir` (journal location). */
   dataDir: string;
+  /** KeyManager plugin. */
   keyManager: KeyManager;
+  /** `ca_key_type`. */
   caKeyType: KeyType;
+  /** `jwt_key_type`. */
   jwtKeyType: KeyType;
+  /** `ca_ttl`, also the JWT key lifetime. */
   caTtlSeconds: number;
+  /** `ca_subject` with defaults. */
   caSubject: { country: string[]; organization: string[]; commonName?: string };
+  /** `default_x509_svid_ttl`. */
   defaultX509SvidTtlSeconds: number;
+  /** `default_jwt_svid_ttl`. */
   defaultJwtSvidTtlSeconds: number;
+  /** `agent_ttl`. */
   agentTtlSeconds: number;
+  /** `jwt_issuer`, undefined when unset or empty. */
   jwtIssuer?: string;
+  /** `UpstreamAuthority "disk"` plugin data. */
   upstreamAuthority?: DiskUpstreamAuthorityConfig;
+  /** Clock (ms). */
   now: Clock;
+  /** Logger. */
   logger: PluginLogger;
 }
 
@@ -38,30 +52,23 @@ export function resolveCaOptions(options: ServerCaOptions): ResolvedCaOptions {
   if (!options.keyManager)
     throw new InvalidArgumentError('a KeyManager must be configured', 'ERR_KEY_MANAGER');
   const caKeyType = parseKeyType(options.caKeyType ?? 'ec-p256', 'ca_key_type');
-  const defaultX509 = ttl(options.defaultX509SvidTtlSeconds, 3600, 'default_x509_svid_ttl');
+  const defaultX509 = resolveTtl(options.defaultX509SvidTtlSeconds, 3600, 'default_x509_svid_ttl');
   return {
     trustDomain: options.trustDomain,
     dataDir: options.dataDir,
     keyManager: options.keyManager,
     caKeyType,
     jwtKeyType: parseKeyType(options.jwtKeyType ?? caKeyType, 'jwt_key_type'),
-    caTtlSeconds: ttl(options.caTtlSeconds, 86_400, 'ca_ttl'),
+    caTtlSeconds: resolveTtl(options.caTtlSeconds, 86_400, 'ca_ttl'),
     caSubject: subject(options.caSubject),
     defaultX509SvidTtlSeconds: defaultX509,
-    defaultJwtSvidTtlSeconds: ttl(options.defaultJwtSvidTtlSeconds, 300, 'default_jwt_svid_ttl'),
-    agentTtlSeconds: ttl(options.agentTtlSeconds, defaultX509, 'agent_ttl'),
+    defaultJwtSvidTtlSeconds: resolveTtl(options.defaultJwtSvidTtlSeconds, 300, 'default_jwt_svid_ttl'),
+    agentTtlSeconds: resolveTtl(options.agentTtlSeconds, defaultX509, 'agent_ttl'),
     jwtIssuer: options.jwtIssuer || undefined,
     upstreamAuthority: options.upstreamAuthority,
     now: options.now ?? Date.now,
     logger: options.logger ?? silentLogger,
   };
-}
-
-function ttl(value: number | undefined, fallback: number, field: string): number {
-  if (value === undefined || value === 0) return fallback;
-  if (!Number.isFinite(value) || value < 0)
-    throw new InvalidArgumentError(`${field} must be a positive duration`);
-  return value;
 }
 
 function subject(configured: CaSubject | undefined): ResolvedCaOptions['caSubject'] {
