@@ -1,0 +1,102 @@
+import { AuthorizedEntryIndex } from '../../src/cache/entry-index';
+import type { RegistrationEntry } from '../../src/datastore';
+
+const SERVER = 'spiffe://example.org/spire/server';
+const AGENT = 'spiffe://example.org/spire/agent/k8s_psat/c1/node-1';
+
+let counter = 0;
+function entry(
+  spiffeId: string,
+  parentId: string,
+  selectors = [{ type: 'unix', value: 'uid:0' }],
+  extra: Partial<RegistrationEntry> = {},
+): RegistrationEntry {
+  counter += 1;
+  return {
+    id: `e${counter}`,
+    spiffeId,
+    parentId,
+    selectors,
+    x509SvidTtl: 0,
+    jwtSvidTtl: 0,
+    dnsNames: [],
+    federatesWith: [],
+    admin: false,
+    downstream: false,
+    expiresAt: 0,
+    revisionNumber: 0,
+    storeSvid: false,
+    hint: '',
+    createdAt: 1,
+    ...extra,
+  };
+}
+
+const ids = (entries: RegistrationEntry[]) => entries.map((e) => e.spiffeId).sort();
+
+describe('AuthorizedEntryIndex', () => {
+  it('authorizes entries under node aliases whose selectors are a subset of the node selectors', () => {
+    const index = new AuthorizedEntryIndex(SERVER);
+    index.upsertEntry(
+      entry('spiffe://example.org/cluster/c1', SERVER, [{ type: 'k8s_psat', value: 'cluster:c1' }]),
+    );
+    index.upsertEntry(
+      entry('spiffe://example.org/cluster/c1-prod', SERVER, [
+        { type: 'k8s_psat', value: 'cluster:c1' },
+        { type: 'k8s_psat', value: 'agent_ns:prod' },
+      ]),
+    );
+    index.upsertEntry(entry('spiffe://example.org/web', 'spiffe://example.org/cluster/c1'));
+    index.upsertEntry(entry('spiffe://example.org/prod-db', 'spiffe://example.org/cluster/c1-prod'));
+    index.setNodeSelectors(AGENT, [{ type: 'k8s_psat', value: 'cluster:c1' }]);
+    expect(ids(index.authorizedEntries(AGENT, 100))).toEqual([
+      'spiffe://example.org/cluster/c1',
+      'spiffe://example.org/web',
+    ]);
+    index.setNodeSelectors(AGENT, [
+      { type: 'k8s_psat', value: 'cluster:c1' },
+      { type: 'k8s_psat', value: 'agent_ns:prod' },
+    ]);
+    expect(ids(index.authorizedEntries(AGENT, 100))).toHaveLength(4);
+  });
+
+  it('follows parent chains transitively and survives cycles', () => {
+    const index = new AuthorizedEntryIndex(SERVER);
+    index.upsertEntry(entry('spiffe://example.org/a', AGENT));
+    index.upsertEntry(entry('spiffe://example.org/b', 'spiffe://example.org/a'));
+    index.upsertEntry(entry('spiffe://example.org/c', 'spiffe://example.org/b'));
+    index.upsertEntry(
+      entry('spiffe://example.org/a', 'spiffe://example.org/c', [{ type: 'x', value: 'loop' }]),
+    );
+    expect(ids(index.authorizedEntries(AGENT, 100))).toEqual([
+      'spiffe://example.org/a',
+      'spiffe://example.org/a',
+      'spiffe://example.org/b',
+      'spiffe://example.org/c',
+    ]);
+  });
+
+  it('skips expired entries and forgets removed ones', () => {
+    const index = new AuthorizedEntryIndex(SERVER);
+    const live = entry('spiffe://example.org/live', AGENT);
+    index.upsertEntry(live);
+    index.upsertEntry(entry('spiffe://example.org/old', AGENT, undefined, { expiresAt: 50 }));
+    expect(ids(index.authorizedEntries(AGENT, 100))).toEqual(['spiffe://example.org/live']);
+    index.removeEntry(live.id);
+    expect(index.authorizedEntries(AGENT, 100)).toEqual([]);
+    expect(index.size).toBe(1);
+  });
+
+  it('re-indexes an entry whose parent or selectors change', () => {
+    const index = new AuthorizedEntryIndex(SERVER);
+    const alias = entry('spiffe://example.org/alias', SERVER, [{ type: 'aws_iid', value: 'tag:role:web' }]);
+    index.upsertEntry(alias);
+    index.setNodeSelectors(AGENT, [{ type: 'aws_iid', value: 'tag:role:web' }]);
+    expect(index.authorizedEntries(AGENT, 100)).toHaveLength(1);
+    index.upsertEntry({ ...alias, selectors: [{ type: 'aws_iid', value: 'tag:role:db' }] });
+    expect(index.authorizedEntries(AGENT, 100)).toHaveLength(0);
+    index.upsertEntry({ ...alias, parentId: AGENT });
+    expect(index.authorizedEntries(AGENT, 100)).toHaveLength(1);
+    expect(index.entriesForSpiffeId('spiffe://example.org/alias')).toHaveLength(1);
+  });
+});
