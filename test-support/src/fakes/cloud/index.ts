@@ -5,3 +5,5 @@ export * from './pkcs7';
 export * from './sigv4-check';
 export * from './aws-imds';
 export * from './aws-api';
+export * from './google-apis';
+export * from './gcp-metadata';

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { AgentPathTemplate, PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
+import { InvalidArgumentError } from '@lanyard/spiffe';
+import { GCP_IIT_DEFAULT_PATH_TEMPLATE, GCP_IIT_PLUGIN_NAME } from './shared';
+
+const P = GCP_IIT_PLUGIN_NAME;
+
+/** Agent `plugin_data`. */
+export interface GcpIitAgentConfig {
+  /** Metadata server host (and optional port); default `metadata.google.internal`. */
+  readonly identityTokenHost: string;
+  /** Service account whose identity token is requested; default `default`. */
+  readonly serviceAccount: string;
+  /** Lanyard: per-request timeout in ms; default 5000. */
+  readonly timeoutMs: number;
+  /** Lanyard: attempts; default 3. */
+  readonly attempts: number;
+}
+
+/** Parses and validates agent `plugin_data`. */
+export function parseAgentConfig(data: PluginData): GcpIitAgentConfig {
+  const r = new PluginConfigReader(P, data);
+  const config = {
+    identityTokenHost: r.string('identity_token_host') || 'metadata.google.internal',
+    serviceAccount: r.string('service_account') || 'default',
+    timeoutMs: readDuration(r, P, 'metadata_timeout') ?? 5000,
+    attempts: r.integer('metadata_attempts') ?? 3,
+  };
+  r.rejectUnknownKeys();
+  if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(config.identityTokenHost))
+    fail('identity_token_host', 'must be a host name with an optional port');
+  if (!/^[A-Za-z0-9@._-]+$/.test(config.serviceAccount))
+    fail('service_account', 'must be an account name or email');
+  if (config.attempts < 1 || config.attempts > 10) fail('metadata_attempts', 'must be between 1 and 10');
+  return config;
+}
+
+/** A service account key file (`type: service_account`), as far as the Compute lookup needs it. */
+export interface ServiceAccountKey {
+  readonly clientEmail: string;
+  readonly privateKeyPem: string;
+  readonly tokenUri: string;
+}
+
+/** Server `plugin_data`. */
+export interface GcpIitServerConfig {
+  readonly projectIdAllowList: ReadonlySet<string>;
+  readonly useInstanceMetadata: boolean;
+  readonly serviceAccount?: ServiceAccountKey;
+  readonly allowedLabelKeys: ReadonlySet<string>;
+  readonly allowedMetadataKeys: ReadonlySet<string>;
+  readonly maxMetadataValueSize: number;
+  readonly pathTemplate: AgentPathTemplate;
+  /** Lanyard: where Google's token-signing certificates are fetched (v1 PEM map or v3 JWKS). */
+  readonly googleCertsUrl: string;
+  /** Lanyard: Compute Engine API base URL ending in `/compute/v1/`. */
+  readonly computeEndpoint: string;
+  /** Lanyard: GCE metadata host for the access token when no service_account_file is set. */
+  readonly metadataHost: string;
+}
+
+/** Parses and validates server `plugin_data`; `env.GCE_METADATA_HOST` overrides the metadata host like Google's libraries. */
+export function parseServerConfig(
+  data: PluginData,
+  env: NodeJS.ProcessEnv = process.env,
+): GcpIitServerConfig {
+  const r = new PluginConfigReader(P, data);
+  const allow = r.stringList('projectid_allow_list') ?? [];
+  const saFile = r.string('service_account_file');
+  const config = {
+    projectIdAllowList: new Set(allow),
+    useInstanceMetadata: r.boolean('use_instance_metadata') ?? false,
+    allowedLabelKeys: new Set(r.stringList('allowed_label_keys') ?? []),
+    allowedMetadataKeys: new Set(r.stringList('allowed_metadata_keys') ?? []),
+    maxMetadataValueSize: r.integer('max_metadata_value_size') || 128,
+    pathTemplate: AgentPathTemplate.parse(
+      r.string('agent_path_template') ?? GCP_IIT_DEFAULT_PATH_TEMPLATE,
+      P,
+    ),
+    googleCertsUrl: r.string('google_certs_url') ?? 'https://www.googleapis.com/oauth2/v1/certs',
+    computeEndpoint: (r.string('compute_endpoint') ?? 'https://compute.googleapis.com/compute/v1').replace(
+      /\/*$/,
+      '/',
+    ),
+    metadataHost: env.GCE_METADATA_HOST || 'metadata.google.internal',
+  };
+  r.rejectUnknownKeys();
+  if (allow.length === 0) fail('projectid_allow_list', 'is required');
+  for (const key of ['google_certs_url', 'compute_endpoint'] as const) {
+    const url = key === 'google_certs_url' ? config.googleCertsUrl : config.computeEndpoint;
+    if (!/^https?:\/\/[^/]+/.test(url)) fail(key, 'must be an http or https URL');
+  }
+  return { ...config, serviceAccount: saFile === undefined ? undefined : readServiceAccount(saFile) };
+}
+
+function readServiceAccount(path: string): ServiceAccountKey {
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    return fail('service_account_file', `cannot be read as JSON: ${(error as Error).message}`);
+  }
+  const { type, client_email: clientEmail, private_key: privateKeyPem, token_uri: tokenUri } = value;
+  if (type !== 'service_account' || typeof clientEmail !== 'string' || typeof privateKeyPem !== 'string') {
+    fail('service_account_file', 'must be a service_account key with client_email and private_key');
+  }
+  return {
+    clientEmail,
+    privateKeyPem,
+    tokenUri: typeof tokenUri === 'string' ? tokenUri : 'https://oauth2.googleapis.com/token',
+  };
+}
+
+function fail(key: string, problem: string): never {
+  throw new InvalidArgumentError(`${P}: plugin_data.${key} ${problem}`, 'ERR_PLUGIN_CONFIG');
+}
