@@ -138,7 +138,8 @@ export async function listEntries(
     .orderBy('seq');
   if (size > 0) query = query.limit(size + 1);
   const { rows, nextPageToken } = finishPage(await query.execute(), size, PAGE_KIND, (r) => Number(r.seq));
-  return { items: await hydrateEntries(db, rows), nextPageToken };
+  const everything = size === 0 && after === undefined && Object.values(filter).every((v) => v === undefined);
+  return { items: await hydrateEntries(db, rows, everything), nextPageToken };
 }
 
 /** Number of entries matching the filter. */
