@@ -120,19 +120,20 @@ async function main() {
       );
     }
     const summary = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
+    const best = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.max(...v)]));
     const ratio = median(ratios);
     const floorRatio = median(floorRatios);
     const rounded = Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, Math.round(v)]));
     console.log(
       `median: ${JSON.stringify(rounded)}; CSR issuance / raw sign = ${pct(ratio)}, / import+verify+sign floor = ${pct(floorRatio)}`,
     );
-    if (WRITE) writeSection(summary, { ratio, floorRatio }, sizes);
+    if (WRITE) writeSection(summary, best, { ratio, floorRatio }, sizes);
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-function writeSection(s, { ratio, floorRatio }, sizes) {
+function writeSection(s, best, { ratio, floorRatio }, sizes) {
   const cpu = (os.cpus()[0] && os.cpus()[0].model) || 'unknown CPU';
   const load = os
     .loadavg()
@@ -145,15 +146,16 @@ function writeSection(s, { ratio, floorRatio }, sizes) {
       `Node ${process.version}, load average ${load} (the box is shared; treat numbers as lower bounds).`,
     '',
     `One thread, in-process, EC P-256 CA (\`ca_key_type = "ec-p256"\`), P-256 subject keys; ${ROUNDS} interleaved rounds of ` +
-      `${SECONDS} s per case, medians shown. Leaf certificate ≈ ${sizes.leafBytes} bytes DER.`,
+      `${SECONDS} s per case; median and best round shown (the best round is closest to an idle core). ` +
+      `Leaf certificate ≈ ${sizes.leafBytes} bytes DER.`,
     '',
-    '| operation | rate (one thread) |',
-    '|---|---|',
-    `| raw \`crypto.sign('sha256', …)\` with a P-256 KeyObject (ES256 floor) | ${fmt(s.rawSign)}/s |`,
-    `| node:crypto floor of a CSR issuance: import key (JWK) + verify CSR signature + sign | ${fmt(s.floor)}/s |`,
-    `| X.509-SVID from CSR: parse PKCS#10 + verify CSR signature + import key + build TBS + sign | ${fmt(s.fromCsr)}/s |`,
-    `| X.509-SVID from a ready public KeyObject (\`signX509Svid\`) | ${fmt(s.fromKey)}/s |`,
-    `| JWT-SVID ES256 (\`signJwtSvid\`) | ${fmt(s.jwt)}/s |`,
+    '| operation | median rate (one thread) | best round |',
+    '|---|---|---|',
+    `| raw \`crypto.sign('sha256', …)\` with a P-256 KeyObject (ES256 floor) | ${fmt(s.rawSign)}/s | ${fmt(best.rawSign)}/s |`,
+    `| node:crypto floor of a CSR issuance: import key (JWK) + verify CSR signature + sign | ${fmt(s.floor)}/s | ${fmt(best.floor)}/s |`,
+    `| X.509-SVID from CSR: parse PKCS#10 + verify CSR signature + import key + build TBS + sign | ${fmt(s.fromCsr)}/s | ${fmt(best.fromCsr)}/s |`,
+    `| X.509-SVID from a ready public KeyObject (\`signX509Svid\`) | ${fmt(s.fromKey)}/s | ${fmt(best.fromKey)}/s |`,
+    `| JWT-SVID ES256 (\`signJwtSvid\`) | ${fmt(s.jwt)}/s | ${fmt(best.jwt)}/s |`,
     '',
     `CSR issuance runs at **${pct(ratio)}** of the raw signing rate and **${pct(floorRatio)}** of the node:crypto floor ` +
       `that any CSR issuance must pay; issuing for a ready KeyObject runs at **${pct(s.fromKey / s.rawSign)}** of raw ` +
