@@ -124,6 +124,36 @@ describe('verifyX509Svid', () => {
     expect(err.message).toContain('path length constraint 0 exceeded');
   });
 
+  it('skips a refused intermediate and finds another path with the same key', () => {
+    const root = issueCa({ subject: { commonName: 'r' }, trustDomain: 'example.org' });
+    const keyPair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const common = { subject: { commonName: 'i' }, issuer: root, trustDomain: 'example.org', keyPair };
+    const expired = issueCa({
+      ...common,
+      notBefore: new Date(Date.now() - 3 * HOUR),
+      notAfter: new Date(Date.now() - HOUR),
+    });
+    const current = issueCa(common);
+    const leaf = issueLeafUnder(current, 'spiffe://example.org/x');
+    const result = verifyX509Svid([leaf.x509, expired.x509, current.x509], new X509Bundle(td, [root.x509]));
+    expect(result.verifiedChain[1]).toBe(current.x509);
+  });
+
+  it('gives up on hostile chains of many mutually issuing certificates instead of searching them all', () => {
+    const keyPair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const loops = Array.from({ length: 30 }, () =>
+      issueCa({ subject: { commonName: 'loop' }, trustDomain: 'example.org', keyPair }),
+    );
+    const leaf = issueLeafUnder(loops[0], 'spiffe://example.org/x');
+    const unrelatedRoot = issueCa({ subject: { commonName: 'loop' }, trustDomain: 'example.org' });
+    const chain = [leaf.x509, ...loops.map((c) => c.x509)];
+    thrown(
+      () => verifyX509Svid(chain, new X509Bundle(td, [unrelatedRoot.x509])),
+      UnauthenticatedError,
+      'ERR_X509_SVID_UNTRUSTED',
+    );
+  });
+
   it('rejects an intermediate that is not a ca', () => {
     const root = issueCa({ subject: { commonName: 'r' }, trustDomain: 'example.org' });
     const notCa = issueCa({
@@ -135,7 +165,8 @@ describe('verifyX509Svid', () => {
     const leaf = issueLeafUnder(notCa, 'spiffe://example.org/x');
     const err = thrown(
       () => verifyX509Svid([leaf.x509, notCa.x509], new X509Bundle(td, [root.x509])),
-      InvalidArgumentError,
+      UnauthenticatedError,
+      'ERR_X509_SVID_UNTRUSTED',
     );
     expect(err.message).toContain('intermediate 1: signing certificate must be a ca');
   });

@@ -24,6 +24,8 @@ export interface CaOptions {
   isCa?: boolean;
   notBefore?: Date;
   notAfter?: Date;
+  /** Certify this key pair instead of a fresh one (e.g. to build two certificates for one CA key). */
+  keyPair?: crypto.KeyPairKeyObjectResult;
 }
 
 /** A CA certificate with its subject name, so it can issue further certificates through {@link issueUnder}. */
@@ -36,7 +38,7 @@ function wrap(der: Buffer, pair: crypto.KeyPairKeyObjectResult, subject: TestNam
 
 /** Builds a CA certificate (self-signed or under `issuer`) with full control of cA and pathLen. */
 export function issueCa(options: CaOptions): TestIssuer {
-  const pair = generateTestKey('ec-p256');
+  const pair = options.keyPair ?? generateTestKey('ec-p256');
   const signer = options.issuer ?? { ...pair, subject: options.subject };
   const der = buildCertificate({
     subject: options.subject,
