@@ -17,7 +17,7 @@ export async function openDataStore(options: DataStoreOptions): Promise<DataStor
   const logger = options.logger ?? silentLogger;
   const db = connect(options);
   try {
-    const applied = await migrate(db, options.databaseType);
+    const applied = await migrate(db, options.databaseType, options.disableMigration);
     for (const name of applied) logger.info('Applied datastore migration', { migration: name });
   } catch (err) {
     await db.destroy();

@@ -39,6 +39,8 @@ export interface DataStoreOptions {
   now?: () => number;
   /** Postgres pool size (SPIRE `max_open_conns`); default 10. */
   maxOpenConns?: number;
+  /** SPIRE `disable_migration`: refuse to start (FailedPrecondition) instead of applying pending migrations. */
+  disableMigration?: boolean;
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
 import { openDataStore } from '../../src/datastore';
 import { describeConformance } from './conformance';
 import { rejection } from './fixtures';
@@ -59,6 +59,23 @@ describe('SQLite specifics', () => {
     raw.close();
     const err = await rejection(openDataStore({ databaseType: 'sqlite3', connectionString: path }));
     expect(err.message).toContain('datastore migration failed');
+  });
+
+  test('disableMigration refuses a database with pending migrations and opens a migrated one', async () => {
+    const path = join(dir, 'disabled.sqlite3');
+    const err = await rejection(
+      openDataStore({ databaseType: 'sqlite3', connectionString: path, disableMigration: true }),
+    );
+    expect(err).toBeInstanceOf(FailedPreconditionError);
+    expect(err.message).toBe('datastore schema needs migrations 0001_initial but disable_migration is set');
+    await (await openDataStore({ databaseType: 'sqlite3', connectionString: path })).close();
+    const ds = await openDataStore({
+      databaseType: 'sqlite3',
+      connectionString: `file:${path}?mode=rwc`,
+      disableMigration: true,
+    });
+    expect(await ds.countEntries()).toBe(0);
+    await ds.close();
   });
 
   test('an unsupported database type or malformed connection string is InvalidArgument', async () => {

@@ -1,5 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { InternalError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InternalError } from '@lanyard/spiffe';
 import type { DatabaseType } from '../types';
 import type { Database } from './schema';
 
@@ -192,21 +192,34 @@ async function migrationSchema(db: Kysely<Database>, kind: DatabaseType): Promis
 }
 
 /**
- * Applies pending migrations. Refuses to start on a database migrated by a newer Lanyard (unknown names).
- * @throws InternalError when a migration fails (nothing of it is kept).
+ * Applies pending migrations (or, with `disableMigration`, refuses to start when some are pending).
+ * Refuses a database migrated by a newer Lanyard (unknown migration names). Returns the names applied.
+ * @throws InternalError when a migration fails (nothing of it is kept); FailedPreconditionError when
+ * migrations are pending but disabled.
  */
-export async function migrate(db: Kysely<Database>, kind: DatabaseType): Promise<string[]> {
+export async function migrate(
+  db: Kysely<Database>,
+  kind: DatabaseType,
+  disableMigration = false,
+): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(kind) };
   const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(db, kind) });
+  if (disableMigration) {
+    const pending = (await migrator.getMigrations())
+      .filter((m) => m.executedAt === undefined)
+      .map((m) => m.name);
+    if (pending.length > 0) {
+      throw new FailedPreconditionError(
+        `datastore schema needs migrations ${pending.join(', ')} but disable_migration is set`,
+        'ERR_MIGRATION_DISABLED',
+      );
+    }
+    return [];
+  }
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
-    throw new InternalError(
-      `datastore migration failed: ${String((error as Error).message ?? error)}`,
-      'ERR_MIGRATION',
-      {
-        cause: error,
-      },
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    throw new InternalError(`datastore migration failed: ${message}`, 'ERR_MIGRATION', { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
