@@ -1,4 +1,5 @@
 /** Shared fixtures of the Workload API tests: a trust domain from TestCa, a running server, a grpc-js client. */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -133,6 +134,7 @@ export async function startApi(
 ): Promise<RunningApi> {
   const td = options.td ?? makeTrustDomain('example.org');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-wl-'));
+  fs.chmodSync(dir, 0o755); // callers running as other uids must reach the socket
   const socketPath = path.join(dir, 'public', 'api.sock');
   const cache = new IdentityCache({ trustDomain: td.name });
   if (options.ready !== false) cache.setBundle(td.bundle);
@@ -232,4 +234,37 @@ export async function eventually(predicate: () => boolean, timeoutMs = 5000): Pr
     if (Date.now() > deadline) throw new Error('condition not reached within timeout');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Result line of `workload-client-script.js`. */
+export interface ClientProcessResult {
+  code: number;
+  details?: string;
+  spiffeIds?: string[];
+}
+
+/**
+ * Runs `workload-client-script.js` as its own process (optionally prefixed, e.g. by `setpriv --reuid …`) and
+ * returns what it printed. The process exits right after its first answer.
+ */
+export function runClientProcess(
+  socketPath: string,
+  mode: 'x509' | 'jwt',
+  options: { prefix?: string[]; audience?: string } = {},
+): Promise<ClientProcessResult> {
+  const script = path.join(__dirname, 'workload-client-script.js');
+  const argv = [
+    ...(options.prefix ?? []),
+    process.execPath,
+    script,
+    socketPath,
+    mode,
+    options.audience ?? '',
+  ];
+  return new Promise((resolve, reject) => {
+    execFile(argv[0], argv.slice(1), { timeout: 20000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`client process failed: ${stderr || err.message}`));
+      else resolve(JSON.parse(stdout) as ClientProcessResult);
+    });
+  });
 }
