@@ -18,8 +18,13 @@ const CURVE_NAMES: Record<string, string> = Object.fromEntries(
   Object.entries(CURVE_OIDS).map(([crv, c]) => [c.oid, crv]),
 );
 
+/** SPKI DER of keys this module imported, so `spkiOf` on them costs nothing. */
+const importedSpki = new WeakMap<KeyObject, Buffer>();
+
 /** The SPKI DER of a public (or private) KeyObject. */
 export function spkiOf(key: KeyObject): Buffer {
+  const known = importedSpki.get(key);
+  if (known) return known;
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   const jwk = publicKey.export({ format: 'jwk' });
   const built = spkiFromJwk(jwk);
@@ -48,8 +53,11 @@ function spkiFromJwk(jwk: JsonWebKey): Buffer | undefined {
  */
 export function importSpki(spkiDer: Buffer): KeyObject {
   const jwk = ecJwkFromSpki(spkiDer);
-  if (jwk) return createPublicKey({ key: jwk, format: 'jwk' });
-  return createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+  const key = jwk
+    ? createPublicKey({ key: jwk, format: 'jwk' })
+    : createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+  importedSpki.set(key, Buffer.from(spkiDer));
+  return key;
 }
 
 function ecJwkFromSpki(spkiDer: Buffer): JsonWebKey | undefined {
