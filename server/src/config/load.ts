@@ -1,0 +1,73 @@
+/**
+ * Loads the server config file: parse (HCL or JSON, optional `-expandEnv`), decode against the schema
+ * (unknown keys, wrong types, missing required keys: all reported at once), map with SPIRE's defaults,
+ * validate.
+ */
+import {
+  ConfigError,
+  assertDecoded,
+  decodeConfig,
+  healthChecksConfig,
+  parseConfigText,
+  readConfigFile,
+  telemetryConfig,
+  unsupportedSinks,
+  type Environment,
+  type ParsedConfig,
+} from '@lanyard/common';
+import { PluginIssues, mapPlugins } from './plugins';
+import { serverFileSchema } from './schema';
+import { mapServerSection } from './server-section';
+import type { LoadedServerConfig, ServerConfig } from './types';
+import { validateServerConfig } from './validate';
+
+/** Options for {@link loadServerConfig} and {@link parseServerConfig}. */
+export interface LoadServerConfigOptions {
+  /** Expand `$VAR` / `${VAR}` in the file before parsing (`-expandEnv`). */
+  expandEnv?: boolean;
+  /** Variables for expansion; `process.env` by default. */
+  env?: Environment;
+  /** Force a syntax; by default `.json` files and text starting with `{` are JSON, the rest HCL. */
+  format?: 'hcl' | 'json';
+}
+
+/** The default config path, relative to the working directory (as SPIRE). */
+export const DEFAULT_SERVER_CONFIG_PATH = 'conf/server/server.conf';
+
+/** Builds a {@link ServerConfig} from a parsed file; throws {@link ConfigError} listing every problem. */
+export function serverConfigFromParsed(parsed: ParsedConfig): LoadedServerConfig {
+  const file = assertDecoded(decodeConfig(parsed, serverFileSchema));
+  const warnings: string[] = [];
+  const server = mapServerSection(file.server ?? {}, warnings);
+  const issues = new PluginIssues(parsed.positions);
+  const plugins = mapPlugins(file.plugins ?? {}, issues);
+  if (issues.issues.length > 0) throw new ConfigError(issues.issues);
+  for (const sink of unsupportedSinks(file.telemetry)) {
+    warnings.push(`telemetry sink ${sink} is not supported by Lanyard and is ignored; use Prometheus`);
+  }
+  const config: ServerConfig = {
+    server,
+    plugins,
+    healthChecks: healthChecksConfig(file.health_checks),
+    telemetry: telemetryConfig(file.telemetry, 'spire_server'),
+    source: { filename: parsed.filename, positions: parsed.positions },
+  };
+  warnings.push(...validateServerConfig(config));
+  return { config, warnings };
+}
+
+/** Parses and validates server config text (HCL or JSON). */
+export function parseServerConfig(text: string, options: LoadServerConfigOptions = {}): LoadedServerConfig {
+  return serverConfigFromParsed(parseConfigText(text, options));
+}
+
+/**
+ * Reads, parses and validates a server config file. Errors carry SPIRE's messages
+ * (`could not find config file ...`, `trust_domain must be configured`, `unknown configuration detected ...`).
+ */
+export function loadServerConfig(
+  path: string = DEFAULT_SERVER_CONFIG_PATH,
+  options: LoadServerConfigOptions = {},
+): LoadedServerConfig {
+  return serverConfigFromParsed(readConfigFile(path, options));
+}

@@ -1,0 +1,119 @@
+/**
+ * Maps the decoded `server {}` block to {@link ServerSection}, applying SPIRE's defaults.
+ */
+import { parseLogLevel } from '@lanyard/common';
+import type { ServerFile } from './schema';
+import type { ServerKeyType, ServerSection } from './types';
+
+type ServerBlock = NonNullable<ServerFile['server']>;
+
+/** SPIRE's defaults for `server {}`. */
+export const SERVER_DEFAULTS = {
+  bindAddress: '0.0.0.0',
+  bindPort: 8081,
+  socketPath: '/tmp/spire-server/private/api.sock',
+  caKeyType: 'ec-p256',
+  caTtlSeconds: 24 * 3600,
+  defaultX509SvidTtlSeconds: 3600,
+  defaultJwtSvidTtlSeconds: 300,
+  caSubject: { country: ['US'], organization: ['SPIFFE'] },
+  cacheReloadIntervalMs: 5_000,
+  fullCacheReloadIntervalMs: 24 * 3600_000,
+  pruneEventsOlderThanMs: 12 * 3600_000,
+  eventTimeoutMs: 15 * 60_000,
+  pruneAttestedNodesBatchSize: 1000,
+} as const;
+
+const seconds = (ms: number | undefined): number | undefined =>
+  ms === undefined ? undefined : Math.floor(ms / 1000);
+
+/** Builds the server section; key types are checked later by `validateServerConfig`. */
+export function mapServerSection(block: ServerBlock, warnings: string[]): ServerSection {
+  const caKeyType = (block.ca_key_type ?? SERVER_DEFAULTS.caKeyType) as ServerKeyType;
+  const defaultX509 = seconds(block.default_x509_svid_ttl) || SERVER_DEFAULTS.defaultX509SvidTtlSeconds;
+  const experimental = block.experimental ?? {};
+  if (Object.keys(experimental).length > 0) {
+    warnings.push(
+      'Experimental features have been enabled. Please see doc/upgrading.md for upgrade and compatibility considerations for experimental features.',
+    );
+  }
+  for (const flag of experimental.feature_flags ?? [])
+    warnings.push(`Developer feature flag "${flag}" has been enabled`);
+  return {
+    bindAddress: block.bind_address ?? SERVER_DEFAULTS.bindAddress,
+    bindPort: block.bind_port ?? SERVER_DEFAULTS.bindPort,
+    socketPath: block.socket_path ?? SERVER_DEFAULTS.socketPath,
+    trustDomain: block.trust_domain ?? '',
+    dataDir: block.data_dir ?? '',
+    logLevel: parseLogLevel(block.log_level ?? 'info'),
+    logFormat: (block.log_format ?? 'text') as 'text' | 'json',
+    logFile: block.log_file || undefined,
+    logSourceLocation: block.log_source_location ?? false,
+    caKeyType,
+    jwtKeyType: (block.jwt_key_type ?? caKeyType) as ServerKeyType,
+    caTtlSeconds: seconds(block.ca_ttl) || SERVER_DEFAULTS.caTtlSeconds,
+    caSubject: mapCaSubject(block.ca_subject, warnings),
+    defaultX509SvidTtlSeconds: defaultX509,
+    defaultJwtSvidTtlSeconds: seconds(block.default_jwt_svid_ttl) || SERVER_DEFAULTS.defaultJwtSvidTtlSeconds,
+    agentTtlSeconds: seconds(block.agent_ttl) || defaultX509,
+    jwtIssuer: block.jwt_issuer || undefined,
+    disableJwtSvids: block.disable_jwt_svids ?? false,
+    adminIds: block.admin_ids ?? [],
+    auditLogEnabled: block.audit_log_enabled ?? false,
+    ratelimit: {
+      attestation: block.ratelimit?.attestation ?? true,
+      signing: block.ratelimit?.signing ?? true,
+    },
+    federation: block.federation,
+    experimental: {
+      cacheReloadIntervalMs: experimental.cache_reload_interval || SERVER_DEFAULTS.cacheReloadIntervalMs,
+      eventsBasedCache: experimental.events_based_cache ?? false,
+      fullCacheReloadIntervalMs:
+        experimental.full_cache_reload_interval || SERVER_DEFAULTS.fullCacheReloadIntervalMs,
+      pruneEventsOlderThanMs: experimental.prune_events_older_than || SERVER_DEFAULTS.pruneEventsOlderThanMs,
+      eventTimeoutMs:
+        experimental.event_timeout || experimental.sql_transaction_timeout || SERVER_DEFAULTS.eventTimeoutMs,
+      agentSpiffeIdAsSelector: experimental.agent_spiffe_id_as_selector ?? false,
+      featureFlags: experimental.feature_flags ?? [],
+    },
+    pruneAttestedNodesExpiredForSeconds: seconds(block.prune_attested_nodes_expired_for),
+    pruneAttestedNodesBatchSize:
+      block.prune_attested_nodes_batch_size ?? SERVER_DEFAULTS.pruneAttestedNodesBatchSize,
+    pruneTofuNodes: block.prune_tofu_nodes ?? false,
+    maxAttestedNodeInfoStalenessMs: block.max_attested_node_info_staleness ?? 0,
+  };
+}
+
+function mapCaSubject(block: ServerBlock['ca_subject'], warnings: string[]): ServerSection['caSubject'] {
+  if (block === undefined)
+    return {
+      country: [...SERVER_DEFAULTS.caSubject.country],
+      organization: [...SERVER_DEFAULTS.caSubject.organization],
+    };
+  const empty = !block.country?.length && !block.organization?.length && !block.common_name;
+  if (empty) {
+    warnings.push('ca_subject configurable is set but empty; the default will be used');
+    return mapCaSubject(undefined, warnings);
+  }
+  return {
+    country: block.country ?? [],
+    organization: block.organization ?? [],
+    commonName: block.common_name || undefined,
+  };
+}
+
+/** SPIRE's TTL sanity warnings: an SVID TTL above min(ca_ttl / 6, 7 days) will be cut short by CA rotation. */
+export function ttlWarnings(server: ServerSection): string[] {
+  const guaranteed = Math.min(server.caTtlSeconds / 6, 7 * 24 * 3600);
+  const checks: [string, number][] = [
+    ['default_x509_svid_ttl', server.defaultX509SvidTtlSeconds],
+    ['default_jwt_svid_ttl', server.defaultJwtSvidTtlSeconds],
+    ['agent_ttl', server.agentTtlSeconds],
+  ];
+  return checks
+    .filter(([, ttl]) => ttl > guaranteed)
+    .map(
+      ([key, ttl]) =>
+        `${key} is too high for the configured ca_ttl value. SVIDs with shorter lifetimes may be issued. Please set ${key} to ${Math.floor(guaranteed)}s or less, or the ca_ttl to ${ttl * 6}s or more, to guarantee the full ${key} lifetime when CA rotations are scheduled.`,
+    );
+}

@@ -1,0 +1,99 @@
+/**
+ * The typed server configuration: every SPIRE `server.conf` key Lanyard uses, with defaults applied.
+ * TTLs are in seconds, intervals in milliseconds.
+ */
+import type { HealthChecksConfig, LogLevel, Position, TelemetryConfig } from '@lanyard/common';
+
+/** `ca_key_type` / `jwt_key_type` values. */
+export type ServerKeyType = 'rsa-2048' | 'rsa-4096' | 'ec-p256' | 'ec-p384';
+
+/** `DataStore "sql"`. */
+export interface DataStoreConfig {
+  databaseType: 'sqlite3' | 'postgres';
+  connectionString: string;
+  /** Postgres pool size (`max_open_conns`). */
+  maxOpenConns?: number;
+}
+
+/** `KeyManager "disk"` (keys kept in `keys_path`) or `KeyManager "memory"`. */
+export type KeyManagerConfig = { kind: 'disk'; keysPath: string } | { kind: 'memory' };
+
+/** `UpstreamAuthority "disk"`. */
+export interface UpstreamAuthorityConfig {
+  kind: 'disk';
+  certFilePath: string;
+  keyFilePath: string;
+  bundleFilePath?: string;
+}
+
+/** One `NodeAttestor "<name>"` block; `pluginData` is validated later by the attestor's factory. */
+export interface NodeAttestorBlock {
+  name: string;
+  pluginData: Record<string, unknown>;
+  enabled: boolean;
+}
+
+/** The `server {}` block with defaults. */
+export interface ServerSection {
+  bindAddress: string;
+  bindPort: number;
+  socketPath: string;
+  trustDomain: string;
+  dataDir: string;
+  logLevel: LogLevel;
+  logFormat: 'text' | 'json';
+  logFile?: string;
+  logSourceLocation: boolean;
+  caKeyType: ServerKeyType;
+  jwtKeyType: ServerKeyType;
+  caTtlSeconds: number;
+  caSubject: { country: string[]; organization: string[]; commonName?: string };
+  defaultX509SvidTtlSeconds: number;
+  defaultJwtSvidTtlSeconds: number;
+  agentTtlSeconds: number;
+  jwtIssuer?: string;
+  disableJwtSvids: boolean;
+  adminIds: string[];
+  auditLogEnabled: boolean;
+  ratelimit: { attestation: boolean; signing: boolean };
+  /** `federation {}` as written (validated by the federation module). */
+  federation?: unknown;
+  experimental: {
+    cacheReloadIntervalMs: number;
+    eventsBasedCache: boolean;
+    fullCacheReloadIntervalMs: number;
+    pruneEventsOlderThanMs: number;
+    eventTimeoutMs: number;
+    agentSpiffeIdAsSelector: boolean;
+    featureFlags: string[];
+  };
+  /** Unset = never prune expired attested nodes. */
+  pruneAttestedNodesExpiredForSeconds?: number;
+  pruneAttestedNodesBatchSize: number;
+  pruneTofuNodes: boolean;
+  maxAttestedNodeInfoStalenessMs: number;
+}
+
+/** `plugins {}`. */
+export interface ServerPlugins {
+  dataStore: DataStoreConfig;
+  keyManager: KeyManagerConfig;
+  nodeAttestors: NodeAttestorBlock[];
+  upstreamAuthority?: UpstreamAuthorityConfig;
+}
+
+/** The whole server configuration. */
+export interface ServerConfig {
+  server: ServerSection;
+  plugins: ServerPlugins;
+  healthChecks: HealthChecksConfig;
+  telemetry: TelemetryConfig;
+  /** Where it came from, so later checks can point at the key (`server.trust_domain`). */
+  source?: { filename?: string; positions: Map<string, Position> };
+}
+
+/** A loaded config plus SPIRE's start-up warnings (TTL sanity, empty `ca_subject`, experimental, ...). */
+export interface LoadedServerConfig {
+  config: ServerConfig;
+  warnings: string[];
+}
