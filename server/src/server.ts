@@ -1,7 +1,7 @@
 import type { NodeAttestorConfig } from './catalog/node-attestors';
-import { Registry } from 'prom-client';
 import { silentLogger, type PluginLogger } from '@lanyard/attestor-core';
-import { PrometheusRpcMetrics } from './api/metrics';
+import { Metrics } from '@lanyard/common';
+import { prometheusRpcMetrics } from './api/metrics';
 import { registerServerApis } from './api/register';
 import type { ApiDeps } from './api/deps';
 import { Authorizer } from './auth/authorizer';
@@ -33,8 +33,8 @@ export interface LanyardServerOptions {
   /** `NodeAttestor` blocks (join_token is always available). */
   nodeAttestors?: NodeAttestorConfig[];
   logger?: PluginLogger;
-  /** Prometheus registry for SPIRE-named metrics; a private one by default. */
-  metricsRegistry?: Registry;
+  /** SPIRE-named Prometheus metrics (`telemetry`); a private registry by default. */
+  metrics?: Metrics;
   /** Entry cache event poll period; default 1000 ms. */
   cachePollIntervalMs?: number;
   /** Stored bundle poll period (HA merge); default 5000 ms. */
@@ -145,7 +145,7 @@ export class LanyardServer {
       trustedRoots: () => bundle.trustedRoots(),
       authorizer,
       logger,
-      metrics: new PrometheusRpcMetrics(options.metricsRegistry ?? new Registry()),
+      metrics: prometheusRpcMetrics(options.metrics ?? new Metrics({ prefix: 'spire_server' })),
       register: (grpcServer, boundary) => registerServerApis(grpcServer, boundary, deps, health),
     });
     const server: LanyardServer = new LanyardServer(options, datastore, ca, cache, endpoints, bundle, svid);

@@ -135,6 +135,6 @@ export class RpcBoundary {
   }
 
   private finish(spec: MethodSpec, code: number, started: number): void {
-    this.metrics.record(spec.service, spec.method, codeName(code), performance.now() - started);
+    this.metrics.record(spec.fullService, spec.method, codeName(code), performance.now() - started);
   }
 }

@@ -1,0 +1,7 @@
+import type { CliCommand } from '../registry';
+import { healthcheckCommand } from './healthcheck';
+import { runCommand } from './run';
+import { validateCommand } from './validate';
+
+/** Every `lanyard-server` command, in help order. Add new command modules here. */
+export const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand, healthcheckCommand];

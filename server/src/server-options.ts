@@ -1,0 +1,50 @@
+import type { PluginLogger } from '@lanyard/attestor-core';
+import type { Metrics } from '@lanyard/common';
+import { DiskKeyManager, MemoryKeyManager, type KeyManager } from './ca';
+import type { KeyManagerConfig, ServerConfig } from './config/types';
+import type { LanyardServerOptions } from './server';
+
+async function keyManagerFor(config: KeyManagerConfig): Promise<KeyManager> {
+  return config.kind === 'disk' ? DiskKeyManager.open(config.keysPath) : new MemoryKeyManager();
+}
+
+/** Turns a loaded `server.conf` into {@link LanyardServerOptions} (opens the KeyManager). */
+export async function serverOptionsFromConfig(
+  config: ServerConfig,
+  logger: PluginLogger,
+  metrics?: Metrics,
+): Promise<LanyardServerOptions> {
+  const s = config.server;
+  const p = config.plugins;
+  const upstream = p.upstreamAuthority;
+  return {
+    trustDomain: s.trustDomain,
+    dataDir: s.dataDir,
+    bindAddress: s.bindAddress,
+    bindPort: s.bindPort,
+    socketPath: s.socketPath,
+    adminIds: s.adminIds,
+    ca: {
+      keyManager: await keyManagerFor(p.keyManager),
+      caKeyType: s.caKeyType,
+      jwtKeyType: s.jwtKeyType,
+      caTtlSeconds: s.caTtlSeconds,
+      caSubject: s.caSubject,
+      defaultX509SvidTtlSeconds: s.defaultX509SvidTtlSeconds,
+      defaultJwtSvidTtlSeconds: s.defaultJwtSvidTtlSeconds,
+      agentTtlSeconds: s.agentTtlSeconds,
+      jwtIssuer: s.jwtIssuer,
+      upstreamAuthority: upstream
+        ? {
+            certFilePath: upstream.certFilePath,
+            keyFilePath: upstream.keyFilePath,
+            bundleFilePath: upstream.bundleFilePath,
+          }
+        : undefined,
+    },
+    datastore: p.dataStore,
+    nodeAttestors: p.nodeAttestors,
+    logger,
+    metrics,
+  };
+}
