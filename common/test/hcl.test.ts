@@ -109,6 +109,7 @@ describe('parseHcl', () => {
     ['a = bare', 'line 1, column 5: expected a value, found "bare"'],
     ['/* never closed', 'line 1, column 1: comment not terminated'],
     ['a = "\\q"', 'line 1, column 6: invalid escape sequence in string'],
+    ['ttl = 10s', 'line 1, column 7: invalid number "10s" (quote durations such as "10s")'],
   ])('reports syntax errors with positions: %j', (text, message) => {
     let error: unknown;
     try {

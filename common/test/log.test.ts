@@ -41,7 +41,7 @@ describe('createLogger', () => {
     });
     expect(lines).toEqual([
       `time="2026-11-24T06:40:06Z" level=info msg="X509 CA activated" expiration="in 24 h" slot=A spiffe_id="spiffe://example.org/spire/server" subsystem_name=ca`,
-      'time="2026-11-24T06:40:06Z" level=warning msg="careful"',
+      'time="2026-11-24T06:40:06Z" level=warning msg=careful',
     ]);
   });
 

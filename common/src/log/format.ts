@@ -43,7 +43,7 @@ export function formatText(record: LogRecord): string {
   const parts = [
     `time=${JSON.stringify(formatTime(record.time))}`,
     `level=${logrusLevel(record.level)}`,
-    `msg=${JSON.stringify(record.msg)}`,
+    `msg=${quoteIfNeeded(record.msg)}`,
   ];
   for (const key of Object.keys(record.fields).sort()) {
     parts.push(`${key}=${quoteIfNeeded(fieldText(record.fields[key]))}`);

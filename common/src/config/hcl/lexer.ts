@@ -71,6 +71,12 @@ export class Lexer {
       return { kind: 'string', text: this.readHeredoc(), position };
     const number = NUMBER.exec(this.text.slice(this.offset, this.offset + 64));
     if (number && /[-+.\d]/.test(ch)) {
+      if (IDENT_START.test(this.text[this.offset + number[0].length] ?? '')) {
+        throw this.error(
+          `invalid number ${JSON.stringify(this.wordAt(this.offset))} (quote durations such as "10s")`,
+          position,
+        );
+      }
       this.advance(number[0].length);
       return { kind: 'number', text: number[0], position };
     }
@@ -170,6 +176,11 @@ export class Lexer {
       lines.push(line);
       this.advance(end < 0 ? this.text.length - this.offset : end + 1 - this.offset);
     }
+  }
+
+  /** The run of non-blank, non-punctuation characters starting at `offset` (for messages). */
+  private wordAt(offset: number): string {
+    return /^[^\s{}[\]=,]*/.exec(this.text.slice(offset, offset + 40))?.[0] ?? '';
   }
 
   private readWhile(pattern: RegExp): string {

@@ -190,7 +190,8 @@ function isPunct(token: Token, text: string): boolean {
 function describe(token: Token): string {
   if (token.kind === 'eof') return 'end of file';
   if (token.kind === 'newline') return 'end of line';
-  return `${token.kind === 'string' ? 'string' : ''}${token.kind === 'string' ? ' ' : ''}${JSON.stringify(token.text)}`;
+  const text = JSON.stringify(token.text);
+  return token.kind === 'string' ? `string ${text}` : text;
 }
 
 function parseNumber(text: string): number {
