@@ -1,5 +1,5 @@
-/** JWT signing keys and JWT-SVID minting with `node:crypto` (compact JWS, header `{alg, kid, typ}`). */
-import { randomBytes, randomInt, sign, type KeyObject } from 'node:crypto';
+/** JWT signing keys: loading, key IDs, expiry capping. Tokens are minted with `signJwtSvid` from `@lanyard/spiffe`. */
+import { randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import { FailedPreconditionError, UnavailableError } from '@lanyard/spiffe';
 import { spkiOf } from './der/spki';
 
@@ -20,8 +20,6 @@ export interface JwtAuthority {
   notBefore: number;
   /** Key expiry (ms); tokens never outlive it. */
   notAfter: number;
-  /** base64url of the JOSE header, computed once. */
-  headerB64: string;
 }
 
 /** What the journal stores for a JWT key besides the private key itself. */
@@ -45,16 +43,13 @@ export function newKeyId(): string {
 
 /** Builds a {@link JwtAuthority} from its record and private key. */
 export function loadJwtAuthority(record: JwtAuthorityRecord, key: KeyObject): JwtAuthority {
-  const algorithm = algorithmFor(key);
-  const header = { alg: algorithm, kid: record.keyId, typ: 'JWT' };
   return {
     authorityId: record.keyId,
     key,
     publicKeyDer: spkiOf(key),
-    algorithm,
+    algorithm: algorithmFor(key),
     notBefore: record.notBefore,
     notAfter: record.notAfter,
-    headerB64: Buffer.from(JSON.stringify(header)).toString('base64url'),
   };
 }
 
@@ -64,34 +59,6 @@ function algorithmFor(key: KeyObject): JwtAlgorithm {
   if (key.asymmetricKeyType === 'ec' && curve === 'prime256v1') return 'ES256';
   if (key.asymmetricKeyType === 'ec' && curve === 'secp384r1') return 'ES384';
   throw new FailedPreconditionError('jwt key type is not supported', 'ERR_JWT_KEY_TYPE');
-}
-
-/** Claims of a JWT-SVID before signing. */
-export interface JwtClaims {
-  /** SPIFFE ID. */
-  sub: string;
-  /** Non-empty audiences. */
-  aud: string[];
-  /** Expiry, Unix seconds. */
-  exp: number;
-  /** Issued at, Unix seconds. */
-  iat: number;
-  /** Issuer (`jwt_issuer`), omitted when undefined. */
-  iss?: string;
-  /** Token ID, omitted when undefined. */
-  jti?: string;
-}
-
-/** Signs `claims` with `authority`; ECDSA signatures are in JWS (IEEE P1363) form. */
-export function signJwt(authority: JwtAuthority, claims: JwtClaims): string {
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  const signingInput = `${authority.headerB64}.${payload}`;
-  const hash = authority.algorithm === 'ES384' ? 'sha384' : 'sha256';
-  const signature =
-    authority.algorithm === 'RS256'
-      ? sign(hash, Buffer.from(signingInput), authority.key)
-      : sign(hash, Buffer.from(signingInput), { key: authority.key, dsaEncoding: 'ieee-p1363' });
-  return `${signingInput}.${signature.toString('base64url')}`;
 }
 
 /** `exp` for a token minted now: now + ttl capped at the key's expiry (both Unix seconds). */

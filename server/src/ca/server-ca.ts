@@ -3,13 +3,13 @@
  * uses cached KeyObjects with the direct DER builder; rotation and LocalAuthority operations are async and
  * serialized.
  */
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError, signJwtSvid } from '@lanyard/spiffe';
 import { CaAuthorities } from './ca-authorities';
 import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
 import { csrSpiffeId, parseAndVerifyCsr } from './csr';
 import { LocalAuthority } from './local-authority';
 import { spkiOf } from './der/spki';
-import { cappedExpiry, newTokenId, signJwt } from './jwt-authority';
+import { cappedExpiry, newTokenId } from './jwt-authority';
 import { requireDnsName, requireMemberId } from './names';
 import { cappedNotAfter, issueCaCertificate, issueSvid } from './x509-templates';
 import type {
@@ -146,14 +146,17 @@ export class ServerCa implements ServerCaApi {
     const now = this.options.now();
     const issuedAt = Math.floor(now / 1000);
     const expiresAt = cappedExpiry(key, now, ttl);
-    const token = signJwt(key, {
-      aud: audience,
-      exp: expiresAt,
-      iat: issuedAt,
-      iss: this.options.jwtIssuer,
-      jti: params.includeJti ? newTokenId() : undefined,
-      sub: params.spiffeId,
-    });
+    const token = signJwtSvid(
+      { key: key.key, kid: key.authorityId, alg: key.algorithm },
+      {
+        sub: params.spiffeId,
+        aud: audience,
+        exp: expiresAt,
+        iat: issuedAt,
+        iss: this.options.jwtIssuer,
+        extra: params.includeJti ? { jti: newTokenId() } : undefined,
+      },
+    );
     return { token, spiffeId: params.spiffeId, expiresAt, issuedAt };
   }
 

@@ -111,7 +111,10 @@ export interface JwtSvidParams {
 
 /** A minted JWT-SVID. */
 export interface JwtSvidResult {
-  /** Compact JWS: header `{alg, kid, typ:"JWT"}`, claims `sub, aud, exp, iat[, iss][, jti]`. */
+  /**
+   * Compact JWS: header `{alg, kid, typ:"JWT"}`, claims `sub, aud, exp, iat[, iss][, jti]`; `aud` is a string
+   * when there is one audience (like SPIRE/go-jose), else an array.
+   */
   token: string;
   /** The `sub` claim. */
   spiffeId: string;

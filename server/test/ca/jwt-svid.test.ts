@@ -1,5 +1,5 @@
-import { createPublicKey, verify } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { InvalidArgumentError, JwtBundle, JwtSvid, TrustDomain } from '@lanyard/spiffe';
 import { ManualClock, cleanupDirs, openCa } from './helpers';
 import type { ServerCa } from '../../src/ca';
 
@@ -45,7 +45,7 @@ describe('JWT-SVID minting', () => {
     expect(header).toEqual({ alg: 'ES256', kid: ca.getJwtAuthorityState().active?.authorityId, typ: 'JWT' });
     expect(header.kid).toMatch(/^[a-zA-Z0-9]{32}$/);
     expect(claims).toEqual({
-      aud: ['svc-a'],
+      aud: 'svc-a',
       exp: clock.ms / 1000 + 300,
       iat: clock.ms / 1000,
       iss: 'https://oidc.example.org',
@@ -67,7 +67,9 @@ describe('JWT-SVID minting', () => {
     const { claims } = decode(
       ca.signJwtSvid({ spiffeId: 'spiffe://example.org/w', audience: ['', 'b'], includeJti: true }).token,
     );
-    expect(claims.aud).toEqual(['b']);
+    expect(claims.aud).toBe('b');
+    const two = decode(ca.signJwtSvid({ spiffeId: 'spiffe://example.org/w', audience: ['a', 'b'] }).token);
+    expect(two.claims.aud).toEqual(['a', 'b']);
     expect(claims.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(() => ca.signJwtSvid({ spiffeId: 'spiffe://example.org/w', audience: [''] })).toThrow(
       new InvalidArgumentError('at least one audience is required'),
@@ -92,6 +94,21 @@ describe('JWT-SVID minting', () => {
     const esToken = p384.signJwtSvid({ spiffeId: 'spiffe://example.org/w', audience: ['a'] }).token;
     expect(decode(esToken).header.alg).toBe('ES384');
     expect(verifyWithBundle(p384, esToken)).toBe(true);
+  });
+
+  it('validates with @lanyard/spiffe JwtSvid.parseAndValidate against a JwtBundle built from jwtAuthorities()', () => {
+    const td = TrustDomain.parse('example.org');
+    const keys = ca
+      .jwtAuthorities()
+      .map((a): [string, KeyObject] => [
+        a.keyId,
+        createPublicKey({ key: a.publicKey, format: 'der', type: 'spki' }),
+      ]);
+    const bundle = new JwtBundle(td, keys);
+    const { token } = ca.signJwtSvid({ spiffeId: 'spiffe://example.org/w', audience: ['svc-a'] });
+    const svid = JwtSvid.parseAndValidate(token, bundle, ['svc-a'], { now: clock.ms });
+    expect(svid.id.toString()).toBe('spiffe://example.org/w');
+    expect(() => JwtSvid.parseAndValidate(token, bundle, ['other'], { now: clock.ms })).toThrow();
   });
 
   it('omits iss when jwt_issuer is not set', async () => {

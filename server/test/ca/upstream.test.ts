@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError, TrustDomain, X509Bundle, verifyX509Svid } from '@lanyard/spiffe';
 import { MemoryKeyManager, ServerCa, type DiskUpstreamAuthorityConfig } from '../../src/ca';
 import {
   cleanupDirs,
@@ -120,6 +120,12 @@ describe('UpstreamAuthority "disk"', () => {
     expect(svid.certChainDer[2]).toEqual(up.intermediateDer);
     expect(ca.x509Authorities().map((a) => a.asn1)).toEqual([up.rootDer]);
     expect(opensslVerify([up.rootDer], svid.certChainDer.slice(1), svid.certChainDer[0])).toMatch(/: OK/);
+    const bundle = new X509Bundle(TrustDomain.parse('example.org'), [new X509Certificate(up.rootDer)]);
+    const verified = verifyX509Svid(
+      svid.certChainDer.map((d) => new X509Certificate(d)),
+      bundle,
+    );
+    expect(verified.verifiedChain).toHaveLength(4);
   });
 
   it('caps our CA at the upstream NotAfter', async () => {

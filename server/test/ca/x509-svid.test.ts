@@ -1,5 +1,12 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { InvalidArgumentError, UnavailableError } from '@lanyard/spiffe';
+import {
+  InvalidArgumentError,
+  TrustDomain,
+  UnavailableError,
+  X509Bundle,
+  X509Svid,
+  verifyX509Svid,
+} from '@lanyard/spiffe';
 import type { ServerCa } from '../../src/ca';
 import {
   ManualClock,
@@ -111,6 +118,24 @@ describe('X.509-SVID issuance (EC P-256 CA)', () => {
     expect(new X509Certificate(svid.certChainDer[0]).verify(new X509Certificate(roots[0]).publicKey)).toBe(
       true,
     );
+  });
+
+  it('passes @lanyard/spiffe X509Svid.fromParts and verifyX509Svid against an X509Bundle of x509Authorities()', () => {
+    const key = ecKey();
+    const svid = ca.signX509Svid({
+      spiffeId: 'spiffe://example.org/w',
+      publicKey: key.publicKey,
+      dnsNames: ['w.example.org'],
+    });
+    const certs = svid.certChainDer.map((der) => new X509Certificate(der));
+    expect(X509Svid.fromParts(certs, key.privateKey).id.toString()).toBe('spiffe://example.org/w');
+    const td = TrustDomain.parse('example.org');
+    const bundle = new X509Bundle(
+      td,
+      ca.x509Authorities().map((a) => new X509Certificate(a.asn1)),
+    );
+    const verified = verifyX509Svid(certs, bundle, { now: clock.ms });
+    expect(verified.id.toString()).toBe('spiffe://example.org/w');
   });
 
   it('issues agent SVIDs with agent_ttl and refuses foreign or path-less IDs', () => {
