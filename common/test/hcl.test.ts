@@ -91,6 +91,16 @@ describe('parseHcl', () => {
     expect(parseHcl(text).value).toEqual({ outer: { one: { two: { x: 1 }, three: { y: 2 } }, four: {} } });
   });
 
+  it('accepts CRLF line endings and a comment on the last line without a newline', () => {
+    const { value, positions } = parseHcl('server {\r\n  port = 1\r\n}\r\n// end');
+    expect(value).toEqual({ server: { port: 1 } });
+    expect(positions.get('server.port')).toEqual({ line: 2, column: 3 });
+  });
+
+  it('merges a block written twice, once with "=" and once without', () => {
+    expect(parseHcl('a = { x = 1 }\na { y = 2 }').value).toEqual({ a: { x: 1, y: 2 } });
+  });
+
   it('rejects a key set twice, naming both places', () => {
     expect(() => parseHcl('server {\n  a = 1\n  a = 2\n}')).toThrow(
       'line 3, column 3: duplicate key server.a (first set at line 2, column 3)',

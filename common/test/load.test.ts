@@ -34,6 +34,10 @@ describe('readConfigFile', () => {
     );
   });
 
+  it('ignores a UTF-8 byte-order mark', () => {
+    expect(readConfigFile(write('bom.conf', '\uFEFFserver { a = 1 }')).value).toEqual({ server: { a: 1 } });
+  });
+
   it("gives SPIRE's message for a missing file", () => {
     const missing = path.join(dir, 'nope.conf');
     expect(() => readConfigFile(missing)).toThrow(

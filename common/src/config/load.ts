@@ -21,9 +21,10 @@ export interface ParseConfigOptions {
   filename?: string;
 }
 
-/** Parses config text into a {@link ParsedConfig}. */
+/** Parses config text into a {@link ParsedConfig} (a leading byte-order mark is ignored). */
 export function parseConfigText(text: string, options: ParseConfigOptions = {}): ParsedConfig {
-  const source = options.expandEnv ? expandEnv(text, options.env) : text;
+  const unmarked = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const source = options.expandEnv ? expandEnv(unmarked, options.env) : unmarked;
   const format = options.format ?? (source.trimStart().startsWith('{') ? 'json' : 'hcl');
   return format === 'json'
     ? parseJsonConfig(source, { filename: options.filename })
