@@ -7,3 +7,6 @@ export * from './aws-imds';
 export * from './aws-api';
 export * from './google-apis';
 export * from './gcp-metadata';
+export * from './azure-model';
+export * from './azure-apis';
+export * from './azure-imds';

@@ -1,4 +1,4 @@
-import { KeyObject, createHash, sign, webcrypto } from 'node:crypto';
+import { KeyObject, createHash, randomBytes, sign, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -37,6 +37,10 @@ export interface SigningIdentityOptions {
   readonly notBefore?: Date;
   /** Validity end; default one year from now. */
   readonly notAfter?: Date;
+  /** DNS subject alternative names. */
+  readonly dnsNames?: string[];
+  /** Authority Information Access `caIssuers` URL (where the issuer certificate can be downloaded). */
+  readonly caIssuersUrl?: string;
 }
 
 /** Generates an RSA key pair and a certificate for it (self-signed or issued by `options.issuer`). */
@@ -48,15 +52,12 @@ export async function createSigningIdentity(options: SigningIdentityOptions): Pr
   );
   const now = Date.now();
   const common = {
-    serialNumber: createHash('sha256')
-      .update(options.commonName)
-      .update(String(now))
-      .digest('hex')
-      .slice(0, 16),
+    // A positive 64-bit serial: leading 01 keeps the DER INTEGER's sign bit clear.
+    serialNumber: `01${randomBytes(7).toString('hex')}`,
     notBefore: options.notBefore ?? new Date(now - 3600_000),
     notAfter: options.notAfter ?? new Date(now + 365 * 86400_000),
     signingAlgorithm: RSA_ALGORITHM,
-    extensions: [new x509.BasicConstraintsExtension(options.isCa ?? false, undefined, true)],
+    extensions: extensions(options),
   };
   const cert = options.issuer
     ? await x509.X509CertificateGenerator.create({
@@ -80,6 +81,21 @@ export async function createSigningIdentity(options: SigningIdentityOptions): Pr
     certPem: cert.toString('pem'),
     certDer,
   };
+}
+
+function extensions(options: SigningIdentityOptions): x509.Extension[] {
+  const list: x509.Extension[] = [new x509.BasicConstraintsExtension(options.isCa ?? false, undefined, true)];
+  if (options.dnsNames?.length) {
+    list.push(
+      new x509.SubjectAlternativeNameExtension(options.dnsNames.map((value) => ({ type: 'dns', value }))),
+    );
+  }
+  if (options.caIssuersUrl) {
+    list.push(
+      new x509.AuthorityInfoAccessExtension({ caIssuers: new x509.GeneralName('url', options.caIssuersUrl) }),
+    );
+  }
+  return list;
 }
 
 /** The public key as a JWK with `kid`, `alg: RS256` and `use: sig`, as Google and Azure publish them. */

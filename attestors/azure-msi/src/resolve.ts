@@ -1,0 +1,63 @@
+import type { Selector } from '@lanyard/attestor-core';
+import { InternalError } from '@lanyard/spiffe';
+import type { ArmClient } from './arm';
+import { ARM_API, nicIdsOf, readNics } from './network';
+import { AZURE_MSI_PLUGIN_NAME, msiSelector, parseResourceId } from './shared';
+
+const P = AZURE_MSI_PLUGIN_NAME;
+
+/**
+ * SPIRE's ARM lookup for azure_msi: finds the VM whose managed identity is `principalId` in the tenant's subscription,
+ * then its NICs, and returns `subscription-id`, `vm-name:<rg>:<vm>`, `network-security-group:<rg>:<nsg>`,
+ * `virtual-network:<rg>:<vnet>` and `virtual-network-subnet:<rg>:<vnet>:<subnet>` selectors.
+ * @throws InternalError when the principal matches no VM or more than one.
+ */
+export async function resolveArmSelectors(
+  client: ArmClient,
+  subscriptionId: string,
+  principalId: string,
+): Promise<Selector[]> {
+  const list = await client.get(
+    `/subscriptions/${encodeURIComponent(subscriptionId)}/resources`,
+    ARM_API.resources,
+    {
+      $filter: `resourceType eq 'Microsoft.Compute/virtualMachines' and identity/principalId eq '${principalId}'`,
+    },
+  );
+  const matches = Array.isArray(list.value) ? (list.value as { id?: string }[]) : [];
+  if (matches.length === 0)
+    throw new InternalError(`${P}: principal "${principalId}" not found`, 'ERR_AZURE_ARM');
+  if (matches.length > 1)
+    throw new InternalError(
+      `${P}: expected one result for principal "${principalId}" at most`,
+      'ERR_AZURE_ARM',
+    );
+  const vmId = matches[0].id ?? '';
+  const parts = parseResourceId('vm', vmId);
+  if (!parts) throw new InternalError(`${P}: malformed virtual machine ID "${vmId}"`, 'ERR_AZURE_ARM');
+  const selectors = [
+    msiSelector('subscription-id', subscriptionId),
+    msiSelector('vm-name', parts[1], parts[2]),
+  ];
+  const vm = await client.get(vmId, ARM_API.compute);
+  for (const nic of await readNics(client, nicIdsOf(vm), P)) {
+    if (nic.securityGroup)
+      selectors.push(
+        msiSelector('network-security-group', nic.securityGroup.resourceGroup, nic.securityGroup.name),
+      );
+    for (const s of nic.subnets) {
+      selectors.push(msiSelector('virtual-network', s.resourceGroup, s.virtualNetwork));
+      selectors.push(msiSelector('virtual-network-subnet', s.resourceGroup, s.virtualNetwork, s.name));
+    }
+  }
+  return selectors;
+}
+
+/**
+ * Without ARM credentials Lanyard still derives `subscription-id` and `vm-name` from the token's signed
+ * `xms_mirid` claim (the managed identity's resource ID) when it names a VM.
+ */
+export function selectorsFromMirid(mirid: unknown): Selector[] {
+  const parts = typeof mirid === 'string' ? parseResourceId('vm', mirid) : undefined;
+  return parts ? [msiSelector('subscription-id', parts[0]), msiSelector('vm-name', parts[1], parts[2])] : [];
+}

@@ -1,0 +1,133 @@
+import type {
+  NodeAttestationResult,
+  NodeAttestorServer,
+  NodeAttestorServerPlugin,
+  PluginData,
+  Selector,
+  ServerAttestorDeps,
+} from '@lanyard/attestor-core';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { ArmClient } from './arm';
+import { type AzureMsiServerConfig, type MsiTenantConfig, parseServerConfig } from './config';
+import { checkTimes, parseJwt, verifyRs256 } from './jwt';
+import { OidcKeySet } from './oidc-keys';
+import { resolveArmSelectors, selectorsFromMirid } from './resolve';
+import { AZURE_MSI_MAX_PAYLOAD_BYTES, AZURE_MSI_PLUGIN_NAME } from './shared';
+
+const P = AZURE_MSI_PLUGIN_NAME;
+const LEEWAY_SECONDS = 300;
+
+/**
+ * Server half of `azure_msi`: verifies the MSI token against Entra ID's published keys, requires its tenant to be
+ * configured and its audience to be the tenant's `resource_id`, refuses an already attested principal (TOFU), and
+ * resolves selectors through ARM when the tenant has app credentials.
+ */
+export class AzureMsiServerAttestor implements NodeAttestorServer {
+  readonly name = P;
+  private readonly keys: OidcKeySet;
+  private readonly arm = new Map<string, ArmClient>();
+
+  constructor(
+    private readonly config: AzureMsiServerConfig,
+    private readonly deps: ServerAttestorDeps,
+  ) {
+    this.keys = new OidcKeySet(
+      `${config.endpoints.authorityHost}/common/.well-known/openid-configuration`,
+      deps.now,
+      P,
+    );
+    for (const [tenantId, tenant] of config.tenants) {
+      if (tenant.app) this.arm.set(tenantId, new ArmClient(tenant.app, config.endpoints, deps.now, P));
+    }
+  }
+
+  /** Verifies the token and returns `spiffe://<td>/spire/agent/azure_msi/<tenant>/<principal>`. */
+  async attest(payload: Buffer): Promise<NodeAttestationResult> {
+    const jwt = parseJwt(parseToken(payload), P);
+    await verifyRs256(jwt, (kid) => this.keys.key(kid), P);
+    const { tid, sub } = jwt.claims;
+    if (typeof tid !== 'string' || tid === '')
+      throw new InvalidArgumentError(`${P}: token missing tenant ID claim`, 'ERR_JWT');
+    if (typeof sub !== 'string' || sub === '')
+      throw new InvalidArgumentError(`${P}: token missing subject claim`, 'ERR_JWT');
+    const tenant = this.config.tenants.get(tid);
+    if (!tenant)
+      throw new PermissionDeniedError(`${P}: tenant "${tid}" is not authorized`, 'ERR_AZURE_TENANT');
+    checkClaims(jwt.claims, tid, tenant, Math.floor(this.deps.now() / 1000));
+
+    const agentId = this.config.pathTemplate.agentId(this.deps.trustDomain, {
+      PluginName: P,
+      TenantID: tid,
+      PrincipalID: sub,
+    });
+    if (await this.deps.attestedNodes.isAttested(agentId)) {
+      throw new PermissionDeniedError(
+        `${P}: attestation data has already been used to attest an agent (${agentId})`,
+        'ERR_TOFU',
+      );
+    }
+    const client = this.arm.get(tid);
+    const selectors =
+      client && tenant.subscriptionId
+        ? await resolveArmSelectors(client, tenant.subscriptionId, sub)
+        : selectorsFromMirid(jwt.claims.xms_mirid);
+    return { agentId, selectors: sortedUnique(selectors), canReattest: false };
+  }
+}
+
+function parseToken(payload: Buffer): string {
+  if (payload.length === 0) throw invalid('missing attestation payload');
+  if (payload.length > AZURE_MSI_MAX_PAYLOAD_BYTES) {
+    throw invalid(
+      `attestation payload is ${payload.length} bytes, more than the ${AZURE_MSI_MAX_PAYLOAD_BYTES} allowed`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw invalid('failed to unmarshal data payload: payload is not JSON');
+  }
+  const token = (value as { token?: unknown } | null)?.token;
+  if (typeof token !== 'string' || token === '') throw invalid('missing token from attestation data');
+  return token;
+}
+
+function checkClaims(
+  claims: Record<string, unknown>,
+  tid: string,
+  tenant: MsiTenantConfig,
+  now: number,
+): void {
+  const issuers = [`https://sts.windows.net/${tid}/`, `https://login.microsoftonline.com/${tid}/v2.0`];
+  if (!issuers.includes(String(claims.iss))) {
+    throw new PermissionDeniedError(
+      `${P}: token issuer ${JSON.stringify(claims.iss)} does not match tenant ${tid}`,
+      'ERR_JWT',
+    );
+  }
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.includes(tenant.resourceId)) {
+    throw new PermissionDeniedError(
+      `${P}: token audience ${JSON.stringify(claims.aud)} is not the tenant's resource_id ${tenant.resourceId}`,
+      'ERR_JWT',
+    );
+  }
+  checkTimes(claims, now, LEEWAY_SECONDS, P);
+}
+
+function invalid(reason: string): InvalidArgumentError {
+  return new InvalidArgumentError(`${P}: ${reason}`, 'ERR_AZURE_MSI_PAYLOAD');
+}
+
+function sortedUnique(selectors: Selector[]): Selector[] {
+  return [...new Set(selectors.map((s) => s.value))].sort().map((value) => ({ type: P, value }));
+}
+
+/** Catalog registration of the server half. */
+export const serverPlugin: NodeAttestorServerPlugin = {
+  name: P,
+  async create(pluginData: PluginData, deps: ServerAttestorDeps): Promise<NodeAttestorServer> {
+    return new AzureMsiServerAttestor(parseServerConfig(pluginData), deps);
+  },
+};

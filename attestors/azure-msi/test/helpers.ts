@@ -1,0 +1,80 @@
+import type { PluginData, ServerAttestorDeps } from '@lanyard/attestor-core';
+import { silentLogger } from '@lanyard/attestor-core';
+import { FakeAzureApis, FakeAzureImds } from '@lanyard/test-support';
+import { agentPlugin, serverPlugin } from '../src';
+
+export const APP = { appId: '11111111-2222-3333-4444-555555555555', appSecret: 'app-secret-for-tests' };
+
+/** The fakes one azure_msi test uses, the attested set and a settable clock. */
+export interface AzureWorld {
+  apis: FakeAzureApis;
+  imds: FakeAzureImds;
+  attested: Set<string>;
+  clock: { now: number };
+  stop(): Promise<void>;
+}
+
+let template: Promise<FakeAzureApis> | undefined;
+
+/** Starts fresh fakes (keys generated once per file) with the sample VM registered in ARM and an app registration. */
+export async function startWorld(): Promise<AzureWorld> {
+  template ??= FakeAzureApis.create();
+  const apis = await FakeAzureApis.create(await template);
+  const imds = new FakeAzureImds(apis);
+  await Promise.all([apis.start(), imds.start()]);
+  apis.vms.push(imds.vm);
+  apis.apps.set(`${imds.vm.tenantId}/${APP.appId}`, APP.appSecret);
+  return {
+    apis,
+    imds,
+    attested: new Set(),
+    clock: { now: Date.now() },
+    stop: async () => void (await Promise.all([apis.stop(), imds.stop()])),
+  };
+}
+
+export function tenantId(world: AzureWorld): string {
+  return world.imds.vm.tenantId;
+}
+
+export async function server(world: AzureWorld, extra: PluginData = {}, tenant: PluginData = {}) {
+  const deps: ServerAttestorDeps = {
+    trustDomain: 'example.org',
+    logger: silentLogger,
+    joinTokens: { consumeJoinToken: async () => undefined },
+    attestedNodes: { isAttested: async (id) => world.attested.has(id) },
+    now: () => world.clock.now,
+  };
+  const config = {
+    tenants: { [tenantId(world)]: tenant },
+    authority_host: world.apis.url,
+    resource_manager_endpoint: world.apis.url,
+    ...extra,
+  };
+  return serverPlugin.create(config, deps);
+}
+
+export async function agentPayload(world: AzureWorld, extra: PluginData = {}): Promise<Buffer> {
+  const config = {
+    metadata_endpoint: world.imds.url,
+    metadata_timeout: '300ms',
+    metadata_attempts: 2,
+    ...extra,
+  };
+  const agent = await agentPlugin.create(config, {
+    trustDomain: 'example.org',
+    logger: silentLogger,
+    now: () => Date.now(),
+  });
+  return agent.payload();
+}
+
+export const noChallenge = async (): Promise<Buffer> => {
+  throw new Error('azure_msi must not send a challenge');
+};
+
+/** Decodes the claims of the token inside an azure_msi payload. */
+export function tokenClaims(payload: Buffer): Record<string, unknown> {
+  const token = (JSON.parse(payload.toString()) as { token: string }).token;
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+}

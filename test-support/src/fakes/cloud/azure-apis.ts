@@ -1,0 +1,221 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type FakeAzureVm, nicResourceId, vmResourceId } from './azure-model';
+import { HttpFake, type FakeResponse, type RecordedRequest, json } from './http-fake';
+import { type SigningIdentity, createSigningIdentity, publicJwk } from './signing-identity';
+
+/** The PKI behind Azure IMDS attested documents: root → intermediate → leaf (SAN `*.metadata.azure.com`). */
+export interface FakeAzurePki {
+  readonly root: SigningIdentity;
+  readonly intermediate: SigningIdentity;
+  readonly leaf: SigningIdentity;
+}
+
+const INTERMEDIATE_PATH = '/pkiops/certs/Fake%20Azure%20TLS%20Issuing%20CA.crt';
+
+/**
+ * Loopback fake of Microsoft Entra ID (login.microsoftonline.com) and Azure Resource Manager:
+ * OIDC discovery (`/<tenant>/.well-known/openid-configuration`, also for tenant domains), the signing keys
+ * (`/common/discovery/keys`), the client-credentials token endpoint (`/<tenant>/oauth2/v2.0/token`), ARM reads for
+ * VMs and NICs (Bearer token required → 401 `AuthenticationFailed`, unknown → 404 `ResourceNotFound`), and the
+ * intermediate certificate the attested-document signer's AIA extension points at.
+ */
+export class FakeAzureApis extends HttpFake {
+  /** Tenant domains (`contoso.onmicrosoft.com`) → tenant IDs. */
+  readonly tenantDomains = new Map<string, string>();
+  /** App registrations: `<tenant>/<app id>` → secret. */
+  readonly apps = new Map<string, string>();
+  readonly vms: FakeAzureVm[] = [];
+  private readonly accessTokens = new Set<string>();
+  /** Signs IMDS attested documents; completed once `start()` knows the URL for the AIA extension. */
+  private pkiValue?: FakeAzurePki;
+
+  private constructor(
+    /** Signs MSI access tokens; published in the JWKS. */
+    readonly tokenSigner: SigningIdentity,
+    private readonly pkiRoot: { root: SigningIdentity; intermediate: SigningIdentity },
+  ) {
+    super((req, url) => this.route(req, url));
+  }
+
+  /**
+   * Creates the fake (call `start()` next; the PKI leaf is issued at start so its AIA URL points here).
+   * Pass an earlier fake to reuse its token signer, root and intermediate instead of generating new keys.
+   */
+  static async create(reuse?: FakeAzureApis): Promise<FakeAzureApis> {
+    if (reuse) return new FakeAzureApis(reuse.tokenSigner, reuse.pkiRoot);
+    const root = await createSigningIdentity({ commonName: 'Fake Azure Root CA', isCa: true });
+    const intermediate = await createSigningIdentity({
+      commonName: 'Fake Azure TLS Issuing CA',
+      isCa: true,
+      issuer: root,
+    });
+    const tokenSigner = await createSigningIdentity({ commonName: 'accounts.accesscontrol.windows.net' });
+    return new FakeAzureApis(tokenSigner, { root, intermediate });
+  }
+
+  /** Starts listening and issues the attested-document signer with an AIA URL pointing at this fake. */
+  override async start(): Promise<string> {
+    const url = await super.start();
+    const leaf = await createSigningIdentity({
+      commonName: 'metadata.azure.com',
+      issuer: this.pkiRoot.intermediate,
+      dnsNames: ['metadata.azure.com', 'eastus.metadata.azure.com'],
+      caIssuersUrl: `${url}${INTERMEDIATE_PATH}`,
+    });
+    this.pkiValue = { ...this.pkiRoot, leaf };
+    return url;
+  }
+
+  /** The attested-document PKI (available after `start()`). */
+  get pki(): FakeAzurePki {
+    if (!this.pkiValue) throw new Error('FakeAzureApis is not started');
+    return this.pkiValue;
+  }
+
+  private route(req: RecordedRequest, url: URL): FakeResponse {
+    if (req.path === INTERMEDIATE_PATH)
+      return {
+        status: 200,
+        body: this.pki.intermediate.certDer,
+        headers: { 'content-type': 'application/pkix-cert' },
+      };
+    const discovery = /^\/([^/]+)(?:\/v2\.0)?\/\.well-known\/openid-configuration$/.exec(req.path);
+    if (discovery) return this.discovery(discovery[1]);
+    if (/^\/[^/]+\/discovery(\/v2\.0)?\/keys$/.test(req.path)) {
+      const jwk = {
+        ...publicJwk(this.tokenSigner),
+        x5t: x5t(this.tokenSigner),
+        x5c: [this.tokenSigner.certDer.toString('base64')],
+      };
+      return json(200, { keys: [jwk] });
+    }
+    const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(req.path);
+    if (token && req.method === 'POST')
+      return this.clientCredentials(token[1], new URLSearchParams(req.body));
+    if (req.path.startsWith('/subscriptions/')) return this.arm(req, url);
+    return json(404, { error: 'not_found' });
+  }
+
+  private discovery(tenant: string): FakeResponse {
+    const tid = tenant === 'common' ? '{tenantid}' : (this.tenantDomains.get(tenant) ?? tenant);
+    if (
+      tenant !== 'common' &&
+      !this.vms.some((vm) => vm.tenantId === tid) &&
+      !this.tenantDomains.has(tenant)
+    ) {
+      return json(400, {
+        error: 'invalid_tenant',
+        error_description: `AADSTS90002: Tenant '${tenant}' not found.`,
+      });
+    }
+    return json(200, {
+      issuer: `https://sts.windows.net/${tid}/`,
+      jwks_uri: `${this.url}/common/discovery/keys`,
+      token_endpoint: `${this.url}/${tenant}/oauth2/token`,
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
+  }
+
+  private clientCredentials(tenant: string, form: URLSearchParams): FakeResponse {
+    if (form.get('grant_type') !== 'client_credentials')
+      return json(400, { error: 'unsupported_grant_type' });
+    const secret = this.apps.get(`${tenant}/${form.get('client_id') ?? ''}`);
+    if (secret === undefined || secret !== form.get('client_secret')) {
+      return json(401, {
+        error: 'invalid_client',
+        error_description: 'AADSTS7000215: Invalid client secret provided.',
+      });
+    }
+    const value = randomBytes(24).toString('base64url');
+    this.accessTokens.add(value);
+    return json(200, { token_type: 'Bearer', expires_in: 3599, access_token: value });
+  }
+
+  private arm(req: RecordedRequest, url: URL): FakeResponse {
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Bearer ') || !this.accessTokens.has(auth.slice(7))) {
+      return json(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });
+    }
+    if (!url.searchParams.get('api-version'))
+      return json(400, {
+        error: {
+          code: 'MissingApiVersionParameter',
+          message: 'The api-version query parameter is required.',
+        },
+      });
+    const path = req.path.toLowerCase();
+    for (const vm of this.vms) {
+      const sub = `/subscriptions/${vm.subscriptionId}`.toLowerCase();
+      if (path === `${sub}/resources`)
+        return this.listByPrincipal(vm.subscriptionId, url.searchParams.get('$filter') ?? '');
+      if (path === `${sub}/providers/microsoft.compute/virtualmachines`) {
+        return json(200, {
+          value: this.vms.filter((v) => v.subscriptionId === vm.subscriptionId).map(vmJson),
+        });
+      }
+      if (path === vmResourceId(vm).toLowerCase()) return json(200, vmJson(vm));
+      for (const nic of vm.nics)
+        if (path === nicResourceId(vm, nic).toLowerCase()) return json(200, nicJson(vm, nic));
+    }
+    return json(404, {
+      error: { code: 'ResourceNotFound', message: `The Resource '${req.path}' was not found.` },
+    });
+  }
+
+  private listByPrincipal(subscriptionId: string, filter: string): FakeResponse {
+    const principal = /identity\/principalId eq '([^']+)'/.exec(filter)?.[1];
+    const matches = this.vms.filter(
+      (vm) =>
+        vm.subscriptionId === subscriptionId && (principal === undefined || vm.principalId === principal),
+    );
+    return json(200, {
+      value: matches.map((vm) => ({
+        id: vmResourceId(vm),
+        name: vm.name,
+        type: 'Microsoft.Compute/virtualMachines',
+        location: vm.location,
+      })),
+    });
+  }
+}
+
+function vmJson(vm: FakeAzureVm): Record<string, unknown> {
+  return {
+    id: vmResourceId(vm),
+    name: vm.name,
+    type: 'Microsoft.Compute/virtualMachines',
+    location: vm.location,
+    tags: vm.tags,
+    identity: { type: 'SystemAssigned', principalId: vm.principalId, tenantId: vm.tenantId },
+    properties: {
+      vmId: vm.vmId,
+      networkProfile: { networkInterfaces: vm.nics.map((nic) => ({ id: nicResourceId(vm, nic) })) },
+    },
+  };
+}
+
+function nicJson(vm: FakeAzureVm, nic: FakeAzureVm['nics'][number]): Record<string, unknown> {
+  const nsg = nic.networkSecurityGroup;
+  return {
+    id: nicResourceId(vm, nic),
+    name: nic.name,
+    properties: {
+      networkSecurityGroup: nsg && {
+        id: `/subscriptions/${vm.subscriptionId}/resourceGroups/${nsg.resourceGroup}/providers/Microsoft.Network/networkSecurityGroups/${nsg.name}`,
+      },
+      ipConfigurations: nic.subnets.map((s, i) => ({
+        name: `ipconfig${i + 1}`,
+        properties: {
+          subnet: {
+            id: `/subscriptions/${vm.subscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${s.virtualNetwork}/subnets/${s.name}`,
+          },
+        },
+      })),
+    },
+  };
+}
+
+/** `x5t`: base64url SHA-1 thumbprint of the certificate, as Entra ID publishes it. */
+function x5t(identity: SigningIdentity): string {
+  return createHash('sha1').update(identity.certDer).digest('base64url');
+}
