@@ -22,6 +22,8 @@ export interface AuthorityKind<T extends SlotAuthority, R> {
   keyIdPrefix: string;
   /** Error wording. */
   labels: SlotLabels;
+  /** Log prefix as SPIRE writes it: `X509 CA` or `JWT key`. */
+  logName: string;
   /** Key type for new keys. */
   keyType: KeyType;
   /** Creates a new authority around a freshly generated key. */
@@ -107,7 +109,7 @@ export class AuthorityManager<T extends SlotAuthority, R> {
     if (!current || nowMs >= current.notAfter) {
       const next = this.slots.next;
       const usable = next?.status === 'prepared' && nowMs < next.authority.notAfter;
-      if (usable) this.slots.activate();
+      if (usable) this.logActivated(this.slots.activate().authority);
       else await this.mintInto(this.slots.nextSlotName(), 'active', nowMs);
       const pruned = this.slots.prune(nowMs);
       return { bundleChanged: !usable || pruned, activated: true };
@@ -117,7 +119,7 @@ export class AuthorityManager<T extends SlotAuthority, R> {
       outcome.bundleChanged = true;
     }
     if (this.slots.next?.status === 'prepared' && nowMs >= activateAt(current)) {
-      this.slots.activate();
+      this.logActivated(this.slots.activate().authority);
       outcome.activated = true;
     }
     if (this.slots.prune(nowMs)) outcome.bundleChanged = true;
@@ -136,11 +138,20 @@ export class AuthorityManager<T extends SlotAuthority, R> {
     const entries = this.kind.publishedEntries(authority);
     if (status === 'active') this.slots.installActive(name, authority, entries);
     else this.slots.installPrepared(name, authority, entries);
-    this.logger.info(status === 'active' ? 'Authority activated' : 'Authority prepared', {
-      local_authority_id: authority.authorityId,
-      slot: this.kind.keyIdPrefix + name,
-      expiration: new Date(authority.notAfter).toISOString(),
-    });
+    if (status === 'active') this.logActivated(authority);
+    else this.logger.info(`${this.kind.logName} prepared`, this.logFields(authority));
     return authority;
+  }
+
+  /** Logs an activation the way SPIRE does (`X509 CA activated`, `JWT key activated`). */
+  logActivated(authority: SlotAuthority): void {
+    this.logger.info(`${this.kind.logName} activated`, this.logFields(authority));
+  }
+
+  private logFields(authority: SlotAuthority): Record<string, unknown> {
+    return {
+      local_authority_id: authority.authorityId,
+      expiration: new Date(authority.notAfter).toISOString(),
+    };
   }
 }

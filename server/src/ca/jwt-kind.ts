@@ -8,6 +8,7 @@ import type { KeyType } from './types';
 export function jwtKind(keyType: KeyType, ttlMs: number): AuthorityKind<JwtAuthority, StoredJwtRecord> {
   return {
     keyIdPrefix: 'JWT-Signer-',
+    logName: 'JWT key',
     labels: { noun: 'key', missing: 'no JWT Key found with provided key ID' },
     keyType,
     mint: (key, nowMs) => {

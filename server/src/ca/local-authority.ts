@@ -24,7 +24,8 @@ export class LocalAuthority {
   /** Activates the prepared authority `authorityId`. */
   activate(kind: Kind, authorityId: string): Promise<AuthorityState> {
     return this.state.mutate(kind, 'activated', () => {
-      this.manager(kind).slots.activate(authorityId);
+      const manager = this.manager(kind);
+      manager.logActivated(manager.slots.activate(authorityId).authority);
       return this.slotState(kind, 'active');
     });
   }

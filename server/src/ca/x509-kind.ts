@@ -30,6 +30,7 @@ export interface X509KindOptions {
 export function x509Kind(options: X509KindOptions): AuthorityKind<X509Authority, StoredX509Record> {
   return {
     keyIdPrefix: 'x509-CA-',
+    logName: 'X509 CA',
     labels: { noun: 'root CA', missing: 'no ca found with provided subject key ID' },
     keyType: options.keyType,
     mint: (key, nowMs) => mintX509Authority(options, key, nowMs),

@@ -260,6 +260,24 @@ describe('persistence across restarts', () => {
     ).rejects.toThrow(FailedPreconditionError);
   });
 
+  it('logs preparation and activation with SPIRE messages and never key material', async () => {
+    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const record = (message: string, fields?: Record<string, unknown>): void => {
+      lines.push({ message, fields });
+    };
+    const ca = await openCa({ logger: { debug: record, info: record, warn: record, error: record } });
+    const prepared = await ca.prepareX509Authority();
+    await ca.activateX509Authority(prepared.authorityId);
+    expect(lines.map((l) => l.message)).toEqual([
+      'X509 CA activated',
+      'JWT key activated',
+      'X509 CA prepared',
+      'X509 CA activated',
+    ]);
+    expect(lines[3].fields?.local_authority_id).toBe(prepared.authorityId);
+    expect(JSON.stringify(lines)).not.toMatch(/PRIVATE KEY|"d":/);
+  });
+
   it('start() and stop() manage an unref-ed timer', async () => {
     const ca = await openCa();
     ca.start();
