@@ -79,7 +79,8 @@ async function measure(label, options, afterLoad = async () => undefined) {
   for (const id of ids) await ds.getEntry(id);
   const pointRate = ids.length / seconds(process.hrtime.bigint() - t3);
   await ds.close();
-  if (all.length !== ENTRIES || failed > 0) throw new Error(`[${label}] expected ${ENTRIES} entries, got ${all.length} (${failed} failed)`);
+  if (all.length !== ENTRIES || failed > 0)
+    throw new Error(`[${label}] expected ${ENTRIES} entries, got ${all.length} (${failed} failed)`);
   const row = {
     backend: label,
     createRate: round(ENTRIES / createS),
@@ -140,7 +141,10 @@ function section(rows) {
     '## Datastore',
     '',
     `Measured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/datastore.js\` on ${cpu[0]?.model ?? 'unknown CPU'}, ` +
-      `${cpu.length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} ` +
+      `${cpu.length} cores, Node ${process.version}, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} ` +
       '(the box is shared; treat numbers as lower bounds).',
     '',
     `${ENTRIES.toLocaleString('en-US')} entries (2 selectors, 1 DNS name each), created with \`createEntries\` in batches of ${BATCH} ` +
