@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { unary } from '../../src/cli/admin-client';
 import {
+  rpc,
   attestWithToken,
   bundlePem,
   createToken,
@@ -45,7 +45,7 @@ describe('Agent API and join_token attestation', () => {
     );
     const rootCert = new X509Certificate(roots);
     expect(leaf.verify(rootCert.publicKey)).toBe(true);
-    const got = await unary<AgentMsg>((cb) =>
+    const got = await rpc<AgentMsg>((cb) =>
       ts.admin.agent.GetAgent({ id: wid(`/spire/agent/join_token/${token}`) }, cb),
     );
     expect(got).toMatchObject({
@@ -123,30 +123,30 @@ describe('Agent API and join_token attestation', () => {
     const { agent, clients } = await newAgent(ts);
     clients.close();
     type Listed = { agents: AgentMsg[] };
-    const listed = await unary<Listed>((cb) =>
+    const listed = await rpc<Listed>((cb) =>
       ts.admin.agent.ListAgents({ filter: { by_attestation_type: 'join_token' } }, cb),
     );
     expect(listed.agents.map((a) => a.id.path)).toContain(agent.agentId.slice('spiffe://example.org'.length));
-    const total = await unary<{ count: number }>((cb) => ts.admin.agent.CountAgents({}, cb));
+    const total = await rpc<{ count: number }>((cb) => ts.admin.agent.CountAgents({}, cb));
     expect(total.count).toBe(listed.agents.length);
     const err = await rpcError(
-      unary((cb) => ts.admin.agent.ListAgents({ filter: { by_expires_before: 'tomorrow' } }, cb)),
+      rpc((cb) => ts.admin.agent.ListAgents({ filter: { by_expires_before: 'tomorrow' } }, cb)),
     );
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     const missing = await rpcError(
-      unary((cb) => ts.admin.agent.GetAgent({ id: wid('/spire/agent/join_token/nope') }, cb)),
+      rpc((cb) => ts.admin.agent.GetAgent({ id: wid('/spire/agent/join_token/nope') }, cb)),
     );
     expect(missing).toEqual({ code: status.NOT_FOUND, details: 'agent not found' });
   });
 
   it('a banned agent is refused on every agent API', async () => {
     const { agent, clients } = await newAgent(ts);
-    await unary((cb) => clients.entry.GetAuthorizedEntries({}, cb));
+    await rpc((cb) => clients.entry.GetAuthorizedEntries({}, cb));
     const id = wid(agent.agentId.slice('spiffe://example.org'.length));
-    await unary((cb) => ts.admin.agent.BanAgent({ id }, cb));
-    const err = await rpcError(unary((cb) => clients.entry.GetAuthorizedEntries({}, cb)));
+    await rpc((cb) => ts.admin.agent.BanAgent({ id }, cb));
+    const err = await rpcError(rpc((cb) => clients.entry.GetAuthorizedEntries({}, cb)));
     expect(err).toEqual({ code: status.PERMISSION_DENIED, details: `agent "${agent.agentId}" is banned` });
-    const banned = await unary<{ agents: AgentMsg[] }>((cb) =>
+    const banned = await rpc<{ agents: AgentMsg[] }>((cb) =>
       ts.admin.agent.ListAgents({ filter: { by_banned: { value: true } } }, cb),
     );
     expect(banned.agents.map((a) => a.id.path)).toEqual([id.path]);
@@ -155,14 +155,14 @@ describe('Agent API and join_token attestation', () => {
 
   it('an evicted agent is refused and unknown to the API', async () => {
     const { agent, clients } = await newAgent(ts);
-    await unary((cb) => ts.admin.agent.DeleteAgent({ id: wid(agent.agentId.slice(20)) }, cb));
-    const err = await rpcError(unary((cb) => clients.entry.GetAuthorizedEntries({}, cb)));
+    await rpc((cb) => ts.admin.agent.DeleteAgent({ id: wid(agent.agentId.slice(20)) }, cb));
+    const err = await rpcError(rpc((cb) => clients.entry.GetAuthorizedEntries({}, cb)));
     expect(err).toEqual({
       code: status.PERMISSION_DENIED,
       details: `agent "${agent.agentId}" is not attested`,
     });
     const again = await rpcError(
-      unary((cb) => ts.admin.agent.DeleteAgent({ id: wid(agent.agentId.slice(20)) }, cb)),
+      rpc((cb) => ts.admin.agent.DeleteAgent({ id: wid(agent.agentId.slice(20)) }, cb)),
     );
     expect(again.code).toBe(status.NOT_FOUND);
     clients.close();
@@ -171,31 +171,31 @@ describe('Agent API and join_token attestation', () => {
   it('renews: the new SVID becomes current on first use, then the old one is refused', async () => {
     const { agent, clients } = await newAgent(ts);
     const { key, csr } = keyAndCsr();
-    const renewed = await unary<{ svid: { cert_chain: Buffer[] } }>((cb) =>
+    const renewed = await rpc<{ svid: { cert_chain: Buffer[] } }>((cb) =>
       clients.agent.RenewAgent({ params: { csr } }, cb),
     );
-    await unary((cb) => clients.entry.GetAuthorizedEntries({}, cb));
+    await rpc((cb) => clients.entry.GetAuthorizedEntries({}, cb));
     const chainPem = renewed.svid.cert_chain.map((d) => new X509Certificate(d).toString()).join('');
     const fresh = tlsClients(ts, roots, key.privateKey, chainPem);
-    await unary((cb) => fresh.entry.GetAuthorizedEntries({}, cb));
+    await rpc((cb) => fresh.entry.GetAuthorizedEntries({}, cb));
     const old = tlsClients(ts, roots, agent.key.privateKey, agent.chainPem);
-    const err = await rpcError(unary((cb) => old.entry.GetAuthorizedEntries({}, cb)));
+    const err = await rpcError(rpc((cb) => old.entry.GetAuthorizedEntries({}, cb)));
     expect(err.code).toBe(status.PERMISSION_DENIED);
     expect(err.details).toContain('expected to have serial number');
     for (const c of [clients, fresh, old]) c.close();
   });
 
   it('CreateJoinToken validates ttl and agent_id', async () => {
-    expect(await rpcError(unary((cb) => ts.admin.agent.CreateJoinToken({ ttl: 0 }, cb)))).toEqual({
+    expect(await rpcError(rpc((cb) => ts.admin.agent.CreateJoinToken({ ttl: 0 }, cb)))).toEqual({
       code: status.INVALID_ARGUMENT,
       details: 'ttl is required, you must provide one',
     });
     const err = await rpcError(
-      unary((cb) => ts.admin.agent.CreateJoinToken({ ttl: 60, agent_id: wid('/x', 'other.org') }, cb)),
+      rpc((cb) => ts.admin.agent.CreateJoinToken({ ttl: 60, agent_id: wid('/x', 'other.org') }, cb)),
     );
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.details).toMatch(/^invalid agent ID: /);
-    const custom = await unary<{ value: string; expires_at: number }>((cb) =>
+    const custom = await rpc<{ value: string; expires_at: number }>((cb) =>
       ts.admin.agent.CreateJoinToken({ ttl: 60, token: 'my-token' }, cb),
     );
     expect(custom.value).toBe('my-token');
@@ -204,12 +204,12 @@ describe('Agent API and join_token attestation', () => {
 
   it('a token with -spiffeID maps the agent to a stable alias ID for workload entries', async () => {
     const token = await createToken(ts, { agent_id: wid('/node/stable') });
-    const created = await unary<{ results: Array<{ entry: { id: string } }> }>((cb) =>
+    const created = await rpc<{ results: Array<{ entry: { id: string } }> }>((cb) =>
       ts.admin.entry.BatchCreateEntry({ entries: [wireEntry('/workload/under-alias', '/node/stable')] }, cb),
     );
     const agent = await attestWithToken(ts, roots, token);
     const clients = tlsClients(ts, roots, agent.key.privateKey, agent.chainPem);
-    const got = await unary<{ entries: Array<{ id: string; spiffe_id: { path: string } }> }>((cb) =>
+    const got = await rpc<{ entries: Array<{ id: string; spiffe_id: { path: string } }> }>((cb) =>
       clients.entry.GetAuthorizedEntries({}, cb),
     );
     expect(got.entries.map((e) => e.spiffe_id.path).sort()).toEqual([
@@ -228,7 +228,7 @@ describe('Agent API and join_token attestation', () => {
       code: status.PERMISSION_DENIED,
       details: `failed to attest: agent "${first.agentId}" already attested`,
     });
-    await unary((cb) => ts.admin.agent.DeleteAgent({ id: wid(first.agentId.slice(20)) }, cb));
+    await rpc((cb) => ts.admin.agent.DeleteAgent({ id: wid(first.agentId.slice(20)) }, cb));
     const second = await attestWithToken(ts, roots, await again());
     expect(second.agentId).toBe(first.agentId);
     expect(second.serial).not.toBe(first.serial);
@@ -236,10 +236,8 @@ describe('Agent API and join_token attestation', () => {
 
   it('PostStatus accepts short versions and refuses long ones', async () => {
     const { clients } = await newAgent(ts);
-    await unary((cb) => clients.agent.PostStatus({ agent_version: '1.0.0' }, cb));
-    const err = await rpcError(
-      unary((cb) => clients.agent.PostStatus({ agent_version: 'v'.repeat(256) }, cb)),
-    );
+    await rpc((cb) => clients.agent.PostStatus({ agent_version: '1.0.0' }, cb));
+    const err = await rpcError(rpc((cb) => clients.agent.PostStatus({ agent_version: 'v'.repeat(256) }, cb)));
     expect(err).toEqual({
       code: status.INVALID_ARGUMENT,
       details: 'agent version is too long (max 255 characters)',

@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { TestCa } from '@lanyard/test-support';
-import { unary } from '../../src/cli/admin-client';
 import { derToPem } from '../../src/util/pem';
 import {
+  rpc,
   bundlePem,
   keyAndCsr,
   newAgent,
@@ -24,7 +24,7 @@ describe('authorization on the TLS endpoint', () => {
   /** Mints an SVID for `path` over the admin socket and returns TLS clients presenting it. */
   async function clientsFor(path: string) {
     const { key, csr } = keyAndCsr([`spiffe://example.org${path}`]);
-    const minted = await unary<{ svid: Svid }>((cb) => ts.admin.svid.MintX509SVID({ csr }, cb));
+    const minted = await rpc<{ svid: Svid }>((cb) => ts.admin.svid.MintX509SVID({ csr }, cb));
     const chainPem = minted.svid.cert_chain.map((d) => derToPem(d, 'CERTIFICATE')).join('');
     return tlsClients(ts, roots, key.privateKey, chainPem);
   }
@@ -39,7 +39,7 @@ describe('authorization on the TLS endpoint', () => {
     const a = await newAgent(ts);
     const b = await newAgent(ts);
     const aPath = a.agent.agentId.slice(20);
-    await unary((cb) =>
+    await rpc((cb) =>
       ts.admin.entry.BatchCreateEntry(
         {
           entries: [
@@ -52,9 +52,9 @@ describe('authorization on the TLS endpoint', () => {
       ),
     );
     type Got = { entries: Array<{ spiffe_id: { path: string } }> };
-    const aGot = await unary<Got>((cb) => a.clients.entry.GetAuthorizedEntries({}, cb));
+    const aGot = await rpc<Got>((cb) => a.clients.entry.GetAuthorizedEntries({}, cb));
     expect(aGot.entries.map((e) => e.spiffe_id.path).sort()).toEqual(['/a/child', '/a/node-alias']);
-    const bGot = await unary<Got>((cb) => b.clients.entry.GetAuthorizedEntries({}, cb));
+    const bGot = await rpc<Got>((cb) => b.clients.entry.GetAuthorizedEntries({}, cb));
     expect(bGot.entries.map((e) => e.spiffe_id.path)).toEqual(['/b/only']);
     a.clients.close();
     b.clients.close();
@@ -62,7 +62,7 @@ describe('authorization on the TLS endpoint', () => {
 
   it('BatchNewX509SVID signs authorized entries and refuses the rest per item', async () => {
     const { agent, clients } = await newAgent(ts);
-    const created = await unary<{ results: Array<{ entry: { id: string } }> }>((cb) =>
+    const created = await rpc<{ results: Array<{ entry: { id: string } }> }>((cb) =>
       ts.admin.entry.BatchCreateEntry(
         {
           entries: [
@@ -80,7 +80,7 @@ describe('authorization on the TLS endpoint', () => {
     const [mine, other] = created.results.map((r) => r.entry.id);
     const good = keyAndCsr();
     const wrongId = keyAndCsr(['spiffe://example.org/svc/admin']);
-    const res = await unary<NewSvids>((cb) =>
+    const res = await rpc<NewSvids>((cb) =>
       clients.svid.BatchNewX509SVID(
         {
           params: [
@@ -109,45 +109,45 @@ describe('authorization on the TLS endpoint', () => {
     expect(leaf.subjectAltName).toContain('DNS:web.example.org');
     expect(leaf.verify(new X509Certificate(roots).publicKey)).toBe(true);
     expect(res.results[0].svid!.expires_at - Date.now() / 1000).toBeLessThanOrEqual(601);
-    const empty = await rpcError(unary((cb) => clients.svid.BatchNewX509SVID({ params: [] }, cb)));
+    const empty = await rpcError(rpc((cb) => clients.svid.BatchNewX509SVID({ params: [] }, cb)));
     expect(empty).toEqual({ code: status.INVALID_ARGUMENT, details: 'missing parameters' });
     clients.close();
   });
 
   it('callers without a certificate get only the public RPCs', async () => {
     const anon = tlsClients(ts, roots);
-    const bundle = await unary<{ trust_domain: string }>((cb) => anon.bundle.GetBundle({}, cb));
+    const bundle = await rpc<{ trust_domain: string }>((cb) => anon.bundle.GetBundle({}, cb));
     expect(bundle.trust_domain).toBe('example.org');
-    const err = await rpcError(unary((cb) => anon.entry.ListEntries({}, cb)));
+    const err = await rpcError(rpc((cb) => anon.entry.ListEntries({}, cb)));
     expect(err).toEqual({
       code: status.PERMISSION_DENIED,
       details: 'authorization denied for method ListEntries',
     });
-    const health = await unary<{ status: string }>((cb) => anon.health.Check({ service: '' }, cb));
+    const health = await rpc<{ status: string }>((cb) => anon.health.Check({ service: '' }, cb));
     expect(health.status).toBe('SERVING');
     anon.close();
   });
 
   it('agents may not call admin RPCs', async () => {
     const { clients } = await newAgent(ts);
-    const err = await rpcError(unary((cb) => clients.entry.CountEntries({}, cb)));
+    const err = await rpcError(rpc((cb) => clients.entry.CountEntries({}, cb)));
     expect(err.code).toBe(status.PERMISSION_DENIED);
     clients.close();
   });
 
   it('admin_ids and admin entries grant the admin APIs over TLS; others are denied', async () => {
     const configured = await clientsFor('/ops/admin');
-    await unary((cb) => configured.entry.CountEntries({}, cb));
-    await unary((cb) =>
+    await rpc((cb) => configured.entry.CountEntries({}, cb));
+    await rpc((cb) =>
       ts.admin.entry.BatchCreateEntry({ entries: [{ ...wireEntry('/ops/flagged', '/x'), admin: true }] }, cb),
     );
     const flagged = await clientsFor('/ops/flagged');
-    await unary((cb) => flagged.agent.CountAgents({}, cb));
+    await rpc((cb) => flagged.agent.CountAgents({}, cb));
     const nobody = await clientsFor('/ops/nobody');
-    expect((await rpcError(unary((cb) => nobody.entry.CountEntries({}, cb)))).code).toBe(
+    expect((await rpcError(rpc((cb) => nobody.entry.CountEntries({}, cb)))).code).toBe(
       status.PERMISSION_DENIED,
     );
-    expect((await rpcError(unary((cb) => nobody.entry.GetAuthorizedEntries({}, cb)))).code).toBe(
+    expect((await rpcError(rpc((cb) => nobody.entry.GetAuthorizedEntries({}, cb)))).code).toBe(
       status.PERMISSION_DENIED,
     );
     for (const c of [configured, flagged, nobody]) c.close();
@@ -157,7 +157,7 @@ describe('authorization on the TLS endpoint', () => {
     const foreign = TestCa.create({ trustDomain: 'example.org' });
     const svid = foreign.issueX509Svid({ spiffeId: 'spiffe://example.org/ops/admin' });
     const clients = tlsClients(ts, roots, svid.privateKey, svid.chainPem);
-    const err = await rpcError(unary((cb) => clients.entry.CountEntries({}, cb)));
+    const err = await rpcError(rpc((cb) => clients.entry.CountEntries({}, cb)));
     expect(err.code).toBe(status.PERMISSION_DENIED);
     clients.close();
   });
@@ -176,7 +176,7 @@ describe('authorization on the TLS endpoint', () => {
       });
     }
     const anon = tlsClients(ts, roots);
-    await unary((cb) => anon.bundle.GetBundle({}, cb));
+    await rpc((cb) => anon.bundle.GetBundle({}, cb));
     anon.close();
   });
 });

@@ -1,7 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { TestCa } from '@lanyard/test-support';
-import { unary } from '../../src/cli/admin-client';
-import { newAgent, rpcError, startTestServer, type TestServer } from './harness';
+import { rpc, newAgent, rpcError, startTestServer, type TestServer } from './harness';
 
 type BundleMsg = {
   trust_domain: string;
@@ -30,11 +29,11 @@ describe('Bundle API', () => {
   afterAll(async () => ts.stop());
 
   it('GetBundle returns our CA roots and JWT keys; output mask limits fields', async () => {
-    const bundle = await unary<BundleMsg>((cb) => ts.admin.bundle.GetBundle({}, cb));
+    const bundle = await rpc<BundleMsg>((cb) => ts.admin.bundle.GetBundle({}, cb));
     expect(bundle.trust_domain).toBe('example.org');
     expect(bundle.x509_authorities.length).toBeGreaterThan(0);
     expect(bundle.jwt_authorities.length).toBeGreaterThan(0);
-    const masked = await unary<BundleMsg>((cb) =>
+    const masked = await rpc<BundleMsg>((cb) =>
       ts.admin.bundle.GetBundle({ output_mask: { refresh_hint: true } }, cb),
     );
     expect(masked.x509_authorities).toEqual([]);
@@ -42,18 +41,18 @@ describe('Bundle API', () => {
 
   it('AppendBundle adds authorities once and validates them', async () => {
     const extra = TestCa.create({ trustDomain: 'example.org' });
-    const before = await unary<BundleMsg>((cb) => ts.admin.bundle.GetBundle({}, cb));
+    const before = await rpc<BundleMsg>((cb) => ts.admin.bundle.GetBundle({}, cb));
     const req = { x509_authorities: [{ asn1: extra.bundle()[0] }] };
-    const after = await unary<BundleMsg>((cb) => ts.admin.bundle.AppendBundle(req, cb));
+    const after = await rpc<BundleMsg>((cb) => ts.admin.bundle.AppendBundle(req, cb));
     expect(after.x509_authorities.length).toBe(before.x509_authorities.length + 1);
-    const again = await unary<BundleMsg>((cb) => ts.admin.bundle.AppendBundle(req, cb));
+    const again = await rpc<BundleMsg>((cb) => ts.admin.bundle.AppendBundle(req, cb));
     expect(again.x509_authorities.length).toBe(after.x509_authorities.length);
-    expect(await rpcError(unary((cb) => ts.admin.bundle.AppendBundle({}, cb)))).toEqual({
+    expect(await rpcError(rpc((cb) => ts.admin.bundle.AppendBundle({}, cb)))).toEqual({
       code: status.INVALID_ARGUMENT,
       details: 'no authorities to append',
     });
     const bad = await rpcError(
-      unary((cb) => ts.admin.bundle.AppendBundle({ x509_authorities: [{ asn1: Buffer.from('x') }] }, cb)),
+      rpc((cb) => ts.admin.bundle.AppendBundle({ x509_authorities: [{ asn1: Buffer.from('x') }] }, cb)),
     );
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.details).toContain('x509_authorities[0]');
@@ -61,7 +60,7 @@ describe('Bundle API', () => {
 
   it('PublishJWTAuthority adds a JWT key', async () => {
     const key = TestCa.create({ trustDomain: 'example.org' }).createJwtKey({ kid: 'published' });
-    const res = await unary<{ jwt_authorities: Array<{ key_id: string }> }>((cb) =>
+    const res = await rpc<{ jwt_authorities: Array<{ key_id: string }> }>((cb) =>
       ts.admin.bundle.PublishJWTAuthority(
         {
           jwt_authority: {
@@ -76,32 +75,32 @@ describe('Bundle API', () => {
   });
 
   it('manages federated bundles: create, get, list, update, set, count, delete', async () => {
-    const created = await unary<Results>((cb) =>
+    const created = await rpc<Results>((cb) =>
       ts.admin.bundle.BatchCreateFederatedBundle(
         { bundle: [federated('fed-a.org'), federated('example.org')] },
         cb,
       ),
     );
     expect(created.results.map((r) => r.status.code)).toEqual([status.OK, status.INVALID_ARGUMENT]);
-    const dup = await unary<Results>((cb) =>
+    const dup = await rpc<Results>((cb) =>
       ts.admin.bundle.BatchCreateFederatedBundle({ bundle: [federated('fed-a.org')] }, cb),
     );
     expect(dup.results[0].status.code).toBe(status.ALREADY_EXISTS);
-    const got = await unary<BundleMsg>((cb) =>
+    const got = await rpc<BundleMsg>((cb) =>
       ts.admin.bundle.GetFederatedBundle({ trust_domain: 'fed-a.org' }, cb),
     );
     expect(got.x509_authorities).toHaveLength(1);
     expect(
-      await rpcError(unary((cb) => ts.admin.bundle.GetFederatedBundle({ trust_domain: 'example.org' }, cb))),
+      await rpcError(rpc((cb) => ts.admin.bundle.GetFederatedBundle({ trust_domain: 'example.org' }, cb))),
     ).toEqual({
       code: status.INVALID_ARGUMENT,
       details: "getting a federated bundle for the server's own trust domain is not allowed",
     });
     const missing = await rpcError(
-      unary((cb) => ts.admin.bundle.GetFederatedBundle({ trust_domain: 'nope.org' }, cb)),
+      rpc((cb) => ts.admin.bundle.GetFederatedBundle({ trust_domain: 'nope.org' }, cb)),
     );
     expect(missing).toEqual({ code: status.NOT_FOUND, details: 'bundle not found' });
-    const updated = await unary<Results>((cb) =>
+    const updated = await rpc<Results>((cb) =>
       ts.admin.bundle.BatchUpdateFederatedBundle(
         {
           bundle: [{ ...federated('fed-a.org'), refresh_hint: 60 }, federated('fed-missing.org')],
@@ -111,20 +110,19 @@ describe('Bundle API', () => {
       ),
     );
     expect(updated.results.map((r) => r.status.code)).toEqual([status.OK, status.NOT_FOUND]);
-    const set = await unary<Results>((cb) =>
+    const set = await rpc<Results>((cb) =>
       ts.admin.bundle.BatchSetFederatedBundle({ bundle: [federated('fed-b.org')] }, cb),
     );
     expect(set.results[0].status.code).toBe(status.OK);
-    const list = await unary<{ bundles: BundleMsg[] }>((cb) => ts.admin.bundle.ListFederatedBundles({}, cb));
+    const list = await rpc<{ bundles: BundleMsg[] }>((cb) => ts.admin.bundle.ListFederatedBundles({}, cb));
     expect(list.bundles.map((b) => b.trust_domain).sort()).toEqual(['fed-a.org', 'fed-b.org']);
-    const count = await unary<{ count: number }>((cb) => ts.admin.bundle.CountBundles({}, cb));
+    const count = await rpc<{ count: number }>((cb) => ts.admin.bundle.CountBundles({}, cb));
     expect(count.count).toBe(3);
-    const deleted = await unary<{ results: Array<{ status: { code: number }; trust_domain: string }> }>(
-      (cb) =>
-        ts.admin.bundle.BatchDeleteFederatedBundle(
-          { trust_domains: ['fed-b.org', 'example.org', 'zzz.org'] },
-          cb,
-        ),
+    const deleted = await rpc<{ results: Array<{ status: { code: number }; trust_domain: string }> }>((cb) =>
+      ts.admin.bundle.BatchDeleteFederatedBundle(
+        { trust_domains: ['fed-b.org', 'example.org', 'zzz.org'] },
+        cb,
+      ),
     );
     expect(deleted.results.map((r) => r.status.code)).toEqual([
       status.OK,
@@ -135,12 +133,12 @@ describe('Bundle API', () => {
 
   it('agents may read federated bundles but not write them', async () => {
     const { clients } = await newAgent(ts);
-    const got = await unary<BundleMsg>((cb) =>
+    const got = await rpc<BundleMsg>((cb) =>
       clients.bundle.GetFederatedBundle({ trust_domain: 'fed-a.org' }, cb),
     );
     expect(got.trust_domain).toBe('fed-a.org');
     const err = await rpcError(
-      unary((cb) => clients.bundle.BatchSetFederatedBundle({ bundle: [federated('x.org')] }, cb)),
+      rpc((cb) => clients.bundle.BatchSetFederatedBundle({ bundle: [federated('x.org')] }, cb)),
     );
     expect(err.code).toBe(status.PERMISSION_DENIED);
     clients.close();

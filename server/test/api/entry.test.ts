@@ -1,6 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { unary } from '../../src/cli/admin-client';
-import { rpcError, startTestServer, wid, wireEntry, type TestServer } from './harness';
+import { rpc, rpcError, startTestServer, wid, wireEntry, type TestServer } from './harness';
 
 type Result = { status: { code: number; message: string }; entry?: Record<string, unknown> & { id: string } };
 type Created = { results: Result[] };
@@ -8,9 +7,9 @@ type Created = { results: Result[] };
 describe('Entry API over the admin socket', () => {
   let ts: TestServer;
   const create = (entries: object[], extra: object = {}) =>
-    unary<Created>((cb) => ts.admin.entry.BatchCreateEntry({ entries, ...extra }, cb));
+    rpc<Created>((cb) => ts.admin.entry.BatchCreateEntry({ entries, ...extra }, cb));
   const count = async (filter: object = {}) =>
-    (await unary<{ count: number }>((cb) => ts.admin.entry.CountEntries({ filter }, cb))).count;
+    (await rpc<{ count: number }>((cb) => ts.admin.entry.CountEntries({ filter }, cb))).count;
 
   beforeAll(async () => {
     ts = await startTestServer({ maxBatchSize: 50 });
@@ -31,7 +30,7 @@ describe('Entry API over the admin socket', () => {
     ]);
     expect(res.results[0].status).toEqual({ code: 0, message: 'OK' });
     const id = res.results[0].entry!.id;
-    const got = await unary<Record<string, unknown>>((cb) => ts.admin.entry.GetEntry({ id }, cb));
+    const got = await rpc<Record<string, unknown>>((cb) => ts.admin.entry.GetEntry({ id }, cb));
     expect(got).toMatchObject({
       id,
       spiffe_id: wid('/full'),
@@ -112,11 +111,11 @@ describe('Entry API over the admin socket', () => {
   });
 
   it('GetEntry: missing ID is InvalidArgument, unknown ID NotFound', async () => {
-    expect(await rpcError(unary((cb) => ts.admin.entry.GetEntry({ id: '' }, cb)))).toEqual({
+    expect(await rpcError(rpc((cb) => ts.admin.entry.GetEntry({ id: '' }, cb)))).toEqual({
       code: status.INVALID_ARGUMENT,
       details: 'missing ID',
     });
-    expect(await rpcError(unary((cb) => ts.admin.entry.GetEntry({ id: 'nope' }, cb)))).toEqual({
+    expect(await rpcError(rpc((cb) => ts.admin.entry.GetEntry({ id: 'nope' }, cb)))).toEqual({
       code: status.NOT_FOUND,
       details: 'entry not found',
     });
@@ -135,7 +134,7 @@ describe('Entry API over the admin socket', () => {
       entries: Array<{ id: string; spiffe_id: { path: string } | null; selectors: unknown[] }>;
       next_page_token: string;
     };
-    const list = (req: object) => unary<Listed>((cb) => ts.admin.entry.ListEntries(req, cb));
+    const list = (req: object) => rpc<Listed>((cb) => ts.admin.entry.ListEntries(req, cb));
     const byParent = { by_parent_id: wid('/lister') };
     const paths = (l: Listed) => l.entries.map((e) => e.spiffe_id!.path).sort();
     expect(paths(await list({ filter: byParent }))).toEqual(['/list/a', '/list/b', '/list/c']);
@@ -169,7 +168,7 @@ describe('Entry API over the admin socket', () => {
 
   it('rejects malformed filters', async () => {
     const err = await rpcError(
-      unary((cb) =>
+      rpc((cb) =>
         ts.admin.entry.ListEntries({ filter: { by_selectors: { selectors: [], match: 'MATCH_EXACT' } } }, cb),
       ),
     );
@@ -178,7 +177,7 @@ describe('Entry API over the admin socket', () => {
       details: 'malformed selectors filter: empty selector set',
     });
     const err2 = await rpcError(
-      unary((cb) => ts.admin.entry.CountEntries({ filter: { by_parent_id: wid('/a/') } }, cb)),
+      rpc((cb) => ts.admin.entry.CountEntries({ filter: { by_parent_id: wid('/a/') } }, cb)),
     );
     expect(err2.code).toBe(status.INVALID_ARGUMENT);
     expect(err2.details).toMatch(/^malformed parent ID filter: /);
@@ -186,7 +185,7 @@ describe('Entry API over the admin socket', () => {
 
   it('updates only masked fields and bumps the revision', async () => {
     const id = (await create([wireEntry('/upd', '/node')])).results[0].entry!.id;
-    const res = await unary<Created>((cb) =>
+    const res = await rpc<Created>((cb) =>
       ts.admin.entry.BatchUpdateEntry(
         {
           entries: [{ id, hint: 'new-hint', x509_svid_ttl: 999, selectors: [] }],
@@ -196,14 +195,14 @@ describe('Entry API over the admin socket', () => {
       ),
     );
     expect(res.results[0].status.code).toBe(status.OK);
-    const got = await unary<Record<string, unknown>>((cb) => ts.admin.entry.GetEntry({ id }, cb));
+    const got = await rpc<Record<string, unknown>>((cb) => ts.admin.entry.GetEntry({ id }, cb));
     expect(got).toMatchObject({ hint: 'new-hint', x509_svid_ttl: 0, revision_number: 1 });
     expect(got.selectors).toEqual([{ type: 'unix', value: 'uid:1000' }]);
   });
 
   it('update: unknown entry is NotFound, invalid masked field changes nothing', async () => {
     const id = (await create([wireEntry('/upd2', '/node')])).results[0].entry!.id;
-    const res = await unary<Created>((cb) =>
+    const res = await rpc<Created>((cb) =>
       ts.admin.entry.BatchUpdateEntry(
         {
           entries: [
@@ -217,13 +216,13 @@ describe('Entry API over the admin socket', () => {
     );
     expect(res.results[0].status).toEqual({ code: status.NOT_FOUND, message: 'entry not found' });
     expect(res.results[1].status.code).toBe(status.INVALID_ARGUMENT);
-    const got = await unary<Record<string, unknown>>((cb) => ts.admin.entry.GetEntry({ id }, cb));
+    const got = await rpc<Record<string, unknown>>((cb) => ts.admin.entry.GetEntry({ id }, cb));
     expect(got.revision_number).toBe(0);
   });
 
   it('deletes entries with per-ID statuses', async () => {
     const id = (await create([wireEntry('/del', '/node')])).results[0].entry!.id;
-    const res = await unary<{ results: Array<{ status: { code: number; message: string }; id: string }> }>(
+    const res = await rpc<{ results: Array<{ status: { code: number; message: string }; id: string }> }>(
       (cb) => ts.admin.entry.BatchDeleteEntry({ ids: [id, id, ''] }, cb),
     );
     expect(res.results.map((r) => [r.status.code, r.status.message])).toEqual([

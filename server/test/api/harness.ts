@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { MemoryKeyManager } from '../../src/ca';
-import { connectAdmin, connectServerApis, unary, type ServerApiClients } from '../../src/cli/admin-client';
+import { connectAdmin, connectServerApis, type ServerApiClients } from '../../src/cli/admin-client';
 import { LanyardServer, type LanyardServerOptions } from '../../src/server';
 import { derToPem } from '../../src/util/pem';
 import { makeCsr } from '../ca/helpers';
@@ -55,7 +55,7 @@ export async function startTestServer(
 
 /** PEM of the server's trust bundle roots (what an agent would have as `trust_bundle_path`). */
 export async function bundlePem(ts: TestServer): Promise<Buffer> {
-  const bundle = await unary<{ x509_authorities: Array<{ asn1: Buffer }> }>((cb) =>
+  const bundle = await rpc<{ x509_authorities: Array<{ asn1: Buffer }> }>((cb) =>
     ts.admin.bundle.GetBundle({}, cb),
   );
   return Buffer.from(bundle.x509_authorities.map((a) => derToPem(a.asn1, 'CERTIFICATE')).join(''));
@@ -142,7 +142,7 @@ export async function attestWithToken(ts: TestServer, roots: Buffer, token: stri
 
 /** Creates a join token over the admin socket. */
 export async function createToken(ts: TestServer, extra: Record<string, unknown> = {}): Promise<string> {
-  const token = await unary<{ value: string }>((cb) =>
+  const token = await rpc<{ value: string }>((cb) =>
     ts.admin.agent.CreateJoinToken({ ttl: 600, ...extra }, cb),
   );
   return token.value;
@@ -169,6 +169,18 @@ export function wireEntry(
   selectors = [{ type: 'unix', value: 'uid:1000' }],
 ) {
   return { spiffe_id: wid(spiffePath), parent_id: wid(parentPath), selectors };
+}
+
+/**
+ * Promise wrapper for tests: the response type is what the test asserts on (a structural subset of the
+ * generated `__Output` type), so the callback accepts any value.
+ */
+export function rpc<T = unknown>(
+  invoke: (callback: (err: grpc.ServiceError | null, value?: unknown) => void) => unknown,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    invoke((err, value) => (err ? reject(err) : resolve(value as T)));
+  });
 }
 
 /** Resolves with the rejection's gRPC code and details. */

@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { unary } from '../../src/cli/admin-client';
-import { bundlePem, newAgent, startTestServer, tlsClients, wireEntry, type TestServer } from './harness';
+import { bundlePem, newAgent, startTestServer, tlsClients, wireEntry, type TestServer, rpc } from './harness';
 
 const BASE_URL = process.env.LANYARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `lanyard_srv_${process.pid}_${Date.now().toString(36)}`;
@@ -49,7 +48,7 @@ describe('two servers on one PostgreSQL database (HA)', () => {
   it('merges both CAs into one bundle and serves agents of either server', async () => {
     const { agent, clients } = await newAgent(a);
     clients.close();
-    await unary((cb) =>
+    await rpc((cb) =>
       a.admin.entry.BatchCreateEntry({ entries: [wireEntry('/ha/web', agent.agentId.slice(20))] }, cb),
     );
     const roots = await bundlePem(b);
@@ -57,7 +56,7 @@ describe('two servers on one PostgreSQL database (HA)', () => {
     await eventually(async () => {
       const onB = tlsClients(b, roots, agent.key.privateKey, agent.chainPem);
       try {
-        const got = await unary<{ entries: Array<{ spiffe_id: { path: string } }> }>((cb) =>
+        const got = await rpc<{ entries: Array<{ spiffe_id: { path: string } }> }>((cb) =>
           onB.entry.GetAuthorizedEntries({}, cb),
         );
         expect(got.entries.map((e) => e.spiffe_id.path)).toEqual(['/ha/web']);

@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DiskKeyManager } from '../../src/ca';
-import { unary } from '../../src/cli/admin-client';
-import { bundlePem, newAgent, startTestServer, tlsClients, wireEntry } from './harness';
+import { bundlePem, newAgent, startTestServer, tlsClients, wireEntry, rpc } from './harness';
 
 describe('restart', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lyr-'));
@@ -16,7 +15,7 @@ describe('restart', () => {
     const roots = await bundlePem(first);
     const { agent, clients } = await newAgent(first);
     clients.close();
-    await unary((cb) =>
+    await rpc((cb) =>
       first.admin.entry.BatchCreateEntry({ entries: [wireEntry('/kept', agent.agentId.slice(20))] }, cb),
     );
     await first.stop();
@@ -25,7 +24,7 @@ describe('restart', () => {
     try {
       expect((await bundlePem(second)).equals(roots)).toBe(true);
       const again = tlsClients(second, roots, agent.key.privateKey, agent.chainPem);
-      const got = await unary<{ entries: Array<{ spiffe_id: { path: string } }> }>((cb) =>
+      const got = await rpc<{ entries: Array<{ spiffe_id: { path: string } }> }>((cb) =>
         again.entry.GetAuthorizedEntries({}, cb),
       );
       expect(got.entries.map((e) => e.spiffe_id.path)).toEqual(['/kept']);

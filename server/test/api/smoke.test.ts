@@ -1,6 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { unary } from '../../src/cli/admin-client';
-import { newAgent, startTestServer, wireEntry, type TestServer } from './harness';
+import { newAgent, startTestServer, wireEntry, type TestServer, rpc } from './harness';
 
 describe('server smoke', () => {
   let ts: TestServer;
@@ -10,21 +9,20 @@ describe('server smoke', () => {
   afterAll(async () => ts.stop());
 
   it('answers health checks on the admin socket', async () => {
-    const res = await unary<{ status: string }>((cb) => ts.admin.health.Check({ service: '' }, cb));
+    const res = await rpc<{ status: string }>((cb) => ts.admin.health.Check({ service: '' }, cb));
     expect(res.status).toBe('SERVING');
   });
 
   it('creates and lists an entry, and the agent gets it', async () => {
     const { agent, clients } = await newAgent(ts);
-    const created = await unary<{ results: Array<{ status: { code: number }; entry: { id: string } }> }>(
-      (cb) =>
-        ts.admin.entry.BatchCreateEntry(
-          { entries: [wireEntry('/web', agent.agentId.slice('spiffe://example.org'.length))] },
-          cb,
-        ),
+    const created = await rpc<{ results: Array<{ status: { code: number }; entry: { id: string } }> }>((cb) =>
+      ts.admin.entry.BatchCreateEntry(
+        { entries: [wireEntry('/web', agent.agentId.slice('spiffe://example.org'.length))] },
+        cb,
+      ),
     );
     expect(created.results[0].status.code).toBe(status.OK);
-    const got = await unary<{ entries: Array<{ id: string }> }>((cb) =>
+    const got = await rpc<{ entries: Array<{ id: string }> }>((cb) =>
       clients.entry.GetAuthorizedEntries({}, cb),
     );
     expect(got.entries.map((e) => e.id)).toEqual([created.results[0].entry.id]);

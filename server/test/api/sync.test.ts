@@ -1,6 +1,5 @@
 import { status, type ClientDuplexStream } from '@grpc/grpc-js';
-import { unary } from '../../src/cli/admin-client';
-import { newAgent, rpcError, startTestServer, wireEntry, type TestServer } from './harness';
+import { rpc, newAgent, rpcError, startTestServer, wireEntry, type TestServer } from './harness';
 
 type SyncResponse = {
   entry_revisions: Array<{ id: string; revision_number: number }>;
@@ -47,7 +46,7 @@ describe('SyncAuthorizedEntries', () => {
 
   it('sends everything in one masked response when it fits a page', async () => {
     const { agent, clients } = await newAgent(ts);
-    await unary((cb) =>
+    await rpc((cb) =>
       ts.admin.entry.BatchCreateEntry({ entries: [wireEntry('/small/a', agent.agentId.slice(20))] }, cb),
     );
     const call = clients.entry.SyncAuthorizedEntries() as ClientDuplexStream<object, SyncResponse>;
@@ -88,7 +87,7 @@ describe('SyncAuthorizedEntries', () => {
     const { agent, clients } = await newAgent(ts);
     const parent = agent.agentId.slice(20);
     const entries = Array.from({ length: 620 }, (_, i) => wireEntry(`/bulk/${i}`, parent));
-    await unary((cb) => ts.admin.entry.BatchCreateEntry({ entries }, cb));
+    await rpc((cb) => ts.admin.entry.BatchCreateEntry({ entries }, cb));
     const call = clients.entry.SyncAuthorizedEntries() as ClientDuplexStream<object, SyncResponse>;
     const revisionsPhase = readPhase(call);
     call.write({ output_mask: AGENT_MASK });
