@@ -1,0 +1,52 @@
+import { Command, CommanderError } from 'commander';
+import { normalizeGoFlags } from '@lanyard/common';
+import { COMMANDS } from './commands';
+import type { CliIo } from './io';
+import type { CliCommand, CommandContext } from './registry';
+
+/** Builds the `lanyard-agent` program with every registered command. */
+export function buildProgram(ctx: CommandContext, commands: readonly CliCommand[] = COMMANDS): Command {
+  const program = new Command('lanyard-agent')
+    .description('Lanyard agent: a SPIRE-compatible SPIFFE agent')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+    });
+  for (const command of commands) command.register(program, ctx);
+  const override = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
+  program.commands.forEach(override);
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (without `node` and the script). Go-style flags (`-socketPath x`) are accepted.
+ * Resolves with the exit code: 0 success, 1 failure or bad flags (usage printed), 127 unknown command.
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  commands: readonly CliCommand[] = COMMANDS,
+): Promise<number> {
+  let code = 0;
+  const ctx: CommandContext = { io, exit: (c) => (code = c) };
+  const program = buildProgram(ctx, commands);
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return 1;
+  }
+  try {
+    await program.parseAsync(normalizeGoFlags(argv, program), { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 0;
+      return err.code === 'commander.unknownCommand' ? 127 : 1;
+    }
+    io.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
