@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { InternalError, UnavailableError } from '@lanyard/spiffe';
 import type { AppCredential, AzureEndpoints } from './config';
 
@@ -40,8 +41,8 @@ export class ArmClient {
     const body = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: this.app.appId,
-      client_secret: this.app.appSecret,
       scope: `${this.endpoints.resourceManager}/.default`,
+      ...(await this.clientAuthentication()),
     });
     const answer = await this.request(
       `${this.endpoints.authorityHost}/${encodeURIComponent(this.app.tenantId)}/oauth2/v2.0/token`,
@@ -59,6 +60,23 @@ export class ArmClient {
       expiresAt: this.now() + (Number(answer.expires_in) || 300) * 1000 - 60_000,
     };
     return answer.access_token;
+  }
+
+  private async clientAuthentication(): Promise<Record<string, string>> {
+    if (this.app.assertionPath === undefined) return { client_secret: this.app.appSecret ?? '' };
+    let assertion: string;
+    try {
+      assertion = (await readFile(this.app.assertionPath, 'utf8')).trim();
+    } catch (error) {
+      throw new UnavailableError(
+        `${this.plugin}: cannot read token_path: ${(error as Error).message}`,
+        'ERR_AZURE_ARM',
+      );
+    }
+    return {
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    };
   }
 
   private async request(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {

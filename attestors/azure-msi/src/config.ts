@@ -28,11 +28,15 @@ export function parseAgentConfig(data: PluginData): AzureMsiAgentConfig {
   return config;
 }
 
-/** An Entra ID app registration used to call ARM (client-credentials grant). */
+/**
+ * An Entra ID app registration used to call ARM (client-credentials grant), authenticated either with a secret or
+ * with a client assertion (a JWT read from `assertionPath` on every token request, as SPIRE's `token_auth`).
+ */
 export interface AppCredential {
   readonly tenantId: string;
   readonly appId: string;
-  readonly appSecret: string;
+  readonly appSecret?: string;
+  readonly assertionPath?: string;
 }
 
 /** One entry of `tenants`. */

@@ -24,6 +24,8 @@ export class FakeAzureApis extends HttpFake {
   readonly tenantDomains = new Map<string, string>();
   /** App registrations: `<tenant>/<app id>` → secret. */
   readonly apps = new Map<string, string>();
+  /** Federated credentials: `<tenant>/<app id>` → the client assertion (JWT) the app presents instead of a secret. */
+  readonly appAssertions = new Map<string, string>();
   readonly vms: FakeAzureVm[] = [];
   private readonly accessTokens = new Set<string>();
   /** Signs IMDS attested documents; completed once `start()` knows the URL for the AIA extension. */
@@ -119,8 +121,13 @@ export class FakeAzureApis extends HttpFake {
   private clientCredentials(tenant: string, form: URLSearchParams): FakeResponse {
     if (form.get('grant_type') !== 'client_credentials')
       return json(400, { error: 'unsupported_grant_type' });
-    const secret = this.apps.get(`${tenant}/${form.get('client_id') ?? ''}`);
-    if (secret === undefined || secret !== form.get('client_secret')) {
+    const key = `${tenant}/${form.get('client_id') ?? ''}`;
+    const assertion = form.get('client_assertion');
+    const valid =
+      form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+        ? assertion !== null && this.appAssertions.get(key) === assertion
+        : this.apps.has(key) && this.apps.get(key) === form.get('client_secret');
+    if (!valid) {
       return json(401, {
         error: 'invalid_client',
         error_description: 'AADSTS7000215: Invalid client secret provided.',

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
+  /** Query string without the leading `?` (empty when none). */
+  readonly query: string;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
 }
@@ -90,6 +92,7 @@ export class HttpFake {
     const recorded: RecordedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
+      query: url.search.slice(1),
       headers: req.headers,
       body: Buffer.concat(chunks).toString('utf8'),
     };

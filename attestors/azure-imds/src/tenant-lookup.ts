@@ -1,0 +1,32 @@
+import { InvalidArgumentError } from '@lanyard/spiffe';
+import { AZURE_IMDS_PLUGIN_NAME } from './shared';
+
+const ISSUER = /^https:\/\/sts\.windows\.net\/([^/]+)\/$/;
+
+/**
+ * Resolves a tenant domain (`contoso.onmicrosoft.com`) to its tenant ID through Entra ID's OIDC discovery
+ * document, whose issuer is `https://sts.windows.net/<tenant id>/` (as SPIRE does at configure time).
+ * @throws InvalidArgumentError naming the domain when the lookup fails.
+ */
+export async function lookupTenantId(authorityHost: string, domain: string): Promise<string> {
+  const url = `${authorityHost}/${encodeURIComponent(domain)}/.well-known/openid-configuration`;
+  let issuer: unknown;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    issuer = ((await res.json()) as { issuer?: unknown }).issuer;
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `${AZURE_IMDS_PLUGIN_NAME}: unable to lookup tenant ID for "${domain}": ${(error as Error).message}`,
+      'ERR_PLUGIN_CONFIG',
+    );
+  }
+  const match = typeof issuer === 'string' ? ISSUER.exec(issuer) : null;
+  if (!match) {
+    throw new InvalidArgumentError(
+      `${AZURE_IMDS_PLUGIN_NAME}: malformed tenant ID issuer ${JSON.stringify(issuer)} for "${domain}"`,
+      'ERR_PLUGIN_CONFIG',
+    );
+  }
+  return match[1];
+}
