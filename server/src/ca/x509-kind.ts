@@ -1,5 +1,5 @@
 /** The X.509 CA flavour of {@link AuthorityKind}: self-signed or upstream-signed CA certificates. */
-import type { KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { AuthorityKind } from './authority-manager';
 import type { PublishedAuthority } from './authority-slots';
 import { parseCertificate } from './der/parse-certificate';
@@ -10,7 +10,6 @@ import type { DiskUpstreamAuthority } from './upstream-disk';
 import { loadX509Authority, type X509Authority } from './x509-authority';
 import { issueCaCertificate } from './x509-templates';
 import type { CaSubject, KeyType } from './types';
-import { X509Certificate } from 'node:crypto';
 
 /** Inputs of the X.509 kind. */
 export interface X509KindOptions {
