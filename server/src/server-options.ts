@@ -24,6 +24,7 @@ export async function serverOptionsFromConfig(
     bindPort: s.bindPort,
     socketPath: s.socketPath,
     adminIds: s.adminIds,
+    disableJwtSvids: s.disableJwtSvids,
     ca: {
       keyManager: await keyManagerFor(p.keyManager),
       caKeyType: s.caKeyType,

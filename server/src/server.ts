@@ -1,5 +1,5 @@
 import type { NodeAttestorConfig } from './catalog/node-attestors';
-import { silentLogger, type PluginLogger } from '@lanyard/attestor-core';
+import { silentLogger, type NodeAttestorServerPlugin, type PluginLogger } from '@lanyard/attestor-core';
 import { Metrics } from '@lanyard/common';
 import { prometheusRpcMetrics } from './api/metrics';
 import { registerServerApis } from './api/register';
@@ -32,6 +32,8 @@ export interface LanyardServerOptions {
   datastore: Omit<DataStoreOptions, 'logger' | 'now'>;
   /** `NodeAttestor` blocks (join_token is always available). */
   nodeAttestors?: NodeAttestorConfig[];
+  /** Node attestor plugins the blocks may name; the built-in catalog by default. */
+  nodeAttestorPlugins?: Map<string, NodeAttestorServerPlugin>;
   logger?: PluginLogger;
   /** SPIRE-named Prometheus metrics (`telemetry`); a private registry by default. */
   metrics?: Metrics;
@@ -39,6 +41,8 @@ export interface LanyardServerOptions {
   cachePollIntervalMs?: number;
   /** Stored bundle poll period (HA merge); default 5000 ms. */
   bundlePollIntervalMs?: number;
+  /** `disable_jwt_svids`. */
+  disableJwtSvids?: boolean;
   /** Largest Batch* request; default 10000. */
   maxBatchSize?: number;
   now?: () => number;
@@ -107,13 +111,11 @@ export class LanyardServer {
       now,
     });
     await cache.start();
-    const attestors = await NodeAttestorCatalog.create(options.nodeAttestors ?? [], {
-      trustDomain: td,
-      logger,
-      joinTokens: datastore,
-      attestedNodes: datastore,
-      now,
-    });
+    const attestors = await NodeAttestorCatalog.create(
+      options.nodeAttestors ?? [],
+      { trustDomain: td, logger, joinTokens: datastore, attestedNodes: datastore, now },
+      options.nodeAttestorPlugins,
+    );
     const svid = new ServerSvidRotator(ca, logger, now);
     const authorizer = new Authorizer({
       trustDomain: td,
@@ -131,6 +133,7 @@ export class LanyardServer {
       logger,
       now,
       maxBatchSize: options.maxBatchSize ?? 10_000,
+      disableJwtSvids: options.disableJwtSvids,
       startedAt: now(),
       onLocalBundleChanged: () => void bundle.reload().catch(() => undefined),
     };
@@ -165,6 +168,10 @@ export class LanyardServer {
 
   private startBackgroundWork(bundlePollIntervalMs: number): void {
     this.ca.start();
+    // A newly active X.509 authority re-issues the server SVID so it never chains to a tainted one.
+    this.ca.onEvent((event) => {
+      if (event.type === 'x509-authority-activated') this.svid.rotate();
+    });
     this.bundle.onChange(() => this.endpoints.refreshTls());
     this.bundle.start(bundlePollIntervalMs);
     const prune = setInterval(() => {

@@ -19,6 +19,8 @@ export interface ApiDeps {
   now: () => number;
   /** Largest accepted batch in Batch* RPCs (oversized → InvalidArgument). */
   maxBatchSize: number;
+  /** `disable_jwt_svids`: JWT-SVID RPCs answer Unimplemented. */
+  disableJwtSvids?: boolean;
   /** Server start time in ms (Debug GetInfo uptime). */
   startedAt: number;
   /** Fetches a federated bundle now (TrustDomain RefreshBundle); absent when no bundle client runs. */

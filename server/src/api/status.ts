@@ -39,3 +39,8 @@ export function codeName(code: number): string {
 export async function unimplemented(what: string): Promise<never> {
   throw new LanyardError(GrpcCode.UNIMPLEMENTED, 'ERR_UNIMPLEMENTED', `${what} is not implemented`);
 }
+
+/** `disable_jwt_svids`: SPIRE's answer to JWT RPCs. */
+export async function jwtDisabled(): Promise<never> {
+  throw new LanyardError(GrpcCode.UNIMPLEMENTED, 'ERR_JWT_DISABLED', 'JWT functionality is disabled');
+}

@@ -81,6 +81,11 @@ describe('Entry API over the admin socket', () => {
     ['root parent', { parent_id: wid('') }, 'path is empty'],
     ['bad DNS name', { dns_names: ['-bad-.example'] }, 'invalid DNS name'],
     ['bad federated TD', { federates_with: ['UPPER'] }, 'invalid federated trust domain'],
+    [
+      'additional attributes',
+      { additional_attributes: { disable_x509_svid_prefetch: true } },
+      'additional_attributes are not supported',
+    ],
     ['hint too long', { hint: 'h'.repeat(1025) }, 'hint is too long, max length is 1024 characters'],
   ])('rejects %s per item with InvalidArgument and stores nothing', async (_name, patch, message) => {
     const before = await count();

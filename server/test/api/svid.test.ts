@@ -156,3 +156,17 @@ describe('SVID API', () => {
     expect(err.code).toBe(status.UNIMPLEMENTED);
   });
 });
+
+describe('SVID API with disable_jwt_svids', () => {
+  it('answers JWT RPCs with Unimplemented', async () => {
+    const ts = await startTestServer({ disableJwtSvids: true });
+    try {
+      const err = await rpcError(
+        rpc((cb) => ts.admin.svid.MintJWTSVID({ id: wid('/x'), audience: ['a'] }, cb)),
+      );
+      expect(err).toEqual({ code: status.UNIMPLEMENTED, details: 'JWT functionality is disabled' });
+    } finally {
+      await ts.stop();
+    }
+  });
+});

@@ -50,6 +50,14 @@ export function entryFromWire(wire: WireEntry, trustDomain: string): NewRegistra
       }
     });
     const selectors = selectorsFromWire(wire.selectors);
+    const extra = wire.additional_attributes;
+    if (extra?.disable_x509_svid_prefetch || extra?.jwt_svid_include_jti) {
+      // The datastore has no column for these yet; refusing beats silently dropping them.
+      throw new InvalidArgumentError(
+        'additional_attributes are not supported by this server',
+        'ERR_ENTRY_ATTRS',
+      );
+    }
     if (wire.hint.length > MAX_HINT_LENGTH) {
       throw new InvalidArgumentError(
         `hint is too long, max length is ${MAX_HINT_LENGTH} characters`,

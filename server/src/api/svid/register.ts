@@ -1,9 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { RpcBoundary } from '../boundary';
+import type { RpcBoundary, RpcContext } from '../boundary';
 import type { ApiDeps } from '../deps';
 import { ROLES, specsFor } from '../specs';
 import { SvidApi } from './svid';
-import { unimplemented } from '../status';
+import { jwtDisabled, unimplemented } from '../status';
 
 /** Registers `spire.api.server.svid.v1.SVID` on `server`. */
 export function registerSvidService(
@@ -14,6 +14,9 @@ export function registerSvidService(
 ): void {
   const spec = specsFor('svid', 'SVID');
   const api = new SvidApi(deps);
+  /** With `disable_jwt_svids`, JWT RPCs answer Unimplemented like SPIRE. */
+  const jwt = <Req, Res>(impl: (req: Req, ctx: RpcContext) => Promise<Res>) =>
+    deps.disableJwtSvids ? (): Promise<Res> => jwtDisabled() : impl;
   server.addService(definition, {
     MintX509SVID: boundary.unary(
       spec('MintX509SVID', ROLES.admin),
@@ -21,7 +24,7 @@ export function registerSvidService(
     ),
     MintJWTSVID: boundary.unary(
       spec('MintJWTSVID', ROLES.admin),
-      (req: Parameters<SvidApi['mintJwtSvid']>[0]) => api.mintJwtSvid(req),
+      jwt((req: Parameters<SvidApi['mintJwtSvid']>[0]) => api.mintJwtSvid(req)),
     ),
     MintWITSVID: boundary.unary(spec('MintWITSVID', ROLES.admin), () => unimplemented('minting WIT-SVIDs')),
     BatchNewX509SVID: boundary.unary(
@@ -30,7 +33,7 @@ export function registerSvidService(
     ),
     NewJWTSVID: boundary.unary(
       spec('NewJWTSVID', ROLES.agent),
-      (req: Parameters<SvidApi['newJwtSvid']>[0], ctx) => api.newJwtSvid(req, ctx),
+      jwt((req: Parameters<SvidApi['newJwtSvid']>[0], ctx: RpcContext) => api.newJwtSvid(req, ctx)),
     ),
     BatchNewWITSVID: boundary.unary(spec('BatchNewWITSVID', ROLES.agent), () =>
       unimplemented('issuing WIT-SVIDs'),
