@@ -6,3 +6,4 @@ export * from './id';
 export * from './x509';
 export * from './bundle';
 export * from './jwt';
+export * from './workloadapi';

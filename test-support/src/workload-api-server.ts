@@ -84,6 +84,7 @@ export class WorkloadApiTestServer {
   private jwtBundles: Record<string, WorkloadJwtBundle> | null = null;
   private jwtIdentities: WorkloadJwtIdentity[] = [];
   private readonly errors = new Map<WorkloadApiMethod, InjectedError>();
+  private readonly held = new Set<StreamMethod>();
   private readonly streams: Record<StreamMethod, Set<AnyStream>> = {
     FetchX509SVID: new Set(),
     FetchX509Bundles: new Set(),
@@ -139,6 +140,15 @@ export class WorkloadApiTestServer {
   setError(method: WorkloadApiMethod, error: InjectedError | null): void {
     if (error) this.errors.set(method, error);
     else this.errors.delete(method);
+  }
+
+  /**
+   * While held, streams of `method` open but receive nothing (a slow agent); releasing sends every held
+   * stream the current state.
+   */
+  holdStreams(method: StreamMethod, hold: boolean): void {
+    if (hold) this.held.add(method);
+    else if (this.held.delete(method)) this.pushAll(method);
   }
 
   /** Ends the open streams of `method` (all streaming methods if omitted) with `error`, or OK when absent. */
@@ -299,6 +309,7 @@ export class WorkloadApiTestServer {
   }
 
   private push(method: StreamMethod, call: AnyStream): void {
+    if (this.held.has(method)) return;
     const next = this.message(method);
     if ('message' in next) {
       call.write(next.message);

@@ -1,0 +1,253 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  loadWorkloadApi,
+  type JWTSVIDResponse__Output,
+  type SpiffeWorkloadAPIClient,
+  type ValidateJWTSVIDResponse__Output,
+} from '@lanyard/proto';
+import { FailedPreconditionError, InvalidArgumentError, LanyardError } from '../errors';
+import type { JwtBundleSet, X509BundleSet } from '../bundle';
+import { JwtSvid, type JwtSvidParams, type JwtSvidSource } from '../jwt';
+import type { X509Svid } from '../x509';
+import { resolveWorkloadApiTarget } from './address';
+import { Backoff, type BackoffOptions } from './backoff';
+import { workloadApiError } from './grpc-error';
+import {
+  parseJwtBundlesResponse,
+  parseJwtSvidResponse,
+  parseX509BundlesResponse,
+  parseX509SvidResponse,
+  type X509Context,
+} from './parse';
+import { StreamWatch, type Watch, type Watcher } from './watch';
+
+/** Options of {@link WorkloadApiClient}. */
+export interface WorkloadApiClientOptions {
+  /** `unix:///path`, `unix:/path` or `tcp://<ip>:<port>`; default: the `SPIFFE_ENDPOINT_SOCKET` variable. */
+  readonly address?: string;
+  /** Reconnect delays of watches (default 1 s doubling up to 30 s). */
+  readonly backoff?: BackoffOptions;
+  /** Deadline for one-shot fetches and unary calls, in ms (default: none, as go-spiffe). */
+  readonly callTimeoutMs?: number;
+  /** Extra grpc-js channel options. */
+  readonly channelOptions?: grpc.ChannelOptions;
+}
+
+/** Header every Workload API call carries (SSRF guard; SPIFFE.md §5.3). */
+export const WORKLOAD_API_HEADER = 'workload.spiffe.io';
+
+type Stream<M> = grpc.ClientReadableStream<M>;
+
+/**
+ * A SPIFFE Workload API client over one lazily-dialled gRPC channel (plaintext, usually a Unix socket). Every
+ * call sends `workload.spiffe.io: true`. One-shot fetches read the first message of a stream and cancel it;
+ * watches keep one stream open and reconnect with backoff (see {@link StreamWatch}).
+ *
+ * @example
+ * ```ts
+ * const client = new WorkloadApiClient({ address: 'unix:///run/spire/agent.sock' });
+ * const { defaultSvid } = await client.fetchX509Context();
+ * const jwt = await client.fetchJwtSvid({ audience: 'spiffe://example.org/db' });
+ * client.close();
+ * ```
+ */
+export class WorkloadApiClient implements JwtSvidSource {
+  private readonly target: string;
+  private readonly options: WorkloadApiClientOptions;
+  private grpcClient: SpiffeWorkloadAPIClient | undefined;
+  private readonly calls = new Set<grpc.Call>();
+  private readonly watches = new Set<Watch>();
+  private closed = false;
+
+  /** @throws InvalidArgumentError (`ERR_WORKLOAD_ADDRESS`) if the address is missing or malformed. */
+  constructor(options: WorkloadApiClientOptions = {}) {
+    this.target = resolveWorkloadApiTarget(options.address);
+    this.options = options;
+  }
+
+  /** Fetches the current SVIDs and X.509 bundles (one message of `FetchX509SVID`). */
+  async fetchX509Context(): Promise<X509Context> {
+    return parseX509SvidResponse(
+      await this.firstMessage('FetchX509SVID', (c, md, o) => c.FetchX509SVID({}, md, o)),
+    );
+  }
+
+  /** Fetches the default X.509-SVID. */
+  async fetchX509Svid(): Promise<X509Svid> {
+    return (await this.fetchX509Context()).defaultSvid;
+  }
+
+  /** Fetches every X.509-SVID of the workload (first = default). */
+  async fetchX509Svids(): Promise<readonly X509Svid[]> {
+    return (await this.fetchX509Context()).svids;
+  }
+
+  /** Fetches the X.509 bundles of every trust domain the workload may use (`FetchX509Bundles`). */
+  async fetchX509Bundles(): Promise<X509BundleSet> {
+    const message = await this.firstMessage('FetchX509Bundles', (c, md, o) => c.FetchX509Bundles({}, md, o));
+    return parseX509BundlesResponse(message);
+  }
+
+  /** Fetches the JWT bundles of every trust domain the workload may use (`FetchJWTBundles`). */
+  async fetchJwtBundles(): Promise<JwtBundleSet> {
+    const message = await this.firstMessage('FetchJWTBundles', (c, md, o) => c.FetchJWTBundles({}, md, o));
+    return parseJwtBundlesResponse(message);
+  }
+
+  /** Fetches one JWT-SVID for `audience` (+ `extraAudiences`): the one of `subject`, or the default identity. */
+  async fetchJwtSvid(params: JwtSvidParams): Promise<JwtSvid> {
+    return (await this.fetchJwtSvids(params))[0];
+  }
+
+  /** Fetches a JWT-SVID for every identity of the workload (or only `subject`'s). */
+  async fetchJwtSvids(params: JwtSvidParams): Promise<JwtSvid[]> {
+    if (!params.audience) throw new InvalidArgumentError('jwt svid params: audience is required');
+    const audience = [params.audience, ...(params.extraAudiences ?? [])];
+    const request = { audience, spiffe_id: params.subject?.toString() ?? '' };
+    const response = await this.unary<JWTSVIDResponse__Output>('FetchJWTSVID', (c, md, o, cb) =>
+      c.FetchJWTSVID(request, md, o, cb),
+    );
+    return parseJwtSvidResponse(response, audience);
+  }
+
+  /**
+   * Asks the agent to validate `token` for `audience` (`ValidateJWTSVID`). Any non-OK status rejects; on OK the
+   * token is parsed locally (without signature check, the agent did it) as go-spiffe does.
+   */
+  async validateJwtSvid(token: string, audience: string): Promise<JwtSvid> {
+    if (!token) throw new InvalidArgumentError('validate jwt svid: token is required');
+    if (!audience) throw new InvalidArgumentError('validate jwt svid: audience is required');
+    const request = { audience, svid: token };
+    await this.unary<ValidateJWTSVIDResponse__Output>('ValidateJWTSVID', (c, md, o, cb) =>
+      c.ValidateJWTSVID(request, md, o, cb),
+    );
+    return JwtSvid.parseInsecure(token, [audience]);
+  }
+
+  /** Watches the X.509 context (`FetchX509SVID`), reconnecting with backoff. */
+  watchX509Context(watcher: Watcher<X509Context>): Watch {
+    return this.watch('FetchX509SVID', (c, md) => c.FetchX509SVID({}, md), parseX509SvidResponse, watcher);
+  }
+
+  /** Watches the X.509 bundles (`FetchX509Bundles`), reconnecting with backoff. */
+  watchX509Bundles(watcher: Watcher<X509BundleSet>): Watch {
+    return this.watch(
+      'FetchX509Bundles',
+      (c, md) => c.FetchX509Bundles({}, md),
+      parseX509BundlesResponse,
+      watcher,
+    );
+  }
+
+  /** Watches the JWT bundles (`FetchJWTBundles`), reconnecting with backoff. */
+  watchJwtBundles(watcher: Watcher<JwtBundleSet>): Watch {
+    return this.watch(
+      'FetchJWTBundles',
+      (c, md) => c.FetchJWTBundles({}, md),
+      parseJwtBundlesResponse,
+      watcher,
+    );
+  }
+
+  /** Stops every watch, cancels calls in flight and closes the channel. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const watch of [...this.watches]) watch.stop();
+    for (const call of [...this.calls]) call.cancel();
+    this.grpcClient?.close();
+    this.grpcClient = undefined;
+  }
+
+  private client(): SpiffeWorkloadAPIClient {
+    if (this.closed)
+      throw new FailedPreconditionError('workload api client is closed', 'ERR_WORKLOAD_CLIENT_CLOSED');
+    if (!this.grpcClient) {
+      const Client = loadWorkloadApi().SpiffeWorkloadAPI;
+      this.grpcClient = new Client(
+        this.target,
+        grpc.credentials.createInsecure(),
+        this.options.channelOptions,
+      );
+    }
+    return this.grpcClient;
+  }
+
+  private metadata(): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    metadata.set(WORKLOAD_API_HEADER, 'true');
+    return metadata;
+  }
+
+  private callOptions(): grpc.CallOptions {
+    const timeout = this.options.callTimeoutMs;
+    return timeout === undefined ? {} : { deadline: Date.now() + timeout };
+  }
+
+  private track<C extends grpc.Call>(call: C): C {
+    this.calls.add(call);
+    call.on('status', () => this.calls.delete(call));
+    return call;
+  }
+
+  private firstMessage<M>(
+    method: string,
+    open: (client: SpiffeWorkloadAPIClient, md: grpc.Metadata, options: grpc.CallOptions) => Stream<M>,
+  ): Promise<M> {
+    return new Promise((resolve, reject) => {
+      const stream = this.track(open(this.client(), this.metadata(), this.callOptions()));
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (!settled) fn();
+        settled = true;
+      };
+      stream.on('data', (message: M) => {
+        settle(() => resolve(message));
+        stream.cancel();
+      });
+      stream.on('error', (err) => settle(() => reject(workloadApiError(method, err))));
+      stream.on('end', () =>
+        settle(() =>
+          reject(workloadApiError(method, { code: grpc.status.UNAVAILABLE, details: 'stream ended' })),
+        ),
+      );
+    });
+  }
+
+  private unary<M>(
+    method: string,
+    invoke: (
+      client: SpiffeWorkloadAPIClient,
+      md: grpc.Metadata,
+      options: grpc.CallOptions,
+      callback: grpc.requestCallback<M>,
+    ) => grpc.ClientUnaryCall,
+  ): Promise<M> {
+    return new Promise((resolve, reject) => {
+      this.track(
+        invoke(this.client(), this.metadata(), this.callOptions(), (err, response) =>
+          err || !response ? reject(workloadApiError(method, err)) : resolve(response),
+        ),
+      );
+    });
+  }
+
+  private watch<M, T>(
+    method: string,
+    open: (client: SpiffeWorkloadAPIClient, md: grpc.Metadata) => Stream<M>,
+    parse: (message: M) => T,
+    watcher: Watcher<T>,
+  ): Watch {
+    const client = this.client();
+    const watch = new StreamWatch<M>(
+      method,
+      () => this.track(open(client, this.metadata())),
+      (message) => watcher.onUpdate(parse(message)),
+      (err: LanyardError) => watcher.onError?.(err),
+      new Backoff(this.options.backoff),
+      (ended) => this.watches.delete(ended),
+    );
+    this.watches.add(watch);
+    return watch.start();
+  }
+}

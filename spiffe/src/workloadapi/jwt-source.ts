@@ -1,0 +1,111 @@
+import { FailedPreconditionError, LanyardError, UnavailableError } from '../errors';
+import type { TrustDomain } from '../id';
+import type { JwtBundle, JwtBundleSet, JwtBundleSource } from '../bundle';
+import type { JwtSvid, JwtSvidParams, JwtSvidSource } from '../jwt';
+import { WorkloadApiClient, type WorkloadApiClientOptions } from './client';
+import { Updates, waitForFirstUpdate } from './updates';
+import type { Watch } from './watch';
+
+/** Options of {@link JwtSource.create}. */
+export interface JwtSourceOptions {
+  /** Options for the client the source creates (and closes with itself). */
+  readonly clientOptions?: WorkloadApiClientOptions;
+  /** Use this client instead (the source does not close it). */
+  readonly client?: WorkloadApiClient;
+  /** Give up waiting for the first bundles after this many ms (default: wait until closed). */
+  readonly timeoutMs?: number;
+  /** Called with every watch error. */
+  readonly onError?: (err: LanyardError) => void;
+}
+
+/**
+ * JWT bundles kept current by a `FetchJWTBundles` watch, plus JWT-SVIDs fetched on demand with the unary
+ * `FetchJWTSVID` (go-spiffe's `JWTSource`). Use it to validate incoming tokens with
+ * `JwtSvid.parseAndValidate(token, source, [audience])` and to mint outgoing ones.
+ *
+ * @example
+ * ```ts
+ * const source = await JwtSource.create();
+ * const mine = await source.fetchJwtSvid({ audience: 'spiffe://example.org/db' });
+ * const theirs = JwtSvid.parseAndValidate(incoming, source, ['spiffe://example.org/web']);
+ * await source.close();
+ * ```
+ */
+export class JwtSource implements JwtSvidSource, JwtBundleSource {
+  private bundles: JwtBundleSet | undefined;
+  private closed = false;
+  private readonly updates = new Updates();
+  private watch: Watch | undefined;
+
+  private constructor(
+    private readonly client: WorkloadApiClient,
+    private readonly ownsClient: boolean,
+  ) {}
+
+  /** Connects and waits for the first JWT bundles (errors other than INVALID_ARGUMENT keep it retrying). */
+  static async create(options: JwtSourceOptions = {}): Promise<JwtSource> {
+    const client = options.client ?? new WorkloadApiClient(options.clientOptions);
+    const source = new JwtSource(client, !options.client);
+    const watch = client.watchJwtBundles({
+      onUpdate: (bundles) => source.update(bundles),
+      onError: (err) => options.onError?.(err),
+    });
+    source.watch = watch;
+    try {
+      await waitForFirstUpdate(source.updates, watch, options.timeoutMs, 'jwt source');
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+    return source;
+  }
+
+  /** Fetches a JWT-SVID from the Workload API (not cached). */
+  async fetchJwtSvid(params: JwtSvidParams): Promise<JwtSvid> {
+    this.current();
+    return this.client.fetchJwtSvid(params);
+  }
+
+  /** Fetches a JWT-SVID for every identity of the workload. */
+  async fetchJwtSvids(params: JwtSvidParams): Promise<JwtSvid[]> {
+    this.current();
+    return this.client.fetchJwtSvids(params);
+  }
+
+  /** The current JWT bundle of `trustDomain`. @throws NotFoundError if there is none. */
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
+    return this.current().getJwtBundleForTrustDomain(trustDomain);
+  }
+
+  /** Every current JWT bundle. */
+  getJwtBundles(): JwtBundleSet {
+    return this.current();
+  }
+
+  /** Calls `listener` after every bundle update; returns a function that unsubscribes it. */
+  onUpdate(listener: () => void): () => void {
+    return this.updates.subscribe(listener);
+  }
+
+  /** Stops the watch (and closes the client if the source created it). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watch?.stop();
+    this.updates.clear();
+    if (this.ownsClient) this.client.close();
+    await this.watch?.done;
+  }
+
+  private update(bundles: JwtBundleSet): void {
+    if (this.closed) return;
+    this.bundles = bundles;
+    this.updates.emit();
+  }
+
+  private current(): JwtBundleSet {
+    if (this.closed) throw new FailedPreconditionError('jwt source is closed', 'ERR_SOURCE_CLOSED');
+    if (!this.bundles) throw new UnavailableError('jwt source has no update yet', 'ERR_SOURCE_NOT_READY');
+    return this.bundles;
+  }
+}

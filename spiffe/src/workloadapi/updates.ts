@@ -1,0 +1,71 @@
+import { FailedPreconditionError, UnavailableError } from '../errors';
+import type { Watch } from './watch';
+
+/** Update listeners of a source, plus a promise of the first update. */
+export class Updates {
+  /** Resolves on the first {@link emit}. */
+  readonly first: Promise<void>;
+  private readonly listeners = new Set<() => void>();
+  private resolveFirst!: () => void;
+
+  constructor() {
+    this.first = new Promise((resolve) => (this.resolveFirst = resolve));
+  }
+
+  /** Adds a listener; returns its unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Notifies every listener (a throwing listener does not stop the others). */
+  emit(): void {
+    this.resolveFirst();
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch {
+        // listeners own their errors
+      }
+    }
+  }
+
+  /** Drops every listener. */
+  clear(): void {
+    this.listeners.clear();
+  }
+}
+
+/**
+ * Resolves on the first update; rejects if the watch ends first (fatal error, or closed) or after `timeoutMs`.
+ * Leaves no timer behind.
+ */
+export async function waitForFirstUpdate(
+  updates: Updates,
+  watch: Watch,
+  timeoutMs: number | undefined,
+  what: string,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = watch.done.then(() => {
+    throw (
+      watch.fatalError ??
+      new FailedPreconditionError(`${what} closed before its first update`, 'ERR_SOURCE_CLOSED')
+    );
+  });
+  const timeout =
+    timeoutMs === undefined
+      ? new Promise<never>(() => undefined)
+      : new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new UnavailableError(`${what}: no update within ${timeoutMs} ms`, 'ERR_SOURCE_TIMEOUT')),
+            timeoutMs,
+          );
+        });
+  try {
+    await Promise.race([updates.first, ended, timeout]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
