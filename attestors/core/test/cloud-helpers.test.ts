@@ -1,0 +1,57 @@
+import { InvalidArgumentError } from '@lanyard/spiffe';
+import { AgentPathTemplate, PluginConfigReader, parseGoDuration, readDuration } from '../src';
+
+describe('AgentPathTemplate', () => {
+  const values = { PluginName: 'aws_iid', AccountID: '123', Region: 'us-east-1', Tags: { role: 'web' } };
+
+  it('renders field and map references into an agent ID', () => {
+    const t = AgentPathTemplate.parse('/{{ .PluginName }}/{{.AccountID}}/{{ .Tags.role }}', 'aws_iid');
+    expect(t.agentId('example.org', values)).toBe('spiffe://example.org/spire/agent/aws_iid/123/web');
+  });
+
+  it('adds the leading slash when the template has none', () => {
+    expect(AgentPathTemplate.parse('{{ .Region }}', 'p').agentId('example.org', values)).toBe(
+      'spiffe://example.org/spire/agent/us-east-1',
+    );
+  });
+
+  it.each(['/{{ printf "%s" .X }}', '/{{ .A | upper }}', '/{{ .A'])('rejects %s at parse time', (source) => {
+    expect(() => AgentPathTemplate.parse(source, 'gcp_iit')).toThrow(
+      /gcp_iit: plugin_data.agent_path_template/,
+    );
+  });
+
+  it('fails on a missing value or a path that is not a valid SPIFFE ID', () => {
+    expect(() => AgentPathTemplate.parse('/{{ .Nope }}', 'p').agentId('example.org', values)).toThrow(
+      /unknown value ".Nope"/,
+    );
+    expect(() => AgentPathTemplate.parse('/{{ .Tags.missing }}', 'p').agentId('example.org', values)).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => AgentPathTemplate.parse('/a b', 'p').agentId('example.org', values)).toThrow(
+      InvalidArgumentError,
+    );
+  });
+});
+
+describe('Go durations', () => {
+  it.each([
+    ['300ms', 300],
+    ['5s', 5000],
+    ['1m30s', 90_000],
+    ['1h', 3_600_000],
+    ['1.5s', 1500],
+    ['0', 0],
+  ])('parses %s', (text, ms) => expect(parseGoDuration(text)).toBe(ms));
+
+  it.each(['', '5', '1d', 's', '5 s', '-1s'])('rejects %j', (text) =>
+    expect(parseGoDuration(text)).toBeUndefined(),
+  );
+
+  it('reads a plugin_data duration and names the key on error', () => {
+    expect(readDuration(new PluginConfigReader('p', { t: '2s' }), 'p', 't')).toBe(2000);
+    expect(() => readDuration(new PluginConfigReader('p', { t: '2 days' }), 'p', 't')).toThrow(
+      /p: plugin_data.t must be a duration/,
+    );
+  });
+});
