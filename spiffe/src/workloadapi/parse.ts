@@ -32,6 +32,16 @@ export function dedupeByHint<T extends { hint: string }>(items: readonly T[]): T
   });
 }
 
+/** Runs `fn`, prefixing the message of an InvalidArgumentError it throws with `where`. */
+function withContext<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof InvalidArgumentError)) throw err;
+    throw new InvalidArgumentError(`${where}: ${err.message}`, err.code, { cause: err });
+  }
+}
+
 /** Parses a bundle-map key, `spiffe://<td>` or a bare `<td>`. */
 function trustDomainOfKey(key: string, field: string): TrustDomain {
   try {
@@ -58,7 +68,9 @@ export function parseX509SvidResponse(message: X509SVIDResponse__Output): X509Co
   const bundles = new X509BundleSet();
   x509BundlesFromMap(message.federated_bundles, 'x509 svid response federated_bundles', bundles);
   const svids = dedupeByHint(message.svids).map((entry, i) => {
-    const svid = X509Svid.parse(entry.x509_svid, entry.x509_svid_key, { hint: entry.hint });
+    const svid = withContext(`x509 svid response svids[${i}]`, () =>
+      X509Svid.parse(entry.x509_svid, entry.x509_svid_key, { hint: entry.hint }),
+    );
     const td = trustDomainOfKey(entry.spiffe_id, `x509 svid response svids[${i}].spiffe_id`);
     bundles.add(X509Bundle.parse(td, entry.bundle));
     return svid;
