@@ -25,6 +25,10 @@ export async function serverOptionsFromConfig(
     socketPath: s.socketPath,
     adminIds: s.adminIds,
     disableJwtSvids: s.disableJwtSvids,
+    auditLogEnabled: s.auditLogEnabled,
+    agentSpiffeIdAsSelector: s.experimental.agentSpiffeIdAsSelector,
+    cacheFullReloadIntervalMs: s.experimental.fullCacheReloadIntervalMs,
+    eventTimeoutMs: s.experimental.eventTimeoutMs,
     ca: {
       keyManager: await keyManagerFor(p.keyManager),
       caKeyType: s.caKeyType,

@@ -39,6 +39,14 @@ export interface LanyardServerOptions {
   metrics?: Metrics;
   /** Entry cache event poll period; default 1000 ms. */
   cachePollIntervalMs?: number;
+  /** `experimental.full_cache_reload_interval` in ms; default 1 h. */
+  cacheFullReloadIntervalMs?: number;
+  /** `experimental.event_timeout` in ms: how long a gap in event IDs is waited for; default 60 s. */
+  eventTimeoutMs?: number;
+  /** `audit_log_enabled`. */
+  auditLogEnabled?: boolean;
+  /** `experimental.agent_spiffe_id_as_selector`. */
+  agentSpiffeIdAsSelector?: boolean;
   /** Stored bundle poll period (HA merge); default 5000 ms. */
   bundlePollIntervalMs?: number;
   /** `disable_jwt_svids`. */
@@ -51,6 +59,8 @@ export interface LanyardServerOptions {
 /** A running Lanyard server: datastore, CA, entry cache, attestors and both API endpoints. */
 export class LanyardServer {
   private stopped = false;
+  private lastBundlePrune = 0;
+  private readonly startedAt = Date.now();
   private readonly timers: NodeJS.Timeout[] = [];
 
   private constructor(
@@ -61,6 +71,7 @@ export class LanyardServer {
     readonly endpoints: Endpoints,
     private readonly bundle: BundleSync,
     private readonly svid: ServerSvidRotator,
+    private readonly metrics: Metrics,
   ) {}
 
   /** TCP port the TLS endpoint listens on. */
@@ -108,6 +119,8 @@ export class LanyardServer {
       serverId: `spiffe://${td}/spire/server`,
       logger,
       pollIntervalMs: options.cachePollIntervalMs,
+      fullReloadIntervalMs: options.cacheFullReloadIntervalMs,
+      gapTimeoutMs: options.eventTimeoutMs,
       now,
     });
     await cache.start();
@@ -134,9 +147,11 @@ export class LanyardServer {
       now,
       maxBatchSize: options.maxBatchSize ?? 10_000,
       disableJwtSvids: options.disableJwtSvids,
+      agentSpiffeIdAsSelector: options.agentSpiffeIdAsSelector,
       startedAt: now(),
       onLocalBundleChanged: () => void bundle.reload().catch(() => undefined),
     };
+    const metrics = options.metrics ?? new Metrics({ prefix: 'spire_server' });
     // Health calls only arrive once the endpoints listen, i.e. after `server` below is initialised.
     const health = { serving: (): boolean => server.serving() };
     const endpoints = new Endpoints({
@@ -148,10 +163,20 @@ export class LanyardServer {
       trustedRoots: () => bundle.trustedRoots(),
       authorizer,
       logger,
-      metrics: prometheusRpcMetrics(options.metrics ?? new Metrics({ prefix: 'spire_server' })),
+      metrics: prometheusRpcMetrics(metrics),
+      auditLog: options.auditLogEnabled,
       register: (grpcServer, boundary) => registerServerApis(grpcServer, boundary, deps, health),
     });
-    const server: LanyardServer = new LanyardServer(options, datastore, ca, cache, endpoints, bundle, svid);
+    const server: LanyardServer = new LanyardServer(
+      options,
+      datastore,
+      ca,
+      cache,
+      endpoints,
+      bundle,
+      svid,
+      metrics,
+    );
     try {
       await endpoints.start();
     } catch (err) {
@@ -174,13 +199,38 @@ export class LanyardServer {
     });
     this.bundle.onChange(() => this.endpoints.refreshTls());
     this.bundle.start(bundlePollIntervalMs);
-    const prune = setInterval(() => {
-      void this.datastore
-        .pruneJoinTokens(Math.floor((this.options.now ?? Date.now)() / 1000))
-        .catch(() => undefined);
-    }, 60_000);
-    prune.unref();
-    this.timers.push(prune);
+    this.every(60_000, () => this.housekeeping());
+    this.every(10_000, () => this.metrics.setGauge(['uptime_in_ms'], Date.now() - this.startedAt));
+  }
+
+  private nowMs(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private every(ms: number, task: () => void | Promise<void>): void {
+    const timer = setInterval(() => {
+      Promise.resolve(task()).catch((err: unknown) =>
+        (this.options.logger ?? silentLogger).warn('Background task failed', {
+          error: (err as Error).message,
+        }),
+      );
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /**
+   * Drops expired join tokens (every minute) and, hourly, trust-bundle authorities that expired more than a
+   * day ago (SPIRE keeps them a day so late agents still validate).
+   */
+  private async housekeeping(): Promise<void> {
+    const now = Math.floor(this.nowMs() / 1000);
+    await this.datastore.pruneJoinTokens(now);
+    if (now - this.lastBundlePrune >= 3600) {
+      this.lastBundlePrune = now;
+      if (await this.datastore.pruneBundle(this.options.trustDomain, now - 86_400))
+        await this.bundle.reload();
+    }
   }
 
   /** Graceful stop: refuses new calls, waits up to `graceMs` for running ones, then closes everything. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { AuthorizedCaller, Role } from '../auth/caller';
@@ -47,6 +48,7 @@ export class RpcBoundary {
     private readonly authorize: CallAuthorizer,
     private readonly logger: PluginLogger,
     private readonly metrics: RpcMetrics,
+    private readonly options: { auditLog?: boolean } = {},
   ) {}
 
   /** Wraps a unary implementation into a grpc-js handler. */
@@ -103,12 +105,38 @@ export class RpcBoundary {
     try {
       caller = await this.authorize(call, spec);
       const value = await body({ caller, logger: this.logger, spec });
+      this.audit(spec, call, caller, { code: 0, message: 'OK' });
       return { ok: true, value, code: 0 };
     } catch (err) {
       const status = statusOf(err);
       this.logFailure(spec, call, caller, status, err);
+      this.audit(spec, call, caller, status);
       return { ok: false, status, code: status.code };
     }
+  }
+
+  /** `audit_log_enabled`: one `API accessed` line per call with SPIRE's audit fields. */
+  private audit(
+    spec: MethodSpec,
+    call: SurfaceCall,
+    caller: AuthorizedCaller | undefined,
+    status: { code: number; message: string },
+  ): void {
+    if (!this.options.auditLog) return;
+    const fields: Record<string, unknown> = {
+      type: 'audit',
+      request_id: randomUUID(),
+      method: spec.method,
+      service: spec.fullService,
+      caller_addr: caller?.addr ?? call.getPeer(),
+      status: status.code === 0 ? 'success' : 'error',
+    };
+    if (caller?.spiffeId !== undefined) fields.caller_id = caller.spiffeId;
+    if (status.code !== 0) {
+      fields.status_code = codeName(status.code);
+      fields.status_message = status.message;
+    }
+    this.logger.info('API accessed', fields);
   }
 
   private logFailure(

@@ -21,6 +21,8 @@ export interface ApiDeps {
   maxBatchSize: number;
   /** `disable_jwt_svids`: JWT-SVID RPCs answer Unimplemented. */
   disableJwtSvids?: boolean;
+  /** `experimental.agent_spiffe_id_as_selector`: add node selector `spiffe_id:<agent id>` at attestation. */
+  agentSpiffeIdAsSelector?: boolean;
   /** Server start time in ms (Debug GetInfo uptime). */
   startedAt: number;
   /** Fetches a federated bundle now (TrustDomain RefreshBundle); absent when no bundle client runs. */

@@ -28,6 +28,8 @@ export interface EndpointsOptions {
   authorizer: Authorizer;
   logger: PluginLogger;
   metrics: RpcMetrics;
+  /** `audit_log_enabled`. */
+  auditLog?: boolean;
   register: ServiceRegistrar;
 }
 
@@ -65,6 +67,8 @@ export class Endpoints {
   private readonly local = new grpc.Server(SERVER_OPTIONS);
   private readonly tcp = new grpc.Server(SERVER_OPTIONS);
   private credentials: RotatingServerCredentials | undefined;
+  /** Set once our listener owns `socketPath`, so stop() never removes someone else's file. */
+  private ownsSocket = false;
   /** The TCP port actually bound (useful with `bindPort: 0`). */
   tcpPort = 0;
 
@@ -77,17 +81,20 @@ export class Endpoints {
       async (call, spec) => opts.authorizer.authorize({ addr: call.getPeer() || 'unix', local: true }, spec),
       opts.logger,
       opts.metrics,
+      { auditLog: opts.auditLog },
     );
     const peers = new PeerIdentityResolver(opts.trustDomain);
     const tcpBoundary = new RpcBoundary(
       async (call, spec) => opts.authorizer.authorize(peers.resolve(call), spec),
       opts.logger,
       opts.metrics,
+      { auditLog: opts.auditLog },
     );
     opts.register(this.local, localBoundary);
     opts.register(this.tcp, tcpBoundary);
     prepareSocketPath(opts.socketPath);
     await bind(this.local, `unix:${opts.socketPath}`, grpc.ServerCredentials.createInsecure());
+    this.ownsSocket = true;
     fs.chmodSync(opts.socketPath, 0o770);
     this.credentials = new RotatingServerCredentials(this.tlsOptions());
     opts.svid.onRotate(() => this.refreshTls());
@@ -110,7 +117,7 @@ export class Endpoints {
   /** Stops accepting calls, waits up to `graceMs` for running calls, then cuts the rest. */
   async stop(graceMs = 5000): Promise<void> {
     await Promise.all([this.local, this.tcp].map((server) => shutdown(server, graceMs)));
-    fs.rmSync(this.opts.socketPath, { force: true });
+    if (this.ownsSocket) fs.rmSync(this.opts.socketPath, { force: true });
   }
 }
 

@@ -1,5 +1,10 @@
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { newAgent, startTestServer, wireEntry, type TestServer, rpc } from './harness';
+import type { PluginLogger } from '@lanyard/attestor-core';
+import { newAgent, rpc, rpcError, startTestServer, wireEntry, type TestServer } from './harness';
 
 describe('server smoke', () => {
   let ts: TestServer;
@@ -13,13 +18,17 @@ describe('server smoke', () => {
     expect(res.status).toBe('SERVING');
   });
 
+  it('creates the socket directory 0750 and the socket 0770', () => {
+    expect(lstatSync(path.dirname(ts.socketPath)).mode & 0o777).toBe(0o750);
+    const sock = lstatSync(ts.socketPath);
+    expect(sock.isSocket()).toBe(true);
+    expect(sock.mode & 0o777).toBe(0o770);
+  });
+
   it('creates and lists an entry, and the agent gets it', async () => {
     const { agent, clients } = await newAgent(ts);
     const created = await rpc<{ results: Array<{ status: { code: number }; entry: { id: string } }> }>((cb) =>
-      ts.admin.entry.BatchCreateEntry(
-        { entries: [wireEntry('/web', agent.agentId.slice('spiffe://example.org'.length))] },
-        cb,
-      ),
+      ts.admin.entry.BatchCreateEntry({ entries: [wireEntry('/web', agent.agentId.slice(20))] }, cb),
     );
     expect(created.results[0].status.code).toBe(status.OK);
     const got = await rpc<{ entries: Array<{ id: string }> }>((cb) =>
@@ -27,5 +36,37 @@ describe('server smoke', () => {
     );
     expect(got.entries.map((e) => e.id)).toEqual([created.results[0].entry.id]);
     clients.close();
+  });
+});
+
+describe('server start-up on a used socket path, with the audit log', () => {
+  it('replaces a stale socket, refuses a non-socket file, and audits every call', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lys-'));
+    const lines: Array<{ msg: string; fields: Record<string, unknown> }> = [];
+    const record = (msg: string, fields: Record<string, unknown> = {}) => lines.push({ msg, fields });
+    const logger: PluginLogger = { debug: record, info: record, warn: record, error: record };
+    try {
+      mkdirSync(path.join(dir, 'sock'));
+      writeFileSync(path.join(dir, 'sock', 'api.sock'), 'not a socket');
+      await expect(startTestServer({}, dir)).rejects.toThrow('exists and is not a socket');
+      rmSync(path.join(dir, 'sock', 'api.sock'));
+      // A crashed server leaves its socket file behind: listen on it, then die without cleaning up.
+      const socketPath = path.join(dir, 'sock', 'api.sock');
+      const script = `require('net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))`;
+      spawnSync(process.execPath, ['-e', script, socketPath]);
+      expect(lstatSync(socketPath).isSocket()).toBe(true);
+      const ts = await startTestServer({ auditLogEnabled: true, logger }, dir);
+      await rpc((cb) => ts.admin.entry.CountEntries({}, cb));
+      await rpcError(rpc((cb) => ts.admin.entry.GetEntry({ id: 'missing' }, cb)));
+      await ts.stop();
+      const audits = lines.filter((l) => l.msg === 'API accessed');
+      expect(audits.map((a) => [a.fields.method, a.fields.status, a.fields.type])).toEqual([
+        ['CountEntries', 'success', 'audit'],
+        ['GetEntry', 'error', 'audit'],
+      ]);
+      expect(audits[1].fields.status_code).toBe('NotFound');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -127,12 +127,15 @@ export class AgentAttestation {
       newCertNotAfter: 0,
       canReattest: result.canReattest,
     };
+    const selectors = this.deps.agentSpiffeIdAsSelector
+      ? [...result.selectors, { type: 'spiffe_id', value: result.agentId }]
+      : result.selectors;
     const ds = this.deps.datastore;
     if (existing === undefined) {
-      await ds.createNode({ ...node, selectors: result.selectors });
+      await ds.createNode({ ...node, selectors });
     } else {
       await ds.updateNode(node);
-      await ds.setNodeSelectors(result.agentId, result.selectors);
+      await ds.setNodeSelectors(result.agentId, selectors);
     }
   }
 }
