@@ -162,10 +162,15 @@ export async function startApi(
   };
 }
 
-/** A plain grpc-js client of `SpiffeWorkloadAPI` on `unix://<path>`. */
+/**
+ * A plain grpc-js client of `SpiffeWorkloadAPI` on `unix://<path>` with its own connection (grpc-js would
+ * otherwise share one subchannel between all clients of a target).
+ */
 export function workloadClient(socketPath: string): SpiffeWorkloadAPIClient {
   const Ctor = loadWorkloadApi().SpiffeWorkloadAPI;
-  return new Ctor(`unix://${socketPath}`, grpc.credentials.createInsecure());
+  return new Ctor(`unix://${socketPath}`, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+  });
 }
 
 /** Metadata with the security header (`value` overrides `true`; `null` omits it). */
