@@ -20,6 +20,7 @@
  */
 'use strict';
 
+const { Buffer } = require('node:buffer');
 const { fork } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -123,7 +124,7 @@ async function serveEcho(socketPath, size) {
 }
 
 function startChild(mode, socketPath, extra) {
-  const child = fork(__filename, [`--serve-${mode}`, socketPath, String(extra)], { stdio: 'inherit' });
+  const child = fork(path.join(__dirname, 'workload-api.js'), [`--serve-${mode}`, socketPath, String(extra)], { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
