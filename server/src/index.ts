@@ -25,6 +25,8 @@ export {
   type ServerApiClients,
 } from './cli/admin-client';
 export { runCli, buildProgram } from './cli/program';
+export { runAdminAction, type AdminFlags } from './cli/admin-action';
+export { plural, formatGoTime, printCommandError } from './cli/output';
 export type { CliCommand, CommandContext } from './cli/registry';
 export type { CliIo } from './cli/io';
 export * from './ca';

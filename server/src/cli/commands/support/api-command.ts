@@ -1,0 +1,120 @@
+/**
+ * The shared shape of every admin-API subcommand (SPIRE's `util.Adapter`): `-socketPath`, `-instance`,
+ * optional `-output`, one connection per run, failures printed as `Error: <message>` with exit code 1.
+ */
+import type { Writable } from 'node:stream';
+import { Option, type Command } from 'commander';
+import { outputOption, type OutputFormat } from '@lanyard/common';
+import { connectAdmin, formatRpcError, resolveSocketPath, type ServerApiClients } from '../../admin-client';
+import { instanceOption, socketPathOption } from '../../flags';
+import type { CommandContext } from '../../registry';
+import type { CliIo } from '../../io';
+
+/** Flags every API command has. */
+export interface ApiFlags {
+  socketPath?: string;
+  instance?: string;
+  output?: OutputFormat;
+}
+
+/** What an API command's action gets. */
+export interface ApiRun {
+  readonly clients: ServerApiClients;
+  readonly io: CliIo;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** `-output` value (`pretty` when the command has no `-output`). */
+  readonly format: OutputFormat;
+}
+
+/** One API subcommand: its flags and its action (throws to fail). */
+export interface ApiCommandSpec<F extends ApiFlags> {
+  readonly name: string;
+  readonly description: string;
+  readonly options?: readonly Option[];
+  /** Adds `-output pretty|json` (default true). */
+  readonly output?: boolean;
+  run(flags: F, api: ApiRun): Promise<void>;
+}
+
+/** An error whose message is printed as is (`Error: <message>`), optionally prefixed like Go's `%w` wrapping. */
+export class CliFailure extends Error {}
+
+/** The text SPIRE's CLI prints for an error: gRPC errors as `rpc error: code = … desc = …`. */
+export function errorText(err: unknown): string {
+  return formatRpcError(err);
+}
+
+/** Wraps `err` as `<prefix>: <its text>` (Go's `fmt.Errorf("prefix: %w", err)`). */
+export function wrapError(prefix: string, err: unknown): CliFailure {
+  return new CliFailure(`${prefix}: ${errorText(err)}`);
+}
+
+/** Adds `spec` as a subcommand of `parent`. */
+export function addApiCommand<F extends ApiFlags>(
+  parent: Command,
+  ctx: CommandContext,
+  spec: ApiCommandSpec<F>,
+): Command {
+  const command = parent
+    .command(spec.name)
+    .description(spec.description)
+    .addOption(socketPathOption())
+    .addOption(instanceOption());
+  if (spec.output !== false) command.addOption(outputOption());
+  for (const option of spec.options ?? []) command.addOption(option);
+  command.action(async (flags: F) => ctx.exit(await runApiCommand(spec, flags, ctx.io)));
+  return command;
+}
+
+async function runApiCommand<F extends ApiFlags>(
+  spec: ApiCommandSpec<F>,
+  flags: F,
+  io: CliIo,
+): Promise<number> {
+  const clients = connectAdmin(resolveSocketPath(flags.socketPath, flags.instance, io.env));
+  try {
+    await spec.run(flags, {
+      clients,
+      io,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      format: flags.output ?? 'pretty',
+    });
+    return 0;
+  } catch (err) {
+    io.stderr.write(`Error: ${errorText(err)}\n`);
+    return 1;
+  } finally {
+    clients.close();
+  }
+}
+
+/** A command group (`entry`, `bundle`, …) whose subcommands are added by the caller. */
+export function addGroup(program: Command, name: string, description: string): Command {
+  return program.command(name).description(description);
+}
+
+/** A string flag (`-name <value>`). */
+export function stringOption(flags: string, description: string, defaultValue?: string): Option {
+  const option = new Option(flags, description);
+  return defaultValue === undefined ? option : option.default(defaultValue);
+}
+
+/** A boolean flag (`-name`, `-name=true|false`). */
+export function boolOption(flags: string, description: string): Option {
+  return new Option(flags, description).default(false);
+}
+
+/** A unary client method in its `(request, callback)` form. */
+type UnaryMethod<Req, Res> = (request: Req, callback: (err: Error | null, res?: Res) => void) => unknown;
+
+/**
+ * Calls a unary method of a generated client and resolves with its typed response:
+ * `await rpc(clients.entry, clients.entry.GetEntry, { id })`.
+ */
+export function rpc<Req, Res>(client: object, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(client, request, (err, res) => (err ? reject(err) : resolve(res as Res)));
+  });
+}

@@ -1,0 +1,51 @@
+/** Small formatting helpers matching Go's output in SPIRE's CLI. */
+import * as fs from 'node:fs';
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Go's `time.Unix(s, 0).UTC().String()`: `2026-01-02 03:04:05 +0000 UTC`. */
+export function goUtcTime(unixSeconds: number): string {
+  const d = new Date(unixSeconds * 1000);
+  const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return `${date} ${time} +0000 UTC`;
+}
+
+/** Go's `time.RFC3339` in UTC: `2026-01-02T03:04:05Z`. */
+export function rfc3339(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** SPIRE's `util.Pluralizer`: `msg + singular` when `n == 1`, else `msg + plural`. */
+export function plural(msg: string, singular: string, pluralWord: string, n: number): string {
+  return msg + (n === 1 ? singular : pluralWord);
+}
+
+/** PEM-encodes DER blocks with Go's `pem.Encode` layout (64-column base64, trailing newline). */
+export function pemEncode(type: string, ders: readonly Uint8Array[]): string {
+  return ders
+    .map((der) => {
+      const b64 = Buffer.from(der).toString('base64');
+      const lines = b64.match(/.{1,64}/g) ?? [];
+      return `-----BEGIN ${type}-----\n${lines.join('\n')}\n-----END ${type}-----\n`;
+    })
+    .join('');
+}
+
+/** Reads a whole file, or standard input for `-`. */
+export async function readFileOrStdin(path: string): Promise<Buffer> {
+  if (path !== '-') return fs.promises.readFile(path);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+/** Go `os.Open` error text for a missing file: `open <path>: no such file or directory`. */
+export function fileErrorText(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `open ${path}: no such file or directory`;
+  if (code === 'EACCES') return `open ${path}: permission denied`;
+  return err instanceof Error ? err.message : String(err);
+}
