@@ -124,7 +124,11 @@ async function serveEcho(socketPath, size) {
 }
 
 function startChild(mode, socketPath, extra) {
-  const child = fork(path.join(__dirname, 'workload-api.js'), [`--serve-${mode}`, socketPath, String(extra)], { stdio: 'inherit' });
+  const child = fork(
+    path.join(__dirname, 'workload-api.js'),
+    [`--serve-${mode}`, socketPath, String(extra)],
+    { stdio: 'inherit' },
+  );
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
@@ -291,7 +295,7 @@ function writeSection(agent, echo, mem) {
       `${os.cpus().length} cores, Node ${process.version}, load average ${load} (the box is shared; treat numbers as upper bounds for latency).`,
     '',
     `Server in its own process with the \`unix\` workload attestor (attestation and PID-reuse check on every call), ` +
-      `${ENTRIES.toLocaleString('en-US')} cached entries, P-256 leaf ≈ ${agent.size} bytes per X509SVIDResponse. ` +
+      `${ENTRIES.toLocaleString('en-US')} cached entries; the caller's X509SVIDResponse (one P-256 leaf, its key, one root) is ${agent.size} bytes. ` +
       `${WORKLOADS} client connections from one process; time = open FetchX509SVID → first message (then cancel). ` +
       `The floor is a bare grpc-js server-streaming echo over UDS returning ${agent.size} bytes, measured in the same run.`,
     '',
