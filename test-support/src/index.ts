@@ -9,3 +9,4 @@ export * from './workload-api-state';
 export * from './workload-jwt-validator';
 export * from './workload-api-server';
 export * from './fakes/cloud';
+export * from './fakes/kube';
