@@ -7,3 +7,4 @@ export * from './x509';
 export * from './bundle';
 export * from './jwt';
 export * from './workloadapi';
+export * from './tls';

@@ -1,6 +1,6 @@
 import { FailedPreconditionError, LanyardError, UnavailableError } from '../errors';
 import type { TrustDomain } from '../id';
-import type { X509Bundle, X509BundleSource } from '../bundle';
+import type { X509Bundle, X509BundleSet, X509BundleSource } from '../bundle';
 import type { X509Svid, X509SvidSource } from '../x509';
 import { WorkloadApiClient, type WorkloadApiClientOptions } from './client';
 import type { X509Context } from './parse';
@@ -80,6 +80,11 @@ export class X509Source implements X509SvidSource, X509BundleSource {
   /** The current X.509 bundle of `trustDomain`. @throws NotFoundError if there is none. */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
     return this.current().bundles.getX509BundleForTrustDomain(trustDomain);
+  }
+
+  /** Every current X.509 bundle (own and federated trust domains). */
+  getX509Bundles(): X509BundleSet {
+    return this.current().bundles;
   }
 
   /** The whole current X.509 context. */
