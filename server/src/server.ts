@@ -49,6 +49,8 @@ export interface LanyardServerOptions {
   agentSpiffeIdAsSelector?: boolean;
   /** Stored bundle poll period (HA merge); default 5000 ms. */
   bundlePollIntervalMs?: number;
+  /** Per-step timeout of AttestAgent streams (params, each challenge response); default 30 s. */
+  attestationStepTimeoutMs?: number;
   /** `disable_jwt_svids`. */
   disableJwtSvids?: boolean;
   /** Largest Batch* request; default 10000. */
@@ -147,6 +149,7 @@ export class LanyardServer {
       now,
       maxBatchSize: options.maxBatchSize ?? 10_000,
       disableJwtSvids: options.disableJwtSvids,
+      attestationStepTimeoutMs: options.attestationStepTimeoutMs,
       agentSpiffeIdAsSelector: options.agentSpiffeIdAsSelector,
       startedAt: now(),
       onLocalBundleChanged: () => void bundle.reload().catch(() => undefined),

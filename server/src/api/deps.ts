@@ -23,6 +23,8 @@ export interface ApiDeps {
   disableJwtSvids?: boolean;
   /** `experimental.agent_spiffe_id_as_selector`: add node selector `spiffe_id:<agent id>` at attestation. */
   agentSpiffeIdAsSelector?: boolean;
+  /** How long an attesting client may take per AttestAgent step (params, each challenge response); default 30 s. */
+  attestationStepTimeoutMs?: number;
   /** Server start time in ms (Debug GetInfo uptime). */
   startedAt: number;
   /** Fetches a federated bundle now (TrustDomain RefreshBundle); absent when no bundle client runs. */

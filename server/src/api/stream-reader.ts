@@ -39,8 +39,11 @@ export class StreamReader<T> {
     stream.on('error', finish);
   }
 
-  /** The next message, or `undefined` at end of stream. */
-  async next(): Promise<T | undefined> {
+  /**
+   * The next message, or `undefined` at end of stream. With `timeoutMs`, a client that sends nothing in time
+   * gets DeadlineExceeded (`<what> not received in time`), so silent unauthenticated streams cannot pile up.
+   */
+  async next(timeoutMs?: number, what = 'message'): Promise<T | undefined> {
     if (this.overflow) {
       throw new LanyardError(
         status.RESOURCE_EXHAUSTED,
@@ -51,8 +54,24 @@ export class StreamReader<T> {
     const queued = this.queue.shift();
     if (queued !== undefined) return queued;
     if (this.ended) return undefined;
-    return new Promise((resolve) => {
-      this.waiter = resolve;
+    return new Promise((resolve, reject) => {
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.waiter = undefined;
+              reject(
+                new LanyardError(
+                  status.DEADLINE_EXCEEDED,
+                  'ERR_STREAM_TIMEOUT',
+                  `${what} not received in time`,
+                ),
+              );
+            }, timeoutMs);
+      this.waiter = (value) => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(value);
+      };
     });
   }
 }

@@ -245,3 +245,19 @@ describe('Agent API and join_token attestation', () => {
     clients.close();
   });
 });
+
+describe('agent_spiffe_id_as_selector', () => {
+  it('adds spiffe_id:<agent id> to the node selectors at attestation', async () => {
+    const ts = await startTestServer({ agentSpiffeIdAsSelector: true });
+    try {
+      const { agent, clients } = await newAgent(ts);
+      clients.close();
+      const got = await rpc<AgentMsg & { selectors: Array<{ type: string; value: string }> }>((cb) =>
+        ts.admin.agent.GetAgent({ id: wid(agent.agentId.slice(20)) }, cb),
+      );
+      expect(got.selectors).toEqual([{ type: 'spiffe_id', value: agent.agentId }]);
+    } finally {
+      await ts.stop();
+    }
+  });
+});

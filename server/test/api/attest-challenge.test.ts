@@ -52,6 +52,7 @@ describe('AttestAgent with challenge/response and node-alias authorization', () 
     ts = await startTestServer({
       nodeAttestors: [{ name: 'hmac_test', pluginData: {} }],
       nodeAttestorPlugins: new Map([[hmacPlugin.name, hmacPlugin]]),
+      attestationStepTimeoutMs: 300,
     });
     roots = await bundlePem(ts);
   });
@@ -123,6 +124,39 @@ describe('AttestAgent with challenge/response and node-alias authorization', () 
       rpc((cb) => ts.admin.agent.GetAgent({ id: wid('/spire/agent/hmac_test/n3') }, cb)),
     );
     expect(missing.code).toBe(status.NOT_FOUND);
+  });
+
+  it('times out clients that never send params or never answer the challenge', async () => {
+    const clients = tlsClients(ts, roots);
+    const silent = await rpcError(
+      new Promise((resolve, reject) => {
+        const call = clients.agent.AttestAgent();
+        call.on('data', resolve);
+        call.on('error', reject);
+      }),
+    );
+    expect(silent).toEqual({
+      code: status.DEADLINE_EXCEEDED,
+      details: 'attestation params not received in time',
+    });
+    const mute = await rpcError(
+      new Promise((resolve, reject) => {
+        const call = clients.agent.AttestAgent();
+        call.on('data', (msg: Step) => (msg.result ? resolve(msg) : undefined));
+        call.on('error', reject);
+        call.write({
+          params: {
+            data: { type: 'hmac_test', payload: Buffer.from('n9') },
+            params: { csr: keyAndCsr().csr },
+          },
+        });
+      }),
+    );
+    expect(mute).toEqual({
+      code: status.DEADLINE_EXCEEDED,
+      details: 'challenge response not received in time',
+    });
+    clients.close();
   });
 
   it('RenewAgent tells reattestable agents to reattest', async () => {

@@ -90,14 +90,15 @@ export class AgentAdmin {
       requireWorkloadId(aliasId, this.deps.trustDomain, 'invalid agent ID');
     }
     const expiresAt = Math.floor(this.deps.now() / 1000) + req.ttl;
-    await this.deps.datastore.createJoinToken({ token, expiresAt });
+    // Alias first (idempotent): a failure then leaves no usable token without its alias.
     if (aliasId !== undefined) await this.createAlias(token, aliasId);
+    await this.deps.datastore.createJoinToken({ token, expiresAt });
     return { value: token, expires_at: expiresAt };
   }
 
   private async createAlias(token: string, spiffeId: string): Promise<void> {
     const parentId = joinTokenAgentId(this.deps.trustDomain, token);
-    await this.deps.datastore.createEntry({
+    await this.deps.datastore.createOrReturnEntry({
       spiffeId,
       parentId,
       selectors: [{ type: 'spiffe_id', value: parentId }],

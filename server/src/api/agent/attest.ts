@@ -48,11 +48,18 @@ function readParams(first: AttestRequest | undefined): { type: string; payload: 
  * the agent X509-SVID signed for the CSR's key.
  */
 export class AgentAttestation {
-  constructor(private readonly deps: ApiDeps) {}
+  /**
+   * @param stepTimeoutMs how long the (unauthenticated) client may take to send its params and each challenge
+   *   response; default 30 s.
+   */
+  constructor(
+    private readonly deps: ApiDeps,
+    private readonly stepTimeoutMs = 30_000,
+  ) {}
 
   async attest(call: grpc.ServerDuplexStream<AttestRequest, AttestResponse>, ctx: RpcContext): Promise<void> {
     const reader = new StreamReader<AttestRequest>(call);
-    const { type, payload, csr } = readParams(await reader.next());
+    const { type, payload, csr } = readParams(await reader.next(this.stepTimeoutMs, 'attestation params'));
     const attestor = this.deps.attestors.get(type);
     if (attestor === undefined) {
       throw new FailedPreconditionError(
@@ -62,7 +69,7 @@ export class AgentAttestation {
     }
     const result = await attestor.attest(payload, async (challenge) => {
       call.write({ challenge });
-      const answer = await reader.next();
+      const answer = await reader.next(this.stepTimeoutMs, 'challenge response');
       if (answer?.challenge_response === undefined || answer.step !== 'challenge_response') {
         throw new InvalidArgumentError('expected a challenge response', 'ERR_ATTEST_CHALLENGE');
       }

@@ -15,7 +15,7 @@ export function registerAgentService(
 ): void {
   const spec = specsFor('agent');
   const admin = new AgentAdmin(deps);
-  const attestation = new AgentAttestation(deps);
+  const attestation = new AgentAttestation(deps, deps.attestationStepTimeoutMs);
   const self = new AgentSelfService(deps);
   server.addService(definition, {
     CountAgents: boundary.unary(spec('CountAgents', ROLES.admin), (req: Parameters<AgentAdmin['count']>[0]) =>
