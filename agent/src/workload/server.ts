@@ -76,6 +76,9 @@ export class WorkloadApiServer {
     });
     this.grpcServer.addService(loadWorkloadApi().SpiffeWorkloadAPI.service, handlers);
     this.listener = net.createServer((socket) => this.accept(socket));
+    this.listener.on('error', (err) =>
+      this.logger.error('Workload API listener error', { error: String(err) }),
+    );
   }
 
   /** Number of open Workload API streams. */
