@@ -14,7 +14,8 @@ type IdentityListener = grpc.experimental.IdentityCertificateUpdateListener;
 /**
  * A grpc-js certificate provider fed by a {@link TlsSource}: hands grpc-js the current SVID (identity) and the
  * pooled roots (CA) and pushes new ones on every source update, so channels and servers rotate without being
- * recreated. Subscribes to the source only while grpc-js holds listeners.
+ * recreated. Subscribes to the source only while grpc-js holds listeners. The first update of a new listener
+ * is delivered on a microtask: grpc-js registers its server watcher only after adding the listener.
  */
 export class SpiffeCertificateProvider implements grpc.experimental.CertificateProvider {
   private readonly caListeners = new Set<CaListener>();
@@ -26,7 +27,9 @@ export class SpiffeCertificateProvider implements grpc.experimental.CertificateP
   addCaCertificateListener(listener: CaListener): void {
     this.caListeners.add(listener);
     this.subscribe();
-    listener(this.caUpdate());
+    queueMicrotask(() => {
+      if (this.caListeners.has(listener)) listener(this.caUpdate());
+    });
   }
 
   removeCaCertificateListener(listener: CaListener): void {
@@ -37,7 +40,9 @@ export class SpiffeCertificateProvider implements grpc.experimental.CertificateP
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.identityListeners.add(listener);
     this.subscribe();
-    listener(this.identityUpdate());
+    queueMicrotask(() => {
+      if (this.identityListeners.has(listener)) listener(this.identityUpdate());
+    });
   }
 
   removeIdentityCertificateListener(listener: IdentityListener): void {
