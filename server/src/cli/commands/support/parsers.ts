@@ -6,7 +6,8 @@ import { parseDurationNanos } from '@lanyard/common';
 export function intArg(value: string): number {
   if (!/^[+-]?\d+$/.test(value)) throw new InvalidArgumentError(`invalid value "${value}": parse error`);
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`invalid value "${value}": value out of range`);
+  if (!Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`invalid value "${value}": value out of range`);
   return n;
 }
 
