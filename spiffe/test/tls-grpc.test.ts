@@ -45,6 +45,7 @@ describe('grpc-js credentials from a SPIFFE source', () => {
         }
       },
       Watch: (call) => call.end(),
+      List: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
     };
     server.addService(Health.service, handlers);
     return new Promise((resolve, reject) =>
