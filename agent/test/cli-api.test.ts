@@ -174,7 +174,8 @@ test('api fetch jwt prints tokens, hints and JWT bundles; audience is required',
   ]);
   const [svids, bundles] = JSON.parse(one.stdout);
   expect(svids.svids.map((s: { spiffe_id: string }) => s.spiffe_id)).toEqual(['spiffe://example.org/db']);
-  expect(JSON.parse(bundles.bundles['spiffe://example.org']).keys[0].kid).toBe(api.td.jwtKey.kid);
+  const jwks = Buffer.from(bundles.bundles['spiffe://example.org'], 'base64').toString('utf8');
+  expect(JSON.parse(jwks).keys[0].kid).toBe(api.td.jwtKey.kid);
 });
 
 test('api validate jwt: valid → "SVID is valid." with claims; invalid → "SVID is not valid: …" exit 1', async () => {

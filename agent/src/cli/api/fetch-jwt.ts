@@ -27,7 +27,10 @@ function formatJwt(svids: JWTSVIDResponse__Output, bundles: JWTBundlesResponse__
   return out.join('');
 }
 
-/** `api fetch jwt -audience a,b [-spiffeID id]`: JWT bundles first, then the JWT-SVIDs (SPIRE's order). */
+/**
+ * `api fetch jwt -audience a,b [-spiffeID id]`: JWT bundles first, then the JWT-SVIDs (SPIRE's order). JSON output
+ * is `[JWTSVIDResponse, JWTBundlesResponse]` with proto field names and bytes in base64, as SPIRE prints it.
+ */
 export function registerFetchJwt(fetch: Command, ctx: CommandContext): void {
   const command = fetch
     .command('jwt')
@@ -62,18 +65,11 @@ export function registerFetchJwt(fetch: Command, ctx: CommandContext): void {
           ),
         );
         if (flags.output === 'json' || flags.format === 'json') {
-          printResult('json', [svids, jsonBundles(bundles)], () => '', ctx.io.stdout);
+          printResult('json', [svids, bundles], () => '', ctx.io.stdout);
         } else {
           ctx.io.stdout.write(formatJwt(svids, bundles));
         }
       },
     ),
   );
-}
-
-/** Bundle values are JSON documents: show them as text in JSON output, not base64. */
-function jsonBundles(bundles: JWTBundlesResponse__Output): { bundles: Record<string, string> } {
-  return {
-    bundles: Object.fromEntries(Object.entries(bundles.bundles).map(([td, v]) => [td, v.toString('utf8')])),
-  };
 }
