@@ -180,19 +180,29 @@ test('foreign trust domain tokens validate with a federated bundle and keep only
   expect(Object.keys(res.claims!.fields).sort()).toEqual(['aud', 'exp', 'sub', 'tenant']);
 });
 
-test('§7.26: WIT RPCs are UNIMPLEMENTED', async () => {
+test('§7.26: WIT RPCs are UNIMPLEMENTED (after the security header check), other unknown methods too', async () => {
   const raw = new grpc.Client(`unix://${api.socketPath}`, grpc.credentials.createInsecure());
-  const stream = raw.makeServerStreamRequest(
-    '/SpiffeWorkloadAPI/FetchWITSVID',
-    () => Buffer.alloc(0),
-    (b: Buffer) => b,
-    {},
-    header(),
-  );
-  const status = await new Promise<grpc.StatusObject>((resolve) => {
-    stream.on('status', resolve);
-    stream.on('error', () => undefined);
-  });
-  expect(status.code).toBe(grpc.status.UNIMPLEMENTED);
+  const call = (method: string, md: grpc.Metadata) =>
+    new Promise<grpc.StatusObject>((resolve) => {
+      const stream = raw.makeServerStreamRequest(
+        method,
+        () => Buffer.alloc(0),
+        (b: Buffer) => b,
+        {},
+        md,
+      );
+      stream.on('status', resolve);
+      stream.on('error', () => undefined);
+    });
+  const wit = await call('/SpiffeWorkloadAPI/FetchWITSVID', header());
+  expect([wit.code, wit.details]).toEqual([
+    grpc.status.UNIMPLEMENTED,
+    'fetching WIT-SVIDs is not implemented',
+  ]);
+  const witBundles = await call('/SpiffeWorkloadAPI/FetchWITBundles', header());
+  expect(witBundles.code).toBe(grpc.status.UNIMPLEMENTED);
+  const noHeader = await call('/SpiffeWorkloadAPI/FetchWITSVID', header(null));
+  expect(noHeader.code).toBe(grpc.status.INVALID_ARGUMENT);
+  expect((await call('/SpiffeWorkloadAPI/FetchSomething', header())).code).toBe(grpc.status.UNIMPLEMENTED);
   raw.close();
 });

@@ -1,4 +1,5 @@
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
+import { LanyardError } from '@lanyard/spiffe';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { SpiffeWorkloadAPIHandlers } from '@lanyard/proto';
 import type { IdentityCache } from '../cache';
@@ -26,6 +27,13 @@ export interface WorkloadHandlerDeps extends JwtHandlerDeps {
   readonly streams: Set<object>;
 }
 
+/** The RPC exists in the protocol but this agent does not serve it. */
+class UnimplementedError extends LanyardError {
+  constructor(message: string) {
+    super(grpc.status.UNIMPLEMENTED, 'ERR_UNIMPLEMENTED', message);
+  }
+}
+
 /** Attests the caller of a server stream, then pumps cache updates through `steps`. */
 function streamHandler<Req, Res>(
   deps: WorkloadHandlerDeps,
@@ -51,6 +59,28 @@ function unaryHandler<Req, Res>(
       (err: unknown) => callback(toServiceError(err, deps.logger, name)),
     );
   };
+}
+
+/** The optional WIT-SVID profile RPCs: registered so they answer like SPIRE (header check, then UNIMPLEMENTED). */
+export const WIT_METHODS: Readonly<Record<string, string>> = {
+  '/SpiffeWorkloadAPI/FetchWITSVID': 'fetching WIT-SVIDs is not implemented',
+  '/SpiffeWorkloadAPI/FetchWITBundles': 'fetching WIT bundles is not implemented',
+};
+
+/** Registers the WIT RPCs on `server` (raw bytes in and out; they never send a message). */
+export function registerWitMethods(server: grpc.Server, deps: Pick<WorkloadHandlerDeps, 'logger'>): void {
+  const raw = (b: Buffer): Buffer => b;
+  for (const [path, message] of Object.entries(WIT_METHODS)) {
+    const handler: grpc.handleServerStreamingCall<Buffer, Buffer> = (call) => {
+      try {
+        checkSecurityHeader(call.metadata);
+        throw new UnimplementedError(message);
+      } catch (err) {
+        call.emit('error', toServiceError(err, deps.logger, path));
+      }
+    };
+    server.register(path, handler, raw, raw, 'serverStream');
+  }
 }
 
 /** The five SpiffeWorkloadAPI handlers (SPIFFE.md §5, SPIRE-COMPAT.md §6). */

@@ -8,7 +8,7 @@ import { JwtSvidCache, type IdentityCache } from '../cache';
 import { WorkloadAttestation } from './attestation';
 import { CallerResolver } from './caller';
 import { ConnectionRegistry } from './connections';
-import { createWorkloadHandlers } from './handlers';
+import { createWorkloadHandlers, registerWitMethods } from './handlers';
 import { JwtSvidService, type JwtSvidMinter } from './jwt-svid-service';
 import { DEFAULT_SOCKET_PATH, listenUnix, prepareSocketPath } from './socket';
 
@@ -75,6 +75,7 @@ export class WorkloadApiServer {
       streams: this.streams,
     });
     this.grpcServer.addService(loadWorkloadApi().SpiffeWorkloadAPI.service, handlers);
+    registerWitMethods(this.grpcServer, { logger: this.logger });
     this.listener = net.createServer((socket) => this.accept(socket));
     this.listener.on('error', (err) =>
       this.logger.error('Workload API listener error', { error: String(err) }),
