@@ -12,3 +12,6 @@ export {
   type CliCommand,
   type CommandContext,
 } from './cli';
+export * from './config';
+export * from './node';
+export { Agent, type AgentStartOptions } from './agent';

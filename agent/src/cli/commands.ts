@@ -1,5 +1,8 @@
 import { apiCommand } from './api';
+import { healthcheckCommand } from './healthcheck';
 import type { CliCommand } from './registry';
+import { runCommand } from './run';
+import { validateCommand } from './validate';
 
 /** Every top-level command of `lanyard-agent`; add new command modules here. */
-export const COMMANDS: readonly CliCommand[] = [apiCommand];
+export const COMMANDS: readonly CliCommand[] = [apiCommand, runCommand, validateCommand, healthcheckCommand];

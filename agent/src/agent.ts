@@ -1,0 +1,186 @@
+/**
+ * The running agent: node attestation (or the SVID kept in data_dir), the sync loop filling the identity
+ * cache, the Workload API (with gRPC health) on the public socket, and the optional HTTP health listener.
+ */
+import type { PluginLogger } from '@lanyard/attestor-core';
+import {
+  HealthChecker,
+  HealthStatusTable,
+  addHealthService,
+  startHealthListener,
+  type HealthListener,
+} from '@lanyard/common';
+import { IdentityCache } from './cache';
+import type { AgentConfig } from './config';
+import {
+  AgentIdentity,
+  AgentStorage,
+  ServerConnection,
+  ServerJwtSvidMinter,
+  SyncLoop,
+  createNodeAttestor,
+  createWorkloadAttestors,
+  loadBootstrapBundle,
+  loggableAgentId,
+} from './node';
+import { WorkloadApiServer } from './workload';
+
+/** Options of {@link Agent.start}. */
+export interface AgentStartOptions {
+  readonly config: AgentConfig;
+  readonly logger: PluginLogger;
+  /** Root of the proc filesystem for workload attestation; default `/proc`. */
+  readonly procRoot?: string;
+}
+
+/** A started agent; {@link stop} it when done. */
+export class Agent {
+  private stopping = false;
+  private fatalResolve: ((err: Error) => void) | undefined;
+  /** Resolves when the agent cannot continue (banned, evicted without re-attestation). */
+  readonly fatal: Promise<Error>;
+
+  private constructor(
+    readonly config: AgentConfig,
+    readonly cache: IdentityCache,
+    readonly identity: AgentIdentity,
+    readonly connection: ServerConnection,
+    readonly syncLoop: SyncLoop,
+    readonly workloadApi: WorkloadApiServer | undefined,
+    private readonly health: HealthStatusTable,
+    private readonly logger: PluginLogger,
+  ) {
+    this.fatal = new Promise((resolve) => (this.fatalResolve = resolve));
+  }
+
+  /** Attests (or reuses the stored SVID), syncs once, and starts serving. */
+  static async start(options: AgentStartOptions): Promise<Agent> {
+    const { config, logger } = options;
+    const a = config.agent;
+    const attestor = await createNodeAttestor(config.plugins.nodeAttestor, {
+      trustDomain: a.trustDomain,
+      logger,
+      joinToken: a.joinToken,
+      now: Date.now,
+    });
+    const workloadAttestors = await createWorkloadAttestors(
+      config.plugins.workloadAttestors,
+      logger,
+      options.procRoot,
+    );
+    const connection = new ServerConnection(a.serverAddress, a.serverPort, a.trustDomain);
+    const storage = new AgentStorage(a.dataDir, a.trustDomain, config.plugins.keyManager === 'disk', logger);
+    const identity = new AgentIdentity({
+      connection,
+      attestor,
+      storage,
+      trustDomain: a.trustDomain,
+      loadBootstrapRoots: () => loadBootstrapBundle(a.trustBootstrap, a.trustDomain),
+      logger,
+    });
+    try {
+      await identity.initialize();
+    } catch (err) {
+      connection.close();
+      throw err;
+    }
+    const cache = new IdentityCache({
+      trustDomain: a.trustDomain,
+      x509SvidCacheMaxSize: a.x509SvidCacheMaxSize,
+    });
+    let agent: Agent | undefined;
+    const syncLoop = new SyncLoop({
+      cache,
+      connection,
+      identity,
+      intervalMs: a.syncIntervalMs,
+      workloadKeyType: a.workloadKeyType,
+      logger,
+      onFatal: (err) => agent?.fail(err),
+    });
+    const health = new HealthStatusTable({ '': 'SERVING' });
+    const workloadApi = a.disableWorkloadApi
+      ? undefined
+      : createWorkloadApi(config, cache, connection, workloadAttestors, logger, options.procRoot);
+    if (workloadApi) addHealthService(workloadApi.grpcServer, health);
+    agent = new Agent(config, cache, identity, connection, syncLoop, workloadApi, health, logger);
+    await agent.begin();
+    return agent;
+  }
+
+  private async begin(): Promise<void> {
+    try {
+      await this.syncLoop.sync();
+      this.syncLoop.lastSuccess = new Date();
+    } catch (err) {
+      this.logger.warn('Initial synchronization with the server failed; serving from cache', {
+        error: (err as Error).message,
+      });
+    }
+    this.syncLoop.start();
+    await this.workloadApi?.start();
+    this.logger.info('Agent is ready', {
+      spiffe_id: loggableAgentId(this.identity.svid?.spiffeId ?? ''),
+      trust_domain: this.config.agent.trustDomain,
+    });
+  }
+
+  /** Liveness and readiness: live while not stopped; ready once the cache holds the trust bundle and the agent SVID is valid. */
+  status(): { live: boolean; ready: boolean } {
+    const svid = this.identity.svid;
+    const valid = svid !== undefined && svid.expiresAt.getTime() > Date.now();
+    return { live: !this.stopping, ready: !this.stopping && valid && this.cache.isReady() };
+  }
+
+  /** Starts the HTTP `/live` `/ready` listener when `health_checks.listener_enabled`. */
+  async startHealthListener(): Promise<HealthListener | undefined> {
+    if (!this.config.healthChecks.listenerEnabled) return undefined;
+    const checker = new HealthChecker();
+    checker.register('agent', () => {
+      const s = this.status();
+      return {
+        live: s.live,
+        ready: s.ready,
+        details: { last_sync: this.syncLoop.lastSuccess?.toISOString() },
+      };
+    });
+    return startHealthListener(this.config.healthChecks, checker);
+  }
+
+  /** Stops syncing and serving; the persisted state stays for the next start. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.health.set('', 'NOT_SERVING');
+    await this.syncLoop.stop();
+    await this.workloadApi?.stop();
+    this.connection.close();
+  }
+
+  private fail(err: Error): void {
+    this.logger.error('Agent cannot continue', { error: err.message });
+    this.fatalResolve?.(err);
+  }
+}
+
+function createWorkloadApi(
+  config: AgentConfig,
+  cache: IdentityCache,
+  connection: ServerConnection,
+  attestors: Awaited<ReturnType<typeof createWorkloadAttestors>>,
+  logger: PluginLogger,
+  procRoot: string | undefined,
+): WorkloadApiServer {
+  const a = config.agent;
+  return new WorkloadApiServer({
+    socketPath: a.socketPath,
+    cache,
+    attestors,
+    jwtMinter: new ServerJwtSvidMinter(connection),
+    jwtSvidCacheMaxSize: a.jwtSvidCacheMaxSize,
+    allowUnauthenticatedVerifiers: a.allowUnauthenticatedVerifiers,
+    allowedForeignJwtClaims: a.allowedForeignJwtClaims,
+    logger,
+    procRoot,
+  });
+}

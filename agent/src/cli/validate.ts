@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { silentLogger } from '@lanyard/attestor-core';
+import { createWorkloadAttestors, NODE_ATTESTOR_PLUGINS } from '../node';
+import { agentConfigOptions, loadConfigWithFlags, type AgentConfigFlags } from './run';
+import type { CliCommand, CommandContext } from './registry';
+import { FailedPreconditionError } from '@lanyard/spiffe';
+
+/**
+ * `validate`: loads the config and builds the workload attestors from their `plugin_data`, without starting.
+ * The node attestor is only checked to exist (building it may need the join token or cloud metadata).
+ */
+async function validate(flags: AgentConfigFlags, ctx: CommandContext): Promise<number> {
+  try {
+    const { config } = loadConfigWithFlags(flags, ctx.io.env);
+    const nodeAttestor = config.plugins.nodeAttestor.name;
+    if (!NODE_ATTESTOR_PLUGINS.has(nodeAttestor)) {
+      throw new FailedPreconditionError(`unknown NodeAttestor plugin "${nodeAttestor}"`);
+    }
+    await createWorkloadAttestors(config.plugins.workloadAttestors, silentLogger);
+  } catch (err) {
+    ctx.io.stderr.write(
+      `SPIRE agent configuration file is invalid: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return 1;
+  }
+  ctx.io.stdout.write('SPIRE agent configuration file is valid.\n');
+  return 0;
+}
+
+/** Registration of `validate`. */
+export const validateCommand: CliCommand = {
+  name: 'validate',
+  register(program: Command, ctx: CommandContext): void {
+    const cmd = program.command('validate').description('Validates a SPIRE agent configuration file');
+    for (const option of agentConfigOptions()) cmd.addOption(option);
+    cmd.action(async (flags: AgentConfigFlags) => ctx.exit(await validate(flags, ctx)));
+  },
+};

@@ -1,0 +1,73 @@
+import type { HealthChecksConfig, LogLevel, Position, TelemetryConfig } from '@lanyard/common';
+import type { PluginData } from '@lanyard/attestor-core';
+
+/** Key type of workload X509-SVID keys made on the agent. */
+export type WorkloadKeyType = 'rsa-2048' | 'ec-p256' | 'ec-p384';
+
+/** How the agent learns the server's trust bundle before its first attestation. */
+export type TrustBootstrap =
+  | { readonly kind: 'path'; readonly path: string; readonly format: 'pem' | 'spiffe' }
+  | {
+      readonly kind: 'url';
+      readonly url: string;
+      readonly format: 'pem' | 'spiffe';
+      readonly unixSocket?: string;
+    }
+  | { readonly kind: 'insecure' };
+
+/** One configured plugin: its name and raw `plugin_data`. */
+export interface PluginSelection {
+  readonly name: string;
+  readonly data: PluginData;
+}
+
+/** Effective `agent {}` settings with SPIRE's defaults applied. */
+export interface AgentSettings {
+  dataDir: string;
+  logLevel: LogLevel;
+  logFormat: 'text' | 'json';
+  logFile?: string;
+  serverAddress: string;
+  serverPort: number;
+  socketPath: string;
+  adminSocketPath?: string;
+  trustDomain: string;
+  trustBootstrap: TrustBootstrap;
+  /** The join token (from `join_token`, `join_token_file` or `-joinToken`); never logged. */
+  joinToken?: string;
+  x509SvidCacheMaxSize: number;
+  jwtSvidCacheMaxSize: number;
+  /** `availability_target` in ms. */
+  availabilityTargetMs?: number;
+  workloadKeyType: WorkloadKeyType;
+  allowUnauthenticatedVerifiers: boolean;
+  allowedForeignJwtClaims: string[];
+  disableWorkloadApi: boolean;
+  /** Base sync period in ms (`sync_interval`, in `agent {}` or `experimental {}`); default 5 s. */
+  syncIntervalMs: number;
+}
+
+/** Configured plugins. */
+export interface AgentPlugins {
+  /** Exactly one node attestor. */
+  nodeAttestor: PluginSelection;
+  /** `disk` (agent SVID and key kept in data_dir) or `memory` (re-attest on every start). */
+  keyManager: 'disk' | 'memory';
+  /** Workload attestors in file order. */
+  workloadAttestors: PluginSelection[];
+}
+
+/** A complete agent configuration. */
+export interface AgentConfig {
+  agent: AgentSettings;
+  plugins: AgentPlugins;
+  healthChecks: HealthChecksConfig;
+  telemetry: TelemetryConfig;
+  source: { filename?: string; positions: Map<string, Position> };
+}
+
+/** A loaded config and the warnings to log once the logger exists. */
+export interface LoadedAgentConfig {
+  config: AgentConfig;
+  warnings: string[];
+}

@@ -1,0 +1,132 @@
+/**
+ * `Entry.SyncAuthorizedEntries` from the agent side (SPIRE-COMPAT §5.2): full entries when the server sends
+ * them in one response; otherwise revision pages first, then full entries only for IDs that are new or whose
+ * revision or creation time changed. Entries are kept between syncs for that comparison.
+ */
+import { InternalError } from '@lanyard/spiffe';
+import type { Entry__Output } from '@lanyard/proto';
+import type { WorkloadEntry } from '../cache';
+import { StreamQueue } from './stream-queue';
+import type { ServerClients } from './server-connection';
+import { toLanyardError } from './rpc';
+
+/** Fields the agent asks for (SPIRE's agent mask; revision_number is mandatory). */
+export const AGENT_ENTRY_MASK = {
+  spiffe_id: true,
+  selectors: true,
+  federates_with: true,
+  admin: true,
+  downstream: true,
+  revision_number: true,
+  store_svid: true,
+  hint: true,
+  additional_attributes: true,
+  created_at: true,
+};
+
+const SYNC_TIMEOUT_MS = 60_000;
+
+interface SyncResponse {
+  entry_revisions: Array<{ id: string; revision_number: number; created_at: number }>;
+  entries: Entry__Output[];
+  more: boolean;
+}
+
+/** Converts a wire entry; federated trust domains lose any `spiffe://` prefix. */
+export function toWorkloadEntry(entry: Entry__Output): WorkloadEntry {
+  const id = entry.spiffe_id;
+  return {
+    entryId: entry.id,
+    spiffeId: id ? `spiffe://${id.trust_domain}${id.path}` : '',
+    selectors: entry.selectors.map((s) => ({ type: s.type, value: s.value })),
+    hint: entry.hint ?? '',
+    federatesWith: entry.federates_with.map((td) => td.replace(/^spiffe:\/\//, '')).sort(),
+    revision: Number(entry.revision_number),
+    createdAt: Number(entry.created_at),
+  };
+}
+
+/** Keeps the last synced entries and runs the sync protocol. */
+export class EntrySynchronizer {
+  private known = new Map<string, WorkloadEntry>();
+
+  /** Runs one sync and returns the full authorised entry list. */
+  async sync(clients: ServerClients): Promise<WorkloadEntry[]> {
+    const call = clients.entry.SyncAuthorizedEntries({ deadline: new Date(Date.now() + SYNC_TIMEOUT_MS) });
+    const queue = new StreamQueue<SyncResponse>(call);
+    try {
+      call.write({ output_mask: AGENT_ENTRY_MASK, ids: [] });
+      const first = await this.read(queue);
+      let result: Map<string, WorkloadEntry>;
+      if (first.entry_revisions.length === 0) {
+        result = await this.readFull(queue, first);
+      } else {
+        result = await this.readSparse(queue, call, first);
+      }
+      this.known = result;
+      return [...result.values()];
+    } catch (err) {
+      throw toLanyardError(err, 'failed to sync authorized entries');
+    } finally {
+      call.end();
+    }
+  }
+
+  private async read(queue: StreamQueue<SyncResponse>): Promise<SyncResponse> {
+    const msg = await queue.next();
+    if (msg === undefined) throw new InternalError('sync stream ended early', 'ERR_SYNC_PROTOCOL');
+    return msg;
+  }
+
+  private async readFull(
+    queue: StreamQueue<SyncResponse>,
+    first: SyncResponse,
+  ): Promise<Map<string, WorkloadEntry>> {
+    const out = new Map<string, WorkloadEntry>();
+    for (let msg = first; ; msg = await this.read(queue)) {
+      if (msg.entry_revisions.length > 0) throw protocolError();
+      for (const e of msg.entries) out.set(e.id, toWorkloadEntry(e));
+      if (!msg.more) return out;
+    }
+  }
+
+  private async readSparse(
+    queue: StreamQueue<SyncResponse>,
+    call: { write(msg: { ids: string[] }): unknown },
+    first: SyncResponse,
+  ): Promise<Map<string, WorkloadEntry>> {
+    const out = new Map<string, WorkloadEntry>();
+    const stale: string[] = [];
+    const pageSize = Math.max(1, first.entry_revisions.length);
+    for (let msg = first; ; msg = await this.read(queue)) {
+      if (msg.entries.length > 0) throw protocolError();
+      for (const rev of msg.entry_revisions) {
+        const cached = this.known.get(rev.id);
+        const changed =
+          cached === undefined ||
+          cached.revision !== Number(rev.revision_number) ||
+          (Number(rev.created_at) !== 0 && cached.createdAt !== Number(rev.created_at));
+        if (changed) stale.push(rev.id);
+        else out.set(rev.id, cached);
+      }
+      if (!msg.more) break;
+    }
+    stale.sort();
+    for (let i = 0; i < stale.length; i += pageSize) {
+      call.write({ ids: stale.slice(i, i + pageSize) });
+      for (let msg = await this.read(queue); ; msg = await this.read(queue)) {
+        if (msg.entry_revisions.length > 0) throw protocolError();
+        for (const e of msg.entries) out.set(e.id, toWorkloadEntry(e));
+        if (!msg.more) break;
+      }
+    }
+    return out;
+  }
+}
+
+function protocolError(): InternalError {
+  return new InternalError(
+    'sync protocol error: server mixed entry revisions and entries',
+    'ERR_SYNC_PROTOCOL',
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * Issues workload X509-SVIDs: for every cached entry that needs one (new, changed revision, past half-life),
+ * a key is generated on the agent (it never leaves it), a CSR sent in batches through `SVID.BatchNewX509SVID`,
+ * and the result stored in the cache.
+ */
+import type { PluginLogger } from '@lanyard/attestor-core';
+import { NotFoundError } from '@lanyard/spiffe';
+import { createSvidMaterial, type IdentityCache, type WorkloadEntry } from '../cache';
+import type { WorkloadKeyType } from '../config/types';
+import { createCsr } from './csr';
+import { generateKeyPair, type KeyPair } from './keys';
+import type { ServerClients } from './server-connection';
+import { toLanyardError, unary } from './rpc';
+
+/** CSRs per BatchNewX509SVID request. */
+export const CSR_BATCH_SIZE = 250;
+
+interface BatchResponse {
+  results: Array<{
+    status: { code: number; message: string } | null;
+    svid: { cert_chain: Buffer[]; expires_at: number } | null;
+  }>;
+}
+
+/** Signs SVIDs for the entries the cache says need one. */
+export class SvidSigner {
+  constructor(
+    private readonly cache: IdentityCache,
+    private readonly keyType: WorkloadKeyType,
+    private readonly logger: PluginLogger,
+  ) {}
+
+  /** Renews what is due; resolves with the number of SVIDs stored. */
+  async signDue(clients: ServerClients, now: Date = new Date()): Promise<number> {
+    const due = this.cache.entriesNeedingSvids(now);
+    let stored = 0;
+    for (let i = 0; i < due.length; i += CSR_BATCH_SIZE) {
+      stored += await this.signBatch(clients, due.slice(i, i + CSR_BATCH_SIZE));
+    }
+    return stored;
+  }
+
+  private async signBatch(clients: ServerClients, entries: readonly WorkloadEntry[]): Promise<number> {
+    const keys: KeyPair[] = entries.map(() => generateKeyPair(this.keyType));
+    const params = entries.map((entry, i) => ({
+      entry_id: entry.entryId,
+      csr: createCsr(keys[i].privateKey, keys[i].publicKey),
+    }));
+    let response: BatchResponse;
+    try {
+      response = await unary<BatchResponse>((opts, cb) =>
+        clients.svid.BatchNewX509SVID({ params }, opts, cb),
+      );
+    } catch (err) {
+      throw toLanyardError(err, 'failed to batch new X509 SVID(s)');
+    }
+    let stored = 0;
+    response.results.forEach((result, i) => {
+      const entry = entries[i];
+      if (entry === undefined) return;
+      if ((result.status?.code ?? 0) !== 0 || !result.svid) {
+        this.logger.warn('Failed to sign X509 SVID', {
+          entry_id: entry.entryId,
+          spiffe_id: entry.spiffeId,
+          error: result.status?.message ?? 'no svid in response',
+        });
+        return;
+      }
+      if (this.store(entry, result.svid.cert_chain, keys[i])) stored++;
+    });
+    return stored;
+  }
+
+  private store(entry: WorkloadEntry, chain: Buffer[], key: KeyPair): boolean {
+    try {
+      const svid = createSvidMaterial({
+        certChainDer: chain,
+        privateKey: key.privateKey,
+        entryRevision: entry.revision,
+      });
+      this.cache.setSvid(entry.entryId, svid);
+      this.logger.debug('Renewed X509-SVID', {
+        entry_id: entry.entryId,
+        spiffe_id: entry.spiffeId,
+        expires_at: svid.expiresAt.toISOString(),
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false; // entry removed while the CSR was in flight
+      this.logger.warn('Received an unusable X509-SVID', {
+        entry_id: entry.entryId,
+        error: (err as Error).message,
+      });
+      return false;
+    }
+  }
+}

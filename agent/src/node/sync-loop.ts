@@ -1,0 +1,156 @@
+/**
+ * The agent's periodic synchronisation with the server: rotate the agent SVID when due, sync authorised
+ * entries, own and federated bundles, then sign the workload SVIDs that are due, pushing everything into the
+ * identity cache. Runs every `sync_interval` with exponential backoff on failure; a failure is logged once when
+ * the state changes, not on every attempt. While the server is unreachable the cache keeps serving.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { PluginLogger } from '@lanyard/attestor-core';
+import type { IdentityCache, TrustBundle } from '../cache';
+import type { WorkloadKeyType } from '../config/types';
+import { AgentBannedError, type AgentIdentity } from './agent-identity';
+import { Backoff } from './backoff';
+import { BundleConverter, fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
+import { EntrySynchronizer } from './entry-sync';
+import { describeRpcError, statusOf } from './rpc';
+import type { ServerConnection } from './server-connection';
+import { SvidSigner } from './svid-signer';
+
+/** Options of {@link SyncLoop}. */
+export interface SyncLoopOptions {
+  readonly cache: IdentityCache;
+  readonly connection: ServerConnection;
+  readonly identity: AgentIdentity;
+  readonly intervalMs: number;
+  readonly workloadKeyType: WorkloadKeyType;
+  readonly logger: PluginLogger;
+  /** Called when the agent cannot continue (banned, evicted without re-attestation). */
+  readonly onFatal: (err: Error) => void;
+}
+
+/** Runs {@link sync} on a timer until stopped. */
+export class SyncLoop {
+  private readonly entries = new EntrySynchronizer();
+  private readonly converter = new BundleConverter();
+  private readonly signer: SvidSigner;
+  private readonly backoff: Backoff;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private failing = false;
+  private again = false;
+  private removeWanted: (() => void) | undefined;
+  private federated: TrustBundle[] = [];
+  /** Time of the last successful sync. */
+  lastSuccess: Date | undefined;
+
+  constructor(private readonly options: SyncLoopOptions) {
+    this.signer = new SvidSigner(options.cache, options.workloadKeyType, options.logger);
+    this.backoff = new Backoff(options.intervalMs);
+  }
+
+  /** Starts syncing now and then periodically. */
+  start(): void {
+    this.stopped = false;
+    this.removeWanted = this.options.cache.onSvidsWanted(() => this.kick());
+    this.schedule(0);
+  }
+
+  /** Runs a sync as soon as possible (a new workload is waiting for an SVID). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Stops the timer and waits for a sync in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.removeWanted?.();
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One full sync; resolves when done, rejects with the first failure. */
+  async sync(now: Date = new Date()): Promise<void> {
+    const { identity, connection, cache, logger } = this.options;
+    await identity.rotateIfNeeded(now);
+    const clients = connection.clients();
+    const entries = await this.entries.sync(clients);
+    const bundle = await fetchOwnBundle(clients, this.converter);
+    if (!sameBundle(cache.getBundle(), bundle)) cache.setBundle(bundle);
+    identity.updateRoots(bundle.x509Authorities);
+    const federates = [...new Set(entries.flatMap((e) => e.federatesWith))]
+      .filter((td) => td !== cache.trustDomain)
+      .sort();
+    const federated = await fetchFederatedBundles(clients, this.converter, federates, logger);
+    if (!sameBundleList(this.federated, federated)) {
+      cache.setFederatedBundles(federated);
+      this.federated = federated;
+    }
+    const changes = cache.updateEntries(entries);
+    if (changes.added + changes.updated + changes.removed > 0) {
+      logger.debug('Entry cache updated', { ...changes, entries: entries.length });
+    }
+    await this.signer.signDue(connection.clients(), now);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.tick().finally(() => (this.running = undefined));
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    let delay: number;
+    try {
+      await this.sync();
+      this.lastSuccess = new Date();
+      this.backoff.reset();
+      if (this.failing) this.options.logger.info('Synchronization with the server recovered');
+      this.failing = false;
+      delay = this.backoff.interval;
+    } catch (err) {
+      delay = await this.handleFailure(err);
+    }
+    if (this.again) {
+      this.again = false;
+      delay = Math.min(delay, 0);
+    }
+    this.schedule(delay);
+  }
+
+  private async handleFailure(err: unknown): Promise<number> {
+    const code = statusOf(err);
+    if (code === grpc.status.PERMISSION_DENIED || code === grpc.status.NOT_FOUND) {
+      try {
+        await this.options.identity.recoverFromEviction(err);
+        return 0;
+      } catch (fatal) {
+        if (fatal instanceof AgentBannedError || statusOf(fatal) === grpc.status.PERMISSION_DENIED) {
+          this.stopped = true;
+          this.options.onFatal(fatal as Error);
+          return this.backoff.interval;
+        }
+        err = fatal;
+      }
+    }
+    const delay = this.backoff.fail();
+    if (!this.failing) {
+      this.options.logger.warn('Failed to synchronize with the server; retrying with backoff', {
+        error: describeRpcError(err),
+        retry_in_ms: delay,
+      });
+    }
+    this.failing = true;
+    return delay;
+  }
+}
+
+function sameBundleList(a: readonly TrustBundle[], b: readonly TrustBundle[]): boolean {
+  return a.length === b.length && a.every((bundle, i) => sameBundle(bundle, b[i]));
+}

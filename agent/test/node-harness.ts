@@ -1,0 +1,222 @@
+/**
+ * Harness of the node-side tests: a real in-process LanyardServer (SQLite, disk key manager, TLS port, admin
+ * socket) on a temp dir, admin helpers over its UDS, agent configs written as real HCL, and a log capture.
+ */
+import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '@lanyard/common';
+import { DiskKeyManager, LanyardServer, connectAdmin, unary, type ServerApiClients } from '@lanyard/server';
+import { Agent } from '../src/agent';
+import { parseAgentConfig, type AgentConfig } from '../src/config';
+
+export const TD = 'example.org';
+
+/** A server under test. */
+export interface TestServer {
+  readonly dir: string;
+  server: LanyardServer;
+  admin: ServerApiClients;
+  readonly socketPath: string;
+  readonly bundlePath: string;
+  port: number;
+  /** Stops the server process part (data stays). */
+  halt(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startTestServer}. */
+export interface TestServerOptions {
+  readonly x509SvidTtlSeconds?: number;
+  readonly agentTtlSeconds?: number;
+}
+
+async function launch(dir: string, port: number, options: TestServerOptions): Promise<LanyardServer> {
+  return LanyardServer.start({
+    trustDomain: TD,
+    dataDir: dir,
+    bindAddress: '127.0.0.1',
+    bindPort: port,
+    socketPath: path.join(dir, 'admin', 'api.sock'),
+    ca: {
+      keyManager: await DiskKeyManager.open(path.join(dir, 'keys.json')),
+      defaultX509SvidTtlSeconds: options.x509SvidTtlSeconds,
+      agentTtlSeconds: options.agentTtlSeconds,
+    },
+    datastore: { databaseType: 'sqlite3', connectionString: path.join(dir, 'datastore.sqlite3') },
+    cachePollIntervalMs: 200,
+  });
+}
+
+/** Starts a server in a fresh temp dir and writes its bundle as PEM (`trust_bundle_path`). */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lyn-'));
+  const server = await launch(dir, 0, options);
+  const socketPath = path.join(dir, 'admin', 'api.sock');
+  const ts: TestServer = {
+    dir,
+    server,
+    admin: connectAdmin(socketPath),
+    socketPath,
+    bundlePath: path.join(dir, 'bundle.pem'),
+    port: server.port,
+    halt: async () => {
+      ts.admin.close();
+      await ts.server.stop(1000);
+    },
+    restart: async () => {
+      ts.server = await launch(dir, ts.port, options);
+      ts.admin = connectAdmin(socketPath);
+    },
+    stop: async () => {
+      ts.admin.close();
+      await ts.server.stop(1000).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  fs.writeFileSync(ts.bundlePath, await bundlePem(ts.admin));
+  return ts;
+}
+
+/** PEM of the server's X.509 roots. */
+export async function bundlePem(admin: ServerApiClients): Promise<string> {
+  const bundle = await unary<{ x509_authorities: Array<{ asn1: Buffer }> }>((cb) =>
+    admin.bundle.GetBundle({}, cb),
+  );
+  return bundle.x509_authorities.map((a) => new X509Certificate(a.asn1).toString()).join('');
+}
+
+/** Creates a join token (optionally with a fixed value). */
+export async function createToken(admin: ServerApiClients, token?: string): Promise<string> {
+  const res = await unary<{ value: string }>((cb) =>
+    admin.agent.CreateJoinToken({ ttl: 600, token: token ?? '' }, cb),
+  );
+  return res.value;
+}
+
+/** Splits `spiffe://td/path`. */
+export function wireId(id: string): { trust_domain: string; path: string } {
+  const url = new URL(id);
+  return { trust_domain: url.host, path: url.pathname };
+}
+
+/** Creates an entry; returns its ID. */
+export async function createEntry(
+  admin: ServerApiClients,
+  entry: {
+    parentId: string;
+    spiffeId: string;
+    selectors: string[];
+    x509SvidTtl?: number;
+    federatesWith?: string[];
+  },
+): Promise<string> {
+  const res = await unary<{
+    results: Array<{ status: { code: number; message: string }; entry: { id: string } }>;
+  }>((cb) =>
+    admin.entry.BatchCreateEntry(
+      {
+        entries: [
+          {
+            parent_id: wireId(entry.parentId),
+            spiffe_id: wireId(entry.spiffeId),
+            selectors: entry.selectors.map((s) => {
+              const i = s.indexOf(':');
+              return { type: s.slice(0, i), value: s.slice(i + 1) };
+            }),
+            x509_svid_ttl: entry.x509SvidTtl ?? 0,
+            federates_with: entry.federatesWith ?? [],
+          },
+        ],
+      },
+      cb,
+    ),
+  );
+  const result = res.results[0];
+  if (result.status.code !== 0) throw new Error(`entry create failed: ${result.status.message}`);
+  return result.entry.id;
+}
+
+/** Deletes an entry. */
+export async function deleteEntry(admin: ServerApiClients, id: string): Promise<void> {
+  await unary((cb) => admin.entry.BatchDeleteEntry({ ids: [id] }, cb));
+}
+
+/** A logger whose output is kept in memory. */
+export class LogCapture {
+  text = '';
+  readonly logger: Logger;
+
+  constructor(level = 'debug') {
+    const stream = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        this.text += chunk.toString();
+        done();
+      },
+    });
+    this.logger = createLogger({ level, stream });
+  }
+}
+
+/** Agent config HCL for a test server; `extra` goes inside `agent {}`. */
+export function agentHcl(
+  ts: TestServer,
+  dir: string,
+  options: { keyManager?: string; extra?: string } = {},
+): string {
+  return `agent {
+  data_dir = "${path.join(dir, 'data')}"
+  server_address = "127.0.0.1"
+  server_port = ${ts.port}
+  socket_path = "${path.join(dir, 'public', 'api.sock')}"
+  trust_bundle_path = "${ts.bundlePath}"
+  trust_domain = "${TD}"
+  sync_interval = "1s"
+${options.extra ?? ''}
+}
+plugins {
+  NodeAttestor "join_token" { plugin_data {} }
+  KeyManager "${options.keyManager ?? 'disk'}" { plugin_data {} }
+  WorkloadAttestor "unix" { plugin_data {} }
+}
+`;
+}
+
+/** Parses {@link agentHcl} with a join token flag. */
+export function agentConfig(
+  ts: TestServer,
+  dir: string,
+  token: string | undefined,
+  options: { keyManager?: string; extra?: string } = {},
+): AgentConfig {
+  return parseAgentConfig(agentHcl(ts, dir, options), { flags: { joinToken: token } }).config;
+}
+
+/** A fresh short temp dir for an agent. */
+export function agentDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'lya-'));
+}
+
+/** Starts an agent in-process. */
+export function startAgent(config: AgentConfig, log: LogCapture): Promise<Agent> {
+  return Agent.start({ config, logger: log.logger });
+}
+
+/** Polls until `check` returns a value (bounded). */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
