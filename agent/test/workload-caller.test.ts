@@ -8,7 +8,14 @@ import type { WorkloadAttestor } from '@lanyard/attestor-core';
 import { workloadPlugin as unixPlugin } from '@lanyard/attestor-unix';
 import { silentLogger } from '@lanyard/attestor-core';
 import { UnavailableError } from '@lanyard/spiffe';
-import { WorkloadAttestation, parseStartTime, readPeerCred, readProcessStartTime } from '../src/workload';
+import { IdentityCache } from '../src/cache';
+import {
+  WorkloadApiServer,
+  WorkloadAttestation,
+  parseStartTime,
+  readPeerCred,
+  readProcessStartTime,
+} from '../src/workload';
 import {
   header,
   issueSvid,
@@ -214,8 +221,6 @@ describe('socket file handling', () => {
   });
 
   test('a stale socket nobody listens on is replaced; a live one or a regular file is refused', async () => {
-    const { WorkloadApiServer } = await import('../src/workload');
-    const { IdentityCache } = await import('../src/cache');
     const make = (socketPath: string) =>
       new WorkloadApiServer({
         socketPath,

@@ -1,6 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
+import { silentLogger } from '@lanyard/attestor-core';
 import type { JWTSVIDResponse__Output, ValidateJWTSVIDResponse__Output, Value__Output } from '@lanyard/proto';
 import { JwtBundle, JwtSvid, TrustDomain } from '@lanyard/spiffe';
+import { JwtSvidCache } from '../src/cache';
+import { JwtSvidService } from '../src/workload/jwt-svid-service';
 import {
   header,
   makeEntry,
@@ -205,4 +208,20 @@ test('§7.26: WIT RPCs are UNIMPLEMENTED (after the security header check), othe
   expect(noHeader.code).toBe(grpc.status.INVALID_ARGUMENT);
   expect((await call('/SpiffeWorkloadAPI/FetchSomething', header())).code).toBe(grpc.status.UNIMPLEMENTED);
   raw.close();
+});
+
+test('JwtSvidService re-mints past half-life and falls back to an unexpired cached token when minting fails', async () => {
+  const service = new JwtSvidService(api.minter, new JwtSvidCache(), silentLogger);
+  const entry = makeEntry('e1', 'spiffe://example.org/a', [mine]);
+  const t0 = new Date();
+  const first = await service.fetch(entry, ['db'], t0);
+  expect(await service.fetch(entry, ['db'], new Date(t0.getTime() + 100_000))).toBe(first);
+  const calls = api.minter.calls;
+  api.minter.failWith = new Error('server down');
+  const late = new Date(t0.getTime() + 200_000);
+  expect(await service.fetch(entry, ['db'], late)).toBe(first);
+  expect(api.minter.calls).toBe(calls + 1);
+  await expect(service.fetch(entry, ['db'], new Date(t0.getTime() + 400_000))).rejects.toThrow(
+    'could not fetch JWT-SVID: server down',
+  );
 });
