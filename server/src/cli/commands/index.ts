@@ -1,6 +1,9 @@
 import type { CliCommand } from '../registry';
+import { bundleCommand } from './bundle';
 import { entryCommand } from './entry';
 import { healthcheckCommand } from './healthcheck';
+import { jwtCommand } from './mint/jwt';
+import { x509Command } from './mint/x509';
 import { runCommand } from './run';
 import { tokenCommand } from './token';
 import { validateCommand } from './validate';
@@ -12,4 +15,7 @@ export const COMMANDS: readonly CliCommand[] = [
   healthcheckCommand,
   tokenCommand,
   entryCommand,
+  bundleCommand,
+  x509Command,
+  jwtCommand,
 ];

@@ -41,6 +41,10 @@ async function startListeners(config: ServerConfig, server: LanyardServer, metri
   if (config.healthChecks.listenerEnabled) {
     const checker = new HealthChecker();
     checker.register('server', () => ({ live: server.serving(), ready: server.serving() }));
+    checker.register('catalog.datastore', async () => {
+      await server.datastore.countBundles();
+      return { live: true, ready: true };
+    });
     listeners.push(await startHealthListener(config.healthChecks, checker));
   }
   return listeners;

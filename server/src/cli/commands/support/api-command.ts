@@ -5,7 +5,8 @@
 import type { Writable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { outputOption, type OutputFormat } from '@lanyard/common';
-import { connectAdmin, formatRpcError, resolveSocketPath, type ServerApiClients } from '../../admin-client';
+import { runAdminAction } from '../../admin-action';
+import { formatRpcError, type ServerApiClients } from '../../admin-client';
 import { instanceOption, socketPathOption } from '../../flags';
 import type { CommandContext } from '../../registry';
 import type { CliIo } from '../../io';
@@ -63,31 +64,19 @@ export function addApiCommand<F extends ApiFlags>(
     .addOption(instanceOption());
   if (spec.output !== false) command.addOption(outputOption());
   for (const option of spec.options ?? []) command.addOption(option);
-  command.action(async (flags: F) => ctx.exit(await runApiCommand(spec, flags, ctx.io)));
+  command.action(async (flags: F) => ctx.exit(await runApiCommand(spec, flags, ctx)));
   return command;
 }
 
-async function runApiCommand<F extends ApiFlags>(
+function runApiCommand<F extends ApiFlags>(
   spec: ApiCommandSpec<F>,
   flags: F,
-  io: CliIo,
+  ctx: CommandContext,
 ): Promise<number> {
-  const clients = connectAdmin(resolveSocketPath(flags.socketPath, flags.instance, io.env));
-  try {
-    await spec.run(flags, {
-      clients,
-      io,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      format: flags.output ?? 'pretty',
-    });
-    return 0;
-  } catch (err) {
-    io.stderr.write(`Error: ${errorText(err)}\n`);
-    return 1;
-  } finally {
-    clients.close();
-  }
+  const { io } = ctx;
+  return runAdminAction(ctx, flags, (clients) =>
+    spec.run(flags, { clients, io, stdout: io.stdout, stderr: io.stderr, format: flags.output ?? 'pretty' }),
+  );
 }
 
 /** A command group (`entry`, `bundle`, …) whose subcommands are added by the caller. */

@@ -1,17 +1,8 @@
 /** Small formatting helpers matching Go's output in SPIRE's CLI. */
 import * as fs from 'node:fs';
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
 /** Go's `time.Unix(s, 0).UTC().String()`: `2026-01-02 03:04:05 +0000 UTC`. */
-export function goUtcTime(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-  return `${date} ${time} +0000 UTC`;
-}
+export { formatGoTime as goUtcTime } from '../../output';
 
 /** Go's `time.RFC3339` in UTC: `2026-01-02T03:04:05Z`. */
 export function rfc3339(unixSeconds: number): string {

@@ -24,3 +24,11 @@ export function durationArg(value: string): number {
 export function ceilSeconds(nanos: number): number {
   return Math.ceil(nanos / 1e9);
 }
+
+/** Slack before a shorter lifetime counts as capped: `expires_at` is whole seconds and the call takes time. */
+const CAP_SLACK_MS = 2000;
+
+/** True when an SVID expiring at `expiresAt` (unix seconds) lives noticeably shorter than `ttlNanos` from now. */
+export function isCapped(expiresAt: number, ttlNanos: number): boolean {
+  return ttlNanos > 0 && expiresAt * 1000 - Date.now() + CAP_SLACK_MS < ttlNanos / 1e6;
+}
