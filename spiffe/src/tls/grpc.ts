@@ -114,7 +114,7 @@ export interface CallWithAuthContext {
  * Authenticates and authorizes the client of a grpc-js call served with {@link spiffeGrpcServerCredentials}:
  * its leaf SVID must verify against **its own trust domain's** roots, then `authorizer` decides. Because
  * grpc-js does not expose the client's intermediates to handlers, a client whose SVID is issued by an
- * intermediate CA is refused here; serve such clients over `createSpiffeTlsServer`, which sees full chains.
+ * intermediate CA is refused here; serve such clients through `listenSpiffeGrpc`, which sees full chains.
  * @throws UnauthenticatedError or PermissionDeniedError (both carry the gRPC status to answer with).
  */
 export function authorizeGrpcCall(

@@ -24,3 +24,4 @@ export {
   authorizeGrpcCall,
   type CallWithAuthContext,
 } from './grpc';
+export { listenSpiffeGrpc, type SpiffeGrpcListenOptions, type SpiffeGrpcListener } from './grpc-listener';

@@ -11,6 +11,8 @@ export interface SpiffeTlsServerOptions {
   readonly authorizer?: Authorizer;
   /** Told about refused clients (their socket is destroyed) and failed context rebuilds. */
   readonly onError?: (err: LanyardError | Error) => void;
+  /** Extra `tls.createServer` options (e.g. `ALPNProtocols`); certificate options are managed by the helper. */
+  readonly tlsOptions?: tls.TlsOptions;
 }
 
 /**
@@ -82,7 +84,10 @@ export function createSpiffeTlsServer(
   options: SpiffeTlsServerOptions = {},
   secureConnectionListener?: (socket: tls.TLSSocket) => void,
 ): tls.Server {
-  const server = tls.createServer(spiffeTlsServerOptions(source, options.authorizer !== undefined));
+  const server = tls.createServer({
+    ...options.tlsOptions,
+    ...spiffeTlsServerOptions(source, options.authorizer !== undefined),
+  });
   attachSpiffeTls(server, source, options);
   if (secureConnectionListener) {
     server.on('secureConnection', (socket: tls.TLSSocket) => {
