@@ -29,6 +29,9 @@ import {
   type RunningApi,
 } from './workload-fixtures';
 
+/** Tests that start processes under other uids with setpriv need root (as in CI). */
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+
 const uid = process.getuid!();
 let api: RunningApi | undefined;
 
@@ -77,29 +80,32 @@ test('§7.3/4: a missing or wrong security header fails every RPC with INVALID_A
   client.close();
 });
 
-test('two callers with different uids (setpriv) get different identities or PERMISSION_DENIED', async () => {
-  api = await startApi();
-  identity(api, 'root', '/root-app', [`test:uid:${uid}`]);
-  identity(api, 'svc', '/svc', ['test:uid:41234']);
-  const asSvc = ['setpriv', '--reuid', '41234', '--regid', '41234', '--clear-groups'];
-  const asNobody = ['setpriv', '--reuid', '41235', '--regid', '41235', '--clear-groups'];
-  expect(await runClientProcess(api.socketPath, 'x509')).toEqual({
-    code: 0,
-    spiffeIds: ['spiffe://example.org/root-app'],
-  });
-  expect(await runClientProcess(api.socketPath, 'x509', { prefix: asSvc })).toEqual({
-    code: 0,
-    spiffeIds: ['spiffe://example.org/svc'],
-  });
-  expect(await runClientProcess(api.socketPath, 'x509', { prefix: asNobody })).toEqual({
-    code: grpc.status.PERMISSION_DENIED,
-    details: 'no identity issued',
-  });
-  expect(await runClientProcess(api.socketPath, 'jwt', { prefix: asSvc, audience: 'db' })).toEqual({
-    code: 0,
-    spiffeIds: ['spiffe://example.org/svc'],
-  });
-});
+asRoot(
+  'two callers with different uids (setpriv) get different identities or PERMISSION_DENIED',
+  async () => {
+    api = await startApi();
+    identity(api, 'root', '/root-app', [`test:uid:${uid}`]);
+    identity(api, 'svc', '/svc', ['test:uid:41234']);
+    const asSvc = ['setpriv', '--reuid', '41234', '--regid', '41234', '--clear-groups'];
+    const asNobody = ['setpriv', '--reuid', '41235', '--regid', '41235', '--clear-groups'];
+    expect(await runClientProcess(api.socketPath, 'x509')).toEqual({
+      code: 0,
+      spiffeIds: ['spiffe://example.org/root-app'],
+    });
+    expect(await runClientProcess(api.socketPath, 'x509', { prefix: asSvc })).toEqual({
+      code: 0,
+      spiffeIds: ['spiffe://example.org/svc'],
+    });
+    expect(await runClientProcess(api.socketPath, 'x509', { prefix: asNobody })).toEqual({
+      code: grpc.status.PERMISSION_DENIED,
+      details: 'no identity issued',
+    });
+    expect(await runClientProcess(api.socketPath, 'jwt', { prefix: asSvc, audience: 'db' })).toEqual({
+      code: 0,
+      spiffeIds: ['spiffe://example.org/svc'],
+    });
+  },
+);
 
 test('the real unix attestor: entries selected by unix:uid and unix:user of the caller', async () => {
   const unix = await unixPlugin.create({}, { logger: silentLogger, procRoot: '/proc' });

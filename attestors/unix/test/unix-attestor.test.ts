@@ -13,6 +13,9 @@ import {
   workloadPlugin,
 } from '../src';
 
+/** Tests that start processes under other uids with setpriv need root (as in CI). */
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+
 const children: ChildProcess[] = [];
 let dir: string;
 
@@ -59,7 +62,7 @@ test('the test process itself (root) gets uid, user, gid and group selectors fro
   expect(selectors.some((s) => s.startsWith('unix:path:'))).toBe(false);
 });
 
-test('another uid, gid and supplementary groups, with names from passwd/group files', async () => {
+asRoot('another uid, gid and supplementary groups, with names from passwd/group files', async () => {
   const pid = await startAs(['--reuid', '41234', '--regid', '42345', '--groups', '43456,44567']);
   const attestor = new UnixWorkloadAttestor(plain, {
     passwdFile: path.join(dir, 'passwd'),
@@ -77,7 +80,7 @@ test('another uid, gid and supplementary groups, with names from passwd/group fi
   ]);
 });
 
-test('ids without names give only numeric selectors', async () => {
+asRoot('ids without names give only numeric selectors', async () => {
   const pid = await startAs(['--reuid', '51234', '--regid', '52345', '--clear-groups']);
   const attestor = new UnixWorkloadAttestor(plain, {
     passwdFile: path.join(dir, 'passwd'),
@@ -86,7 +89,7 @@ test('ids without names give only numeric selectors', async () => {
   expect(await selectorsOf(attestor, pid)).toEqual(['unix:uid:51234', 'unix:gid:52345']);
 });
 
-test('the effective uid and gid are used, not the real ones', async () => {
+asRoot('the effective uid and gid are used, not the real ones', async () => {
   const pid = await startAs([
     '--ruid',
     '61000',
@@ -103,7 +106,7 @@ test('the effective uid and gid are used, not the real ones', async () => {
   expect(selectors).not.toContain('unix:uid:61000');
 });
 
-test('discover_workload_path adds the executable path and its sha256', async () => {
+asRoot('discover_workload_path adds the executable path and its sha256', async () => {
   const pid = await startAs(['--reuid', '41234', '--regid', '42345', '--clear-groups']);
   const exe = fs.readlinkSync(`/proc/${pid}/exe`);
   const digest = crypto.createHash('sha256').update(fs.readFileSync(exe)).digest('hex');
@@ -114,7 +117,7 @@ test('discover_workload_path adds the executable path and its sha256', async () 
   expect(selectors).toEqual(expect.arrayContaining([`unix:path:${exe}`, `unix:sha256:${digest}`]));
 });
 
-test('workload_size_limit: negative never hashes, a small positive limit fails attestation', async () => {
+asRoot('workload_size_limit: negative never hashes, a small positive limit fails attestation', async () => {
   const pid = await startAs(['--reuid', '41234', '--regid', '42345', '--clear-groups']);
   const noHash = await selectorsOf(
     new UnixWorkloadAttestor({ discoverWorkloadPath: true, workloadSizeLimit: -1 }),
