@@ -8,5 +8,6 @@ export * from './test-ca';
 export * from './workload-api-state';
 export * from './workload-jwt-validator';
 export * from './workload-api-server';
+export * from './workload-api-jwt';
 export * from './fakes/cloud';
 export * from './fakes/kube';

@@ -3,7 +3,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadWorkloadApi, type SpiffeWorkloadAPIHandlers } from '@lanyard/proto';
-import type { TestJwk, TestJwtKey } from './test-jwt-key';
 import {
   jwtBundlesResponse,
   toProtoStruct,
@@ -14,29 +13,18 @@ import {
   type WorkloadX509Context,
 } from './workload-api-state';
 import { validateJwtForTestServer } from './workload-jwt-validator';
+import {
+  NO_IDENTITY,
+  checkJwtSvidRequest,
+  jwtKeysByTrustDomain,
+  mintJwtSvids,
+  type InjectedError,
+  type WorkloadJwtIdentity,
+} from './workload-api-jwt';
 
 /** The five Workload API methods. */
 export type WorkloadApiMethod =
   'FetchX509SVID' | 'FetchX509Bundles' | 'FetchJWTSVID' | 'FetchJWTBundles' | 'ValidateJWTSVID';
-
-/** A gRPC status the server answers with instead of data. */
-export interface InjectedError {
-  code: grpc.status;
-  details?: string;
-}
-
-/** An identity the server mints JWT-SVIDs for (`FetchJWTSVID`), signing with `key`. */
-export interface WorkloadJwtIdentity {
-  spiffeId: string;
-  key: TestJwtKey;
-  hint?: string;
-  /** Default 300. */
-  ttlSeconds?: number;
-  /** Claim overrides for negative tests (`undefined` removes a claim). */
-  claims?: Record<string, unknown>;
-  /** Header overrides for negative tests. */
-  header?: Record<string, unknown>;
-}
 
 /** One call as the server saw it. */
 export interface RecordedCall {
@@ -56,7 +44,6 @@ type StreamMethod = 'FetchX509SVID' | 'FetchX509Bundles' | 'FetchJWTBundles';
 type AnyStream = grpc.ServerWritableStream<unknown, unknown>;
 
 const HEADER = 'workload.spiffe.io';
-const NO_IDENTITY: InjectedError = { code: grpc.status.PERMISSION_DENIED, details: 'no identity issued' };
 
 /**
  * A real grpc-js `SpiffeWorkloadAPI` server on a temporary Unix socket, serving injectable state. Every call
@@ -231,16 +218,11 @@ export class WorkloadApiTestServer {
       FetchX509Bundles: (call) => this.openStream('FetchX509Bundles', call as AnyStream),
       FetchJWTBundles: (call) => this.openStream('FetchJWTBundles', call as AnyStream),
       FetchJWTSVID: (call, callback) => {
-        const failure = this.admit('FetchJWTSVID', call) ?? this.checkJwtRequest(call.request);
+        const failure =
+          this.admit('FetchJWTSVID', call) ?? checkJwtSvidRequest(call.request, this.jwtIdentities);
         if (failure) return callback(failure);
         const wanted = call.request.spiffe_id;
-        const identities = this.jwtIdentities.filter((id) => !wanted || id.spiffeId === wanted);
-        const svids = identities.map((id) => ({
-          spiffe_id: id.spiffeId,
-          hint: id.hint ?? '',
-          svid: id.key.signJwtSvid({ ...id, audience: call.request.audience }),
-        }));
-        callback(null, { svids });
+        callback(null, mintJwtSvids(this.jwtIdentities, wanted, call.request.audience));
       },
       ValidateJWTSVID: (call, callback) => {
         const { audience, svid } = call.request;
@@ -249,36 +231,11 @@ export class WorkloadApiTestServer {
         if (!audience)
           return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'audience must be specified' });
         if (!svid) return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'svid must be specified' });
-        const result = validateJwtForTestServer(svid, audience, this.jwtKeysByTrustDomain());
+        const result = validateJwtForTestServer(svid, audience, jwtKeysByTrustDomain(this.jwtBundles));
         if (!result.ok) return callback({ code: grpc.status.INVALID_ARGUMENT, details: result.reason });
         callback(null, { spiffe_id: result.spiffeId, claims: toProtoStruct(result.claims) });
       },
     };
-  }
-
-  private checkJwtRequest(request: { audience: string[]; spiffe_id: string }): InjectedError | undefined {
-    if (request.audience.length === 0) {
-      return { code: grpc.status.INVALID_ARGUMENT, details: 'audience must be specified' };
-    }
-    if (request.spiffe_id && !/^spiffe:\/\/[^/]+\/./.test(request.spiffe_id)) {
-      return { code: grpc.status.INVALID_ARGUMENT, details: `requested spiffe_id is invalid` };
-    }
-    const known = this.jwtIdentities.some((id) => !request.spiffe_id || id.spiffeId === request.spiffe_id);
-    return known ? undefined : NO_IDENTITY;
-  }
-
-  private jwtKeysByTrustDomain(): Map<string, TestJwk[]> {
-    const result = new Map<string, TestJwk[]>();
-    for (const [td, value] of Object.entries(this.jwtBundles ?? {})) {
-      try {
-        const set =
-          Buffer.isBuffer(value) || typeof value === 'string' ? JSON.parse(value.toString()) : value;
-        result.set(td, Array.isArray(set?.keys) ? set.keys : []);
-      } catch {
-        result.set(td, []);
-      }
-    }
-    return result;
   }
 
   private openStream(method: StreamMethod, call: AnyStream): void {
