@@ -57,12 +57,6 @@ export class Agent {
   static async start(options: AgentStartOptions): Promise<Agent> {
     const { config, logger } = options;
     const a = config.agent;
-    const attestor = await createNodeAttestor(config.plugins.nodeAttestor, {
-      trustDomain: a.trustDomain,
-      logger,
-      joinToken: a.joinToken,
-      now: Date.now,
-    });
     const workloadAttestors = await createWorkloadAttestors(
       config.plugins.workloadAttestors,
       logger,
@@ -72,7 +66,13 @@ export class Agent {
     const storage = new AgentStorage(a.dataDir, a.trustDomain, config.plugins.keyManager === 'disk', logger);
     const identity = new AgentIdentity({
       connection,
-      attestor,
+      createAttestor: () =>
+        createNodeAttestor(config.plugins.nodeAttestor, {
+          trustDomain: a.trustDomain,
+          logger,
+          joinToken: a.joinToken,
+          now: Date.now,
+        }),
       storage,
       trustDomain: a.trustDomain,
       loadBootstrapRoots: () => loadBootstrapBundle(a.trustBootstrap, a.trustDomain),
@@ -88,7 +88,7 @@ export class Agent {
       trustDomain: a.trustDomain,
       x509SvidCacheMaxSize: a.x509SvidCacheMaxSize,
     });
-    let agent: Agent | undefined;
+    const holder: { agent?: Agent } = {};
     const syncLoop = new SyncLoop({
       cache,
       connection,
@@ -96,14 +96,15 @@ export class Agent {
       intervalMs: a.syncIntervalMs,
       workloadKeyType: a.workloadKeyType,
       logger,
-      onFatal: (err) => agent?.fail(err),
+      onFatal: (err) => holder.agent?.fail(err),
     });
     const health = new HealthStatusTable({ '': 'SERVING' });
     const workloadApi = a.disableWorkloadApi
       ? undefined
       : createWorkloadApi(config, cache, connection, workloadAttestors, logger, options.procRoot);
     if (workloadApi) addHealthService(workloadApi.grpcServer, health);
-    agent = new Agent(config, cache, identity, connection, syncLoop, workloadApi, health, logger);
+    const agent = new Agent(config, cache, identity, connection, syncLoop, workloadApi, health, logger);
+    holder.agent = agent;
     await agent.begin();
     return agent;
   }

@@ -19,7 +19,8 @@ import type { AgentStorage } from './storage';
 /** Options of {@link AgentIdentity}. */
 export interface AgentIdentityOptions {
   readonly connection: ServerConnection;
-  readonly attestor: NodeAttestorAgent;
+  /** Builds the node attestor; called only when the agent has to attest (a stored SVID needs no token). */
+  readonly createAttestor: () => Promise<NodeAttestorAgent>;
   readonly storage: AgentStorage;
   readonly trustDomain: string;
   /** Loads the roots of trust_bundle_path / trust_bundle_url (undefined with insecure_bootstrap); only called when data_dir has no bundle. */
@@ -42,6 +43,8 @@ interface RenewResponse {
 export class AgentIdentity {
   private current: AgentSvid | undefined;
   private roots: readonly Buffer[] | undefined;
+  private rootsStored = false;
+  private attestor: NodeAttestorAgent | undefined;
 
   constructor(private readonly options: AgentIdentityOptions) {}
 
@@ -54,6 +57,7 @@ export class AgentIdentity {
   async initialize(): Promise<AgentSvid> {
     const stored = this.options.storage.load();
     this.useRoots(stored.bundle ?? (await this.options.loadBootstrapRoots()));
+    this.rootsStored = stored.bundle !== undefined;
     if (stored.svid) {
       this.use(stored.svid, false);
       this.options.logger.info('Reusing stored agent SVID', {
@@ -67,7 +71,9 @@ export class AgentIdentity {
 
   /** Runs node attestation and installs the new SVID. */
   async attest(): Promise<AgentSvid> {
-    const { connection, attestor, logger } = this.options;
+    const { connection, logger } = this.options;
+    this.attestor ??= await this.options.createAttestor();
+    const attestor = this.attestor;
     connection.setSvid(undefined);
     let svid: AgentSvid;
     try {
@@ -96,10 +102,11 @@ export class AgentIdentity {
   /** Installs newer roots from a synced bundle (kept in data_dir for the next start). */
   updateRoots(roots: readonly Buffer[]): void {
     if (roots.length === 0) return;
-    if (this.roots && this.roots.length === roots.length && this.roots.every((r, i) => r.equals(roots[i])))
-      return;
-    this.useRoots(roots);
+    const same = this.roots?.length === roots.length && this.roots.every((r, i) => r.equals(roots[i]));
+    if (same && this.rootsStored) return;
+    if (!same) this.useRoots(roots);
     this.options.storage.saveBundle(roots);
+    this.rootsStored = true;
   }
 
   /** Renews the SVID once past half-life; re-attests when the server requires it. */

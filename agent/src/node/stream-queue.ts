@@ -17,11 +17,11 @@ export class StreamQueue<T> {
     });
     stream.on('end', () => {
       this.ended = true;
-      this.waiting && this.settle().resolve(undefined);
+      if (this.waiting) this.settle().resolve(undefined);
     });
     stream.on('error', (err: unknown) => {
       this.error = err;
-      this.waiting && this.settle().reject(err);
+      if (this.waiting) this.settle().reject(err);
     });
   }
 
