@@ -1,0 +1,485 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SERVER_BIN, runCommand } from '@lanyard/e2e';
+import { entryIds, json, startCliServer, type CliServer } from './cli-harness';
+
+const TD = 'spiffe://example.org';
+
+describe('lanyard-server token and entry commands (real server, CLI as a child process)', () => {
+  let s: CliServer;
+  beforeAll(async () => {
+    s = await startCliServer();
+  }, 60_000);
+  afterAll(async () => s?.close());
+
+  describe('token generate', () => {
+    it('prints a UUID token and warns without -spiffeID', async () => {
+      const out = await s.ok(['token', 'generate']);
+      expect(out).toMatch(
+        /^Token: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\nWarning: Missing SPIFFE ID\.\n$/,
+      );
+    });
+
+    it('prints JSON with int64 expires_at as a string and creates the alias entry for -spiffeID', async () => {
+      const before = Math.floor(Date.now() / 1000);
+      const doc = json<{ value: string; expires_at: string }>(
+        await s.ok(['token', 'generate', '--ttl', '120', '-spiffeID', `${TD}/node-alias`, '-output', 'json']),
+      );
+      expect(Object.keys(doc)).toEqual(['expires_at', 'value']);
+      expect(typeof doc.expires_at).toBe('string');
+      expect(Number(doc.expires_at)).toBeGreaterThanOrEqual(before + 119);
+      const shown = await s.ok(['entry', 'show', '-spiffeID', `${TD}/node-alias`]);
+      expect(shown).toContain(`Parent ID               : ${TD}/spire/agent/join_token/${doc.value}\n`);
+      expect(shown).toContain(
+        `Selector                : spiffe_id:${TD}/spire/agent/join_token/${doc.value}\n`,
+      );
+    });
+
+    it('rejects an invalid -spiffeID and a non-numeric -ttl', async () => {
+      const bad = await s.cli(['token', 'generate', '-spiffeID', 'example.org/x']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe('Error: scheme is missing or invalid\n');
+      const ttl = await s.cli(['token', 'generate', '-ttl', 'ten']);
+      expect(ttl.code).toBe(1);
+      expect(ttl.stdout).toBe('');
+    });
+  });
+
+  describe('entry create', () => {
+    it('creates an entry and prints the SPIRE block with 24-column labels', async () => {
+      const out = await s.ok([
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/host`,
+        '-spiffeID',
+        `${TD}/web`,
+        '-selector',
+        'unix:uid:1000',
+        '--selector=unix:gid:0',
+        '-dns',
+        'web.example.org',
+        '-x509SVIDTTL',
+        '300',
+        '-admin',
+        '-hint',
+        'web-hint',
+        '-entryExpiry',
+        '1893456000',
+      ]);
+      const [id] = entryIds(out);
+      expect(out).toBe(
+        `Entry ID                : ${id}\n` +
+          `SPIFFE ID               : ${TD}/web\n` +
+          `Parent ID               : ${TD}/host\n` +
+          'Revision                : 0\n' +
+          'X509-SVID TTL           : 300\n' +
+          'JWT-SVID TTL            : default\n' +
+          'Expiration time         : 2030-01-01 00:00:00 +0000 UTC\n' +
+          'Selector                : unix:gid:0\n' +
+          'Selector                : unix:uid:1000\n' +
+          'DNS name                : web.example.org\n' +
+          'Admin                   : true\n' +
+          'Hint                    : web-hint\n\n',
+      );
+    });
+
+    it('reports AlreadyExists on stderr with the submitted entry and exits 1', async () => {
+      const args = [
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/host`,
+        '-spiffeID',
+        `${TD}/dup`,
+        '-selector',
+        'unix:uid:7',
+      ];
+      await s.ok(args);
+      const again = await s.cli(args);
+      expect(again.code).toBe(1);
+      expect(again.stdout).toBe('');
+      expect(again.stderr).toBe(
+        'Failed to create the following entry (code: AlreadyExists, msg: "similar entry already exists"):\n' +
+          'Entry ID                : (none)\n' +
+          `SPIFFE ID               : ${TD}/dup\n` +
+          `Parent ID               : ${TD}/host\n` +
+          'Revision                : 0\n' +
+          'X509-SVID TTL           : default\n' +
+          'JWT-SVID TTL            : default\n' +
+          'Selector                : unix:uid:7\n\n' +
+          'Error: failed to create one or more entries\n',
+      );
+    });
+
+    it('prints the BatchCreateEntryResponse as JSON with proto names and int64 strings', async () => {
+      const doc = json<{
+        results: { status: { code: number; message: string }; entry: Record<string, unknown> }[];
+      }>(
+        await s.ok([
+          'entry',
+          'create',
+          '-parentID',
+          `${TD}/host`,
+          '-spiffeID',
+          `${TD}/json`,
+          '-selector',
+          'k8s:ns:prod',
+          '-jwtSVIDTTL',
+          '60',
+          '-output',
+          'json',
+        ]),
+      );
+      expect(doc.results).toHaveLength(1);
+      expect(doc.results[0].status).toEqual({ code: 0, message: 'OK' });
+      const e = doc.results[0].entry;
+      expect(e.spiffe_id).toEqual({ path: '/json', trust_domain: 'example.org' });
+      expect(e.parent_id).toEqual({ path: '/host', trust_domain: 'example.org' });
+      expect(e.selectors).toEqual([{ type: 'k8s', value: 'ns:prod' }]);
+      expect(e.jwt_svid_ttl).toBe(60);
+      expect(e.x509_svid_ttl).toBe(0);
+      expect(e.revision_number).toBe('0');
+      expect(e.expires_at).toBe('0');
+      expect(typeof e.created_at).toBe('string');
+      expect(e.dns_names).toEqual([]);
+      expect(e.admin).toBe(false);
+      expect(Object.keys(e)).toEqual([...Object.keys(e)].sort());
+    });
+
+    it('creates a node (alias) entry parented to the server ID', async () => {
+      const out = await s.ok([
+        'entry',
+        'create',
+        '-node',
+        '-spiffeID',
+        `${TD}/cluster/a`,
+        '-selector',
+        'join_token:x',
+      ]);
+      expect(out).toContain(`Parent ID               : ${TD}/spire/server\n`);
+    });
+
+    it.each([
+      [
+        ['-parentID', `${TD}/h`, '-spiffeID', 'spiffe://Example.org/x', '-selector', 'a:b'],
+        'Error: trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores\n',
+      ],
+      [
+        ['-parentID', `${TD}/h`, '-spiffeID', `${TD}/x`, '-selector', 'unix'],
+        'Error: selector "unix" must be formatted as type:value\n',
+      ],
+      [
+        ['-parentID', `${TD}/h`, '-spiffeID', `${TD}/x`, '-selector', 'a:b', '-x509SVIDTTL', '-1'],
+        'Error: a positive x509-SVID TTL is required\n',
+      ],
+      [
+        ['-parentID', `${TD}/h`, '-spiffeID', `${TD}/x`, '-selector', 'a:b', '-jwtSVIDTTL', '-5'],
+        'Error: a positive JWT-SVID TTL is required\n',
+      ],
+      [
+        ['-spiffeID', `${TD}/x`, '-selector', 'a:b'],
+        'Error: a parent ID is required if the node flag is not set\n',
+      ],
+      [['-parentID', `${TD}/h`, '-selector', 'a:b'], 'Error: a SPIFFE ID is required\n'],
+      [['-parentID', `${TD}/h`, '-spiffeID', `${TD}/x`], 'Error: at least one selector is required\n'],
+      [
+        ['-node', '-spiffeID', `${TD}/x`, '-selector', 'a:b', '-federatesWith', 'spiffe://other.org'],
+        'Error: node entries can not federate\n',
+      ],
+    ])('validates flags like SPIRE: %j', async (args, stderr) => {
+      const result = await s.cli(['entry', 'create', ...args]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(stderr);
+    });
+
+    it('surfaces server-side validation per entry (selector without value, reserved path)', async () => {
+      const noValue = await s.cli([
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/h`,
+        '-spiffeID',
+        `${TD}/nv`,
+        '-selector',
+        'unix:',
+      ]);
+      expect(noValue.code).toBe(1);
+      expect(noValue.stderr).toMatch(
+        /^Failed to create the following entry \(code: InvalidArgument, msg: "failed to convert entry: .*"\):\n/,
+      );
+      expect(noValue.stderr).toContain('Selector                : unix:\n');
+      const reserved = await s.cli([
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/h`,
+        '-spiffeID',
+        `${TD}/spire/x`,
+        '-selector',
+        'a:b',
+      ]);
+      expect(reserved.code).toBe(1);
+      expect(reserved.stderr).toContain('code: InvalidArgument');
+      expect(reserved.stderr).toContain('reserved namespace');
+    });
+
+    it('creates entries from -data (file and stdin), keys case-insensitive', async () => {
+      const file = path.join(s.dir, 'entries.json');
+      const doc = {
+        entries: [
+          {
+            selectors: [{ type: 'unix', value: 'uid:501' }],
+            spiffe_id: `${TD}/data/a`,
+            parent_id: `${TD}/host`,
+          },
+          {
+            SELECTORS: [{ type: 'unix', value: 'uid:502' }],
+            Spiffe_ID: `${TD}/data/b`,
+            parent_id: `${TD}/host`,
+            x509_svid_ttl: 90,
+            entry_id: 'custom-id-b',
+          },
+        ],
+      };
+      writeFileSync(file, JSON.stringify(doc));
+      const out = await s.ok(['entry', 'create', '-data', file]);
+      expect(out).toContain(`SPIFFE ID               : ${TD}/data/a\n`);
+      expect(out).toContain('Entry ID                : custom-id-b\n');
+      expect(out).toContain('X509-SVID TTL           : 90\n');
+      const stdinDoc = {
+        entries: [
+          {
+            selectors: [{ type: 'unix', value: 'uid:503' }],
+            spiffe_id: `${TD}/data/c`,
+            parent_id: `${TD}/host`,
+          },
+        ],
+      };
+      const viaStdin = await s.ok(['entry', 'create', '-data', '-'], JSON.stringify(stdinDoc));
+      expect(viaStdin).toContain(`SPIFFE ID               : ${TD}/data/c\n`);
+      const missing = await s.cli(['entry', 'create', '-data', path.join(s.dir, 'nope.json')]);
+      expect(missing.stderr).toBe(
+        `Error: open ${path.join(s.dir, 'nope.json')}: no such file or directory\n`,
+      );
+    });
+  });
+
+  describe('entry show / count', () => {
+    beforeAll(async () => {
+      await s.ok([
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/h2`,
+        '-spiffeID',
+        `${TD}/show/b`,
+        '-selector',
+        'x:1',
+        '-selector',
+        'y:2',
+      ]);
+      await s.ok([
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/h2`,
+        '-spiffeID',
+        `${TD}/show/a`,
+        '-selector',
+        'x:1',
+      ]);
+      await s.ok([
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/h2`,
+        '-spiffeID',
+        `${TD}/show/c`,
+        '-selector',
+        'z:3',
+        '-downstream',
+      ]);
+    });
+
+    it('lists by parent sorted by SPIFFE ID, hiding downstream entries unless -downstream', async () => {
+      const out = await s.ok(['entry', 'show', '-parentID', `${TD}/h2`]);
+      expect(out.startsWith('Found 2 entries\n')).toBe(true);
+      expect([...out.matchAll(/^SPIFFE ID {15}: (\S+)$/gm)].map((m) => m[1])).toEqual([
+        `${TD}/show/a`,
+        `${TD}/show/b`,
+      ]);
+      const down = await s.ok(['entry', 'show', '-parentID', `${TD}/h2`, '-downstream']);
+      expect(down.startsWith('Found 1 entry\n')).toBe(true);
+      expect(down).toContain('Downstream              : true\n');
+    });
+
+    it('filters by selectors with each match mode and rejects an unknown mode', async () => {
+      const count = async (mode: string, ...sels: string[]) => {
+        const args = ['entry', 'count', '-parentID', `${TD}/h2`, '-matchSelectorsOn', mode];
+        for (const sel of sels) args.push('-selector', sel);
+        return s.ok(args);
+      };
+      expect(await count('superset', 'x:1')).toBe('2 registration entries\n');
+      expect(await count('exact', 'x:1')).toBe('1 registration entry\n');
+      expect(await count('subset', 'x:1')).toBe('1 registration entry\n');
+      expect(await count('any', 'y:2', 'q:9')).toBe('1 registration entry\n');
+      const bad = await s.cli(['entry', 'show', '-selector', 'x:1', '-matchSelectorsOn', 'most']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe('Error: match behavior "most" unknown\n');
+    });
+
+    it('shows one entry by -entryID, refuses -entryID with other filters, and reports not found', async () => {
+      const [id] = entryIds(await s.ok(['entry', 'show', '-spiffeID', `${TD}/show/a`]));
+      const one = await s.ok(['entry', 'show', '-entryID', id]);
+      expect(one.startsWith(`Found 1 entry\nEntry ID                : ${id}\n`)).toBe(true);
+      const combined = await s.cli(['entry', 'show', '-entryID', id, '-spiffeID', `${TD}/show/a`]);
+      expect(combined.stderr).toBe("Error: the -entryID flag can't be combined with others\n");
+      const missing = await s.cli(['entry', 'show', '-entryID', 'does-not-exist']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toBe(
+        'Error: error fetching entry ID does-not-exist: rpc error: code = NotFound desc = entry not found\n',
+      );
+    });
+
+    it('prints ListEntriesResponse and CountEntriesResponse JSON', async () => {
+      const list = json<{ entries: { spiffe_id: { path: string } }[]; next_page_token: string }>(
+        await s.ok(['entry', 'show', '-parentID', `${TD}/h2`, '-output', 'json']),
+      );
+      expect(list.entries.map((e) => e.spiffe_id.path)).toEqual(['/show/a', '/show/b']);
+      expect(list.next_page_token).toBe('');
+      expect(json(await s.ok(['entry', 'count', '-parentID', `${TD}/h2`, '-output', 'json']))).toEqual({
+        count: 2,
+      });
+      const badId = await s.cli(['entry', 'show', '-parentID', 'nope']);
+      expect(badId.stderr).toBe('Error: error parsing parent ID "nope": scheme is missing or invalid\n');
+    });
+  });
+
+  describe('entry update / delete', () => {
+    it('updates an entry (revision bumps) and requires -entryID', async () => {
+      const [id] = entryIds(
+        await s.ok([
+          'entry',
+          'create',
+          '-parentID',
+          `${TD}/h3`,
+          '-spiffeID',
+          `${TD}/upd`,
+          '-selector',
+          'a:1',
+        ]),
+      );
+      const out = await s.ok([
+        'entry',
+        'update',
+        '-entryID',
+        id,
+        '-parentID',
+        `${TD}/h3`,
+        '-spiffeID',
+        `${TD}/upd2`,
+        '-selector',
+        'a:2',
+        '-jwtSVIDTTL',
+        '30',
+      ]);
+      expect(out).toContain(`SPIFFE ID               : ${TD}/upd2\n`);
+      expect(out).toContain('Revision                : 1\n');
+      expect(out).toContain('JWT-SVID TTL            : 30\n');
+      const missing = await s.cli([
+        'entry',
+        'update',
+        '-parentID',
+        `${TD}/h3`,
+        '-spiffeID',
+        `${TD}/u`,
+        '-selector',
+        'a:2',
+      ]);
+      expect(missing.stderr).toBe('Error: entry ID is required\n');
+      const notFound = await s.cli([
+        'entry',
+        'update',
+        '-entryID',
+        'ghost',
+        '-parentID',
+        `${TD}/h3`,
+        '-spiffeID',
+        `${TD}/u`,
+        '-selector',
+        'a:2',
+      ]);
+      expect(notFound.code).toBe(1);
+      expect(notFound.stderr).toMatch(
+        /^Failed to update the following entry \(code: NotFound, msg: "entry not found"\):\nEntry ID {16}: ghost\n/,
+      );
+      expect(notFound.stderr.endsWith('Error: failed to update one or more entries\n')).toBe(true);
+    });
+
+    it('deletes by -entryID and by -file, and reports missing IDs', async () => {
+      const ids = [];
+      for (const n of ['d1', 'd2', 'd3']) {
+        ids.push(
+          entryIds(
+            await s.ok([
+              'entry',
+              'create',
+              '-parentID',
+              `${TD}/h4`,
+              '-spiffeID',
+              `${TD}/${n}`,
+              '-selector',
+              'd:1',
+            ]),
+          )[0],
+        );
+      }
+      expect(await s.ok(['entry', 'delete', '-entryID', ids[0]])).toBe(
+        `Deleted entry with ID: ${ids[0]}\n\n\nDeleted 1 entries successfully`,
+      );
+      const file = path.join(s.dir, 'delete.json');
+      writeFileSync(file, JSON.stringify({ ids: [ids[1], ids[2]] }));
+      expect(await s.ok(['entry', 'delete', '-file', file])).toContain('Deleted 2 entries successfully');
+      const again = await s.cli(['entry', 'delete', '-entryID', ids[0]]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toBe(
+        `Failed to delete entry with ID ${ids[0]} (code: NotFound, msg: "entry not found")\nError: failed to delete one or more entries\n`,
+      );
+      expect((await s.cli(['entry', 'delete'])).stderr).toBe('Error: an entry ID is required\n');
+      expect(await s.ok(['entry', 'count', '-parentID', `${TD}/h4`])).toBe('0 registration entries\n');
+    });
+  });
+
+  it('entries survive a server restart', async () => {
+    const [id] = entryIds(
+      await s.ok([
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/keep`,
+        '-spiffeID',
+        `${TD}/kept`,
+        '-selector',
+        'k:1',
+      ]),
+    );
+    await s.server.stop();
+    await s.server.run();
+    const out = await s.ok(['entry', 'show', '-entryID', id]);
+    expect(out).toContain(`SPIFFE ID               : ${TD}/kept\n`);
+  }, 60_000);
+
+  it('fails with the gRPC error when no server listens on -socketPath', async () => {
+    const result = await runCommand(process.execPath, [
+      SERVER_BIN,
+      'entry',
+      'count',
+      '-socketPath',
+      path.join(s.dir, 'absent.sock'),
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Error: rpc error: code = Unavailable desc = /);
+  });
+});
