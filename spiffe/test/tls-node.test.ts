@@ -135,6 +135,52 @@ describe('TLS helpers over real handshakes', () => {
     expect(body).toBe('hello spiffe://example.org/client');
   });
 
+  it('https server destroys refused connections and keeps listening', async () => {
+    const errors = new Inbox<Error>();
+    const server = https.createServer(spiffeTlsServerOptions(serverSource, true), (_req, res) =>
+      res.end('ok'),
+    );
+    attachSpiffeTls(server, serverSource, {
+      authorizer: authorizeId('spiffe://example.org/admin'),
+      onError: errors.push,
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const options = spiffeMtlsClientOptions(clientSource, authorizeAny());
+    const outcome = await new Promise<string>((resolve) => {
+      const req = https.request({ ...options, host: '127.0.0.1', port, agent: false }, () =>
+        resolve('response'),
+      );
+      req.on('error', (err) => resolve(`error: ${err.message}`));
+      req.end();
+    });
+    expect(outcome).toMatch(/^error: /);
+    expect(await errors.next()).toBeInstanceOf(PermissionDeniedError);
+    expect(server.listening).toBe(true);
+  });
+
+  it('presents the client SVID current at connection time', async () => {
+    const api = await WorkloadApiTestServer.start();
+    api.setX509Context({ svids: [clientSvid] });
+    const source = await X509Source.create({
+      clientOptions: { address: api.address, backoff: FAST_BACKOFF },
+    });
+    try {
+      const port = await startServer(serverSource, authorizeMemberOf('example.org'));
+      const connect = () => exchange(port, spiffeMtlsClientOptions(source, authorizeAny()));
+      expect((await connect()).data).toBe('hello spiffe://example.org/client');
+      const updated = new Inbox<void>();
+      source.onUpdate(() => updated.push(undefined));
+      api.setX509Context({ svids: [ca.issueX509Svid({ spiffeId: 'spiffe://example.org/client-v2' })] });
+      await updated.next();
+      expect((await connect()).data).toBe('hello spiffe://example.org/client-v2');
+    } finally {
+      await source.close();
+      await api.close();
+    }
+  });
+
   it('follows SVID rotation from the Workload API without restarting the listener', async () => {
     const api = await WorkloadApiTestServer.start();
     api.setX509Context({ svids: [serverSvid] });
