@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { PluginLogger, Selector, WorkloadAttestor, WorkloadCaller } from '@lanyard/attestor-core';
+import {
+  FailedPreconditionError,
+  InternalError,
+  LanyardError,
+  PermissionDeniedError,
+  UnavailableError,
+} from '@lanyard/spiffe';
+import { type ContainerLocation, parseCgroupFile } from './cgroup';
+import type { K8sWorkloadConfig } from './config';
+import { KubeletClient } from './kubelet-client';
+import { containerSelectors, findContainer, type KubeletPod, podSelectors } from './pod';
+import { PodListCache } from './pod-list-cache';
+import { K8S_PLUGIN_NAME } from './shared';
+
+/** Everything the attestor needs besides its config. */
+export interface K8sAttestorDeps {
+  readonly logger: PluginLogger;
+  readonly procRoot: string;
+  /** Where pods come from; the kubelet client by default. */
+  readonly listPods?: () => Promise<KubeletPod[]>;
+}
+
+/**
+ * The `k8s` workload attestor: pid → pod UID and container ID from `<procRoot>/<pid>/cgroup` → the pod in the
+ * kubelet's `/pods` list → `k8s:*` selectors. Retries while the container is still starting (up to
+ * `max_poll_attempts`, `poll_retry_interval` apart). A process outside any pod container yields `[]`.
+ */
+export class K8sWorkloadAttestor implements WorkloadAttestor {
+  readonly name = K8S_PLUGIN_NAME;
+  private readonly cache: PodListCache;
+  private readonly kubelet?: KubeletClient;
+
+  constructor(
+    private readonly config: K8sWorkloadConfig,
+    private readonly deps: K8sAttestorDeps,
+  ) {
+    if (!deps.listPods) this.kubelet = new KubeletClient(config);
+    const list = deps.listPods ?? (() => (this.kubelet as KubeletClient).listPods());
+    this.cache = new PodListCache(list, config.pollRetryIntervalMs);
+  }
+
+  /** Selectors of the caller's pod and container; `[]` when it is not in a pod container. */
+  async attest(caller: WorkloadCaller): Promise<Selector[]> {
+    const file = path.join(this.deps.procRoot, String(caller.pid), 'cgroup');
+    const cgroupText = await readCgroup(file, caller.pid, 'before');
+    const location = parseCgroupFile(cgroupText, file);
+    if (!location) return [];
+    if (this.config.verboseContainerLocatorLogs) {
+      this.deps.logger.debug('k8s: located container', {
+        pid: caller.pid,
+        pod_uid: location.podUid,
+        container_id: location.containerId,
+      });
+    }
+    const selectors = await this.poll(location);
+    if ((await readCgroup(file, caller.pid, 'during')) !== cgroupText) {
+      throw new FailedPreconditionError(
+        `k8s: process ${caller.pid} changed cgroups during attestation (it exited and its pid was reused)`,
+        'ERR_K8S_PROCESS_GONE',
+      );
+    }
+    return selectors;
+  }
+
+  /** Closes the kubelet connection pool. */
+  close(): void {
+    this.kubelet?.close();
+  }
+
+  private async poll(location: ContainerLocation): Promise<Selector[]> {
+    let seen = 0;
+    let lastError: LanyardError | undefined;
+    for (let attempt = 1; attempt <= this.config.maxPollAttempts; attempt++) {
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, this.config.pollRetryIntervalMs));
+      try {
+        const snapshot = await this.cache.next(seen);
+        seen = snapshot.version;
+        lastError = undefined;
+        const selectors = this.match(snapshot.pods, location);
+        if (selectors) return selectors;
+      } catch (error) {
+        if (!(error instanceof LanyardError) || error instanceof PermissionDeniedError) throw error;
+        if (error instanceof InternalError && error.code === 'ERR_K8S_DUPLICATE_CONTAINER') throw error;
+        lastError = error;
+      }
+    }
+    const attempts = this.config.maxPollAttempts;
+    if (lastError) {
+      throw new UnavailableError(`${lastError.message} (after ${attempts} attempts)`, lastError.code);
+    }
+    throw new UnavailableError(
+      `k8s: no selectors found after ${attempts} poll attempts: container ${location.containerId}` +
+        `${location.podUid ? ` of pod ${location.podUid}` : ''} is not in the kubelet pod list`,
+      'ERR_K8S_CONTAINER_NOT_FOUND',
+    );
+  }
+
+  private match(pods: readonly KubeletPod[], location: ContainerLocation): Selector[] | undefined {
+    let result: Selector[] | undefined;
+    for (const pod of pods) {
+      if (location.podUid && pod.metadata?.uid !== location.podUid) continue;
+      const status = findContainer(pod, location.containerId);
+      let selectors: Selector[] | undefined;
+      if (status) {
+        selectors = podSelectors(pod);
+        if (!this.config.disableContainerSelectors) selectors.push(...containerSelectors(status));
+      } else if (location.podUid && this.config.disableContainerSelectors) {
+        selectors = podSelectors(pod);
+      }
+      if (!selectors) continue;
+      if (result) {
+        throw new InternalError(
+          `k8s: two pods found with same container ID ${location.containerId}`,
+          'ERR_K8S_DUPLICATE_CONTAINER',
+        );
+      }
+      result = selectors;
+    }
+    return result;
+  }
+}
+
+async function readCgroup(file: string, pid: number, when: 'before' | 'during'): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') {
+      throw new FailedPreconditionError(
+        `k8s: process ${pid} exited ${when} attestation`,
+        'ERR_K8S_PROCESS_GONE',
+      );
+    }
+    throw new InternalError(`k8s: unable to read ${file}: ${(error as Error).message}`, 'ERR_K8S_CGROUP');
+  }
+}
