@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { CliIo } from '../../src/cli/io';
@@ -16,7 +17,17 @@ function capture(stop: Promise<string> = new Promise(() => undefined), env: Node
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
-function serverConf(dir: string, extra = ''): string {
+/** A port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function serverConf(dir: string, extra = '', topLevel = ''): string {
   const file = path.join(dir, 'server.conf');
   writeFileSync(
     file,
@@ -43,6 +54,7 @@ plugins {
     plugin_data {}
   }
 }
+${topLevel}
 `,
   );
   return file;
@@ -65,7 +77,22 @@ describe('lanyard-server CLI', () => {
   });
 
   it('run serves until signalled; healthcheck sees it healthy, then unhealthy after stop', async () => {
-    const conf = serverConf(dir);
+    const [healthPort, metricsPort] = [await freePort(), await freePort()];
+    const conf = serverConf(
+      dir,
+      '',
+      `health_checks {
+  listener_enabled = true
+  bind_address = "127.0.0.1"
+  bind_port = "${healthPort}"
+}
+telemetry {
+  Prometheus {
+    host = "127.0.0.1"
+    port = ${metricsPort}
+  }
+}`,
+    );
     let signal: (s: string) => void = () => undefined;
     const stop = new Promise<string>((resolve) => (signal = resolve));
     const runner = capture(stop, { TD: 'example.org' });
@@ -81,7 +108,23 @@ describe('lanyard-server CLI', () => {
       else await new Promise((r) => setTimeout(r, 100));
     }
     expect(healthy).toBe('Server is healthy.\n');
-    signal('SIGTERM');
+    try {
+      // The HTTP listeners start right after the gRPC ones: poll briefly.
+      let ready: Response | undefined;
+      for (let i = 0; i < 50 && ready === undefined; i++) {
+        ready = await fetch(`http://127.0.0.1:${healthPort}/ready`).catch(async () => {
+          await new Promise((r) => setTimeout(r, 50));
+          return undefined;
+        });
+      }
+      expect(ready?.status).toBe(200);
+      expect(await ready?.json()).toEqual({ server: { ready: true }, 'catalog.datastore': { ready: true } });
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toContain('spire_server_started');
+      expect(metrics).toMatch(/spire_server_rpc_grpc_health_v1_health_check\{[^}]*status="OK"/);
+    } finally {
+      signal('SIGTERM');
+    }
     expect(await running).toBe(0);
     const after = capture();
     expect(await runCli(['healthcheck', '-socketPath', `${dir}/flag.sock`, '-verbose'], after.io)).toBe(1);
