@@ -55,6 +55,11 @@ export function loggableAgentId(spiffeId: string): string {
   return spiffeId.replace(/(\/spire\/agent\/join_token\/)[^/]+$/, '$1<redacted>');
 }
 
+/** Masks the token of every join token agent ID in a text (error messages from the server). */
+export function redactJoinTokens(text: string): string {
+  return text.replace(/(\/spire\/agent\/join_token\/)[^\s/"']+/g, '$1<redacted>');
+}
+
 /** PEM of a DER chain, leaf first. */
 export function chainToPem(chain: readonly Buffer[]): string {
   return chain.map((der) => new crypto.X509Certificate(der).toString()).join('');

@@ -1,7 +1,7 @@
 /** The node side of the agent: attestation, the server connection, sync, SVID signing and persistence. */
 export { createCsr } from './csr';
 export { generateKeyPair, type KeyPair } from './keys';
-export { createAgentSvid, loggableAgentId, chainToPem, type AgentSvid } from './agent-svid';
+export { createAgentSvid, loggableAgentId, redactJoinTokens, chainToPem, type AgentSvid } from './agent-svid';
 export { AgentStorage, DATA_FILES, type StoredState } from './storage';
 export { loadBootstrapBundle, parseBootstrapBundle } from './bootstrap-bundle';
 export {

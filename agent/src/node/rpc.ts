@@ -9,6 +9,7 @@ import {
   FailedPreconditionError,
   InternalError,
 } from '@lanyard/spiffe';
+import { redactJoinTokens } from './agent-svid';
 
 /** Default deadline of unary calls to the server. */
 export const RPC_TIMEOUT_MS = 30_000;
@@ -33,13 +34,16 @@ export function statusOf(err: unknown): grpc.status {
   return typeof code === 'number' ? code : grpc.status.UNKNOWN;
 }
 
-/** A server error as text: `rpc error: code = <Code> desc = <details>`, like SPIRE logs it. */
+/**
+ * A server error as text: `rpc error: code = <Code> desc = <details>`, like SPIRE logs it. Join token agent
+ * IDs in the text are masked (the token is a secret).
+ */
 export function describeRpcError(err: unknown): string {
   const e = err as { code?: unknown; details?: string; message?: string };
   if (typeof e?.code === 'number' && typeof e.details === 'string') {
-    return `rpc error: code = ${codeName(e.code)} desc = ${e.details}`;
+    return redactJoinTokens(`rpc error: code = ${codeName(e.code)} desc = ${e.details}`);
   }
-  return e?.message ?? String(err);
+  return redactJoinTokens(e?.message ?? String(err));
 }
 
 function codeName(code: number): string {
