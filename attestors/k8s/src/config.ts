@@ -30,6 +30,8 @@ export interface K8sWorkloadConfig {
   readonly reloadIntervalMs: number;
   readonly disableContainerSelectors: boolean;
   readonly verboseContainerLocatorLogs: boolean;
+  /** Lanyard: proc filesystem to read cgroups from (e.g. `/host/proc`); the agent's proc root when unset. */
+  readonly procRoot?: string;
 }
 
 function fail(key: string, problem: string): never {
@@ -103,6 +105,7 @@ export function parseK8sConfig(data: PluginData, env: NodeJS.ProcessEnv = proces
     reloadIntervalMs: positive(readDuration(r, P, 'reload_interval'), 'reload_interval', 60_000),
     disableContainerSelectors: r.boolean('disable_container_selectors') ?? false,
     verboseContainerLocatorLogs: r.boolean('verbose_container_locator_logs') ?? false,
+    procRoot: r.string('proc_root') || undefined,
   };
   if (r.boolean('use_new_container_locator') === false) {
     fail('use_new_container_locator', 'cannot be false: lanyard has one container locator (cgroup paths)');

@@ -18,6 +18,11 @@ export * from './attestor';
 /** The plugin the agent's catalog registers as `WorkloadAttestor "k8s"`. */
 export const workloadPlugin: WorkloadAttestorPlugin = {
   name: K8S_PLUGIN_NAME,
-  create: async (pluginData, deps) =>
-    new K8sWorkloadAttestor(parseK8sConfig(pluginData), { logger: deps.logger, procRoot: deps.procRoot }),
+  create: async (pluginData, deps) => {
+    const config = parseK8sConfig(pluginData);
+    return new K8sWorkloadAttestor(config, {
+      logger: deps.logger,
+      procRoot: config.procRoot ?? deps.procRoot,
+    });
+  },
 };

@@ -16,6 +16,7 @@ describe('k8s workload attestor configuration', () => {
       reloadIntervalMs: 60_000,
       disableContainerSelectors: false,
       verboseContainerLocatorLogs: false,
+      procRoot: undefined,
     });
   });
 
