@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { silentLogger } from '@lanyard/attestor-core';
 import { parseK8sConfig, workloadPlugin } from '../src';
 
@@ -83,5 +86,20 @@ describe('k8s workload attestor configuration', () => {
     await expect(attestor.attest({ pid: 1, uid: 0, gid: 0 })).rejects.toThrow(
       'k8s: process 1 exited before attestation',
     );
+  });
+
+  it('proc_root overrides the agent’s proc root (a host /proc mounted elsewhere)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-k8s-proc-'));
+    try {
+      mkdirSync(path.join(dir, '5'));
+      writeFileSync(path.join(dir, '5', 'cgroup'), '0::/user.slice\n');
+      const attestor = await workloadPlugin.create(
+        { skip_kubelet_verification: true, proc_root: dir },
+        { logger: silentLogger, procRoot: '/nonexistent' },
+      );
+      await expect(attestor.attest({ pid: 5, uid: 0, gid: 0 })).resolves.toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
