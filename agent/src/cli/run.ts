@@ -74,6 +74,10 @@ async function run(flags: AgentConfigFlags, ctx: CommandContext): Promise<number
     tightenUmask();
     agent = await Agent.start({ config, logger });
     const listener = await agent.startHealthListener();
+    if (listener) {
+      const { address, port } = listener.address;
+      logger.info('Serving health checks', { address: `${address}:${port}` });
+    }
     const outcome = await Promise.race([
       ctx.io.stopSignal().then((signal) => ({ signal })),
       agent.fatal.then((error) => ({ error })),
