@@ -1,6 +1,8 @@
 import type { CliCommand } from '../registry';
+import { agentCommand } from './agent';
 import { bundleCommand } from './bundle';
 import { entryCommand } from './entry';
+import { federationCommand } from './federation';
 import { healthcheckCommand } from './healthcheck';
 import { jwtCommand } from './mint/jwt';
 import { x509Command } from './mint/x509';
@@ -15,7 +17,9 @@ export const COMMANDS: readonly CliCommand[] = [
   healthcheckCommand,
   tokenCommand,
   entryCommand,
+  agentCommand,
   bundleCommand,
   x509Command,
   jwtCommand,
+  federationCommand,
 ];
