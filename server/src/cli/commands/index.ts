@@ -1,9 +1,11 @@
 import type { CliCommand } from '../registry';
 import { agentCommand } from './agent';
 import { bundleCommand } from './bundle';
+import { debugCommand } from './debug';
 import { entryCommand } from './entry';
 import { federationCommand } from './federation';
 import { healthcheckCommand } from './healthcheck';
+import { localAuthorityCommand } from './localauthority';
 import { jwtCommand } from './mint/jwt';
 import { x509Command } from './mint/x509';
 import { runCommand } from './run';
@@ -22,4 +24,6 @@ export const COMMANDS: readonly CliCommand[] = [
   x509Command,
   jwtCommand,
   federationCommand,
+  localAuthorityCommand,
+  debugCommand,
 ];
