@@ -29,6 +29,14 @@ export async function serverOptionsFromConfig(
     agentSpiffeIdAsSelector: s.experimental.agentSpiffeIdAsSelector,
     cacheFullReloadIntervalMs: s.experimental.fullCacheReloadIntervalMs,
     eventTimeoutMs: s.experimental.eventTimeoutMs,
+    pruneAttestedNodes:
+      s.pruneAttestedNodesExpiredForSeconds === undefined
+        ? undefined
+        : {
+            expiredForSeconds: s.pruneAttestedNodesExpiredForSeconds,
+            batchSize: s.pruneAttestedNodesBatchSize,
+            pruneTofuNodes: s.pruneTofuNodes,
+          },
     ca: {
       keyManager: await keyManagerFor(p.keyManager),
       caKeyType: s.caKeyType,

@@ -12,6 +12,7 @@ import { NodeAttestorCatalog } from './catalog/node-attestors';
 import { openDataStore, type DataStore, type DataStoreOptions } from './datastore';
 import { Endpoints } from './endpoints/endpoints';
 import { ServerSvidRotator } from './endpoints/server-svid';
+import { pruneExpiredNodes, type NodePruneOptions } from './node-pruner';
 
 /** Everything needed to run a server; built from the config file by `optionsFromConfig` or by tests. */
 export interface LanyardServerOptions {
@@ -51,6 +52,8 @@ export interface LanyardServerOptions {
   bundlePollIntervalMs?: number;
   /** Per-step timeout of AttestAgent streams (params, each challenge response); default 30 s. */
   attestationStepTimeoutMs?: number;
+  /** `prune_attested_nodes_expired_for` (+ batch size, `prune_tofu_nodes`); unset = never prune. */
+  pruneAttestedNodes?: NodePruneOptions;
   /** `disable_jwt_svids`. */
   disableJwtSvids?: boolean;
   /** Largest Batch* request; default 10000. */
@@ -61,7 +64,6 @@ export interface LanyardServerOptions {
 /** A running Lanyard server: datastore, CA, entry cache, attestors and both API endpoints. */
 export class LanyardServer {
   private stopped = false;
-  private lastBundlePrune = 0;
   private readonly startedAt = Date.now();
   private readonly timers: NodeJS.Timeout[] = [];
 
@@ -202,7 +204,12 @@ export class LanyardServer {
     });
     this.bundle.onChange(() => this.endpoints.refreshTls());
     this.bundle.start(bundlePollIntervalMs);
-    this.every(60_000, () => this.housekeeping());
+    this.every(60_000, () => this.datastore.pruneJoinTokens(this.nowSeconds()));
+    this.every(3_600_000, () => this.pruneBundle());
+    const prune = this.options.pruneAttestedNodes;
+    const logger = this.options.logger ?? silentLogger;
+    if (prune)
+      this.every(3_600_000, () => pruneExpiredNodes(this.datastore, prune, this.nowSeconds(), logger));
     this.every(10_000, () => this.metrics.setGauge(['uptime_in_ms'], Date.now() - this.startedAt));
   }
 
@@ -210,7 +217,8 @@ export class LanyardServer {
     return (this.options.now ?? Date.now)();
   }
 
-  private every(ms: number, task: () => void | Promise<void>): void {
+  /** Runs `task` every `ms` (unref'd); failures are logged, never thrown. */
+  private every(ms: number, task: () => unknown): void {
     const timer = setInterval(() => {
       Promise.resolve(task()).catch((err: unknown) =>
         (this.options.logger ?? silentLogger).warn('Background task failed', {
@@ -222,17 +230,14 @@ export class LanyardServer {
     this.timers.push(timer);
   }
 
-  /**
-   * Drops expired join tokens (every minute) and, hourly, trust-bundle authorities that expired more than a
-   * day ago (SPIRE keeps them a day so late agents still validate).
-   */
-  private async housekeeping(): Promise<void> {
-    const now = Math.floor(this.nowMs() / 1000);
-    await this.datastore.pruneJoinTokens(now);
-    if (now - this.lastBundlePrune >= 3600) {
-      this.lastBundlePrune = now;
-      if (await this.datastore.pruneBundle(this.options.trustDomain, now - 86_400))
-        await this.bundle.reload();
+  private nowSeconds(): number {
+    return Math.floor(this.nowMs() / 1000);
+  }
+
+  /** Drops trust-bundle authorities that expired more than a day ago (SPIRE keeps them a day for late agents). */
+  private async pruneBundle(): Promise<void> {
+    if (await this.datastore.pruneBundle(this.options.trustDomain, this.nowSeconds() - 86_400)) {
+      await this.bundle.reload();
     }
   }
 
