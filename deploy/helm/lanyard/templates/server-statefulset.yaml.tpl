@@ -1,0 +1,91 @@
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: {{ .Release.Name }}-server
+  namespace: {{ .Release.Namespace }}
+  labels:
+    app.kubernetes.io/name: lanyard-server
+    app.kubernetes.io/instance: {{ .Release.Name }}
+spec:
+  serviceName: {{ .Release.Name }}-server
+  replicas: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: lanyard-server
+      app.kubernetes.io/instance: {{ .Release.Name }}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: lanyard-server
+        app.kubernetes.io/instance: {{ .Release.Name }}
+    spec:
+      serviceAccountName: {{ .Release.Name }}-server
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 1000
+        runAsGroup: 1000
+        fsGroup: 1000
+      containers:
+        - name: lanyard-server
+          image: {{ .Values.image.server | quote }}
+          imagePullPolicy: {{ .Values.image.pullPolicy }}
+          args: ['run', '-config', '/run/lanyard/config/server.conf', '-expandEnv']
+{{- if .Values.server.postgres.enabled }}
+          env:
+            - name: LANYARD_POSTGRES_CONNECTION_STRING
+              valueFrom:
+                secretKeyRef:
+                  name: {{ .Values.server.postgres.secretName }}
+                  key: {{ .Values.server.postgres.secretKey }}
+{{- end }}
+          ports:
+            - name: grpc
+              containerPort: {{ .Values.server.port }}
+            - name: health
+              containerPort: {{ .Values.server.healthPort }}
+          livenessProbe:
+            httpGet:
+              path: /live
+              port: health
+            initialDelaySeconds: 10
+            periodSeconds: 30
+            failureThreshold: 3
+          readinessProbe:
+            httpGet:
+              path: /ready
+              port: health
+            initialDelaySeconds: 5
+            periodSeconds: 10
+          resources:
+            requests:
+              cpu: {{ .Values.server.resources.cpu | quote }}
+              memory: {{ .Values.server.resources.memory | quote }}
+            limits:
+              memory: {{ .Values.server.resources.memoryLimit | quote }}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: ['ALL']
+          volumeMounts:
+            - name: config
+              mountPath: /run/lanyard/config
+              readOnly: true
+            - name: data
+              mountPath: /run/lanyard/data
+            - name: admin-socket
+              mountPath: /tmp/lanyard-server
+      volumes:
+        - name: config
+          configMap:
+            name: {{ .Release.Name }}-server
+        - name: admin-socket
+          emptyDir: {}
+  volumeClaimTemplates:
+    - metadata:
+        name: data
+      spec:
+        accessModes: ['ReadWriteOnce']
+        resources:
+          requests:
+            storage: {{ .Values.server.storageSize }}
