@@ -83,7 +83,10 @@ function addShow(group: Command, ctx: CommandContext, kind: Kind): void {
       try {
         res = (await (kind === 'x509'
           ? rpc(client, client.GetX509AuthorityState, {})
-          : rpc(client, client.GetJWTAuthorityState, {}))) as Record<'active' | 'prepared' | 'old', AuthorityState | null>;
+          : rpc(client, client.GetJWTAuthorityState, {}))) as Record<
+          'active' | 'prepared' | 'old',
+          AuthorityState | null
+        >;
       } catch (err) {
         if (kind === 'jwt') throw err;
         throw wrapError('could not get X.509 authorities', err);
