@@ -2,6 +2,8 @@
  * The running agent: node attestation (or the SVID kept in data_dir), the sync loop filling the identity
  * cache, the Workload API (with gRPC health) on the public socket, and the optional HTTP health listener.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import {
   HealthChecker,
@@ -119,6 +121,7 @@ export class Agent {
       });
     }
     this.syncLoop.start();
+    if (this.workloadApi) createSocketDir(this.workloadApi.socketPath);
     await this.workloadApi?.start();
     this.logger.info('Agent is ready', {
       spiffe_id: loggableAgentId(this.identity.svid?.spiffeId ?? ''),
@@ -162,6 +165,18 @@ export class Agent {
     this.logger.error('Agent cannot continue', { error: err.message });
     this.fatalResolve?.(err);
   }
+}
+
+/**
+ * Creates the Workload API socket's directory with mode 0755 regardless of the umask (`run` tightens the umask
+ * to 0027, which would otherwise lock other users out of a world-connectable socket). Existing directories
+ * are left as they are.
+ */
+function createSocketDir(socketPath: string): void {
+  const dir = path.dirname(socketPath);
+  const first = fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (first === undefined) return;
+  for (let d = dir; d.length >= first.length; d = path.dirname(d)) fs.chmodSync(d, 0o755);
 }
 
 function createWorkloadApi(

@@ -16,6 +16,8 @@ export interface AgentOptions {
   readonly extraPlugins?: string;
   /** Extra lines inside `agent { }`. */
   readonly extraAgent?: string;
+  /** `sync_interval` (default: the agent's own, 5s). */
+  readonly syncInterval?: string;
 }
 
 /** A real `lanyard-agent` process with its own temp directory and Workload API socket. */
@@ -60,23 +62,30 @@ export class AgentUnderTest {
     });
   }
 
-  /** Runs `lanyard-agent <args> -socketPath <public socket>`. */
+  /** Runs `lanyard-agent <args> -socketPath <public socket>`, optionally as another uid/gid (setpriv). */
   cli(args: string[], options: { uid?: number; gid?: number } = {}): Promise<CommandResult> {
-    const full = [AGENT_BIN, ...args, '-socketPath', this.socketPath];
-    if (options.uid === undefined) return runCommand(process.execPath, full);
-    const gid = options.gid ?? options.uid;
-    return runCommand('setpriv', [
-      `--reuid=${options.uid}`,
-      `--regid=${gid}`,
-      '--clear-groups',
-      process.execPath,
-      ...full,
-    ]);
+    const [command, full] = asUser([AGENT_BIN, ...args, '-socketPath', this.socketPath], options);
+    return runCommand(command, full);
+  }
+
+  /** Starts a long-running `lanyard-agent api watch` (optionally as another uid); stop it when done. */
+  watch(options: { uid?: number; gid?: number } = {}): ManagedProcess {
+    const [command, full] = asUser([AGENT_BIN, 'api', 'watch', '-socketPath', this.socketPath], options);
+    return startProcess('lanyard-agent api watch', command, full);
   }
 
   async stop(): Promise<void> {
     await this.process?.stop();
   }
+}
+
+function asUser(args: string[], options: { uid?: number; gid?: number }): [string, string[]] {
+  if (options.uid === undefined) return [process.execPath, args];
+  const gid = options.gid ?? options.uid;
+  return [
+    'setpriv',
+    [`--reuid=${options.uid}`, `--regid=${gid}`, '--clear-groups', process.execPath, ...args],
+  ];
 }
 
 function agentConfig(options: AgentOptions, socketPath: string): string {
@@ -88,12 +97,13 @@ function agentConfig(options: AgentOptions, socketPath: string): string {
     socket_path = "${socketPath}"
     trust_bundle_path = "${options.trustBundlePath}"
     trust_domain = "${options.trustDomain ?? 'example.org'}"
+${options.syncInterval ? `    sync_interval = "${options.syncInterval}"` : ''}
 ${options.extraAgent ?? ''}
 }
 
 plugins {
 ${options.nodeAttestor ?? '    NodeAttestor "join_token" {\n        plugin_data {}\n    }'}
-    KeyManager "memory" {
+    KeyManager "disk" {
         plugin_data {}
     }
     WorkloadAttestor "unix" {

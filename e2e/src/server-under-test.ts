@@ -97,6 +97,14 @@ export class ServerUnderTest {
     return match[1];
   }
 
+  /** `entry create` with the given flags; returns the new entry ID. */
+  async createEntry(args: string[]): Promise<string> {
+    const out = await this.cliOk(['entry', 'create', ...args]);
+    const match = /^Entry ID\s*:\s*(\S+)/m.exec(out);
+    if (!match) throw new Error(`no entry ID in output: ${out}`);
+    return match[1];
+  }
+
   /** Writes the trust bundle (PEM) to a file and returns its path. */
   async writeBundle(file = path.join(this.options.dir, 'bundle.pem')): Promise<string> {
     fs.writeFileSync(file, await this.cliOk(['bundle', 'show', '-format', 'pem']));
