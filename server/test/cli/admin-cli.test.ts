@@ -230,6 +230,17 @@ describe('lanyard-server agent, federation, localauthority and debug (real serve
       );
     });
 
+    it('upstreamauthority requires -subjectKeyID and reports a missing upstream authority', async () => {
+      expect((await s.cli(['upstreamauthority', 'taint'])).stderr).toBe(
+        'Error: the Subject Key ID of the X.509 upstream authority is required\n',
+      );
+      const revoke = await s.cli(['upstreamauthority', 'revoke', '-subjectKeyID', 'abcd']);
+      expect(revoke.code).toBe(1);
+      expect(revoke.stderr).toBe(
+        'Error: could not revoke X.509 upstream authority: rpc error: code = FailedPrecondition desc = upstream authority is not configured\n',
+      );
+    });
+
     it('debug getinfo prints counts and the server SVID chain', async () => {
       const out = await s.ok(['debug', 'getinfo']);
       expect(out).toMatch(

@@ -10,6 +10,7 @@ import { jwtCommand } from './mint/jwt';
 import { x509Command } from './mint/x509';
 import { runCommand } from './run';
 import { tokenCommand } from './token';
+import { upstreamAuthorityCommand } from './upstreamauthority';
 import { validateCommand } from './validate';
 
 /** Every `lanyard-server` command, in help order. Add new command modules here. */
@@ -25,5 +26,6 @@ export const COMMANDS: readonly CliCommand[] = [
   jwtCommand,
   federationCommand,
   localAuthorityCommand,
+  upstreamAuthorityCommand,
   debugCommand,
 ];
