@@ -6,44 +6,58 @@ import { parseAgentConfig } from '@lanyard/agent';
 import { parseServerConfig } from '@lanyard/server';
 import { parseAllDocuments } from 'yaml';
 import { type RenderedFile, renderChart, renderTemplate } from './k8s-helm-render';
+import { type Container, type KubeObject, type PodTemplate, need } from './k8s-objects';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CHART = path.join(REPO, 'deploy', 'helm', 'lanyard');
 const MANIFEST = path.join(REPO, 'deploy', 'kubernetes', 'lanyard.yaml');
 const RELEASE = { name: 'lanyard', namespace: 'spire' };
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function objects(files: RenderedFile[]): Obj[] {
+function objects(files: RenderedFile[]): KubeObject[] {
   return files.flatMap((file) =>
     parseAllDocuments(file.text).map((doc) => {
       if (doc.errors.length > 0) throw new Error(`${file.name}: ${doc.errors[0].message}`);
-      return doc.toJS() as Obj;
+      return doc.toJS() as KubeObject;
     }),
   );
 }
 
-function render(overrides: Record<string, unknown> = {}): Obj[] {
+function render(overrides: Record<string, unknown> = {}): KubeObject[] {
   return objects(renderChart(CHART, RELEASE, overrides));
 }
 
-function find(objs: Obj[], kind: string, name: string): Obj {
+function find(objs: KubeObject[], kind: string, name: string): KubeObject {
   const found = objs.find((o) => o.kind === kind && o.metadata?.name === name);
   if (!found)
     throw new Error(`no ${kind} ${name} in ${objs.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`);
   return found;
 }
 
-function container(workload: Obj): Obj {
-  return workload.spec.template.spec.containers[0];
+function template(workload: KubeObject): PodTemplate {
+  return need(workload.spec?.template, `pod template in ${workload.kind}/${workload.metadata.name}`);
 }
 
-function serverConf(objs: Obj[]) {
-  return parseServerConfig(find(objs, 'ConfigMap', 'lanyard-server').data['server.conf']).config;
+function container(workload: KubeObject): Container {
+  return template(workload).spec.containers[0];
 }
 
-function agentConf(objs: Obj[]) {
-  return parseAgentConfig(find(objs, 'ConfigMap', 'lanyard-agent').data['agent.conf']).config;
+function configData(objs: KubeObject[], name: string, key: string): string {
+  return need(find(objs, 'ConfigMap', name).data?.[key], `${key} in ConfigMap ${name}`);
+}
+
+function mountOf(c: Container, volume: string): string {
+  return need(
+    c.volumeMounts.find((m) => m.name === volume),
+    `mount of ${volume}`,
+  ).mountPath;
+}
+
+function serverConf(objs: KubeObject[]) {
+  return parseServerConfig(configData(objs, 'lanyard-server', 'server.conf')).config;
+}
+
+function agentConf(objs: KubeObject[]) {
+  return parseAgentConfig(configData(objs, 'lanyard-agent', 'agent.conf')).config;
 }
 
 describe('helm chart deploy/helm/lanyard (rendered with the test-side subset renderer, not helm)', () => {
@@ -87,30 +101,36 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
       const psat = serverConf(objs).plugins.nodeAttestors.find((n) => n.name === 'k8s_psat');
       const cluster = parsePsatConfig(psat?.pluginData ?? {}).clusters.get('demo-cluster');
       const ds = find(objs, 'DaemonSet', 'lanyard-agent');
-      const volume = ds.spec.template.spec.volumes.find((v: Obj) => v.projected);
-      const source = volume.projected.sources[0].serviceAccountToken;
+      const volume = need(
+        template(ds).spec.volumes.find((v) => v.projected),
+        'projected token volume',
+      );
+      const source = need(volume.projected, 'projection').sources[0].serviceAccountToken;
       expect(cluster?.audience).toEqual([source.audience]);
       expect(source.audience).toBe(audience);
-      const mount = container(ds).volumeMounts.find((m: Obj) => m.name === volume.name);
       const tokenPath = agentConf(objs).plugins.nodeAttestor.data.token_path;
-      expect(tokenPath).toBe(path.posix.join(mount.mountPath, source.path));
+      expect(tokenPath).toBe(path.posix.join(mountOf(container(ds), volume.name), source.path));
     }
   });
 
   it('agent DaemonSet: hostPID, node name from the downward API, Workload API socket on a hostPath', () => {
     const objs = render({ agent: { socketDir: '/run/lanyard-sockets' } });
     const ds = find(objs, 'DaemonSet', 'lanyard-agent');
-    const pod = ds.spec.template.spec;
+    const pod = template(ds).spec;
     expect(pod.hostPID).toBe(true);
     expect(pod.serviceAccountName).toBe('lanyard-agent');
     expect(container(ds).env).toContainEqual({
       name: 'MY_NODE_NAME',
       valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
     });
-    const hostVolume = pod.volumes.find((v: Obj) => v.hostPath);
+    const hostVolume = need(
+      pod.volumes.find((v) => v.hostPath),
+      'hostPath volume',
+    );
     expect(hostVolume.hostPath).toEqual({ path: '/run/lanyard-sockets', type: 'DirectoryOrCreate' });
-    const mount = container(ds).volumeMounts.find((m: Obj) => m.name === hostVolume.name);
-    expect(path.posix.dirname(agentConf(objs).agent.socketPath)).toBe(mount.mountPath);
+    expect(path.posix.dirname(agentConf(objs).agent.socketPath)).toBe(
+      mountOf(container(ds), hostVolume.name),
+    );
   });
 
   it('liveness and readiness probes hit the health listener the configs enable', () => {
@@ -120,7 +140,10 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
       ['StatefulSet', 'lanyard-server', serverConf(objs)],
     ] as const) {
       const c = container(find(objs, kind, name));
-      const port = c.ports.find((p: Obj) => p.name === 'health').containerPort;
+      const port = need(
+        c.ports.find((p) => p.name === 'health'),
+        'health port',
+      ).containerPort;
       expect(conf.healthChecks).toMatchObject({
         listenerEnabled: true,
         bindPort: port,
@@ -153,14 +176,13 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
     const objs = render({ server: { storageSize: '5Gi' } });
     const sts = find(objs, 'StatefulSet', 'lanyard-server');
     const conf = serverConf(objs);
-    const claim = sts.spec.volumeClaimTemplates[0];
+    const claim = need(sts.spec?.volumeClaimTemplates?.[0], 'volume claim template');
     expect(claim.spec.resources.requests.storage).toBe('5Gi');
-    const dataMount = container(sts).volumeMounts.find((m: Obj) => m.name === claim.metadata.name);
-    expect(conf.server.dataDir).toBe(dataMount.mountPath);
-    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(conf.server.dataDir).toBe(mountOf(container(sts), claim.metadata.name));
+    expect(template(sts).spec.securityContext).toMatchObject({ runAsNonRoot: true });
     const svc = find(objs, 'Service', 'lanyard-server');
-    expect(svc.spec.selector).toEqual(sts.spec.template.metadata.labels);
-    expect(svc.spec.ports[0].port).toBe(conf.server.bindPort);
+    expect(svc.spec?.selector).toEqual(template(sts).metadata.labels);
+    expect(svc.spec?.ports?.[0].port).toBe(conf.server.bindPort);
     expect(agentConf(objs).agent).toMatchObject({
       serverAddress: 'lanyard-server.spire.svc',
       serverPort: conf.server.bindPort,
@@ -170,16 +192,14 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
   it('Postgres: connection string from a Secret through -expandEnv; SQLite on the volume otherwise', () => {
     const sqlite = render();
     expect(container(find(sqlite, 'StatefulSet', 'lanyard-server')).env).toBeUndefined();
-    expect(find(sqlite, 'ConfigMap', 'lanyard-server').data['server.conf']).toContain(
-      'database_type = "sqlite3"',
-    );
+    expect(configData(sqlite, 'lanyard-server', 'server.conf')).toContain('database_type = "sqlite3"');
     const pg = render({ server: { postgres: { enabled: true, secretName: 'pg', secretKey: 'url' } } });
     const sts = container(find(pg, 'StatefulSet', 'lanyard-server'));
     expect(sts.args).toContain('-expandEnv');
     expect(sts.env).toEqual([
       { name: 'LANYARD_POSTGRES_CONNECTION_STRING', valueFrom: { secretKeyRef: { name: 'pg', key: 'url' } } },
     ]);
-    expect(find(pg, 'ConfigMap', 'lanyard-server').data['server.conf']).toContain(
+    expect(configData(pg, 'lanyard-server', 'server.conf')).toContain(
       'connection_string = "${LANYARD_POSTGRES_CONNECTION_STRING}"',
     );
   });
@@ -187,12 +207,11 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
   it('agents bootstrap from the trust-bundle ConfigMap, or insecurely when asked', () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     const objs = render({ trustBundle: pem });
-    expect(find(objs, 'ConfigMap', 'lanyard-bundle').data['bundle.crt']).toBe(pem);
-    const ds = find(objs, 'DaemonSet', 'lanyard-agent');
-    const bundleMount = container(ds).volumeMounts.find((m: Obj) => m.name === 'bundle');
+    expect(configData(objs, 'lanyard-bundle', 'bundle.crt')).toBe(pem);
+    const bundleMount = mountOf(container(find(objs, 'DaemonSet', 'lanyard-agent')), 'bundle');
     expect(agentConf(objs).agent.trustBootstrap).toEqual({
       kind: 'path',
-      path: `${bundleMount.mountPath}/bundle.crt`,
+      path: `${bundleMount}/bundle.crt`,
       format: 'pem',
     });
     expect(agentConf(render({ agent: { insecureBootstrap: true } })).agent.trustBootstrap).toEqual({
