@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -12,6 +13,8 @@ const TIMEOUT_MS = 10_000;
 
 interface Credentials {
   readonly agent: http.Agent;
+  /** Digest of the TLS material the agent was built from; a new agent is made only when it changes. */
+  readonly tlsMaterial: string;
   readonly authorization?: string;
   readonly loadedAt: number;
 }
@@ -73,8 +76,8 @@ export class KubeletClient {
   private async loadCredentials(): Promise<Credentials> {
     const current = this.credentials;
     if (current && this.now() - current.loadedAt < this.config.reloadIntervalMs) return current;
-    const next = await this.readCredentials();
-    current?.agent.destroy();
+    const next = await this.readCredentials(current);
+    if (current && current.agent !== next.agent) current.agent.destroy();
     this.credentials = next;
     return next;
   }
@@ -90,10 +93,12 @@ export class KubeletClient {
     }
   }
 
-  private async readCredentials(): Promise<Credentials> {
+  private async readCredentials(current: Credentials | undefined): Promise<Credentials> {
     const { config } = this;
     const loadedAt = this.now();
-    if (config.scheme === 'http') return { agent: new http.Agent({ keepAlive: true }), loadedAt };
+    if (config.scheme === 'http') {
+      return { agent: current?.agent ?? new http.Agent({ keepAlive: true }), tlsMaterial: '', loadedAt };
+    }
     const auth = config.auth;
     const ca = config.kubeletCaPath
       ? await this.readFileFor('kubelet_ca_path', config.kubeletCaPath)
@@ -108,6 +113,11 @@ export class KubeletClient {
         : undefined;
     const token =
       auth.kind === 'token' ? (await this.readFileFor('token_path', auth.tokenPath)).trim() : undefined;
+    const authorization = token ? `Bearer ${token}` : undefined;
+    const tlsMaterial = createHash('sha256').update([ca, cert, key].join('\0')).digest('hex');
+    if (current && current.tlsMaterial === tlsMaterial) {
+      return { agent: current.agent, tlsMaterial, authorization, loadedAt };
+    }
     const name = config.nodeName ?? (isIP(config.host) ? hostname() : config.host);
     const agent = new https.Agent({
       keepAlive: true,
@@ -117,7 +127,7 @@ export class KubeletClient {
       rejectUnauthorized: !config.skipKubeletVerification,
       servername: isIP(name) ? undefined : name,
     });
-    return { agent, authorization: token ? `Bearer ${token}` : undefined, loadedAt };
+    return { agent, tlsMaterial, authorization, loadedAt };
   }
 
   private get(creds: Credentials): Promise<{ status: number; body: string }> {

@@ -221,7 +221,7 @@ describe('k8s workload attestor against the fake kubelet', () => {
     expect(world.kubelet.requests).toHaveLength(1);
   });
 
-  it('picks up a rotated token after reload_interval', async () => {
+  it('picks up a rotated token and CA after reload_interval', async () => {
     placeProcess(world, 26, 'containerd-v1-systemd.txt');
     const a = attestor(world, { reload_interval: '1ms', poll_retry_interval: '1ms' });
     await a.attest(caller(26));
@@ -233,6 +233,10 @@ describe('k8s workload attestor against the fake kubelet', () => {
       'Bearer agent-sa-token',
       'Bearer rotated-token',
     ]);
+    const { TestCa } = await import('@lanyard/test-support');
+    writeFileSync(world.caPath, TestCa.create({ trustDomain: 'rotated.test' }).certificate.pem);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await expect(a.attest(caller(26))).rejects.toThrow(/unreachable/);
   });
 });
 
