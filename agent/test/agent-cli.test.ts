@@ -50,7 +50,8 @@ function writeConfig(ts: TestServer, dir: string, extra = ''): string {
     file,
     hcl.replace(
       'plugins {',
-      `health_checks {\n  listener_enabled = true\n  bind_address = "127.0.0.1"\n  bind_port = 0\n}\nplugins {`,
+      `health_checks {\n  listener_enabled = true\n  bind_address = "127.0.0.1"\n  bind_port = 0\n}\n` +
+        `telemetry {\n  Prometheus {\n    host = "127.0.0.1"\n    port = 0\n  }\n}\nplugins {`,
     ),
   );
   return file;
@@ -142,6 +143,10 @@ test('run serves the Workload API, health, /live and /ready, then stops graceful
   const ready = await get(`http://${health![1]}/ready`);
   expect(ready.status).toBe(200);
   expect(JSON.parse(ready.body)).toHaveProperty('agent');
+  const metrics = /msg="Serving Prometheus metrics" address="?([\d.]+:\d+)/.exec(log());
+  expect((await get(`http://${metrics![1]}/metrics`)).body).toMatch(
+    /^spire_agent_started\{[^}]*version="0.1.0"[^}]*\} 1$/m,
+  );
   expect(log()).toContain('Starting Workload and SDS APIs');
   expect(log()).not.toContain(token);
   io.stop();

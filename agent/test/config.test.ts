@@ -232,3 +232,12 @@ test('a missing file and -expandEnv', () => {
   expect(loaded.config.agent.serverAddress).toBe('srv.internal');
   expect(loadAgentConfig(file).config.agent.serverAddress).toBe('${SERVER_HOST}');
 });
+
+test('the example agent/conf/agent.conf is valid', () => {
+  const { config } = loadAgentConfig(path.join(__dirname, '..', 'conf', 'agent.conf'), {
+    flags: { joinToken: 'example' },
+  });
+  expect(config.agent.serverPort).toBe(8081);
+  expect(config.telemetry.prometheus).toEqual({ host: '127.0.0.1', port: 9989 });
+  expect(config.healthChecks.listenerEnabled).toBe(true);
+});

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { createLogger } from '@lanyard/common';
+import { Metrics, createLogger, startPrometheusListener, type PrometheusListener } from '@lanyard/common';
 import { InvalidArgumentError } from '@lanyard/spiffe';
 import { Agent } from '../agent';
 import {
@@ -59,6 +59,22 @@ export function loadConfigWithFlags(flags: AgentConfigFlags, env: NodeJS.Process
   });
 }
 
+/** Lanyard's version as reported in `spire_agent_started`. */
+const VERSION = '0.1.0';
+
+/** Serves `spire_agent_*` metrics when `telemetry { Prometheus {} }` is configured. */
+async function startMetrics(config: LoadedAgentConfig['config']): Promise<PrometheusListener | undefined> {
+  const t = config.telemetry;
+  if (!t.prometheus) return undefined;
+  const metrics = new Metrics({
+    prefix: t.prefix,
+    hostnameLabel: t.enableHostnameLabel,
+    trustDomain: t.enableTrustDomainLabel ? `spiffe://${config.agent.trustDomain}` : undefined,
+  });
+  metrics.setGauge(['started'], 1, { version: VERSION });
+  return startPrometheusListener(t.prometheus, metrics);
+}
+
 function tightenUmask(): void {
   process.umask(process.umask() | 0o027);
 }
@@ -78,12 +94,18 @@ async function run(flags: AgentConfigFlags, ctx: CommandContext): Promise<number
       const { address, port } = listener.address;
       logger.info('Serving health checks', { address: `${address}:${port}` });
     }
+    const prometheus = await startMetrics(config);
+    if (prometheus) {
+      const { address, port } = prometheus.address;
+      logger.info('Serving Prometheus metrics', { address: `${address}:${port}` });
+    }
     const outcome = await Promise.race([
       ctx.io.stopSignal().then((signal) => ({ signal })),
       agent.fatal.then((error) => ({ error })),
     ]);
     if ('signal' in outcome) logger.info('Stopping agent', { signal: outcome.signal });
     await listener?.close();
+    await prometheus?.close();
     await agent.stop();
     if ('error' in outcome) {
       ctx.io.stderr.write(`Error: ${outcome.error.message}\n`);
