@@ -7,3 +7,5 @@ export * from './ports';
 export * from './process';
 export * from './server-under-test';
 export * from './agent-under-test';
+export * from './hcl';
+export * from './cloud-fixtures';
