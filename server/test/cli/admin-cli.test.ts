@@ -2,11 +2,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { attestAgent, json, startCliServer, type CliServer } from './cli-harness';
 
+/** Each step spawns a Node process; on a loaded 2-core machine a multi-step test can take a while. */
+jest.setTimeout(120_000);
+
 describe('lanyard-server agent, federation, localauthority and debug (real server, CLI as a child process)', () => {
   let s: CliServer;
   beforeAll(async () => {
     s = await startCliServer();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => s?.close());
 
   describe('agent', () => {

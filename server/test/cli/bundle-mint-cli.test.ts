@@ -7,11 +7,14 @@ import { json, startCliServer, type CliServer } from './cli-harness';
 
 const TD = 'spiffe://example.org';
 
+/** Each step spawns a Node process; on a loaded 2-core machine a multi-step test can take a while. */
+jest.setTimeout(120_000);
+
 describe('lanyard-server bundle, x509 mint and jwt mint (real server, CLI as a child process)', () => {
   let s: CliServer;
   beforeAll(async () => {
     s = await startCliServer();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => s?.close());
 
   describe('bundle', () => {

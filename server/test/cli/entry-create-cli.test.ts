@@ -4,11 +4,14 @@ import { entryIds, json, startCliServer, type CliServer } from './cli-harness';
 
 const TD = 'spiffe://example.org';
 
+/** Each step spawns a Node process; on a loaded 2-core machine a multi-step test can take a while. */
+jest.setTimeout(120_000);
+
 describe('lanyard-server token generate and entry create (real server, CLI as a child process)', () => {
   let s: CliServer;
   beforeAll(async () => {
     s = await startCliServer();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => s?.close());
 
   describe('token generate', () => {

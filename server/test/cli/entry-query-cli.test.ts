@@ -5,11 +5,14 @@ import { entryIds, json, startCliServer, type CliServer } from './cli-harness';
 
 const TD = 'spiffe://example.org';
 
+/** Each step spawns a Node process; on a loaded 2-core machine a multi-step test can take a while. */
+jest.setTimeout(120_000);
+
 describe('lanyard-server entry show/count/update/delete (real server, CLI as a child process)', () => {
   let s: CliServer;
   beforeAll(async () => {
     s = await startCliServer();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => s?.close());
 
   describe('entry show / count', () => {
@@ -215,7 +218,7 @@ describe('lanyard-server entry show/count/update/delete (real server, CLI as a c
     await s.server.run();
     const out = await s.ok(['entry', 'show', '-entryID', id]);
     expect(out).toContain(`SPIFFE ID               : ${TD}/kept\n`);
-  }, 60_000);
+  }, 120_000);
 
   it('fails with the gRPC error when no server listens on -socketPath', async () => {
     const result = await runCommand(process.execPath, [
