@@ -22,6 +22,9 @@ module.exports = tseslint.config(
       sourceType: 'commonjs',
       globals: globals.node,
     },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    rules: {
+      '@typescript-eslint/no-require-imports': 'off',
+      'no-redeclare': ['error', { builtinGlobals: false }],
+    },
   },
 );
