@@ -8,7 +8,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '@lanyard/common';
-import { DiskKeyManager, LanyardServer, connectAdmin, unary, type ServerApiClients } from '@lanyard/server';
+import type { NodeAttestorServerPlugin } from '@lanyard/attestor-core';
+import {
+  DiskKeyManager,
+  LanyardServer,
+  builtinServerPlugins,
+  connectAdmin,
+  unary,
+  type ServerApiClients,
+} from '@lanyard/server';
 import { Agent } from '../src/agent';
 import { parseAgentConfig, type AgentConfig } from '../src/config';
 
@@ -33,6 +41,8 @@ export interface TestServer {
 export interface TestServerOptions {
   readonly x509SvidTtlSeconds?: number;
   readonly agentTtlSeconds?: number;
+  /** Extra server node attestors (added to the built-in ones) and their config blocks. */
+  readonly extraNodeAttestors?: readonly NodeAttestorServerPlugin[];
 }
 
 async function launch(dir: string, port: number, options: TestServerOptions): Promise<LanyardServer> {
@@ -49,6 +59,11 @@ async function launch(dir: string, port: number, options: TestServerOptions): Pr
     },
     datastore: { databaseType: 'sqlite3', connectionString: path.join(dir, 'datastore.sqlite3') },
     cachePollIntervalMs: 200,
+    nodeAttestorPlugins: new Map([
+      ...builtinServerPlugins(),
+      ...(options.extraNodeAttestors ?? []).map((p) => [p.name, p] as const),
+    ]),
+    nodeAttestors: (options.extraNodeAttestors ?? []).map((p) => ({ name: p.name, pluginData: {} })),
   });
 }
 
@@ -116,7 +131,7 @@ export async function createEntry(
   },
 ): Promise<string> {
   const res = await unary<{
-    results: Array<{ status: { code: number; message: string }; entry: { id: string } }>;
+    results: Array<{ status: { code: number; message: string } | null; entry: { id: string } | null }>;
   }>((cb) =>
     admin.entry.BatchCreateEntry(
       {
@@ -137,7 +152,8 @@ export async function createEntry(
     ),
   );
   const result = res.results[0];
-  if (result.status.code !== 0) throw new Error(`entry create failed: ${result.status.message}`);
+  if (result.status?.code !== 0 || !result.entry)
+    throw new Error(`entry create failed: ${result.status?.message}`);
   return result.entry.id;
 }
 

@@ -79,6 +79,8 @@ export class AgentIdentity {
     try {
       svid = await attestAgent(connection.clients(), attestor, this.options.trustDomain);
     } catch (err) {
+      // Keep talking mTLS with the previous SVID (if any) until an attestation succeeds.
+      connection.setSvid(this.current);
       if (/agent is banned/.test((err as Error).message)) throw new AgentBannedError((err as Error).message);
       throw err;
     }

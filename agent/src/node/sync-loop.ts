@@ -63,12 +63,15 @@ export class SyncLoop {
     else this.schedule(0);
   }
 
-  /** Stops the timer and waits for a sync in progress. */
-  async stop(): Promise<void> {
+  /** Stops the timer and waits (at most `graceMs`) for a sync in progress. */
+  async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     this.removeWanted?.();
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.running, grace]);
+    clearTimeout(timer);
   }
 
   /** One full sync; resolves when done, rejects with the first failure. */
