@@ -34,7 +34,16 @@ async function main() {
   console.log(`agent    : attested, Workload API at ${agent.socketPath}`);
 
   const workloadId = `spiffe://${TRUST_DOMAIN}/demo/uid-${uid}`;
-  await server.cliOk(['entry', 'create', '-parentID', nodeId, '-spiffeID', workloadId, '-selector', `unix:uid:${uid}`]);
+  await server.cliOk([
+    'entry',
+    'create',
+    '-parentID',
+    nodeId,
+    '-spiffeID',
+    workloadId,
+    '-selector',
+    `unix:uid:${uid}`,
+  ]);
   console.log(`entry    : ${workloadId} for selector unix:uid:${uid}`);
 
   const outDir = path.join(dir, 'svid');

@@ -1,4 +1,9 @@
-import type { AgentAttestorDeps, NodeAttestorAgent, NodeAttestorServer, ServerAttestorDeps } from './node-attestor';
+import type {
+  AgentAttestorDeps,
+  NodeAttestorAgent,
+  NodeAttestorServer,
+  ServerAttestorDeps,
+} from './node-attestor';
 import type { PluginData } from './plugin-config';
 import type { WorkloadAttestor, WorkloadAttestorDeps } from './workload-attestor';
 
