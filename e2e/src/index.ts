@@ -9,3 +9,4 @@ export * from './server-under-test';
 export * from './agent-under-test';
 export * from './hcl';
 export * from './cloud-fixtures';
+export * from './ha-fixtures';
