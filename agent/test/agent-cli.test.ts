@@ -151,6 +151,8 @@ test('run serves the Workload API, health, /live and /ready, then stops graceful
   expect(log()).not.toContain(token);
   io.stop();
   expect(await running).toBe(0);
-  expect(log()).toContain('Agent stopped gracefully');
+  await eventually('the last log line to be flushed', () =>
+    log().includes('Agent stopped gracefully') ? true : undefined,
+  );
   expect(fs.existsSync(socket)).toBe(false);
 });

@@ -74,8 +74,9 @@ export class AgentUnderTest {
     return startProcess('lanyard-agent api watch', command, full);
   }
 
-  async stop(): Promise<void> {
-    await this.process?.stop();
+  /** Sends SIGTERM and waits for the exit; resolves with the exit code. */
+  async stop(): Promise<number | null | undefined> {
+    return this.process?.stop();
   }
 }
 

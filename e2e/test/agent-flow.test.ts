@@ -201,3 +201,11 @@ test('10. deleting an entry stops its workload from receiving it', async () => {
   expect((await fetchAs(UID_A)).id).toBe(ID_A);
   expect(agent.log).not.toContain(token);
 });
+
+test('11. SIGTERM stops the agent gracefully and removes its socket', async () => {
+  const socket = agent.socketPath;
+  const code = await agent.stop();
+  expect(code).toBe(0);
+  expect(agent.log).toContain('Agent stopped gracefully');
+  expect(fs.existsSync(socket)).toBe(false);
+});
