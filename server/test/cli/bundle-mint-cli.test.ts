@@ -82,6 +82,10 @@ describe('lanyard-server bundle, x509 mint and jwt mint (real server, CLI as a c
       const garbage = await s.cli(['bundle', 'set', '-id', 'x.org'], 'not a bundle');
       expect(garbage.code).toBe(1);
       expect(garbage.stderr).toMatch(/^Error: unable to parse bundle data: /);
+      const twice = await s.cli(['bundle', 'count', '-output', 'json', '-output', 'pretty']);
+      expect(twice.code).toBe(1);
+      expect(twice.stderr).toContain('the output format has already been set to "json"');
+      expect((await s.cli(['bundle', 'count', '-output', 'yaml'])).code).toBe(1);
       const missing = await s.cli(['bundle', 'list', '-id', 'ghost.org']);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toBe('Error: rpc error: code = NotFound desc = bundle not found\n');

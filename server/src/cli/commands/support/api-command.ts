@@ -3,8 +3,8 @@
  * optional `-output`, one connection per run, failures printed as `Error: <message>` with exit code 1.
  */
 import type { Writable } from 'node:stream';
-import { Option, type Command } from 'commander';
-import { outputOption, type OutputFormat } from '@lanyard/common';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { parseOutputFormat, type OutputFormat } from '@lanyard/common';
 import { runAdminAction } from '../../admin-action';
 import { formatRpcError, type ServerApiClients } from '../../admin-client';
 import { instanceOption, socketPathOption } from '../../flags';
@@ -49,6 +49,25 @@ export function errorText(err: unknown): string {
 /** Wraps `err` as `<prefix>: <its text>` (Go's `fmt.Errorf("prefix: %w", err)`). */
 export function wrapError(prefix: string, err: unknown): CliFailure {
   return new CliFailure(`${prefix}: ${errorText(err)}`);
+}
+
+/**
+ * `-output pretty|json` (unset means pretty). Like SPIRE, giving it twice with different values is an error:
+ * `the output format has already been set to "<first>"`.
+ */
+function outputOption(): Option {
+  return new Option('--output <format>', 'Desired output format (pretty, json; default: pretty)').argParser(
+    (value: string, previous: OutputFormat | undefined) => {
+      if (previous !== undefined && previous !== value) {
+        throw new InvalidArgumentError(`the output format has already been set to "${previous}"`);
+      }
+      try {
+        return parseOutputFormat(value);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    },
+  );
 }
 
 /** Adds `spec` as a subcommand of `parent`. */
