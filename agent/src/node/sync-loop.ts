@@ -77,9 +77,9 @@ export class SyncLoop {
   /** One full sync; resolves when done, rejects with the first failure. */
   async sync(now: Date = new Date()): Promise<void> {
     const { identity, connection, cache, logger } = this.options;
-    await identity.rotateIfNeeded(now);
+    await refusal(identity.rotateIfNeeded(now));
     const clients = connection.clients();
-    const entries = await this.entries.sync(clients);
+    const entries = await refusal(this.entries.sync(clients));
     const bundle = await fetchOwnBundle(clients, this.converter);
     if (!sameBundle(cache.getBundle(), bundle)) cache.setBundle(bundle);
     identity.updateRoots(bundle.x509Authorities);
@@ -128,8 +128,8 @@ export class SyncLoop {
   }
 
   private async handleFailure(err: unknown): Promise<number> {
-    const code = statusOf(err);
-    if (code === grpc.status.PERMISSION_DENIED || code === grpc.status.NOT_FOUND) {
+    if (err instanceof AgentRefusedError) {
+      err = err.cause;
       try {
         await this.options.identity.recoverFromEviction(err);
         return 0;
@@ -151,6 +151,25 @@ export class SyncLoop {
     }
     this.failing = true;
     return delay;
+  }
+}
+
+/** The server refused the agent itself (not a single resource): it was evicted or banned. */
+class AgentRefusedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+/** Marks PermissionDenied/NotFound from agent-level calls (renewal, entry sync) as {@link AgentRefusedError}. */
+async function refusal<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (err) {
+    const code = statusOf(err);
+    if (code === grpc.status.PERMISSION_DENIED || code === grpc.status.NOT_FOUND)
+      throw new AgentRefusedError(err);
+    throw err;
   }
 }
 
