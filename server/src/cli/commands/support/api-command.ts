@@ -1,6 +1,6 @@
 /**
  * The shared shape of every admin-API subcommand (SPIRE's `util.Adapter`): `-socketPath`, `-instance`,
- * optional `-output`, one connection per run, failures printed as `Error: <message>` with exit code 1.
+ * `-output`, one connection per run, failures printed as `Error: <message>` with exit code 1.
  */
 import type { Writable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -9,7 +9,6 @@ import { runAdminAction } from '../../admin-action';
 import { formatRpcError, type ServerApiClients } from '../../admin-client';
 import { instanceOption, socketPathOption } from '../../flags';
 import type { CommandContext } from '../../registry';
-import type { CliIo } from '../../io';
 
 /** Flags every API command has. */
 export interface ApiFlags {
@@ -21,10 +20,9 @@ export interface ApiFlags {
 /** What an API command's action gets. */
 export interface ApiRun {
   readonly clients: ServerApiClients;
-  readonly io: CliIo;
   readonly stdout: Writable;
   readonly stderr: Writable;
-  /** `-output` value (`pretty` when the command has no `-output`). */
+  /** `-output` value (`pretty` when not given). */
   readonly format: OutputFormat;
 }
 
@@ -33,8 +31,6 @@ export interface ApiCommandSpec<F extends ApiFlags> {
   readonly name: string;
   readonly description: string;
   readonly options?: readonly Option[];
-  /** Adds `-output pretty|json` (default true). */
-  readonly output?: boolean;
   run(flags: F, api: ApiRun): Promise<void>;
 }
 
@@ -81,7 +77,7 @@ export function addApiCommand<F extends ApiFlags>(
     .description(spec.description)
     .addOption(socketPathOption())
     .addOption(instanceOption());
-  if (spec.output !== false) command.addOption(outputOption());
+  command.addOption(outputOption());
   for (const option of spec.options ?? []) command.addOption(option);
   command.action(async (flags: F) => ctx.exit(await runApiCommand(spec, flags, ctx)));
   return command;
@@ -94,7 +90,7 @@ function runApiCommand<F extends ApiFlags>(
 ): Promise<number> {
   const { io } = ctx;
   return runAdminAction(ctx, flags, (clients) =>
-    spec.run(flags, { clients, io, stdout: io.stdout, stderr: io.stderr, format: flags.output ?? 'pretty' }),
+    spec.run(flags, { clients, stdout: io.stdout, stderr: io.stderr, format: flags.output ?? 'pretty' }),
   );
 }
 
