@@ -65,21 +65,7 @@ export class Agent {
       options.procRoot,
     );
     const connection = new ServerConnection(a.serverAddress, a.serverPort, a.trustDomain);
-    const storage = new AgentStorage(a.dataDir, a.trustDomain, config.plugins.keyManager === 'disk', logger);
-    const identity = new AgentIdentity({
-      connection,
-      createAttestor: () =>
-        createNodeAttestor(config.plugins.nodeAttestor, {
-          trustDomain: a.trustDomain,
-          logger,
-          joinToken: a.joinToken,
-          now: Date.now,
-        }),
-      storage,
-      trustDomain: a.trustDomain,
-      loadBootstrapRoots: () => loadBootstrapBundle(a.trustBootstrap, a.trustDomain),
-      logger,
-    });
+    const identity = createIdentity(config, connection, logger);
     try {
       await identity.initialize();
     } catch (err) {
@@ -165,6 +151,29 @@ export class Agent {
     this.logger.error('Agent cannot continue', { error: err.message });
     this.fatalResolve?.(err);
   }
+}
+
+/** The agent identity manager for a config: node attestor built lazily, state in data_dir. */
+function createIdentity(
+  config: AgentConfig,
+  connection: ServerConnection,
+  logger: PluginLogger,
+): AgentIdentity {
+  const a = config.agent;
+  return new AgentIdentity({
+    connection,
+    createAttestor: () =>
+      createNodeAttestor(config.plugins.nodeAttestor, {
+        trustDomain: a.trustDomain,
+        logger,
+        joinToken: a.joinToken,
+        now: Date.now,
+      }),
+    storage: new AgentStorage(a.dataDir, a.trustDomain, config.plugins.keyManager === 'disk', logger),
+    trustDomain: a.trustDomain,
+    loadBootstrapRoots: () => loadBootstrapBundle(a.trustBootstrap, a.trustDomain),
+    logger,
+  });
 }
 
 /**
