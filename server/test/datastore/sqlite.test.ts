@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,5 +88,54 @@ describe('SQLite specifics', () => {
     expect(
       await rejection(openDataStore({ databaseType: 'postgres', connectionString: '/tmp/x' })),
     ).toBeInstanceOf(InvalidArgumentError);
+  });
+});
+
+describe('SQLite across processes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lanyard-ds-sqlite-race-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Each child opens the same file through the built datastore and creates the same 200 entries.
+  const childScript = `
+    const { openDataStore } = require(process.argv[1]);
+    (async () => {
+      const ds = await openDataStore({ databaseType: 'sqlite3', connectionString: process.argv[2] });
+      const batch = Array.from({ length: 200 }, (_, i) => ({
+        spiffeId: 'spiffe://example.org/race' + i,
+        parentId: 'spiffe://example.org/spire/agent/join_token/abc',
+        selectors: [{ type: 'unix', value: 'uid:1000' }],
+        x509SvidTtl: 3600, jwtSvidTtl: 300, dnsNames: [], federatesWith: [],
+        admin: false, downstream: false, expiresAt: 0, storeSvid: false, hint: '',
+      }));
+      const results = await ds.createEntries(batch);
+      await ds.close();
+      process.stdout.write(JSON.stringify(results.map((r) => (r.ok ? 'ok' : r.error.constructor.name))));
+    })().catch((err) => { console.error(err); process.exit(1); });`;
+
+  test('three processes racing the same batch create each entry exactly once', async () => {
+    const built = join(__dirname, '..', '..', 'dist', 'datastore', 'index.js');
+    expect(existsSync(built)).toBe(true); // `make test` builds first; run `make build` before this file alone
+    const path = join(dir, 'race.sqlite3');
+    await (await openDataStore({ databaseType: 'sqlite3', connectionString: path })).close();
+    const runs = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<string[]>((resolve, reject) =>
+            execFile(process.execPath, ['-e', childScript, built, path], (err, stdout, stderr) =>
+              err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as string[]),
+            ),
+          ),
+      ),
+    );
+    const outcomes = runs.flat();
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(200);
+    expect(outcomes.filter((o) => o !== 'ok').every((o) => o === 'SimilarEntryExistsError')).toBe(true);
+    const ds = await openDataStore({ databaseType: 'sqlite3', connectionString: path });
+    try {
+      expect(await ds.countEntries()).toBe(200);
+      expect(await ds.listEntryEventsAfter(0)).toHaveLength(200);
+    } finally {
+      await ds.close();
+    }
   });
 });
