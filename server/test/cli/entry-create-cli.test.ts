@@ -227,6 +227,44 @@ describe('lanyard-server token generate and entry create (real server, CLI as a 
       expect(reserved.stderr).toContain('reserved namespace');
     });
 
+    it('creates federating entries once the bundle exists and filters on them', async () => {
+      const pemFile = path.join(s.dir, 'partner.pem');
+      writeFileSync(pemFile, await s.ok(['bundle', 'show']));
+      const before = await s.cli([
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/h`,
+        '-spiffeID',
+        `${TD}/fw`,
+        '-selector',
+        'f:1',
+        '-federatesWith',
+        'partner.org',
+      ]);
+      expect(before.code).toBe(1);
+      expect(before.stderr).toContain(
+        '(code: FailedPrecondition, msg: "failed to create entry: unable to find federated bundle',
+      );
+      await s.ok(['bundle', 'set', '-id', 'spiffe://partner.org', '-path', pemFile]);
+      const created = await s.ok([
+        'entry',
+        'create',
+        '-parentID',
+        `${TD}/h`,
+        '-spiffeID',
+        `${TD}/fw`,
+        '-selector',
+        'f:1',
+        '-federatesWith',
+        'spiffe://partner.org',
+      ]);
+      expect(created).toContain('FederatesWith           : partner.org\n');
+      expect(
+        await s.ok(['entry', 'count', '-federatesWith', 'partner.org', '-matchFederatesWithOn', 'exact']),
+      ).toBe('1 registration entry\n');
+    });
+
     it('creates entries from -data (file and stdin), keys case-insensitive', async () => {
       const file = path.join(s.dir, 'entries.json');
       const doc = {
