@@ -112,3 +112,15 @@ test('sparse sync: more than one page of entries arrives by revision, and later 
     connection.close();
   }
 });
+
+test('an expired join-token agent SVID cannot be renewed (a new token is needed)', async () => {
+  const agent = await startAgent(agentConfig(ts, agentDir(), await createToken(ts.admin)), new LogCapture());
+  try {
+    const later = new Date(agent.identity.svid!.expiresAt.getTime() + 1000);
+    await expect(agent.identity.rotateIfNeeded(later)).rejects.toThrow(
+      'agent SVID has expired and cannot be renewed',
+    );
+  } finally {
+    await agent.stop();
+  }
+});

@@ -111,10 +111,17 @@ export class AgentIdentity {
     this.rootsStored = true;
   }
 
-  /** Renews the SVID once past half-life; re-attests when the server requires it. */
+  /**
+   * Renews the SVID once past half-life; re-attests when the attestor allows it or the server requires it.
+   * @throws PermissionDeniedError when a non-reattestable agent's SVID has already expired.
+   */
   async rotateIfNeeded(now: Date = new Date()): Promise<void> {
     const svid = this.current;
     if (!svid || !isPastHalfLife(svid, now)) return;
+    if (!svid.reattestable && svid.expiresAt.getTime() <= now.getTime()) {
+      // Renewal needs mTLS with a valid SVID; only a new attestation (a new join token) can help now.
+      throw new PermissionDeniedError('agent SVID has expired and cannot be renewed', 'ERR_AGENT_SVID_EXPIRED');
+    }
     if (svid.reattestable) {
       this.options.logger.info('Agent SVID is past half-life; re-attesting', {
         spiffe_id: loggableAgentId(svid.spiffeId),
