@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AGENT_BIN } from './paths';
-import { runCommand, startProcess, waitFor, type CommandResult, type ManagedProcess } from './process';
+import {
+  STARTUP_TIMEOUT_MS,
+  runCommand,
+  startProcess,
+  waitFor,
+  type CommandResult,
+  type ManagedProcess,
+} from './process';
 
 /** Options for an agent started by the e2e suites. */
 export interface AgentOptions {
@@ -55,11 +62,16 @@ export class AgentUnderTest {
     const args = [AGENT_BIN, 'run', '-config', this.configPath, ...extraArgs];
     if (this.options.joinToken) args.push('-joinToken', this.options.joinToken);
     this.process = startProcess('lanyard-agent', process.execPath, args);
-    await waitFor('agent healthcheck', async () => {
-      if (!this.process?.running) throw new Error(`agent exited:\n${this.log}`);
-      const result = await this.cli(['healthcheck']);
-      return result.code === 0 ? true : undefined;
-    });
+    const outcome = await waitFor(
+      'agent healthcheck',
+      async () => {
+        if (!this.process?.running) return 'exited';
+        const result = await this.cli(['healthcheck']);
+        return result.code === 0 ? 'healthy' : undefined;
+      },
+      STARTUP_TIMEOUT_MS,
+    );
+    if (outcome === 'exited') throw new Error(`agent exited:\n${this.log}`);
   }
 
   /** Runs `lanyard-agent <args> -socketPath <public socket>`, optionally as another uid/gid (setpriv). */

@@ -96,6 +96,9 @@ export function startProcess(
   return new ManagedProcess(name, child);
 }
 
+/** How long the harness waits for a started server or agent to become healthy (machines here are busy). */
+export const STARTUP_TIMEOUT_MS = 60_000;
+
 /** Resolves after `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './ports';
 import { SERVER_BIN } from './paths';
-import { runCommand, startProcess, waitFor, type CommandResult, type ManagedProcess } from './process';
+import {
+  STARTUP_TIMEOUT_MS,
+  runCommand,
+  startProcess,
+  waitFor,
+  type CommandResult,
+  type ManagedProcess,
+} from './process';
 
 /** Options for a server started by the e2e suites. */
 export interface ServerOptions {
@@ -60,11 +67,16 @@ export class ServerUnderTest {
       '-config',
       this.configPath,
     ]);
-    await waitFor('server healthcheck', async () => {
-      if (!this.process?.running) throw new Error(`server exited:\n${this.log}`);
-      const result = await this.cli(['healthcheck']);
-      return result.code === 0 ? true : undefined;
-    });
+    const outcome = await waitFor(
+      'server healthcheck',
+      async () => {
+        if (!this.process?.running) return 'exited';
+        const result = await this.cli(['healthcheck']);
+        return result.code === 0 ? 'healthy' : undefined;
+      },
+      STARTUP_TIMEOUT_MS,
+    );
+    if (outcome === 'exited') throw new Error(`server exited:\n${this.log}`);
   }
 
   /** Runs `lanyard-server <args> -socketPath <sock>`. */
