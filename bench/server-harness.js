@@ -56,6 +56,15 @@ function cliArgs() {
   };
 }
 
+/** Node flags that write a CPU profile of the server into a temp dir (printed) when `--cpu-prof` is given. */
+function profileFlags(enabled) {
+  if (!enabled) return [];
+  const dir = path.join(os.tmpdir(), 'lanyard-bench-prof');
+  fs.mkdirSync(dir, { recursive: true });
+  console.log(`server CPU profiles go to ${dir}`);
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
 /** A free loopback TCP port. */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -176,7 +185,11 @@ class ServerProcess {
   async waitReady(timeoutMs = 60_000, everyMs = 10, since = nowMs()) {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`server exited:\n${this.log}`);
+      if (!this.running) {
+        await delay(200); // let the pipes deliver the last output
+        const how = this.child.signalCode ?? `code ${this.child.exitCode}`;
+        throw new Error(`server exited (${how}):\n${this.log}`);
+      }
       if ((await httpStatus(this.healthPort, '/ready')) === 200) return nowMs() - since;
       await delay(everyMs);
     }
@@ -458,6 +471,7 @@ module.exports = {
   nowMs,
   percentile,
   processCpuSeconds,
+  profileFlags,
   processRssBytes,
   proto,
   requireBuilt,
