@@ -5,7 +5,9 @@ import {
   LogCapture,
   agentConfig,
   agentDir,
+  createEntry,
   createToken,
+  eventually,
   startAgent,
   startTestServer,
   TD,
@@ -137,5 +139,25 @@ test('a bootstrap bundle of another CA makes attestation fail (server not truste
     await expect(startAgent(wrong, new LogCapture())).rejects.toThrow(/node attestation failed/);
   } finally {
     await other.stop();
+  }
+});
+
+test('workload_x509_svid_key_type decides the workload key type', async () => {
+  const agent = await startAgent(
+    agentConfig(ts, agentDir(), await createToken(ts.admin), {
+      extra: 'workload_x509_svid_key_type = "ec-p384"',
+    }),
+    new LogCapture(),
+  );
+  try {
+    const id = await createEntry(ts.admin, {
+      parentId: agent.identity.svid!.spiffeId,
+      spiffeId: `spiffe://${TD}/p384`,
+      selectors: ['unix:uid:0'],
+    });
+    const svid = await eventually('the SVID', () => agent.cache.getSvid(id));
+    expect(svid.privateKey.asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
+  } finally {
+    await agent.stop();
   }
 });

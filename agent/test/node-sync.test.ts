@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { parseSelector } from '@lanyard/attestor-core';
 import { unary } from '@lanyard/server';
+import { TestCa } from '@lanyard/test-support';
 import type { Agent } from '../src/agent';
 import { ServerJwtSvidMinter } from '../src/node';
 import {
@@ -151,4 +152,28 @@ test('an entry parented to a join token alias (token generate -spiffeID) reaches
     selectors: ['unix:uid:0'],
   });
   await eventually('the aliased entry SVID', () => leafOf(id));
+});
+
+test('federated bundles of trust domains an entry federates with reach the cache and its subscribers', async () => {
+  const other = TestCa.create({ trustDomain: 'other.org' });
+  const res = await unary<{ results: Array<{ status: { code: number; message: string } | null }> }>((cb) =>
+    ts.admin.bundle.BatchCreateFederatedBundle(
+      { bundle: [{ trust_domain: 'other.org', x509_authorities: [{ asn1: other.bundle()[0] }] }] },
+      cb,
+    ),
+  );
+  expect(res.results[0].status?.code).toBe(0);
+  await createEntry(ts.admin, {
+    parentId: agentId,
+    spiffeId: `spiffe://${TD}/sync/federated`,
+    selectors: ['unix:uid:555'],
+    federatesWith: ['other.org'],
+  });
+  const bundle = await eventually('the federated bundle', () => agent.cache.getFederatedBundle('other.org'));
+  expect(bundle.x509Authorities[0].equals(other.bundle()[0])).toBe(true);
+  const view = await eventually('the identity', () => {
+    const v = agent.cache.match([parseSelector('unix:uid:555')]);
+    return v.identities.length > 0 ? v : undefined;
+  });
+  expect([...view.federatedBundles.keys()]).toEqual(['other.org']);
 });
