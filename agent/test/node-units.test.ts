@@ -10,6 +10,8 @@ import {
   AgentStorage,
   Backoff,
   DATA_FILES,
+  NODE_ATTESTOR_PLUGINS,
+  WORKLOAD_ATTESTOR_PLUGINS,
   createCsr,
   generateKeyPair,
   loadBootstrapBundle,
@@ -123,4 +125,11 @@ test('storage: a fresh dir is empty, a corrupted bundle is ignored, and a foreig
   );
   expect(storage.load().svid).toBeUndefined();
   expect(warnings.at(-1)).toContain('belongs to trust domain \\"other.org\\"');
+});
+
+test('the plugin catalog has every attestor package that exports an agent half', () => {
+  expect([...NODE_ATTESTOR_PLUGINS.keys()].sort()).toEqual(
+    ['aws_iid', 'azure_imds', 'azure_msi', 'gcp_iit', 'join_token', 'k8s_psat'].sort(),
+  );
+  expect([...WORKLOAD_ATTESTOR_PLUGINS.keys()].sort()).toEqual(['k8s', 'unix']);
 });
