@@ -120,7 +120,10 @@ export class AgentIdentity {
     if (!svid || !isPastHalfLife(svid, now)) return;
     if (!svid.reattestable && svid.expiresAt.getTime() <= now.getTime()) {
       // Renewal needs mTLS with a valid SVID; only a new attestation (a new join token) can help now.
-      throw new PermissionDeniedError('agent SVID has expired and cannot be renewed', 'ERR_AGENT_SVID_EXPIRED');
+      throw new PermissionDeniedError(
+        'agent SVID has expired and cannot be renewed',
+        'ERR_AGENT_SVID_EXPIRED',
+      );
     }
     if (svid.reattestable) {
       this.options.logger.info('Agent SVID is past half-life; re-attesting', {
