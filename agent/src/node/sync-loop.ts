@@ -56,9 +56,9 @@ export class SyncLoop {
     this.schedule(0);
   }
 
-  /** Runs a sync as soon as possible (a new workload is waiting for an SVID). */
+  /** Runs a sync as soon as possible (a new workload is waiting for an SVID); ignored while backing off. */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.failing) return;
     if (this.running) this.again = true;
     else this.schedule(0);
   }
@@ -120,10 +120,8 @@ export class SyncLoop {
     } catch (err) {
       delay = await this.handleFailure(err);
     }
-    if (this.again) {
-      this.again = false;
-      delay = Math.min(delay, 0);
-    }
+    if (this.again && !this.failing) delay = 0;
+    this.again = false;
     this.schedule(delay);
   }
 
