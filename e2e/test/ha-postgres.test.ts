@@ -90,9 +90,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('1. two servers start on one PostgreSQL schema under one upstream root', async () => {
-  serverA = await startReplica('server-a');
-  serverB = await startReplica('server-b');
+test('1. two servers start together on one empty PostgreSQL schema under one upstream root', async () => {
+  [serverA, serverB] = await Promise.all([startReplica('server-a'), startReplica('server-b')]);
   expect(await schemaTables(schema!.name)).toContain('registered_entries');
   const rootCert = new X509Certificate(fs.readFileSync(root.certPath));
   for (const server of [serverA, serverB]) {
