@@ -53,7 +53,11 @@ export function registerLocalAuthorityService(
     }
   };
   const a = ROLES.admin;
-  const upstreamMissing = async (): Promise<never> => {
+  /** Upstream taint/revoke: refused without an upstream authority; not implemented by the CA with one. */
+  const upstreamAuthorityOp = async (): Promise<never> => {
+    if (ca.getX509AuthorityState().active?.upstreamAuthoritySubjectKeyId) {
+      return unimplemented('tainting or revoking upstream authorities');
+    }
     throw new FailedPreconditionError('upstream authority is not configured', 'ERR_NO_UPSTREAM');
   };
   server.addService(definition, {
@@ -95,8 +99,8 @@ export function registerLocalAuthorityService(
       await mirror(() => ds.revokeX509Authority(td, state.authorityId));
       return changed({ revoked_authority: stateToWire(state) });
     }),
-    TaintX509UpstreamAuthority: boundary.unary(spec('TaintX509UpstreamAuthority', a), upstreamMissing),
-    RevokeX509UpstreamAuthority: boundary.unary(spec('RevokeX509UpstreamAuthority', a), upstreamMissing),
+    TaintX509UpstreamAuthority: boundary.unary(spec('TaintX509UpstreamAuthority', a), upstreamAuthorityOp),
+    RevokeX509UpstreamAuthority: boundary.unary(spec('RevokeX509UpstreamAuthority', a), upstreamAuthorityOp),
     GetWITAuthorityState: boundary.unary(spec('GetWITAuthorityState', a), () =>
       unimplemented('WIT authorities'),
     ),
