@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import { TestCa } from '@lanyard/test-support';
+import { MemoryKeyManager } from '../../src/ca';
 import { bundlePem, newAgent, startTestServer, tlsClients, wireEntry, type TestServer, rpc } from './harness';
 
 const BASE_URL = process.env.LANYARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -27,6 +32,16 @@ async function eventually(check: () => Promise<void>, attempts = 50): Promise<vo
 }
 
 describe('two servers on one PostgreSQL database (HA)', () => {
+  const upstreamDir = mkdtempSync(path.join(tmpdir(), 'lyu-'));
+  const upstream = TestCa.create({ trustDomain: 'example.org', ttlSeconds: 7 * 24 * 3600 });
+  const certFilePath = path.join(upstreamDir, 'upstream.crt');
+  const keyFilePath = path.join(upstreamDir, 'upstream.key');
+  writeFileSync(certFilePath, upstream.certificate.pem);
+  writeFileSync(
+    keyFilePath,
+    upstream.certificate.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  );
+
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
@@ -36,23 +51,32 @@ describe('two servers on one PostgreSQL database (HA)', () => {
       connectionString: `${BASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
       maxOpenConns: 4,
     };
-    a = await startTestServer({ datastore, bundlePollIntervalMs: 200 });
-    b = await startTestServer({ datastore, bundlePollIntervalMs: 200 });
+    const ca = { keyManager: new MemoryKeyManager(), upstreamAuthority: { certFilePath, keyFilePath } };
+    a = await startTestServer({ datastore, bundlePollIntervalMs: 200, ca });
+    b = await startTestServer({
+      datastore,
+      bundlePollIntervalMs: 200,
+      ca: { ...ca, keyManager: new MemoryKeyManager() },
+    });
   });
   afterAll(async () => {
     await a?.stop();
     await b?.stop();
     await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    rmSync(upstreamDir, { recursive: true, force: true });
   });
 
-  it('merges both CAs into one bundle and serves agents of either server', async () => {
+  it('each server has its own CA under the shared upstream; agents of either are served by both', async () => {
     const { agent, clients } = await newAgent(a);
     clients.close();
     await rpc((cb) =>
       a.admin.entry.BatchCreateEntry({ entries: [wireEntry('/ha/web', agent.agentId.slice(20))] }, cb),
     );
     const roots = await bundlePem(b);
-    expect(roots.toString().match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(roots.toString()).toBe(upstream.certificate.pem);
+    const [caA, caB] = [a, b].map((s) => s.server.ca.getX509AuthorityState().active?.authorityId);
+    expect(caA).not.toBe(caB);
+    expect(agent.chainDer).toHaveLength(2);
     await eventually(async () => {
       const onB = tlsClients(b, roots, agent.key.privateKey, agent.chainPem);
       try {
