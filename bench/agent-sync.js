@@ -13,7 +13,7 @@
  * RSS: agent VmRSS before step 2 and after it (stream closed, 3 s later).
  * Writes the "## Agent sync" section of docs/benchmarks.md.
  *
- * Usage: node bench/agent-sync.js [--entries 10000] [--no-write]
+ * Usage: node bench/agent-sync.js [--entries 10000] [--only watch|poll] [--no-write] [--cpu-prof]
  */
 'use strict';
 
@@ -29,6 +29,9 @@ const args = h.cliArgs();
 const ENTRIES = args.num('entries', 10_000, 50_000);
 const CREATE_BATCH = 1000;
 const WRITE = !args.has('no-write');
+const PROFILE = args.has('cpu-prof');
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const MODES = ['watch', 'poll'].filter((m) => ONLY === undefined || m === ONLY);
 const UID = process.getuid();
 
 /** Writes the agent config (HCL) into `dir`; returns the paths. */
@@ -68,9 +71,13 @@ plugins {
 /** Starts `lanyard-agent run`; resolves once `healthcheck` passes (bounded). */
 async function startAgent(configPath, socketPath, token) {
   let log = '';
-  const child = spawn(process.execPath, [h.AGENT_BIN, 'run', '-config', configPath, '-joinToken', token], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...h.profileFlags(PROFILE), h.AGENT_BIN, 'run', '-config', configPath, '-joinToken', token],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const keep = (chunk) => {
     if (log.length < 100_000) log += chunk.toString();
   };
@@ -171,7 +178,7 @@ function waitForSvids(updates, want, since, timeoutMs) {
     updates.waiters.push((u) => {
       if (u.count < want) return false;
       clearTimeout(timer);
-      resolve({ ms: u.at - since, firstAnyMs: updates.firstAfter(since) - since });
+      resolve({ ms: u.at - since, firstAnyMs: updates.firstAfter(since, want) - since });
       return true;
     });
     updates.replay();
@@ -191,8 +198,10 @@ function updateLog() {
       const last = log.list[log.list.length - 1];
       if (last) log.waiters = log.waiters.filter((w) => !w(last));
     },
-    firstAfter(t) {
-      const u = log.list.find((x) => x.at >= t && x.count > 0);
+    /** Time of the first update at or after `t` carrying an SVID of the phase that waits for `want` SVIDs. */
+    firstAfter(t, want) {
+      const base = want > 1 ? want - ENTRIES : 0;
+      const u = log.list.find((x) => x.at >= t && x.count > base);
       return u ? u.at : NaN;
     },
   };
@@ -200,7 +209,7 @@ function updateLog() {
 }
 
 /** Registers `count` entries for the agent and this uid, numbered from `from`; returns ms taken. */
-async function register(admin, agentId, from, count) {
+async function register(admin, agentId, prefix, from, count) {
   const t = h.nowMs();
   for (let i = from; i < from + count; i += CREATE_BATCH) {
     const n = Math.min(CREATE_BATCH, from + count - i);
@@ -208,7 +217,7 @@ async function register(admin, agentId, from, count) {
       admin,
       Array.from({ length: n }, (_, k) =>
         h.wireEntry({
-          spiffeId: `spiffe://${h.TRUST_DOMAIN}/bench/w${i + k}`,
+          spiffeId: `spiffe://${h.TRUST_DOMAIN}/bench/${prefix}/w${i + k}`,
           parentId: agentId,
           selectors: [{ type: 'unix', value: `uid:${UID}` }],
         }),
@@ -218,87 +227,148 @@ async function register(admin, agentId, from, count) {
   return h.nowMs() - t;
 }
 
-async function main() {
-  const loadStart = h.loadavg();
-  const server = await h.ServerProcess.create('lanyard-bench-agent-');
-  let agent;
-  let stopWatch = () => undefined;
-  try {
-    await server.start();
-    const admin = server.admin();
-    const roots = await h.bundleRoots(admin);
-    const pem = roots.map((r) => new crypto.X509Certificate(r).toString()).join('');
-    const { socketPath, configPath } = agentFiles(server.dir, server.port, pem);
-    const token = await h.joinToken(admin);
-    agent = await startAgent(configPath, socketPath, token);
-    const agentId = `spiffe://${h.TRUST_DOMAIN}/spire/agent/join_token/${token}`;
-    const updates = updateLog();
-    let streamError;
-    stopWatch = watchX509(
-      socketPath,
-      (u) => updates.add({ ...u, at: h.nowMs() }),
-      (err) => (streamError = err),
+/** One FetchX509SVID exchange: opens the stream, takes the first message (or "no identity" = 0), cancels. */
+function pollOnce(client) {
+  return new Promise((resolve, reject) => {
+    const md = new h.grpc.Metadata();
+    md.set('workload.spiffe.io', 'true');
+    const call = client.makeServerStreamRequest(
+      '/SpiffeWorkloadAPI/FetchX509SVID',
+      () => Buffer.alloc(0),
+      countSvids,
+      {},
+      md,
+      { deadline: new Date(Date.now() + 30_000) },
     );
+    let done = false;
+    call.on('data', (u) => {
+      done = true;
+      call.cancel();
+      resolve(u);
+    });
+    call.on('error', (err) => {
+      if (done) return;
+      if (err.code === h.grpc.status.PERMISSION_DENIED) resolve({ count: 0, bytes: 0 });
+      else reject(err);
+    });
+  });
+}
 
+/**
+ * A workload that polls: every `everyMs` one FetchX509SVID exchange, recorded in `updates` (bounded by
+ * `timeoutMs`); no subscription stays open in between. Resolves when a poll sees `want` SVIDs.
+ */
+async function pollUntil(client, updates, want, since, everyMs, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const u = await pollOnce(client);
+    updates.add({ ...u, at: h.nowMs() });
+    if (u.count >= want)
+      return {
+        ms: updates.list[updates.list.length - 1].at - since,
+        firstAnyMs: updates.firstAfter(since, want) - since,
+      };
+    await h.delay(everyMs);
+  }
+  throw new Error(`not all ${want} SVIDs served after ${timeoutMs} ms`);
+}
+
+/**
+ * One agent, one workload mode: `watch` keeps a FetchX509SVID stream open throughout; `poll` opens one
+ * every 250 ms for the 1-entry baseline and every 2 s during the big sync.
+ */
+async function runVariant(server, admin, pem, mode) {
+  const dir = path.join(server.dir, mode);
+  fs.mkdirSync(dir);
+  const { socketPath, configPath } = agentFiles(dir, server.port, pem);
+  const token = await h.joinToken(admin);
+  const agent = await startAgent(configPath, socketPath, token);
+  const agentId = `spiffe://${h.TRUST_DOMAIN}/spire/agent/join_token/${token}`;
+  const updates = updateLog();
+  let streamError;
+  let stopWatch = () => undefined;
+  const client = new h.grpc.Client(`unix:${socketPath}`, h.grpc.credentials.createInsecure(), {
+    'grpc.max_receive_message_length': 512 * 1024 * 1024,
+  });
+  try {
+    if (mode === 'watch') {
+      stopWatch = watchX509(
+        socketPath,
+        (u) => updates.add({ ...u, at: h.nowMs() }),
+        (err) => (streamError = err),
+      );
+    }
+    const waitAll = (want, since, pollMs, timeoutMs) =>
+      mode === 'watch'
+        ? waitForSvids(updates, want, since, timeoutMs)
+        : pollUntil(client, updates, want, since, pollMs, timeoutMs);
     const t1 = h.nowMs();
-    await register(admin, agentId, 0, 1);
-    const one = await waitForSvids(updates, 1, t1, 60_000).catch((err) => {
+    await register(admin, agentId, mode, 0, 1);
+    const one = await waitAll(1, t1, 250, 60_000).catch((err) => {
       throw new Error(
         `${err.message}; stream: ${streamError}; updates: ${updates.list.length}\n${agent.log()}`,
       );
     });
-    console.log(`1 entry served after ${h.ms(one.ms)}`);
     await h.delay(1000);
     const rss0 = h.processRssBytes(agent.child.pid);
     const cpu0 = h.processCpuSeconds(agent.child.pid);
     const serverCpu0 = h.processCpuSeconds(server.child.pid);
     const updatesBefore = updates.list.length;
-
     const t2 = h.nowMs();
-    const registerMs = await register(admin, agentId, 1, ENTRIES);
-    const all = await waitForSvids(updates, ENTRIES + 1, t2, 600_000);
-    const agentCpu = h.processCpuSeconds(agent.child.pid) - cpu0;
-    const serverCpu = h.processCpuSeconds(server.child.pid) - serverCpu0;
-    const rssServed = h.processRssBytes(agent.child.pid);
-    const during = updates.list.slice(updatesBefore);
-    console.log(
-      `${ENTRIES} entries registered in ${h.ms(registerMs)}, first served ${h.ms(all.firstAnyMs)}, ` +
-        `all served ${h.ms(all.ms)}; ${during.length} updates, ` +
-        `${(during.reduce((s, u) => s + u.bytes, 0) / 2 ** 20).toFixed(0)} MiB; agent CPU ${agentCpu.toFixed(1)} s, ` +
-        `server CPU ${serverCpu.toFixed(1)} s`,
-    );
-    stopWatch();
-    await h.delay(3000);
-    const rss1 = h.processRssBytes(agent.child.pid);
-    if (streamError) throw streamError;
-    const result = {
+    const registerMs = await register(admin, agentId, mode, 1, ENTRIES);
+    const all = await waitAll(ENTRIES + 1, t2, 2000, 600_000);
+    const r = {
+      mode,
       one,
       all,
       registerMs,
-      agentCpu,
-      serverCpu,
-      updates: during,
+      agentCpu: h.processCpuSeconds(agent.child.pid) - cpu0,
+      serverCpu: h.processCpuSeconds(server.child.pid) - serverCpu0,
+      updates: updates.list.slice(updatesBefore),
       rss0,
-      rssServed,
-      rss1,
+      rssServed: h.processRssBytes(agent.child.pid),
     };
+    stopWatch();
+    await h.delay(3000);
+    r.rss1 = h.processRssBytes(agent.child.pid);
+    if (streamError) throw streamError;
+    const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
     console.log(
-      `agent RSS ${h.fmt(rss0 / 2 ** 20)} MiB -> ${h.fmt(rssServed / 2 ** 20)} MiB (served) -> ` +
-        `${h.fmt(rss1 / 2 ** 20)} MiB (stream closed); ${((rss1 - rss0) / ENTRIES / 1024).toFixed(2)} KiB per SVID`,
+      `[${mode}] 1 entry served after ${h.ms(one.ms)}; ${ENTRIES} registered in ${h.ms(registerMs)}, first ` +
+        `served ${h.ms(all.firstAnyMs)}, all ${h.ms(all.ms)}; ${r.updates.length} messages, ` +
+        `${mib(r.updates.reduce((s, u) => s + u.bytes, 0))}; CPU agent ${r.agentCpu.toFixed(1)} s, server ` +
+        `${r.serverCpu.toFixed(1)} s; RSS ${mib(rss0)} -> ${mib(r.rssServed)} -> ${mib(r.rss1)}, ` +
+        `${((r.rss1 - rss0) / ENTRIES / 1024).toFixed(2)} KiB per SVID`,
     );
-    admin.close();
-    if (WRITE) writeSection(result, loadStart);
+    return r;
   } finally {
     stopWatch();
-    if (agent) await agent.stop();
+    client.close();
+    await agent.stop();
+  }
+}
+
+async function main() {
+  const loadStart = h.loadavg();
+  const server = await h.ServerProcess.create('lanyard-bench-agent-');
+  try {
+    await server.start();
+    const admin = server.admin();
+    const roots = await h.bundleRoots(admin);
+    const pem = roots.map((r) => new crypto.X509Certificate(r).toString()).join('');
+    const results = [];
+    for (const mode of MODES) results.push(await runVariant(server, admin, pem, mode));
+    admin.close();
+    if (WRITE) writeSection(results, loadStart);
+  } finally {
     await server.destroy();
   }
 }
 
-function writeSection(r, loadStart) {
+function writeSection(results, loadStart) {
   const n = h.fmt(ENTRIES);
   const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-  const bytes = r.updates.reduce((s, u) => s + u.bytes, 0);
+  const col = (f) => results.map(f).join(' | ');
   const text = [
     '## Agent sync',
     '',
@@ -307,28 +377,40 @@ function writeSection(r, loadStart) {
       '1-entry baseline of the same run shows the fixed part).',
     '',
     '`lanyard-server run` (SQLite) and `lanyard-agent run` (join token, unix workload attestor, default ' +
-      `\`sync_interval\` 5 s, \`x509_svid_cache_max_size\` ${h.fmt(ENTRIES * 2)}) as child processes; this process ` +
-      'is the workload and keeps one Workload API `FetchX509SVID` stream open. Entries are parented to the agent ' +
-      `with selector \`unix:uid:${UID}\`, so that one workload sees all of them; "served" = an update on the ` +
-      'stream carries the SVID (measured on the Workload API, not on an internal cache counter). Times are from ' +
-      'the first BatchCreateEntry call.',
+      `\`sync_interval\` 5 s, \`x509_svid_cache_max_size\` ${h.fmt(ENTRIES * 2)}) as child processes, a fresh ` +
+      'agent per column; this process is the workload. Entries are parented to the agent with selector ' +
+      `\`unix:uid:${UID}\`, so that one workload sees all of them. "Served" = a Workload API \`FetchX509SVID\` ` +
+      'message carries the SVID (measured on the Workload API, not on an internal counter). *watch*: the workload ' +
+      'keeps one stream open throughout (every cache change re-sends all its SVIDs). *poll*: it opens a stream, ' +
+      'reads the first message and closes it, every 250 ms for the baseline and every 2 s during the big sync ' +
+      '(so its times are up to 2 s late), and nothing is subscribed in between. Times are from the first ' +
+      'BatchCreateEntry call.',
     '',
-    '| measurement | value |',
-    '|---|---|',
-    `| baseline: 1 entry registered → served | ${h.ms(r.one.ms)} |`,
-    `| ${n} entries: registration (BatchCreateEntry, ${h.fmt(CREATE_BATCH)} per call) | ${h.ms(r.registerMs)} |`,
-    `| ${n} entries: first of them served | ${h.ms(r.all.firstAnyMs)} |`,
-    `| ${n} entries: **all served** | **${(r.all.ms / 1000).toFixed(1)} s** |`,
-    `| CPU while serving ${n}: agent / server | ${r.agentCpu.toFixed(1)} s / ${r.serverCpu.toFixed(1)} s |`,
-    `| Workload API updates to the watching workload meanwhile | ${r.updates.length} messages, ${mib(bytes)} |`,
-    `| agent RSS: before / all served / stream closed + 3 s | ${mib(r.rss0)} / ${mib(r.rssServed)} / ${mib(r.rss1)} |`,
-    `| **agent RSS per cached SVID** (stream closed) | **${((r.rss1 - r.rss0) / ENTRIES / 1024).toFixed(2)} KiB** |`,
+    `| measurement | ${col((r) => r.mode)} |`,
+    `|---|${results.map(() => '---|').join('')}`,
+    `| baseline: 1 entry registered → served | ${col((r) => h.ms(r.one.ms))} |`,
+    `| ${n} entries: registration (BatchCreateEntry, ${h.fmt(CREATE_BATCH)} per call) | ${col((r) => h.ms(r.registerMs))} |`,
+    `| ${n} entries: first of them served | ${col((r) => h.ms(r.all.firstAnyMs))} |`,
+    `| ${n} entries: **all served** | ${col((r) => `**${(r.all.ms / 1000).toFixed(1)} s**`)} |`,
+    `| CPU while serving ${n}: agent / server | ${col((r) => `${r.agentCpu.toFixed(1)} s / ${r.serverCpu.toFixed(1)} s`)} |`,
+    `| Workload API messages to the workload meanwhile | ${col((r) => `${r.updates.length}, ${mib(r.updates.reduce((s, u) => s + u.bytes, 0))}`)} |`,
+    `| agent RSS: before / all served / 3 s later (stream closed) | ${col((r) => `${mib(r.rss0)} / ${mib(r.rssServed)} / ${mib(r.rss1)}`)} |`,
+    `| **agent RSS per cached SVID** | ${col((r) => `**${((r.rss1 - r.rss0) / ENTRIES / 1024).toFixed(2)} KiB**`)} |`,
     '',
-    'The watching workload matches every entry, so each update re-sends all SVIDs it can see so far (that is ' +
-      'what the message count and size show); a real node spreads entries over many workloads. RSS per SVID is ' +
-      `(RSS after − RSS before) / ${n}: entry, SVID chain, workload key, the index, and whatever the allocator ` +
-      'keeps from the sync and the large Workload API messages (the process is not asked to collect garbage). ' +
-      'Goal (issue): agent memory per cached SVID ≤ 5 KB (see "Agent Workload API" for the heap-level figure).',
+    `RSS per SVID is (RSS 3 s after all served − RSS before) / ${n}: entry, SVID chain, workload key, the ` +
+      'indexes, and whatever V8 and the allocator keep from the sync and the large Workload API messages (the ' +
+      'process is not asked to collect garbage; "Agent Workload API" has the heap-level figure). Goal (issue): ' +
+      'agent memory per cached SVID ≤ 5 KB.',
+    '',
+    'Where the agent time goes (`--cpu-prof` of the agent in one 10,000-entry run of each mode, 2026-11-24 ' +
+      '07:45Z and 07:51Z, share of its busy samples). *watch*: `IdentityCache.pinnedEntryIds` 39% (`setSvid` ' +
+      'rebuilds the set of every subscribed entry ID for each stored SVID before evicting, so storing n SVIDs ' +
+      'that a watching workload sees costs O(n²)), parsing each issued certificate into `X509Certificate` 15%, ' +
+      'exporting keys (`KeyObject.export`, PKCS#8/SPKI) 12%, GC 9%, key generation and CSR signing about 4%. ' +
+      '*poll*: `X509Certificate` 22%, key export 22%, `pinnedEntryIds` 10%, GC 10%, key generation 4%, CSR ' +
+      'signing 4%; the agent is idle half of the run, waiting for the server (one `BatchNewX509SVID` of 250 ' +
+      'CSRs at a time, in sequence) or for a core. Computing the pinned set once per batch (or only when the ' +
+      'cache is over its cap) and overlapping the next batch with the server round trip would remove most of the agent-side time.',
     '',
   ].join('\n');
   h.writeSection('Agent sync', text);
