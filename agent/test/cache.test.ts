@@ -242,3 +242,25 @@ test('JwtSvidCache is a hard-capped LRU', () => {
   expect(cache.getFresh('spiffe://example.org/1', ['a'], new Date(1))?.token).toBe('1');
   expect(cache.getFresh('spiffe://example.org/2', ['a'], new Date(1))).toBeUndefined();
 });
+
+test('expired SVIDs are never served and dropExpiredSvids removes them and notifies subscribers', async () => {
+  const cache = readyCache();
+  const a = makeEntry('a', 'spiffe://example.org/a', ['t:1']);
+  const b = makeEntry('b', 'spiffe://example.org/b', ['t:1']);
+  cache.updateEntries([a, b]);
+  // `a` expired a minute ago (issued two hours back with a one-hour TTL); `b` is current.
+  cache.setSvid('a', issueSvid(td.ca, a, 3600, new Date(Date.now() - 2 * 3600_000)));
+  cache.setSvid('b', issueSvid(td.ca, b));
+  expect(cache.match(sel('t:1')).identities.map((i) => i.entry.entryId)).toEqual(['b']);
+
+  const updates: WorkloadUpdate[] = [];
+  const subscription = cache.subscribe(sel('t:1'), (update) => updates.push(update));
+  expect(cache.dropExpiredSvids()).toBe(1);
+  expect(cache.getSvid('a')).toBeUndefined();
+  expect(cache.getSvid('b')).toBeDefined();
+  await Promise.resolve();
+  expect(updates).toHaveLength(1);
+  expect(cache.dropExpiredSvids()).toBe(0);
+  expect(cache.entriesNeedingSvids().map((e) => e.entryId)).toContain('a');
+  subscription.unsubscribe();
+});

@@ -149,6 +149,17 @@ export class IdentityCache {
     this.scheduleNotify();
   }
 
+  /**
+   * Drops SVIDs that have expired (e.g. while the server was unreachable), so no workload is handed an
+   * expired certificate, and pushes the new view to subscribers. The sync loop calls it on every tick.
+   * @returns how many SVIDs were dropped
+   */
+  dropExpiredSvids(now: Date = new Date()): number {
+    const dropped = this.svids.dropExpired(now);
+    if (dropped > 0) this.scheduleNotify();
+    return dropped;
+  }
+
   /** The SVID cached for an entry, if any. */
   getSvid(entryId: string): X509SvidMaterial | undefined {
     return this.svids.get(entryId);
@@ -207,9 +218,10 @@ export class IdentityCache {
     const entries = this.index.match(keys);
     const identities: Identity[] = [];
     const federatedBundles = new Map<string, TrustBundle>();
+    const now = Date.now();
     for (const entry of entries) {
       const svid = this.svids.touch(entry.entryId);
-      if (svid) identities.push({ entry, svid });
+      if (svid && svid.expiresAt.getTime() > now) identities.push({ entry, svid });
       for (const td of entry.federatesWith) {
         const bundle = this.federated.get(td);
         if (bundle) federatedBundles.set(td, bundle);

@@ -37,6 +37,18 @@ export class SvidStore {
     this.svids.delete(entryId);
   }
 
+  /** Drops every SVID whose NotAfter is at or before `now`; returns how many were dropped. */
+  dropExpired(now: Date): number {
+    let dropped = 0;
+    for (const [entryId, svid] of this.svids) {
+      if (svid.expiresAt.getTime() <= now.getTime()) {
+        this.svids.delete(entryId);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   /** Drops least recently used, unpinned SVIDs while over the cap. */
   evict(pinned: ReadonlySet<string>): void {
     let excess = this.svids.size - this.maxSize;

@@ -110,6 +110,9 @@ export class SyncLoop {
 
   private async tick(): Promise<void> {
     let delay: number;
+    const expired = this.options.cache.dropExpiredSvids();
+    if (expired > 0)
+      this.options.logger.warn('Dropped expired X509-SVIDs from the cache', { count: expired });
     try {
       await this.sync();
       this.lastSuccess = new Date();
