@@ -9,6 +9,7 @@ import { DEFAULT_SOCKET_PATH } from '../workload/socket';
 import type { AgentFlagOverrides } from './flags';
 import type { AgentSection } from './schema';
 import type { AgentSettings, TrustBootstrap, WorkloadKeyType } from './types';
+import { serverTarget } from '../node/server-target';
 
 /** Default base sync period (SPIRE `sync_interval`). */
 export const DEFAULT_SYNC_INTERVAL_MS = 5000;
@@ -114,6 +115,13 @@ export function mapAgentSection(
 ): AgentSettings {
   const serverAddress = required(flags.serverAddress ?? section.server_address, 'server_address', issues);
   const serverPort = required(flags.serverPort ?? section.server_port, 'server_port', issues);
+  if (serverAddress !== undefined && serverPort !== undefined) {
+    try {
+      serverTarget(serverAddress, serverPort);
+    } catch (err) {
+      fail(issues, (err as Error).message);
+    }
+  }
   const trustDomain = required(flags.trustDomain ?? section.trust_domain, 'trust_domain', issues);
   if (section.experimental?.named_pipe_name !== undefined) {
     fail(

@@ -14,6 +14,7 @@ import {
   type SVIDClient,
 } from '@lanyard/proto';
 import type { AgentSvid } from './agent-svid';
+import { serverTarget } from './server-target';
 
 /** Typed clients of the server APIs the agent calls, sharing one channel. */
 export interface ServerClients {
@@ -80,11 +81,9 @@ export class ServerConnection {
     readonly trustDomain: string,
   ) {}
 
-  /** `host:port` (IPv6 addresses bracketed). */
+  /** The grpc-js target: `host:port`, or a multi-address `ipv4:`/`ipv6:` target for an address list. */
   get target(): string {
-    const host =
-      this.address.includes(':') && !this.address.startsWith('[') ? `[${this.address}]` : this.address;
-    return `${host}:${this.port}`;
+    return serverTarget(this.address, this.port);
   }
 
   /** Sets the roots that authenticate the server (undefined = insecure bootstrap). */
