@@ -145,7 +145,8 @@ export class IdentityCache {
   setSvid(entryId: string, svid: X509SvidMaterial): void {
     if (!this.index.get(entryId)) throw new NotFoundError(`entry "${entryId}" is not in the cache`);
     this.svids.set(entryId, svid);
-    this.svids.evict(this.pinnedEntryIds());
+    // The pinned set costs O(subscribed entries); build it only when the cap is actually exceeded.
+    if (this.svids.isOverCap) this.svids.evict(this.pinnedEntryIds());
     this.scheduleNotify();
   }
 

@@ -14,6 +14,11 @@ export class SvidStore {
     return this.svids.size;
   }
 
+  /** True when more SVIDs are held than the soft cap allows. */
+  get isOverCap(): boolean {
+    return this.svids.size > this.maxSize;
+  }
+
   get(entryId: string): X509SvidMaterial | undefined {
     return this.svids.get(entryId);
   }
