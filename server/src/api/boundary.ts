@@ -57,7 +57,7 @@ export class RpcBoundary {
       const started = performance.now();
       void this.run(call, spec, (ctx) => impl(call.request, ctx)).then((outcome) => {
         if (outcome.ok) callback(null, outcome.value);
-        else callback(toServiceError(outcome.status));
+        else callback(toServiceError(outcome.status, outcome.error));
         this.finish(spec, outcome.code, started);
       });
     };
@@ -87,7 +87,7 @@ export class RpcBoundary {
       if (outcome.ok) {
         if (!call.cancelled) call.end();
       } else if (!call.cancelled) {
-        call.emit('error', toServiceError(outcome.status));
+        call.emit('error', toServiceError(outcome.status, outcome.error));
       }
       this.finish(spec, outcome.code, started);
     });
@@ -99,7 +99,7 @@ export class RpcBoundary {
     body: (ctx: RpcContext) => Promise<T>,
   ): Promise<
     | { ok: true; value: T; code: number }
-    | { ok: false; status: { code: number; message: string }; code: number }
+    | { ok: false; status: { code: number; message: string }; code: number; error: unknown }
   > {
     let caller: AuthorizedCaller | undefined;
     try {
@@ -111,7 +111,7 @@ export class RpcBoundary {
       const status = statusOf(err);
       this.logFailure(spec, call, caller, status, err);
       this.audit(spec, call, caller, status);
-      return { ok: false, status, code: status.code };
+      return { ok: false, status, code: status.code, error: err };
     }
   }
 

@@ -1,5 +1,6 @@
 import { status as GrpcCode, type ServiceError, Metadata } from '@grpc/grpc-js';
 import { LanyardError } from '@lanyard/spiffe';
+import { AgentPermissionDeniedError, encodePermissionDeniedStatus } from './status-details';
 
 /** SPIRE's `types.Status` as carried in batch results. */
 export interface ApiStatus {
@@ -19,9 +20,16 @@ export function statusOf(err: unknown): ApiStatus {
   return { code: GrpcCode.INTERNAL, message: INTERNAL_MESSAGE };
 }
 
-/** Builds the error object grpc-js sends as the call status. */
-export function toServiceError(s: ApiStatus): Partial<ServiceError> {
-  return { code: s.code, details: s.message, metadata: new Metadata() };
+/**
+ * Builds the error object grpc-js sends as the call status; agent authorization failures also carry SPIRE's
+ * `PermissionDeniedDetails` in `grpc-status-details-bin` so SPIRE agents know to re-attest or rebootstrap.
+ */
+export function toServiceError(s: ApiStatus, err?: unknown): Partial<ServiceError> {
+  const metadata = new Metadata();
+  if (err instanceof AgentPermissionDeniedError) {
+    metadata.set('grpc-status-details-bin', encodePermissionDeniedStatus(s.code, s.message, err.reason));
+  }
+  return { code: s.code, details: s.message, metadata };
 }
 
 /** Name of a gRPC code as SPIRE logs and labels it (`OK`, `PermissionDenied`, …). */

@@ -1,6 +1,7 @@
 import { PermissionDeniedError } from '@lanyard/spiffe';
 import type { DataStore } from '../datastore/types';
 import type { MethodSpec } from '../api/boundary';
+import { AgentPermissionDeniedError } from '../api/status-details';
 import type { AuthorizedCaller, Caller } from './caller';
 
 /** Options of {@link Authorizer}. */
@@ -57,8 +58,8 @@ export class Authorizer {
     const ds = this.opts.datastore;
     const node = await ds.getNode(id);
     if (node === undefined)
-      throw new PermissionDeniedError(`agent "${id}" is not attested`, 'ERR_AGENT_NOT_ATTESTED');
-    if (node.banned) throw new PermissionDeniedError(`agent "${id}" is banned`, 'ERR_AGENT_BANNED');
+      throw new AgentPermissionDeniedError(`agent "${id}" is not attested`, 'AGENT_NOT_ATTESTED');
+    if (node.banned) throw new AgentPermissionDeniedError(`agent "${id}" is banned`, 'AGENT_BANNED');
     if (caller.certSerial === node.certSerialNumber) return node;
     if (node.newCertSerialNumber !== '' && caller.certSerial === node.newCertSerialNumber) {
       // First use of a renewed SVID makes it current (SPIRE's RenewAgent semantics).
@@ -70,9 +71,9 @@ export class Authorizer {
         newCertNotAfter: 0,
       });
     }
-    throw new PermissionDeniedError(
+    throw new AgentPermissionDeniedError(
       `agent "${id}" expected to have serial number "${node.certSerialNumber}"; has "${caller.certSerial ?? ''}"`,
-      'ERR_AGENT_NOT_ACTIVE',
+      'AGENT_NOT_ACTIVE',
     );
   }
 }

@@ -1,5 +1,7 @@
 import { X509Certificate } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
 import {
   rpc,
   attestWithToken,
@@ -150,6 +152,34 @@ describe('Agent API and join_token attestation', () => {
       ts.admin.agent.ListAgents({ filter: { by_banned: { value: true } } }, cb),
     );
     expect(banned.agents.map((a) => a.id.path)).toEqual([id.path]);
+    clients.close();
+  });
+
+  it('agent refusals carry SPIRE PermissionDeniedDetails in grpc-status-details-bin', async () => {
+    const { agent, clients } = await newAgent(ts);
+    await rpc((cb) => ts.admin.agent.DeleteAgent({ id: wid(agent.agentId.slice(20)) }, cb));
+    const err = await new Promise<grpc.ServiceError>((resolve) =>
+      clients.entry.GetAuthorizedEntries({}, (e) => resolve(e as grpc.ServiceError)),
+    );
+    const [raw] = err.metadata.get('grpc-status-details-bin') as Buffer[];
+    const root = protobuf.parse(
+      `syntax = "proto3";
+      message Any { string type_url = 1; bytes value = 2; }
+      message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
+      message PermissionDeniedDetails { int32 reason = 1; }`,
+      { keepCase: true },
+    ).root;
+    const decoded = root.lookupType('Status').toObject(root.lookupType('Status').decode(raw)) as {
+      code: number;
+      message: string;
+      details: Array<{ type_url: string; value: Uint8Array }>;
+    };
+    expect(decoded.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(decoded.message).toBe(`agent "${agent.agentId}" is not attested`);
+    expect(decoded.details[0].type_url).toBe('type.googleapis.com/spire.api.types.PermissionDeniedDetails');
+    expect(root.lookupType('PermissionDeniedDetails').decode(decoded.details[0].value).toJSON()).toEqual({
+      reason: 2,
+    });
     clients.close();
   });
 

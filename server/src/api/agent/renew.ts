@@ -1,4 +1,5 @@
-import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { AgentPermissionDeniedError } from '../status-details';
 import { certSerialDecimal } from '../../util/cert';
 import type { RpcContext } from '../boundary';
 import { idToWire } from '../convert/ids';
@@ -20,7 +21,7 @@ export class AgentSelfService {
     const node = await this.deps.datastore.getNode(agentId);
     if (node === undefined) throw new NotFoundError('agent not found', 'ERR_AGENT_NOT_FOUND');
     if (node.canReattest) {
-      throw new PermissionDeniedError('agent must reattest instead of renew', 'ERR_AGENT_MUST_REATTEST');
+      throw new AgentPermissionDeniedError('agent must reattest instead of renew', 'AGENT_MUST_REATTEST');
     }
     if (req.params === null) throw new InvalidArgumentError('params cannot be nil', 'ERR_RENEW_PARAMS');
     if (req.params.csr.length === 0) throw new InvalidArgumentError('missing CSR', 'ERR_RENEW_CSR');
