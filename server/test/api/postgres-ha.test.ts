@@ -41,7 +41,7 @@ async function expectServedByB(
   await rpc((cb) =>
     a.admin.entry.BatchCreateEntry({ entries: [wireEntry('/ha/web', agent.agentId.slice(20))] }, cb),
   );
-  let roots = Buffer.alloc(0);
+  let roots: Buffer = Buffer.alloc(0);
   await eventually(async () => {
     roots = await bundlePem(b);
     const onB = tlsClients(b, roots, agent.key.privateKey, agent.chainPem);
