@@ -132,6 +132,7 @@ describe('TrustDomain, LocalAuthority and Debug APIs', () => {
       agents_count: number;
     }>((cb) => ts.admin.debug.GetInfo({}, cb));
     expect(info.svid_chain[0].id.path).toBe('/spire/server');
+    expect(info.svid_chain[0].subject).toBe('O=SPIRE,C=US');
     expect(info.uptime).toBeGreaterThanOrEqual(0);
     expect(info.agents_count).toBe(0);
   });

@@ -19,7 +19,8 @@ export async function debugInfo(deps: ApiDeps) {
     return {
       id: i === 0 ? idToWire(svid.spiffeId) : idToWire(`spiffe://${deps.trustDomain}`),
       expires_at: Math.floor(Date.parse(cert.validTo) / 1000),
-      subject: cert.subject.split('\n').join(','),
+      // Go's pkix.Name.String() order: most specific RDN first.
+      subject: cert.subject.split('\n').reverse().join(','),
     };
   });
   return {
