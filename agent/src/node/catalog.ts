@@ -1,6 +1,6 @@
 /**
  * The agent's built-in plugin catalog: node attestors (agent halves) and workload attestors, looked up by
- * the names used in `plugins {}`. Packages still without an agent half are skipped.
+ * the names used in `plugins {}`.
  */
 import type {
   AgentAttestorDeps,
@@ -21,22 +21,25 @@ import * as unix from '@lanyard/attestor-unix';
 import { FailedPreconditionError } from '@lanyard/spiffe';
 import type { PluginSelection } from '../config/types';
 
-function exported<T extends { name: string; create: unknown }>(module: object, key: string): T[] {
-  const value = (module as Record<string, unknown>)[key] as Partial<T> | undefined;
-  return value && typeof value.name === 'string' && typeof value.create === 'function' ? [value as T] : [];
-}
-
 /** Node attestor agent plugins by name. */
-export const NODE_ATTESTOR_PLUGINS: ReadonlyMap<string, NodeAttestorAgentPlugin> = new Map(
-  [joinToken, awsIid, gcpIit, azureMsi, azureImds, k8sPsat]
-    .flatMap((m) => exported<NodeAttestorAgentPlugin>(m, 'agentPlugin'))
-    .map((p) => [p.name, p]),
-);
+export const NODE_ATTESTOR_PLUGINS: ReadonlyMap<string, NodeAttestorAgentPlugin> = byName([
+  joinToken.agentPlugin,
+  awsIid.agentPlugin,
+  gcpIit.agentPlugin,
+  azureMsi.agentPlugin,
+  azureImds.agentPlugin,
+  k8sPsat.agentPlugin,
+]);
 
 /** Workload attestor plugins by name. */
-export const WORKLOAD_ATTESTOR_PLUGINS: ReadonlyMap<string, WorkloadAttestorPlugin> = new Map(
-  [unix, k8s].flatMap((m) => exported<WorkloadAttestorPlugin>(m, 'workloadPlugin')).map((p) => [p.name, p]),
-);
+export const WORKLOAD_ATTESTOR_PLUGINS: ReadonlyMap<string, WorkloadAttestorPlugin> = byName([
+  unix.workloadPlugin,
+  k8s.workloadPlugin,
+]);
+
+function byName<T extends { name: string }>(plugins: T[]): ReadonlyMap<string, T> {
+  return new Map(plugins.map((p) => [p.name, p]));
+}
 
 /**
  * Builds the configured node attestor.

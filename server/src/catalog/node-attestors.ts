@@ -20,22 +20,17 @@ export interface NodeAttestorConfig {
   enabled?: boolean;
 }
 
-function isServerPlugin(value: unknown): value is NodeAttestorServerPlugin {
-  const candidate = value as Partial<NodeAttestorServerPlugin> | undefined;
-  return typeof candidate?.name === 'string' && typeof candidate.create === 'function';
-}
-
-/**
- * The server node attestor plugins Lanyard knows. Cloud/Kubernetes packages are picked up when they export
- * `serverPlugin`; a package that does not (yet) export one is skipped instead of breaking the build.
- */
+/** The server node attestor plugins Lanyard knows, by name. */
 export function builtinServerPlugins(): Map<string, NodeAttestorServerPlugin> {
-  const plugins = new Map<string, NodeAttestorServerPlugin>([[joinTokenPlugin.name, joinTokenPlugin]]);
-  const modules: Array<Record<string, unknown>> = [awsIid, gcpIit, azureMsi, azureImds, k8sPsat];
-  for (const mod of modules) {
-    if (isServerPlugin(mod.serverPlugin)) plugins.set(mod.serverPlugin.name, mod.serverPlugin);
-  }
-  return plugins;
+  const plugins = [
+    joinTokenPlugin,
+    awsIid.serverPlugin,
+    gcpIit.serverPlugin,
+    azureMsi.serverPlugin,
+    azureImds.serverPlugin,
+    k8sPsat.serverPlugin,
+  ];
+  return new Map(plugins.map((p) => [p.name, p]));
 }
 
 /**
