@@ -40,6 +40,9 @@ export class AgentUnderTest {
   /** Writes a SPIRE-style HCL config and starts the agent; resolves once the Workload API socket exists. */
   static async start(options: AgentOptions): Promise<AgentUnderTest> {
     fs.mkdirSync(options.dir, { recursive: true });
+    // Workloads run under other uids must traverse this dir to reach the socket. Set the mode explicitly:
+    // an in-process `run` earlier in the same Jest worker may have tightened the process umask to 0027.
+    fs.chmodSync(options.dir, 0o755);
     const socketPath = path.join(options.dir, 'public', 'api.sock');
     const configPath = path.join(options.dir, 'agent.conf');
     fs.writeFileSync(configPath, agentConfig(options, socketPath));
