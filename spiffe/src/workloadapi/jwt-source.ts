@@ -1,10 +1,9 @@
-import { FailedPreconditionError, LanyardError, UnavailableError } from '../errors';
+import type { LanyardError } from '../errors';
 import type { TrustDomain } from '../id';
 import type { JwtBundle, JwtBundleSet, JwtBundleSource } from '../bundle';
 import type { JwtSvid, JwtSvidParams, JwtSvidSource } from '../jwt';
 import { WorkloadApiClient, type WorkloadApiClientOptions } from './client';
-import { Updates, waitForFirstUpdate } from './updates';
-import type { Watch } from './watch';
+import { SourceState } from './source-state';
 
 /** Options of {@link JwtSource.create}. */
 export interface JwtSourceOptions {
@@ -32,80 +31,56 @@ export interface JwtSourceOptions {
  * ```
  */
 export class JwtSource implements JwtSvidSource, JwtBundleSource {
-  private bundles: JwtBundleSet | undefined;
-  private closed = false;
-  private readonly updates = new Updates();
-  private watch: Watch | undefined;
+  private readonly state: SourceState<JwtBundleSet>;
 
   private constructor(
     private readonly client: WorkloadApiClient,
-    private readonly ownsClient: boolean,
-  ) {}
+    ownsClient: boolean,
+  ) {
+    this.state = new SourceState('jwt source', client, ownsClient);
+  }
 
   /** Connects and waits for the first JWT bundles (errors other than INVALID_ARGUMENT keep it retrying). */
   static async create(options: JwtSourceOptions = {}): Promise<JwtSource> {
     const client = options.client ?? new WorkloadApiClient(options.clientOptions);
     const source = new JwtSource(client, !options.client);
     const watch = client.watchJwtBundles({
-      onUpdate: (bundles) => source.update(bundles),
+      onUpdate: (bundles) => source.state.set(bundles),
       onError: (err) => options.onError?.(err),
     });
-    source.watch = watch;
-    try {
-      await waitForFirstUpdate(source.updates, watch, options.timeoutMs, 'jwt source');
-    } catch (err) {
-      await source.close();
-      throw err;
-    }
+    await source.state.start(watch, options.timeoutMs);
     return source;
   }
 
   /** Fetches a JWT-SVID from the Workload API (not cached). */
   async fetchJwtSvid(params: JwtSvidParams): Promise<JwtSvid> {
-    this.current();
+    this.state.current();
     return this.client.fetchJwtSvid(params);
   }
 
   /** Fetches a JWT-SVID for every identity of the workload. */
   async fetchJwtSvids(params: JwtSvidParams): Promise<JwtSvid[]> {
-    this.current();
+    this.state.current();
     return this.client.fetchJwtSvids(params);
   }
 
   /** The current JWT bundle of `trustDomain`. @throws NotFoundError if there is none. */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
-    return this.current().getJwtBundleForTrustDomain(trustDomain);
+    return this.state.current().getJwtBundleForTrustDomain(trustDomain);
   }
 
   /** Every current JWT bundle. */
   getJwtBundles(): JwtBundleSet {
-    return this.current();
+    return this.state.current();
   }
 
   /** Calls `listener` after every bundle update; returns a function that unsubscribes it. */
   onUpdate(listener: () => void): () => void {
-    return this.updates.subscribe(listener);
+    return this.state.onUpdate(listener);
   }
 
   /** Stops the watch (and closes the client if the source created it). Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.watch?.stop();
-    this.updates.clear();
-    if (this.ownsClient) this.client.close();
-    await this.watch?.done;
-  }
-
-  private update(bundles: JwtBundleSet): void {
-    if (this.closed) return;
-    this.bundles = bundles;
-    this.updates.emit();
-  }
-
-  private current(): JwtBundleSet {
-    if (this.closed) throw new FailedPreconditionError('jwt source is closed', 'ERR_SOURCE_CLOSED');
-    if (!this.bundles) throw new UnavailableError('jwt source has no update yet', 'ERR_SOURCE_NOT_READY');
-    return this.bundles;
+    await this.state.close();
   }
 }

@@ -1,11 +1,10 @@
-import { FailedPreconditionError, LanyardError, UnavailableError } from '../errors';
+import type { LanyardError } from '../errors';
 import type { TrustDomain } from '../id';
 import type { X509Bundle, X509BundleSet, X509BundleSource } from '../bundle';
 import type { X509Svid, X509SvidSource } from '../x509';
 import { WorkloadApiClient, type WorkloadApiClientOptions } from './client';
 import type { X509Context } from './parse';
-import { Updates, waitForFirstUpdate } from './updates';
-import type { Watch } from './watch';
+import { SourceState } from './source-state';
 
 /** Options of {@link X509Source.create}. */
 export interface X509SourceOptions {
@@ -35,16 +34,15 @@ export interface X509SourceOptions {
  * ```
  */
 export class X509Source implements X509SvidSource, X509BundleSource {
-  private context: X509Context | undefined;
-  private closed = false;
-  private readonly updates = new Updates();
-  private watch: Watch | undefined;
+  private readonly state: SourceState<X509Context>;
 
   private constructor(
-    private readonly client: WorkloadApiClient,
-    private readonly ownsClient: boolean,
+    client: WorkloadApiClient,
+    ownsClient: boolean,
     private readonly picker: (svids: readonly X509Svid[]) => X509Svid,
-  ) {}
+  ) {
+    this.state = new SourceState('x509 source', client, ownsClient);
+  }
 
   /**
    * Connects and waits for the first X.509 context. PERMISSION_DENIED and UNAVAILABLE keep it waiting (the
@@ -54,68 +52,45 @@ export class X509Source implements X509SvidSource, X509BundleSource {
     const client = options.client ?? new WorkloadApiClient(options.clientOptions);
     const source = new X509Source(client, !options.client, options.picker ?? ((svids) => svids[0]));
     const watch = client.watchX509Context({
-      onUpdate: (context) => source.update(context),
+      onUpdate: (context) => source.state.set(context),
       onError: (err) => options.onError?.(err),
     });
-    source.watch = watch;
-    try {
-      await waitForFirstUpdate(source.updates, watch, options.timeoutMs, 'x509 source');
-    } catch (err) {
-      await source.close();
-      throw err;
-    }
+    await source.state.start(watch, options.timeoutMs);
     return source;
   }
 
   /** The current SVID (the picker's choice, default the first). */
   getX509Svid(): X509Svid {
-    return this.picker(this.current().svids);
+    return this.picker(this.state.current().svids);
   }
 
   /** Every current SVID, first = default. */
   getX509Svids(): readonly X509Svid[] {
-    return this.current().svids;
+    return this.state.current().svids;
   }
 
   /** The current X.509 bundle of `trustDomain`. @throws NotFoundError if there is none. */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
-    return this.current().bundles.getX509BundleForTrustDomain(trustDomain);
+    return this.state.current().bundles.getX509BundleForTrustDomain(trustDomain);
   }
 
   /** Every current X.509 bundle (own and federated trust domains). */
   getX509Bundles(): X509BundleSet {
-    return this.current().bundles;
+    return this.state.current().bundles;
   }
 
   /** The whole current X.509 context. */
   getX509Context(): X509Context {
-    return this.current();
+    return this.state.current();
   }
 
   /** Calls `listener` after every update; returns a function that unsubscribes it. */
   onUpdate(listener: () => void): () => void {
-    return this.updates.subscribe(listener);
+    return this.state.onUpdate(listener);
   }
 
   /** Stops the watch (and closes the client if the source created it). Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.watch?.stop();
-    this.updates.clear();
-    if (this.ownsClient) this.client.close();
-    await this.watch?.done;
-  }
-
-  private update(context: X509Context): void {
-    if (this.closed) return;
-    this.context = context;
-    this.updates.emit();
-  }
-
-  private current(): X509Context {
-    if (this.closed) throw new FailedPreconditionError('x509 source is closed', 'ERR_SOURCE_CLOSED');
-    if (!this.context) throw new UnavailableError('x509 source has no update yet', 'ERR_SOURCE_NOT_READY');
-    return this.context;
+    await this.state.close();
   }
 }
