@@ -1,9 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { TestCa } from '../../test-ca';
-import type { FakeResponse, RecordedRequest } from '../cloud/http-fake';
+import { LoopbackFake, type FakeResponse, type RecordedRequest } from '../loopback-fake';
 
 /** A request as a TLS fake saw it, plus the client certificate's subject common name when one was sent. */
 export interface TlsRecordedRequest extends RecordedRequest {
@@ -21,30 +20,23 @@ export interface HttpsFakeOptions {
   readonly plainHttp?: boolean;
 }
 
-const MAX_BODY = 1024 * 1024;
-
 /**
  * Base of the Kubernetes fakes: an HTTPS server on 127.0.0.1:0 whose certificate is issued by a {@link TestCa}
  * (SANs 127.0.0.1, localhost and any extra names). It asks for, but does not require, a client certificate, records
  * every request, and lets tests inject failures (`failNext`), delays and a hook run before each answer.
  */
-export class HttpsFake {
+export class HttpsFake extends LoopbackFake<TlsRecordedRequest> {
   /** CA of the serving certificate; clients trust {@link caPem}. */
   readonly ca: TestCa;
-  /** Every request received, oldest first. */
-  readonly requests: TlsRecordedRequest[] = [];
   /** Runs before each response is computed (e.g. to make a process exit mid-attestation). */
   beforeRespond?: (req: TlsRecordedRequest) => void | Promise<void>;
-  private server?: http.Server;
-  private lastPort?: number;
-  private failures: FakeResponse[] = [];
-  private delayMs = 0;
   private readonly tlsOptions?: https.ServerOptions;
 
   constructor(
-    private readonly handler: (req: TlsRecordedRequest, url: URL) => FakeResponse | Promise<FakeResponse>,
+    handler: (req: TlsRecordedRequest, url: URL) => FakeResponse | Promise<FakeResponse>,
     options: HttpsFakeOptions = {},
   ) {
+    super(handler);
     this.ca = options.ca ?? TestCa.create({ trustDomain: 'kubernetes.test' });
     if (!options.plainHttp) {
       const cert = this.ca.issueCertificate({
@@ -68,77 +60,22 @@ export class HttpsFake {
     return this.ca.certificate.pem;
   }
 
-  /** Starts listening; resolves with the base URL, e.g. `https://127.0.0.1:41234`. */
-  async start(): Promise<string> {
-    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => void this.serve(req, res);
-    const server = this.tlsOptions
-      ? https.createServer(this.tlsOptions, listener)
-      : http.createServer(listener);
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.lastPort = (server.address() as AddressInfo).port;
-    return this.url;
+  protected get scheme(): string {
+    return this.tlsOptions ? 'https' : 'http';
   }
 
-  /** Base URL (no trailing slash); still answers after `stop()` so tests can aim clients at a dead port. */
-  get url(): string {
-    return `${this.tlsOptions ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+  protected createServer(
+    listener: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  ): http.Server {
+    return this.tlsOptions ? https.createServer(this.tlsOptions, listener) : http.createServer(listener);
   }
 
-  /** The listening port. */
-  get port(): number {
-    if (this.lastPort === undefined) throw new Error('fake is not started');
-    return this.lastPort;
+  protected record(common: RecordedRequest, req: http.IncomingMessage): TlsRecordedRequest {
+    return { ...common, clientCertCn: clientCommonName(req) };
   }
 
-  /** Answers the next `count` requests with `response` instead of the normal handler. */
-  failNext(response: FakeResponse, count = 1): void {
-    for (let i = 0; i < count; i++) this.failures.push(response);
-  }
-
-  /** Delays every response by `ms` (0 turns it off). */
-  setDelay(ms: number): void {
-    this.delayMs = ms;
-  }
-
-  /** Stops the server and drops open connections. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY) break;
-      chunks.push(chunk as Buffer);
-    }
-    const url = new URL(req.url ?? '/', 'https://fake.invalid');
-    const recorded: TlsRecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.search.slice(1),
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-      clientCertCn: clientCommonName(req),
-    };
-    this.requests.push(recorded);
-    let response: FakeResponse;
-    try {
-      if (this.beforeRespond) await this.beforeRespond(recorded);
-      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-      response = this.failures.shift() ?? (await this.handler(recorded, url));
-    } catch (error) {
-      response = { status: 500, body: String(error) };
-    }
-    if (res.destroyed) return;
-    res.writeHead(response.status, { 'content-type': 'text/plain', ...response.headers });
-    res.end(response.body ?? '');
+  protected override async beforeAnswer(req: TlsRecordedRequest): Promise<void> {
+    if (this.beforeRespond) await this.beforeRespond(req);
   }
 }
 
