@@ -1,4 +1,5 @@
 export { normalizeGoFlags, collectList, listOption } from './argv';
+export { runCommander } from './run';
 export {
   outputOption,
   parseOutputFormat,

@@ -1,5 +1,5 @@
-import { Command, CommanderError } from 'commander';
-import { normalizeGoFlags } from '@lanyard/common';
+import { Command } from 'commander';
+import { runCommander } from '@lanyard/common';
 import { COMMANDS } from './commands';
 import type { CliIo } from './io';
 import type { CliCommand, CommandContext } from './registry';
@@ -30,19 +30,5 @@ export async function runCli(
   let code = 0;
   const ctx: CommandContext = { io, exit: (c) => (code = c) };
   const program = buildProgram(ctx, commands);
-  if (argv.length === 0) {
-    program.outputHelp({ error: true });
-    return 1;
-  }
-  try {
-    await program.parseAsync(normalizeGoFlags(argv, program), { from: 'user' });
-    return code;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 0;
-      return err.code === 'commander.unknownCommand' ? 127 : 1;
-    }
-    io.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
+  return runCommander(program, argv, io.stderr, () => code, 'Error: ');
 }
