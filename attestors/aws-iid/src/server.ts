@@ -6,6 +6,7 @@ import type {
   Selector,
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
+import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
 import { AwsQueryClient } from './aws-client';
 import { type AwsIidServerConfig, parseServerConfig } from './config';
@@ -87,7 +88,7 @@ export class AwsIidServerAttestor implements NodeAttestorServer {
     if (!this.config.disableInstanceProfileSelectors && instance.iamInstanceProfileArn) {
       selectors.push(...(await instanceProfileSelectors(client, instance.iamInstanceProfileArn)));
     }
-    return { agentId, selectors: sortedUnique(selectors), canReattest: false };
+    return { agentId, selectors: sortedUniqueSelectors(AWS_IID_PLUGIN_NAME, selectors), canReattest: false };
   }
 
   private async client(doc: InstanceIdentity): Promise<AwsQueryClient> {
@@ -106,17 +107,11 @@ export class AwsIidServerAttestor implements NodeAttestorServer {
 
 function parsePayload(payload: Buffer): IidAttestationData {
   if (payload.length === 0) throw invalid('missing attestation payload');
-  if (payload.length > AWS_IID_MAX_PAYLOAD_BYTES) {
-    throw invalid(
-      `attestation payload is ${payload.length} bytes, more than the ${AWS_IID_MAX_PAYLOAD_BYTES} allowed`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw invalid('failed to unmarshal the attestation data: payload is not JSON');
-  }
+  const value = parseJsonPayload(
+    payload,
+    { what: 'attestation payload', maxBytes: AWS_IID_MAX_PAYLOAD_BYTES, invalid },
+    'failed to unmarshal the attestation data: payload is not JSON',
+  );
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid('attestation data must be a JSON object');
   }
@@ -133,11 +128,6 @@ function parsePayload(payload: Buffer): IidAttestationData {
 
 function invalid(reason: string): InvalidArgumentError {
   return new InvalidArgumentError(`aws_iid: ${reason}`, 'ERR_AWS_IID_PAYLOAD');
-}
-
-function sortedUnique(selectors: Selector[]): Selector[] {
-  const values = [...new Set(selectors.map((s) => s.value))].sort();
-  return values.map((value) => ({ type: AWS_IID_PLUGIN_NAME, value }));
 }
 
 /** Catalog registration of the server half. */

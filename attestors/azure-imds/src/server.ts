@@ -8,6 +8,7 @@ import type {
   Selector,
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
+import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
 import { ArmClient } from '@lanyard/attestor-azure-msi';
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
 import { SignerChainValidator } from './chain';
@@ -94,22 +95,16 @@ export class AzureImdsServerAttestor implements NodeAttestorServer {
     const selectors: Selector[] = [imdsSelector('subscription-id', doc.subscriptionId)];
     if (tenant.arm)
       selectors.push(...(await resolveVmSelectors(tenant.arm, tenant.config, doc.subscriptionId, doc.vmId)));
-    return { agentId, selectors: sortedUnique(selectors), canReattest: false };
+    return { agentId, selectors: sortedUniqueSelectors(P, selectors), canReattest: false };
   }
 }
 
 function parseResponse(bytes: Buffer): ImdsAttestationPayload {
-  if (bytes.length > AZURE_IMDS_MAX_RESPONSE_BYTES) {
-    throw invalid(
-      `challenge response is ${bytes.length} bytes, more than the ${AZURE_IMDS_MAX_RESPONSE_BYTES} allowed`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw invalid('failed to unmarshal data payload: challenge response is not JSON');
-  }
+  const value = parseJsonPayload(
+    bytes,
+    { what: 'challenge response', maxBytes: AZURE_IMDS_MAX_RESPONSE_BYTES, invalid },
+    'failed to unmarshal data payload: challenge response is not JSON',
+  );
   const { document, metadata } = (value ?? {}) as Partial<ImdsAttestationPayload>;
   if (typeof document?.encoding !== 'string' || typeof document.signature !== 'string') {
     throw invalid('challenge response document must have string encoding and signature');
@@ -132,10 +127,6 @@ function checkDocument(doc: AttestedDocumentContent, nonce: string, now: number)
 
 function invalid(reason: string): InvalidArgumentError {
   return new InvalidArgumentError(`${P}: ${reason}`, 'ERR_AZURE_IMDS_PAYLOAD');
-}
-
-function sortedUnique(selectors: Selector[]): Selector[] {
-  return [...new Set(selectors.map((s) => s.value))].sort().map((value) => ({ type: P, value }));
 }
 
 /** Catalog registration of the server half; resolves every tenant domain to its tenant ID at configure time. */

@@ -3,9 +3,9 @@ import type {
   NodeAttestorServer,
   NodeAttestorServerPlugin,
   PluginData,
-  Selector,
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
+import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
 import { ArmClient } from './arm';
 import { type AzureMsiServerConfig, type MsiTenantConfig, parseServerConfig } from './config';
@@ -71,23 +71,17 @@ export class AzureMsiServerAttestor implements NodeAttestorServer {
       client && tenant.subscriptionId
         ? await resolveArmSelectors(client, tenant.subscriptionId, sub)
         : selectorsFromMirid(jwt.claims.xms_mirid);
-    return { agentId, selectors: sortedUnique(selectors), canReattest: false };
+    return { agentId, selectors: sortedUniqueSelectors(P, selectors), canReattest: false };
   }
 }
 
 function parseToken(payload: Buffer): string {
   if (payload.length === 0) throw invalid('missing attestation payload');
-  if (payload.length > AZURE_MSI_MAX_PAYLOAD_BYTES) {
-    throw invalid(
-      `attestation payload is ${payload.length} bytes, more than the ${AZURE_MSI_MAX_PAYLOAD_BYTES} allowed`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw invalid('failed to unmarshal data payload: payload is not JSON');
-  }
+  const value = parseJsonPayload(
+    payload,
+    { what: 'attestation payload', maxBytes: AZURE_MSI_MAX_PAYLOAD_BYTES, invalid },
+    'failed to unmarshal data payload: payload is not JSON',
+  );
   const token = (value as { token?: unknown } | null)?.token;
   if (typeof token !== 'string' || token === '') throw invalid('missing token from attestation data');
   return token;
@@ -118,10 +112,6 @@ function checkClaims(
 
 function invalid(reason: string): InvalidArgumentError {
   return new InvalidArgumentError(`${P}: ${reason}`, 'ERR_AZURE_MSI_PAYLOAD');
-}
-
-function sortedUnique(selectors: Selector[]): Selector[] {
-  return [...new Set(selectors.map((s) => s.value))].sort().map((value) => ({ type: P, value }));
 }
 
 /** Catalog registration of the server half. */

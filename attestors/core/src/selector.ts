@@ -29,3 +29,8 @@ export function parseSelector(text: string): Selector {
 export function formatSelector(selector: Selector): string {
   return `${selector.type}:${selector.value}`;
 }
+
+/** The distinct values of `selectors`, sorted, as selectors of `type` (how node attestors report theirs). */
+export function sortedUniqueSelectors(type: string, selectors: readonly Selector[]): Selector[] {
+  return [...new Set(selectors.map((s) => s.value))].sort().map((value) => ({ type, value }));
+}

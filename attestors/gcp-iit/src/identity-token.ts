@@ -1,4 +1,5 @@
 import { verify } from 'node:crypto';
+import { checkPayloadSize } from '@lanyard/attestor-core';
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
 import type { GoogleKeySet } from './google-keys';
 import {
@@ -22,11 +23,7 @@ export async function verifyIdentityToken(
   nowMs: number,
 ): Promise<GceIdentity> {
   if (payload.length === 0) throw invalid('missing attestation payload');
-  if (payload.length > GCP_IIT_MAX_TOKEN_BYTES) {
-    throw invalid(
-      `identity token is ${payload.length} bytes, more than the ${GCP_IIT_MAX_TOKEN_BYTES} allowed`,
-    );
-  }
+  checkPayloadSize(payload, { what: 'identity token', maxBytes: GCP_IIT_MAX_TOKEN_BYTES, invalid });
   const parts = payload.toString('utf8').split('.');
   if (parts.length !== 3) throw invalid('unable to parse the identity token: not a compact JWT');
   const header = decodeJson(parts[0], 'header');
