@@ -2,14 +2,11 @@
  * Maps `plugins {}`: exactly one NodeAttestor, one KeyManager (`disk` or `memory`), any number of
  * WorkloadAttestors. `plugin_data` stays raw for each plugin to validate when it is built.
  */
-import { readFileSync } from 'node:fs';
 import {
-  isConfigObject,
-  parseConfigText,
-  pathKey,
+  PluginIssues,
+  enabledPlugins,
+  readPluginData,
   type ConfigIssue,
-  type ConfigObject,
-  type PluginBlock,
   type Position,
 } from '@lanyard/common';
 import type { AgentFile } from './schema';
@@ -17,55 +14,12 @@ import type { AgentPlugins, PluginSelection } from './types';
 
 type PluginsBlock = NonNullable<AgentFile['plugins']>;
 
-/** Collects plugin problems with the position of the offending block. */
-class PluginIssues {
-  constructor(
-    readonly issues: ConfigIssue[],
-    private readonly positions: Map<string, Position>,
-  ) {}
-
-  add(segments: string[], message: string): void {
-    const path = pathKey(['plugins', ...segments]);
-    this.issues.push({ path, position: this.positions.get(path), message });
-  }
-}
-
-function enabled(blocks: Record<string, PluginBlock> | undefined): [string, PluginBlock][] {
-  return Object.entries(blocks ?? {}).filter(([, block]) => block.enabled !== false);
-}
-
-function pluginData(type: string, name: string, block: PluginBlock, issues: PluginIssues): ConfigObject {
-  if (block.plugin_cmd !== undefined) {
-    issues.add(
-      [type, name, 'plugin_cmd'],
-      'external plugins are not supported; Lanyard plugins are built in',
-    );
-  }
-  if (block.plugin_data !== undefined && block.plugin_data_file !== undefined) {
-    issues.add([type, name], 'only one of plugin_data or plugin_data_file can be set');
-  }
-  if (block.plugin_data_file !== undefined) {
-    try {
-      return parseConfigText(readFileSync(block.plugin_data_file, 'utf8')).value;
-    } catch (err) {
-      const file = JSON.stringify(block.plugin_data_file);
-      issues.add([type, name, 'plugin_data_file'], `cannot read ${file}: ${(err as Error).message}`);
-      return {};
-    }
-  }
-  const data = block.plugin_data;
-  if (data === undefined) return {};
-  if (Array.isArray(data) && data.every(isConfigObject)) return Object.assign({}, ...data) as ConfigObject;
-  if (!isConfigObject(data as ConfigObject)) {
-    issues.add([type, name, 'plugin_data'], 'must be a block (an object)');
-    return {};
-  }
-  return data as ConfigObject;
-}
-
 function selections(type: string, plugins: PluginsBlock, issues: PluginIssues): PluginSelection[] {
   const blocks = plugins[type as keyof PluginsBlock];
-  return enabled(blocks).map(([name, block]) => ({ name, data: pluginData(type, name, block, issues) }));
+  return enabledPlugins(blocks).map(([name, block]) => ({
+    name,
+    data: readPluginData(type, name, block, issues),
+  }));
 }
 
 /** Maps the plugins block; problems are appended to `issues`. */
@@ -74,7 +28,7 @@ export function mapAgentPlugins(
   issues: ConfigIssue[],
   positions: Map<string, Position>,
 ): AgentPlugins {
-  const collector = new PluginIssues(issues, positions);
+  const collector = new PluginIssues(positions, issues);
   const nodeAttestors = selections('NodeAttestor', plugins, collector);
   if (nodeAttestors.length !== 1) {
     collector.add(['NodeAttestor'], `requires exactly 1 NodeAttestor plugin; got ${nodeAttestors.length}`);
@@ -90,7 +44,7 @@ export function mapAgentPlugins(
       `no such KeyManager builtin "${keyManager}"; use disk or memory`,
     );
   }
-  for (const [name] of enabled(plugins.SVIDStore)) {
+  for (const [name] of enabledPlugins(plugins.SVIDStore)) {
     collector.add(['SVIDStore', name], 'SVIDStore plugins are not supported by Lanyard');
   }
   return {

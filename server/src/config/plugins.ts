@@ -2,15 +2,12 @@
  * Maps `plugins {}` to {@link ServerPlugins}: one DataStore "sql", one KeyManager ("disk" or "memory"),
  * any number of NodeAttestors (plugin_data kept raw), at most one UpstreamAuthority "disk".
  */
-import { readFileSync } from 'node:fs';
 import {
-  isConfigObject,
-  parseConfigText,
-  pathKey,
-  type ConfigIssue,
+  PluginIssues,
+  enabledPlugins,
+  readPluginData,
   type ConfigObject,
   type PluginBlock,
-  type Position,
 } from '@lanyard/common';
 import type { ServerFile } from './schema';
 import type {
@@ -23,53 +20,7 @@ import type {
 
 type PluginsBlock = NonNullable<ServerFile['plugins']>;
 
-/** Collects issues while mapping, pointing at the plugin's key. */
-export class PluginIssues {
-  readonly issues: ConfigIssue[] = [];
-
-  constructor(private readonly positions: Map<string, Position>) {}
-
-  add(segments: string[], message: string): void {
-    const path = pathKey(['plugins', ...segments]);
-    this.issues.push({ path, position: this.positions.get(path), message });
-  }
-}
-
-/** Enabled blocks of one plugin type, in file order. */
-function enabled(blocks: Record<string, PluginBlock> | undefined): [string, PluginBlock][] {
-  return Object.entries(blocks ?? {}).filter(([, block]) => block.enabled !== false);
-}
-
-/** The plugin's settings: `plugin_data`, or the file named by `plugin_data_file` (HCL or JSON). */
-function pluginData(type: string, name: string, block: PluginBlock, issues: PluginIssues): ConfigObject {
-  if (block.plugin_cmd !== undefined)
-    issues.add(
-      [type, name, 'plugin_cmd'],
-      'external plugins are not supported; Lanyard plugins are built in',
-    );
-  if (block.plugin_data !== undefined && block.plugin_data_file !== undefined) {
-    issues.add([type, name], 'only one of plugin_data or plugin_data_file can be set');
-  }
-  if (block.plugin_data_file !== undefined) {
-    try {
-      return parseConfigText(readFileSync(block.plugin_data_file, 'utf8')).value;
-    } catch (err) {
-      issues.add(
-        [type, name, 'plugin_data_file'],
-        `cannot read ${JSON.stringify(block.plugin_data_file)}: ${(err as Error).message}`,
-      );
-      return {};
-    }
-  }
-  const data = block.plugin_data;
-  if (data === undefined) return {};
-  if (Array.isArray(data) && data.every(isConfigObject)) return Object.assign({}, ...data) as ConfigObject;
-  if (!isConfigObject(data as ConfigObject)) {
-    issues.add([type, name, 'plugin_data'], 'must be a block (an object)');
-    return {};
-  }
-  return data as ConfigObject;
-}
+export { PluginIssues } from '@lanyard/common';
 
 function one(
   type: string,
@@ -78,7 +29,7 @@ function one(
   max: number,
   min: number,
 ): [string, PluginBlock] | undefined {
-  const list = enabled(blocks);
+  const list = enabledPlugins(blocks);
   if (list.length < min || list.length > max) {
     const want = min === max ? `exactly ${min}` : `at most ${max}`;
     issues.add([type], `requires ${want} ${type} plugin(s); got ${list.length}`);
@@ -115,7 +66,7 @@ function mapDataStore(plugins: PluginsBlock, issues: PluginIssues): DataStoreCon
     return fallback;
   }
   const where = ['DataStore', name];
-  const data = pluginData('DataStore', name, block, issues);
+  const data = readPluginData('DataStore', name, block, issues);
   const type = stringSetting(data, 'database_type', where, issues, true);
   if (type !== undefined && type !== 'sqlite3' && type !== 'postgres') {
     issues.add(
@@ -142,7 +93,7 @@ function mapKeyManager(plugins: PluginsBlock, issues: PluginIssues): KeyManagerC
   const found = one('KeyManager', plugins.KeyManager, issues, 1, 1);
   if (!found) return { kind: 'memory' };
   const [name, block] = found;
-  const data = pluginData('KeyManager', name, block, issues);
+  const data = readPluginData('KeyManager', name, block, issues);
   if (name === 'memory') return { kind: 'memory' };
   if (name !== 'disk') {
     issues.add(['KeyManager', name], `no such KeyManager builtin "${name}"`);
@@ -162,7 +113,7 @@ function mapUpstreamAuthority(
   if (!found) return undefined;
   const [name, block] = found;
   const where = ['UpstreamAuthority', name];
-  const data = pluginData('UpstreamAuthority', name, block, issues);
+  const data = readPluginData('UpstreamAuthority', name, block, issues);
   if (name !== 'disk') {
     issues.add(where, `no such UpstreamAuthority builtin "${name}"`);
     return undefined;
@@ -178,7 +129,7 @@ function mapUpstreamAuthority(
 function mapNodeAttestors(plugins: PluginsBlock, issues: PluginIssues): NodeAttestorBlock[] {
   return Object.entries(plugins.NodeAttestor ?? {}).map(([name, block]) => ({
     name,
-    pluginData: pluginData('NodeAttestor', name, block, issues),
+    pluginData: readPluginData('NodeAttestor', name, block, issues),
     enabled: block.enabled ?? true,
   }));
 }
@@ -186,7 +137,7 @@ function mapNodeAttestors(plugins: PluginsBlock, issues: PluginIssues): NodeAtte
 /** Maps the plugins block; problems are added to `issues`. */
 export function mapPlugins(plugins: PluginsBlock, issues: PluginIssues): ServerPlugins {
   for (const type of ['Notifier', 'BundlePublisher', 'CredentialComposer'] as const) {
-    for (const [name] of enabled(plugins[type]))
+    for (const [name] of enabledPlugins(plugins[type]))
       issues.add([type, name], `${type} plugins are not supported by Lanyard`);
   }
   return {
