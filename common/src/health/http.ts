@@ -4,6 +4,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenHttp } from '../http-listener';
 import { field, type Infer } from '../config/schema';
 import type { HealthChecker, HealthState } from './checker';
 
@@ -75,19 +76,5 @@ export async function startHealthListener(
           .end(JSON.stringify({ error: err.message })),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.bindPort, config.bindAddress, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, config.bindPort, config.bindAddress);
 }

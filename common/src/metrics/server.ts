@@ -3,6 +3,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenHttp } from '../http-listener';
 import type { Metrics } from './registry';
 
 /** A running Prometheus listener. */
@@ -22,19 +23,5 @@ export async function startPrometheusListener(
       (err: Error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${err.message}\n`),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, config.port, config.host);
 }
