@@ -1,14 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AGENT_BIN } from './paths';
-import {
-  STARTUP_TIMEOUT_MS,
-  runCommand,
-  startProcess,
-  waitFor,
-  type CommandResult,
-  type ManagedProcess,
-} from './process';
+import { runCommand, startProcess, waitForHealthy, type CommandResult, type ManagedProcess } from './process';
 
 /** Options for an agent started by the e2e suites. */
 export interface AgentOptions {
@@ -65,16 +58,7 @@ export class AgentUnderTest {
     const args = [AGENT_BIN, 'run', '-config', this.configPath, ...extraArgs];
     if (this.options.joinToken) args.push('-joinToken', this.options.joinToken);
     this.process = startProcess('lanyard-agent', process.execPath, args);
-    const outcome = await waitFor(
-      'agent healthcheck',
-      async () => {
-        if (!this.process?.running) return 'exited';
-        const result = await this.cli(['healthcheck']);
-        return result.code === 0 ? 'healthy' : undefined;
-      },
-      STARTUP_TIMEOUT_MS,
-    );
-    if (outcome === 'exited') throw new Error(`agent exited:\n${this.log}`);
+    await waitForHealthy('agent', this.process, () => this.cli(['healthcheck']));
   }
 
   /** Runs `lanyard-agent <args> -socketPath <public socket>`, optionally as another uid/gid (setpriv). */

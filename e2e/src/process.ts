@@ -127,3 +127,25 @@ export async function waitFor<T>(
     await delay(100);
   }
 }
+
+/**
+ * Waits until `healthcheck` exits 0, polling while `child` runs, for at most {@link STARTUP_TIMEOUT_MS}.
+ * @param what - `agent` or `server`, in error messages.
+ * @throws with the child's log when it exits first; on timeout.
+ */
+export async function waitForHealthy(
+  what: string,
+  child: ManagedProcess,
+  healthcheck: () => Promise<CommandResult>,
+): Promise<void> {
+  const outcome = await waitFor(
+    `${what} healthcheck`,
+    async () => {
+      if (!child.running) return 'exited';
+      const result = await healthcheck();
+      return result.code === 0 ? 'healthy' : undefined;
+    },
+    STARTUP_TIMEOUT_MS,
+  );
+  if (outcome === 'exited') throw new Error(`${what} exited:\n${child.log}`);
+}

@@ -2,14 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './ports';
 import { SERVER_BIN } from './paths';
-import {
-  STARTUP_TIMEOUT_MS,
-  runCommand,
-  startProcess,
-  waitFor,
-  type CommandResult,
-  type ManagedProcess,
-} from './process';
+import { runCommand, startProcess, waitForHealthy, type CommandResult, type ManagedProcess } from './process';
 
 /** Options for a server started by the e2e suites. */
 export interface ServerOptions {
@@ -67,16 +60,7 @@ export class ServerUnderTest {
       '-config',
       this.configPath,
     ]);
-    const outcome = await waitFor(
-      'server healthcheck',
-      async () => {
-        if (!this.process?.running) return 'exited';
-        const result = await this.cli(['healthcheck']);
-        return result.code === 0 ? 'healthy' : undefined;
-      },
-      STARTUP_TIMEOUT_MS,
-    );
-    if (outcome === 'exited') throw new Error(`server exited:\n${this.log}`);
+    await waitForHealthy('server', this.process, () => this.cli(['healthcheck']));
   }
 
   /** Runs `lanyard-server <args> -socketPath <sock>`. */
