@@ -1,6 +1,7 @@
 import type { NodeAttestorAgent, NodeAttestorAgentPlugin, PluginData } from '@lanyard/attestor-core';
 import { fetchMetadata } from '@lanyard/attestor-core';
-import { InvalidArgumentError, PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { imdsRefused } from '@lanyard/attestor-azure-msi';
+import { InvalidArgumentError, UnavailableError } from '@lanyard/spiffe';
 import { type AzureImdsAgentConfig, parseAgentConfig } from './config';
 import {
   AZURE_IMDS_API_VERSION,
@@ -65,16 +66,7 @@ export class AzureImdsAgentAttestor implements NodeAttestorAgent {
       { method: 'GET', headers: { Metadata: 'true' } },
       { what: `${P}: ${what}`, timeoutMs: this.config.timeoutMs, attempts: this.config.attempts },
     );
-    if (res.status !== 200) {
-      const Err =
-        res.status === 400 || res.status === 403 || res.status === 404
-          ? PermissionDeniedError
-          : UnavailableError;
-      throw new Err(
-        `${P}: IMDS refused the ${what} (HTTP ${res.status}): ${res.body.slice(0, 200)}`,
-        'ERR_AZURE_IMDS',
-      );
-    }
+    if (res.status !== 200) throw imdsRefused(P, what, res);
     try {
       return JSON.parse(res.body) as unknown;
     } catch {

@@ -1,6 +1,11 @@
-import type { NodeAttestorAgent, NodeAttestorAgentPlugin, PluginData } from '@lanyard/attestor-core';
+import type {
+  MetadataResponse,
+  NodeAttestorAgent,
+  NodeAttestorAgentPlugin,
+  PluginData,
+} from '@lanyard/attestor-core';
 import { fetchMetadata } from '@lanyard/attestor-core';
-import { PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError, type LanyardError } from '@lanyard/spiffe';
 import { type AzureMsiAgentConfig, parseAgentConfig } from './config';
 import { AZURE_MSI_PLUGIN_NAME, type MsiAttestationData } from './shared';
 
@@ -31,16 +36,7 @@ export class AzureMsiAgentAttestor implements NodeAttestorAgent {
         attempts: this.config.attempts,
       },
     );
-    if (res.status !== 200) {
-      const Err =
-        res.status === 400 || res.status === 403 || res.status === 404
-          ? PermissionDeniedError
-          : UnavailableError;
-      throw new Err(
-        `azure_msi: IMDS refused the managed identity token (HTTP ${res.status}): ${res.body.slice(0, 200)}`,
-        'ERR_AZURE_IMDS',
-      );
-    }
+    if (res.status !== 200) throw imdsRefused(AZURE_MSI_PLUGIN_NAME, 'managed identity token', res);
     let token: unknown;
     try {
       token = (JSON.parse(res.body) as { access_token?: unknown }).access_token;
@@ -53,6 +49,19 @@ export class AzureMsiAgentAttestor implements NodeAttestorAgent {
     const data: MsiAttestationData = { token };
     return Buffer.from(JSON.stringify(data), 'utf8');
   }
+}
+
+/**
+ * The error for an Azure IMDS answer other than 200: PermissionDenied for 400, 403 and 404 (IMDS will not give
+ * this VM what was asked), Unavailable otherwise; names `plugin`, `what` was asked and the start of the body.
+ */
+export function imdsRefused(plugin: string, what: string, res: MetadataResponse): LanyardError {
+  const Err =
+    res.status === 400 || res.status === 403 || res.status === 404 ? PermissionDeniedError : UnavailableError;
+  return new Err(
+    `${plugin}: IMDS refused the ${what} (HTTP ${res.status}): ${res.body.slice(0, 200)}`,
+    'ERR_AZURE_IMDS',
+  );
 }
 
 /** Catalog registration of the agent half. */
