@@ -264,3 +264,17 @@ test('expired SVIDs are never served and dropExpiredSvids removes them and notif
   expect(cache.entriesNeedingSvids().map((e) => e.entryId)).toContain('a');
   subscription.unsubscribe();
 });
+
+test('renewal is due between 45% and 50% of the lifetime, jittered per SVID', () => {
+  const entry = makeEntry('a', 'spiffe://example.org/a', ['t:1']);
+  const fractions = Array.from({ length: 20 }, () => {
+    const svid = issueSvid(td.ca, entry, 1000);
+    const lifetime = svid.expiresAt.getTime() - svid.issuedAt.getTime();
+    return (svid.renewAt.getTime() - svid.issuedAt.getTime()) / lifetime;
+  });
+  for (const f of fractions) {
+    expect(f).toBeGreaterThanOrEqual(0.45);
+    expect(f).toBeLessThanOrEqual(0.5);
+  }
+  expect(new Set(fractions.map((f) => f.toFixed(6))).size).toBeGreaterThan(1);
+});

@@ -37,14 +37,23 @@ export function createSvidMaterial(input: SvidMaterialInput): X509SvidMaterial {
   const privateKeyDer = Buffer.isBuffer(input.privateKey)
     ? Buffer.from(input.privateKey)
     : privateKey.export({ type: 'pkcs8', format: 'der' });
+  const issuedAt = new Date(leaf.validFrom);
+  const expiresAt = new Date(leaf.validTo);
   return {
     certChainDer,
     privateKey,
     privateKeyDer,
-    issuedAt: new Date(leaf.validFrom),
-    expiresAt: new Date(leaf.validTo),
+    issuedAt,
+    expiresAt,
+    renewAt: jitteredRenewal(issuedAt, expiresAt),
     entryRevision: input.entryRevision,
   };
+}
+
+/** Half-life minus a random 0–10% of the half-life (never later than half-life). */
+function jitteredRenewal(issuedAt: Date, expiresAt: Date): Date {
+  const halfLife = (expiresAt.getTime() - issuedAt.getTime()) / 2;
+  return new Date(issuedAt.getTime() + halfLife * (1 - 0.1 * Math.random()));
 }
 
 /** True once `now` is at or past the middle of the SVID's validity (SPIRE's rotation point). */

@@ -1,4 +1,3 @@
-import { isPastHalfLife } from './svid-material';
 import type { WorkloadEntry, X509SvidMaterial } from './types';
 
 /**
@@ -76,7 +75,8 @@ export class SvidStore {
     for (const entry of ordered) {
       const svid = this.svids.get(entry.entryId);
       if (svid) {
-        if (svid.entryRevision !== entry.revision || isPastHalfLife(svid, now)) result.push(entry);
+        if (svid.entryRevision !== entry.revision || now.getTime() >= svid.renewAt.getTime())
+          result.push(entry);
       } else if (pinned.has(entry.entryId) || room > 0) {
         result.push(entry);
         room--;

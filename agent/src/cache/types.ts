@@ -34,6 +34,11 @@ export interface X509SvidMaterial {
   readonly issuedAt: Date;
   /** Leaf notAfter. */
   readonly expiresAt: Date;
+  /**
+   * When the agent asks for a replacement: at half-life less a random 0–10% of the half-life, so SVIDs
+   * issued together do not all come up for renewal in the same sync (SPIRE jitters the same way).
+   */
+  readonly renewAt: Date;
   /** Revision of the entry this SVID was issued for. */
   readonly entryRevision: number;
 }
