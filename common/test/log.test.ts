@@ -8,6 +8,7 @@ import {
   isSecretFieldName,
   parseLogLevel,
   redactFields,
+  redactJoinTokens,
   type LoggerOptions,
 } from '@lanyard/common';
 
@@ -116,5 +117,27 @@ describe('redaction and levels', () => {
     expect(parseLogLevel('DEBUG')).toBe('debug');
     expect(parseLogLevel('Warning')).toBe('warn');
     expect(() => parseLogLevel('TRACE')).toThrow('unknown log level "TRACE": use DEBUG, INFO, WARN or ERROR');
+  });
+});
+
+describe('join token agent IDs', () => {
+  const token = '3c1f2a9e-7d41-4b8e-9a55-0f6e2d1c8b77';
+  const agentId = `spiffe://example.org/spire/agent/join_token/${token}`;
+
+  it('masks the token in fields, nested values and the message', async () => {
+    const lines = await capture({ level: 'INFO', format: 'json' }, (logger) => {
+      logger.info(`Agent ${agentId} attested`, { agent_id: agentId, nested: { ids: [agentId] } });
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(token);
+    const record = JSON.parse(lines[0]) as { msg: string; agent_id: string; nested: { ids: string[] } };
+    expect(record.agent_id).toBe('spiffe://example.org/spire/agent/join_token/<redacted>');
+    expect(record.nested.ids[0]).toBe('spiffe://example.org/spire/agent/join_token/<redacted>');
+    expect(record.msg).toBe('Agent spiffe://example.org/spire/agent/join_token/<redacted> attested');
+  });
+
+  it('leaves other agent IDs alone', () => {
+    const awsId = 'spiffe://example.org/spire/agent/aws_iid/123456789012/us-east-1/i-0abc';
+    expect(redactJoinTokens(awsId)).toBe(awsId);
   });
 });

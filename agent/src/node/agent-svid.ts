@@ -56,9 +56,7 @@ export function loggableAgentId(spiffeId: string): string {
 }
 
 /** Masks the token of every join token agent ID in a text (error messages from the server). */
-export function redactJoinTokens(text: string): string {
-  return text.replace(/(\/spire\/agent\/join_token\/)[^\s/"']+/g, '$1<redacted>');
-}
+export { redactJoinTokens } from '@lanyard/common';
 
 /** PEM of a DER chain, leaf first. */
 export function chainToPem(chain: readonly Buffer[]): string {

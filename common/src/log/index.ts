@@ -7,4 +7,4 @@ export {
   type LogLevel,
 } from './logger';
 export { formatText, formatJson, formatTime, logrusLevel, type LogRecord } from './format';
-export { REDACTED, isSecretFieldName, redactFields } from './redact';
+export { REDACTED, isSecretFieldName, redactFields, redactJoinTokens } from './redact';

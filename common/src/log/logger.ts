@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import * as winston from 'winston';
 import { InvalidArgumentError } from '@lanyard/spiffe';
 import { formatJson, formatText, type LogRecord } from './format';
-import { redactFields } from './redact';
+import { redactFields, redactJoinTokens } from './redact';
 
 /** Levels Lanyard logs at (SPIRE's `DEBUG|INFO|WARN|ERROR`, lower-cased). */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -59,7 +59,7 @@ function toRecord(info: winston.Logform.TransformableInfo, now: () => Date): Log
   return {
     time: now(),
     level: String(info.level),
-    msg: String(info.message ?? ''),
+    msg: redactJoinTokens(String(info.message ?? '')),
     fields: redactFields(fields) as Record<string, unknown>,
   };
 }
