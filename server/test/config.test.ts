@@ -290,6 +290,29 @@ describe('server config errors', () => {
     );
   });
 
+  it('reports unknown plugin_data keys of the built-in plugins', () => {
+    expect(() =>
+      parseServerConfig(
+        minimal().replace('database_type = "sqlite3"', 'database_type = "sqlite3"\n      databse = "x"'),
+      ),
+    ).toThrow(
+      /plugins\.DataStore\.sql\.plugin_data\.databse \(line \d+, column \d+\): unknown configuration detected/,
+    );
+    expect(() =>
+      parseServerConfig(
+        minimal().replace(
+          'KeyManager "memory" {}',
+          'KeyManager "disk" { plugin_data { keys_path = "/k"\n keyspath = "/k" } }',
+        ),
+      ),
+    ).toThrow(/plugins\.KeyManager\.disk\.plugin_data\.keyspath .*unknown configuration detected/);
+    expect(() =>
+      parseServerConfig(
+        minimal().replace('KeyManager "memory" {}', 'KeyManager "memory" { plugin_data { size = 1 } }'),
+      ),
+    ).toThrow(/plugins\.KeyManager\.memory\.plugin_data\.size .*unknown configuration detected/);
+  });
+
   it("gives SPIRE's message for a missing file", () => {
     expect(() => loadServerConfig('/nonexistent/server.conf')).toThrow(
       'could not find config file /nonexistent/server.conf: please use the -config flag',

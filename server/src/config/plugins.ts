@@ -56,6 +56,18 @@ function stringSetting(
   return value;
 }
 
+/** Reports every `plugin_data` key this built-in plugin does not read (SPIRE fails start-up on unknown keys). */
+function rejectUnknownKeys(
+  data: ConfigObject,
+  known: readonly string[],
+  where: string[],
+  issues: PluginIssues,
+): void {
+  for (const key of Object.keys(data).sort()) {
+    if (!known.includes(key)) issues.add([...where, 'plugin_data', key], 'unknown configuration detected');
+  }
+}
+
 function mapDataStore(plugins: PluginsBlock, issues: PluginIssues): DataStoreConfig {
   const found = one('DataStore', plugins.DataStore, issues, 1, 1);
   const fallback: DataStoreConfig = { databaseType: 'sqlite3', connectionString: '' };
@@ -67,6 +79,7 @@ function mapDataStore(plugins: PluginsBlock, issues: PluginIssues): DataStoreCon
   }
   const where = ['DataStore', name];
   const data = readPluginData('DataStore', name, block, issues);
+  rejectUnknownKeys(data, ['database_type', 'connection_string', 'max_open_conns'], where, issues);
   const type = stringSetting(data, 'database_type', where, issues, true);
   if (type !== undefined && type !== 'sqlite3' && type !== 'postgres') {
     issues.add(
@@ -94,11 +107,12 @@ function mapKeyManager(plugins: PluginsBlock, issues: PluginIssues): KeyManagerC
   if (!found) return { kind: 'memory' };
   const [name, block] = found;
   const data = readPluginData('KeyManager', name, block, issues);
-  if (name === 'memory') return { kind: 'memory' };
-  if (name !== 'disk') {
+  if (name !== 'disk' && name !== 'memory') {
     issues.add(['KeyManager', name], `no such KeyManager builtin "${name}"`);
     return { kind: 'memory' };
   }
+  rejectUnknownKeys(data, name === 'disk' ? ['keys_path'] : [], ['KeyManager', name], issues);
+  if (name === 'memory') return { kind: 'memory' };
   return {
     kind: 'disk',
     keysPath: stringSetting(data, 'keys_path', ['KeyManager', name], issues, true) ?? '',
@@ -118,6 +132,7 @@ function mapUpstreamAuthority(
     issues.add(where, `no such UpstreamAuthority builtin "${name}"`);
     return undefined;
   }
+  rejectUnknownKeys(data, ['cert_file_path', 'key_file_path', 'bundle_file_path'], where, issues);
   return {
     kind: 'disk',
     certFilePath: stringSetting(data, 'cert_file_path', where, issues, true) ?? '',
