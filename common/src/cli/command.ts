@@ -14,8 +14,15 @@ export interface CliIo {
   stopSignal(): Promise<string>;
 }
 
-/** The real process: stdout, stderr, env and SIGINT/SIGTERM. */
+/**
+ * The real process: stdout, stderr, env and SIGINT/SIGTERM. A reader that goes away (`… | head -1`) ends the
+ * process quietly, as SIGPIPE ends a Go CLI, instead of an unhandled EPIPE error.
+ */
 export function processIo(): CliIo {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,
