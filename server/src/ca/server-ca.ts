@@ -101,7 +101,7 @@ export class ServerCa implements ServerCaApi {
       this.options.now(),
     );
     return {
-      certChainDer: [certDer, ca.certDer, ...ca.chainDer],
+      certChainDer: [certDer, ...issuerChain(ca)],
       spiffeId,
       expiresAt: Math.floor(notAfter / 1000),
     };
@@ -129,7 +129,7 @@ export class ServerCa implements ServerCaApi {
       now,
     );
     return {
-      caCertChainDer: [certDer, ca.certDer, ...ca.chainDer],
+      caCertChainDer: [certDer, ...issuerChain(ca)],
       x509Authorities: this.x509Authorities().map((a) => a.asn1),
       expiresAt: Math.floor(Math.min(now + ttlMs, ca.notAfter) / 1000),
     };
@@ -270,4 +270,13 @@ export class ServerCa implements ServerCaApi {
   revokeJwtAuthority(authorityId: string): Promise<AuthorityState> {
     return this.local.revoke('jwt', authorityId);
   }
+}
+
+/**
+ * Certificates to send after a leaf we issued: our CA and the upstream intermediates, up to but excluding
+ * the bundle root. A self-signed CA is itself the root, so nothing follows the leaf (as SPIRE does).
+ */
+function issuerChain(ca: { certDer: Buffer; chainDer: Buffer[]; rootsDer: Buffer[] }): Buffer[] {
+  const selfSigned = ca.rootsDer.some((root) => root.equals(ca.certDer));
+  return selfSigned ? [] : [ca.certDer, ...ca.chainDer];
 }

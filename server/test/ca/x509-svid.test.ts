@@ -38,7 +38,8 @@ describe('X.509-SVID issuance (EC P-256 CA)', () => {
   it('issues a leaf with exactly one URI SAN, SPIRE subject and CA=false', () => {
     const key = ecKey();
     const svid = ca.signX509Svid({ spiffeId: 'spiffe://example.org/workload', publicKey: key.publicKey });
-    expect(svid.certChainDer).toHaveLength(2);
+    // A self-signed CA is the bundle root: only the leaf is sent, as SPIRE does.
+    expect(svid.certChainDer).toHaveLength(1);
     const leaf = new X509Certificate(svid.certChainDer[0]);
     expect(leaf.subjectAltName).toBe('URI:spiffe://example.org/workload');
     expect(leaf.subject).toBe('C=US\nO=SPIRE');
@@ -64,15 +65,15 @@ describe('X.509-SVID issuance (EC P-256 CA)', () => {
   it('writes SKI = SHA-1 of the key and AKI = issuing CA SKI', () => {
     const svid = ca.signX509Svid({ spiffeId: 'spiffe://example.org/w', publicKey: ecKey().publicKey });
     const leaf = new X509Certificate(svid.certChainDer[0]);
-    const root = new X509Certificate(svid.certChainDer[1]);
+    const root = new X509Certificate(ca.x509Authorities()[0].asn1);
     expect(keyIdentifier(svid.certChainDer[0], 'Subject')).toBe(sha1KeyId(leaf));
     expect(keyIdentifier(svid.certChainDer[0], 'Authority')).toBe(
-      keyIdentifier(svid.certChainDer[1], 'Subject'),
+      keyIdentifier(ca.x509Authorities()[0].asn1, 'Subject'),
     );
-    expect(keyIdentifier(svid.certChainDer[1], 'Subject')).toBe(
+    expect(keyIdentifier(ca.x509Authorities()[0].asn1, 'Subject')).toBe(
       ca.getX509AuthorityState().active?.authorityId,
     );
-    expect(keyIdentifier(svid.certChainDer[1], 'Subject')).toBe(sha1KeyId(root));
+    expect(keyIdentifier(ca.x509Authorities()[0].asn1, 'Subject')).toBe(sha1KeyId(root));
   });
 
   it('adds DNS SANs and uses the first as CN', () => {
@@ -107,7 +108,7 @@ describe('X.509-SVID issuance (EC P-256 CA)', () => {
       ttlSeconds: 10 * 86_400,
     });
     const leaf = new X509Certificate(svid.certChainDer[0]);
-    const root = new X509Certificate(svid.certChainDer[1]);
+    const root = new X509Certificate(ca.x509Authorities()[0].asn1);
     expect(leaf.validTo).toBe(root.validTo);
   });
 
