@@ -8,6 +8,8 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.tests.json' }] },
   moduleNameMapper: {
+    '^@lanyard\\/base$': '<rootDir>/base/src',
+    '^@lanyard\\/base\\/(.*)$': '<rootDir>/base/src/$1',
     '^@lanyard\\/proto$': '<rootDir>/proto/src',
     '^@lanyard\\/spiffe$': '<rootDir>/spiffe/src',
     '^@lanyard\\/common$': '<rootDir>/common/src',

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import {
   IdentityCache,
   JwtSvidCache,

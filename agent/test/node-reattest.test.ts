@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { NodeAttestorAgent, NodeAttestorServerPlugin } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
 import { unary } from '@lanyard/server';
-import { PermissionDeniedError } from '@lanyard/spiffe';
+import { PermissionDeniedError } from '@lanyard/base';
 import { IdentityCache } from '../src/cache';
 import { AgentIdentity, AgentStorage, ServerConnection, SyncLoop } from '../src/node';
 import {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { addHealthService, HealthStatusTable } from '@lanyard/common';
 import { loadHealthApi } from '@lanyard/proto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { serverTarget } from '../src/node/server-target';
 
 describe('serverTarget', () => {

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { WorkloadAttestor } from '@lanyard/attestor-core';
 import { workloadPlugin as unixPlugin } from '@lanyard/attestor-unix';
 import { silentLogger } from '@lanyard/attestor-core';
-import { UnavailableError } from '@lanyard/spiffe';
+import { UnavailableError } from '@lanyard/base';
 import { IdentityCache } from '../src/cache';
 import {
   WorkloadApiServer,

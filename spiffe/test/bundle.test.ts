@@ -1,15 +1,14 @@
 import * as crypto from 'node:crypto';
 import {
-  InvalidArgumentError,
   JwtBundle,
   JwtBundleSet,
-  NotFoundError,
   SpiffeBundle,
   SpiffeBundleSet,
   TrustDomain,
   X509Bundle,
   X509BundleSet,
 } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import { TestCa, thrown } from './helpers/pki';
 
 const td = TrustDomain.parse('example.org');

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, SpiffeId, SpiffeIdError, SpiffeIdRule, TrustDomain } from '@lanyard/spiffe';
+import { SpiffeId, SpiffeIdError, SpiffeIdRule, TrustDomain } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** Runs `fn` and returns the SpiffeIdError it throws (fails the test if it throws nothing else). */
 function ruleOf(fn: () => unknown): SpiffeIdRule {

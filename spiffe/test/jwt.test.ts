@@ -1,17 +1,15 @@
 import * as crypto from 'node:crypto';
 import {
-  InvalidArgumentError,
   JwtBundle,
   JwtBundleSet,
   JwtSvid,
   JwtSvidAlgorithm,
-  LanyardError,
   SpiffeBundle,
   SpiffeId,
   TrustDomain,
-  UnauthenticatedError,
   signJwtSvid,
 } from '@lanyard/spiffe';
+import { InvalidArgumentError, LanyardError, UnauthenticatedError } from '@lanyard/base';
 import { TestJwtKey } from '@lanyard/test-support';
 import { TestCa, thrown } from './helpers/pki';
 

@@ -1,5 +1,4 @@
 import {
-  PermissionDeniedError,
   SpiffeId,
   TrustDomain,
   authorizeAny,
@@ -8,6 +7,7 @@ import {
   authorizeMemberOf,
   authorizeOneOf,
 } from '../src';
+import { PermissionDeniedError } from '@lanyard/base';
 
 const web = SpiffeId.parse('spiffe://example.org/web');
 const db = SpiffeId.parse('spiffe://example.org/db');

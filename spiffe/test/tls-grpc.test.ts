@@ -2,7 +2,6 @@ import * as grpc from '@grpc/grpc-js';
 import { loadHealthApi, type HealthClient, type HealthHandlers } from '@lanyard/proto';
 import { TestCa, WorkloadApiTestServer } from '@lanyard/test-support';
 import {
-  LanyardError,
   X509Source,
   authorizeGrpcCall,
   authorizeId,
@@ -14,6 +13,7 @@ import {
   type SpiffeId,
   type TlsSource,
 } from '../src';
+import { LanyardError } from '@lanyard/base';
 import { fixedSource } from './tls-helpers';
 import { FAST_BACKOFF, Inbox } from './workloadapi-helpers';
 

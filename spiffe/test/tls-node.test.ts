@@ -3,8 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type * as tls from 'node:tls';
 import { TestCa, WorkloadApiTestServer } from '@lanyard/test-support';
 import {
-  PermissionDeniedError,
-  UnauthenticatedError,
   X509Source,
   attachSpiffeTls,
   authorizeAny,
@@ -18,6 +16,7 @@ import {
   type Authorizer,
   type TlsSource,
 } from '../src';
+import { PermissionDeniedError, UnauthenticatedError } from '@lanyard/base';
 import { closeServer, exchange, fixedSource, listen } from './tls-helpers';
 import { FAST_BACKOFF, Inbox } from './workloadapi-helpers';
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, SPIFFE_ENDPOINT_SOCKET, resolveWorkloadApiTarget } from '../src';
+import { SPIFFE_ENDPOINT_SOCKET, resolveWorkloadApiTarget } from '../src';
+import { InvalidArgumentError } from '@lanyard/base';
 
 describe('resolveWorkloadApiTarget', () => {
   it.each([

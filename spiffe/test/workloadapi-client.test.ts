@@ -1,14 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { TestCa, WorkloadApiTestServer, type TestX509Svid } from '@lanyard/test-support';
+import { SpiffeId, TrustDomain, WorkloadApiClient } from '../src';
 import {
   FailedPreconditionError,
   InvalidArgumentError,
   LanyardError,
   PermissionDeniedError,
-  SpiffeId,
-  TrustDomain,
-  WorkloadApiClient,
-} from '../src';
+} from '@lanyard/base';
 import { FAST_BACKOFF, waitUntil } from './workloadapi-helpers';
 
 const td = TrustDomain.parse('example.org');

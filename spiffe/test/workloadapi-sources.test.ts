@@ -1,18 +1,20 @@
 import { status } from '@grpc/grpc-js';
 import { TestCa, WorkloadApiTestServer } from '@lanyard/test-support';
 import {
-  FailedPreconditionError,
-  InvalidArgumentError,
   JwtSource,
   JwtSvid,
-  NotFoundError,
   SpiffeId,
   TrustDomain,
-  UnavailableError,
   WorkloadApiClient,
   X509Source,
   verifyX509Svid,
 } from '../src';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from '@lanyard/base';
 import { FAST_BACKOFF, Inbox, waitUntil } from './workloadapi-helpers';
 
 const td = TrustDomain.parse('example.org');

@@ -1,14 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { TestCa, WorkloadApiTestServer } from '@lanyard/test-support';
-import {
-  InvalidArgumentError,
-  JwtBundleSet,
-  LanyardError,
-  TrustDomain,
-  WorkloadApiClient,
-  type X509BundleSet,
-  type X509Context,
-} from '../src';
+import { JwtBundleSet, TrustDomain, WorkloadApiClient, type X509BundleSet, type X509Context } from '../src';
+import { InvalidArgumentError, LanyardError } from '@lanyard/base';
 import { FAST_BACKOFF, Inbox, waitUntil } from './workloadapi-helpers';
 
 describe('WorkloadApiClient watches', () => {

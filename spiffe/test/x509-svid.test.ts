@@ -1,6 +1,5 @@
 import * as crypto from 'node:crypto';
 import {
-  InvalidArgumentError,
   KeyUsage,
   SpiffeIdError,
   X509Svid,
@@ -8,6 +7,7 @@ import {
   parseCertificates,
   parsePrivateKey,
 } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { TestCa, thrown } from './helpers/pki';
 
 const ca = TestCa.create({ trustDomain: 'example.org' });

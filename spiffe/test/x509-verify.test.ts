@@ -1,13 +1,6 @@
 import * as crypto from 'node:crypto';
-import {
-  InvalidArgumentError,
-  NotFoundError,
-  TrustDomain,
-  UnauthenticatedError,
-  X509Bundle,
-  X509BundleSet,
-  verifyX509Svid,
-} from '@lanyard/spiffe';
+import { TrustDomain, X509Bundle, X509BundleSet, verifyX509Svid } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from '@lanyard/base';
 import { HOUR, TestCa, issueCa, issueLeafUnder, opensslVerify, thrown } from './helpers/pki';
 
 const td = TrustDomain.parse('example.org');

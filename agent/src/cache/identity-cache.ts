@@ -1,5 +1,5 @@
 import type { Selector } from '@lanyard/attestor-core';
-import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import { EntryIndex, selectorKeys } from './entry-index';
 import { SvidStore } from './svid-store';
 import { SubscriptionRecord, type Subscription, type UpdateListener } from './subscription';

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** A JWT-SVID as minted by the server. */
 export interface CachedJwtSvid {

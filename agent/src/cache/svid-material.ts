@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { X509SvidMaterial } from './types';
 
 /** Input of {@link createSvidMaterial}: what the server returned for one entry plus the key the agent made. */

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { Metrics, createLogger, startPrometheusListener, type PrometheusListener } from '@lanyard/common';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { Agent } from '../agent';
 import {
   DEFAULT_AGENT_CONFIG_PATH,

@@ -3,7 +3,7 @@ import { silentLogger } from '@lanyard/attestor-core';
 import { createWorkloadAttestors, NODE_ATTESTOR_PLUGINS } from '../node';
 import { agentConfigOptions, loadConfigWithFlags, type AgentConfigFlags } from './run';
 import type { CliCommand, CommandContext } from './registry';
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 
 /**
  * `validate`: loads the config and builds the workload attestors from their `plugin_data`, without starting.

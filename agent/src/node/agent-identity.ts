@@ -5,7 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { NodeAttestorAgent, PluginLogger } from '@lanyard/attestor-core';
-import { PermissionDeniedError } from '@lanyard/spiffe';
+import { PermissionDeniedError } from '@lanyard/base';
 import { isPastHalfLife } from '../cache';
 import { attestAgent } from './attest';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';

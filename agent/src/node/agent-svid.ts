@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** The agent's own X509-SVID (from AttestAgent or RenewAgent) with its private key. */
 export interface AgentSvid {

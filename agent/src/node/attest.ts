@@ -3,7 +3,7 @@
  * a fresh key, answer every challenge, receive the agent X509-SVID.
  */
 import type { NodeAttestorAgent } from '@lanyard/attestor-core';
-import { PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { createAgentSvid, type AgentSvid } from './agent-svid';
 import { createCsr } from './csr';
 import { generateKeyPair } from './keys';

@@ -5,13 +5,8 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import {
-  FailedPreconditionError,
-  SpiffeBundle,
-  TrustDomain,
-  X509Bundle,
-  UnavailableError,
-} from '@lanyard/spiffe';
+import { SpiffeBundle, TrustDomain, X509Bundle } from '@lanyard/spiffe';
+import { FailedPreconditionError, UnavailableError } from '@lanyard/base';
 import type { TrustBootstrap } from '../config/types';
 
 /** Largest bundle document accepted from a URL. */

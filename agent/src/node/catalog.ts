@@ -18,7 +18,7 @@ import * as joinToken from '@lanyard/attestor-join-token';
 import * as k8s from '@lanyard/attestor-k8s';
 import * as k8sPsat from '@lanyard/attestor-k8s-psat';
 import * as unix from '@lanyard/attestor-unix';
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 import type { PluginSelection } from '../config/types';
 
 /** Node attestor agent plugins by name. */

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 function tlvLength(buf: Buffer, offset: number): number {
   if (buf[offset] !== 0x30) throw new Error(`no DER SEQUENCE at byte ${offset}`);

@@ -3,7 +3,7 @@
  * them in one response; otherwise revision pages first, then full entries only for IDs that are new or whose
  * revision or creation time changed. Entries are kept between syncs for that comparison.
  */
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 import type { Entry__Output } from '@lanyard/proto';
 import type { WorkloadEntry } from '../cache';
 import { StreamQueue } from './stream-queue';

@@ -8,7 +8,7 @@ import {
   UnauthenticatedError,
   FailedPreconditionError,
   InternalError,
-} from '@lanyard/spiffe';
+} from '@lanyard/base';
 import { redactJoinTokens } from './agent-svid';
 
 /** Default deadline of unary calls to the server. */

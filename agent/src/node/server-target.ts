@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /**
  * Turns `server_address` + `server_port` into a grpc-js target.

@@ -4,7 +4,7 @@
  * and the result stored in the cache.
  */
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { NotFoundError } from '@lanyard/spiffe';
+import { NotFoundError } from '@lanyard/base';
 import { createSvidMaterial, type IdentityCache, type WorkloadEntry } from '../cache';
 import type { WorkloadKeyType } from '../config/types';
 import { createCsr } from './csr';

@@ -1,6 +1,6 @@
 import type { PluginLogger, Selector, WorkloadAttestor } from '@lanyard/attestor-core';
 import { formatSelector, silentLogger } from '@lanyard/attestor-core';
-import { UnavailableError } from '@lanyard/spiffe';
+import { UnavailableError } from '@lanyard/base';
 import type { WorkloadConnection } from './connections';
 import { readProcessStartTime } from './process-start';
 

@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Selector } from '@lanyard/attestor-core';
-import { InvalidArgumentError, UnavailableError } from '@lanyard/spiffe';
+import { InvalidArgumentError, UnavailableError } from '@lanyard/base';
 import type { WorkloadAttestation } from './attestation';
 import type { ConnectionRegistry, WorkloadConnection } from './connections';
 

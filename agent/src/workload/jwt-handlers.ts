@@ -5,7 +5,8 @@ import type {
   ValidateJWTSVIDRequest__Output,
   ValidateJWTSVIDResponse,
 } from '@lanyard/proto';
-import { InvalidArgumentError, PermissionDeniedError, SpiffeId } from '@lanyard/spiffe';
+import { SpiffeId } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import type { IdentityCache } from '../cache';
 import type { AttestedCaller } from './caller';
 import type { JwtSvidService } from './jwt-svid-service';

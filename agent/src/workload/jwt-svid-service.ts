@@ -1,5 +1,5 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { UnavailableError } from '@lanyard/spiffe';
+import { UnavailableError } from '@lanyard/base';
 import type { JwtSvidCache, WorkloadEntry } from '../cache';
 
 /** A request to mint one JWT-SVID for an entry. */

@@ -1,12 +1,5 @@
-import {
-  InvalidArgumentError,
-  JwtBundle,
-  JwtSvid,
-  LanyardError,
-  NotFoundError,
-  type JwtBundleSource,
-  type TrustDomain,
-} from '@lanyard/spiffe';
+import { JwtBundle, JwtSvid, type JwtBundleSource, type TrustDomain } from '@lanyard/spiffe';
+import { InvalidArgumentError, LanyardError, NotFoundError } from '@lanyard/base';
 import type { TrustBundle } from '../cache';
 
 const jwtBundles = new WeakMap<TrustBundle, JwtBundle>();

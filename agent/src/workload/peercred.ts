@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type * as net from 'node:net';
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 
 /** Credentials of the process at the other end of a Unix socket, as the kernel recorded them at connect. */
 export interface PeerCred {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
 
 /** Default Workload API socket of SPIRE agents. */
 export const DEFAULT_SOCKET_PATH = '/tmp/spire-agent/public/api.sock';

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { LanyardError } from '@lanyard/spiffe';
+import { LanyardError } from '@lanyard/base';
 import type { PluginLogger } from '@lanyard/attestor-core';
 
 /**

@@ -5,7 +5,7 @@ import type {
   PluginData,
 } from '@lanyard/attestor-core';
 import { fetchMetadata } from '@lanyard/attestor-core';
-import { PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { type AwsIidAgentConfig, parseAgentConfig } from './config';
 import { AWS_IID_PLUGIN_NAME, type IidAttestationData } from './shared';
 

@@ -1,4 +1,4 @@
-import { InternalError, UnavailableError } from '@lanyard/spiffe';
+import { InternalError, UnavailableError } from '@lanyard/base';
 import type { AwsCredentials, AwsIidServerConfig } from './config';
 import { signSigV4Post } from './sigv4-post';
 import { type XmlElement, find, parseXml, textAt } from './xml';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AgentPathTemplate, PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { AWS_IID_DEFAULT_PATH_TEMPLATE, AWS_IID_PLUGIN_NAME } from './shared';
 
 const P = AWS_IID_PLUGIN_NAME;

@@ -1,5 +1,5 @@
 import type { Selector } from '@lanyard/attestor-core';
-import { InternalError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InternalError, PermissionDeniedError } from '@lanyard/base';
 import type { AwsQueryClient } from './aws-client';
 import type { AwsCredentials } from './config';
 import { AWS_IID_PLUGIN_NAME } from './shared';

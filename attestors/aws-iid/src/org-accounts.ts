@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { PermissionDeniedError } from '@lanyard/spiffe';
+import { PermissionDeniedError } from '@lanyard/base';
 import type { OrgAccountListConfig } from './config';
 
 /**

@@ -7,7 +7,7 @@ import type {
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
 import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { AwsQueryClient } from './aws-client';
 import { type AwsIidServerConfig, parseServerConfig } from './config';
 import {

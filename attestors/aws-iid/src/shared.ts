@@ -1,5 +1,5 @@
 import type { Selector } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** Plugin name as SPIRE spells it. */
 export const AWS_IID_PLUGIN_NAME = 'aws_iid';

@@ -1,4 +1,4 @@
-import { PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { type AwsWorld, agentPayload, startWorld } from './helpers';
 
 let world: AwsWorld;

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSelector } from '@lanyard/attestor-core';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { createSigningIdentity } from '@lanyard/test-support';
 import { type AwsWorld, CREDS, ROLE_ARN, agentPayload, noChallenge, server, startWorld } from './helpers';
 

@@ -1,7 +1,7 @@
 import type { NodeAttestorAgent, NodeAttestorAgentPlugin, PluginData } from '@lanyard/attestor-core';
 import { fetchMetadata } from '@lanyard/attestor-core';
 import { imdsRefused } from '@lanyard/attestor-azure-msi';
-import { InvalidArgumentError, UnavailableError } from '@lanyard/spiffe';
+import { InvalidArgumentError, UnavailableError } from '@lanyard/base';
 import { type AzureImdsAgentConfig, parseAgentConfig } from './config';
 import {
   AZURE_IMDS_API_VERSION,

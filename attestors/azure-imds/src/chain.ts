@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { AZURE_IMDS_PLUGIN_NAME } from './shared';
 
 const P = AZURE_IMDS_PLUGIN_NAME;

@@ -1,7 +1,7 @@
 import { X509Certificate, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import type { SignerChainValidator } from './chain';
 import { AZURE_IMDS_PLUGIN_NAME, type AttestedDocument, type AttestedDocumentContent } from './shared';
 

@@ -1,6 +1,6 @@
 import type { Selector } from '@lanyard/attestor-core';
 import { ARM_API, type ArmClient, nicIdsOf, parseResourceId, readNics } from '@lanyard/attestor-azure-msi';
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 import type { ImdsTenantConfig } from './config';
 import { AZURE_IMDS_PLUGIN_NAME, imdsSelector } from './shared';
 

@@ -10,7 +10,7 @@ import type {
 } from '@lanyard/attestor-core';
 import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
 import { ArmClient } from '@lanyard/attestor-azure-msi';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { SignerChainValidator } from './chain';
 import { type AzureImdsServerConfig, type ImdsTenantConfig, parseServerConfig } from './config';
 import { verifyAttestedDocument } from './document';

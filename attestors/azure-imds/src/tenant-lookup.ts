@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { AZURE_IMDS_PLUGIN_NAME } from './shared';
 
 const ISSUER = /^https:\/\/sts\.windows\.net\/([^/]+)\/$/;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, UnavailableError } from '@lanyard/spiffe';
+import { InvalidArgumentError, UnavailableError } from '@lanyard/base';
 import { createSigningIdentity } from '@lanyard/test-support';
 import { DOMAIN, type ImdsWorld, agent, server, startWorld } from './helpers';
 

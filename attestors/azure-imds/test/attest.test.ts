@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { formatSelector } from '@lanyard/attestor-core';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { createSigningIdentity, signPkcs7 } from '@lanyard/test-support';
 import { APP, DOMAIN, type ImdsWorld, agent, attestOnce, server, startWorld } from './helpers';
 

@@ -5,7 +5,7 @@ import type {
   PluginData,
 } from '@lanyard/attestor-core';
 import { fetchMetadata } from '@lanyard/attestor-core';
-import { PermissionDeniedError, UnavailableError, type LanyardError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError, type LanyardError } from '@lanyard/base';
 import { type AzureMsiAgentConfig, parseAgentConfig } from './config';
 import { AZURE_MSI_PLUGIN_NAME, type MsiAttestationData } from './shared';
 

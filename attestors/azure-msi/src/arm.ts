@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { InternalError, UnavailableError } from '@lanyard/spiffe';
+import { InternalError, UnavailableError } from '@lanyard/base';
 import type { AppCredential, AzureEndpoints } from './config';
 
 const TIMEOUT_MS = 20_000;

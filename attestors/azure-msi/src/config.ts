@@ -1,5 +1,5 @@
 import { AgentPathTemplate, PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { AZURE_DEFAULT_RESOURCE_ID, AZURE_MSI_DEFAULT_PATH_TEMPLATE, AZURE_MSI_PLUGIN_NAME } from './shared';
 
 const P = AZURE_MSI_PLUGIN_NAME;

@@ -1,5 +1,5 @@
 import { type KeyObject, verify } from 'node:crypto';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 
 /** A compact JWS split into its decoded parts. */
 export interface ParsedJwt {

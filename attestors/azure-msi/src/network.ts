@@ -1,4 +1,4 @@
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 import type { ArmClient } from './arm';
 import { parseResourceId } from './shared';
 

@@ -1,5 +1,5 @@
 import { type KeyObject, createPublicKey } from 'node:crypto';
-import { UnavailableError } from '@lanyard/spiffe';
+import { UnavailableError } from '@lanyard/base';
 
 const REFRESH_INTERVAL_MS = 60 * 60_000;
 const MIN_UNKNOWN_KID_REFRESH_MS = 30_000;

@@ -1,5 +1,5 @@
 import type { Selector } from '@lanyard/attestor-core';
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 import type { ArmClient } from './arm';
 import { ARM_API, nicIdsOf, readNics } from './network';
 import { AZURE_MSI_PLUGIN_NAME, msiSelector, parseResourceId } from './shared';

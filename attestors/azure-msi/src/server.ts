@@ -6,7 +6,7 @@ import type {
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
 import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { ArmClient } from './arm';
 import { type AzureMsiServerConfig, type MsiTenantConfig, parseServerConfig } from './config';
 import { checkTimes, parseJwt, verifyRs256 } from './jwt';

@@ -1,4 +1,4 @@
-import { PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { parseServerConfig } from '../src';
 import { type AzureWorld, agentPayload, startWorld, tokenClaims } from './helpers';
 

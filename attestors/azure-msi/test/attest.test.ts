@@ -1,5 +1,5 @@
 import { formatSelector } from '@lanyard/attestor-core';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { createSigningIdentity, signRs256Jwt } from '@lanyard/test-support';
 import {
   APP,

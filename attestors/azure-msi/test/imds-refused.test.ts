@@ -1,4 +1,4 @@
-import { PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { imdsRefused } from '../src';
 
 const answer = (status: number, body = 'nope') => ({ status, body, headers: new Headers() });

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, SpiffeId } from '@lanyard/spiffe';
+import { SpiffeId } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** Values an agent path template may reference: plain fields and one level of string maps (`.Tags.role`). */
 export type AgentPathValues = Record<string, string | number | Readonly<Record<string, string>>>;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { PluginConfigReader } from './plugin-config';
 
 const UNITS: Record<string, number> = {

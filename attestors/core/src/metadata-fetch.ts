@@ -1,4 +1,4 @@
-import { UnavailableError } from '@lanyard/spiffe';
+import { UnavailableError } from '@lanyard/base';
 
 /** Bounds for {@link fetchMetadata}. */
 export interface MetadataFetchOptions {

@@ -1,4 +1,4 @@
-import type { LanyardError } from '@lanyard/spiffe';
+import type { LanyardError } from '@lanyard/base';
 
 /** How a node attestor bounds one message it receives and how it reports a bad one. */
 export interface PayloadLimits {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** `plugin_data` of one plugin block after HCL/JSON parsing: plain values, nested objects and arrays. */
 export type PluginData = Record<string, unknown>;

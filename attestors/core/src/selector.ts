@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** A selector as SPIRE models it: a type (the plugin, e.g. `unix`, `k8s`, `aws_iid`) and a value (`uid:1000`). */
 export interface Selector {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { AgentPathTemplate, PluginConfigReader, parseGoDuration, readDuration } from '../src';
 
 describe('AgentPathTemplate', () => {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { checkPayloadSize, parseJsonPayload, sortedUniqueSelectors, type PayloadLimits } from '../src';
 
 const limits: PayloadLimits = {

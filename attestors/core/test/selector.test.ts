@@ -1,5 +1,5 @@
 import { parseSelector, formatSelector, PluginConfigReader, agentIdFor } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 describe('parseSelector', () => {
   it.each([

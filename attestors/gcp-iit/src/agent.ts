@@ -1,6 +1,6 @@
 import type { NodeAttestorAgent, NodeAttestorAgentPlugin, PluginData } from '@lanyard/attestor-core';
 import { fetchMetadata } from '@lanyard/attestor-core';
-import { PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { type GcpIitAgentConfig, parseAgentConfig } from './config';
 import { GCP_IIT_AUDIENCE, GCP_IIT_PLUGIN_NAME } from './shared';
 

@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import { InternalError, UnavailableError } from '@lanyard/spiffe';
+import { InternalError, UnavailableError } from '@lanyard/base';
 import type { GcpIitServerConfig } from './config';
 import type { ComputeEngineClaims } from './shared';
 

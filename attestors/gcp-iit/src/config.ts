@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AgentPathTemplate, PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { GCP_IIT_DEFAULT_PATH_TEMPLATE, GCP_IIT_PLUGIN_NAME } from './shared';
 
 const P = GCP_IIT_PLUGIN_NAME;

@@ -1,5 +1,5 @@
 import { type KeyObject, X509Certificate, createPublicKey } from 'node:crypto';
-import { UnavailableError } from '@lanyard/spiffe';
+import { UnavailableError } from '@lanyard/base';
 
 const DEFAULT_TTL_MS = 5 * 60_000;
 const MIN_REFRESH_INTERVAL_MS = 30_000;

@@ -1,6 +1,6 @@
 import { verify } from 'node:crypto';
 import { checkPayloadSize } from '@lanyard/attestor-core';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import type { GoogleKeySet } from './google-keys';
 import {
   type ComputeEngineClaims,

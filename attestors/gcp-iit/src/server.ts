@@ -6,7 +6,7 @@ import type {
   Selector,
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
-import { InternalError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InternalError, PermissionDeniedError } from '@lanyard/base';
 import { ComputeClient, type GceInstance } from './compute';
 import { type GcpIitServerConfig, parseServerConfig } from './config';
 import { GoogleKeySet } from './google-keys';

@@ -1,4 +1,4 @@
-import { PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { parseServerConfig } from '../src';
 import { type GcpWorld, agentPayload, decodeClaims, startWorld } from './helpers';
 

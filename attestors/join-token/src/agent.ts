@@ -5,7 +5,7 @@ import type {
   PluginData,
 } from '@lanyard/attestor-core';
 import { PluginConfigReader } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { JOIN_TOKEN_PLUGIN_NAME, assertValidJoinToken } from './shared';
 
 /** Agent half of `join_token`: sends the token given with `-joinToken` / `join_token` as the payload. */

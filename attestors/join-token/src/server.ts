@@ -6,7 +6,7 @@ import type {
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
 import { PluginConfigReader } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { JOIN_TOKEN_PLUGIN_NAME, assertValidJoinToken, joinTokenAgentId } from './shared';
 
 /**

@@ -1,5 +1,5 @@
 import { agentIdFor } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** Plugin name as SPIRE spells it (`NodeAttestor "join_token"`, `AttestationData.type`). */
 export const JOIN_TOKEN_PLUGIN_NAME = 'join_token';

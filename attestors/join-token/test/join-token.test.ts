@@ -1,5 +1,5 @@
 import { silentLogger, type JoinTokenStore } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { agentPlugin, serverPlugin } from '../src';
 
 /** A real in-memory token store with the same consume-once semantics as the datastore. */

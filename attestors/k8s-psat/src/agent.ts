@@ -5,7 +5,7 @@ import type {
   NodeAttestorAgentPlugin,
   PluginData,
 } from '@lanyard/attestor-core';
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 import { type K8sPsatAgentConfig, parseAgentConfig } from './config';
 import { K8S_PSAT_PLUGIN_NAME, encodePsatPayload } from './shared';
 

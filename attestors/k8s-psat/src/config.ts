@@ -1,5 +1,5 @@
 import { AgentPathTemplate, PluginConfigReader, type PluginData } from '@lanyard/attestor-core';
-import { InvalidArgumentError, LanyardError } from '@lanyard/spiffe';
+import { InvalidArgumentError, LanyardError } from '@lanyard/base';
 import {
   K8S_PSAT_DEFAULT_PATH_TEMPLATE,
   K8S_PSAT_DEFAULT_TOKEN_PATH,

@@ -6,7 +6,7 @@ import type {
   Selector,
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
-import { InternalError, LanyardError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InternalError, LanyardError, PermissionDeniedError } from '@lanyard/base';
 import { type K8sPsatClusterConfig, type K8sPsatServerConfig, parseServerConfig } from './config';
 import { KubeApiClient, type KubeNode, type KubePod, inClusterConnection, loadKubeconfig } from './kube';
 import { K8S_PSAT_PLUGIN_NAME, decodePsatPayload, psatSelector } from './shared';

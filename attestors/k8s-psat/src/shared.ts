@@ -1,5 +1,5 @@
 import type { Selector } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** Plugin name as configured: `NodeAttestor "k8s_psat"`. */
 export const K8S_PSAT_PLUGIN_NAME = 'k8s_psat';

@@ -1,4 +1,4 @@
-import { PermissionDeniedError } from '@lanyard/spiffe';
+import { PermissionDeniedError } from '@lanyard/base';
 import type { TokenReviewStatus } from './kube';
 
 const EXTRA = 'authentication.kubernetes.io/';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { json, makePod } from '@lanyard/test-support';
 import {
   type PsatWorld,

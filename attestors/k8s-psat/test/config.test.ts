@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import {
   KubeApiClient,
   inClusterConnection,

@@ -7,7 +7,7 @@ import {
   LanyardError,
   PermissionDeniedError,
   UnavailableError,
-} from '@lanyard/spiffe';
+} from '@lanyard/base';
 import { type ContainerLocation, parseCgroupFile } from './cgroup';
 import type { K8sWorkloadConfig } from './config';
 import { KubeletClient } from './kubelet-client';

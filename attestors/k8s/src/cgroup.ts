@@ -1,4 +1,4 @@
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 
 /** Where a process sits in Kubernetes, as its cgroup paths tell. */
 export interface ContainerLocation {

@@ -1,5 +1,5 @@
 import { PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { K8S_PLUGIN_NAME } from './shared';
 
 const P = K8S_PLUGIN_NAME;

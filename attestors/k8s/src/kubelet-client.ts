@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { InternalError, PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { InternalError, PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import type { K8sWorkloadConfig } from './config';
 import type { KubeletPod } from './pod';
 

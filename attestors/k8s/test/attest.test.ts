@@ -5,7 +5,7 @@ import {
   InternalError,
   PermissionDeniedError,
   UnavailableError,
-} from '@lanyard/spiffe';
+} from '@lanyard/base';
 import { makePod } from '@lanyard/test-support';
 import {
   CONTAINER_ID,

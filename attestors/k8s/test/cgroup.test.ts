@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 import { locationFromCgroupPath, parseCgroupFile } from '../src';
 import { CONTAINER_ID, FIXTURES, POD_UID } from './helpers';
 

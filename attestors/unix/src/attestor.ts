@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Selector, WorkloadAttestor, WorkloadCaller } from '@lanyard/attestor-core';
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 import { PLUGIN_NAME, type UnixAttestorConfig } from './config';
 import { sha256File } from './digest';
 import { NameDatabase } from './name-db';

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 
 /**
  * SHA-256 (hex) of a file, refusing files larger than `sizeLimit` bytes when the limit is positive.

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 
 /** Identity fields of a process from `/proc/<pid>/status`. */
 export interface ProcessIds {

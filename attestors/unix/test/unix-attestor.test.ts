@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatSelector, silentLogger } from '@lanyard/attestor-core';
-import { InternalError, InvalidArgumentError } from '@lanyard/spiffe';
+import { InternalError, InvalidArgumentError } from '@lanyard/base';
 import {
   UnixWorkloadAttestor,
   parseNameDatabase,

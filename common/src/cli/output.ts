@@ -3,7 +3,7 @@
  */
 import type { Writable } from 'node:stream';
 import { Option } from 'commander';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** Output formats of read commands. */
 export type OutputFormat = 'pretty' | 'json';

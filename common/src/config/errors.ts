@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { formatPosition, type Position } from './tree';
 
 /** One problem found while reading a config: where it is and what is wrong. */

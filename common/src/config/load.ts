@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { expandEnv, type Environment } from './expand-env';
 import { parseHcl } from './hcl';
 import { parseJsonConfig } from './json';

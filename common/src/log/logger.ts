@@ -3,7 +3,7 @@
  */
 import type { Writable } from 'node:stream';
 import * as winston from 'winston';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { formatJson, formatText, type LogRecord } from './format';
 import { redactFields, redactJoinTokens } from './redact';
 

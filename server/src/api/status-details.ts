@@ -1,4 +1,4 @@
-import { PermissionDeniedError } from '@lanyard/spiffe';
+import { PermissionDeniedError } from '@lanyard/base';
 
 /** `spire.api.types.PermissionDeniedDetails.Reason` values SPIRE agents act on (re-attest, rebootstrap). */
 export const PERMISSION_DENIED_REASONS = {

@@ -1,5 +1,5 @@
 import { status as GrpcCode, type ServiceError, Metadata } from '@grpc/grpc-js';
-import { LanyardError } from '@lanyard/spiffe';
+import { LanyardError } from '@lanyard/base';
 import { AgentPermissionDeniedError, encodePermissionDeniedStatus } from './status-details';
 
 /** SPIRE's `types.Status` as carried in batch results. */

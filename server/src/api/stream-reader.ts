@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { LanyardError } from '@lanyard/spiffe';
+import { LanyardError } from '@lanyard/base';
 import { status } from '@grpc/grpc-js';
 
 /**

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** Rejects batches above `max` items: `<field>: batch of <n> exceeds the limit of <max>`. */
 export function requireBatchSize(count: number, max: number, field: string): void {

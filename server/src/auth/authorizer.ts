@@ -1,4 +1,4 @@
-import { PermissionDeniedError } from '@lanyard/spiffe';
+import { PermissionDeniedError } from '@lanyard/base';
 import type { DataStore } from '../datastore/types';
 import type { MethodSpec } from '../api/boundary';
 import { AgentPermissionDeniedError } from '../api/status-details';

@@ -3,7 +3,7 @@
  * and a `next` slot that is either PREPARED (published, not yet signing) or OLD (the previous current), plus
  * the list of authorities published in the bundle. Pure state machine: no I/O, time passed in.
  */
-import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '@lanyard/base';
 import type { AuthorityState, AuthorityStates } from './types';
 
 /** Slot names; key IDs are derived from them (`x509-CA-A`, `JWT-Signer-B`, …). */

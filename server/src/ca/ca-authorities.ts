@@ -2,7 +2,7 @@
  * The CA's mutable state: both authority managers, the journal on disk, event listeners and the operation queue
  * (rotation and LocalAuthority calls never interleave). Signing reads the active authorities synchronously.
  */
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 import { AuthorityManager } from './authority-manager';
 import type { PublishedAuthority } from './authority-slots';
 import type { ResolvedCaOptions } from './ca-options';

@@ -1,5 +1,5 @@
 /** Validates `ServerCaOptions` and applies SPIRE's defaults. */
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { silentLogger, type PluginLogger } from '@lanyard/attestor-core';
 import { parseKeyType } from './keys/key-types';
 import { parseSpiffeId } from './names';

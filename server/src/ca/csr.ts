@@ -3,7 +3,7 @@
  * CertificationRequestInfo bytes. The subject is returned raw and otherwise ignored.
  */
 import { verify, type KeyObject } from 'node:crypto';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { Oid } from './der/oids';
 import { importSpki } from './der/spki';
 import {

@@ -3,7 +3,7 @@
  * is published in the bundle. Keys are not in it (they live in the KeyManager). Written atomically, mode 0600.
  */
 import path from 'node:path';
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 import { readFileIfExists, writeFileAtomic } from './keys/atomic-file';
 import type { SlotName } from './authority-slots';
 

@@ -1,6 +1,6 @@
 /** JWT signing keys: loading, key IDs, expiry capping. Tokens are minted with `signJwtSvid` from `@lanyard/spiffe`. */
 import { randomBytes, randomInt, type KeyObject } from 'node:crypto';
-import { FailedPreconditionError, UnavailableError } from '@lanyard/spiffe';
+import { FailedPreconditionError, UnavailableError } from '@lanyard/base';
 import { spkiOf } from './der/spki';
 
 /** JWS algorithms the CA signs with. */

@@ -3,7 +3,7 @@
  * CA and the JWT key, and taint / revoke of upstream X.509 authorities. Validation follows SPIRE's order and
  * messages; every mutation is persisted and emitted by {@link CaAuthorities.mutate}.
  */
-import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
 import type { CaAuthorities } from './ca-authorities';
 import type { AuthorityState, AuthorityStates } from './types';
 

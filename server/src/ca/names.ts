@@ -2,7 +2,8 @@
  * Validation of the names the CA writes into certificates and tokens: SPIFFE IDs (strict SPIFFE grammar,
  * same verdicts as go-spiffe) and DNS SANs. Returns clear `InvalidArgumentError`s.
  */
-import { InvalidArgumentError, SpiffeId, SpiffeIdError } from '@lanyard/spiffe';
+import { SpiffeId, SpiffeIdError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 const DNS_LABEL = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
 

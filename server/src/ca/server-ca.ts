@@ -3,7 +3,8 @@
  * uses cached KeyObjects with the direct DER builder; rotation and LocalAuthority operations are async and
  * serialized.
  */
-import { InvalidArgumentError, signJwtSvid } from '@lanyard/spiffe';
+import { signJwtSvid } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { CaAuthorities } from './ca-authorities';
 import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
 import { csrSpiffeId, parseAndVerifyCsr } from './csr';

@@ -4,7 +4,7 @@
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { parseCertificate } from './der/parse-certificate';
 import { createCertSigner, subjectKeyId, type CertSigner } from './der/signer';

@@ -1,6 +1,6 @@
 /** An X.509 signing authority held in memory: certificate, cached signer, raw subject and key identifier. */
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 import { parseCertificate } from './der/parse-certificate';
 import { createCertSigner, subjectKeyId, type CertSigner } from './der/signer';
 import { spkiOf } from './der/spki';

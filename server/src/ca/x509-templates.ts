@@ -2,7 +2,7 @@
  * SPIRE's certificate templates (SPIRE-COMPAT §8.1) on the direct DER builder: X.509-SVIDs, server CA
  * certificates (self-signed or under an upstream key) and downstream CAs.
  */
-import { UnavailableError } from '@lanyard/spiffe';
+import { UnavailableError } from '@lanyard/base';
 import { randomSerial, serialToDecimal, signCertificate } from './der/certificate';
 import {
   CA_BASIC_CONSTRAINTS,

@@ -10,7 +10,7 @@ import * as azureMsi from '@lanyard/attestor-azure-msi';
 import * as gcpIit from '@lanyard/attestor-gcp-iit';
 import { serverPlugin as joinTokenPlugin } from '@lanyard/attestor-join-token';
 import * as k8sPsat from '@lanyard/attestor-k8s-psat';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** One `NodeAttestor "<name>" { plugin_data { … } }` block. */
 export interface NodeAttestorConfig {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { applyServerFlags, loadServerConfig, type LoadedServerConfig } from '../config';
 import type { ServerOverrideFlags } from './flags';
 

@@ -1,4 +1,4 @@
-import { AlreadyExistsError } from '@lanyard/spiffe';
+import { AlreadyExistsError } from '@lanyard/base';
 import type { RegistrationEntry } from './model';
 
 /**

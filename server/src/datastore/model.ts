@@ -1,5 +1,5 @@
 import type { Selector } from '@lanyard/attestor-core';
-import type { LanyardError } from '@lanyard/spiffe';
+import type { LanyardError } from '@lanyard/base';
 
 /*
  * Domain types of the datastore. Times are unix seconds, IDs are strings, trust domains are bare names

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { UnavailableError } from '@lanyard/spiffe';
+import { UnavailableError } from '@lanyard/base';
 import { RpcBoundary } from '../api/boundary';
 import type { RpcMetrics } from '../api/metrics';
 import type { Authorizer } from '../auth/authorizer';

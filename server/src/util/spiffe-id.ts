@@ -1,4 +1,5 @@
-import { InvalidArgumentError, SpiffeId, TrustDomain } from '@lanyard/spiffe';
+import { SpiffeId, TrustDomain } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** A parsed SPIFFE ID as plain strings: trust domain name (no scheme) and path (`''` or `/…`). */
 export interface ParsedSpiffeId {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { agentIdFor, type NodeAttestorServerPlugin } from '@lanyard/attestor-core';
-import { PermissionDeniedError } from '@lanyard/spiffe';
+import { PermissionDeniedError } from '@lanyard/base';
 import { derToPem } from '../../src/util/pem';
 import {
   bundlePem,

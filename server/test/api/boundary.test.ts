@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { loadHealthApi } from '@lanyard/proto';
-import { NotFoundError, PermissionDeniedError } from '@lanyard/spiffe';
+import { NotFoundError, PermissionDeniedError } from '@lanyard/base';
 import { RpcBoundary, type MethodSpec } from '../../src/api/boundary';
 import type { RpcMetrics } from '../../src/api/metrics';
 import { rpc, rpcError } from './harness';

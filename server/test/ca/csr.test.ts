@@ -1,7 +1,7 @@
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { parseAndVerifyCsr, type ServerCa } from '../../src/ca';
 import { encodeName } from '../../src/ca/der/name';
 import { cleanupDirs, ecKey, makeCsr, openCa, openssl, opensslVerify, tempDir } from './helpers';

@@ -17,7 +17,7 @@ import {
 } from '../../src/ca/der/writer';
 import { children, readNode, readOid, readSingle } from '../../src/ca/der/reader';
 import { encodeName } from '../../src/ca/der/name';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 const hex = (b: Buffer): string => b.toString('hex');
 

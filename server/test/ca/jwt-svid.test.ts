@@ -1,5 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { InvalidArgumentError, JwtBundle, JwtSvid, TrustDomain } from '@lanyard/spiffe';
+import { JwtBundle, JwtSvid, TrustDomain } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { ManualClock, cleanupDirs, openCa } from './helpers';
 import type { ServerCa } from '../../src/ca';
 

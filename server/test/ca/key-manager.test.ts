@@ -1,6 +1,6 @@
 import { statSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 import { DiskKeyManager, MemoryKeyManager } from '../../src/ca';
 import { cleanupDirs, tempDir } from './helpers';
 

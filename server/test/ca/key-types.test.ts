@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { cleanupDirs, ecKey, keyIdentifier, makeCsr, openCa, opensslText, opensslVerify } from './helpers';
 
 afterAll(cleanupDirs);

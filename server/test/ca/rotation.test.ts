@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
 import { JOURNAL_FILE, MemoryKeyManager, ServerCa, type CaEvent } from '../../src/ca';
 import { ManualClock, cleanupDirs, ecKey, keyIdentifier, openCa, opensslVerify, tempDir } from './helpers';
 

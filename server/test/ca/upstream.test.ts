@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FailedPreconditionError, TrustDomain, X509Bundle, verifyX509Svid } from '@lanyard/spiffe';
+import { TrustDomain, X509Bundle, verifyX509Svid } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 import { MemoryKeyManager, ServerCa, type DiskUpstreamAuthorityConfig } from '../../src/ca';
 import {
   cleanupDirs,

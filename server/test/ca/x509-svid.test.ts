@@ -1,12 +1,6 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import {
-  InvalidArgumentError,
-  TrustDomain,
-  UnavailableError,
-  X509Bundle,
-  X509Svid,
-  verifyX509Svid,
-} from '@lanyard/spiffe';
+import { TrustDomain, X509Bundle, X509Svid, verifyX509Svid } from '@lanyard/spiffe';
+import { InvalidArgumentError, UnavailableError } from '@lanyard/base';
 import type { ServerCa } from '../../src/ca';
 import {
   ManualClock,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
 import { openDataStore } from '../../src/datastore';
 import { describeConformance } from './conformance';
 import { rejection } from './fixtures';

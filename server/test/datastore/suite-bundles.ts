@@ -1,4 +1,4 @@
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@lanyard/spiffe';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@lanyard/base';
 import type { Bundle } from '../../src/datastore';
 import { makeCert, makeJwtKey, newEntry, rejection, type SuiteContext } from './fixtures';
 

@@ -3,7 +3,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
-} from '@lanyard/spiffe';
+} from '@lanyard/base';
 import { SimilarEntryExistsError } from '../../src/datastore';
 import { newEntry, rejection, sels, type SuiteContext } from './fixtures';
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { EntryFilter, MatchMode, RegistrationEntry } from '../../src/datastore';
 import { newEntry, rejection, sels, type SuiteContext } from './fixtures';
 

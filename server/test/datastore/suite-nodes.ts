@@ -1,4 +1,4 @@
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import type { MatchMode, NewAttestedNode, NodeFilter } from '../../src/datastore';
 import { rejection, sels, type SuiteContext } from './fixtures';
 

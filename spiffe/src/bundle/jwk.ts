@@ -1,6 +1,6 @@
 /** Conversions between JWKs and `node:crypto` public keys, limited to the key types SPIFFE bundles may carry. */
 import { JsonWebKey, KeyObject, createPublicKey } from 'node:crypto';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** A JWK as found in a JWK Set: the key parameters plus `kid`, `use`, `x5c` and any other members. */
 export type Jwk = JsonWebKey & { kid?: string; use?: string; x5c?: string[] };

@@ -1,5 +1,5 @@
 /** Reading the JSON envelope of a JWK Set with errors naming the field. */
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { Jwk } from './jwk';
 
 /** A parsed JWK Set document: its `keys` and every other top-level member. */

@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { TrustDomain } from '../id';
 import { jwkToPublicKey, publicKeyToJwk } from './jwk';
 import { optionalString, parseJwkSet } from './jwks';

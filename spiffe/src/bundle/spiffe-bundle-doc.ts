@@ -1,6 +1,6 @@
 /** Reading and writing the JWK entries and SPIFFE members of a SPIFFE bundle document (SPIFFE.md §4). */
 import { KeyObject, X509Certificate } from 'node:crypto';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 import { Jwk, jwkToPublicKey, publicKeyToJwk, samePublicKey } from './jwk';
 import { optionalString } from './jwks';
 

@@ -13,7 +13,7 @@ import {
   writeX509Entry,
 } from './spiffe-bundle-doc';
 import { X509Bundle } from './x509-bundle';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** The parts of a {@link SpiffeBundle}. */
 export interface SpiffeBundleInit {

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { NotFoundError } from '../errors';
+import { NotFoundError } from '@lanyard/base';
 import type { TrustDomain } from '../id';
 import { DerOrPem, certificatesToDer, certificatesToPem, parseCertificates } from '../x509/parse';
 import type { X509BundleSource } from './source';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /**
  * Which rule of the SPIFFE ID grammar (SPIFFE.md §1) an input broke. Parsing checks run in a fixed order and

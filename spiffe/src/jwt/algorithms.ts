@@ -1,6 +1,6 @@
 /** The JWS algorithms a JWT-SVID may use (SPIFFE.md §3.1) and their `node:crypto` sign/verify calls. */
 import { KeyObject, constants, sign, verify } from 'node:crypto';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** Allowed JWT-SVID algorithms. `none`, HS*, EdDSA and everything else are refused. */
 export type JwtSvidAlgorithm =

@@ -1,5 +1,5 @@
 /** Reading the JOSE header and the SPIFFE claims of a JWT-SVID, and the time/audience checks (SPIFFE.md §3). */
-import { InvalidArgumentError, UnauthenticatedError } from '../errors';
+import { InvalidArgumentError, UnauthenticatedError } from '@lanyard/base';
 import { SpiffeId } from '../id';
 import { JwtSvidAlgorithm, isJwtSvidAlgorithm } from './algorithms';
 import { malformedToken } from './compact';

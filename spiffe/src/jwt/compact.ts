@@ -1,5 +1,5 @@
 /** Splitting and decoding a compact JWS (three base64url parts) with typed errors. */
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** A decoded but unverified compact JWS. */
 export interface DecodedJws {

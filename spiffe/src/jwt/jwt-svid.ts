@@ -1,4 +1,4 @@
-import { LanyardError, InvalidArgumentError, UnauthenticatedError } from '../errors';
+import { LanyardError, InvalidArgumentError, UnauthenticatedError } from '@lanyard/base';
 import type { SpiffeId } from '../id';
 import type { JwtBundleSource } from '../bundle/source';
 import { JwtSvidAlgorithm, keyFitsAlgorithm, verifySignature } from './algorithms';

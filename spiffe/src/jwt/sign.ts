@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 import { SpiffeId } from '../id';
 import { JwtSvidAlgorithm, createSignature, defaultAlgorithm, keyFitsAlgorithm } from './algorithms';
 

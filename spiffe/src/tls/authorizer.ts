@@ -1,4 +1,4 @@
-import { PermissionDeniedError } from '../errors';
+import { PermissionDeniedError } from '@lanyard/base';
 import { SpiffeId, TrustDomain } from '../id';
 
 /**

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { UnauthenticatedError } from '../errors';
+import { UnauthenticatedError } from '@lanyard/base';
 import type { SpiffeId } from '../id';
 import type { Authorizer } from './authorizer';
 import { spiffeServerIdentityCheck } from './client';

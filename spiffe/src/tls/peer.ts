@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
-import { LanyardError, UnauthenticatedError } from '../errors';
+import { LanyardError, UnauthenticatedError } from '@lanyard/base';
 import type { SpiffeId } from '../id';
 import type { X509BundleSource } from '../bundle';
 import { verifyX509Svid } from '../x509';

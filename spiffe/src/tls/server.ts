@@ -1,5 +1,5 @@
 import * as tls from 'node:tls';
-import type { LanyardError } from '../errors';
+import type { LanyardError } from '@lanyard/base';
 import type { Authorizer } from './authorizer';
 import { identityContextOptions, trustContextOptions } from './context';
 import { verifyTlsPeer } from './peer';

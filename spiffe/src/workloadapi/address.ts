@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** Environment variable naming the Workload API endpoint (SPIFFE Workload Endpoint spec). */
 export const SPIFFE_ENDPOINT_SOCKET = 'SPIFFE_ENDPOINT_SOCKET';

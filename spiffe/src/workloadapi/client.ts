@@ -5,7 +5,7 @@ import {
   type SpiffeWorkloadAPIClient,
   type ValidateJWTSVIDResponse__Output,
 } from '@lanyard/proto';
-import { FailedPreconditionError, InvalidArgumentError, LanyardError } from '../errors';
+import { FailedPreconditionError, InvalidArgumentError, LanyardError } from '@lanyard/base';
 import type { JwtBundleSet, X509BundleSet } from '../bundle';
 import { JwtSvid, type JwtSvidParams, type JwtSvidSource } from '../jwt';
 import type { X509Svid } from '../x509';

@@ -5,7 +5,7 @@ import {
   PermissionDeniedError,
   UnauthenticatedError,
   UnavailableError,
-} from '../errors';
+} from '@lanyard/base';
 
 /** True if `err` looks like a grpc-js `ServiceError` (has a numeric `code`). */
 export function isServiceError(err: unknown): err is ServiceError {

@@ -1,4 +1,4 @@
-import type { LanyardError } from '../errors';
+import type { LanyardError } from '@lanyard/base';
 import type { TrustDomain } from '../id';
 import type { JwtBundle, JwtBundleSet, JwtBundleSource } from '../bundle';
 import type { JwtSvid, JwtSvidParams, JwtSvidSource } from '../jwt';

@@ -5,7 +5,7 @@ import type {
   X509BundlesResponse__Output,
   X509SVIDResponse__Output,
 } from '@lanyard/proto';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 import { TrustDomain } from '../id';
 import { JwtBundle, JwtBundleSet, X509Bundle, X509BundleSet } from '../bundle';
 import { JwtSvid } from '../jwt';

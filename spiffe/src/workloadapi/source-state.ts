@@ -1,4 +1,4 @@
-import { FailedPreconditionError, UnavailableError } from '../errors';
+import { FailedPreconditionError, UnavailableError } from '@lanyard/base';
 import type { WorkloadApiClient } from './client';
 import { Updates, waitForFirstUpdate } from './updates';
 import type { Watch } from './watch';

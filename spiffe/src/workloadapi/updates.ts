@@ -1,4 +1,4 @@
-import { FailedPreconditionError, UnavailableError } from '../errors';
+import { FailedPreconditionError, UnavailableError } from '@lanyard/base';
 import type { Watch } from './watch';
 
 /** Update listeners of a source, plus a promise of the first update. */

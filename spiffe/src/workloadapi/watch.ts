@@ -1,5 +1,5 @@
 import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
-import { LanyardError, UnavailableError } from '../errors';
+import { LanyardError, UnavailableError } from '@lanyard/base';
 import { Backoff } from './backoff';
 import { workloadApiError } from './grpc-error';
 

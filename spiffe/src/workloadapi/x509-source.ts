@@ -1,4 +1,4 @@
-import type { LanyardError } from '../errors';
+import type { LanyardError } from '@lanyard/base';
 import type { TrustDomain } from '../id';
 import type { X509Bundle, X509BundleSet, X509BundleSource } from '../bundle';
 import type { X509Svid, X509SvidSource } from '../x509';

@@ -1,6 +1,6 @@
 /** Parsing certificate chains and private keys from DER or PEM into `node:crypto` objects, with typed errors. */
 import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 import { DerError, splitConcatenated } from './der';
 
 /** DER bytes or PEM text (as a string or a Buffer). */

@@ -1,6 +1,6 @@
 /** Certification path building for X509-SVID verification: DFS from the leaf to a trust-domain root. */
 import { X509Certificate } from 'node:crypto';
-import { UnauthenticatedError } from '../errors';
+import { UnauthenticatedError } from '@lanyard/base';
 import { CertificateInfo } from './cert-info';
 import { checkSigningConstraints, infoOf } from './svid-rules';
 

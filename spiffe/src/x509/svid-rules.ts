@@ -1,6 +1,6 @@
 /** The X509-SVID rules (SPIFFE.md §2) shared by SVID parsing and peer verification. */
 import { X509Certificate } from 'node:crypto';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 import { SpiffeId } from '../id';
 import { CertificateInfo, KeyUsage, certificateInfo } from './cert-info';
 import { DerError } from './der';

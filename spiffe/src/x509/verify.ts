@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { LanyardError } from '../errors';
+import { LanyardError } from '@lanyard/base';
 import type { SpiffeId } from '../id';
 import type { X509BundleSource } from '../bundle/source';
 import { DerOrPem, parseCertificates } from './parse';

@@ -1,5 +1,5 @@
 import { KeyObject, X509Certificate } from 'node:crypto';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { SpiffeId } from '../id';
 import { samePublicKey } from '../bundle/jwk';
 import { certificateInfo } from './cert-info';

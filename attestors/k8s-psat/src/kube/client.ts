@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { InternalError, NotFoundError, PermissionDeniedError, UnavailableError } from '@lanyard/spiffe';
+import { InternalError, NotFoundError, PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import type { KubeConnection } from './connection';
 import type { KubeNode, KubePod, TokenReviewStatus } from './types';
 

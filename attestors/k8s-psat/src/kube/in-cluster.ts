@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 import type { KubeConnection } from './connection';
 
 /** Where a pod finds its service-account credentials. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import { joinTokenAgentId } from '@lanyard/attestor-join-token';
 import type { ApiDeps } from '../deps';
 import { agentFilterFromWire, agentToWire, type WireAgentFilter } from '../convert/agent';

@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { NodeAttestationResult } from '@lanyard/attestor-core';
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import type { AttestedNode } from '../../datastore/types';
 import { certSerialDecimal } from '../../util/cert';
 import { parseSpiffeId } from '../../util/spiffe-id';

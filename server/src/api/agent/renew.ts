@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import { AgentPermissionDeniedError } from '../status-details';
 import { certSerialDecimal } from '../../util/cert';
 import type { RpcContext } from '../boundary';

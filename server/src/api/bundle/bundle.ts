@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import type { Bundle, BundleDeleteMode } from '../../datastore/types';
 import { parseTrustDomain } from '../../util/spiffe-id';
 import {

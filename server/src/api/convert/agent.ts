@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { AttestedNode, NodeFilter } from '../../datastore/types';
 import { idToWire, selectorsToWire } from './ids';
 import { selectorMatchFromWire } from './match';

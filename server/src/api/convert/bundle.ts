@@ -1,5 +1,5 @@
 import { X509Certificate, createPublicKey } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { Bundle, BundleMask, JwtAuthority, X509Authority } from '../../datastore/types';
 import { parseTrustDomain } from '../../util/spiffe-id';
 import type { WireBundle, WireBundleMask, WireJwtKey, WireX509Certificate } from '../wire';

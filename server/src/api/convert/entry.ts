@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { EntryMask, NewRegistrationEntry, RegistrationEntry } from '../../datastore/types';
 import { parseTrustDomain } from '../../util/spiffe-id';
 import type { WireEntry, WireEntryMask } from '../wire';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { FederationRelationship, FederationRelationshipMask } from '../../datastore/types';
 import { parseSpiffeId, parseTrustDomain } from '../../util/spiffe-id';
 import { bundleFromWire, bundleToWire } from './bundle';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { Selector } from '../../datastore/types';
 import { parseSpiffeId, spiffeIdFromParts } from '../../util/spiffe-id';
 import type { WireSelector, WireSpiffeId } from '../wire';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { MatchMode, SelectorMatch } from '../../datastore/types';
 import { selectorFromWire } from './ids';
 import type { WireMatch, WireSelectorMatch } from '../wire';

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, InvalidArgumentError, LanyardError, NotFoundError } from '@lanyard/spiffe';
+import { AlreadyExistsError, InvalidArgumentError, LanyardError, NotFoundError } from '@lanyard/base';
 import type { CreateEntryResult, NewRegistrationEntry, RegistrationEntry } from '../../datastore/types';
 import type { ApiDeps } from '../deps';
 import { entryFromWire, entryMaskFromWire, entryToWire } from '../convert/entry';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { EntryFilter } from '../../datastore/types';
 import { parseTrustDomain } from '../../util/spiffe-id';
 import { idFromWire } from '../convert/ids';

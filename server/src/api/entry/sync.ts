@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { RegistrationEntry } from '../../datastore/types';
 import type { RpcContext } from '../boundary';
 import { entryToWire } from '../convert/entry';

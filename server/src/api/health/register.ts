@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { NotFoundError } from '@lanyard/spiffe';
+import { NotFoundError } from '@lanyard/base';
 import type { RpcBoundary } from '../boundary';
 import { ROLES } from '../specs';
 

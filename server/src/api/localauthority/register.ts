@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
 import type { AuthorityState } from '../../ca/types';
 import type { RpcBoundary } from '../boundary';
 import type { ApiDeps } from '../deps';

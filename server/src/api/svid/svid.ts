@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import type { RegistrationEntry } from '../../datastore/types';
 import type { RpcContext } from '../boundary';
 import { idFromWire, idToWire, requireMemberOf } from '../convert/ids';

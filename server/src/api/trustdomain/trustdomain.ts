@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import type { FederationRelationship } from '../../datastore/types';
 import { parseTrustDomain } from '../../util/spiffe-id';
 import { relationshipFromWire, relationshipMaskFromWire, relationshipToWire } from '../convert/federation';

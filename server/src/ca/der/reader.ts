@@ -2,7 +2,7 @@
  * A strict, bounds-checked ASN.1 DER reader. Every failure is an `InvalidArgumentError` whose message names
  * the field being read (`field` arguments), never a RangeError or TypeError.
  */
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 
 /** One decoded TLV, pointing into the source buffer (no copies). */
 export interface DerNode {

@@ -1,6 +1,6 @@
 /** Picks the X.509 signature algorithm for a CA private key and signs TBS bytes with `node:crypto`. */
 import { createHash, sign, type KeyObject } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import { Oid } from './oids';
 import { nullValue, oid, seq } from './writer';
 import { children, readBitStringBytes, readSingle } from './reader';

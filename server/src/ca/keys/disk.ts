@@ -3,7 +3,7 @@
  * PKCS#8 PEM, the file written atomically with mode 0600. Parsed KeyObjects are cached; PEM is parsed once.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
 import type { KeyManager, KeyType } from '../types';
 import { readFileIfExists, writeFileAtomic } from './atomic-file';
 import { generatePrivateKey, parseKeyType } from './key-types';

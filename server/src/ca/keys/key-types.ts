@@ -1,7 +1,7 @@
 /** Key type parsing and generation for the CA and JWT signing keys. */
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { KeyType } from '../types';
 
 const generate = promisify(generateKeyPair);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { silentLogger } from '@lanyard/attestor-core';
-import { FailedPreconditionError } from '@lanyard/spiffe';
+import { FailedPreconditionError } from '@lanyard/base';
 import { NodeAttestorCatalog } from '../../catalog/node-attestors';
 import { configOption, expandEnvOption, serverOverrideOptions } from '../flags';
 import type { CliCommand, CommandContext } from '../registry';

@@ -1,4 +1,4 @@
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import type { Bundle } from '../types';
 import { certNotAfter, hasSubjectKeyId } from './bundle-codec';
 import { mutateBundle } from './bundles';

@@ -1,5 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 import type { Bundle, JwtAuthority, X509Authority } from '../types';
 import type { BundleTable } from './schema';
 

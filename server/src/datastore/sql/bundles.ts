@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { AlreadyExistsError, FailedPreconditionError, InternalError, NotFoundError } from '@lanyard/spiffe';
+import { AlreadyExistsError, FailedPreconditionError, InternalError, NotFoundError } from '@lanyard/base';
 import type { Bundle, BundleDeleteMode, BundleMask, Page, PageRequest } from '../types';
 import { bundleFromRow, bundleRow, mergeAuthorities } from './bundle-codec';
 import { recordEntryEvents } from './events';

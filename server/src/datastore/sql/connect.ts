@@ -14,7 +14,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { DataStoreOptions } from '../types';
 import type { Database } from './schema';
 

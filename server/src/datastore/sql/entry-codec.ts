@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { NewRegistrationEntry, RegistrationEntry, Selector } from '../types';
 import type { EntryTable } from './schema';
 

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { AlreadyExistsError, FailedPreconditionError, LanyardError } from '@lanyard/spiffe';
+import { AlreadyExistsError, FailedPreconditionError, LanyardError } from '@lanyard/base';
 import { SimilarEntryExistsError } from '../errors';
 import type { CreateEntryResult, NewRegistrationEntry, RegistrationEntry } from '../types';
 import { entryRow, prepareNewEntry } from './entry-codec';

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@lanyard/spiffe';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@lanyard/base';
 import { SimilarEntryExistsError } from '../errors';
 import type { EntryField, EntryMask, RegistrationEntry } from '../types';
 import { canonicalSelectors, canonicalTrustDomains, entryRow, validateEntry } from './entry-codec';

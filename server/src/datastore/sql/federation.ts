@@ -1,4 +1,4 @@
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@lanyard/spiffe';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import type {
   Bundle,
   BundleEndpointProfile,

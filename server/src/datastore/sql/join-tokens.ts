@@ -1,4 +1,4 @@
-import { AlreadyExistsError, InvalidArgumentError } from '@lanyard/spiffe';
+import { AlreadyExistsError, InvalidArgumentError } from '@lanyard/base';
 import type { JoinToken } from '../types';
 import type { Db } from './schema';
 import { isUniqueViolation } from './sql-errors';

@@ -1,5 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { FailedPreconditionError, InternalError } from '@lanyard/spiffe';
+import { FailedPreconditionError, InternalError } from '@lanyard/base';
 import type { DatabaseType } from '../types';
 import type { Database } from './schema';
 

@@ -1,5 +1,5 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
-import { AlreadyExistsError, NotFoundError } from '@lanyard/spiffe';
+import { AlreadyExistsError, NotFoundError } from '@lanyard/base';
 import type { AttestedNode, NewAttestedNode, NodeFilter, NodeMask, Page, PageRequest } from '../types';
 import { recordNodeEvents } from './events';
 import { NODE_COLUMN, NODE_FIELDS, nodeColumns, nodeFromRow, validateNode } from './node-codec';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { PageRequest } from '../types';
 
 /*

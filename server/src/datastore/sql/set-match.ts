@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { InvalidArgumentError } from '@lanyard/spiffe';
+import { InvalidArgumentError } from '@lanyard/base';
 import type { MatchMode } from '../types';
 
 /** A child table holding a set per owner row, e.g. an entry's selectors. */

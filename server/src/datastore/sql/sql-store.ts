@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { InternalError } from '@lanyard/spiffe';
+import { InternalError } from '@lanyard/base';
 import { SimilarEntryExistsError } from '../errors';
 import type * as T from '../types';
 import * as authorities from './bundle-authorities';

@@ -1,6 +1,4 @@
-import { status } from '@grpc/grpc-js';
-
-export { status as GrpcStatus } from '@grpc/grpc-js';
+import { StatusCode } from './status';
 
 /**
  * Base class of every error Lanyard raises on purpose. It carries the gRPC status the error maps to,
@@ -9,11 +7,11 @@ export { status as GrpcStatus } from '@grpc/grpc-js';
  */
 export class LanyardError extends Error {
   /** gRPC status code this error maps to. */
-  readonly grpcStatus: status;
+  readonly grpcStatus: number;
   /** Short machine-readable reason, e.g. `ERR_SPIFFE_ID_EMPTY`. */
   readonly code: string;
 
-  constructor(grpcStatus: status, code: string, message: string, options?: { cause?: unknown }) {
+  constructor(grpcStatus: number, code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.grpcStatus = grpcStatus;
@@ -24,60 +22,60 @@ export class LanyardError extends Error {
 /** Input is malformed: a field is missing, out of range or of the wrong shape. */
 export class InvalidArgumentError extends LanyardError {
   constructor(message: string, code = 'ERR_INVALID_ARGUMENT', options?: { cause?: unknown }) {
-    super(status.INVALID_ARGUMENT, code, message, options);
+    super(StatusCode.INVALID_ARGUMENT, code, message, options);
   }
 }
 
 /** The named object does not exist. */
 export class NotFoundError extends LanyardError {
   constructor(message: string, code = 'ERR_NOT_FOUND') {
-    super(status.NOT_FOUND, code, message);
+    super(StatusCode.NOT_FOUND, code, message);
   }
 }
 
 /** The object to create already exists. */
 export class AlreadyExistsError extends LanyardError {
   constructor(message: string, code = 'ERR_ALREADY_EXISTS') {
-    super(status.ALREADY_EXISTS, code, message);
+    super(StatusCode.ALREADY_EXISTS, code, message);
   }
 }
 
 /** The caller is not allowed to do this. */
 export class PermissionDeniedError extends LanyardError {
   constructor(message: string, code = 'ERR_PERMISSION_DENIED') {
-    super(status.PERMISSION_DENIED, code, message);
+    super(StatusCode.PERMISSION_DENIED, code, message);
   }
 }
 
 /** The caller could not be authenticated. */
 export class UnauthenticatedError extends LanyardError {
   constructor(message: string, code = 'ERR_UNAUTHENTICATED') {
-    super(status.UNAUTHENTICATED, code, message);
+    super(StatusCode.UNAUTHENTICATED, code, message);
   }
 }
 
 /** The system is not in a state that allows this operation (e.g. a banned agent, an unprepared authority). */
 export class FailedPreconditionError extends LanyardError {
   constructor(message: string, code = 'ERR_FAILED_PRECONDITION') {
-    super(status.FAILED_PRECONDITION, code, message);
+    super(StatusCode.FAILED_PRECONDITION, code, message);
   }
 }
 
 /** A dependency is temporarily unreachable; the caller may retry. */
 export class UnavailableError extends LanyardError {
   constructor(message: string, code = 'ERR_UNAVAILABLE', options?: { cause?: unknown }) {
-    super(status.UNAVAILABLE, code, message, options);
+    super(StatusCode.UNAVAILABLE, code, message, options);
   }
 }
 
 /** An invariant broke inside Lanyard. */
 export class InternalError extends LanyardError {
   constructor(message: string, code = 'ERR_INTERNAL', options?: { cause?: unknown }) {
-    super(status.INTERNAL, code, message, options);
+    super(StatusCode.INTERNAL, code, message, options);
   }
 }
 
 /** Returns the gRPC status for any thrown value: a {@link LanyardError}'s own, otherwise INTERNAL. */
-export function grpcStatusOf(err: unknown): status {
-  return err instanceof LanyardError ? err.grpcStatus : status.INTERNAL;
+export function grpcStatusOf(err: unknown): number {
+  return err instanceof LanyardError ? err.grpcStatus : StatusCode.INTERNAL;
 }
