@@ -12,19 +12,16 @@ import {
   startHealthListener,
   type HealthListener,
 } from '@lanyard/common';
-import { IdentityCache } from './cache';
+import { IdentityCache } from './manager/cache';
 import type { AgentConfig } from './config';
-import {
-  AgentIdentity,
-  AgentStorage,
-  ServerConnection,
-  ServerJwtSvidMinter,
-  SyncLoop,
-  createNodeAttestor,
-  createWorkloadAttestors,
-  loadBootstrapBundle,
-  loggableAgentId,
-} from './node';
+import { AgentIdentity } from './attestor/agent-identity';
+import { loggableAgentId } from './attestor/agent-svid';
+import { loadBootstrapBundle } from './attestor/bootstrap-bundle';
+import { AgentStorage } from './attestor/storage';
+import { createNodeAttestor, createWorkloadAttestors } from './catalog/catalog';
+import { ServerConnection } from './client/server-connection';
+import { ServerJwtSvidMinter } from './manager/jwt-minter';
+import { SyncLoop } from './manager/sync-loop';
 import { WorkloadApiServer } from './workload';
 
 /** Options of {@link Agent.start}. */

@@ -1,7 +1,7 @@
 /**
  * @lanyard/agent: node attestation, sync, the identity cache, the SPIFFE Workload API and the lanyard-agent CLI.
  */
-export * from './cache';
+export * from './manager/cache';
 export * from './workload';
 export {
   runCli,
@@ -13,5 +13,39 @@ export {
   type CommandContext,
 } from './cli';
 export * from './config';
-export * from './node';
+// Attestor: node attestation, the agent's own identity, data_dir persistence, the bootstrap bundle.
+export { attestAgent } from './attestor/attest';
+export { AgentIdentity, AgentBannedError, type AgentIdentityOptions } from './attestor/agent-identity';
+export {
+  createAgentSvid,
+  loggableAgentId,
+  redactJoinTokens,
+  chainToPem,
+  type AgentSvid,
+} from './attestor/agent-svid';
+export { AgentStorage, DATA_FILES, type StoredState } from './attestor/storage';
+export { loadBootstrapBundle, parseBootstrapBundle } from './attestor/bootstrap-bundle';
+// Manager: the sync loop, entry sync, SVID signing, bundle fetch and JWT minting (it owns the cache above).
+export { createCsr } from './manager/csr';
+export { generateKeyPair, type KeyPair } from './manager/keys';
+export { EntrySynchronizer, toWorkloadEntry, AGENT_ENTRY_MASK } from './manager/entry-sync';
+export { BundleConverter, fetchOwnBundle, fetchFederatedBundles, sameBundle } from './manager/bundle-fetch';
+export { SvidSigner, CSR_BATCH_SIZE } from './manager/svid-signer';
+export { ServerJwtSvidMinter } from './manager/jwt-minter';
+export { SyncLoop, type SyncLoopOptions } from './manager/sync-loop';
+export { Backoff } from './manager/backoff';
+// Client: the connection to the server.
+export {
+  ServerConnection,
+  serverCredentials,
+  serverIdentityCheck,
+  type ServerClients,
+} from './client/server-connection';
+// Catalog: the node and workload attestor plugins the agent can load.
+export {
+  NODE_ATTESTOR_PLUGINS,
+  WORKLOAD_ATTESTOR_PLUGINS,
+  createNodeAttestor,
+  createWorkloadAttestors,
+} from './catalog/catalog';
 export { Agent, type AgentStartOptions } from './agent';

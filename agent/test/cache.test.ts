@@ -5,7 +5,7 @@ import {
   createSvidMaterial,
   isPastHalfLife,
   type WorkloadUpdate,
-} from '../src/cache';
+} from '../src/manager/cache';
 import { issueSvid, makeEntry, makeTrustDomain } from './workload-fixtures';
 
 const td = makeTrustDomain('example.org');

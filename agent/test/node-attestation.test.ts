@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DATA_FILES } from '../src/node';
+import { DATA_FILES } from '../src';
 import {
   LogCapture,
   agentConfig,

@@ -1,5 +1,5 @@
 import { unary } from '@lanyard/server';
-import { EntrySynchronizer, ServerConnection, attestAgent } from '../src/node';
+import { EntrySynchronizer, ServerConnection, attestAgent } from '../src';
 import { JoinTokenAgentAttestor } from '@lanyard/attestor-join-token';
 import {
   LogCapture,

@@ -9,8 +9,8 @@ import type { NodeAttestorAgent, NodeAttestorServerPlugin } from '@lanyard/attes
 import { silentLogger } from '@lanyard/attestor-core';
 import { unary } from '@lanyard/server';
 import { PermissionDeniedError } from '@lanyard/base';
-import { IdentityCache } from '../src/cache';
-import { AgentIdentity, AgentStorage, ServerConnection, SyncLoop } from '../src/node';
+import { IdentityCache } from '../src/manager/cache';
+import { AgentIdentity, AgentStorage, ServerConnection, SyncLoop } from '../src';
 import {
   LogCapture,
   TD,

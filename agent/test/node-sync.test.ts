@@ -3,7 +3,7 @@ import { parseSelector } from '@lanyard/attestor-core';
 import { unary } from '@lanyard/server';
 import { TestCa } from '@lanyard/test-support';
 import type { Agent } from '../src/agent';
-import { ServerJwtSvidMinter } from '../src/node';
+import { ServerJwtSvidMinter } from '../src';
 import {
   LogCapture,
   TD,

@@ -18,7 +18,7 @@ import {
   parseBootstrapBundle,
   redactJoinTokens,
   serverIdentityCheck,
-} from '../src/node';
+} from '../src';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lyu-'));

@@ -8,7 +8,7 @@ import type { WorkloadAttestor } from '@lanyard/attestor-core';
 import { workloadPlugin as unixPlugin } from '@lanyard/attestor-unix';
 import { silentLogger } from '@lanyard/attestor-core';
 import { UnavailableError } from '@lanyard/base';
-import { IdentityCache } from '../src/cache';
+import { IdentityCache } from '../src/manager/cache';
 import {
   WorkloadApiServer,
   WorkloadAttestation,

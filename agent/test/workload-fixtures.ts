@@ -14,7 +14,7 @@ import {
   type TrustBundle,
   type WorkloadEntry,
   type X509SvidMaterial,
-} from '../src/cache';
+} from '../src/manager/cache';
 import {
   WorkloadApiServer,
   type JwtSvidMinter,

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { silentLogger } from '@lanyard/attestor-core';
 import type { JWTSVIDResponse__Output, ValidateJWTSVIDResponse__Output, Value__Output } from '@lanyard/proto';
 import { JwtBundle, JwtSvid, TrustDomain } from '@lanyard/spiffe';
-import { JwtSvidCache } from '../src/cache';
+import { JwtSvidCache } from '../src/manager/cache';
 import { JwtSvidService } from '../src/workload/jwt-svid-service';
 import {
   header,

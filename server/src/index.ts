@@ -5,8 +5,8 @@
 export { LanyardServer, type LanyardServerOptions } from './server';
 export { serverOptionsFromConfig } from './server-options';
 export { BundleSync } from './bundle-sync';
-export { EntryCache, type EntryCacheOptions } from './cache/entry-cache';
-export { AuthorizedEntryIndex } from './cache/entry-index';
+export { EntryCache, type EntryCacheOptions } from './authorized-entries/entry-cache';
+export { AuthorizedEntryIndex } from './authorized-entries/authorized-entry-index';
 export { NodeAttestorCatalog, builtinServerPlugins, type NodeAttestorConfig } from './catalog/node-attestors';
 export { Authorizer, type AuthorizerOptions } from './auth/authorizer';
 export type { Caller, AuthorizedCaller, Role } from './auth/caller';

@@ -6,7 +6,7 @@ import { registerServerApis } from './api/register';
 import type { ApiDeps } from './api/deps';
 import { Authorizer } from './auth/authorizer';
 import { BundleSync } from './bundle-sync';
-import { EntryCache } from './cache/entry-cache';
+import { EntryCache } from './authorized-entries/entry-cache';
 import { ServerCa, type ServerCaOptions } from './ca';
 import { NodeAttestorCatalog } from './catalog/node-attestors';
 import { openDataStore, type DataStore, type DataStoreOptions } from './datastore';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { silentLogger } from '@lanyard/attestor-core';
-import { createWorkloadAttestors, NODE_ATTESTOR_PLUGINS } from '../node';
+import { createWorkloadAttestors, NODE_ATTESTOR_PLUGINS } from '../catalog/catalog';
 import { agentConfigOptions, loadConfigWithFlags, type AgentConfigFlags } from './run';
 import type { CliCommand, CommandContext } from './registry';
 import { FailedPreconditionError } from '@lanyard/base';

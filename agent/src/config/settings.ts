@@ -9,7 +9,7 @@ import { DEFAULT_SOCKET_PATH } from '../workload/socket';
 import type { AgentFlagOverrides } from './flags';
 import type { AgentSection } from './schema';
 import type { AgentSettings, TrustBootstrap, WorkloadKeyType } from './types';
-import { serverTarget } from '../node/server-target';
+import { serverTarget } from '../client/server-target';
 
 /** Default base sync period (SPIRE `sync_interval`). */
 export const DEFAULT_SYNC_INTERVAL_MS = 5000;

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { LanyardError } from '@lanyard/base';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { SpiffeWorkloadAPIHandlers } from '@lanyard/proto';
-import type { IdentityCache } from '../cache';
+import type { IdentityCache } from '../manager/cache';
 import { checkSecurityHeader, type CallerResolver } from './caller';
 import {
   checkJwtSvidRequest,

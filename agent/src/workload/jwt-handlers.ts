@@ -7,7 +7,7 @@ import type {
 } from '@lanyard/proto';
 import { SpiffeId } from '@lanyard/spiffe';
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
-import type { IdentityCache } from '../cache';
+import type { IdentityCache } from '../manager/cache';
 import type { AttestedCaller } from './caller';
 import type { JwtSvidService } from './jwt-svid-service';
 import { validateJwtSvid } from './jwt-validator';

@@ -1,6 +1,6 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { UnavailableError } from '@lanyard/base';
-import type { JwtSvidCache, WorkloadEntry } from '../cache';
+import type { JwtSvidCache, WorkloadEntry } from '../manager/cache';
 
 /** A request to mint one JWT-SVID for an entry. */
 export interface JwtSvidMintRequest {

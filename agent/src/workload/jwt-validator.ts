@@ -1,6 +1,6 @@
 import { JwtBundle, JwtSvid, type JwtBundleSource, type TrustDomain } from '@lanyard/spiffe';
 import { InvalidArgumentError, LanyardError, NotFoundError } from '@lanyard/base';
-import type { TrustBundle } from '../cache';
+import type { TrustBundle } from '../manager/cache';
 
 const jwtBundles = new WeakMap<TrustBundle, JwtBundle>();
 

@@ -1,5 +1,5 @@
 import type { JWTBundlesResponse, X509BundlesResponse, X509SVIDResponse } from '@lanyard/proto';
-import type { TrustBundle, WorkloadUpdate, X509SvidMaterial } from '../cache';
+import type { TrustBundle, WorkloadUpdate, X509SvidMaterial } from '../manager/cache';
 
 const chainCache = new WeakMap<X509SvidMaterial, Buffer>();
 const rootsCache = new WeakMap<TrustBundle, Buffer>();

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
 import { loadWorkloadApi } from '@lanyard/proto';
-import { JwtSvidCache, type IdentityCache } from '../cache';
+import { JwtSvidCache, type IdentityCache } from '../manager/cache';
 import { WorkloadAttestation } from './attestation';
 import { CallerResolver } from './caller';
 import { ConnectionRegistry } from './connections';

@@ -2,7 +2,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import { formatSelector } from '@lanyard/attestor-core';
 import type { X509BundlesResponse, X509SVIDResponse, JWTBundlesResponse } from '@lanyard/proto';
 import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
-import type { WorkloadUpdate } from '../cache';
+import type { WorkloadUpdate } from '../manager/cache';
 import type { AttestedCaller } from './caller';
 import {
   renderJwtBundlesResponse,

@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, Selector } from '@lanyard/attestor-core';
-import type { IdentityCache, WorkloadUpdate } from '../cache';
+import type { IdentityCache, WorkloadUpdate } from '../manager/cache';
 import { toServiceError } from './status';
 
 /** What a stream does with one view of the cache: send a message, wait for the next change, or end. */

@@ -1,5 +1,5 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
-import type { EntryCache } from '../cache/entry-cache';
+import type { EntryCache } from '../authorized-entries/entry-cache';
 import type { ServerCaApi } from '../ca/types';
 import type { NodeAttestorCatalog } from '../catalog/node-attestors';
 import type { DataStore } from '../datastore/types';

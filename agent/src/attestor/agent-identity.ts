@@ -6,14 +6,14 @@
 import * as grpc from '@grpc/grpc-js';
 import type { NodeAttestorAgent, PluginLogger } from '@lanyard/attestor-core';
 import { PermissionDeniedError } from '@lanyard/base';
-import { isPastHalfLife } from '../cache';
+import { isPastHalfLife } from '../manager/cache';
 import { attestAgent } from './attest';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';
-import { BundleConverter, fetchOwnBundle } from './bundle-fetch';
-import { createCsr } from './csr';
-import { generateKeyPair } from './keys';
-import { describeRpcError, statusOf, toLanyardError, unary } from './rpc';
-import type { ServerConnection } from './server-connection';
+import { BundleConverter, fetchOwnBundle } from '../manager/bundle-fetch';
+import { createCsr } from '../manager/csr';
+import { generateKeyPair } from '../manager/keys';
+import { describeRpcError, statusOf, toLanyardError, unary } from '../client/rpc';
+import type { ServerConnection } from '../client/server-connection';
 import type { AgentStorage } from './storage';
 
 /** Options of {@link AgentIdentity}. */

@@ -1,4 +1,4 @@
-import { AuthorizedEntryIndex } from '../../src/cache/entry-index';
+import { AuthorizedEntryIndex } from '../../src/authorized-entries/authorized-entry-index';
 import type { RegistrationEntry } from '../../src/datastore';
 
 const SERVER = 'spiffe://example.org/spire/server';

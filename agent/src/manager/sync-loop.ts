@@ -6,14 +6,14 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
-import type { IdentityCache, TrustBundle } from '../cache';
+import type { IdentityCache, TrustBundle } from './cache';
 import type { WorkloadKeyType } from '../config/types';
-import { AgentBannedError, type AgentIdentity } from './agent-identity';
+import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity';
 import { Backoff } from './backoff';
 import { BundleConverter, fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
 import { EntrySynchronizer } from './entry-sync';
-import { describeRpcError, statusOf } from './rpc';
-import type { ServerConnection } from './server-connection';
+import { describeRpcError, statusOf } from '../client/rpc';
+import type { ServerConnection } from '../client/server-connection';
 import { SvidSigner } from './svid-signer';
 
 /** Options of {@link SyncLoop}. */

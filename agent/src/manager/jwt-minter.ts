@@ -1,6 +1,6 @@
 import type { JwtSvidMinter, JwtSvidMintRequest, MintedJwtSvid } from '../workload';
-import type { ServerConnection } from './server-connection';
-import { toLanyardError, unary } from './rpc';
+import type { ServerConnection } from '../client/server-connection';
+import { toLanyardError, unary } from '../client/rpc';
 
 interface NewJwtSvidResponse {
   svid: { token: string; issued_at: number; expires_at: number } | null;

@@ -5,12 +5,12 @@
  */
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { NotFoundError } from '@lanyard/base';
-import { createSvidMaterial, type IdentityCache, type WorkloadEntry } from '../cache';
+import { createSvidMaterial, type IdentityCache, type WorkloadEntry } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { createCsr } from './csr';
 import { generateKeyPair, type KeyPair } from './keys';
-import type { ServerClients } from './server-connection';
-import { toLanyardError, unary } from './rpc';
+import type { ServerClients } from '../client/server-connection';
+import { toLanyardError, unary } from '../client/rpc';
 
 /** CSRs per BatchNewX509SVID request. */
 export const CSR_BATCH_SIZE = 250;

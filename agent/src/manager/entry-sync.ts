@@ -5,10 +5,10 @@
  */
 import { InternalError } from '@lanyard/base';
 import type { Entry__Output } from '@lanyard/proto';
-import type { WorkloadEntry } from '../cache';
-import { StreamQueue } from './stream-queue';
-import type { ServerClients } from './server-connection';
-import { toLanyardError } from './rpc';
+import type { WorkloadEntry } from './cache';
+import { StreamQueue } from '../client/stream-queue';
+import type { ServerClients } from '../client/server-connection';
+import { toLanyardError } from '../client/rpc';
 
 /** Fields the agent asks for (SPIRE's agent mask; revision_number is mandatory). */
 export const AGENT_ENTRY_MASK = {

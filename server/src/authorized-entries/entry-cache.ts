@@ -1,6 +1,6 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { DataStore, RegistrationEntry } from '../datastore/types';
-import { AuthorizedEntryIndex } from './entry-index';
+import { AuthorizedEntryIndex } from './authorized-entry-index';
 
 /** Options of {@link EntryCache}. */
 export interface EntryCacheOptions {

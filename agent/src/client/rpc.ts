@@ -9,7 +9,7 @@ import {
   FailedPreconditionError,
   InternalError,
 } from '@lanyard/base';
-import { redactJoinTokens } from './agent-svid';
+import { redactJoinTokens } from '../attestor/agent-svid';
 
 /** Default deadline of unary calls to the server. */
 export const RPC_TIMEOUT_MS = 30_000;

@@ -13,7 +13,7 @@ import {
   type EntryClient,
   type SVIDClient,
 } from '@lanyard/proto';
-import type { AgentSvid } from './agent-svid';
+import type { AgentSvid } from '../attestor/agent-svid';
 import { serverTarget } from './server-target';
 
 /** Typed clients of the server APIs the agent calls, sharing one channel. */

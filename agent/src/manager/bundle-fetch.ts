@@ -7,9 +7,9 @@ import * as crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { Bundle__Output } from '@lanyard/proto';
-import type { JwtAuthority, TrustBundle } from '../cache';
-import type { ServerClients } from './server-connection';
-import { describeRpcError, statusOf, toLanyardError, unary } from './rpc';
+import type { JwtAuthority, TrustBundle } from './cache';
+import type { ServerClients } from '../client/server-connection';
+import { describeRpcError, statusOf, toLanyardError, unary } from '../client/rpc';
 
 /** Most federated bundle requests in flight at once (SPIRE uses 10). */
 const FEDERATED_CONCURRENCY = 10;

@@ -5,10 +5,10 @@
 import type { NodeAttestorAgent } from '@lanyard/attestor-core';
 import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { createAgentSvid, type AgentSvid } from './agent-svid';
-import { createCsr } from './csr';
-import { generateKeyPair } from './keys';
-import type { ServerClients } from './server-connection';
-import { toLanyardError } from './rpc';
+import { createCsr } from '../manager/csr';
+import { generateKeyPair } from '../manager/keys';
+import type { ServerClients } from '../client/server-connection';
+import { toLanyardError } from '../client/rpc';
 
 /** Upper bound for one attestation exchange. */
 const ATTEST_TIMEOUT_MS = 60_000;

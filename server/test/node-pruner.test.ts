@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '@lanyard/attestor-core';
-import { openDataStore, type DataStore } from '../../src/datastore';
-import { pruneExpiredNodes } from '../../src/node-pruner';
+import { openDataStore, type DataStore } from '../src/datastore';
+import { pruneExpiredNodes } from '../src/node-pruner';
 
 const NOW = 2_000_000_000;
 
