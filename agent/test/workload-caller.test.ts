@@ -8,6 +8,7 @@ import type { WorkloadAttestor } from '@lanyard/attestor-core';
 import { workloadPlugin as unixPlugin } from '@lanyard/attestor-unix';
 import { silentLogger } from '@lanyard/attestor-core';
 import { UnavailableError } from '@lanyard/base';
+import { runAsPrefix } from '@lanyard/test-support';
 import { IdentityCache } from '../src/manager/cache';
 import {
   WorkloadApiServer,
@@ -86,8 +87,8 @@ asRoot(
     api = await startApi();
     identity(api, 'root', '/root-app', [`test:uid:${uid}`]);
     identity(api, 'svc', '/svc', ['test:uid:41234']);
-    const asSvc = ['setpriv', '--reuid', '41234', '--regid', '41234', '--clear-groups'];
-    const asNobody = ['setpriv', '--reuid', '41235', '--regid', '41235', '--clear-groups'];
+    const asSvc = runAsPrefix({ uid: 41234 });
+    const asNobody = runAsPrefix({ uid: 41235 });
     expect(await runClientProcess(api.socketPath, 'x509')).toEqual({
       code: 0,
       spiffeIds: ['spiffe://example.org/root-app'],

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { WorkloadAttestor } from '@lanyard/attestor-core';
 import { parseSelector } from '@lanyard/attestor-core';
 import { loadWorkloadApi, type SpiffeWorkloadAPIClient } from '@lanyard/proto';
-import { TestCa, type TestJwtKey } from '@lanyard/test-support';
+import { pathForOtherUsers, TestCa, type TestJwtKey } from '@lanyard/test-support';
 import {
   IdentityCache,
   createSvidMaterial,
@@ -249,15 +249,16 @@ export interface ClientProcessResult {
 }
 
 /**
- * Runs `workload-client-script.js` as its own process (optionally prefixed, e.g. by `setpriv --reuid …`) and
- * returns what it printed. The process exits right after its first answer.
+ * Runs `workload-client-script.js` as its own process (optionally prefixed, e.g. by `runAsPrefix`, then from a
+ * copy other users can read) and returns what it printed. The process exits right after its first answer.
  */
 export function runClientProcess(
   socketPath: string,
   mode: 'x509' | 'jwt',
   options: { prefix?: string[]; audience?: string } = {},
 ): Promise<ClientProcessResult> {
-  const script = path.join(__dirname, 'workload-client-script.js');
+  const local = path.join(__dirname, 'workload-client-script.js');
+  const script = options.prefix ? pathForOtherUsers(local) : local;
   const argv = [
     ...(options.prefix ?? []),
     process.execPath,

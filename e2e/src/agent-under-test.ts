@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathForOtherUsers, runAsPrefix } from '@lanyard/test-support';
 import { AGENT_BIN } from './paths';
 import { runCommand, startProcess, waitForHealthy, type CommandResult, type ManagedProcess } from './process';
 
@@ -81,11 +82,9 @@ export class AgentUnderTest {
 
 function asUser(args: string[], options: { uid?: number; gid?: number }): [string, string[]] {
   if (options.uid === undefined) return [process.execPath, args];
-  const gid = options.gid ?? options.uid;
-  return [
-    'setpriv',
-    [`--reuid=${options.uid}`, `--regid=${gid}`, '--clear-groups', process.execPath, ...args],
-  ];
+  const [setpriv, ...prefix] = runAsPrefix({ uid: options.uid, gid: options.gid });
+  const [bin, ...rest] = args;
+  return [setpriv, [...prefix, process.execPath, pathForOtherUsers(bin), ...rest]];
 }
 
 function agentConfig(options: AgentOptions, socketPath: string): string {

@@ -9,5 +9,6 @@ export * from './workload-api-state';
 export * from './workload-jwt-validator';
 export * from './workload-api-server';
 export * from './workload-api-jwt';
+export * from './run-as';
 export * from './fakes/cloud';
 export * from './fakes/kube';
