@@ -55,6 +55,7 @@ export async function serverOptionsFromConfig(
           }
         : undefined,
     },
+    federation: s.federation,
     datastore: p.dataStore,
     nodeAttestors: p.nodeAttestors,
     logger,

@@ -12,6 +12,9 @@ import { NodeAttestorCatalog } from './catalog/node-attestors';
 import { openDataStore, type DataStore, type DataStoreOptions } from './datastore';
 import { Endpoints } from './endpoints/endpoints';
 import { ServerSvidRotator } from './endpoints/server-svid';
+import { BundleEndpointServer } from './federation/bundle-endpoint';
+import type { BundleEndpointConfig, FederatesWithConfig } from './config/types';
+import { spiffeBundleFromStored } from './datastore/spiffe-bundle';
 import { pruneExpiredNodes, type NodePruneOptions } from './node-pruner';
 
 /** Everything needed to run a server; built from the config file by `optionsFromConfig` or by tests. */
@@ -56,6 +59,8 @@ export interface LanyardServerOptions {
   pruneAttestedNodes?: NodePruneOptions;
   /** `disable_jwt_svids`. */
   disableJwtSvids?: boolean;
+  /** `federation {}`: the bundle endpoint to serve and the relationships configured in the file. */
+  federation?: { bundleEndpoint?: BundleEndpointConfig; federatesWith?: FederatesWithConfig[] };
   /** Largest Batch* request; default 10000. */
   maxBatchSize?: number;
   now?: () => number;
@@ -76,11 +81,17 @@ export class LanyardServer {
     private readonly bundle: BundleSync,
     private readonly svid: ServerSvidRotator,
     private readonly metrics: Metrics,
+    private readonly bundleEndpoint: BundleEndpointServer | undefined,
   ) {}
 
   /** TCP port the TLS endpoint listens on. */
   get port(): number {
     return this.endpoints.tcpPort;
+  }
+
+  /** TCP port of the federation bundle endpoint; undefined when none is configured. */
+  get bundleEndpointPort(): number | undefined {
+    return this.bundleEndpoint?.port;
   }
 
   /** True while started and not stopping (health checks). */
@@ -172,6 +183,19 @@ export class LanyardServer {
       auditLog: options.auditLogEnabled,
       register: (grpcServer, boundary) => registerServerApis(grpcServer, boundary, deps, health),
     });
+    const endpointConfig = options.federation?.bundleEndpoint;
+    const bundleEndpoint =
+      endpointConfig &&
+      new BundleEndpointServer({
+        config: endpointConfig,
+        currentBundle: async () => {
+          const stored = await datastore.getBundle(td);
+          if (stored === undefined) throw new Error(`no stored bundle for "${td}"`);
+          return spiffeBundleFromStored(stored);
+        },
+        svid,
+        logger,
+      });
     const server: LanyardServer = new LanyardServer(
       options,
       datastore,
@@ -181,9 +205,11 @@ export class LanyardServer {
       bundle,
       svid,
       metrics,
+      bundleEndpoint,
     );
     try {
       await endpoints.start();
+      await bundleEndpoint?.start();
     } catch (err) {
       await server.stop();
       throw err;
@@ -250,6 +276,7 @@ export class LanyardServer {
     this.cache.stop();
     this.svid.stop();
     this.ca.stop();
+    await this.bundleEndpoint?.stop();
     await this.endpoints.stop(graceMs);
     await this.datastore.close();
   }

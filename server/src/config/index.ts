@@ -9,6 +9,7 @@ export {
 export { validateServerConfig, serverConfigWarnings } from './validate';
 export { applyServerFlags, type ServerFlagOverrides } from './overrides';
 export { SERVER_DEFAULTS, ttlWarnings } from './server-section';
+export { BUNDLE_ENDPOINT_DEFAULTS, bundleEndpointUrlProblem } from './federation-section';
 export {
   serverFileSchema,
   serverSectionSchema,
@@ -26,4 +27,8 @@ export type {
   UpstreamAuthorityConfig,
   NodeAttestorBlock,
   LoadedServerConfig,
+  FederationConfig,
+  BundleEndpointConfig,
+  BundleEndpointServingProfile,
+  FederatesWithConfig,
 } from './types';

@@ -15,6 +15,7 @@ import {
   type Environment,
   type ParsedConfig,
 } from '@lanyard/common';
+import { mapFederation } from './federation-section';
 import { PluginIssues, mapPlugins } from './plugins';
 import { serverFileSchema } from './schema';
 import { mapServerSection } from './server-section';
@@ -39,7 +40,9 @@ export function serverConfigFromParsed(parsed: ParsedConfig): LoadedServerConfig
   const file = assertDecoded(decodeConfig(parsed, serverFileSchema));
   const warnings: string[] = [];
   const server = mapServerSection(file.server ?? {}, warnings);
-  const issues = new PluginIssues(parsed.positions);
+  const fed = mapFederation(file.server?.federation, parsed.positions, warnings);
+  server.federation = fed.federation;
+  const issues = new PluginIssues(parsed.positions, fed.issues);
   const plugins = mapPlugins(file.plugins ?? {}, issues);
   if (issues.issues.length > 0) throw new ConfigError(issues.issues);
   for (const sink of unsupportedSinks(file.telemetry)) {

@@ -25,6 +25,39 @@ const caSubjectSchema = field.object('ca_subject', {
 
 const ratelimitSchema = field.object('ratelimit', { attestation: field.bool(), signing: field.bool() });
 
+const servingCertFileSchema = field.object('serving_cert_file', {
+  cert_file_path: field.string(),
+  key_file_path: field.string(),
+  file_sync_interval: field.duration(),
+});
+
+/** `profile "<name>" {}` of the bundle endpoint; `acme` is recognised only to be refused clearly. */
+const endpointProfileSchema = field.object('bundle endpoint profile', {
+  acme: field.raw(),
+  serving_cert_file: servingCertFileSchema,
+});
+
+const bundleEndpointSchema = field.object('bundle endpoint', {
+  address: field.string(),
+  port: field.int({ min: 0, max: 65535 }),
+  refresh_hint: field.duration(),
+  acme: field.raw(),
+  profile: field.map(endpointProfileSchema),
+});
+
+const federatesWithSchema = field.object('federates_with', {
+  bundle_endpoint_url: field.string(),
+  bundle_endpoint_profile: field.map(
+    field.object('bundle_endpoint_profile', { endpoint_spiffe_id: field.string() }),
+  ),
+});
+
+/** Schema of `server.federation {}` (bundle endpoint server and static relationships). */
+export const federationSchema = field.object('federation', {
+  bundle_endpoint: bundleEndpointSchema,
+  federates_with: field.map(federatesWithSchema),
+});
+
 const experimentalSchema = field.object('experimental', {
   cache_reload_interval: field.duration(),
   events_based_cache: field.bool(),
@@ -64,7 +97,7 @@ export const serverSectionSchema = field.object(
     admin_ids: field.stringList(),
     audit_log_enabled: field.bool(),
     ratelimit: ratelimitSchema,
-    federation: field.raw(),
+    federation: federationSchema,
     experimental: experimentalSchema,
     prune_attested_nodes_expired_for: field.duration(),
     prune_attested_nodes_batch_size: field.int({ min: 1 }),

@@ -1,5 +1,6 @@
 /**
- * Maps the decoded `server {}` block to {@link ServerSection}, applying SPIRE's defaults.
+ * Maps the decoded `server {}` block to {@link ServerSection}, applying SPIRE's defaults. The `federation`
+ * block is mapped separately (`federation-section.ts`), as it reports problems with positions.
  */
 import { parseLogLevel } from '@lanyard/common';
 import type { ServerFile } from './schema';
@@ -64,7 +65,7 @@ export function mapServerSection(block: ServerBlock, warnings: string[]): Server
       attestation: block.ratelimit?.attestation ?? true,
       signing: block.ratelimit?.signing ?? true,
     },
-    federation: block.federation,
+    federation: { federatesWith: [] },
     experimental: {
       cacheReloadIntervalMs: experimental.cache_reload_interval || SERVER_DEFAULTS.cacheReloadIntervalMs,
       eventsBasedCache: experimental.events_based_cache ?? false,

@@ -33,6 +33,40 @@ export interface NodeAttestorBlock {
   enabled: boolean;
 }
 
+/** How the bundle endpoint authenticates itself (`federation.bundle_endpoint.profile`). */
+export type BundleEndpointServingProfile =
+  /** The server's own X509-SVID. */
+  | { kind: 'https_spiffe' }
+  /** A Web PKI certificate read from disk and re-read every `fileSyncIntervalMs`. */
+  | { kind: 'https_web'; certFilePath: string; keyFilePath: string; fileSyncIntervalMs: number };
+
+/** `federation.bundle_endpoint {}`: where and how our trust bundle is served to other trust domains. */
+export interface BundleEndpointConfig {
+  address: string;
+  port: number;
+  /** `spiffe_refresh_hint` announced in the served bundle, seconds. */
+  refreshHintSeconds: number;
+  profile: BundleEndpointServingProfile;
+}
+
+/** One `federation.federates_with "<td>" {}` block. */
+export interface FederatesWithConfig {
+  /** Trust domain name (no scheme). */
+  trustDomain: string;
+  bundleEndpointUrl: string;
+  bundleEndpointProfile: 'https_web' | 'https_spiffe';
+  /** Required for `https_spiffe`. */
+  endpointSpiffeId?: string;
+}
+
+/** `federation {}`. */
+export interface FederationConfig {
+  /** Unset: no bundle endpoint is served. */
+  bundleEndpoint?: BundleEndpointConfig;
+  /** Static relationships; they override API-created ones for the same trust domain. */
+  federatesWith: FederatesWithConfig[];
+}
+
 /** The `server {}` block with defaults. */
 export interface ServerSection {
   bindAddress: string;
@@ -56,8 +90,7 @@ export interface ServerSection {
   adminIds: string[];
   auditLogEnabled: boolean;
   ratelimit: { attestation: boolean; signing: boolean };
-  /** `federation {}` as written (validated by the federation module). */
-  federation?: unknown;
+  federation: FederationConfig;
   experimental: {
     cacheReloadIntervalMs: number;
     eventsBasedCache: boolean;

@@ -2,7 +2,7 @@
  * Checks a {@link ServerConfig} (after file parsing and after CLI flag overrides) the way SPIRE does at
  * start-up, and returns SPIRE's start-up warnings.
  */
-import { ConfigError, type ConfigIssue } from '@lanyard/common';
+import { ConfigError, pathKey, type ConfigIssue } from '@lanyard/common';
 import { SpiffeId, TrustDomain } from '@lanyard/spiffe';
 import { SERVER_KEY_TYPES } from './schema';
 import { ttlWarnings } from './server-section';
@@ -70,6 +70,21 @@ function checkPlugins(config: ServerConfig, issues: ConfigIssue[]): void {
   }
 }
 
+function checkFederation(config: ServerConfig, issues: ConfigIssue[]): void {
+  let own: string;
+  try {
+    own = TrustDomain.parse(config.server.trustDomain).name;
+  } catch {
+    return;
+  }
+  for (const rel of config.server.federation.federatesWith) {
+    if (rel.trustDomain === own) {
+      const path = pathKey(['server', 'federation', 'federates_with', rel.trustDomain]);
+      issues.push(issueAt(config, path, `a relationship with our own trust domain "${own}" is not allowed`));
+    }
+  }
+}
+
 /** Warnings SPIRE logs at start-up for this config (not errors). */
 export function serverConfigWarnings(config: ServerConfig): string[] {
   const warnings = ttlWarnings(config.server);
@@ -90,6 +105,7 @@ export function validateServerConfig(config: ServerConfig): string[] {
   const issues: ConfigIssue[] = [];
   checkServer(config, issues);
   checkPlugins(config, issues);
+  checkFederation(config, issues);
   if (issues.length > 0) throw new ConfigError(issues);
   return serverConfigWarnings(config);
 }
