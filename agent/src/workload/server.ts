@@ -8,9 +8,10 @@ import { JwtSvidCache, type IdentityCache } from '../manager/cache';
 import { WorkloadAttestation } from './attestation';
 import { CallerResolver } from './caller';
 import { ConnectionRegistry } from './connections';
-import { createWorkloadHandlers, registerWitMethods } from './handlers';
+import { createWorkloadHandlers } from './handlers';
 import { JwtSvidService, type JwtSvidMinter } from './jwt-svid-service';
 import { DEFAULT_SOCKET_PATH, listenUnix, prepareSocketPath } from './socket';
+import { registerWitMethods } from './wit';
 
 /** Options of {@link WorkloadApiServer}; names follow the SPIRE agent config keys they come from. */
 export interface WorkloadApiServerOptions {

@@ -1,0 +1,49 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { PluginLogger } from '@lanyard/attestor-core';
+import type { IdentityCache } from '../manager/cache';
+import type { AttestedCaller, CallerResolver } from './caller';
+import type { JwtSvidService } from './jwt-svid-service';
+import { toServiceError } from './status';
+import { pumpUpdates, type StepFunction } from './stream';
+
+/** Everything the Workload API handlers need. */
+export interface WorkloadHandlerDeps {
+  readonly cache: IdentityCache;
+  readonly resolver: CallerResolver;
+  readonly logger: PluginLogger;
+  /** Minted JWT-SVIDs, cached per SPIFFE ID and audience. */
+  readonly jwt: JwtSvidService;
+  /** `allow_unauthenticated_verifiers`: bundle streams for callers without an identity. */
+  readonly allowUnauthenticatedVerifiers: boolean;
+  /** `allowed_foreign_jwt_claims`. */
+  readonly allowedForeignJwtClaims: ReadonlySet<string>;
+  /** Live streams (for shutdown and leak checks). */
+  readonly streams: Set<object>;
+}
+
+/** Attests the caller of a server stream, then pumps cache updates through `steps`. */
+export function streamHandler<Req, Res>(
+  deps: WorkloadHandlerDeps,
+  steps: (caller: AttestedCaller) => StepFunction<Res>,
+): grpc.handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    deps.resolver.resolve(call).then(
+      (caller) => pumpUpdates(call, deps, caller.selectors, steps(caller)),
+      (err: unknown) => call.emit('error', toServiceError(err, deps.logger, call.getPath())),
+    );
+  };
+}
+
+/** Runs a unary handler body and maps its outcome to the callback. */
+export function unaryHandler<Req, Res>(
+  deps: WorkloadHandlerDeps,
+  name: string,
+  body: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    body(call).then(
+      (response) => callback(null, response),
+      (err: unknown) => callback(toServiceError(err, deps.logger, name)),
+    );
+  };
+}
