@@ -211,10 +211,10 @@ test('the admin socket may not live next to the public socket', () => {
 
 test('plugins: exactly one node attestor and a known key manager', () => {
   expect(errorOf(BASE.replace('  NodeAttestor "join_token" { plugin_data {} }\n', ''))).toContain(
-    'requires exactly 1 NodeAttestor plugin; got 0',
+    'plugin type "NodeAttestor" constraint not satisfied: expected exactly 1 but got 0',
   );
   expect(errorOf(BASE.replace('KeyManager "disk"', 'KeyManager "vault"'))).toContain(
-    'no such KeyManager builtin "vault"',
+    'no built-in plugin "vault" for type "KeyManager"',
   );
   expect(
     errorOf(BASE.replace('plugin_data {} }\n  KeyManager', 'plugin_cmd = "/bin/x" }\n  KeyManager')),

@@ -12,7 +12,7 @@ import type { NodeAttestorServerPlugin } from '@lanyard/attestor-core';
 import {
   DiskKeyManager,
   LanyardServer,
-  builtinServerPlugins,
+  SERVER_NODE_ATTESTORS,
   connectAdmin,
   unary,
   type ServerApiClients,
@@ -59,10 +59,7 @@ async function launch(dir: string, port: number, options: TestServerOptions): Pr
     },
     datastore: { databaseType: 'sqlite3', connectionString: path.join(dir, 'datastore.sqlite3') },
     cachePollIntervalMs: 200,
-    nodeAttestorPlugins: new Map([
-      ...builtinServerPlugins(),
-      ...(options.extraNodeAttestors ?? []).map((p) => [p.name, p] as const),
-    ]),
+    nodeAttestorPlugins: SERVER_NODE_ATTESTORS.extend(options.extraNodeAttestors ?? []),
     nodeAttestors: (options.extraNodeAttestors ?? []).map((p) => ({ name: p.name, pluginData: {} })),
   });
 }

@@ -1,6 +1,6 @@
 import type { NodeAttestorConfig } from './catalog/node-attestors';
 import { silentLogger, type NodeAttestorServerPlugin, type PluginLogger } from '@lanyard/attestor-core';
-import { Metrics } from '@lanyard/common';
+import { Metrics, type PluginCatalog } from '@lanyard/common';
 import { prometheusRpcMetrics } from './api/metrics';
 import { registerServerApis } from './api/register';
 import type { ApiDeps } from './api/deps';
@@ -37,7 +37,7 @@ export interface LanyardServerOptions {
   /** `NodeAttestor` blocks (join_token is always available). */
   nodeAttestors?: NodeAttestorConfig[];
   /** Node attestor plugins the blocks may name; the built-in catalog by default. */
-  nodeAttestorPlugins?: Map<string, NodeAttestorServerPlugin>;
+  nodeAttestorPlugins?: PluginCatalog<NodeAttestorServerPlugin>;
   logger?: PluginLogger;
   /** SPIRE-named Prometheus metrics (`telemetry`); a private registry by default. */
   metrics?: Metrics;

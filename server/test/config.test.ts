@@ -271,7 +271,7 @@ describe('server config errors', () => {
     const noDatastore =
       'server { trust_domain = "td"\n data_dir = "/d" }\nplugins {\n  KeyManager "memory" {}\n}';
     expect(() => parseServerConfig(noDatastore)).toThrow(
-      'plugins.DataStore: requires exactly 1 DataStore plugin(s); got 0',
+      'plugins.DataStore: plugin type "DataStore" constraint not satisfied: expected exactly 1 but got 0',
     );
     expect(() => parseServerConfig(minimal().replace('"sqlite3"', '"mysql"'))).toThrow(
       'plugins.DataStore.sql.plugin_data.database_type (line 10, column 7): unsupported database_type "mysql": use sqlite3 or postgres',
@@ -280,7 +280,7 @@ describe('server config errors', () => {
       parseServerConfig(minimal().replace('KeyManager "memory" {}', 'KeyManager "disk" { plugin_data {} }')),
     ).toThrow('plugins.KeyManager.disk.plugin_data.keys_path: keys_path must be set');
     expect(() => parseServerConfig(minimal().replace('KeyManager "memory"', 'KeyManager "aws_kms"'))).toThrow(
-      'plugins.KeyManager.aws_kms (line 14, column 14): no such KeyManager builtin "aws_kms"',
+      'plugins.KeyManager.aws_kms (line 14, column 14): no built-in plugin "aws_kms" for type "KeyManager"',
     );
     expect(() =>
       parseServerConfig(minimal('', 'UpstreamAuthority "disk" { plugin_data { cert_file_path = "/c" } }')),

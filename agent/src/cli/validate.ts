@@ -3,7 +3,6 @@ import { silentLogger } from '@lanyard/attestor-core';
 import { createWorkloadAttestors, NODE_ATTESTOR_PLUGINS } from '../catalog/catalog';
 import { agentConfigOptions, loadConfigWithFlags, type AgentConfigFlags } from './run';
 import type { CliCommand, CommandContext } from './registry';
-import { FailedPreconditionError } from '@lanyard/base';
 
 /**
  * `validate`: loads the config and builds the workload attestors from their `plugin_data`, without starting.
@@ -12,10 +11,7 @@ import { FailedPreconditionError } from '@lanyard/base';
 async function validate(flags: AgentConfigFlags, ctx: CommandContext): Promise<number> {
   try {
     const { config } = loadConfigWithFlags(flags, ctx.io.env);
-    const nodeAttestor = config.plugins.nodeAttestor.name;
-    if (!NODE_ATTESTOR_PLUGINS.has(nodeAttestor)) {
-      throw new FailedPreconditionError(`unknown NodeAttestor plugin "${nodeAttestor}"`);
-    }
+    NODE_ATTESTOR_PLUGINS.get(config.plugins.nodeAttestor.name);
     await createWorkloadAttestors(config.plugins.workloadAttestors, silentLogger);
   } catch (err) {
     ctx.io.stderr.write(

@@ -1,10 +1,15 @@
 /**
- * Maps `plugins {}`: exactly one NodeAttestor, one KeyManager (`disk` or `memory`), any number of
- * WorkloadAttestors. `plugin_data` stays raw for each plugin to validate when it is built.
+ * Maps `plugins {}` through the generic plugin catalog: SPIRE's agent cardinality (exactly one NodeAttestor,
+ * exactly one KeyManager, at least one WorkloadAttestor) and SPIRE's unknown-plugin message for the KeyManager.
+ * Attestor `plugin_data` stays raw for each attestor to validate when the agent's catalog builds it.
  */
 import {
+  AGENT_PLUGIN_CARDINALITY,
   PluginIssues,
+  agentCatalog,
+  checkPluginCounts,
   enabledPlugins,
+  findPlugin,
   readPluginData,
   type ConfigIssue,
   type Position,
@@ -14,9 +19,15 @@ import type { AgentPlugins, PluginSelection } from './types';
 
 type PluginsBlock = NonNullable<AgentFile['plugins']>;
 
-function selections(type: string, plugins: PluginsBlock, issues: PluginIssues): PluginSelection[] {
-  const blocks = plugins[type as keyof PluginsBlock];
-  return enabledPlugins(blocks).map(([name, block]) => ({
+/** `KeyManager "<name>"` plugins: `disk` keeps the agent SVID and key in data_dir, `memory` re-attests. */
+const KEY_MANAGERS = agentCatalog('KeyManager', [{ name: 'disk' as const }, { name: 'memory' as const }]);
+
+function selections(
+  type: keyof PluginsBlock,
+  plugins: PluginsBlock,
+  issues: PluginIssues,
+): PluginSelection[] {
+  return enabledPlugins(plugins[type]).map(([name, block]) => ({
     name,
     data: readPluginData(type, name, block, issues),
   }));
@@ -29,27 +40,16 @@ export function mapAgentPlugins(
   positions: Map<string, Position>,
 ): AgentPlugins {
   const collector = new PluginIssues(positions, issues);
+  checkPluginCounts(AGENT_PLUGIN_CARDINALITY, plugins, collector);
   const nodeAttestors = selections('NodeAttestor', plugins, collector);
-  if (nodeAttestors.length !== 1) {
-    collector.add(['NodeAttestor'], `requires exactly 1 NodeAttestor plugin; got ${nodeAttestors.length}`);
-  }
-  const keyManagers = selections('KeyManager', plugins, collector);
-  if (keyManagers.length !== 1) {
-    collector.add(['KeyManager'], `requires exactly 1 KeyManager plugin; got ${keyManagers.length}`);
-  }
-  const keyManager = keyManagers[0]?.name ?? 'memory';
-  if (keyManager !== 'disk' && keyManager !== 'memory') {
-    collector.add(
-      ['KeyManager', keyManager],
-      `no such KeyManager builtin "${keyManager}"; use disk or memory`,
-    );
-  }
+  const [keyManager] = selections('KeyManager', plugins, collector);
+  const known = keyManager === undefined ? undefined : findPlugin(KEY_MANAGERS, keyManager.name, collector);
   for (const [name] of enabledPlugins(plugins.SVIDStore)) {
     collector.add(['SVIDStore', name], 'SVIDStore plugins are not supported by Lanyard');
   }
   return {
     nodeAttestor: nodeAttestors[0] ?? { name: '', data: {} },
-    keyManager: keyManager === 'disk' ? 'disk' : 'memory',
+    keyManager: known?.name ?? 'memory',
     workloadAttestors: selections('WorkloadAttestor', plugins, collector),
   };
 }

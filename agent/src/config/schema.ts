@@ -3,13 +3,21 @@
  * Keys that CLI flags may supply (`trust_domain`, `server_address`, `server_port`) are checked after the
  * flags are applied, so they are not `required` here.
  */
-import { field, healthChecksSchema, pluginsSchema, telemetrySchema, type Infer } from '@lanyard/common';
+import {
+  AGENT_PLUGIN_CARDINALITY,
+  field,
+  healthChecksSchema,
+  pluginsSchema,
+  telemetrySchema,
+  type AgentPluginType,
+  type Infer,
+} from '@lanyard/common';
 
 /** Key types accepted by `workload_x509_svid_key_type`. */
 export const WORKLOAD_KEY_TYPES = ['rsa-2048', 'ec-p256', 'ec-p384'] as const;
 
 /** Plugin types an agent config may declare. */
-export const AGENT_PLUGIN_TYPES = ['NodeAttestor', 'KeyManager', 'WorkloadAttestor', 'SVIDStore'] as const;
+export const AGENT_PLUGIN_TYPES = Object.keys(AGENT_PLUGIN_CARDINALITY) as readonly AgentPluginType[];
 
 const experimentalSchema = field.object('experimental', {
   sync_interval: field.duration(),

@@ -4,13 +4,9 @@ import type {
   PluginData,
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
-import * as awsIid from '@lanyard/attestor-aws-iid';
-import * as azureImds from '@lanyard/attestor-azure-imds';
-import * as azureMsi from '@lanyard/attestor-azure-msi';
-import * as gcpIit from '@lanyard/attestor-gcp-iit';
 import { serverPlugin as joinTokenPlugin } from '@lanyard/attestor-join-token';
-import * as k8sPsat from '@lanyard/attestor-k8s-psat';
-import { InvalidArgumentError } from '@lanyard/base';
+import type { PluginCatalog } from '@lanyard/common';
+import { SERVER_NODE_ATTESTORS } from './builtins';
 
 /** One `NodeAttestor "<name>" { plugin_data { … } }` block. */
 export interface NodeAttestorConfig {
@@ -18,19 +14,6 @@ export interface NodeAttestorConfig {
   pluginData: PluginData;
   /** `enabled = false` skips the plugin (SPIRE); default true. */
   enabled?: boolean;
-}
-
-/** The server node attestor plugins Lanyard knows, by name. */
-export function builtinServerPlugins(): Map<string, NodeAttestorServerPlugin> {
-  const plugins = [
-    joinTokenPlugin,
-    awsIid.serverPlugin,
-    gcpIit.serverPlugin,
-    azureMsi.serverPlugin,
-    azureImds.serverPlugin,
-    k8sPsat.serverPlugin,
-  ];
-  return new Map(plugins.map((p) => [p.name, p]));
 }
 
 /**
@@ -41,34 +24,16 @@ export class NodeAttestorCatalog {
   private constructor(private readonly attestors: Map<string, NodeAttestorServer>) {}
 
   /**
-   * Builds every configured (and enabled) plugin. Unknown names and duplicate blocks are InvalidArgument errors.
+   * Builds every configured (and enabled) plugin through the generic catalog.
+   * @throws UnknownPluginError, DuplicatePluginError (InvalidArgument), or a plugin's error for bad plugin_data.
    */
   static async create(
     configs: readonly NodeAttestorConfig[],
     deps: ServerAttestorDeps,
-    plugins: Map<string, NodeAttestorServerPlugin> = builtinServerPlugins(),
+    plugins: PluginCatalog<NodeAttestorServerPlugin> = SERVER_NODE_ATTESTORS,
   ): Promise<NodeAttestorCatalog> {
-    const attestors = new Map<string, NodeAttestorServer>();
-    const seen = new Set<string>();
-    for (const config of configs) {
-      if (seen.has(config.name)) {
-        throw new InvalidArgumentError(
-          `NodeAttestor "${config.name}" is configured more than once`,
-          'ERR_CATALOG',
-        );
-      }
-      seen.add(config.name);
-      if (config.enabled === false) continue;
-      const plugin = plugins.get(config.name);
-      if (plugin === undefined) {
-        throw new InvalidArgumentError(
-          `unknown NodeAttestor plugin "${config.name}" (known: ${[...plugins.keys()].sort().join(', ')})`,
-          'ERR_CATALOG',
-        );
-      }
-      attestors.set(config.name, await plugin.create(config.pluginData, deps));
-    }
-    if (!attestors.has(joinTokenPlugin.name) && !seen.has(joinTokenPlugin.name)) {
+    const attestors = await plugins.load(configs, (plugin, config) => plugin.create(config.pluginData, deps));
+    if (!configs.some((config) => config.name === joinTokenPlugin.name)) {
       attestors.set(joinTokenPlugin.name, await joinTokenPlugin.create({}, deps));
     }
     return new NodeAttestorCatalog(attestors);

@@ -1,60 +1,26 @@
 /**
- * Maps `plugins {}` to {@link ServerPlugins}: one DataStore "sql", one KeyManager ("disk" or "memory"),
- * any number of NodeAttestors (plugin_data kept raw), at most one UpstreamAuthority "disk".
+ * Maps `plugins {}` to {@link ServerPlugins} through the generic plugin catalog: SPIRE's cardinality per type
+ * (one DataStore, one KeyManager, at most one UpstreamAuthority, any number of NodeAttestors), SPIRE's
+ * unknown-plugin message, and the built-in plugins' `plugin_data`. NodeAttestor `plugin_data` stays raw for the
+ * attestor to validate when it is built.
  */
 import {
   PluginIssues,
+  SERVER_PLUGIN_CARDINALITY,
+  checkPluginCounts,
   enabledPlugins,
+  findPlugin,
   readPluginData,
   type ConfigObject,
-  type PluginBlock,
+  type PluginCatalog,
 } from '@lanyard/common';
+import { DATA_STORES, KEY_MANAGERS, UPSTREAM_AUTHORITIES, type ConfigPlugin } from './builtin-plugins';
 import type { ServerFile } from './schema';
-import type {
-  DataStoreConfig,
-  KeyManagerConfig,
-  NodeAttestorBlock,
-  ServerPlugins,
-  UpstreamAuthorityConfig,
-} from './types';
+import type { NodeAttestorBlock, ServerPlugins } from './types';
 
 type PluginsBlock = NonNullable<ServerFile['plugins']>;
 
 export { PluginIssues } from '@lanyard/common';
-
-function one(
-  type: string,
-  blocks: Record<string, PluginBlock> | undefined,
-  issues: PluginIssues,
-  max: number,
-  min: number,
-): [string, PluginBlock] | undefined {
-  const list = enabledPlugins(blocks);
-  if (list.length < min || list.length > max) {
-    const want = min === max ? `exactly ${min}` : `at most ${max}`;
-    issues.add([type], `requires ${want} ${type} plugin(s); got ${list.length}`);
-  }
-  return list[0];
-}
-
-function stringSetting(
-  data: ConfigObject,
-  key: string,
-  where: string[],
-  issues: PluginIssues,
-  required: boolean,
-): string | undefined {
-  const value = data[key];
-  if (value === undefined || value === '') {
-    if (required) issues.add([...where, 'plugin_data', key], `${key} must be set`);
-    return undefined;
-  }
-  if (typeof value !== 'string') {
-    issues.add([...where, 'plugin_data', key], 'must be a string');
-    return undefined;
-  }
-  return value;
-}
 
 /** Reports every `plugin_data` key this built-in plugin does not read (SPIRE fails start-up on unknown keys). */
 function rejectUnknownKeys(
@@ -68,77 +34,21 @@ function rejectUnknownKeys(
   }
 }
 
-function mapDataStore(plugins: PluginsBlock, issues: PluginIssues): DataStoreConfig {
-  const found = one('DataStore', plugins.DataStore, issues, 1, 1);
-  const fallback: DataStoreConfig = { databaseType: 'sqlite3', connectionString: '' };
-  if (!found) return fallback;
-  const [name, block] = found;
-  if (name !== 'sql') {
-    issues.add(['DataStore', name], `no such DataStore builtin "${name}"`);
-    return fallback;
-  }
-  const where = ['DataStore', name];
-  const data = readPluginData('DataStore', name, block, issues);
-  rejectUnknownKeys(data, ['database_type', 'connection_string', 'max_open_conns'], where, issues);
-  const type = stringSetting(data, 'database_type', where, issues, true);
-  if (type !== undefined && type !== 'sqlite3' && type !== 'postgres') {
-    issues.add(
-      [...where, 'plugin_data', 'database_type'],
-      `unsupported database_type "${type}": use sqlite3 or postgres`,
-    );
-  }
-  const connectionString = stringSetting(data, 'connection_string', where, issues, true) ?? '';
-  const maxOpen = data.max_open_conns;
-  if (
-    maxOpen !== undefined &&
-    !(typeof maxOpen === 'number' && Number.isSafeInteger(maxOpen) && maxOpen > 0)
-  ) {
-    issues.add([...where, 'plugin_data', 'max_open_conns'], 'must be a positive integer');
-  }
-  return {
-    databaseType: type === 'postgres' ? 'postgres' : 'sqlite3',
-    connectionString,
-    maxOpenConns: typeof maxOpen === 'number' ? maxOpen : undefined,
-  };
-}
-
-function mapKeyManager(plugins: PluginsBlock, issues: PluginIssues): KeyManagerConfig {
-  const found = one('KeyManager', plugins.KeyManager, issues, 1, 1);
-  if (!found) return { kind: 'memory' };
-  const [name, block] = found;
-  const data = readPluginData('KeyManager', name, block, issues);
-  if (name !== 'disk' && name !== 'memory') {
-    issues.add(['KeyManager', name], `no such KeyManager builtin "${name}"`);
-    return { kind: 'memory' };
-  }
-  rejectUnknownKeys(data, name === 'disk' ? ['keys_path'] : [], ['KeyManager', name], issues);
-  if (name === 'memory') return { kind: 'memory' };
-  return {
-    kind: 'disk',
-    keysPath: stringSetting(data, 'keys_path', ['KeyManager', name], issues, true) ?? '',
-  };
-}
-
-function mapUpstreamAuthority(
+/** Settings of the first enabled block of the catalog's type, or `undefined` when there is none usable. */
+function mapFirst<C>(
+  catalog: PluginCatalog<ConfigPlugin<C>>,
   plugins: PluginsBlock,
   issues: PluginIssues,
-): UpstreamAuthorityConfig | undefined {
-  const found = one('UpstreamAuthority', plugins.UpstreamAuthority, issues, 1, 0);
-  if (!found) return undefined;
-  const [name, block] = found;
-  const where = ['UpstreamAuthority', name];
-  const data = readPluginData('UpstreamAuthority', name, block, issues);
-  if (name !== 'disk') {
-    issues.add(where, `no such UpstreamAuthority builtin "${name}"`);
-    return undefined;
-  }
-  rejectUnknownKeys(data, ['cert_file_path', 'key_file_path', 'bundle_file_path'], where, issues);
-  return {
-    kind: 'disk',
-    certFilePath: stringSetting(data, 'cert_file_path', where, issues, true) ?? '',
-    keyFilePath: stringSetting(data, 'key_file_path', where, issues, true) ?? '',
-    bundleFilePath: stringSetting(data, 'bundle_file_path', where, issues, false),
-  };
+): C | undefined {
+  const [first] = enabledPlugins(plugins[catalog.type as keyof PluginsBlock]);
+  if (first === undefined) return undefined;
+  const [name, block] = first;
+  const where = [catalog.type, name];
+  const data = readPluginData(catalog.type, name, block, issues);
+  const plugin = findPlugin(catalog, name, issues);
+  if (plugin === undefined) return undefined;
+  rejectUnknownKeys(data, plugin.knownKeys, where, issues);
+  return plugin.map(data, where, issues);
 }
 
 function mapNodeAttestors(plugins: PluginsBlock, issues: PluginIssues): NodeAttestorBlock[] {
@@ -151,14 +61,15 @@ function mapNodeAttestors(plugins: PluginsBlock, issues: PluginIssues): NodeAtte
 
 /** Maps the plugins block; problems are added to `issues`. */
 export function mapPlugins(plugins: PluginsBlock, issues: PluginIssues): ServerPlugins {
+  checkPluginCounts(SERVER_PLUGIN_CARDINALITY, plugins, issues);
   for (const type of ['Notifier', 'BundlePublisher', 'CredentialComposer'] as const) {
     for (const [name] of enabledPlugins(plugins[type]))
       issues.add([type, name], `${type} plugins are not supported by Lanyard`);
   }
   return {
-    dataStore: mapDataStore(plugins, issues),
-    keyManager: mapKeyManager(plugins, issues),
+    dataStore: mapFirst(DATA_STORES, plugins, issues) ?? { databaseType: 'sqlite3', connectionString: '' },
+    keyManager: mapFirst(KEY_MANAGERS, plugins, issues) ?? { kind: 'memory' },
     nodeAttestors: mapNodeAttestors(plugins, issues),
-    upstreamAuthority: mapUpstreamAuthority(plugins, issues),
+    upstreamAuthority: mapFirst(UPSTREAM_AUTHORITIES, plugins, issues),
   };
 }

@@ -1,21 +1,21 @@
 /**
  * Schema of the server config file (HCL or JSON), following SPIRE's `server.conf` keys and section names.
  */
-import { field, healthChecksSchema, pluginsSchema, telemetrySchema, type Infer } from '@lanyard/common';
+import {
+  SERVER_PLUGIN_CARDINALITY,
+  field,
+  healthChecksSchema,
+  pluginsSchema,
+  telemetrySchema,
+  type Infer,
+  type ServerPluginType,
+} from '@lanyard/common';
 
 /** Key types accepted by `ca_key_type` / `jwt_key_type`. */
 export const SERVER_KEY_TYPES = ['rsa-2048', 'rsa-4096', 'ec-p256', 'ec-p384'] as const;
 
 /** Plugin types a server config may declare. */
-export const SERVER_PLUGIN_TYPES = [
-  'DataStore',
-  'KeyManager',
-  'NodeAttestor',
-  'UpstreamAuthority',
-  'Notifier',
-  'BundlePublisher',
-  'CredentialComposer',
-] as const;
+export const SERVER_PLUGIN_TYPES = Object.keys(SERVER_PLUGIN_CARDINALITY) as readonly ServerPluginType[];
 
 const caSubjectSchema = field.object('ca_subject', {
   country: field.stringList(),

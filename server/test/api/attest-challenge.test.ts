@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { agentIdFor, type NodeAttestorServerPlugin } from '@lanyard/attestor-core';
 import { PermissionDeniedError } from '@lanyard/base';
+import { serverCatalog } from '@lanyard/common';
 import { derToPem } from '../../src/util/pem';
 import {
   bundlePem,
@@ -51,7 +52,7 @@ describe('AttestAgent with challenge/response and node-alias authorization', () 
   beforeAll(async () => {
     ts = await startTestServer({
       nodeAttestors: [{ name: 'hmac_test', pluginData: {} }],
-      nodeAttestorPlugins: new Map([[hmacPlugin.name, hmacPlugin]]),
+      nodeAttestorPlugins: serverCatalog('NodeAttestor', [hmacPlugin]),
       attestationStepTimeoutMs: 300,
     });
     roots = await bundlePem(ts);

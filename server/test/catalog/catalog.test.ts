@@ -1,10 +1,8 @@
 import { silentLogger } from '@lanyard/attestor-core';
-import * as awsIid from '@lanyard/attestor-aws-iid';
-import * as azureImds from '@lanyard/attestor-azure-imds';
-import * as azureMsi from '@lanyard/attestor-azure-msi';
-import * as gcpIit from '@lanyard/attestor-gcp-iit';
-import * as k8sPsat from '@lanyard/attestor-k8s-psat';
-import { NodeAttestorCatalog, builtinServerPlugins } from '../../src/catalog/node-attestors';
+import { StatusCode } from '@lanyard/base';
+import { UnknownPluginError } from '@lanyard/common';
+import { SERVER_NODE_ATTESTORS } from '../../src/catalog/builtins';
+import { NodeAttestorCatalog } from '../../src/catalog/node-attestors';
 
 const deps = {
   trustDomain: 'example.org',
@@ -15,16 +13,18 @@ const deps = {
 };
 
 describe('node attestor catalog', () => {
-  it('registers join_token and every cloud package that exports a server plugin', () => {
-    const names = [...builtinServerPlugins().keys()];
-    expect(names).toContain('join_token');
-    for (const mod of [awsIid, gcpIit, azureMsi, azureImds, k8sPsat] as Array<Record<string, unknown>>) {
-      const plugin = mod.serverPlugin as { name?: string } | undefined;
-      if (plugin?.name) expect(names).toContain(plugin.name);
-    }
+  it('registers join_token and every cloud node attestor', () => {
+    expect(SERVER_NODE_ATTESTORS.names()).toEqual([
+      'aws_iid',
+      'azure_imds',
+      'azure_msi',
+      'gcp_iit',
+      'join_token',
+      'k8s_psat',
+    ]);
   });
 
-  it('always offers join_token, skips disabled blocks and rejects unknown or duplicate plugins', async () => {
+  it('always offers join_token and skips disabled blocks', async () => {
     const empty = await NodeAttestorCatalog.create([], deps);
     expect(empty.names()).toEqual(['join_token']);
     const disabled = await NodeAttestorCatalog.create(
@@ -32,9 +32,13 @@ describe('node attestor catalog', () => {
       deps,
     );
     expect(disabled.get('join_token')).toBeUndefined();
-    await expect(NodeAttestorCatalog.create([{ name: 'tpm_devid', pluginData: {} }], deps)).rejects.toThrow(
-      /unknown NodeAttestor plugin "tpm_devid" \(known: .*join_token/,
-    );
+  });
+
+  it('rejects unknown names with the shared InvalidArgument error, duplicates and bad plugin_data', async () => {
+    const unknown = NodeAttestorCatalog.create([{ name: 'tpm_devid', pluginData: {} }], deps);
+    await expect(unknown).rejects.toBeInstanceOf(UnknownPluginError);
+    await expect(unknown).rejects.toThrow('no built-in plugin "tpm_devid" for type "NodeAttestor"');
+    await expect(unknown).rejects.toMatchObject({ grpcStatus: StatusCode.INVALID_ARGUMENT });
     await expect(
       NodeAttestorCatalog.create(
         [

@@ -1,0 +1,22 @@
+/**
+ * The server's built-in node attestors: one line per plugin. Each attestor package's `./server` entry holds
+ * only its server half.
+ */
+import type { NodeAttestorServerPlugin } from '@lanyard/attestor-core';
+import { serverCatalog } from '@lanyard/common';
+import { serverPlugin as awsIid } from '@lanyard/attestor-aws-iid';
+import { serverPlugin as azureImds } from '@lanyard/attestor-azure-imds';
+import { serverPlugin as azureMsi } from '@lanyard/attestor-azure-msi';
+import { serverPlugin as gcpIit } from '@lanyard/attestor-gcp-iit';
+import { serverPlugin as joinToken } from '@lanyard/attestor-join-token';
+import { serverPlugin as k8sPsat } from '@lanyard/attestor-k8s-psat';
+
+/** `NodeAttestor "<name>"` plugins the server can load. */
+export const SERVER_NODE_ATTESTORS = serverCatalog<NodeAttestorServerPlugin>('NodeAttestor', [
+  joinToken,
+  awsIid,
+  gcpIit,
+  azureMsi,
+  azureImds,
+  k8sPsat,
+]);
