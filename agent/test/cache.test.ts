@@ -82,7 +82,20 @@ test('federated bundles reach only callers whose entries federate with them; the
   expect([...cache.match(sel('t:1')).federatedBundles.keys()]).toEqual(['other.org']);
   expect(() => cache.setFederatedBundles([td.bundle])).toThrow(InvalidArgumentError);
   expect(() => cache.setBundle(other.bundle)).toThrow(/is not the agent's trust domain/);
-  expect([...cache.allBundles().keys()].sort()).toEqual(['example.org', 'other.org', 'third.org']);
+  expect(
+    cache
+      .allBundles()
+      .bundles()
+      .map((b) => b.trustDomain.name),
+  ).toEqual(['example.org', 'other.org', 'third.org']);
+  expect(cache.allBundles()).toBe(cache.allBundles());
+  cache.setFederatedBundles([other.bundle]);
+  expect(
+    cache
+      .allBundles()
+      .bundles()
+      .map((b) => b.trustDomain.name),
+  ).toEqual(['example.org', 'other.org']);
 });
 
 test('setSvid for an unknown entry is NotFound; readiness follows the own bundle', () => {

@@ -6,6 +6,7 @@ import {
   issueSvid,
   makeEntry,
   makeTrustDomain,
+  spiffeBundle,
   startApi,
   StreamReader,
   workloadClient,
@@ -56,7 +57,7 @@ test('§7.19: no bundle message is re-sent when nothing the caller sees changed'
   await reader.next();
   const entry = api.cache.entries()[0];
   api.cache.setSvid('e1', issueSvid(api.td.ca, entry));
-  api.cache.setBundle({ ...api.td.bundle });
+  api.cache.setBundle(spiffeBundle('example.org', api.td.ca.bundle(), api.td.bundle.jwtAuthorities));
   await new Promise((r) => setTimeout(r, 100));
   expect(reader.pending).toBe(0);
   reader.cancel();
@@ -79,7 +80,7 @@ test('bundle streams refuse callers without identity, unless allow_unauthenticat
 test('§7.20: FetchJWTBundles sends plain JWK Sets with kid, parseable as JWT bundles, {"keys":[]} when empty', async () => {
   await setup();
   const empty = makeTrustDomain('third.org');
-  api.cache.setFederatedBundles([{ ...empty.bundle, jwtAuthorities: [] }]);
+  api.cache.setFederatedBundles([spiffeBundle('third.org', empty.ca.bundle())]);
   const reader = new StreamReader<JWTBundlesResponse__Output>(client.FetchJWTBundles({}, header()));
   const msg = await reader.next();
   const own = JSON.parse(msg.bundles['spiffe://example.org'].toString('utf8'));
@@ -100,10 +101,12 @@ test('FetchJWTBundles pushes JWT key rotation and suppresses unchanged messages'
   await reader.next();
   api.cache.setSvid('e1', issueSvid(api.td.ca, api.cache.entries()[0]));
   const newKey = api.td.ca.createJwtKey();
-  api.cache.setBundle({
-    ...api.td.bundle,
-    jwtAuthorities: [...api.td.bundle.jwtAuthorities, { keyId: newKey.kid, publicKey: newKey.publicKey }],
-  });
+  api.cache.setBundle(
+    spiffeBundle('example.org', api.td.ca.bundle(), [
+      ...api.td.bundle.jwtAuthorities,
+      [newKey.kid, newKey.publicKey],
+    ]),
+  );
   const next = await reader.next();
   const kids = JSON.parse(next.bundles['spiffe://example.org'].toString()).keys.map(
     (k: { kid: string }) => k.kid,

@@ -1,5 +1,6 @@
 /** Shared fixtures of the Workload API tests: a trust domain from TestCa, a running server, a grpc-js client. */
 import { execFile } from 'node:child_process';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,11 +8,11 @@ import * as grpc from '@grpc/grpc-js';
 import type { WorkloadAttestor } from '@lanyard/attestor-core';
 import { parseSelector } from '@lanyard/attestor-core';
 import { loadWorkloadApi, type SpiffeWorkloadAPIClient } from '@lanyard/proto';
+import { SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
 import { pathForOtherUsers, TestCa, type TestJwtKey } from '@lanyard/test-support';
 import {
   IdentityCache,
   createSvidMaterial,
-  type TrustBundle,
   type WorkloadEntry,
   type X509SvidMaterial,
 } from '../src/manager/cache';
@@ -27,7 +28,20 @@ export interface TestTrustDomain {
   readonly name: string;
   readonly ca: TestCa;
   readonly jwtKey: TestJwtKey;
-  readonly bundle: TrustBundle;
+  readonly bundle: SpiffeBundle;
+}
+
+/** A `SpiffeBundle` of `name` from DER roots and kid → key pairs (the form the agent's cache holds). */
+export function spiffeBundle(
+  name: string,
+  rootsDer: readonly Buffer[],
+  jwtKeys: Iterable<[string, KeyObject]> = [],
+): SpiffeBundle {
+  return new SpiffeBundle({
+    trustDomain: TrustDomain.parse(name),
+    x509Authorities: rootsDer.map((der) => new X509Certificate(der)),
+    jwtAuthorities: jwtKeys,
+  });
 }
 
 /** Creates a trust domain with a root CA and one ES256 JWT key. */
@@ -38,11 +52,7 @@ export function makeTrustDomain(name: string): TestTrustDomain {
     name,
     ca,
     jwtKey,
-    bundle: {
-      trustDomain: name,
-      x509Authorities: ca.bundle(),
-      jwtAuthorities: [{ keyId: jwtKey.kid, publicKey: jwtKey.publicKey }],
-    },
+    bundle: spiffeBundle(name, ca.bundle(), [[jwtKey.kid, jwtKey.publicKey]]),
   };
 }
 

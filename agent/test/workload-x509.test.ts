@@ -8,6 +8,7 @@ import {
   issueSvid,
   makeEntry,
   makeTrustDomain,
+  spiffeBundle,
   runClientProcess,
   startApi,
   StreamReader,
@@ -158,7 +159,9 @@ test('own bundle change pushes a message with the new roots', async () => {
   const reader = x509Stream();
   await reader.next();
   const extra = makeTrustDomain('example.org');
-  api.cache.setBundle({ ...api.td.bundle, x509Authorities: [...api.td.ca.bundle(), ...extra.ca.bundle()] });
+  api.cache.setBundle(
+    spiffeBundle('example.org', [...api.td.ca.bundle(), ...extra.ca.bundle()], api.td.bundle.jwtAuthorities),
+  );
   const msg = await reader.next();
   expect(msg.svids[0].bundle.length).toBe(
     Buffer.concat([...api.td.ca.bundle(), ...extra.ca.bundle()]).length,

@@ -226,6 +226,25 @@ describe('SpiffeBundle', () => {
     );
     thrown(() => SpiffeBundle.fromBundles({}), InvalidArgumentError);
   });
+
+  it('equals compares trust domain, authorities, sequence number and refresh hint', () => {
+    const b = SpiffeBundle.parse(td, JSON.stringify(doc));
+    expect(b.equals(SpiffeBundle.parse(td, b.marshal()))).toBe(true);
+    const init = { trustDomain: td, x509Authorities: b.x509Authorities, jwtAuthorities: b.jwtAuthorities };
+    const same = new SpiffeBundle({ ...init, sequenceNumber: 7, refreshHint: 300 });
+    expect(b.equals(same)).toBe(true);
+    expect(b.equals(new SpiffeBundle({ ...init, sequenceNumber: 8, refreshHint: 300 }))).toBe(false);
+    expect(b.equals(new SpiffeBundle({ ...init, sequenceNumber: 7 }))).toBe(false);
+    expect(
+      b.equals(new SpiffeBundle({ ...init, trustDomain: otherTd, sequenceNumber: 7, refreshHint: 300 })),
+    ).toBe(false);
+    const fewerKeys = new Map([...b.jwtAuthorities].slice(0, 1));
+    expect(
+      b.equals(new SpiffeBundle({ ...init, jwtAuthorities: fewerKeys, sequenceNumber: 7, refreshHint: 300 })),
+    ).toBe(false);
+    const noRoots = new SpiffeBundle({ ...init, x509Authorities: [], sequenceNumber: 7, refreshHint: 300 });
+    expect(b.equals(noRoots)).toBe(false);
+  });
 });
 
 describe('bundle sets', () => {

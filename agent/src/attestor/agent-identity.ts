@@ -9,7 +9,7 @@ import { PermissionDeniedError } from '@lanyard/base';
 import { isPastHalfLife } from '../manager/cache';
 import { attestAgent } from './attest';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';
-import { BundleConverter, fetchOwnBundle } from '../manager/bundle-fetch';
+import { BundleDecoder, fetchOwnBundle } from '../manager/bundle-fetch';
 import { createCsr } from '../manager/csr';
 import { generateKeyPair } from '../manager/keys';
 import { describeRpcError, statusOf, toLanyardError, unary } from '../client/rpc';
@@ -96,8 +96,8 @@ export class AgentIdentity {
 
   /** With insecure_bootstrap: trust the bundle the server hands out after attestation. */
   private async bootstrapInsecure(): Promise<void> {
-    const bundle = await fetchOwnBundle(this.options.connection.clients(), new BundleConverter());
-    this.updateRoots(bundle.x509Authorities);
+    const bundle = await fetchOwnBundle(this.options.connection.clients(), new BundleDecoder());
+    this.updateRoots(bundle.x509Authorities.map((cert) => cert.raw));
     this.options.logger.warn('Trusting the server bundle obtained without verification (insecure_bootstrap)');
   }
 

@@ -1,72 +1,76 @@
 /**
  * Fetches the own trust bundle (`Bundle.GetBundle`) and the federated bundles entries ask for
- * (`Bundle.GetFederatedBundle`), converting them to the cache's {@link TrustBundle}. JWT keys are parsed once
- * and reused while unchanged.
+ * (`Bundle.GetFederatedBundle`), decoding them into `SpiffeBundle`s. Certificates and JWT keys are parsed once
+ * and reused while unchanged, so a sync that finds the same bundle parses nothing.
  */
 import * as crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { Bundle__Output } from '@lanyard/proto';
-import type { JwtAuthority, TrustBundle } from './cache';
+import { SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
 import type { ServerClients } from '../client/server-connection';
 import { describeRpcError, statusOf, toLanyardError, unary } from '../client/rpc';
 
 /** Most federated bundle requests in flight at once (SPIRE uses 10). */
 const FEDERATED_CONCURRENCY = 10;
 
-/** Converts wire bundles, caching parsed JWT keys by their SPKI bytes. */
-export class BundleConverter {
-  private keys = new Map<string, crypto.KeyObject>();
+/** Most parsed certificates or keys kept for reuse; the cache is emptied when it grows past this. */
+const PARSED_CACHE_LIMIT = 256;
 
-  /** Converts one bundle; `trustDomain` overrides the name in the message when given. */
-  convert(bundle: Bundle__Output, trustDomain?: string): TrustBundle {
-    const jwtAuthorities: JwtAuthority[] = [];
-    for (const key of bundle.jwt_authorities) {
-      if (!key.key_id) continue;
-      jwtAuthorities.push({
-        keyId: key.key_id,
-        publicKey: this.publicKey(key.public_key),
-        expiresAt: key.expires_at ? new Date(Number(key.expires_at) * 1000) : undefined,
-      });
-    }
-    return {
-      trustDomain: (trustDomain ?? bundle.trust_domain).replace(/^spiffe:\/\//, ''),
-      x509Authorities: bundle.x509_authorities.map((a) => Buffer.from(a.asn1)),
-      jwtAuthorities,
-    };
-  }
+/** A bounded map from encoded bytes to the object parsed from them. */
+class ParsedCache<T> {
+  private readonly items = new Map<string, T>();
 
-  private publicKey(spki: Buffer): crypto.KeyObject {
-    const id = spki.toString('base64');
-    let key = this.keys.get(id);
-    if (!key) {
-      key = crypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-      if (this.keys.size > 256) this.keys.clear();
-      this.keys.set(id, key);
+  constructor(private readonly parse: (der: Buffer) => T) {}
+
+  get(der: Buffer): T {
+    const id = der.toString('base64');
+    let item = this.items.get(id);
+    if (item === undefined) {
+      item = this.parse(Buffer.from(der));
+      if (this.items.size >= PARSED_CACHE_LIMIT) this.items.clear();
+      this.items.set(id, item);
     }
-    return key;
+    return item;
   }
 }
 
-/** True when two bundles hold the same authorities (so the cache and its subscribers need no update). */
-export function sameBundle(a: TrustBundle | undefined, b: TrustBundle): boolean {
-  if (!a || a.trustDomain !== b.trustDomain) return false;
-  if (a.x509Authorities.length !== b.x509Authorities.length) return false;
-  if (!a.x509Authorities.every((der, i) => der.equals(b.x509Authorities[i]))) return false;
-  if (a.jwtAuthorities.length !== b.jwtAuthorities.length) return false;
-  return a.jwtAuthorities.every(
-    (k, i) => k.keyId === b.jwtAuthorities[i].keyId && k.publicKey.equals(b.jwtAuthorities[i].publicKey),
+/** Decodes wire bundles (`spire.api.types.Bundle`) into `SpiffeBundle`s, reusing parsed certificates and keys. */
+export class BundleDecoder {
+  private readonly certificates = new ParsedCache((der) => new crypto.X509Certificate(der));
+  private readonly keys = new ParsedCache((der) =>
+    crypto.createPublicKey({ key: der, format: 'der', type: 'spki' }),
   );
+
+  /**
+   * Decodes one bundle; `trustDomain` (name without scheme) overrides the name in the message when given.
+   * JWT authorities without a key ID are skipped (no workload could select them).
+   */
+  decode(bundle: Bundle__Output, trustDomain?: string): SpiffeBundle {
+    const jwtAuthorities = new Map<string, crypto.KeyObject>();
+    for (const key of bundle.jwt_authorities) {
+      if (key.key_id) jwtAuthorities.set(key.key_id, this.keys.get(key.public_key));
+    }
+    return new SpiffeBundle({
+      trustDomain: TrustDomain.parse(trustDomain ?? bundle.trust_domain),
+      x509Authorities: bundle.x509_authorities.map((a) => this.certificates.get(a.asn1)),
+      jwtAuthorities,
+      sequenceNumber: Number(bundle.sequence_number) || undefined,
+      refreshHint: Number(bundle.refresh_hint) || undefined,
+    });
+  }
+}
+
+/** True when `a` is present and equal to `b` (so the cache and its subscribers need no update). */
+export function sameBundle(a: SpiffeBundle | undefined, b: SpiffeBundle): boolean {
+  return a !== undefined && a.equals(b);
 }
 
 /** Fetches the own trust domain's bundle. */
-export async function fetchOwnBundle(
-  clients: ServerClients,
-  converter: BundleConverter,
-): Promise<TrustBundle> {
+export async function fetchOwnBundle(clients: ServerClients, decoder: BundleDecoder): Promise<SpiffeBundle> {
   try {
     const bundle = await unary<Bundle__Output>((opts, cb) => clients.bundle.GetBundle({}, opts, cb));
-    return converter.convert(bundle);
+    return decoder.decode(bundle);
   } catch (err) {
     throw toLanyardError(err, 'failed to fetch bundle');
   }
@@ -78,14 +82,14 @@ export async function fetchOwnBundle(
  */
 export async function fetchFederatedBundles(
   clients: ServerClients,
-  converter: BundleConverter,
+  decoder: BundleDecoder,
   trustDomains: readonly string[],
   logger: PluginLogger,
-): Promise<TrustBundle[]> {
-  const out: TrustBundle[] = [];
+): Promise<SpiffeBundle[]> {
+  const out: SpiffeBundle[] = [];
   for (let i = 0; i < trustDomains.length; i += FEDERATED_CONCURRENCY) {
     const batch = trustDomains.slice(i, i + FEDERATED_CONCURRENCY);
-    const results = await Promise.all(batch.map((td) => fetchOne(clients, converter, td, logger)));
+    const results = await Promise.all(batch.map((td) => fetchOne(clients, decoder, td, logger)));
     for (const bundle of results) if (bundle) out.push(bundle);
   }
   return out;
@@ -93,15 +97,15 @@ export async function fetchFederatedBundles(
 
 async function fetchOne(
   clients: ServerClients,
-  converter: BundleConverter,
+  decoder: BundleDecoder,
   trustDomain: string,
   logger: PluginLogger,
-): Promise<TrustBundle | undefined> {
+): Promise<SpiffeBundle | undefined> {
   try {
     const bundle = await unary<Bundle__Output>((opts, cb) =>
       clients.bundle.GetFederatedBundle({ trust_domain: trustDomain }, opts, cb),
     );
-    return converter.convert(bundle, trustDomain);
+    return decoder.decode(bundle, trustDomain);
   } catch (err) {
     if (statusOf(err) === grpc.status.NOT_FOUND) {
       logger.debug('Federated bundle not found', { trust_domain: trustDomain, error: describeRpcError(err) });

@@ -6,11 +6,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
-import type { IdentityCache, TrustBundle } from './cache';
+import type { SpiffeBundle } from '@lanyard/spiffe';
+import type { IdentityCache } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity';
 import { Backoff } from './backoff';
-import { BundleConverter, fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
+import { BundleDecoder, fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
 import { EntrySynchronizer } from './entry-sync';
 import { describeRpcError, statusOf } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
@@ -31,7 +32,7 @@ export interface SyncLoopOptions {
 /** Runs {@link sync} on a timer until stopped. */
 export class SyncLoop {
   private readonly entries = new EntrySynchronizer();
-  private readonly converter = new BundleConverter();
+  private readonly decoder = new BundleDecoder();
   private readonly signer: SvidSigner;
   private readonly backoff: Backoff;
   private timer: NodeJS.Timeout | undefined;
@@ -40,7 +41,7 @@ export class SyncLoop {
   private failing = false;
   private again = false;
   private removeWanted: (() => void) | undefined;
-  private federated: TrustBundle[] = [];
+  private federated: SpiffeBundle[] = [];
   /** Time of the last successful sync. */
   lastSuccess: Date | undefined;
 
@@ -80,13 +81,13 @@ export class SyncLoop {
     await refusal(identity.rotateIfNeeded(now));
     const clients = connection.clients();
     const entries = await refusal(this.entries.sync(clients));
-    const bundle = await fetchOwnBundle(clients, this.converter);
+    const bundle = await fetchOwnBundle(clients, this.decoder);
     if (!sameBundle(cache.getBundle(), bundle)) cache.setBundle(bundle);
-    identity.updateRoots(bundle.x509Authorities);
+    identity.updateRoots(bundle.x509Authorities.map((cert) => cert.raw));
     const federates = [...new Set(entries.flatMap((e) => e.federatesWith))]
       .filter((td) => td !== cache.trustDomain)
       .sort();
-    const federated = await fetchFederatedBundles(clients, this.converter, federates, logger);
+    const federated = await fetchFederatedBundles(clients, this.decoder, federates, logger);
     if (!sameBundleList(this.federated, federated)) {
       cache.setFederatedBundles(federated);
       this.federated = federated;
@@ -174,6 +175,6 @@ async function refusal<T>(promise: Promise<T>): Promise<T> {
   }
 }
 
-function sameBundleList(a: readonly TrustBundle[], b: readonly TrustBundle[]): boolean {
+function sameBundleList(a: readonly SpiffeBundle[], b: readonly SpiffeBundle[]): boolean {
   return a.length === b.length && a.every((bundle, i) => sameBundle(bundle, b[i]));
 }

@@ -1,11 +1,12 @@
 /** Shared by the X.509-SVID and both bundle RPCs: bundle maps keyed by trust domain, rendered once per bundle. */
 import type { PluginLogger } from '@lanyard/attestor-core';
-import type { TrustBundle, WorkloadUpdate } from '../manager/cache';
+import type { SpiffeBundle } from '@lanyard/spiffe';
+import type { WorkloadUpdate } from '../manager/cache';
 import type { AttestedCaller } from './caller';
 import { noIdentity, notReady } from './status';
 import { dedupe, type StepFunction } from './stream';
 
-const rootsCache = new WeakMap<TrustBundle, Buffer>();
+const rootsCache = new WeakMap<SpiffeBundle, Buffer>();
 
 /** `spiffe://<td>`: the key form of every bundle map on the Workload API. */
 export function trustDomainKey(trustDomain: string): string {
@@ -13,10 +14,10 @@ export function trustDomainKey(trustDomain: string): string {
 }
 
 /** The bundle's X.509 roots as one DER blob (computed once per bundle object). */
-export function rootsDer(bundle: TrustBundle): Buffer {
+export function rootsDer(bundle: SpiffeBundle): Buffer {
   let der = rootsCache.get(bundle);
   if (!der) {
-    der = Buffer.concat(bundle.x509Authorities as Buffer[]);
+    der = bundle.toX509Bundle().marshalDer();
     rootsCache.set(bundle, der);
   }
   return der;
@@ -25,10 +26,10 @@ export function rootsDer(bundle: TrustBundle): Buffer {
 /** Own plus federated bundles as `spiffe://td` → rendered bytes, own trust domain first. */
 export function bundleMap(
   update: WorkloadUpdate,
-  bundle: TrustBundle,
-  render: (b: TrustBundle) => Buffer,
+  bundle: SpiffeBundle,
+  render: (b: SpiffeBundle) => Buffer,
 ): Record<string, Buffer> {
-  const map: Record<string, Buffer> = { [trustDomainKey(bundle.trustDomain)]: render(bundle) };
+  const map: Record<string, Buffer> = { [trustDomainKey(bundle.trustDomain.name)]: render(bundle) };
   for (const [td, fb] of update.federatedBundles) map[trustDomainKey(td)] = render(fb);
   return map;
 }

@@ -6,4 +6,4 @@ export { SECURITY_HEADER } from './caller';
 export { readPeerCred, PEERCRED_ADDON_PATH, type PeerCred } from './peercred';
 export { readProcessStartTime, parseStartTime } from './process-start';
 export { WorkloadAttestation, type WorkloadAttestationOptions } from './attestation';
-export { validateJwtSvid, jwtBundleSource } from './validate-jwt';
+export { validateJwtSvid } from './validate-jwt';

@@ -1,29 +1,26 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { JWTBundlesResponse, SpiffeWorkloadAPIHandlers } from '@lanyard/proto';
-import type { TrustBundle, WorkloadUpdate } from '../manager/cache';
+import type { SpiffeBundle } from '@lanyard/spiffe';
+import type { WorkloadUpdate } from '../manager/cache';
 import type { AttestedCaller } from './caller';
 import { bundleMap, bundleSteps } from './bundles';
 import { streamHandler, type WorkloadHandlerDeps } from './rpc-wrappers';
 import type { StepFunction } from './stream';
 
-const jwksCache = new WeakMap<TrustBundle, Buffer>();
+const jwksCache = new WeakMap<SpiffeBundle, Buffer>();
 
 /** The bundle's JWT keys as a plain RFC 7517 JWK Set (`kid` on every key, `{"keys":[]}` when none). */
-export function jwksJson(bundle: TrustBundle): Buffer {
+export function jwksJson(bundle: SpiffeBundle): Buffer {
   let json = jwksCache.get(bundle);
   if (!json) {
-    const keys = bundle.jwtAuthorities.map((authority) => ({
-      ...(authority.publicKey.export({ format: 'jwk' }) as Record<string, unknown>),
-      kid: authority.keyId,
-    }));
-    json = Buffer.from(JSON.stringify({ keys }));
+    json = Buffer.from(bundle.toJwtBundle().marshal());
     jwksCache.set(bundle, json);
   }
   return json;
 }
 
 /** JWTBundlesResponse: own and federated JWK Sets. */
-export function renderJwtBundlesResponse(update: WorkloadUpdate, bundle: TrustBundle): JWTBundlesResponse {
+export function renderJwtBundlesResponse(update: WorkloadUpdate, bundle: SpiffeBundle): JWTBundlesResponse {
   return { bundles: bundleMap(update, bundle, jwksJson) };
 }
 

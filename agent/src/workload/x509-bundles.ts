@@ -1,13 +1,14 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { X509BundlesResponse, SpiffeWorkloadAPIHandlers } from '@lanyard/proto';
-import type { TrustBundle, WorkloadUpdate } from '../manager/cache';
+import type { SpiffeBundle } from '@lanyard/spiffe';
+import type { WorkloadUpdate } from '../manager/cache';
 import type { AttestedCaller } from './caller';
 import { bundleMap, bundleSteps, rootsDer } from './bundles';
 import { streamHandler, type WorkloadHandlerDeps } from './rpc-wrappers';
 import type { StepFunction } from './stream';
 
 /** X509BundlesResponse: own and federated roots. */
-export function renderX509BundlesResponse(update: WorkloadUpdate, bundle: TrustBundle): X509BundlesResponse {
+export function renderX509BundlesResponse(update: WorkloadUpdate, bundle: SpiffeBundle): X509BundlesResponse {
   return { crl: [], bundles: bundleMap(update, bundle, rootsDer) };
 }
 

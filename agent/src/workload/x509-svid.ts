@@ -1,6 +1,7 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { SpiffeWorkloadAPIHandlers, X509SVIDResponse } from '@lanyard/proto';
-import type { TrustBundle, WorkloadUpdate, X509SvidMaterial } from '../manager/cache';
+import type { SpiffeBundle } from '@lanyard/spiffe';
+import type { WorkloadUpdate, X509SvidMaterial } from '../manager/cache';
 import type { AttestedCaller } from './caller';
 import { rootsDer, sameBundleMap, trustDomainKey } from './bundles';
 import { streamHandler, type WorkloadHandlerDeps } from './rpc-wrappers';
@@ -20,7 +21,7 @@ export function chainDer(svid: X509SvidMaterial): Buffer {
 }
 
 /** The complete X509SVIDResponse for a view that has an own bundle and at least one identity. */
-export function renderX509SvidResponse(update: WorkloadUpdate, bundle: TrustBundle): X509SVIDResponse {
+export function renderX509SvidResponse(update: WorkloadUpdate, bundle: SpiffeBundle): X509SVIDResponse {
   const own = rootsDer(bundle);
   const federated: Record<string, Buffer> = {};
   for (const [td, fb] of update.federatedBundles) federated[trustDomainKey(td)] = rootsDer(fb);

@@ -147,6 +147,19 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
     return this.jwt;
   }
 
+  /**
+   * True if both bundles have the same trust domain, X.509 authorities (same DER, same order), JWT authorities
+   * (same kid → key pairs), sequence number and refresh hint.
+   */
+  equals(other: SpiffeBundle): boolean {
+    return (
+      this.sequenceNumber === other.sequenceNumber &&
+      this.refreshHint === other.refreshHint &&
+      this.x509.equals(other.x509) &&
+      this.jwt.equals(other.jwt)
+    );
+  }
+
   /** {@link X509BundleSource} for this bundle's own trust domain. */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
     return this.x509.getX509BundleForTrustDomain(trustDomain);

@@ -1,9 +1,10 @@
 import type { Selector } from '@lanyard/attestor-core';
 import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
+import { SpiffeBundleSet, type SpiffeBundle } from '@lanyard/spiffe';
 import { EntryIndex, selectorKeys } from './entry-index';
 import { SvidStore } from './svid-store';
 import { SubscriptionRecord, type Subscription, type UpdateListener } from './subscription';
-import type { Identity, TrustBundle, WorkloadEntry, WorkloadUpdate, X509SvidMaterial } from './types';
+import type { Identity, WorkloadEntry, WorkloadUpdate, X509SvidMaterial } from './types';
 
 /** Options of {@link IdentityCache}. */
 export interface IdentityCacheOptions {
@@ -28,7 +29,7 @@ export interface EntryChanges {
  * @example
  * ```ts
  * const cache = new IdentityCache({ trustDomain: 'example.org' });
- * cache.setBundle({ trustDomain: 'example.org', x509Authorities: [rootDer], jwtAuthorities: [] });
+ * cache.setBundle(new SpiffeBundle({ trustDomain: TrustDomain.parse('example.org'), x509Authorities: [root] }));
  * cache.updateEntries(entriesFromSync);
  * for (const entry of cache.entriesNeedingSvids()) cache.setSvid(entry.entryId, await sign(entry));
  * const sub = cache.subscribe(callerSelectors, (update) => send(update));
@@ -40,8 +41,9 @@ export class IdentityCache {
   private readonly svids: SvidStore;
   private readonly subscriptions = new Set<SubscriptionRecord>();
   private readonly wantedListeners = new Set<() => void>();
-  private bundle: TrustBundle | undefined;
-  private federated = new Map<string, TrustBundle>();
+  private bundle: SpiffeBundle | undefined;
+  private federated = new Map<string, SpiffeBundle>();
+  private bundleSet: SpiffeBundleSet | undefined;
   private notifyScheduled = false;
 
   constructor(options: IdentityCacheOptions) {
@@ -59,44 +61,52 @@ export class IdentityCache {
   }
 
   /** The own trust domain bundle, if synced. */
-  getBundle(): TrustBundle | undefined {
+  getBundle(): SpiffeBundle | undefined {
     return this.bundle;
   }
 
   /** Replaces the own trust domain bundle. */
-  setBundle(bundle: TrustBundle): void {
-    if (bundle.trustDomain !== this.trustDomain) {
+  setBundle(bundle: SpiffeBundle): void {
+    if (bundle.trustDomain.name !== this.trustDomain) {
       throw new InvalidArgumentError(
-        `bundle trust domain "${bundle.trustDomain}" is not the agent's trust domain "${this.trustDomain}"`,
+        `bundle trust domain "${bundle.trustDomain.name}" is not the agent's trust domain "${this.trustDomain}"`,
       );
     }
     this.bundle = bundle;
+    this.bundleSet = undefined;
     this.scheduleNotify();
   }
 
   /** Replaces every federated bundle (trust domains absent from `bundles` are dropped). */
-  setFederatedBundles(bundles: readonly TrustBundle[]): void {
-    const next = new Map<string, TrustBundle>();
+  setFederatedBundles(bundles: readonly SpiffeBundle[]): void {
+    const next = new Map<string, SpiffeBundle>();
     for (const bundle of bundles) {
-      if (bundle.trustDomain === this.trustDomain) {
+      if (bundle.trustDomain.name === this.trustDomain) {
         throw new InvalidArgumentError('federated bundles must not include the agent trust domain');
       }
-      next.set(bundle.trustDomain, bundle);
+      next.set(bundle.trustDomain.name, bundle);
     }
     this.federated = next;
+    this.bundleSet = undefined;
     this.scheduleNotify();
   }
 
-  /** The federated bundle of a trust domain, if known. */
-  getFederatedBundle(trustDomain: string): TrustBundle | undefined {
+  /** The federated bundle of a trust domain (name without scheme), if known. */
+  getFederatedBundle(trustDomain: string): SpiffeBundle | undefined {
     return this.federated.get(trustDomain);
   }
 
-  /** Own plus federated bundles, keyed by trust domain name (used to validate JWT-SVIDs). */
-  allBundles(): ReadonlyMap<string, TrustBundle> {
-    const all = new Map(this.federated);
-    if (this.bundle) all.set(this.trustDomain, this.bundle);
-    return all;
+  /**
+   * Own plus every federated bundle the agent holds, as one X.509 and JWT bundle source (ValidateJWTSVID uses
+   * it). Built once per change of the bundles; treat it as read-only.
+   */
+  allBundles(): SpiffeBundleSet {
+    if (!this.bundleSet) {
+      const set = new SpiffeBundleSet(this.federated.values());
+      if (this.bundle) set.add(this.bundle);
+      this.bundleSet = set;
+    }
+    return this.bundleSet;
   }
 
   /**
@@ -218,7 +228,7 @@ export class IdentityCache {
   private view(keys: ReadonlySet<string>): WorkloadUpdate {
     const entries = this.index.match(keys);
     const identities: Identity[] = [];
-    const federatedBundles = new Map<string, TrustBundle>();
+    const federatedBundles = new Map<string, SpiffeBundle>();
     const now = Date.now();
     for (const entry of entries) {
       const svid = this.svids.touch(entry.entryId);

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Selector } from '@lanyard/attestor-core';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 
 /**
  * A registration entry the agent may serve, as the node side received it from the server
@@ -49,25 +50,6 @@ export interface Identity {
   readonly svid: X509SvidMaterial;
 }
 
-/** A JWT signing key of a trust domain. */
-export interface JwtAuthority {
-  /** `kid`; required and non-empty. */
-  readonly keyId: string;
-  readonly publicKey: KeyObject;
-  /** When the key stops being valid; informational. */
-  readonly expiresAt?: Date;
-}
-
-/** The trust material of one trust domain. Immutable: replace the object to change it. */
-export interface TrustBundle {
-  /** Trust domain name without scheme, e.g. `example.org`. */
-  readonly trustDomain: string;
-  /** X.509 root certificates, DER each. */
-  readonly x509Authorities: readonly Buffer[];
-  /** JWT-SVID signing keys. */
-  readonly jwtAuthorities: readonly JwtAuthority[];
-}
-
 /** What one subscriber (a Workload API caller's selector set) currently sees. */
 export interface WorkloadUpdate {
   /** Entries matching the caller, with SVIDs, ordered by entry ID, duplicate hints removed. */
@@ -75,7 +57,7 @@ export interface WorkloadUpdate {
   /** Entries matching the caller, with or without an SVID, hint-deduplicated and ordered like `identities`. */
   readonly entries: readonly WorkloadEntry[];
   /** Own trust domain bundle; undefined until the agent has synced with the server. */
-  readonly bundle: TrustBundle | undefined;
+  readonly bundle: SpiffeBundle | undefined;
   /** Bundles of the trust domains the matching entries federate with, keyed by trust domain name. */
-  readonly federatedBundles: ReadonlyMap<string, TrustBundle>;
+  readonly federatedBundles: ReadonlyMap<string, SpiffeBundle>;
 }
