@@ -13,7 +13,7 @@ import {
   eventually,
   startTestServer,
   type TestServer,
-} from './node-harness';
+} from './harness';
 
 jest.setTimeout(60_000);
 

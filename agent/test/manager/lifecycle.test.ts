@@ -1,5 +1,5 @@
 import { unary } from '@lanyard/server';
-import { EntrySynchronizer, ServerConnection, attestAgent } from '../src';
+import { EntrySynchronizer, ServerConnection, attestAgent } from '../../src';
 import { JoinTokenAgentAttestor } from '@lanyard/attestor-join-token';
 import {
   LogCapture,
@@ -13,7 +13,7 @@ import {
   startTestServer,
   wireId,
   type TestServer,
-} from './node-harness';
+} from '../harness';
 import * as fs from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 

@@ -9,14 +9,14 @@ import { workloadPlugin as unixPlugin } from '@lanyard/attestor-unix';
 import { silentLogger } from '@lanyard/attestor-core';
 import { UnavailableError } from '@lanyard/base';
 import { runAsPrefix } from '@lanyard/test-support';
-import { IdentityCache } from '../src/manager/cache';
+import { IdentityCache } from '../../src/manager/cache';
 import {
   WorkloadApiServer,
   WorkloadAttestation,
   parseStartTime,
   readPeerCred,
   readProcessStartTime,
-} from '../src/workload';
+} from '../../src/workload';
 import {
   header,
   issueSvid,
@@ -28,7 +28,7 @@ import {
   unary,
   workloadClient,
   type RunningApi,
-} from './workload-fixtures';
+} from '../workload-fixtures';
 
 /** Tests that start processes under other uids with setpriv need root (as in CI). */
 const asRoot = process.getuid?.() === 0 ? test : test.skip;

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DATA_FILES } from '../src';
+import { DATA_FILES } from '../../src';
 import {
   LogCapture,
   agentConfig,
@@ -12,7 +12,7 @@ import {
   startTestServer,
   TD,
   type TestServer,
-} from './node-harness';
+} from '../harness';
 
 let ts: TestServer;
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import {
   StreamReader,
   workloadClient,
   type RunningApi,
-} from './workload-fixtures';
+} from '../workload-fixtures';
 
 const uid = process.getuid!();
 const mine = `test:uid:${uid}`;

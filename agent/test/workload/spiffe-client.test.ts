@@ -1,5 +1,5 @@
 import { TrustDomain, WorkloadApiClient, X509Source, type X509Svid } from '@lanyard/spiffe';
-import { issueSvid, makeEntry, makeTrustDomain, startApi, type RunningApi } from './workload-fixtures';
+import { issueSvid, makeEntry, makeTrustDomain, startApi, type RunningApi } from '../workload-fixtures';
 
 const mine = `test:uid:${process.getuid!()}`;
 let api: RunningApi;

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { addHealthService, HealthStatusTable } from '@lanyard/common';
 import { loadHealthApi } from '@lanyard/proto';
 import { InvalidArgumentError } from '@lanyard/base';
-import { serverTarget } from '../src/client/server-target';
+import { serverTarget } from '../../src/client/server-target';
 
 describe('serverTarget', () => {
   it.each([

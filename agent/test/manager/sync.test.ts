@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { parseSelector } from '@lanyard/attestor-core';
 import { unary } from '@lanyard/server';
 import { TestCa } from '@lanyard/test-support';
-import type { Agent } from '../src/agent';
-import { ServerJwtSvidMinter } from '../src';
+import type { Agent } from '../../src/agent';
+import { ServerJwtSvidMinter } from '../../src';
 import {
   LogCapture,
   TD,
@@ -17,7 +17,7 @@ import {
   startTestServer,
   wireId,
   type TestServer,
-} from './node-harness';
+} from '../harness';
 
 jest.setTimeout(60_000);
 

@@ -9,17 +9,9 @@ import type { NodeAttestorAgent, NodeAttestorServerPlugin } from '@lanyard/attes
 import { silentLogger } from '@lanyard/attestor-core';
 import { unary } from '@lanyard/server';
 import { PermissionDeniedError } from '@lanyard/base';
-import { IdentityCache } from '../src/manager/cache';
-import { AgentIdentity, AgentStorage, ServerConnection, SyncLoop } from '../src';
-import {
-  LogCapture,
-  TD,
-  agentDir,
-  eventually,
-  startTestServer,
-  wireId,
-  type TestServer,
-} from './node-harness';
+import { IdentityCache } from '../../src/manager/cache';
+import { AgentIdentity, AgentStorage, ServerConnection, SyncLoop } from '../../src';
+import { LogCapture, TD, agentDir, eventually, startTestServer, wireId, type TestServer } from '../harness';
 
 jest.setTimeout(60_000);
 

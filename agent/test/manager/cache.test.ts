@@ -5,8 +5,8 @@ import {
   createSvidMaterial,
   isPastHalfLife,
   type WorkloadUpdate,
-} from '../src/manager/cache';
-import { issueSvid, makeEntry, makeTrustDomain } from './workload-fixtures';
+} from '../../src/manager/cache';
+import { issueSvid, makeEntry, makeTrustDomain } from '../workload-fixtures';
 
 const td = makeTrustDomain('example.org');
 const sel = (...s: string[]) => s.map((x) => ({ type: x.split(':')[0], value: x.slice(x.indexOf(':') + 1) }));

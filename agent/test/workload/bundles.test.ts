@@ -11,7 +11,7 @@ import {
   StreamReader,
   workloadClient,
   type RunningApi,
-} from './workload-fixtures';
+} from '../workload-fixtures';
 
 const mine = `test:uid:${process.getuid!()}`;
 let api: RunningApi;

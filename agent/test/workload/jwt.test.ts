@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { silentLogger } from '@lanyard/attestor-core';
 import type { JWTSVIDResponse__Output, ValidateJWTSVIDResponse__Output, Value__Output } from '@lanyard/proto';
 import { JwtBundle, JwtSvid, TrustDomain } from '@lanyard/spiffe';
-import { JwtSvidCache } from '../src/manager/cache';
-import { JwtSvidService } from '../src/workload/jwt-svid-service';
+import { JwtSvidCache } from '../../src/manager/cache';
+import { JwtSvidService } from '../../src/workload/jwt-svid-service';
 import {
   header,
   makeEntry,
@@ -12,7 +12,7 @@ import {
   unary,
   workloadClient,
   type RunningApi,
-} from './workload-fixtures';
+} from '../workload-fixtures';
 
 const mine = `test:uid:${process.getuid!()}`;
 let api: RunningApi;
