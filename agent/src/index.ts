@@ -33,7 +33,6 @@ export { BundleDecoder, fetchOwnBundle, fetchFederatedBundles, sameBundle } from
 export { SvidSigner, CSR_BATCH_SIZE } from './manager/svid-signer';
 export { ServerJwtSvidMinter } from './manager/jwt-minter';
 export { SyncLoop, type SyncLoopOptions } from './manager/sync-loop';
-export { Backoff } from './manager/backoff';
 // Client: the connection to the server.
 export {
   ServerConnection,

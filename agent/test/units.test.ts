@@ -8,7 +8,6 @@ import { TestCa } from '@lanyard/test-support';
 import { silentLogger } from '@lanyard/attestor-core';
 import {
   AgentStorage,
-  Backoff,
   DATA_FILES,
   NODE_ATTESTOR_PLUGINS,
   WORKLOAD_ATTESTOR_PLUGINS,
@@ -34,14 +33,6 @@ test.each(['ec-p256', 'ec-p384', 'rsa-2048'] as const)('a %s CSR verifies with o
   expect(out.toString() + '').toBeDefined();
   const pub = execFileSync('openssl', ['req', '-inform', 'DER', '-in', file, '-pubkey', '-noout']).toString();
   expect(crypto.createPublicKey(pub).equals(key.publicKey)).toBe(true);
-});
-
-test('backoff doubles up to its cap and resets', () => {
-  const b = new Backoff(1000, 5000);
-  expect([b.fail(), b.fail(), b.fail(), b.fail()]).toEqual([2000, 4000, 5000, 5000]);
-  b.reset();
-  expect(b.interval).toBe(1000);
-  expect(b.fail()).toBe(2000);
 });
 
 test('join tokens are masked in any text', () => {

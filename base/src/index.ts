@@ -1,6 +1,11 @@
 /**
- * @lanyard/base: what every Lanyard package builds on. It has no runtime dependencies, so the SPIFFE library can
- * use it without loading gRPC.
+ * @lanyard/base: what every Lanyard package builds on. Its root entry has no runtime dependencies (Node
+ * built-ins only), so the SPIFFE library can use it without loading gRPC; the gRPC bridge lives at the
+ * `@lanyard/base/grpc` subpath.
  */
 export * from './status';
 export * from './errors';
+export * from './backoff';
+export * from './duration';
+export * from './fs/write-file-atomic';
+export * from './fs/read-file-if-exists';

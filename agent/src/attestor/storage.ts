@@ -14,11 +14,15 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PluginLogger } from '@lanyard/attestor-core';
+import { writeFileAtomicSync } from '@lanyard/base';
 import { splitDerCertificates } from './der';
-import { writeFileAtomic } from './atomic-file';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';
 
 const STATE_VERSION = 1;
+
+/** Mode of the stored files anyone may read (certificates, bundle, state); the key keeps the default 0600. */
+const PUBLIC = { mode: 0o644 };
+
 /** File names inside `data_dir`. */
 export const DATA_FILES = {
   state: 'agent-data.json',
@@ -121,25 +125,21 @@ export class AgentStorage {
   saveSvid(svid: AgentSvid): void {
     if (!this.persistKey) return;
     fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o755 });
-    writeFileAtomic(
-      this.file(DATA_FILES.key),
-      svid.privateKey.export({ type: 'pkcs8', format: 'der' }),
-      0o600,
-    );
-    writeFileAtomic(this.file(DATA_FILES.svid), Buffer.concat(svid.certChainDer));
+    writeFileAtomicSync(this.file(DATA_FILES.key), svid.privateKey.export({ type: 'pkcs8', format: 'der' }));
+    writeFileAtomicSync(this.file(DATA_FILES.svid), Buffer.concat(svid.certChainDer), PUBLIC);
     const state: StateFile = {
       version: STATE_VERSION,
       trust_domain: this.trustDomain,
       spiffe_id: svid.spiffeId,
       reattestable: svid.reattestable,
     };
-    writeFileAtomic(this.file(DATA_FILES.state), `${JSON.stringify(state, null, 2)}\n`);
+    writeFileAtomicSync(this.file(DATA_FILES.state), `${JSON.stringify(state, null, 2)}\n`, PUBLIC);
   }
 
   /** Stores the trust bundle roots. */
   saveBundle(roots: readonly Buffer[]): void {
     fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o755 });
-    writeFileAtomic(this.file(DATA_FILES.bundle), Buffer.concat(roots));
+    writeFileAtomicSync(this.file(DATA_FILES.bundle), Buffer.concat(roots), PUBLIC);
   }
 
   /** Removes the stored SVID and key (after the server refused them). */

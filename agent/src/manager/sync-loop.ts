@@ -6,16 +6,21 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
+import { Backoff } from '@lanyard/base';
 import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { IdentityCache } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity';
-import { Backoff } from './backoff';
 import { BundleDecoder, fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
 import { EntrySynchronizer } from './entry-sync';
 import { describeRpcError, statusOf } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
 import { SvidSigner } from './svid-signer';
+
+/** Longest wait between sync attempts while the server keeps failing (unless `sync_interval` is longer). */
+const MAX_RETRY_DELAY_MS = 60_000;
+/** Spread of retry delays, so that agents that lost the server together do not all return at once. */
+const RETRY_JITTER = 0.1;
 
 /** Options of {@link SyncLoop}. */
 export interface SyncLoopOptions {
@@ -47,7 +52,11 @@ export class SyncLoop {
 
   constructor(private readonly options: SyncLoopOptions) {
     this.signer = new SvidSigner(options.cache, options.workloadKeyType, options.logger);
-    this.backoff = new Backoff(options.intervalMs);
+    this.backoff = new Backoff({
+      initialDelayMs: 2 * options.intervalMs,
+      maxDelayMs: Math.max(options.intervalMs, MAX_RETRY_DELAY_MS),
+      jitter: RETRY_JITTER,
+    });
   }
 
   /** Starts syncing now and then periodically. */
@@ -120,7 +129,7 @@ export class SyncLoop {
       this.backoff.reset();
       if (this.failing) this.options.logger.info('Synchronization with the server recovered');
       this.failing = false;
-      delay = this.backoff.interval;
+      delay = this.options.intervalMs;
     } catch (err) {
       delay = await this.handleFailure(err);
     }
@@ -139,12 +148,12 @@ export class SyncLoop {
         if (fatal instanceof AgentBannedError || statusOf(fatal) === grpc.status.PERMISSION_DENIED) {
           this.stopped = true;
           this.options.onFatal(fatal as Error);
-          return this.backoff.interval;
+          return this.options.intervalMs;
         }
         err = fatal;
       }
     }
-    const delay = this.backoff.fail();
+    const delay = this.backoff.next();
     if (!this.failing) {
       this.options.logger.warn('Failed to synchronize with the server; retrying with backoff', {
         error: describeRpcError(err),

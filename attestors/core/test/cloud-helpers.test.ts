@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@lanyard/base';
-import { AgentPathTemplate, PluginConfigReader, parseGoDuration, readDuration } from '../src';
+import { AgentPathTemplate, PluginConfigReader, readDuration } from '../src';
 
 describe('AgentPathTemplate', () => {
   const values = { PluginName: 'aws_iid', AccountID: '123', Region: 'us-east-1', Tags: { role: 'web' } };
@@ -34,20 +34,7 @@ describe('AgentPathTemplate', () => {
   });
 });
 
-describe('Go durations', () => {
-  it.each([
-    ['300ms', 300],
-    ['5s', 5000],
-    ['1m30s', 90_000],
-    ['1h', 3_600_000],
-    ['1.5s', 1500],
-    ['0', 0],
-  ])('parses %s', (text, ms) => expect(parseGoDuration(text)).toBe(ms));
-
-  it.each(['', '5', '1d', 's', '5 s', '-1s'])('rejects %j', (text) =>
-    expect(parseGoDuration(text)).toBeUndefined(),
-  );
-
+describe('plugin_data durations', () => {
   it('reads a plugin_data duration and names the key on error', () => {
     expect(readDuration(new PluginConfigReader('p', { t: '2s' }), 'p', 't')).toBe(2000);
     expect(() => readDuration(new PluginConfigReader('p', { t: '2 days' }), 'p', 't')).toThrow(

@@ -1,6 +1,5 @@
 export * from './tree';
 export * from './errors';
-export * from './duration';
 export * from './expand-env';
 export * from './schema';
 export { decodeConfig, assertDecoded, unknownIssue, asObject, type DecodeResult } from './decode';

@@ -7,7 +7,7 @@
  * `trust_domain must be configured`); wrong types name the key path and its position.
  */
 import type { ConfigIssue } from './errors';
-import { parseDuration } from './duration';
+import { parseDuration } from '@lanyard/base';
 
 /** A string, optionally limited to some values. */
 export interface StringSchema {

@@ -2,9 +2,9 @@
  * The CA journal `<data_dir>/ca-journal.json`: which authority sits in which slot, with which status, and what
  * is published in the bundle. Keys are not in it (they live in the KeyManager). Written atomically, mode 0600.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { FailedPreconditionError } from '@lanyard/base';
-import { readFileIfExists, writeFileAtomic } from './keys/atomic-file';
+import { FailedPreconditionError, readFileIfExists, writeFileAtomic } from '@lanyard/base';
 import type { SlotName } from './authority-slots';
 
 /** Journal file name inside `data_dir`. */
@@ -101,5 +101,6 @@ export async function readJournal(dataDir: string, trustDomain: string): Promise
 
 /** Writes the journal atomically. */
 export async function writeJournal(dataDir: string, journal: CaJournal): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(path.join(dataDir, JOURNAL_FILE), JSON.stringify(journal, null, 2));
 }

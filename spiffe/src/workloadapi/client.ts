@@ -5,12 +5,17 @@ import {
   type SpiffeWorkloadAPIClient,
   type ValidateJWTSVIDResponse__Output,
 } from '@lanyard/proto';
-import { FailedPreconditionError, InvalidArgumentError, LanyardError } from '@lanyard/base';
+import {
+  Backoff,
+  type BackoffOptions,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  LanyardError,
+} from '@lanyard/base';
 import type { JwtBundleSet, X509BundleSet } from '../bundle';
 import { JwtSvid, type JwtSvidParams, type JwtSvidSource } from '../jwt';
 import type { X509Svid } from '../x509';
 import { resolveWorkloadApiTarget } from './address';
-import { Backoff, type BackoffOptions } from './backoff';
 import { workloadApiError } from './grpc-error';
 import {
   parseJwtBundlesResponse,

@@ -1,6 +1,6 @@
 /** SPIFFE Workload API client (SPIFFE.md §5–6): one-shot fetches, watches and always-current sources. */
 export { SPIFFE_ENDPOINT_SOCKET, resolveWorkloadApiTarget } from './address';
-export { Backoff, type BackoffOptions } from './backoff';
+export { Backoff, type BackoffOptions } from '@lanyard/base';
 export { WorkloadApiClient, WORKLOAD_API_HEADER, type WorkloadApiClientOptions } from './client';
 export { workloadApiError } from './grpc-error';
 export {

@@ -1,6 +1,5 @@
 import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
-import { LanyardError, UnavailableError } from '@lanyard/base';
-import { Backoff } from './backoff';
+import { type Backoff, LanyardError, UnavailableError } from '@lanyard/base';
 import { workloadApiError } from './grpc-error';
 
 /** Receives the updates of a Workload API watch. */

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { outputOption, parseDuration, type OutputFormat } from '@lanyard/common';
+import { parseDuration } from '@lanyard/base';
+import { outputOption, type OutputFormat } from '@lanyard/common';
 import { DEFAULT_SOCKET_PATH } from '../../workload';
 import type { CommandContext } from '../registry';
 import { ApiClient, formatRpcError, resolvePublicSocket } from './client';

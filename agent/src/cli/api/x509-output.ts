@@ -1,8 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
-import { formatDuration } from '@lanyard/common';
+import { formatDuration, writeFileAtomicSync } from '@lanyard/base';
 import { certificateInfo } from '@lanyard/spiffe';
 import type { X509SvidView } from './x509-view';
 
@@ -46,10 +45,7 @@ function pemOf(certs: readonly X509Certificate[]): string {
  * `federated_bundle.<i>.<j>.pem` (trust domains sorted) into `dir`, announcing each file like SPIRE.
  */
 export function writeX509Response(dir: string, svids: readonly X509SvidView[], out: Writable): void {
-  const write = (file: string, data: string, mode: number): void => {
-    fs.writeFileSync(file, data, { mode });
-    fs.chmodSync(file, mode);
-  };
+  const write = (file: string, data: string, mode: number): void => writeFileAtomicSync(file, data, { mode });
   svids.forEach((svid, i) => {
     const svidPath = path.join(dir, `svid.${i}.pem`);
     const keyPath = path.join(dir, `svid.${i}.key`);

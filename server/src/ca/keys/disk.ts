@@ -3,9 +3,15 @@
  * PKCS#8 PEM, the file written atomically with mode 0600. Parsed KeyObjects are cached; PEM is parsed once.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  readFileIfExists,
+  writeFileAtomic,
+} from '@lanyard/base';
 import type { KeyManager, KeyType } from '../types';
-import { readFileIfExists, writeFileAtomic } from './atomic-file';
 import { generatePrivateKey, parseKeyType } from './key-types';
 
 interface StoredKey {
@@ -42,6 +48,7 @@ export class DiskKeyManager implements KeyManager {
     await this.serialize(async () => {
       const next = { ...this.stored, [keyId]: { type: keyType, pkcs8Pem } };
       const file: KeysFile = { version: 1, keys: next };
+      await mkdir(path.dirname(this.keysPath), { recursive: true, mode: 0o700 });
       await writeFileAtomic(this.keysPath, JSON.stringify(file, null, 2));
       this.stored[keyId] = next[keyId];
     });

@@ -1,6 +1,6 @@
 /** `debug getinfo`: server uptime, counts and its SVID chain. */
 import type { Command } from 'commander';
-import { formatDuration } from '@lanyard/common';
+import { formatDuration } from '@lanyard/base';
 import type { CliCommand, CommandContext } from '../registry';
 import { addApiCommand, addGroup, rpc, type ApiFlags } from './support/api-command';
 import { rfc3339 } from './support/format';

@@ -1,6 +1,6 @@
 /** `jwt mint`: `MintJWTSVID` for a SPIFFE ID and audiences; prints the token or writes it (0600). */
-import * as fs from 'node:fs';
 import { Option, type Command } from 'commander';
+import { writeFileAtomicSync } from '@lanyard/base';
 import { listOption } from '@lanyard/common';
 import type { CliCommand, CommandContext } from '../../registry';
 import {
@@ -81,8 +81,7 @@ function register(program: Command, ctx: CommandContext): void {
       warnIfCapped(api, token, flags.ttl);
       if (flags.write) {
         try {
-          fs.writeFileSync(flags.write, token, { mode: 0o600 });
-          fs.chmodSync(flags.write, 0o600);
+          writeFileAtomicSync(flags.write, token);
         } catch (err) {
           throw new CliFailure(`unable to write token: ${(err as Error).message}`);
         }

@@ -1,7 +1,7 @@
 /** `x509 mint`: a local key + CSR, `MintX509SVID`, then the bundle; printed or written to `-write DIR`. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
+import { writeFileAtomicSync } from '@lanyard/base';
 import { listOption } from '@lanyard/common';
 import type { CliCommand, CommandContext } from '../../registry';
 import {
@@ -42,8 +42,7 @@ function writeFiles(api: ApiRun, dir: string, r: MintResult): void {
   for (const [name, pem, mode, label] of files) {
     const file = path.join(dir, name);
     try {
-      fs.writeFileSync(file, pem, { mode });
-      fs.chmodSync(file, mode);
+      writeFileAtomicSync(file, pem, { mode });
     } catch (err) {
       const what = label === 'Private key' ? 'key' : label === 'Root CAs' ? 'bundle' : 'SVID';
       throw new CliFailure(`unable to write ${what}: ${(err as Error).message}`);

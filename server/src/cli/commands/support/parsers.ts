@@ -1,6 +1,6 @@
 /** Flag value parsers with Go `flag` semantics. */
 import { InvalidArgumentError } from 'commander';
-import { parseDurationNanos } from '@lanyard/common';
+import { parseDurationNanos } from '@lanyard/base';
 
 /** Go `flag.Int`: a base-10 integer (sign allowed). */
 export function intArg(value: string): number {

@@ -2,7 +2,7 @@
  * Go `time.ParseDuration` / `Duration.String` for config values such as `ca_ttl = "24h"` or `"1h30m"`.
  * Units: ns, us (also µs and μs), ms, s, m, h. No `d` unit, like Go.
  */
-import { InvalidArgumentError } from '@lanyard/base';
+import { InvalidArgumentError } from './errors';
 
 const UNIT_NS: Record<string, number> = {
   ns: 1,
