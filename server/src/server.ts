@@ -12,9 +12,14 @@ import { NodeAttestorCatalog } from './catalog/node-attestors';
 import { openDataStore, type DataStore, type DataStoreOptions } from './datastore';
 import { Endpoints } from './endpoints/endpoints';
 import { ServerSvidRotator } from './endpoints/server-svid';
-import { BundleEndpointServer } from './federation/bundle-endpoint';
-import type { BundleEndpointConfig, FederatesWithConfig } from './config/types';
 import { spiffeBundleFromStored } from './datastore/spiffe-bundle';
+import {
+  BundleEndpointServer,
+  DEFAULT_FETCH_LIMITS,
+  DEFAULT_REFRESH_BOUNDS,
+  FederationRefreshManager,
+  type ServerFederationOptions,
+} from './federation';
 import { pruneExpiredNodes, type NodePruneOptions } from './node-pruner';
 
 /** Everything needed to run a server; built from the config file by `optionsFromConfig` or by tests. */
@@ -60,7 +65,7 @@ export interface LanyardServerOptions {
   /** `disable_jwt_svids`. */
   disableJwtSvids?: boolean;
   /** `federation {}`: the bundle endpoint to serve and the relationships configured in the file. */
-  federation?: { bundleEndpoint?: BundleEndpointConfig; federatesWith?: FederatesWithConfig[] };
+  federation?: ServerFederationOptions;
   /** Largest Batch* request; default 10000. */
   maxBatchSize?: number;
   now?: () => number;
@@ -82,6 +87,8 @@ export class LanyardServer {
     private readonly svid: ServerSvidRotator,
     private readonly metrics: Metrics,
     private readonly bundleEndpoint: BundleEndpointServer | undefined,
+    /** The federated bundle client (relationship refresh loops). */
+    readonly federation: FederationRefreshManager,
   ) {}
 
   /** TCP port the TLS endpoint listens on. */
@@ -145,6 +152,18 @@ export class LanyardServer {
       options.nodeAttestorPlugins,
     );
     const svid = new ServerSvidRotator(ca, logger, now);
+    const metrics = options.metrics ?? new Metrics({ prefix: 'spire_server' });
+    const fed = options.federation;
+    const federation = new FederationRefreshManager({
+      datastore,
+      fromConfig: fed?.federatesWith ?? [],
+      logger,
+      metrics,
+      now,
+      limits: { ...DEFAULT_FETCH_LIMITS, ...fed?.limits },
+      bounds: { ...DEFAULT_REFRESH_BOUNDS, ...fed?.bounds },
+      reconcileIntervalMs: fed?.reconcileIntervalMs,
+    });
     const authorizer = new Authorizer({
       trustDomain: td,
       adminIds: options.adminIds ?? [],
@@ -166,8 +185,15 @@ export class LanyardServer {
       agentSpiffeIdAsSelector: options.agentSpiffeIdAsSelector,
       startedAt: now(),
       onLocalBundleChanged: () => void bundle.reload().catch(() => undefined),
+      refreshBundle: (td) => federation.refreshNow(td),
+      federationStatus: (td) => federation.status(td),
+      onRelationshipsChanged: () =>
+        void federation
+          .reconcile()
+          .catch((err: unknown) =>
+            logger.error('Failed to reload federation relationships', { error: (err as Error).message }),
+          ),
     };
-    const metrics = options.metrics ?? new Metrics({ prefix: 'spire_server' });
     // Health calls only arrive once the endpoints listen, i.e. after `server` below is initialised.
     const health = { serving: (): boolean => server.serving() };
     const endpoints = new Endpoints({
@@ -206,10 +232,12 @@ export class LanyardServer {
       svid,
       metrics,
       bundleEndpoint,
+      federation,
     );
     try {
       await endpoints.start();
       await bundleEndpoint?.start();
+      await federation.start();
     } catch (err) {
       await server.stop();
       throw err;
@@ -276,6 +304,7 @@ export class LanyardServer {
     this.cache.stop();
     this.svid.stop();
     this.ca.stop();
+    await this.federation.stop();
     await this.bundleEndpoint?.stop();
     await this.endpoints.stop(graceMs);
     await this.datastore.close();

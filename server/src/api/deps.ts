@@ -4,6 +4,7 @@ import type { ServerCaApi } from '../ca/types';
 import type { NodeAttestorCatalog } from '../catalog/node-attestors';
 import type { DataStore } from '../datastore/types';
 import type { ServerSvidRotator } from '../endpoints/server-svid';
+import type { RefreshStatus } from '../federation/refresh-status';
 
 /** Everything the API services need; built once by the server wiring. */
 export interface ApiDeps {
@@ -27,8 +28,15 @@ export interface ApiDeps {
   attestationStepTimeoutMs?: number;
   /** Server start time in ms (Debug GetInfo uptime). */
   startedAt: number;
-  /** Fetches a federated bundle now (TrustDomain RefreshBundle); absent when no bundle client runs. */
-  refreshBundle?: (trustDomain: string) => Promise<void>;
+  /**
+   * Fetches a federated bundle now (TrustDomain RefreshBundle); absent when no bundle client runs.
+   * Throws NotFoundError for a trust domain no relationship names, InternalError when the refresh failed.
+   */
+  refreshBundle?: (trustDomain: string) => Promise<unknown>;
+  /** The bundle client's last refresh time and error for a trust domain (undefined when not managed). */
+  federationStatus?: (trustDomain: string) => RefreshStatus | undefined;
+  /** Called after relationships were created, updated or deleted through the API. */
+  onRelationshipsChanged?: () => void;
   /** Called after the local trust bundle changed through the API (AppendBundle / PublishJWTAuthority). */
   onLocalBundleChanged?: () => void;
 }

@@ -59,6 +59,7 @@ export class TrustDomainApi {
         results.push({ status: statusOf(err) });
       }
     }
+    this.deps.onRelationshipsChanged?.();
     return { results };
   }
 
@@ -94,16 +95,20 @@ export class TrustDomainApi {
         results.push({ status: statusOf(err), trust_domain: value });
       }
     }
+    this.deps.onRelationshipsChanged?.();
     return { results };
   }
 
+  /** Fetches the trust domain's bundle now (stored or configured relationship) and reports the outcome. */
   async refreshBundle(req: { trust_domain: string }) {
     const td = tdArgument(req.trust_domain);
+    if (this.deps.refreshBundle !== undefined) {
+      await this.deps.refreshBundle(td);
+      return {};
+    }
     if ((await this.deps.datastore.getFederationRelationship(td)) === undefined) {
       throw new NotFoundError(`no relationship with trust domain "${td}"`, 'ERR_FR_NOT_FOUND');
     }
-    if (this.deps.refreshBundle === undefined) return unimplemented('refreshing federated bundles');
-    await this.deps.refreshBundle(td);
-    return {};
+    return unimplemented('refreshing federated bundles');
   }
 }
