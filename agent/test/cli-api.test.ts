@@ -9,6 +9,7 @@ const AGENT_BIN = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 const uid = process.getuid!();
 let api: RunningApi;
 let outDir: string;
+let alphaPem: string;
 
 interface Run {
   code: number;
@@ -45,10 +46,12 @@ beforeAll(async () => {
   }
   if (!fs.existsSync(AGENT_BIN)) throw new Error(`${AGENT_BIN} was not built: run npx tsc --build agent`);
   const other = makeTrustDomain('other.org');
+  const alpha = makeTrustDomain('alpha.org');
   api = await startApi();
-  api.cache.setFederatedBundles([other.bundle]);
+  api.cache.setFederatedBundles([other.bundle, alpha.bundle]);
+  alphaPem = alpha.bundle.toX509Bundle().marshalPem();
   const direct = makeEntry('e1', 'spiffe://example.org/web', [`test:uid:${uid}`], {
-    federatesWith: ['other.org'],
+    federatesWith: ['other.org', 'alpha.org'],
   });
   const chained = makeEntry('e2', 'spiffe://example.org/db', [`test:uid:${uid}`], { hint: 'internal' });
   api.cache.updateEntries([direct, chained]);
@@ -71,19 +74,25 @@ test('api fetch x509 -write writes SPIRE file names that openssl verify accepts,
   expect(run.stdout).toContain(`Writing SVID #0 to file ${path.join(outDir, 'svid.0.pem')}.`);
   expect(run.stdout).toContain(`Writing key #1 to file ${path.join(outDir, 'svid.1.key')}.`);
   expect(run.stdout).toContain(
-    `Writing federated bundle #0 for trust domain spiffe://other.org to file ${path.join(outDir, 'federated_bundle.0.0.pem')}.`,
+    `Writing federated bundle #0 for trust domain spiffe://alpha.org to file ${path.join(outDir, 'federated_bundle.0.0.pem')}.`,
+  );
+  expect(run.stdout).toContain(
+    `Writing federated bundle #1 for trust domain spiffe://other.org to file ${path.join(outDir, 'federated_bundle.0.1.pem')}.`,
   );
   const files = fs.readdirSync(outDir).sort();
   expect(files).toEqual([
     'bundle.0.pem',
     'bundle.1.pem',
     'federated_bundle.0.0.pem',
+    'federated_bundle.0.1.pem',
     'federated_bundle.1.0.pem',
+    'federated_bundle.1.1.pem',
     'svid.0.key',
     'svid.0.pem',
     'svid.1.key',
     'svid.1.pem',
   ]);
+  expect(fs.readFileSync(path.join(outDir, 'federated_bundle.1.0.pem'), 'utf8')).toBe(alphaPem);
   expect(fs.statSync(path.join(outDir, 'svid.0.key')).mode & 0o777).toBe(0o600);
   expect(fs.statSync(path.join(outDir, 'svid.0.pem')).mode & 0o777).toBe(0o644);
   const verify = (...args: string[]) => execFileSync('openssl', ['verify', ...args], { encoding: 'utf8' });
@@ -109,7 +118,9 @@ test("api fetch (= x509) prints SPIRE's block: count, IDs, hint, validity lines,
   expect(run.stdout).toContain('SPIFFE ID:\t\tspiffe://example.org/db\nHint:\t\t\tinternal\n');
   expect(run.stdout).toMatch(/Intermediate #1 Valid Until:\t/);
   expect(run.stdout).toMatch(/CA #1 Valid After:\t/);
-  expect(run.stdout).toMatch(/\[spiffe:\/\/other\.org\] CA #1 Valid Until:\t/);
+  expect(run.stdout).toMatch(
+    /\[spiffe:\/\/alpha\.org\] CA #1 Valid Until:\t[^\n]+\n\[spiffe:\/\/other\.org\] CA #1 Valid After:\t/,
+  );
 });
 
 test('-silent prints nothing; SPIRE_AGENT_PUBLIC_SOCKET is used without -socketPath', async () => {
@@ -125,7 +136,7 @@ test('-output json prints the response with proto field names', async () => {
     'spiffe://example.org/db',
   ]);
   expect(Buffer.from(doc.svids[0].x509_svid, 'base64')[0]).toBe(0x30);
-  expect(Object.keys(doc.federated_bundles)).toEqual(['spiffe://other.org']);
+  expect(Object.keys(doc.federated_bundles).sort()).toEqual(['spiffe://alpha.org', 'spiffe://other.org']);
 });
 
 test('connection errors and bad flags are printed raw (rpc error: code = … desc = …) with exit 1', async () => {

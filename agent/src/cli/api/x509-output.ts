@@ -28,8 +28,8 @@ export function formatX509Response(svids: readonly X509SvidView[], elapsedMs: nu
     validity(out, 'SVID', svid.certificates[0]);
     svid.certificates.slice(1).forEach((cert, i) => validity(out, `Intermediate #${i + 1}`, cert));
     svid.bundle.forEach((cert, i) => validity(out, `CA #${i + 1}`, cert));
-    for (const [td, certs] of svid.federatedBundles) {
-      certs.forEach((cert, i) => validity(out, `[${td}] CA #${i + 1}`, cert));
+    for (const td of [...svid.federatedBundles.keys()].sort()) {
+      svid.federatedBundles.get(td)!.forEach((cert, i) => validity(out, `[${td}] CA #${i + 1}`, cert));
     }
   }
   out.push('');
