@@ -28,7 +28,7 @@ import {
   type TlsSource,
 } from '@lanyard/spiffe';
 import { TestCa, type TestJwtKey } from '@lanyard/test-support';
-import type { Agent } from '../src/agent';
+import type { Agent } from '../../src/agent';
 import {
   LogCapture,
   TD,
@@ -40,8 +40,8 @@ import {
   startAgent,
   startTestServer,
   type TestServer,
-} from './node-harness';
-import { StreamReader, header, unary, workloadClient } from './workload-fixtures';
+} from '../harness';
+import { StreamReader, header, unary, workloadClient } from '../workload-fixtures';
 
 jest.setTimeout(90_000);
 
