@@ -6,7 +6,15 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.tests.json' }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.tests.json' }],
+    // jose 6 ships only ES modules; Jest runs CommonJS, so its files are transpiled like our own sources.
+    '/node_modules/jose/.+\\.js$': [
+      'ts-jest',
+      { isolatedModules: true, tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' } },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: {
     '^@lanyard\\/base$': '<rootDir>/base/src',
     '^@lanyard\\/base\\/(.*)$': '<rootDir>/base/src/$1',

@@ -1,86 +1,59 @@
-import { type KeyObject, verify } from 'node:crypto';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
+import type { KeyObject } from 'node:crypto';
+import { type ExternalJwtFailure, malformedReason, verifyExternalJwt } from '@lanyard/attestor-core';
+import { InvalidArgumentError, type LanyardError, PermissionDeniedError } from '@lanyard/base';
 
-/** A compact JWS split into its decoded parts. */
-export interface ParsedJwt {
-  readonly header: Record<string, unknown>;
-  readonly claims: Record<string, unknown>;
-  readonly signingInput: Buffer;
-  readonly signature: Buffer;
+/** What {@link verifyMsiToken} needs besides the token. */
+export interface MsiTokenCheck {
+  /** Entra ID's public key for a `kid`, or `undefined` when it is not published. */
+  readonly key: (kid: string) => Promise<KeyObject | undefined>;
+  /** Validation time in milliseconds since the epoch. */
+  readonly nowMs: number;
+  /** Clock skew allowed on `exp`, `nbf` and `iat`, in seconds. */
+  readonly leewaySeconds: number;
+  /** Plugin name that prefixes every message. */
+  readonly plugin: string;
 }
 
 /**
- * Splits and decodes a compact JWT without trusting it.
- * @throws InvalidArgumentError naming what is malformed.
+ * Verifies an MSI access token's RS256 signature (key found by `kid`) and validity window through `jose`.
+ * Issuer and audience depend on the verified `tid` claim, so the caller checks them.
+ * @throws InvalidArgumentError for a malformed token, another alg or a missing kid; PermissionDeniedError when
+ *   the key is unknown, the signature does not verify, or the token is expired or not valid yet.
+ * @returns the verified claims.
  */
-export function parseJwt(token: string, plugin: string): ParsedJwt {
-  const parts = token.split('.');
-  if (parts.length !== 3)
-    throw new InvalidArgumentError(`${plugin}: unable to parse token: not a compact JWT`, 'ERR_JWT');
-  return {
-    header: decode(parts[0], 'header', plugin),
-    claims: decode(parts[1], 'claims', plugin),
-    signingInput: Buffer.from(`${parts[0]}.${parts[1]}`),
-    signature: Buffer.from(parts[2], 'base64url'),
-  };
+export async function verifyMsiToken(token: string, check: MsiTokenCheck): Promise<Record<string, unknown>> {
+  return verifyExternalJwt(token, {
+    algorithms: ['RS256'],
+    key: check.key,
+    clockToleranceSeconds: check.leewaySeconds,
+    nowMs: check.nowMs,
+    fail: (failure) => tokenError(failure, check.plugin),
+  });
 }
 
-/**
- * Checks an RS256 signature with the key found for the token's `kid`.
- * @throws InvalidArgumentError for another alg or a missing kid; PermissionDeniedError when it does not verify.
- */
-export async function verifyRs256(
-  jwt: ParsedJwt,
-  keyFor: (kid: string) => Promise<KeyObject | undefined>,
-  plugin: string,
-): Promise<void> {
-  if (jwt.header.alg !== 'RS256') {
-    throw new InvalidArgumentError(
-      `${plugin}: token alg ${JSON.stringify(jwt.header.alg)} is not RS256`,
-      'ERR_JWT',
-    );
+function tokenError(failure: ExternalJwtFailure, plugin: string): LanyardError {
+  const invalid = (reason: string) => new InvalidArgumentError(`${plugin}: ${reason}`, 'ERR_JWT');
+  const denied = (reason: string) => new PermissionDeniedError(`${plugin}: ${reason}`, 'ERR_JWT');
+  switch (failure.kind) {
+    case 'malformed':
+      return invalid(`unable to parse token: ${malformedReason(failure)}`);
+    case 'algorithm':
+      return invalid(`token alg ${JSON.stringify(failure.alg)} is not RS256`);
+    case 'missing-kid':
+      return invalid('token missing key id');
+    case 'unknown-kid':
+      return denied(`key id "${failure.kid}" not found`);
+    case 'signature':
+      return denied('unable to verify token signature');
+    case 'missing-exp':
+      return invalid('token has no exp claim');
+    case 'expired':
+      return denied('token has expired');
+    case 'not-yet-valid':
+      return denied(`token is not valid yet (${failure.claim} in the future)`);
+    case 'issuer':
+    case 'audience':
+      // Not requested from jose: both depend on the verified tenant, so the server checks them afterwards.
+      return denied(`token ${failure.kind} is not accepted`);
   }
-  if (typeof jwt.header.kid !== 'string')
-    throw new InvalidArgumentError(`${plugin}: token missing key id`, 'ERR_JWT');
-  const key = await keyFor(jwt.header.kid);
-  if (!key) throw new PermissionDeniedError(`${plugin}: key id "${jwt.header.kid}" not found`, 'ERR_JWT');
-  if (!verify('sha256', jwt.signingInput, key, jwt.signature)) {
-    throw new PermissionDeniedError(`${plugin}: unable to verify token signature`, 'ERR_JWT');
-  }
-}
-
-/**
- * Checks `exp`, `nbf` and `iat` against `nowSeconds` with `leewaySeconds` either way.
- * @throws PermissionDeniedError when the token is expired or not yet valid.
- */
-export function checkTimes(
-  claims: Record<string, unknown>,
-  nowSeconds: number,
-  leewaySeconds: number,
-  plugin: string,
-): void {
-  if (typeof claims.exp !== 'number')
-    throw new InvalidArgumentError(`${plugin}: token has no exp claim`, 'ERR_JWT');
-  if (claims.exp + leewaySeconds < nowSeconds)
-    throw new PermissionDeniedError(`${plugin}: token has expired`, 'ERR_JWT');
-  for (const claim of ['nbf', 'iat'] as const) {
-    const value = claims[claim];
-    if (typeof value === 'number' && value - leewaySeconds > nowSeconds) {
-      throw new PermissionDeniedError(
-        `${plugin}: token is not valid yet (${claim} in the future)`,
-        'ERR_JWT',
-      );
-    }
-  }
-}
-
-function decode(part: string, what: string, plugin: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value))
-      return value as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new InvalidArgumentError(`${plugin}: unable to parse token: ${what} is not a JSON object`, 'ERR_JWT');
 }

@@ -9,7 +9,7 @@ import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core'
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { ArmClient } from './arm';
 import { type AzureMsiServerConfig, type MsiTenantConfig, parseServerConfig } from './config';
-import { checkTimes, parseJwt, verifyRs256 } from './jwt';
+import { verifyMsiToken } from './jwt';
 import { OidcKeySet } from './oidc-keys';
 import { resolveArmSelectors, selectorsFromMirid } from './resolve';
 import { AZURE_MSI_MAX_PAYLOAD_BYTES, AZURE_MSI_PLUGIN_NAME } from './shared';
@@ -43,9 +43,13 @@ export class AzureMsiServerAttestor implements NodeAttestorServer {
 
   /** Verifies the token and returns `spiffe://<td>/spire/agent/azure_msi/<tenant>/<principal>`. */
   async attest(payload: Buffer): Promise<NodeAttestationResult> {
-    const jwt = parseJwt(parseToken(payload), P);
-    await verifyRs256(jwt, (kid) => this.keys.key(kid), P);
-    const { tid, sub } = jwt.claims;
+    const claims = await verifyMsiToken(parseToken(payload), {
+      key: (kid) => this.keys.key(kid),
+      nowMs: this.deps.now(),
+      leewaySeconds: LEEWAY_SECONDS,
+      plugin: P,
+    });
+    const { tid, sub } = claims;
     if (typeof tid !== 'string' || tid === '')
       throw new InvalidArgumentError(`${P}: token missing tenant ID claim`, 'ERR_JWT');
     if (typeof sub !== 'string' || sub === '')
@@ -53,7 +57,7 @@ export class AzureMsiServerAttestor implements NodeAttestorServer {
     const tenant = this.config.tenants.get(tid);
     if (!tenant)
       throw new PermissionDeniedError(`${P}: tenant "${tid}" is not authorized`, 'ERR_AZURE_TENANT');
-    checkClaims(jwt.claims, tid, tenant, Math.floor(this.deps.now() / 1000));
+    checkIssuerAndAudience(claims, tid, tenant);
 
     const agentId = this.config.pathTemplate.agentId(this.deps.trustDomain, {
       PluginName: P,
@@ -70,7 +74,7 @@ export class AzureMsiServerAttestor implements NodeAttestorServer {
     const selectors =
       client && tenant.subscriptionId
         ? await resolveArmSelectors(client, tenant.subscriptionId, sub)
-        : selectorsFromMirid(jwt.claims.xms_mirid);
+        : selectorsFromMirid(claims.xms_mirid);
     return { agentId, selectors: sortedUniqueSelectors(P, selectors), canReattest: false };
   }
 }
@@ -87,12 +91,7 @@ function parseToken(payload: Buffer): string {
   return token;
 }
 
-function checkClaims(
-  claims: Record<string, unknown>,
-  tid: string,
-  tenant: MsiTenantConfig,
-  now: number,
-): void {
+function checkIssuerAndAudience(claims: Record<string, unknown>, tid: string, tenant: MsiTenantConfig): void {
   const issuers = [`https://sts.windows.net/${tid}/`, `https://login.microsoftonline.com/${tid}/v2.0`];
   if (!issuers.includes(String(claims.iss))) {
     throw new PermissionDeniedError(
@@ -107,7 +106,6 @@ function checkClaims(
       'ERR_JWT',
     );
   }
-  checkTimes(claims, now, LEEWAY_SECONDS, P);
 }
 
 function invalid(reason: string): InvalidArgumentError {

@@ -88,6 +88,16 @@ describe('azure_msi agent ↔ server', () => {
     );
   });
 
+  it('refuses a token that is not valid yet (beyond the 5 minute leeway)', async () => {
+    const payload = resigned(
+      await agentPayload(world),
+      (c) => (c.nbf = Math.floor(world.clock.now / 1000) + 3600),
+    );
+    const attempt = (await server(world)).attest(payload, noChallenge);
+    await expect(attempt).rejects.toThrow(PermissionDeniedError);
+    await expect(attempt).rejects.toThrow(/token is not valid yet \(nbf in the future\)/);
+  });
+
   it('refuses a token for another resource than the tenant resource_id', async () => {
     const payload = await agentPayload(world, { resource_id: 'https://vault.azure.net' });
     await expect((await server(world)).attest(payload, noChallenge)).rejects.toThrow(
@@ -127,6 +137,22 @@ describe('azure_msi agent ↔ server', () => {
       'alg none token',
       Buffer.from(JSON.stringify({ token: `${Buffer.from('{"alg":"none"}').toString('base64url')}.e30.` })),
       /alg "none" is not RS256/,
+    ],
+    [
+      'ES256 token',
+      Buffer.from(
+        JSON.stringify({
+          token: `${Buffer.from('{"alg":"ES256","kid":"k"}').toString('base64url')}.e30.c2ln`,
+        }),
+      ),
+      /alg "ES256" is not RS256/,
+    ],
+    [
+      'kid-less token',
+      Buffer.from(
+        JSON.stringify({ token: `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.e30.c2ln` }),
+      ),
+      /token missing key id/,
     ],
   ])('refuses a %s payload with InvalidArgument', async (_name, payload, reason) => {
     const attempt = (await server(world)).attest(payload, noChallenge);

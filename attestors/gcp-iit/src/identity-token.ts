@@ -1,6 +1,10 @@
-import { verify } from 'node:crypto';
-import { checkPayloadSize } from '@lanyard/attestor-core';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
+import {
+  type ExternalJwtFailure,
+  checkPayloadSize,
+  malformedReason,
+  verifyExternalJwt,
+} from '@lanyard/attestor-core';
+import { InvalidArgumentError, type LanyardError, PermissionDeniedError } from '@lanyard/base';
 import type { GoogleKeySet } from './google-keys';
 import {
   type ComputeEngineClaims,
@@ -9,7 +13,7 @@ import {
   type GceIdentity,
 } from './shared';
 
-const ISSUERS = new Set(['https://accounts.google.com', 'accounts.google.com']);
+const ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 const LEEWAY_SECONDS = 60;
 
 /**
@@ -24,40 +28,51 @@ export async function verifyIdentityToken(
 ): Promise<GceIdentity> {
   if (payload.length === 0) throw invalid('missing attestation payload');
   checkPayloadSize(payload, { what: 'identity token', maxBytes: GCP_IIT_MAX_TOKEN_BYTES, invalid });
-  const parts = payload.toString('utf8').split('.');
-  if (parts.length !== 3) throw invalid('unable to parse the identity token: not a compact JWT');
-  const header = decodeJson(parts[0], 'header');
-  const claims = decodeJson(parts[1], 'claims');
-  if (header.alg !== 'RS256') throw invalid(`identity token alg ${JSON.stringify(header.alg)} is not RS256`);
-  if (typeof header.kid !== 'string') throw invalid('identity token header has no kid');
-  const key = await keys.key(header.kid);
-  if (!key) throw denied(`identity token is signed with unknown key ${header.kid}`);
-  const signature = Buffer.from(parts[2], 'base64url');
-  if (!verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), key, signature)) {
-    throw denied('failed to validate the identity token signature');
-  }
-  checkClaims(claims, Math.floor(nowMs / 1000));
+  const claims = await verifyExternalJwt(payload.toString('utf8'), {
+    algorithms: ['RS256'],
+    key: (kid) => keys.key(kid),
+    clockToleranceSeconds: LEEWAY_SECONDS,
+    nowMs,
+    issuers: ISSUERS,
+    audience: GCP_IIT_AUDIENCE,
+    fail: tokenError,
+  });
   return {
     email: typeof claims.email === 'string' ? claims.email : '',
     computeEngine: computeEngine(claims),
   };
 }
 
-function checkClaims(claims: Record<string, unknown>, now: number): void {
-  if (!ISSUERS.has(String(claims.iss)))
-    throw denied(`identity token issuer ${JSON.stringify(claims.iss)} is not Google`);
-  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audiences.includes(GCP_IIT_AUDIENCE)) {
-    throw denied(
-      `identity token audience ${JSON.stringify(claims.aud)} does not include ${GCP_IIT_AUDIENCE}`,
-    );
+/** The error (status and wording) for each way the identity token can fail verification. */
+function tokenError(failure: ExternalJwtFailure): LanyardError {
+  switch (failure.kind) {
+    case 'malformed':
+      return invalid(`unable to parse the identity token: ${malformedReason(failure)}`);
+    case 'algorithm':
+      return invalid(`identity token alg ${JSON.stringify(failure.alg)} is not RS256`);
+    case 'missing-kid':
+      return invalid('identity token header has no kid');
+    case 'unknown-kid':
+      return denied(`identity token is signed with unknown key ${failure.kid}`);
+    case 'signature':
+      return denied('failed to validate the identity token signature');
+    case 'issuer':
+      return denied(`identity token issuer ${JSON.stringify(failure.iss)} is not Google`);
+    case 'audience':
+      return denied(
+        `identity token audience ${JSON.stringify(failure.aud)} does not include ${GCP_IIT_AUDIENCE}`,
+      );
+    case 'missing-exp':
+      return invalid('identity token has no exp claim');
+    case 'expired':
+      return denied('identity token has expired');
+    case 'not-yet-valid':
+      return denied(
+        failure.claim === 'iat'
+          ? 'identity token is issued in the future'
+          : 'identity token is not valid yet',
+      );
   }
-  if (typeof claims.exp !== 'number') throw invalid('identity token has no exp claim');
-  if (claims.exp + LEEWAY_SECONDS < now) throw denied('identity token has expired');
-  if (typeof claims.iat === 'number' && claims.iat - LEEWAY_SECONDS > now)
-    throw denied('identity token is issued in the future');
-  if (typeof claims.nbf === 'number' && claims.nbf - LEEWAY_SECONDS > now)
-    throw denied('identity token is not valid yet');
 }
 
 function computeEngine(claims: Record<string, unknown>): ComputeEngineClaims {
@@ -78,17 +93,6 @@ function computeEngine(claims: Record<string, unknown>): ComputeEngineClaims {
     instanceName: ce.instance_name as string,
     instanceCreationTimestamp: Number(ce.instance_creation_timestamp ?? 0),
   };
-}
-
-function decodeJson(part: string, what: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value))
-      return value as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw invalid(`unable to parse the identity token: ${what} is not a JSON object`);
 }
 
 function invalid(reason: string): InvalidArgumentError {

@@ -96,6 +96,16 @@ describe('gcp_iit agent ↔ server', () => {
     );
   });
 
+  it('refuses a token that is not valid yet (beyond the 60 s leeway)', async () => {
+    const token = resign(
+      await agentPayload(world),
+      (c) => (c.nbf = Math.floor(world.clock.now / 1000) + 600),
+    );
+    const attempt = (await server(world)).attest(token, noChallenge);
+    await expect(attempt).rejects.toThrow(PermissionDeniedError);
+    await expect(attempt).rejects.toThrow(/identity token is not valid yet/);
+  });
+
   it('refuses a token for another audience', async () => {
     const token = resign(await agentPayload(world), (c) => (c.aud = 'https://example.com'));
     await expect((await server(world)).attest(token, noChallenge)).rejects.toThrow(
@@ -132,6 +142,16 @@ describe('gcp_iit agent ↔ server', () => {
       /alg "none" is not RS256/,
     ],
     ['garbage header', Buffer.from('!!.e30.sig'), /header is not a JSON object/],
+    [
+      'HS256',
+      Buffer.from(`${Buffer.from('{"alg":"HS256","kid":"k"}').toString('base64url')}.e30.c2ln`),
+      /alg "HS256" is not RS256/,
+    ],
+    [
+      'kid-less',
+      Buffer.from(`${Buffer.from('{"alg":"RS256"}').toString('base64url')}.e30.c2ln`),
+      /header has no kid/,
+    ],
   ])('refuses a %s payload with InvalidArgument', async (_name, payload, reason) => {
     const attempt = (await server(world)).attest(payload, noChallenge);
     await expect(attempt).rejects.toThrow(InvalidArgumentError);

@@ -1,4 +1,5 @@
-import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
+import { compactVerify, decodeJwt } from 'jose';
 import { HttpFake, type FakeResponse, type RecordedRequest, json } from './http-fake';
 import { type SigningIdentity, createSigningIdentity, publicJwk } from './signing-identity';
 
@@ -36,7 +37,7 @@ export class FakeGoogleApis extends HttpFake {
   readonly signers: SigningIdentity[];
   readonly instances = new Map<string, FakeGceInstance>();
   /** Service-account keys the token endpoint accepts, by client email. */
-  private readonly serviceAccounts = new Map<string, string>();
+  private readonly serviceAccounts = new Map<string, KeyObject>();
   private readonly accessTokens = new Set<string>();
   /** Seconds the certs stay cacheable (`Expires` / `Cache-Control: max-age`). */
   certsMaxAgeSeconds = 3600;
@@ -56,10 +57,7 @@ export class FakeGoogleApis extends HttpFake {
   /** Registers a service account and returns its key file (token_uri pointing at this fake). */
   async serviceAccountKeyFile(email: string, projectId: string): Promise<ServiceAccountKeyFile> {
     const key = await createSigningIdentity({ commonName: email });
-    this.serviceAccounts.set(
-      email,
-      createPublicKey(key.privateKey).export({ type: 'spki', format: 'pem' }).toString(),
-    );
+    this.serviceAccounts.set(email, key.publicKey);
     return {
       type: 'service_account',
       project_id: projectId,
@@ -77,7 +75,7 @@ export class FakeGoogleApis extends HttpFake {
     return token;
   }
 
-  private route(req: RecordedRequest): FakeResponse {
+  private route(req: RecordedRequest): FakeResponse | Promise<FakeResponse> {
     const expires = new Date(Date.now() + this.certsMaxAgeSeconds * 1000).toUTCString();
     const cacheHeaders = { expires, 'cache-control': `public, max-age=${this.certsMaxAgeSeconds}` };
     if (req.path === '/oauth2/v1/certs') {
@@ -91,22 +89,23 @@ export class FakeGoogleApis extends HttpFake {
     return json(404, { error: { code: 404, message: 'Not Found' } });
   }
 
-  private token(req: RecordedRequest): FakeResponse {
+  private async token(req: RecordedRequest): Promise<FakeResponse> {
     const form = new URLSearchParams(req.body);
     const assertion = form.get('assertion') ?? '';
     if (form.get('grant_type') !== JWT_BEARER) return json(400, { error: 'unsupported_grant_type' });
-    const [header, claims, signature] = assertion.split('.');
-    let email = '';
+    let email: unknown;
     try {
-      email = (JSON.parse(Buffer.from(claims, 'base64url').toString()) as { iss: string }).iss;
+      email = decodeJwt(assertion).iss;
     } catch {
       return json(400, { error: 'invalid_grant', error_description: 'Invalid JWT' });
     }
-    const key = this.serviceAccounts.get(email);
-    const valid =
-      key !== undefined &&
-      verify('sha256', Buffer.from(`${header}.${claims}`), key, Buffer.from(signature ?? '', 'base64url'));
-    if (!valid) return json(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
+    const key = typeof email === 'string' ? this.serviceAccounts.get(email) : undefined;
+    try {
+      if (key === undefined) throw new Error('unknown service account');
+      await compactVerify(assertion, key, { algorithms: ['RS256'] });
+    } catch {
+      return json(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
+    }
     return json(200, { access_token: this.issueAccessToken(), expires_in: 3599, token_type: 'Bearer' });
   }
 

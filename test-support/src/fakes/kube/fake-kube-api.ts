@@ -83,7 +83,7 @@ export class FakeKubeApi extends HttpsFake {
     return req.headers.authorization === `Bearer ${this.clientToken}` || req.clientCertCn !== undefined;
   }
 
-  private route(req: TlsRecordedRequest): FakeResponse {
+  private async route(req: TlsRecordedRequest): Promise<FakeResponse> {
     if (!this.authorized(req)) return json(401, kubeStatus(401, 'Unauthorized', 'Unauthorized'));
     if (req.path === TOKEN_REVIEW_PATH) {
       if (req.method !== 'POST') return json(405, kubeStatus(405, 'MethodNotAllowed', 'method not allowed'));
@@ -104,7 +104,7 @@ export class FakeKubeApi extends HttpsFake {
     return json(404, kubeStatus(404, 'NotFound', 'the server could not find the requested resource'));
   }
 
-  private tokenReview(body: string): FakeResponse {
+  private async tokenReview(body: string): Promise<FakeResponse> {
     let review: { kind?: string; apiVersion?: string; spec?: { token?: string; audiences?: string[] } };
     try {
       review = JSON.parse(body) as typeof review;
@@ -122,7 +122,10 @@ export class FakeKubeApi extends HttpsFake {
       );
     }
     const spec = { token: review.spec.token, audiences: review.spec.audiences ?? [] };
-    const result = this.review(spec.token, spec.audiences.length > 0 ? spec.audiences : this.apiAudiences);
+    const result = await this.review(
+      spec.token,
+      spec.audiences.length > 0 ? spec.audiences : this.apiAudiences,
+    );
     const status =
       typeof result === 'string'
         ? { authenticated: false, user: {}, error: result }
@@ -136,9 +139,9 @@ export class FakeKubeApi extends HttpsFake {
     });
   }
 
-  private review(token: string, wanted: string[]): Record<string, unknown> | string {
+  private async review(token: string, wanted: string[]): Promise<Record<string, unknown> | string> {
     if (this.tokenReviewError) return this.tokenReviewError;
-    const claims = this.issuer.verify(token, this.nowSeconds());
+    const claims = await this.issuer.verify(token, this.nowSeconds());
     if (typeof claims === 'string') return `[${claims}]`;
     const audiences = wanted.filter((a) => claims.aud.includes(a));
     if (audiences.length === 0) {

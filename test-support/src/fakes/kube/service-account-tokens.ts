@@ -1,5 +1,8 @@
-import { randomUUID, verify } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
+import { type JWTPayload, errors, jwtVerify } from 'jose';
 import { TestJwtKey } from '../../test-jwt-key';
+
+const NBF_LEEWAY_SECONDS = 60;
 
 /** What a projected service-account token is bound to. */
 export interface ServiceAccountTokenOptions {
@@ -71,40 +74,57 @@ export class ServiceAccountIssuer {
   }
 
   /**
-   * Verifies signature, issuer and validity window.
+   * Verifies signature (RS256 by one of {@link keys}), issuer and validity window with `jose`, as the API server's
+   * service-account authenticator does: `nbf` may be up to 60 s ahead, `exp` has no leeway.
    * @returns the claims, or a string saying why the token is not valid (the TokenReview `status.error`).
    */
-  verify(token: string, nowSeconds: number): VerifiedTokenClaims | string {
-    const parts = token.split('.');
-    if (parts.length !== 3) return 'invalid bearer token, token is not a JWS';
-    let header: { alg?: string; kid?: string };
-    let claims: Record<string, unknown>;
+  async verify(token: string, nowSeconds: number): Promise<VerifiedTokenClaims | string> {
+    let claims: JWTPayload;
     try {
-      header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as typeof header;
-      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as typeof claims;
-    } catch {
-      return 'invalid bearer token, token is not valid JSON';
+      ({ payload: claims } = await jwtVerify(token, (header) => this.publicKeyFor(header.kid), {
+        algorithms: ['RS256'],
+        issuer: this.issuer,
+        requiredClaims: ['exp'],
+        currentDate: new Date(nowSeconds * 1000),
+        clockTolerance: NBF_LEEWAY_SECONDS,
+      }));
+    } catch (error) {
+      return rejection(error);
     }
-    const key = this.keys.find((k) => k.kid === header.kid);
-    if (!key || header.alg !== 'RS256') return 'invalid bearer token, no key matches the token';
-    const input = Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii');
-    if (!verify('sha256', input, key.publicKey, Buffer.from(parts[2], 'base64url'))) {
-      return 'invalid bearer token, crypto/rsa: verification error';
-    }
-    if (claims.iss !== this.issuer) return 'invalid bearer token, token issuer is not trusted';
-    if (typeof claims.exp !== 'number' || claims.exp < nowSeconds)
-      return 'invalid bearer token, token has expired';
-    if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds + 60) {
-      return 'invalid bearer token, token is not valid yet';
-    }
-    const aud = typeof claims.aud === 'string' ? [claims.aud] : ((claims.aud as string[] | undefined) ?? []);
+    if ((claims.exp as number) < nowSeconds) return 'invalid bearer token, token has expired';
     return {
       sub: String(claims.sub),
-      aud,
-      exp: claims.exp,
-      nbf: claims.nbf as number | undefined,
-      jti: claims.jti as string | undefined,
+      aud: typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []),
+      exp: claims.exp as number,
+      nbf: claims.nbf,
+      jti: claims.jti,
       k8s: (claims['kubernetes.io'] ?? {}) as VerifiedTokenClaims['k8s'],
     };
   }
+
+  private publicKeyFor(kid: string | undefined): KeyObject {
+    const key = this.keys.find((k) => k.kid === kid);
+    if (!key) throw new NoMatchingKey();
+    return key.publicKey;
+  }
+}
+
+/** Thrown by the key lookup when no key has the token's `kid`. */
+class NoMatchingKey extends Error {}
+
+/** The authenticator's reason for a token `jose` refused. */
+function rejection(error: unknown): string {
+  if (error instanceof NoMatchingKey || error instanceof errors.JOSEAlgNotAllowed)
+    return 'invalid bearer token, no key matches the token';
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return 'invalid bearer token, crypto/rsa: verification error';
+  if (error instanceof errors.JWTExpired) return 'invalid bearer token, token has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return 'invalid bearer token, token issuer is not trusted';
+    if (error.claim === 'exp') return 'invalid bearer token, token has expired';
+    if (error.claim === 'nbf') return 'invalid bearer token, token is not valid yet';
+  }
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
+    return 'invalid bearer token, token is not a JWS';
+  throw error;
 }

@@ -1,5 +1,6 @@
 /** `jwt mint`: `MintJWTSVID` for a SPIFFE ID and audiences; prints the token or writes it (0600). */
 import { Option, type Command } from 'commander';
+import { decodeJwt } from 'jose';
 import { writeFileAtomicSync } from '@lanyard/base';
 import { listOption } from '@lanyard/common';
 import type { CliCommand, CommandContext } from '../../registry';
@@ -28,10 +29,8 @@ interface JwtMintFlags extends ApiFlags {
 /** Reads `exp` without verifying (only to warn about a capped lifetime, as SPIRE does). */
 function expiryOf(token: string): number | undefined {
   try {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-      exp?: unknown;
-    };
-    return typeof claims.exp === 'number' ? claims.exp : undefined;
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' ? exp : undefined;
   } catch {
     return undefined;
   }
