@@ -9,3 +9,5 @@ export * from './backoff';
 export * from './duration';
 export * from './fs/write-file-atomic';
 export * from './fs/read-file-if-exists';
+export * as der from './der';
+export * from './pem';

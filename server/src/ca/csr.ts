@@ -3,18 +3,8 @@
  * CertificationRequestInfo bytes. The subject is returned raw and otherwise ignored.
  */
 import { verify, type KeyObject } from 'node:crypto';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
-import { Oid } from './der/oids';
+import { der, InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { importSpki } from './der/spki';
-import {
-  children,
-  expectTag,
-  readBitStringBytes,
-  readNode,
-  readOid,
-  readSingle,
-  type DerNode,
-} from './der/reader';
 import { requireMemberId } from './names';
 import type { ParsedCsr } from './types';
 
@@ -25,13 +15,13 @@ export interface VerifiedCsr extends ParsedCsr {
 }
 
 const SIGNATURE_HASHES: Record<string, { keyType: string; hash: string | null }> = {
-  [Oid.ecdsaWithSha256]: { keyType: 'ec', hash: 'sha256' },
-  [Oid.ecdsaWithSha384]: { keyType: 'ec', hash: 'sha384' },
-  [Oid.ecdsaWithSha512]: { keyType: 'ec', hash: 'sha512' },
-  [Oid.sha256WithRsa]: { keyType: 'rsa', hash: 'sha256' },
-  [Oid.sha384WithRsa]: { keyType: 'rsa', hash: 'sha384' },
-  [Oid.sha512WithRsa]: { keyType: 'rsa', hash: 'sha512' },
-  [Oid.ed25519]: { keyType: 'ed25519', hash: null },
+  [der.Oid.ecdsaWithSha256]: { keyType: 'ec', hash: 'sha256' },
+  [der.Oid.ecdsaWithSha384]: { keyType: 'ec', hash: 'sha384' },
+  [der.Oid.ecdsaWithSha512]: { keyType: 'ec', hash: 'sha512' },
+  [der.Oid.sha256WithRsa]: { keyType: 'rsa', hash: 'sha256' },
+  [der.Oid.sha384WithRsa]: { keyType: 'rsa', hash: 'sha384' },
+  [der.Oid.sha512WithRsa]: { keyType: 'rsa', hash: 'sha512' },
+  [der.Oid.ed25519]: { keyType: 'ed25519', hash: null },
 };
 
 const EC_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
@@ -51,22 +41,22 @@ export function parseAndVerifyCsr(csrDer: Buffer): VerifiedCsr {
 }
 
 function parse(csrDer: Buffer): VerifiedCsr {
-  const [info, algorithm, signature] = children(readSingle(csrDer, 0x30, 'csr'), 'csr');
-  expectTag(info, 0x30, 'csr certification request info');
-  const [version, subject, spki, attributes] = children(info, 'csr certification request info');
-  if (expectTag(version, 0x02, 'csr version').content.toString('hex') !== '00') {
+  const [info, algorithm, signature] = der.children(der.readSingle(csrDer, 0x30, 'csr'), 'csr');
+  der.expectTag(info, 0x30, 'csr certification request info');
+  const [version, subject, spki, attributes] = der.children(info, 'csr certification request info');
+  if (der.expectTag(version, 0x02, 'csr version').content.toString('hex') !== '00') {
     throw malformedCsr('csr version is not 1');
   }
-  expectTag(subject, 0x30, 'csr subject');
-  expectTag(spki, 0x30, 'csr subject public key info');
+  der.expectTag(subject, 0x30, 'csr subject');
+  der.expectTag(spki, 0x30, 'csr subject public key info');
   const publicKey = importPublicKey(spki.raw);
-  const signatureOid = readOid(
-    children(expectTag(algorithm, 0x30, 'csr signature algorithm'), 'csr')[0],
+  const signatureOid = der.readOid(
+    der.children(der.expectTag(algorithm, 0x30, 'csr signature algorithm'), 'csr')[0],
     'csr signature algorithm',
   );
-  const signatureBytes = readBitStringBytes(signature, 'csr signature');
+  const signatureBytes = der.readBitStringBytes(signature, 'csr signature');
   verifySignature(publicKey, signatureOid, info.raw, signatureBytes);
-  const sans = attributes ? readSans(expectTag(attributes, 0xa0, 'csr attributes')) : { uris: [], dns: [] };
+  const sans = attributes ? readSans(der.expectTag(attributes, 0xa0, 'csr attributes')) : { uris: [], dns: [] };
   return { publicKey, spkiDer: spki.raw, subjectDer: subject.raw, uriSans: sans.uris, dnsNames: sans.dns };
 }
 
@@ -109,28 +99,28 @@ function verifySignature(key: KeyObject, algorithmOid: string, data: Buffer, sig
   if (!ok) throw new InvalidArgumentError('invalid CSR signature', 'ERR_CSR_SIGNATURE');
 }
 
-function readSans(attributes: DerNode): { uris: string[]; dns: string[] } {
+function readSans(attributes: der.DerNode): { uris: string[]; dns: string[] } {
   const result = { uris: [] as string[], dns: [] as string[] };
-  for (const attribute of children(attributes, 'csr attribute')) {
-    const [type, values] = children(expectTag(attribute, 0x30, 'csr attribute'), 'csr attribute');
-    if (readOid(type, 'csr attribute type') !== Oid.extensionRequest) continue;
-    const extensions = readNode(
-      expectTag(values, 0x31, 'csr extension request').content,
+  for (const attribute of der.children(attributes, 'csr attribute')) {
+    const [type, values] = der.children(der.expectTag(attribute, 0x30, 'csr attribute'), 'csr attribute');
+    if (der.readOid(type, 'csr attribute type') !== der.Oid.extensionRequest) continue;
+    const extensions = der.readNode(
+      der.expectTag(values, 0x31, 'csr extension request').content,
       0,
       'csr extensions',
     );
-    for (const extension of children(expectTag(extensions, 0x30, 'csr extensions'), 'csr extensions')) {
-      const fields = children(expectTag(extension, 0x30, 'csr extension'), 'csr extension');
-      if (readOid(fields[0], 'csr extension id') !== Oid.subjectAltName) continue;
-      const value = expectTag(fields[fields.length - 1], 0x04, 'csr subject alternative name');
-      readGeneralNames(readSingle(value.content, 0x30, 'csr subject alternative name'), result);
+    for (const extension of der.children(der.expectTag(extensions, 0x30, 'csr extensions'), 'csr extensions')) {
+      const fields = der.children(der.expectTag(extension, 0x30, 'csr extension'), 'csr extension');
+      if (der.readOid(fields[0], 'csr extension id') !== der.Oid.subjectAltName) continue;
+      const value = der.expectTag(fields[fields.length - 1], 0x04, 'csr subject alternative name');
+      readGeneralNames(der.readSingle(value.content, 0x30, 'csr subject alternative name'), result);
     }
   }
   return result;
 }
 
-function readGeneralNames(names: DerNode, into: { uris: string[]; dns: string[] }): void {
-  for (const name of children(names, 'csr subject alternative name')) {
+function readGeneralNames(names: der.DerNode, into: { uris: string[]; dns: string[] }): void {
+  for (const name of der.children(names, 'csr subject alternative name')) {
     const text = name.content.toString('latin1');
     if (name.tag === 0x86 || name.tag === 0x82) {
       if (!/^[\x21-\x7e]*$/.test(text))

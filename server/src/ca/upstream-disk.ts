@@ -4,7 +4,7 @@
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
+import { decodePem, FailedPreconditionError, InvalidArgumentError, type PemBlock } from '@lanyard/base';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { parseCertificate } from './der/parse-certificate';
 import { createCertSigner, subjectKeyId, type CertSigner } from './der/signer';
@@ -110,10 +110,14 @@ function isSelfSigned(cert: X509Certificate): boolean {
 
 function readPemCertificates(file: string, field: string): Buffer[] {
   const text = readText(file, field);
-  const blocks = [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)];
+  let blocks: PemBlock[];
+  try {
+    blocks = decodePem(text, 'CERTIFICATE');
+  } catch (err) {
+    throw upstreamError(`${field} "${file}" is not valid PEM: ${(err as Error).message}`);
+  }
   if (blocks.length === 0) throw upstreamError(`${field} "${file}" holds no PEM certificate`);
-  return blocks.map((block, i) => {
-    const der = Buffer.from(block[1].replace(/\s+/g, ''), 'base64');
+  return blocks.map(({ der }, i) => {
     try {
       new X509Certificate(der);
     } catch {

@@ -2,11 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { UnavailableError } from '@lanyard/base';
+import { encodePem, UnavailableError } from '@lanyard/base';
 import { RpcBoundary } from '../api/boundary';
 import type { RpcMetrics } from '../api/metrics';
 import type { Authorizer } from '../auth/authorizer';
-import { derToPem } from '../util/pem';
 import { PeerIdentityResolver } from './peer-identity';
 import type { ServerSvidRotator } from './server-svid';
 import { RotatingServerCredentials } from './tls-credentials';
@@ -110,7 +109,7 @@ export class Endpoints {
 
   private tlsOptions() {
     const svid = this.opts.svid.current();
-    const roots = this.opts.trustedRoots().map((der) => derToPem(der, 'CERTIFICATE'));
+    const roots = this.opts.trustedRoots().map((der) => encodePem('CERTIFICATE', der));
     return { cert: svid.certChainPem, key: svid.keyPem, ca: roots };
   }
 

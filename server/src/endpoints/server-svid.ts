@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { ServerCaApi } from '../ca/types';
-import { derToPem } from '../util/pem';
+import { encodePem } from '@lanyard/base';
 
 /** The server's own X509-SVID (`spiffe://<td>/spire/server`) as PEM, ready for a TLS context. */
 export interface ServerSvid {
@@ -47,7 +47,7 @@ export class ServerSvidRotator {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const issued = this.ca.signX509Svid({ spiffeId: this.spiffeId, publicKey });
     this.svid = {
-      certChainPem: issued.certChainDer.map((der) => derToPem(der, 'CERTIFICATE')).join(''),
+      certChainPem: issued.certChainDer.map((der) => encodePem('CERTIFICATE', der)).join(''),
       keyPem: (privateKey as KeyObject).export({ type: 'pkcs8', format: 'pem' }) as string,
       certChainDer: issued.certChainDer,
       spiffeId: issued.spiffeId,

@@ -1,9 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { agentIdFor, type NodeAttestorServerPlugin } from '@lanyard/attestor-core';
-import { PermissionDeniedError } from '@lanyard/base';
+import { encodePem, PermissionDeniedError } from '@lanyard/base';
 import { serverCatalog } from '@lanyard/common';
-import { derToPem } from '../../src/util/pem';
 import {
   bundlePem,
   keyAndCsr,
@@ -72,7 +71,7 @@ describe('AttestAgent with challenge/response and node-alias authorization', () 
             challenges += 1;
             call.write({ challenge_response: respond(msg.challenge) });
           } else if (msg.result) {
-            const chainPem = msg.result.svid.cert_chain.map((d) => derToPem(d, 'CERTIFICATE')).join('');
+            const chainPem = msg.result.svid.cert_chain.map((d) => encodePem('CERTIFICATE', d)).join('');
             resolve({ key, chainPem, reattestable: msg.result.reattestable, challenges });
             call.end();
           }

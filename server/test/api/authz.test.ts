@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { TestCa } from '@lanyard/test-support';
-import { derToPem } from '../../src/util/pem';
+import { encodePem } from '@lanyard/base';
 import {
   rpc,
   bundlePem,
@@ -25,7 +25,7 @@ describe('authorization on the TLS endpoint', () => {
   async function clientsFor(path: string) {
     const { key, csr } = keyAndCsr([`spiffe://example.org${path}`]);
     const minted = await rpc<{ svid: Svid }>((cb) => ts.admin.svid.MintX509SVID({ csr }, cb));
-    const chainPem = minted.svid.cert_chain.map((d) => derToPem(d, 'CERTIFICATE')).join('');
+    const chainPem = minted.svid.cert_chain.map((d) => encodePem('CERTIFICATE', d)).join('');
     return tlsClients(ts, roots, key.privateKey, chainPem);
   }
 

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { MemoryKeyManager } from '../../src/ca';
 import { connectAdmin, connectServerApis, type ServerApiClients } from '../../src/cli/admin-client';
 import { LanyardServer, type LanyardServerOptions } from '../../src/server';
-import { derToPem } from '../../src/util/pem';
+import { encodePem } from '@lanyard/base';
 import { makeCsr } from '../ca/helpers';
 
 export const TD = 'example.org';
@@ -58,7 +58,7 @@ export async function bundlePem(ts: TestServer): Promise<Buffer> {
   const bundle = await rpc<{ x509_authorities: Array<{ asn1: Buffer }> }>((cb) =>
     ts.admin.bundle.GetBundle({}, cb),
   );
-  return Buffer.from(bundle.x509_authorities.map((a) => derToPem(a.asn1, 'CERTIFICATE')).join(''));
+  return Buffer.from(bundle.x509_authorities.map((a) => encodePem('CERTIFICATE', a.asn1)).join(''));
 }
 
 /** Channel options + TLS credentials that authenticate the server as `spiffe://<td>/spire/server`. */
@@ -131,7 +131,7 @@ export async function attestWithToken(ts: TestServer, roots: Buffer, token: stri
       agentId: `spiffe://${result.svid.id.trust_domain}${result.svid.id.path}`,
       key,
       chainDer,
-      chainPem: chainDer.map((der) => derToPem(der, 'CERTIFICATE')).join(''),
+      chainPem: chainDer.map((der) => encodePem('CERTIFICATE', der)).join(''),
       serial: BigInt(`0x${new X509Certificate(chainDer[0]).serialNumber}`).toString(10),
       reattestable: result.reattestable,
     };

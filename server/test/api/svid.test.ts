@@ -1,6 +1,6 @@
 import { X509Certificate, createPublicKey, verify } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { derToPem } from '../../src/util/pem';
+import { encodePem } from '@lanyard/base';
 import {
   rpc,
   bundlePem,
@@ -136,7 +136,7 @@ describe('SVID API', () => {
       const res = await rpc<{ results: Array<{ svid: Svid }> }>((cb) =>
         clients.svid.BatchNewX509SVID({ params: [{ entry_id: entryId, csr }] }, cb),
       );
-      const chain = res.results[0].svid.cert_chain.map((d) => derToPem(d, 'CERTIFICATE')).join('');
+      const chain = res.results[0].svid.cert_chain.map((d) => encodePem('CERTIFICATE', d)).join('');
       return tlsClients(ts, roots, key.privateKey, chain);
     };
     const downstream = await workloadClients(created.results[0].entry.id);

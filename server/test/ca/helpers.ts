@@ -5,19 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryKeyManager, ServerCa, type KeyManager, type ServerCaOptions } from '../../src/ca';
-import { Oid } from '../../src/ca/der/oids';
 import { encodeName } from '../../src/ca/der/name';
-import {
-  bitString,
-  ia5Bytes,
-  implicitPrimitive,
-  integer,
-  octetString,
-  oid,
-  seq,
-  set,
-  tlv,
-} from '../../src/ca/der/writer';
+import { der } from '@lanyard/base';
 
 /** A clock tests move by hand. */
 export class ManualClock {
@@ -72,30 +61,30 @@ export function makeCsr(
   options: CsrOptions = {},
 ): Buffer {
   const names = [
-    ...(options.uris ?? []).map((u) => implicitPrimitive(6, ia5Bytes(u))),
-    ...(options.dns ?? []).map((d) => implicitPrimitive(2, ia5Bytes(d))),
+    ...(options.uris ?? []).map((u) => der.implicitPrimitive(6, der.ia5Bytes(u))),
+    ...(options.dns ?? []).map((d) => der.implicitPrimitive(2, der.ia5Bytes(d))),
   ];
   const attributes =
     names.length > 0
-      ? [seq(oid(Oid.extensionRequest), set(seq(seq(oid(Oid.subjectAltName), octetString(seq(...names))))))]
+      ? [der.seq(der.oid(der.Oid.extensionRequest), der.set(der.seq(der.seq(der.oid(der.Oid.subjectAltName), der.octetString(der.seq(...names))))))]
       : [];
-  const info = seq(
-    integer(0),
+  const info = der.seq(
+    der.integer(0),
     options.subject ?? encodeName({ organization: ['Ignored'] }),
     key.publicKey.export({ type: 'spki', format: 'der' }),
-    tlv(0xa0, Buffer.concat(attributes)), // attributes [0] IMPLICIT SET OF Attribute
+    der.tlv(0xa0, Buffer.concat(attributes)), // attributes [0] IMPLICIT SET OF Attribute
   );
   const signer = options.signingKey ?? key.privateKey;
   const isRsa = signer.asymmetricKeyType === 'rsa';
   const isEd = signer.asymmetricKeyType === 'ed25519';
   const algorithm = isEd
-    ? seq(oid(Oid.ed25519))
+    ? der.seq(der.oid(der.Oid.ed25519))
     : isRsa
-      ? seq(oid(Oid.sha256WithRsa), Buffer.from([5, 0]))
-      : seq(oid(Oid.ecdsaWithSha256));
+      ? der.seq(der.oid(der.Oid.sha256WithRsa), Buffer.from([5, 0]))
+      : der.seq(der.oid(der.Oid.ecdsaWithSha256));
   const signature = sign(isEd ? null : 'sha256', info, signer);
   if (options.corruptSignature) signature[signature.length - 1] ^= 0x01;
-  return seq(info, algorithm, bitString(signature));
+  return der.seq(info, algorithm, der.bitString(signature));
 }
 
 /** PEM of a DER certificate. */

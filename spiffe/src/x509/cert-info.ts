@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { DerError, TAG, Tlv, children, expectTlv, readSmallUint, readTime } from './der';
+import { der } from '@lanyard/base';
 
 /** Key usage bits (RFC 5280 §4.2.1.3) as flags of {@link CertificateInfo.keyUsage}. */
 export const KeyUsage = {
@@ -31,16 +31,13 @@ export interface CertificateInfo {
   readonly unhandledCritical: readonly string[];
 }
 
-const OID_BASIC_CONSTRAINTS = '551d13';
-const OID_KEY_USAGE = '551d0f';
-const OID_SUBJECT_ALT_NAME = '551d11';
-const HANDLED = new Set([
-  OID_BASIC_CONSTRAINTS,
-  OID_KEY_USAGE,
-  OID_SUBJECT_ALT_NAME,
-  '551d25',
-  '551d0e',
-  '551d23',
+const HANDLED: ReadonlySet<string> = new Set([
+  der.Oid.basicConstraints,
+  der.Oid.keyUsage,
+  der.Oid.subjectAltName,
+  der.Oid.extKeyUsage,
+  der.Oid.subjectKeyIdentifier,
+  der.Oid.authorityKeyIdentifier,
 ]);
 const TAG_URI = 0x86;
 
@@ -48,7 +45,7 @@ const cache = new WeakMap<X509Certificate, CertificateInfo>();
 
 /**
  * Reads (and caches per certificate object) the extensions and validity of `cert`.
- * @throws DerError if the DER is malformed (callers turn it into a typed error).
+ * @throws InvalidArgumentError (`ERR_MALFORMED_DER`) naming the malformed part.
  */
 export function certificateInfo(cert: X509Certificate): CertificateInfo {
   let info = cache.get(cert);
@@ -59,83 +56,63 @@ export function certificateInfo(cert: X509Certificate): CertificateInfo {
   return info;
 }
 
-function readCertificateInfo(der: Buffer): CertificateInfo {
-  const cert = expectTlv(der, 0, der.length, TAG.SEQUENCE);
-  const tbs = expectTlv(der, cert.start, cert.end, TAG.SEQUENCE);
-  const fields = children(der, tbs.start, tbs.end);
-  let i = fields[0]?.tag === 0xa0 ? 1 : 0; // optional [0] version
-  i += 3; // serialNumber, signature, issuer
-  const validity = fields[i];
-  if (!validity || validity.tag !== TAG.SEQUENCE) throw new DerError('missing validity');
-  const [nb, na] = children(der, validity.start, validity.end);
-  if (!nb || !na) throw new DerError('malformed validity');
+function readCertificateInfo(certDer: Buffer): CertificateInfo {
+  const cert = der.readSingle(certDer, der.Tag.SEQUENCE, 'certificate');
+  const tbs = der.expectTag(der.children(cert, 'certificate')[0], der.Tag.SEQUENCE, 'tbs certificate');
+  const fields = der.children(tbs, 'tbs certificate');
+  const first = fields[0]?.tag === 0xa0 ? 1 : 0; // optional [0] version
+  const validity = der.expectTag(fields[first + 3], der.Tag.SEQUENCE, 'validity');
+  const [notBefore, notAfter] = der.children(validity, 'validity');
   const info: Mutable<CertificateInfo> = {
     isCa: false,
     uris: [],
-    notBefore: readTime(der, nb),
-    notAfter: readTime(der, na),
+    notBefore: der.readTime(notBefore, 'validity not before'),
+    notAfter: der.readTime(notAfter, 'validity not after'),
     unhandledCritical: [],
   };
-  const extWrapper = fields.find((f) => f.tag === 0xa3);
-  if (extWrapper) {
-    const list = expectTlv(der, extWrapper.start, extWrapper.end, TAG.SEQUENCE);
-    for (const ext of children(der, list.start, list.end)) readExtension(der, ext, info);
+  const wrapper = fields.find((f) => f.tag === 0xa3);
+  if (wrapper) {
+    const list = der.expectTag(der.onlyChild(wrapper, 'extensions'), der.Tag.SEQUENCE, 'extensions');
+    for (const ext of der.children(list, 'extensions')) readExtension(ext, info);
   }
   return info;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function readExtension(der: Buffer, ext: Tlv, info: Mutable<CertificateInfo>): void {
-  const parts = children(der, ext.start, ext.end);
-  if (parts.length < 2 || parts[0].tag !== TAG.OID) throw new DerError('malformed extension');
-  const oid = der.toString('hex', parts[0].start, parts[0].end);
-  const critical = parts.length === 3 && parts[1].tag === TAG.BOOLEAN && der[parts[1].start] !== 0;
-  const value = parts[parts.length - 1];
-  if (value.tag !== TAG.OCTET_STRING) throw new DerError('malformed extension value');
-  if (oid === OID_BASIC_CONSTRAINTS) readBasicConstraints(der, value, info);
-  else if (oid === OID_KEY_USAGE) info.keyUsage = readKeyUsage(der, value);
-  else if (oid === OID_SUBJECT_ALT_NAME) info.uris = readUris(der, value);
-  else if (critical && !HANDLED.has(oid))
-    info.unhandledCritical = [...info.unhandledCritical, oidToString(der, parts[0])];
+function readExtension(ext: der.DerNode, info: Mutable<CertificateInfo>): void {
+  const parts = der.children(der.expectTag(ext, der.Tag.SEQUENCE, 'extension'), 'extension');
+  const oid = der.readOid(parts[0], 'extension id');
+  const critical = parts.length === 3 && der.readBoolean(parts[1], `extension ${oid} critical`);
+  const value = der.readOctetString(parts[parts.length - 1], `extension ${oid} value`);
+  if (oid === der.Oid.basicConstraints) readBasicConstraints(value, info);
+  else if (oid === der.Oid.keyUsage) info.keyUsage = readKeyUsage(value);
+  else if (oid === der.Oid.subjectAltName) info.uris = readUris(value);
+  else if (critical && !HANDLED.has(oid)) info.unhandledCritical = [...info.unhandledCritical, oid];
 }
 
-function readBasicConstraints(der: Buffer, value: Tlv, info: Mutable<CertificateInfo>): void {
-  const seq = expectTlv(der, value.start, value.end, TAG.SEQUENCE);
-  for (const item of children(der, seq.start, seq.end)) {
-    if (item.tag === TAG.BOOLEAN) info.isCa = der[item.start] !== 0;
-    else if (item.tag === TAG.INTEGER) info.pathLen = readSmallUint(der, item);
+function readBasicConstraints(value: Buffer, info: Mutable<CertificateInfo>): void {
+  const seq = der.readSingle(value, der.Tag.SEQUENCE, 'basic constraints');
+  for (const item of der.children(seq, 'basic constraints')) {
+    if (item.tag === der.Tag.BOOLEAN) info.isCa = der.readBoolean(item, 'basic constraints ca');
+    else if (item.tag === der.Tag.INTEGER) info.pathLen = der.readSmallUint(item, 'basic constraints path length');
   }
 }
 
-function readKeyUsage(der: Buffer, value: Tlv): number {
-  const bits = expectTlv(der, value.start, value.end, TAG.BIT_STRING);
+function readKeyUsage(value: Buffer): number {
+  const { bytes } = der.readBitString(der.readSingle(value, der.Tag.BIT_STRING, 'key usage'), 'key usage');
   let flags = 0;
   // Bit n of the BIT STRING (MSB of the first content byte is bit 0) maps to flag 1 << n.
   for (let n = 0; n < 9; n++) {
-    const byte = bits.start + 1 + (n >> 3);
-    if (byte < bits.end && der[byte] & (0x80 >> (n & 7))) flags |= 1 << n;
+    if ((n >> 3) < bytes.length && bytes[n >> 3] & (0x80 >> (n & 7))) flags |= 1 << n;
   }
   return flags;
 }
 
-function readUris(der: Buffer, value: Tlv): string[] {
-  const seq = expectTlv(der, value.start, value.end, TAG.SEQUENCE);
-  return children(der, seq.start, seq.end)
+function readUris(value: Buffer): string[] {
+  const names = der.readSingle(value, der.Tag.SEQUENCE, 'subject alternative name');
+  return der
+    .children(names, 'subject alternative name')
     .filter((name) => name.tag === TAG_URI)
-    .map((name) => der.toString('latin1', name.start, name.end));
-}
-
-function oidToString(der: Buffer, tlv: Tlv): string {
-  const first = der[tlv.start];
-  const arcs = [Math.floor(first / 40), first % 40];
-  let v = 0;
-  for (let i = tlv.start + 1; i < tlv.end; i++) {
-    v = v * 128 + (der[i] & 0x7f);
-    if (!(der[i] & 0x80)) {
-      arcs.push(v);
-      v = 0;
-    }
-  }
-  return arcs.join('.');
+    .map((name) => name.content.toString('latin1'));
 }

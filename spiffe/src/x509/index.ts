@@ -8,6 +8,5 @@ export {
   parsePrivateKey,
   certificatesToPem,
   certificatesToDer,
-  decodePemBlocks,
 } from './parse';
 export { certificateInfo, KeyUsage, type CertificateInfo } from './cert-info';

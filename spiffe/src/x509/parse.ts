@@ -1,41 +1,22 @@
 /** Parsing certificate chains and private keys from DER or PEM into `node:crypto` objects, with typed errors. */
 import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/base';
-import { DerError, splitConcatenated } from './der';
+import { decodePem, der, InvalidArgumentError, looksLikePem } from '@lanyard/base';
 
 /** DER bytes or PEM text (as a string or a Buffer). */
 export type DerOrPem = Buffer | Uint8Array | string;
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-
-/** True if `input` looks like PEM text rather than DER. */
+/** True if `input` looks like PEM text rather than DER (a string always counts as text). */
 export function isPem(input: DerOrPem): boolean {
-  if (typeof input === 'string') return true;
-  // DER starts with a SEQUENCE tag (0x30); PEM starts with `-----` possibly after whitespace.
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
-    return c === 0x2d;
-  }
-  return false;
-}
-
-/** Decodes every PEM block of type `label` in `text`, in order. Blocks of other types are skipped. */
-export function decodePemBlocks(text: string, label: string): Buffer[] {
-  const out: Buffer[] = [];
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    if (m[1] === label) out.push(Buffer.from(m[2].replace(/\s+/g, ''), 'base64'));
-  }
-  return out;
+  return typeof input === 'string' || looksLikePem(input);
 }
 
 function toText(input: DerOrPem): string {
   return typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
 }
 
-function toCertificate(der: Buffer, field: string, index: number): X509Certificate {
+function toCertificate(certDer: Buffer, field: string, index: number): X509Certificate {
   try {
-    return new X509Certificate(der);
+    return new X509Certificate(certDer);
   } catch (err) {
     throw new InvalidArgumentError(
       `${field}: certificate ${index} cannot be parsed`,
@@ -54,21 +35,19 @@ function toCertificate(der: Buffer, field: string, index: number): X509Certifica
  */
 export function parseCertificates(input: DerOrPem, field = 'certificates'): X509Certificate[] {
   let ders: Buffer[];
-  if (typeof input === 'string' || isPem(input)) {
-    ders = decodePemBlocks(toText(input), 'CERTIFICATE');
-  } else {
-    try {
-      ders = splitConcatenated(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
-    } catch (err) {
-      const why = err instanceof DerError ? err.message : 'malformed der';
-      throw new InvalidArgumentError(`${field}: malformed der (${why})`, 'ERR_X509_CERT_MALFORMED', {
-        cause: err,
-      });
-    }
+  try {
+    ders =
+      typeof input !== 'string' && !looksLikePem(input)
+        ? der.splitConcatenated(Buffer.from(input.buffer, input.byteOffset, input.byteLength), 'der')
+        : decodePem(toText(input), 'CERTIFICATE').map((block) => block.der);
+  } catch (err) {
+    throw new InvalidArgumentError(`${field}: ${(err as Error).message}`, 'ERR_X509_CERT_MALFORMED', {
+      cause: err,
+    });
   }
   if (ders.length === 0)
     throw new InvalidArgumentError(`${field}: no certificates found`, 'ERR_X509_CERT_MALFORMED');
-  return ders.map((der, i) => toCertificate(der, field, i));
+  return ders.map((certDer, i) => toCertificate(certDer, field, i));
 }
 
 /**

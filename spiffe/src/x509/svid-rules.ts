@@ -3,7 +3,6 @@ import { X509Certificate } from 'node:crypto';
 import { InvalidArgumentError } from '@lanyard/base';
 import { SpiffeId } from '../id';
 import { CertificateInfo, KeyUsage, certificateInfo } from './cert-info';
-import { DerError } from './der';
 
 function invalid(message: string, cause?: unknown): InvalidArgumentError {
   return new InvalidArgumentError(message, 'ERR_X509_SVID_INVALID', { cause });
@@ -17,7 +16,7 @@ export function infoOf(cert: X509Certificate, where: string): CertificateInfo {
   try {
     return certificateInfo(cert);
   } catch (err) {
-    const why = err instanceof DerError ? err.message : 'unreadable';
+    const why = err instanceof InvalidArgumentError ? err.message : 'unreadable';
     throw invalid(`${where}: malformed certificate (${why})`, err);
   }
 }

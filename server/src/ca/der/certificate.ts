@@ -1,7 +1,7 @@
 /** Builds and signs X.509 v3 certificates from a small template (direct DER, no library). */
 import { randomBytes } from 'node:crypto';
 import type { CertSigner } from './signer';
-import { bitString, explicit, integer, seq, time } from './writer';
+import { der } from '@lanyard/base';
 
 /** Everything that varies between certificates. */
 export interface CertificateTemplate {
@@ -21,26 +21,26 @@ export interface CertificateTemplate {
   extensions: readonly Buffer[];
 }
 
-const VERSION_V3 = explicit(0, integer(2));
+const VERSION_V3 = der.explicit(0, der.integer(2));
 
 /** Encodes the TBSCertificate for `template` signed with `signer`'s algorithm. */
 export function buildTbs(template: CertificateTemplate, signer: CertSigner): Buffer {
-  return seq(
+  return der.seq(
     VERSION_V3,
-    integer(template.serial),
+    der.integer(template.serial),
     signer.algorithmDer,
     template.issuerDer,
-    seq(time(template.notBefore), time(template.notAfter)),
+    der.seq(der.time(template.notBefore), der.time(template.notAfter)),
     template.subjectDer,
     template.spkiDer,
-    explicit(3, seq(...template.extensions)),
+    der.explicit(3, der.seq(...template.extensions)),
   );
 }
 
 /** Builds, signs and returns the DER Certificate. */
 export function signCertificate(template: CertificateTemplate, signer: CertSigner): Buffer {
   const tbs = buildTbs(template, signer);
-  return seq(tbs, signer.algorithmDer, bitString(signer.sign(tbs)));
+  return der.seq(tbs, signer.algorithmDer, der.bitString(signer.sign(tbs)));
 }
 
 const SERIAL_BYTES = 16;

@@ -1,6 +1,5 @@
 /** X.509 v3 extension encoders (RFC 5280 §4.2). Constant ones are encoded once. */
-import { Oid } from './oids';
-import { boolean, ia5Bytes, implicitPrimitive, namedBits, octetString, oid, seq, tlv } from './writer';
+import { der } from '@lanyard/base';
 
 /** keyUsage bit numbers (RFC 5280 §4.2.1.3). */
 export const KeyUsageBit = {
@@ -14,33 +13,33 @@ export const KeyUsageBit = {
 /** Encodes one Extension; `critical` FALSE is omitted as DER requires. */
 export function extension(extnId: string, critical: boolean, valueDer: Buffer): Buffer {
   return critical
-    ? seq(oid(extnId), boolean(true), octetString(valueDer))
-    : seq(oid(extnId), octetString(valueDer));
+    ? der.seq(der.oid(extnId), der.boolean(true), der.octetString(valueDer))
+    : der.seq(der.oid(extnId), der.octetString(valueDer));
 }
 
 /** keyUsage, critical. */
 export function keyUsage(bits: readonly number[]): Buffer {
-  return extension(Oid.keyUsage, true, namedBits(bits));
+  return extension(der.Oid.keyUsage, true, der.namedBits(bits));
 }
 
 /** basicConstraints, critical; `cA` FALSE encodes as an empty SEQUENCE. */
 export function basicConstraints(isCa: boolean): Buffer {
-  return extension(Oid.basicConstraints, true, isCa ? seq(boolean(true)) : seq());
+  return extension(der.Oid.basicConstraints, true, isCa ? der.seq(der.boolean(true)) : der.seq());
 }
 
 /** extKeyUsage with the given purpose OIDs, not critical. */
 export function extKeyUsage(purposes: readonly string[]): Buffer {
-  return extension(Oid.extKeyUsage, false, seq(...purposes.map((p) => oid(p))));
+  return extension(der.Oid.extKeyUsage, false, der.seq(...purposes.map((p) => der.oid(p))));
 }
 
 /** subjectKeyIdentifier. */
 export function subjectKeyIdentifier(keyId: Buffer): Buffer {
-  return extension(Oid.subjectKeyIdentifier, false, octetString(keyId));
+  return extension(der.Oid.subjectKeyIdentifier, false, der.octetString(keyId));
 }
 
 /** authorityKeyIdentifier carrying only `[0] keyIdentifier`. */
 export function authorityKeyIdentifier(keyId: Buffer): Buffer {
-  return extension(Oid.authorityKeyIdentifier, false, seq(tlv(0x80, keyId)));
+  return extension(der.Oid.authorityKeyIdentifier, false, der.seq(der.tlv(0x80, keyId)));
 }
 
 /** subjectAltName with URI (`[6]`) then DNS (`[2]`) names; critical when the subject is empty. */
@@ -50,10 +49,10 @@ export function subjectAltName(
   critical = false,
 ): Buffer {
   const names = [
-    ...uris.map((u) => implicitPrimitive(6, ia5Bytes(u))),
-    ...dnsNames.map((d) => implicitPrimitive(2, ia5Bytes(d))),
+    ...uris.map((u) => der.implicitPrimitive(6, der.ia5Bytes(u))),
+    ...dnsNames.map((d) => der.implicitPrimitive(2, der.ia5Bytes(d))),
   ];
-  return extension(Oid.subjectAltName, critical, seq(...names));
+  return extension(der.Oid.subjectAltName, critical, der.seq(...names));
 }
 
 /** Leaf keyUsage as SPIRE issues it: digitalSignature | keyEncipherment | keyAgreement. */
@@ -73,4 +72,4 @@ export const LEAF_BASIC_CONSTRAINTS = basicConstraints(false);
 export const CA_BASIC_CONSTRAINTS = basicConstraints(true);
 
 /** extKeyUsage serverAuth + clientAuth. */
-export const SVID_EXT_KEY_USAGE = extKeyUsage([Oid.serverAuth, Oid.clientAuth]);
+export const SVID_EXT_KEY_USAGE = extKeyUsage([der.Oid.serverAuth, der.Oid.clientAuth]);

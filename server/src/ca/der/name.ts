@@ -1,6 +1,5 @@
 /** X.501 Name (RDNSequence) encoding with one attribute per RDN, in the order Go's `pkix.Name` uses. */
-import { Oid } from './oids';
-import { directoryString, oid, printableString, seq, set } from './writer';
+import { der } from '@lanyard/base';
 
 /** Subject/issuer fields the CA writes. */
 export interface NameFields {
@@ -20,12 +19,12 @@ export interface NameFields {
 export function encodeName(fields: NameFields): Buffer {
   const rdns: Buffer[] = [];
   const add = (type: string, value: Buffer): void => {
-    rdns.push(set(seq(oid(type), value)));
+    rdns.push(der.set(der.seq(der.oid(type), value)));
   };
-  for (const c of fields.country ?? []) add(Oid.countryName, printableString(c));
-  for (const o of fields.organization ?? []) add(Oid.organizationName, directoryString(o));
-  for (const ou of fields.organizationalUnit ?? []) add(Oid.organizationalUnitName, directoryString(ou));
-  if (fields.commonName) add(Oid.commonName, directoryString(fields.commonName));
-  if (fields.serialNumber) add(Oid.serialNumber, printableString(fields.serialNumber));
-  return seq(...rdns);
+  for (const c of fields.country ?? []) add(der.Oid.countryName, der.printableString(c));
+  for (const o of fields.organization ?? []) add(der.Oid.organizationName, der.directoryString(o));
+  for (const ou of fields.organizationalUnit ?? []) add(der.Oid.organizationalUnitName, der.directoryString(ou));
+  if (fields.commonName) add(der.Oid.commonName, der.directoryString(fields.commonName));
+  if (fields.serialNumber) add(der.Oid.serialNumber, der.printableString(fields.serialNumber));
+  return der.seq(...rdns);
 }

@@ -1,6 +1,5 @@
 /** Reads the parts of a DER certificate the CA needs that `crypto.X509Certificate` does not expose raw. */
-import { Oid } from './oids';
-import { children, expectTag, readNode, readOid, readSingle, type DerNode } from './reader';
+import { der } from '@lanyard/base';
 
 /** Raw pieces of a parsed certificate (slices into the input; copy before keeping long-term). */
 export interface ParsedCertificate {
@@ -15,14 +14,14 @@ export interface ParsedCertificate {
 }
 
 /** Parses a DER certificate; `field` names it in error messages. */
-export function parseCertificate(der: Buffer, field = 'certificate'): ParsedCertificate {
-  const cert = readSingle(der, 0x30, field);
-  const tbs = expectTag(children(cert, field)[0], 0x30, `${field} tbs`);
-  const parts = children(tbs, `${field} tbs`);
+export function parseCertificate(certDer: Buffer, field = 'certificate'): ParsedCertificate {
+  const cert = der.readSingle(certDer, 0x30, field);
+  const tbs = der.expectTag(der.children(cert, field)[0], 0x30, `${field} tbs`);
+  const parts = der.children(tbs, `${field} tbs`);
   const start = parts[0]?.tag === 0xa0 ? 1 : 0;
-  const issuer = expectTag(parts[start + 2], 0x30, `${field} issuer`);
-  const subject = expectTag(parts[start + 4], 0x30, `${field} subject`);
-  const spki = expectTag(parts[start + 5], 0x30, `${field} subject public key info`);
+  const issuer = der.expectTag(parts[start + 2], 0x30, `${field} issuer`);
+  const subject = der.expectTag(parts[start + 4], 0x30, `${field} subject`);
+  const spki = der.expectTag(parts[start + 5], 0x30, `${field} subject public key info`);
   const extensions = parts.slice(start + 6).find((p) => p.tag === 0xa3);
   return {
     issuerDer: issuer.raw,
@@ -32,14 +31,14 @@ export function parseCertificate(der: Buffer, field = 'certificate'): ParsedCert
   };
 }
 
-function findSubjectKeyId(wrapper: DerNode, field: string): Buffer | undefined {
-  const list = readNode(wrapper.content, 0, `${field} extensions`);
-  for (const ext of children(list, `${field} extensions`)) {
-    const fields = children(ext, `${field} extension`);
-    if (readOid(fields[0], `${field} extension id`) !== Oid.subjectKeyIdentifier) continue;
-    const value = expectTag(fields[fields.length - 1], 0x04, `${field} subject key identifier`);
-    return expectTag(
-      readNode(value.content, 0, `${field} subject key identifier`),
+function findSubjectKeyId(wrapper: der.DerNode, field: string): Buffer | undefined {
+  const list = der.readNode(wrapper.content, 0, `${field} extensions`);
+  for (const ext of der.children(list, `${field} extensions`)) {
+    const fields = der.children(ext, `${field} extension`);
+    if (der.readOid(fields[0], `${field} extension id`) !== der.Oid.subjectKeyIdentifier) continue;
+    const value = der.expectTag(fields[fields.length - 1], 0x04, `${field} subject key identifier`);
+    return der.expectTag(
+      der.readNode(value.content, 0, `${field} subject key identifier`),
       0x04,
       `${field} subject key identifier`,
     ).content;

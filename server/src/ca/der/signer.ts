@@ -1,9 +1,6 @@
 /** Picks the X.509 signature algorithm for a CA private key and signs TBS bytes with `node:crypto`. */
 import { createHash, sign, type KeyObject } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/base';
-import { Oid } from './oids';
-import { nullValue, oid, seq } from './writer';
-import { children, readBitStringBytes, readSingle } from './reader';
+import { der, InvalidArgumentError } from '@lanyard/base';
 
 /** A CA signing key with its precomputed AlgorithmIdentifier. */
 export interface CertSigner {
@@ -25,19 +22,19 @@ export function createCertSigner(key: KeyObject): CertSigner {
 
 function signatureAlgorithmFor(key: KeyObject): Pick<CertSigner, 'hash' | 'algorithmDer'> {
   if (key.asymmetricKeyType === 'rsa')
-    return { hash: 'sha256', algorithmDer: seq(oid(Oid.sha256WithRsa), nullValue()) };
+    return { hash: 'sha256', algorithmDer: der.seq(der.oid(der.Oid.sha256WithRsa), der.nullValue()) };
   if (key.asymmetricKeyType === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve === 'prime256v1') return { hash: 'sha256', algorithmDer: seq(oid(Oid.ecdsaWithSha256)) };
-    if (curve === 'secp384r1') return { hash: 'sha384', algorithmDer: seq(oid(Oid.ecdsaWithSha384)) };
-    if (curve === 'secp521r1') return { hash: 'sha512', algorithmDer: seq(oid(Oid.ecdsaWithSha512)) };
+    if (curve === 'prime256v1') return { hash: 'sha256', algorithmDer: der.seq(der.oid(der.Oid.ecdsaWithSha256)) };
+    if (curve === 'secp384r1') return { hash: 'sha384', algorithmDer: der.seq(der.oid(der.Oid.ecdsaWithSha384)) };
+    if (curve === 'secp521r1') return { hash: 'sha512', algorithmDer: der.seq(der.oid(der.Oid.ecdsaWithSha512)) };
   }
   throw new InvalidArgumentError(`ca key type "${key.asymmetricKeyType ?? 'unknown'}" is not supported`);
 }
 
 /** SubjectKeyIdentifier as Go/SPIRE compute it: SHA-1 over the subjectPublicKey BIT STRING bytes. */
 export function subjectKeyId(spkiDer: Buffer): Buffer {
-  const spki = readSingle(spkiDer, 0x30, 'subject public key info');
-  const keyBits = readBitStringBytes(children(spki, 'subject public key info')[1], 'subject public key');
+  const spki = der.readSingle(spkiDer, 0x30, 'subject public key info');
+  const keyBits = der.readBitStringBytes(der.children(spki, 'subject public key info')[1], 'subject public key');
   return createHash('sha1').update(keyBits).digest();
 }

@@ -4,14 +4,12 @@
  * P-256), so EC/Ed25519/RSA keys go through JWK and the SPKI DER is assembled or read here.
  */
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { Oid } from './oids';
-import { children, expectTag, readBitStringBytes, readOid, readSingle } from './reader';
-import { bitString, integer, nullValue, oid, seq } from './writer';
+import { der } from '@lanyard/base';
 
 const CURVE_OIDS: Record<string, { oid: string; size: number }> = {
-  'P-256': { oid: Oid.prime256v1, size: 32 },
-  'P-384': { oid: Oid.secp384r1, size: 48 },
-  'P-521': { oid: Oid.secp521r1, size: 66 },
+  'P-256': { oid: der.Oid.prime256v1, size: 32 },
+  'P-384': { oid: der.Oid.secp384r1, size: 48 },
+  'P-521': { oid: der.Oid.secp521r1, size: 66 },
 };
 
 const CURVE_NAMES: Record<string, string> = Object.fromEntries(
@@ -34,14 +32,14 @@ export function spkiOf(key: KeyObject): Buffer {
 function spkiFromJwk(jwk: JsonWebKey): Buffer | undefined {
   if (jwk.kty === 'EC' && jwk.crv && CURVE_OIDS[jwk.crv] && jwk.x && jwk.y) {
     const point = Buffer.concat([Buffer.from([4]), b64(jwk.x), b64(jwk.y)]);
-    return seq(seq(oid(Oid.ecPublicKey), oid(CURVE_OIDS[jwk.crv].oid)), bitString(point));
+    return der.seq(der.seq(der.oid(der.Oid.ecPublicKey), der.oid(CURVE_OIDS[jwk.crv].oid)), der.bitString(point));
   }
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x)
-    return seq(seq(oid(Oid.ed25519)), bitString(b64(jwk.x)));
+    return der.seq(der.seq(der.oid(der.Oid.ed25519)), der.bitString(b64(jwk.x)));
   if (jwk.kty === 'RSA' && jwk.n && jwk.e) {
-    return seq(
-      seq(oid(Oid.rsaEncryption), nullValue()),
-      bitString(seq(integer(b64(jwk.n)), integer(b64(jwk.e)))),
+    return der.seq(
+      der.seq(der.oid(der.Oid.rsaEncryption), der.nullValue()),
+      der.bitString(der.seq(der.integer(b64(jwk.n)), der.integer(b64(jwk.e)))),
     );
   }
   return undefined;
@@ -61,16 +59,16 @@ export function importSpki(spkiDer: Buffer): KeyObject {
 }
 
 function ecJwkFromSpki(spkiDer: Buffer): JsonWebKey | undefined {
-  const [algorithm, key] = children(
-    readSingle(spkiDer, 0x30, 'subject public key info'),
+  const [algorithm, key] = der.children(
+    der.readSingle(spkiDer, 0x30, 'subject public key info'),
     'subject public key info',
   );
-  const params = children(expectTag(algorithm, 0x30, 'public key algorithm'), 'public key algorithm');
-  if (readOid(params[0], 'public key algorithm') !== Oid.ecPublicKey || params[1]?.tag !== 0x06)
+  const params = der.children(der.expectTag(algorithm, 0x30, 'public key algorithm'), 'public key algorithm');
+  if (der.readOid(params[0], 'public key algorithm') !== der.Oid.ecPublicKey || params[1]?.tag !== 0x06)
     return undefined;
-  const crv = CURVE_NAMES[readOid(params[1], 'ec curve')];
+  const crv = CURVE_NAMES[der.readOid(params[1], 'ec curve')];
   if (!crv) return undefined;
-  const point = readBitStringBytes(key, 'ec public key');
+  const point = der.readBitStringBytes(key, 'ec public key');
   const size = CURVE_OIDS[crv].size;
   if (point.length !== 1 + 2 * size || point[0] !== 4) return undefined;
   return {

@@ -1,8 +1,8 @@
 /** Bundle conversions and printing for the `bundle` commands (`-format pem|spiffe`). */
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { parseCertificates, SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
+import { encodePemBlocks } from '@lanyard/base';
 import { CliFailure } from '../support/api-command';
-import { pemEncode } from '../support/format';
 import { withIdErrors } from '../support/ids';
 
 /** `spire.api.types.Bundle` as the CLI reads and writes it. */
@@ -57,7 +57,7 @@ export function formatBundle(bundle: BundleView, format: string | undefined, hea
   if (f === 'pem')
     return (
       head +
-      pemEncode(
+      encodePemBlocks(
         'CERTIFICATE',
         bundle.x509_authorities.map((a) => a.asn1),
       )

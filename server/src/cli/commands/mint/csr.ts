@@ -1,8 +1,7 @@
 /** A PKCS#10 certificate request for `x509 mint`, built with the CA's DER writer on `node:crypto`. */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { subjectAltName } from '../../../ca/der/extensions';
-import { Oid } from '../../../ca/der/oids';
-import { bitString, constructed, integer, oid, seq, set } from '../../../ca/der/writer';
+import { der } from '@lanyard/base';
 
 /** A fresh key and the CSR carrying its public key. */
 export interface GeneratedCsr {
@@ -19,9 +18,9 @@ export interface GeneratedCsr {
 export function generateCsr(uri: string, dnsNames: readonly string[]): GeneratedCsr {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const extensionRequest = seq(oid(Oid.extensionRequest), set(seq(subjectAltName([uri], dnsNames, true))));
-  const info = seq(integer(0), seq(), spki, constructed(0xa0, [extensionRequest]));
+  const extensionRequest = der.seq(der.oid(der.Oid.extensionRequest), der.set(der.seq(subjectAltName([uri], dnsNames, true))));
+  const info = der.seq(der.integer(0), der.seq(), spki, der.constructed(0xa0, [extensionRequest]));
   const signature = sign('sha256', info, privateKey);
-  const csrDer = seq(info, seq(oid(Oid.ecdsaWithSha256)), bitString(signature));
+  const csrDer = der.seq(info, der.seq(der.oid(der.Oid.ecdsaWithSha256)), der.bitString(signature));
   return { privateKey, privateKeyDer: privateKey.export({ type: 'pkcs8', format: 'der' }), csrDer };
 }

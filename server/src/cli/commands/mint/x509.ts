@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeFileAtomicSync } from '@lanyard/base';
 import { listOption } from '@lanyard/common';
+import { encodePemBlocks } from '@lanyard/base';
 import type { CliCommand, CommandContext } from '../../registry';
 import {
   addApiCommand,
@@ -14,7 +15,7 @@ import {
   type ApiFlags,
   type ApiRun,
 } from '../support/api-command';
-import { pemEncode, rfc3339 } from '../support/format';
+import { rfc3339 } from '../support/format';
 import { parseId } from '../support/ids';
 import { ceilSeconds, durationArg, isCapped } from '../support/parsers';
 import { printStructJson } from '../support/protojson';
@@ -35,9 +36,9 @@ interface MintResult {
 
 function writeFiles(api: ApiRun, dir: string, r: MintResult): void {
   const files: [string, string, number, string][] = [
-    ['svid.pem', pemEncode('CERTIFICATE', r.chain), 0o644, 'X509-SVID'],
-    ['key.pem', pemEncode('PRIVATE KEY', [r.key]), 0o600, 'Private key'],
-    ['bundle.pem', pemEncode('CERTIFICATE', r.roots), 0o644, 'Root CAs'],
+    ['svid.pem', encodePemBlocks('CERTIFICATE', r.chain), 0o644, 'X509-SVID'],
+    ['key.pem', encodePemBlocks('PRIVATE KEY', [r.key]), 0o600, 'Private key'],
+    ['bundle.pem', encodePemBlocks('CERTIFICATE', r.roots), 0o644, 'Root CAs'],
   ];
   for (const [name, pem, mode, label] of files) {
     const file = path.join(dir, name);
@@ -110,9 +111,9 @@ function register(program: Command, ctx: CommandContext): void {
           root_cas: r.roots.map(b64),
         });
       }
-      api.stdout.write(`X509-SVID:\n${pemEncode('CERTIFICATE', r.chain)}\n`);
-      api.stdout.write(`Private key:\n${pemEncode('PRIVATE KEY', [r.key])}\n`);
-      api.stdout.write(`Root CAs:\n${pemEncode('CERTIFICATE', r.roots)}\n`);
+      api.stdout.write(`X509-SVID:\n${encodePemBlocks('CERTIFICATE', r.chain)}\n`);
+      api.stdout.write(`Private key:\n${encodePemBlocks('PRIVATE KEY', [r.key])}\n`);
+      api.stdout.write(`Root CAs:\n${encodePemBlocks('CERTIFICATE', r.roots)}\n`);
     },
   });
 }

@@ -14,17 +14,6 @@ export function plural(msg: string, singular: string, pluralWord: string, n: num
   return msg + (n === 1 ? singular : pluralWord);
 }
 
-/** PEM-encodes DER blocks with Go's `pem.Encode` layout (64-column base64, trailing newline). */
-export function pemEncode(type: string, ders: readonly Uint8Array[]): string {
-  return ders
-    .map((der) => {
-      const b64 = Buffer.from(der).toString('base64');
-      const lines = b64.match(/.{1,64}/g) ?? [];
-      return `-----BEGIN ${type}-----\n${lines.join('\n')}\n-----END ${type}-----\n`;
-    })
-    .join('');
-}
-
 /** Reads a whole file, or standard input for `-`. */
 export async function readFileOrStdin(path: string): Promise<Buffer> {
   if (path !== '-') return fs.promises.readFile(path);

@@ -1,24 +1,10 @@
 /**
- * A minimal ASN.1 DER writer: each function returns the complete TLV encoding of one value.
- * Only what certificates need; callers assemble trees with {@link seq} / {@link set}.
+ * The DER writer: each function returns the complete TLV encoding of one value, and callers assemble trees with
+ * {@link seq} / {@link set}. It is the server CA's issuance hot path, so constructed values are written into one
+ * allocation and OID encodings are cached.
  */
-
-/** Universal tag numbers used here (class universal, primitive unless noted). */
-export const Tag = {
-  BOOLEAN: 0x01,
-  INTEGER: 0x02,
-  BIT_STRING: 0x03,
-  OCTET_STRING: 0x04,
-  NULL: 0x05,
-  OID: 0x06,
-  UTF8_STRING: 0x0c,
-  PRINTABLE_STRING: 0x13,
-  IA5_STRING: 0x16,
-  UTC_TIME: 0x17,
-  GENERALIZED_TIME: 0x18,
-  SEQUENCE: 0x30,
-  SET: 0x31,
-} as const;
+import { InvalidArgumentError } from '../errors';
+import { Tag } from './tags';
 
 /** Encodes a DER length: short form below 128, long form (minimal bytes) otherwise. */
 export function encodeLength(length: number): Buffer {
@@ -92,8 +78,10 @@ export function integer(value: number | bigint | Buffer): Buffer {
   if (Buffer.isBuffer(value)) {
     bytes = value;
   } else {
+    if (typeof value === 'number' && !Number.isSafeInteger(value))
+      throw new InvalidArgumentError(`integer ${value} is not a safe integer`);
     let n = BigInt(value);
-    if (n < 0n) throw new RangeError('negative integers are not supported');
+    if (n < 0n) throw new InvalidArgumentError(`integer ${value} is negative: only non-negative integers are encoded`);
     const out: number[] = [];
     do {
       out.unshift(Number(n & 0xffn));
@@ -133,15 +121,19 @@ export function octetString(bytes: Buffer): Buffer {
 
 const oidCache = new Map<string, Buffer>();
 
-/** OBJECT IDENTIFIER from dotted form (`1.2.840.10045.2.1`); encodings are cached. */
+/**
+ * OBJECT IDENTIFIER from dotted form (`1.2.840.10045.2.1`). Encodings are cached and shared: never mutate the
+ * returned buffer.
+ */
 export function oid(dotted: string): Buffer {
   const cached = oidCache.get(dotted);
   if (cached) return cached;
   const arcs = dotted.split('.').map((arc) => {
-    if (!/^\d+$/.test(arc)) throw new RangeError(`bad oid arc in ${dotted}`);
+    if (!/^\d+$/.test(arc)) throw new InvalidArgumentError(`oid "${dotted}" has a non-numeric arc`);
     return BigInt(arc);
   });
-  if (arcs.length < 2) throw new RangeError(`oid ${dotted} needs at least two arcs`);
+  if (arcs.length < 2 || arcs[0] > 2n || (arcs[0] < 2n && arcs[1] > 39n))
+    throw new InvalidArgumentError(`oid "${dotted}" is not a valid object identifier`);
   const body: number[] = [];
   for (const arc of [arcs[0] * 40n + arcs[1], ...arcs.slice(2)]) body.push(...base128(arc));
   const encoded = tlv(Tag.OID, Buffer.from(body));
@@ -162,7 +154,8 @@ export function utf8String(text: string): Buffer {
 
 /** PrintableString; throws when `text` has characters outside the PrintableString set. */
 export function printableString(text: string): Buffer {
-  if (!isPrintable(text)) throw new RangeError('value is not a PrintableString');
+  if (!isPrintable(text))
+    throw new InvalidArgumentError(`${JSON.stringify(text)} has characters outside the PrintableString set`);
   return tlv(Tag.PRINTABLE_STRING, Buffer.from(text, 'latin1'));
 }
 
@@ -174,7 +167,8 @@ export function ia5String(text: string): Buffer {
 /** The content octets of an IA5String; throws on non-ASCII text. */
 export function ia5Bytes(text: string): Buffer {
   for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) throw new RangeError('value is not an IA5String');
+    if (text.charCodeAt(i) > 0x7f)
+      throw new InvalidArgumentError(`${JSON.stringify(text)} has non-ASCII characters (not an IA5String)`);
   }
   return Buffer.from(text, 'latin1');
 }
