@@ -27,8 +27,8 @@ if (!fs.existsSync(path.join(caDist, 'index.js'))) {
   process.exit(1);
 }
 const { ServerCa, MemoryKeyManager } = require(caDist);
-const w = require(path.join(caDist, 'der', 'writer.js'));
-const { Oid } = require(path.join(caDist, 'der', 'oids.js'));
+const w = require(path.join(root, 'base', 'dist')).der;
+const { Oid } = w;
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {

@@ -37,8 +37,8 @@ function requireBuilt(rel) {
 const grpc = require(require.resolve('@grpc/grpc-js', { paths: [path.join(root, 'server')] }));
 const proto = requireBuilt('proto/dist');
 const serverDist = requireBuilt('server/dist');
-const w = requireBuilt('server/dist/ca/der/writer');
-const { Oid } = requireBuilt('server/dist/ca/der/oids');
+const w = requireBuilt('base/dist').der;
+const { Oid } = w;
 
 const TRUST_DOMAIN = 'example.org';
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -58,7 +58,8 @@ export function decodePem(text: string, label?: string): PemBlock[] {
     const body = text.slice(BEGIN.lastIndex, endAt).replace(/\s+/g, '');
     if (!BASE64.test(body) || body.length % 4 !== 0)
       throw malformedPem(`pem block "${begin}" does not hold valid base64`);
-    if (label === undefined || begin === label) blocks.push({ label: begin, der: Buffer.from(body, 'base64') });
+    if (label === undefined || begin === label)
+      blocks.push({ label: begin, der: Buffer.from(body, 'base64') });
     BEGIN.lastIndex = close + 5;
   }
   return blocks;

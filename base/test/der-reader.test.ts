@@ -13,7 +13,9 @@ describe('der reader', () => {
   });
 
   it('rejects truncated headers, lengths and contents with an InvalidArgumentError naming the field', () => {
-    expect(() => der.readSingle(buf('30'), 0x30, 'csr')).toThrow(new InvalidArgumentError('csr is truncated'));
+    expect(() => der.readSingle(buf('30'), 0x30, 'csr')).toThrow(
+      new InvalidArgumentError('csr is truncated'),
+    );
     expect(() => der.readSingle(buf('3082'), 0x30, 'csr')).toThrow(/csr is truncated/);
     expect(() => der.readSingle(buf('308201'), 0x30, 'csr')).toThrow(/csr is truncated/);
     expect(() => der.readSingle(buf('3005020101'), 0x30, 'csr')).toThrow(/csr is truncated/);
@@ -59,7 +61,9 @@ describe('der reader', () => {
     expect(() => der.readSmallUint(der.readNode(buf('0201ff'), 0, 'n'), 'n')).toThrow(/n is negative/);
     expect(() => der.readIntegerBytes(der.readNode(buf('0200'), 0, 'n'), 'n')).toThrow(/empty integer/);
     expect(() => der.readIntegerBytes(der.readNode(buf('0202007f'), 0, 'n'), 'n')).toThrow(/non-minimal/);
-    expect(() => der.readSmallUint(der.readNode(der.integer(2n ** 56n), 0, 'n'), 'n')).toThrow(/out of range/);
+    expect(() => der.readSmallUint(der.readNode(der.integer(2n ** 56n), 0, 'n'), 'n')).toThrow(
+      /out of range/,
+    );
   });
 
   it('decodes booleans, bit strings, octet strings and strings', () => {
@@ -77,7 +81,9 @@ describe('der reader', () => {
     expect(der.readOctetString(der.readNode(buf('04020102'), 0, 'o'), 'o')).toEqual(buf('0102'));
     expect(der.readString(der.readNode(der.utf8String('é'), 0, 's'), 's')).toBe('é');
     expect(der.readString(der.readNode(der.printableString('US'), 0, 's'), 's')).toBe('US');
-    expect(() => der.readString(der.readNode(der.integer(1), 0, 's'), 's')).toThrow(/s has tag 0x02, expected a string/);
+    expect(() => der.readString(der.readNode(der.integer(1), 0, 's'), 's')).toThrow(
+      /s has tag 0x02, expected a string/,
+    );
   });
 
   it('decodes UTCTime and GeneralizedTime and refuses other forms', () => {
@@ -91,12 +97,12 @@ describe('der reader', () => {
     expect(() => der.readTime(der.readNode(der.tlv(0x17, Buffer.from('2611240605Z')), 0, 't'), 't')).toThrow(
       /t is not a DER time/,
     );
-    expect(() => der.readTime(der.readNode(der.tlv(0x17, Buffer.from('261324060509Z')), 0, 't'), 't')).toThrow(
-      /not a valid time/,
-    );
-    expect(() => der.readTime(der.readNode(der.tlv(0x18, Buffer.from('261124060509Z')), 0, 't'), 't')).toThrow(
-      /not a DER time/,
-    );
+    expect(() =>
+      der.readTime(der.readNode(der.tlv(0x17, Buffer.from('261324060509Z')), 0, 't'), 't'),
+    ).toThrow(/not a valid time/);
+    expect(() =>
+      der.readTime(der.readNode(der.tlv(0x18, Buffer.from('261124060509Z')), 0, 't'), 't'),
+    ).toThrow(/not a DER time/);
   });
 
   it('splits concatenated SEQUENCEs into copies and refuses other values between them', () => {
@@ -123,7 +129,9 @@ describe('ber to der', () => {
   it('turns indefinite lengths into definite ones and joins chunked octet strings', () => {
     // SEQUENCE (indefinite) { OCTET STRING constructed (indefinite) { "ab", "c" }, INTEGER 1 }
     const ber = buf('3080' + '2480' + '04026162' + '040163' + '0000' + '020101' + '0000');
-    expect(der.berToDer(ber, 'p7').toString('hex')).toBe(der.seq(der.octetString(Buffer.from('abc')), der.integer(1)).toString('hex'));
+    expect(der.berToDer(ber, 'p7').toString('hex')).toBe(
+      der.seq(der.octetString(Buffer.from('abc')), der.integer(1)).toString('hex'),
+    );
   });
 
   it('normalises non-minimal lengths and leaves DER unchanged', () => {

@@ -42,13 +42,19 @@ describe('pem codec', () => {
     );
     expect(() => decodePem(mismatched, 'PRIVATE KEY')).toThrow(/ends with END/);
     expect(() => decodePem('-----BEGIN CERTIFICATE-----\nAAAA\n')).toThrow(/has no END line/);
-    expect(() => decodePem('-----BEGIN X-----\nA*AA\n-----END X-----\n')).toThrow(/does not hold valid base64/);
-    expect(() => decodePem('-----BEGIN X-----\nAAA\n-----END X-----\n')).toThrow(/does not hold valid base64/);
+    expect(() => decodePem('-----BEGIN X-----\nA*AA\n-----END X-----\n')).toThrow(
+      /does not hold valid base64/,
+    );
+    expect(() => decodePem('-----BEGIN X-----\nAAA\n-----END X-----\n')).toThrow(
+      /does not hold valid base64/,
+    );
     expect(() => decodePem('-----BEGIN X-----\nAAAA\n-----END X-----\n')).not.toThrow();
   });
 
   it('refuses invalid labels when encoding', () => {
-    expect(() => encodePem('BAD-----LABEL', Buffer.alloc(1))).toThrow(/pem label "BAD-----LABEL" is not valid/);
+    expect(() => encodePem('BAD-----LABEL', Buffer.alloc(1))).toThrow(
+      /pem label "BAD-----LABEL" is not valid/,
+    );
     expect(() => encodePem('', Buffer.alloc(1))).toThrow(InvalidArgumentError);
   });
 

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as net from 'node:net';
-import * as der from './der';
+import { der } from '@lanyard/base';
 import { signatureSchemeFor } from './test-keys';
 
 /** Key usage bits by name (RFC 5280 §4.2.1.3). */
@@ -77,15 +77,15 @@ function encodeName(name: TestName): Buffer {
   ];
   const rdns = attributes
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([type, value]) => der.set(der.sequence(der.oid(type), der.utf8String(value))));
-  return der.sequence(...rdns);
+    .map(([type, value]) => der.set(der.seq(der.oid(type), der.utf8String(value))));
+  return der.seq(...rdns);
 }
 
 function extension(oidText: string, critical: boolean, value: Buffer): Buffer {
   const parts = [der.oid(oidText)];
   if (critical) parts.push(der.boolean(true));
   parts.push(der.octetString(value));
-  return der.sequence(...parts);
+  return der.seq(...parts);
 }
 
 function encodeKeyUsage(usages: KeyUsageName[]): Buffer {
@@ -114,7 +114,7 @@ function encodeSan(fields: CertificateFields): Buffer {
     ...(fields.uris ?? []).map((u) => der.implicitPrimitive(6, Buffer.from(u, 'ascii'))),
     ...(fields.ipAddresses ?? []).map((ip) => der.implicitPrimitive(7, encodeIp(ip))),
   ];
-  return der.sequence(...names);
+  return der.seq(...names);
 }
 
 function keyIdentifier(key: crypto.KeyObject): Buffer {
@@ -130,14 +130,14 @@ function encodeExtensions(fields: CertificateFields): Buffer {
     const body = fields.isCa
       ? [der.boolean(true), ...(fields.pathLen !== undefined ? [der.integer(fields.pathLen)] : [])]
       : [];
-    list.push(extension('2.5.29.19', true, der.sequence(...body)));
+    list.push(extension('2.5.29.19', true, der.seq(...body)));
   }
   if (fields.keyUsage !== null) {
     list.push(extension('2.5.29.15', fields.keyUsageCritical ?? true, encodeKeyUsage(fields.keyUsage)));
   }
   if (fields.extKeyUsage !== null) {
     const oids = fields.extKeyUsage.map((name) => der.oid(EXT_KEY_USAGE_OIDS[name]));
-    list.push(extension('2.5.29.37', false, der.sequence(...oids)));
+    list.push(extension('2.5.29.37', false, der.seq(...oids)));
   }
   const sanCount =
     (fields.uris?.length ?? 0) + (fields.dnsNames?.length ?? 0) + (fields.ipAddresses?.length ?? 0);
@@ -146,9 +146,9 @@ function encodeExtensions(fields: CertificateFields): Buffer {
     list.push(extension('2.5.29.17', fields.sanCritical ?? emptySubject, encodeSan(fields)));
   }
   list.push(extension('2.5.29.14', false, der.octetString(keyIdentifier(fields.publicKey))));
-  const akid = der.sequence(der.implicitPrimitive(0, keyIdentifier(fields.issuerPublicKey)));
+  const akid = der.seq(der.implicitPrimitive(0, keyIdentifier(fields.issuerPublicKey)));
   list.push(extension('2.5.29.35', false, akid));
-  return der.explicit(3, der.sequence(...list));
+  return der.explicit(3, der.seq(...list));
 }
 
 /** A random positive 16-byte serial number without a leading zero byte. */
@@ -161,17 +161,17 @@ export function randomSerialNumber(): Buffer {
 /** Builds and signs a DER certificate from `fields`. */
 export function buildCertificate(fields: CertificateFields): Buffer {
   const scheme = signatureSchemeFor(fields.signingKey);
-  const algorithm = der.sequence(der.oid(scheme.oid), ...(scheme.nullParams ? [der.nullValue()] : []));
-  const tbs = der.sequence(
+  const algorithm = der.seq(der.oid(scheme.oid), ...(scheme.nullParams ? [der.nullValue()] : []));
+  const tbs = der.seq(
     der.explicit(0, der.integer(2)),
     der.integer(fields.serialNumber ?? randomSerialNumber()),
     algorithm,
     encodeName(fields.issuer),
-    der.sequence(der.time(fields.notBefore), der.time(fields.notAfter)),
+    der.seq(der.time(fields.notBefore), der.time(fields.notAfter)),
     encodeName(fields.subject),
     fields.publicKey.export({ type: 'spki', format: 'der' }),
     encodeExtensions(fields),
   );
   const signature = crypto.sign(scheme.digest, tbs, fields.signingKey);
-  return der.sequence(tbs, algorithm, der.bitString(signature));
+  return der.seq(tbs, algorithm, der.bitString(signature));
 }

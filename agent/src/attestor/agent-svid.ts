@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/base';
+import { encodePemBlocks, InvalidArgumentError } from '@lanyard/base';
 
 /** The agent's own X509-SVID (from AttestAgent or RenewAgent) with its private key. */
 export interface AgentSvid {
@@ -60,5 +60,5 @@ export { redactJoinTokens } from '@lanyard/common';
 
 /** PEM of a DER chain, leaf first. */
 export function chainToPem(chain: readonly Buffer[]): string {
-  return chain.map((der) => new crypto.X509Certificate(der).toString()).join('');
+  return encodePemBlocks('CERTIFICATE', chain);
 }

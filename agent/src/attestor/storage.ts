@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { writeFileAtomicSync } from '@lanyard/base';
-import { splitDerCertificates } from './der';
+import { splitDerCertificates } from './cert-file';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';
 
 const STATE_VERSION = 1;

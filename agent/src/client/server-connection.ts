@@ -4,8 +4,8 @@
  * first bundle is known); once the agent holds an SVID it presents it (mTLS). Changing the roots or the SVID
  * opens a new channel for later calls; calls in flight finish on the old one.
  */
-import * as crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { encodePemBlocks } from '@lanyard/base';
 import {
   loadSpireServerApis,
   type AgentClient,
@@ -29,10 +29,6 @@ const TARGET_NAME = 'spire-server';
 /** How long a replaced channel stays open for the calls still running on it. */
 const CLOSE_GRACE_MS = 30_000;
 
-function derToPem(der: Buffer): string {
-  return new crypto.X509Certificate(der).toString();
-}
-
 /** Checks the server presented exactly the server SPIFFE ID of the trust domain. */
 export function serverIdentityCheck(trustDomain: string) {
   const expected = `spiffe://${trustDomain}/spire/server`;
@@ -52,11 +48,11 @@ export function serverCredentials(
   roots: readonly Buffer[] | undefined,
   svid: AgentSvid | undefined,
 ): grpc.ChannelCredentials {
-  const rootPem = roots ? Buffer.from(roots.map(derToPem).join('')) : null;
+  const rootPem = roots ? Buffer.from(encodePemBlocks('CERTIFICATE', roots)) : null;
   const keyPem = svid
     ? Buffer.from(svid.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string)
     : null;
-  const certPem = svid ? Buffer.from(svid.certChainDer.map(derToPem).join('')) : null;
+  const certPem = svid ? Buffer.from(encodePemBlocks('CERTIFICATE', svid.certChainDer)) : null;
   if (roots === undefined) {
     return grpc.credentials.createSsl(null, keyPem, certPem, {
       rejectUnauthorized: false,

@@ -1,7 +1,7 @@
 import { X509Certificate, verify, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
+import { decodePem, InvalidArgumentError, PermissionDeniedError, type PemBlock } from '@lanyard/base';
 
 type EngineCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'];
 pkijs.setEngine(
@@ -24,20 +24,17 @@ export class AwsSignerCertificates {
    * @throws InvalidArgumentError when it holds no certificate or one does not parse.
    */
   static fromPem(pem: string): AwsSignerCertificates {
-    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    if (blocks.length === 0) {
-      throw new InvalidArgumentError(
-        'aws_iid: plugin_data.instance_identity_ca_path holds no PEM certificate',
-        'ERR_PLUGIN_CONFIG',
-      );
-    }
+    let blocks: PemBlock[];
     try {
-      return new AwsSignerCertificates(blocks.map((b) => new X509Certificate(b)));
+      blocks = decodePem(pem, 'CERTIFICATE');
     } catch (error) {
-      throw new InvalidArgumentError(
-        `aws_iid: plugin_data.instance_identity_ca_path has a certificate that does not parse: ${(error as Error).message}`,
-        'ERR_PLUGIN_CONFIG',
-      );
+      throw configError(`is not valid PEM: ${(error as Error).message}`);
+    }
+    if (blocks.length === 0) throw configError('holds no PEM certificate');
+    try {
+      return new AwsSignerCertificates(blocks.map((b) => new X509Certificate(b.der)));
+    } catch (error) {
+      throw configError(`has a certificate that does not parse: ${(error as Error).message}`);
     }
   }
 
@@ -112,4 +109,11 @@ function decodeBase64(text: string, field: string): Buffer {
     throw new InvalidArgumentError(`aws_iid: ${field} is not base64`, 'ERR_AWS_IID_PAYLOAD');
   }
   return Buffer.from(compact, 'base64');
+}
+
+function configError(problem: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `aws_iid: plugin_data.instance_identity_ca_path ${problem}`,
+    'ERR_PLUGIN_CONFIG',
+  );
 }

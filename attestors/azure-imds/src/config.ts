@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AgentPathTemplate, PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
 import { type AzureEndpoints, fail, readEndpoints } from '@lanyard/attestor-azure-msi';
+import { decodePem, type PemBlock } from '@lanyard/base';
 import { AZURE_IMDS_DEFAULT_PATH_TEMPLATE, AZURE_IMDS_PLUGIN_NAME } from './shared';
 
 const P = AZURE_IMDS_PLUGIN_NAME;
@@ -120,12 +121,17 @@ function readRoots(path: string): X509Certificate[] {
   } catch (error) {
     return fail(P, 'trust_bundle_path', `cannot be read: ${(error as Error).message}`);
   }
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  let blocks: PemBlock[] = [];
+  try {
+    blocks = decodePem(pem, 'CERTIFICATE');
+  } catch (error) {
+    fail(P, 'trust_bundle_path', `is not valid PEM: ${(error as Error).message}`);
+  }
   if (blocks.length === 0) fail(P, 'trust_bundle_path', 'holds no PEM certificate');
   return blocks.map((block) => {
     let cert: X509Certificate;
     try {
-      cert = new X509Certificate(block);
+      cert = new X509Certificate(block.der);
     } catch (error) {
       return fail(
         P,

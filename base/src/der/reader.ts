@@ -61,7 +61,7 @@ export function children(node: DerNode, field: string): DerNode[] {
 /** Reads back-to-back TLVs filling all of `buf` (e.g. a concatenated certificate chain). */
 export function readAll(buf: Buffer, field: string): DerNode[] {
   const out: DerNode[] = [];
-  for (let offset = 0; offset < buf.length; ) {
+  for (let offset = 0; offset < buf.length;) {
     const child = readNode(buf, offset, field);
     out.push(child);
     offset += child.raw.length;
@@ -86,7 +86,8 @@ export function onlyChild(node: DerNode, field: string): DerNode {
 /** Decodes an OBJECT IDENTIFIER to dotted form (`1.2.840.10045.2.1`). */
 export function readOid(node: DerNode | undefined, field: string): string {
   const { content } = expectTag(node, Tag.OID, field);
-  if (content.length === 0 || content[content.length - 1] & 0x80) throw malformed(field, 'is not a valid oid');
+  if (content.length === 0 || content[content.length - 1] & 0x80)
+    throw malformed(field, 'is not a valid oid');
   const arcs: bigint[] = [];
   let value = 0n;
   let start = true;
@@ -118,7 +119,10 @@ export function readBoolean(node: DerNode | undefined, field: string): boolean {
 export function readIntegerBytes(node: DerNode | undefined, field: string): Buffer {
   const { content } = expectTag(node, Tag.INTEGER, field);
   if (content.length === 0) throw malformed(field, 'is an empty integer');
-  if (content.length > 1 && ((content[0] === 0 && !(content[1] & 0x80)) || (content[0] === 0xff && content[1] & 0x80)))
+  if (
+    content.length > 1 &&
+    ((content[0] === 0 && !(content[1] & 0x80)) || (content[0] === 0xff && content[1] & 0x80))
+  )
     throw malformed(field, 'is a non-minimal integer');
   return content;
 }

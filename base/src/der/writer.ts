@@ -81,7 +81,8 @@ export function integer(value: number | bigint | Buffer): Buffer {
     if (typeof value === 'number' && !Number.isSafeInteger(value))
       throw new InvalidArgumentError(`integer ${value} is not a safe integer`);
     let n = BigInt(value);
-    if (n < 0n) throw new InvalidArgumentError(`integer ${value} is negative: only non-negative integers are encoded`);
+    if (n < 0n)
+      throw new InvalidArgumentError(`integer ${value} is negative: only non-negative integers are encoded`);
     const out: number[] = [];
     do {
       out.unshift(Number(n & 0xffn));

@@ -56,7 +56,9 @@ function parse(csrDer: Buffer): VerifiedCsr {
   );
   const signatureBytes = der.readBitStringBytes(signature, 'csr signature');
   verifySignature(publicKey, signatureOid, info.raw, signatureBytes);
-  const sans = attributes ? readSans(der.expectTag(attributes, 0xa0, 'csr attributes')) : { uris: [], dns: [] };
+  const sans = attributes
+    ? readSans(der.expectTag(attributes, 0xa0, 'csr attributes'))
+    : { uris: [], dns: [] };
   return { publicKey, spkiDer: spki.raw, subjectDer: subject.raw, uriSans: sans.uris, dnsNames: sans.dns };
 }
 
@@ -109,7 +111,10 @@ function readSans(attributes: der.DerNode): { uris: string[]; dns: string[] } {
       0,
       'csr extensions',
     );
-    for (const extension of der.children(der.expectTag(extensions, 0x30, 'csr extensions'), 'csr extensions')) {
+    for (const extension of der.children(
+      der.expectTag(extensions, 0x30, 'csr extensions'),
+      'csr extensions',
+    )) {
       const fields = der.children(der.expectTag(extension, 0x30, 'csr extension'), 'csr extension');
       if (der.readOid(fields[0], 'csr extension id') !== der.Oid.subjectAltName) continue;
       const value = der.expectTag(fields[fields.length - 1], 0x04, 'csr subject alternative name');

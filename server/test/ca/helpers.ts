@@ -66,7 +66,12 @@ export function makeCsr(
   ];
   const attributes =
     names.length > 0
-      ? [der.seq(der.oid(der.Oid.extensionRequest), der.set(der.seq(der.seq(der.oid(der.Oid.subjectAltName), der.octetString(der.seq(...names))))))]
+      ? [
+          der.seq(
+            der.oid(der.Oid.extensionRequest),
+            der.set(der.seq(der.seq(der.oid(der.Oid.subjectAltName), der.octetString(der.seq(...names))))),
+          ),
+        ]
       : [];
   const info = der.seq(
     der.integer(0),

@@ -95,7 +95,8 @@ function readBasicConstraints(value: Buffer, info: Mutable<CertificateInfo>): vo
   const seq = der.readSingle(value, der.Tag.SEQUENCE, 'basic constraints');
   for (const item of der.children(seq, 'basic constraints')) {
     if (item.tag === der.Tag.BOOLEAN) info.isCa = der.readBoolean(item, 'basic constraints ca');
-    else if (item.tag === der.Tag.INTEGER) info.pathLen = der.readSmallUint(item, 'basic constraints path length');
+    else if (item.tag === der.Tag.INTEGER)
+      info.pathLen = der.readSmallUint(item, 'basic constraints path length');
   }
 }
 
@@ -104,7 +105,7 @@ function readKeyUsage(value: Buffer): number {
   let flags = 0;
   // Bit n of the BIT STRING (MSB of the first content byte is bit 0) maps to flag 1 << n.
   for (let n = 0; n < 9; n++) {
-    if ((n >> 3) < bytes.length && bytes[n >> 3] & (0x80 >> (n & 7))) flags |= 1 << n;
+    if (n >> 3 < bytes.length && bytes[n >> 3] & (0x80 >> (n & 7))) flags |= 1 << n;
   }
   return flags;
 }

@@ -1,6 +1,6 @@
 /** Parsing certificate chains and private keys from DER or PEM into `node:crypto` objects, with typed errors. */
 import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
-import { decodePem, der, InvalidArgumentError, looksLikePem } from '@lanyard/base';
+import { decodePem, der, encodePemBlocks, InvalidArgumentError, looksLikePem } from '@lanyard/base';
 
 /** DER bytes or PEM text (as a string or a Buffer). */
 export type DerOrPem = Buffer | Uint8Array | string;
@@ -88,7 +88,10 @@ export function parsePrivateKey(input: DerOrPem | KeyObject, field = 'private ke
 
 /** Encodes certificates as PEM `CERTIFICATE` blocks (one after another). */
 export function certificatesToPem(certs: readonly X509Certificate[]): string {
-  return certs.map((c) => c.toString()).join('');
+  return encodePemBlocks(
+    'CERTIFICATE',
+    certs.map((c) => c.raw),
+  );
 }
 
 /** Concatenates the certificates' DER encodings. */

@@ -23,7 +23,8 @@ export function encodeName(fields: NameFields): Buffer {
   };
   for (const c of fields.country ?? []) add(der.Oid.countryName, der.printableString(c));
   for (const o of fields.organization ?? []) add(der.Oid.organizationName, der.directoryString(o));
-  for (const ou of fields.organizationalUnit ?? []) add(der.Oid.organizationalUnitName, der.directoryString(ou));
+  for (const ou of fields.organizationalUnit ?? [])
+    add(der.Oid.organizationalUnitName, der.directoryString(ou));
   if (fields.commonName) add(der.Oid.commonName, der.directoryString(fields.commonName));
   if (fields.serialNumber) add(der.Oid.serialNumber, der.printableString(fields.serialNumber));
   return der.seq(...rdns);

@@ -25,9 +25,12 @@ function signatureAlgorithmFor(key: KeyObject): Pick<CertSigner, 'hash' | 'algor
     return { hash: 'sha256', algorithmDer: der.seq(der.oid(der.Oid.sha256WithRsa), der.nullValue()) };
   if (key.asymmetricKeyType === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve === 'prime256v1') return { hash: 'sha256', algorithmDer: der.seq(der.oid(der.Oid.ecdsaWithSha256)) };
-    if (curve === 'secp384r1') return { hash: 'sha384', algorithmDer: der.seq(der.oid(der.Oid.ecdsaWithSha384)) };
-    if (curve === 'secp521r1') return { hash: 'sha512', algorithmDer: der.seq(der.oid(der.Oid.ecdsaWithSha512)) };
+    if (curve === 'prime256v1')
+      return { hash: 'sha256', algorithmDer: der.seq(der.oid(der.Oid.ecdsaWithSha256)) };
+    if (curve === 'secp384r1')
+      return { hash: 'sha384', algorithmDer: der.seq(der.oid(der.Oid.ecdsaWithSha384)) };
+    if (curve === 'secp521r1')
+      return { hash: 'sha512', algorithmDer: der.seq(der.oid(der.Oid.ecdsaWithSha512)) };
   }
   throw new InvalidArgumentError(`ca key type "${key.asymmetricKeyType ?? 'unknown'}" is not supported`);
 }
@@ -35,6 +38,9 @@ function signatureAlgorithmFor(key: KeyObject): Pick<CertSigner, 'hash' | 'algor
 /** SubjectKeyIdentifier as Go/SPIRE compute it: SHA-1 over the subjectPublicKey BIT STRING bytes. */
 export function subjectKeyId(spkiDer: Buffer): Buffer {
   const spki = der.readSingle(spkiDer, 0x30, 'subject public key info');
-  const keyBits = der.readBitStringBytes(der.children(spki, 'subject public key info')[1], 'subject public key');
+  const keyBits = der.readBitStringBytes(
+    der.children(spki, 'subject public key info')[1],
+    'subject public key',
+  );
   return createHash('sha1').update(keyBits).digest();
 }

@@ -32,7 +32,10 @@ export function spkiOf(key: KeyObject): Buffer {
 function spkiFromJwk(jwk: JsonWebKey): Buffer | undefined {
   if (jwk.kty === 'EC' && jwk.crv && CURVE_OIDS[jwk.crv] && jwk.x && jwk.y) {
     const point = Buffer.concat([Buffer.from([4]), b64(jwk.x), b64(jwk.y)]);
-    return der.seq(der.seq(der.oid(der.Oid.ecPublicKey), der.oid(CURVE_OIDS[jwk.crv].oid)), der.bitString(point));
+    return der.seq(
+      der.seq(der.oid(der.Oid.ecPublicKey), der.oid(CURVE_OIDS[jwk.crv].oid)),
+      der.bitString(point),
+    );
   }
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x)
     return der.seq(der.seq(der.oid(der.Oid.ed25519)), der.bitString(b64(jwk.x)));

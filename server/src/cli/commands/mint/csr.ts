@@ -18,7 +18,10 @@ export interface GeneratedCsr {
 export function generateCsr(uri: string, dnsNames: readonly string[]): GeneratedCsr {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const extensionRequest = der.seq(der.oid(der.Oid.extensionRequest), der.set(der.seq(subjectAltName([uri], dnsNames, true))));
+  const extensionRequest = der.seq(
+    der.oid(der.Oid.extensionRequest),
+    der.set(der.seq(subjectAltName([uri], dnsNames, true))),
+  );
   const info = der.seq(der.integer(0), der.seq(), spki, der.constructed(0xa0, [extensionRequest]));
   const signature = sign('sha256', info, privateKey);
   const csrDer = der.seq(info, der.seq(der.oid(der.Oid.ecdsaWithSha256)), der.bitString(signature));
