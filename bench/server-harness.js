@@ -37,7 +37,8 @@ function requireBuilt(rel) {
 const grpc = require(require.resolve('@grpc/grpc-js', { paths: [path.join(root, 'server')] }));
 const proto = requireBuilt('proto/dist');
 const serverDist = requireBuilt('server/dist');
-const w = requireBuilt('base/dist').der;
+const base = requireBuilt('base/dist');
+const w = base.der;
 const { Oid } = w;
 
 const TRUST_DOMAIN = 'example.org';
@@ -257,7 +258,6 @@ function csrFor({ publicKey, privateKey }) {
 }
 
 const newKeyPair = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const derToPem = (der) => new crypto.X509Certificate(der).toString();
 
 /** gRPC channel credentials that verify the server as `spiffe://<td>/spire/server`, optionally with a client SVID. */
 function serverCredentials(roots, svid) {
@@ -265,9 +265,9 @@ function serverCredentials(roots, svid) {
   const checkServerIdentity = (_host, cert) =>
     (cert.subjectaltname || '') === `URI:${expected}` ? undefined : new Error(`unexpected server identity`);
   return grpc.credentials.createSsl(
-    Buffer.from(roots.map(derToPem).join('')),
+    Buffer.from(base.encodePemBlocks('CERTIFICATE', roots)),
     svid ? Buffer.from(svid.privateKey.export({ type: 'pkcs8', format: 'pem' })) : null,
-    svid ? Buffer.from(svid.certChainDer.map(derToPem).join('')) : null,
+    svid ? Buffer.from(base.encodePemBlocks('CERTIFICATE', svid.certChainDer)) : null,
     { checkServerIdentity },
   );
 }
