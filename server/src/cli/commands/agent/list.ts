@@ -10,6 +10,7 @@ import {
   stringOption,
   wrapError,
   type ApiFlags,
+  type ApiRun,
 } from '../support/api-command';
 import { plural } from '../support/format';
 import { parseSelector } from '../support/ids';
@@ -93,6 +94,23 @@ function filterOptions() {
   ];
 }
 
+/** Every attested agent matching `filter` (`ListAgents`, page by page). */
+export async function listAgents(api: ApiRun, filter: Record<string, unknown>): Promise<Agent__Output[]> {
+  const agents: Agent__Output[] = [];
+  let pageToken = '';
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const res = await rpc(api.clients.agent, api.clients.agent.ListAgents, {
+      page_size: PAGE_SIZE,
+      page_token: pageToken,
+      filter,
+    });
+    agents.push(...res.agents);
+    pageToken = res.next_page_token;
+    if (!pageToken) break;
+  }
+  return agents;
+}
+
 /** Adds `agent list` and `agent count`. */
 export function addAgentListCount(agent: Command, ctx: CommandContext): void {
   addApiCommand<AgentFilterFlags>(agent, ctx, {
@@ -100,19 +118,7 @@ export function addAgentListCount(agent: Command, ctx: CommandContext): void {
     description: 'Lists attested agents and their SPIFFE IDs',
     options: filterOptions(),
     async run(flags, api) {
-      const filter = buildFilter(flags);
-      const agents: Agent__Output[] = [];
-      let pageToken = '';
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const res = await rpc(api.clients.agent, api.clients.agent.ListAgents, {
-          page_size: PAGE_SIZE,
-          page_token: pageToken,
-          filter,
-        });
-        agents.push(...res.agents);
-        pageToken = res.next_page_token;
-        if (!pageToken) break;
-      }
+      const agents = await listAgents(api, buildFilter(flags));
       if (api.format === 'json') {
         return printProtoJson(api.stdout, 'spire.api.server.agent.v1.ListAgentsResponse', [{ agents }]);
       }

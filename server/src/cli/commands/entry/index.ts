@@ -1,9 +1,10 @@
-/** `entry create|update|delete|show|count`. */
+/** `entry create|update|delete|show|count|lint`. */
 import type { Command } from 'commander';
 import type { CliCommand, CommandContext } from '../../registry';
 import { addGroup } from '../support/api-command';
 import { addEntryCreate } from './create';
 import { addEntryDelete } from './delete';
+import { addEntryLint } from './lint';
 import { addEntryShowCount } from './show';
 import { addEntryUpdate } from './update';
 
@@ -13,6 +14,7 @@ function register(program: Command, ctx: CommandContext): void {
   addEntryCreate(entry, ctx);
   addEntryDelete(entry, ctx);
   addEntryUpdate(entry, ctx);
+  addEntryLint(entry, ctx);
 }
 
 /** Registration of `entry`. */

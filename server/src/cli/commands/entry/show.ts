@@ -116,7 +116,11 @@ async function fetchEntries(api: ApiRun, flags: FilterFlags): Promise<EntryView[
       throw wrapError(`error fetching entry ID ${flags.entryID}`, err);
     }
   }
-  const filter = buildFilter(flags);
+  return listEntries(api, buildFilter(flags));
+}
+
+/** Every entry matching `filter` (`ListEntries`, page by page). */
+export async function listEntries(api: ApiRun, filter: Record<string, unknown>): Promise<EntryView[]> {
   const entries: EntryView[] = [];
   let pageToken = '';
   for (let page = 0; page < MAX_PAGES; page++) {
