@@ -231,9 +231,12 @@ export class WorkloadApiTestServer {
         if (!audience)
           return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'audience must be specified' });
         if (!svid) return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'svid must be specified' });
-        const result = validateJwtForTestServer(svid, audience, jwtKeysByTrustDomain(this.jwtBundles));
-        if (!result.ok) return callback({ code: grpc.status.INVALID_ARGUMENT, details: result.reason });
-        callback(null, { spiffe_id: result.spiffeId, claims: toProtoStruct(result.claims) });
+        void validateJwtForTestServer(svid, audience, jwtKeysByTrustDomain(this.jwtBundles)).then(
+          (result) => {
+            if (!result.ok) return callback({ code: grpc.status.INVALID_ARGUMENT, details: result.reason });
+            callback(null, { spiffe_id: result.spiffeId, claims: toProtoStruct(result.claims) });
+          },
+        );
       },
     };
   }
