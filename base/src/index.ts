@@ -11,3 +11,4 @@ export * from './fs/write-file-atomic';
 export * from './fs/read-file-if-exists';
 export * as der from './der';
 export * from './pem';
+export * from './cms';

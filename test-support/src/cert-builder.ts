@@ -67,6 +67,8 @@ export interface CertificateFields {
   ipAddresses?: string[];
   /** Defaults to true when the subject is empty (RFC 5280 §4.1.2.6), false otherwise. */
   sanCritical?: boolean;
+  /** Authority Information Access `caIssuers` URL (where the issuer certificate can be downloaded). */
+  caIssuersUrl?: string;
 }
 
 function encodeName(name: TestName): Buffer {
@@ -144,6 +146,13 @@ function encodeExtensions(fields: CertificateFields): Buffer {
   if (sanCount > 0) {
     const emptySubject = Object.values(fields.subject).every((v) => v === undefined);
     list.push(extension('2.5.29.17', fields.sanCritical ?? emptySubject, encodeSan(fields)));
+  }
+  if (fields.caIssuersUrl !== undefined) {
+    const access = der.seq(
+      der.oid(der.Oid.caIssuers),
+      der.implicitPrimitive(6, Buffer.from(fields.caIssuersUrl)),
+    );
+    list.push(extension(der.Oid.authorityInfoAccess, false, der.seq(access)));
   }
   list.push(extension('2.5.29.14', false, der.octetString(keyIdentifier(fields.publicKey))));
   const akid = der.seq(der.implicitPrimitive(0, keyIdentifier(fields.issuerPublicKey)));

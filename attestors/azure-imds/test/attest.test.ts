@@ -1,9 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { formatSelector } from '@lanyard/attestor-core';
-import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
+import { der, InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { createSigningIdentity, signPkcs7 } from '@lanyard/test-support';
 import { APP, DOMAIN, type ImdsWorld, agent, attestOnce, server, startWorld } from './helpers';
 
@@ -30,10 +28,17 @@ async function exchangeWith(
 }
 
 /** A document with `content` signed by `signer` (embedded), as the challenge response. */
-async function signedResponse(signer: Parameters<typeof signPkcs7>[0], content: unknown) {
-  const der = await signPkcs7(signer, Buffer.from(JSON.stringify(content)), { embedCertificates: [signer] });
+function signedResponse(
+  signer: Parameters<typeof signPkcs7>[0],
+  content: unknown,
+  options: Parameters<typeof signPkcs7>[2] = {},
+) {
+  const p7 = signPkcs7(signer, Buffer.from(JSON.stringify(content)), {
+    embedCertificates: [signer],
+    ...options,
+  });
   return {
-    document: { encoding: 'pkcs7', signature: der.toString('base64') },
+    document: { encoding: 'pkcs7', signature: p7.toString('base64') },
     metadata: { agentDomain: DOMAIN, vmssName: null },
   };
 }
@@ -100,22 +105,45 @@ describe('azure_imds challenge/response', () => {
   it('refuses tampered content', async () => {
     const attempt = exchangeWith((response) => {
       const doc = response.document as { signature: string };
-      const info = new pkijs.ContentInfo({
-        schema: asn1js.fromBER(new Uint8Array(Buffer.from(doc.signature, 'base64'))).result,
-      });
-      const signed = new pkijs.SignedData({ schema: info.content });
-      const content = JSON.parse(
-        Buffer.from(signed.encapContentInfo.eContent!.getValue()).toString(),
-      ) as Record<string, string>;
-      content.subscriptionId = '00000000-0000-0000-0000-000000000000';
-      signed.encapContentInfo.eContent = new asn1js.OctetString({
-        valueHex: Buffer.from(JSON.stringify(content)),
-      });
-      const out = new pkijs.ContentInfo({ contentType: info.contentType, content: signed.toSchema(true) });
-      doc.signature = Buffer.from(out.toSchema().toBER(false)).toString('base64');
+      doc.signature = replaceContent(Buffer.from(doc.signature, 'base64'), (content) => {
+        const value = JSON.parse(content.toString()) as Record<string, string>;
+        value.subscriptionId = '00000000-0000-0000-0000-000000000000';
+        return Buffer.from(JSON.stringify(value));
+      }).toString('base64');
       return response;
     });
+    await expect(attempt).rejects.toThrow(PermissionDeniedError);
     await expect(attempt).rejects.toThrow(/signature verification failed/);
+  });
+
+  it('accepts a document signed without signed attributes, and refuses it once tampered', async () => {
+    const { leaf } = world.apis.pki;
+    const unattributed = (nonce: string) =>
+      signedResponse(leaf, docContent(nonce), { withoutSignedAttributes: true });
+    await expect(exchangeWith((_r, nonce) => unattributed(nonce))).resolves.toMatchObject({
+      agentId: agentId(),
+    });
+    world.attested.clear();
+    const tampered = exchangeWith((_r, nonce) => {
+      const response = unattributed(nonce);
+      response.document.signature = replaceContent(Buffer.from(response.document.signature, 'base64'), (c) =>
+        Buffer.from(c.toString().replace(SUB, '00000000-0000-0000-0000-000000000000')),
+      ).toString('base64');
+      return response;
+    });
+    await expect(tampered).rejects.toThrow(/signature verification failed/);
+  });
+
+  it('refuses a signer whose certificate is not embedded (issuer and serial match nothing)', async () => {
+    const other = await createSigningIdentity({
+      commonName: 'metadata.azure.com',
+      dnsNames: ['metadata.azure.com'],
+    });
+    const attempt = exchangeWith((_r, nonce) =>
+      signedResponse(world.apis.pki.leaf, docContent(nonce), { embedCertificates: [other] }),
+    );
+    await expect(attempt).rejects.toThrow(InvalidArgumentError);
+    await expect(attempt).rejects.toThrow(/no signer certificate found in PKCS7 signature/);
   });
 
   it('refuses a document signed by a key outside the Azure chain', async () => {
@@ -231,3 +259,14 @@ describe('azure_imds challenge/response', () => {
     expect(result.selectors.map(formatSelector)).toContain('azure_imds:vm-name:web-vm-1');
   });
 });
+
+/** Rebuilds a DER SignedData ContentInfo with its encapsulated content replaced (signatures left as they were). */
+function replaceContent(p7: Buffer, edit: (content: Buffer) => Buffer): Buffer {
+  const [type, wrapper] = der.children(der.readSingle(p7, der.Tag.SEQUENCE, 'p7'), 'p7');
+  const parts = der.children(der.onlyChild(wrapper, 'p7'), 'signed data');
+  const [contentType, explicitContent] = der.children(parts[2], 'encapsulated content');
+  const content = der.readOctetString(der.onlyChild(explicitContent, 'content'), 'content');
+  const encapsulated = der.seq(contentType.raw, der.explicit(0, der.octetString(edit(content))));
+  const signedData = der.seq(...parts.map((p, i) => (i === 2 ? encapsulated : p.raw)));
+  return der.seq(type.raw, der.explicit(0, signedData));
+}

@@ -97,9 +97,15 @@ export class FakeAwsImds extends HttpFake {
           body: sign('sha256', Buffer.from(text), this.signer.privateKey).toString('base64'),
         };
       case 'rsa2048':
-        return { status: 200, body: wrap64(await signPkcs7(this.signer2048, Buffer.from(text))) };
+        return {
+          status: 200,
+          body: wrap64(signPkcs7(this.signer2048, Buffer.from(text), { indefiniteLength: true })),
+        };
       case 'pkcs7':
-        return { status: 200, body: wrap64(await signPkcs7(this.signer, Buffer.from(text))) };
+        return {
+          status: 200,
+          body: wrap64(signPkcs7(this.signer, Buffer.from(text), { indefiniteLength: true })),
+        };
       default:
         return { status: 404 };
     }

@@ -102,7 +102,7 @@ export class FakeAzureImds extends HttpFake {
       timeStamp: { createdOn: azureTime(created), expiresOn: azureTime(created + 6 * 3600) },
       vmId: this.vm.vmId,
     };
-    const der = await signPkcs7(this.apis.pki.leaf, Buffer.from(JSON.stringify(content)), {
+    const der = signPkcs7(this.apis.pki.leaf, Buffer.from(JSON.stringify(content)), {
       embedCertificates: [this.apis.pki.leaf],
     });
     return json(200, { encoding: 'pkcs7', signature: der.toString('base64') });

@@ -1,24 +1,18 @@
-import { KeyObject, createHash, randomBytes, sign, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { KeyObject, createHash, generateKeyPair, randomBytes, sign } from 'node:crypto';
+import { promisify } from 'node:util';
+import { encodePem } from '@lanyard/base';
+import { buildCertificate } from '../../cert-builder';
 
-type CryptoKey = webcrypto.CryptoKey;
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const RSA_ALGORITHM = {
-  name: 'RSASSA-PKCS1-v1_5',
-  hash: 'SHA-256',
-  publicExponent: new Uint8Array([1, 0, 1]),
-};
+const generateRsaKeyPair = promisify(generateKeyPair);
 
 /** An RSA key with a certificate, as a cloud provider signs documents and tokens with. */
 export interface SigningIdentity {
   /** Key ID (`kid`) derived from the certificate: hex SHA-1 of its DER. */
   readonly keyId: string;
+  /** Subject (and, for certificates it issues, issuer) common name. */
+  readonly commonName: string;
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
-  /** The same private key as a WebCrypto key (for pkijs). */
-  readonly cryptoKey: CryptoKey;
   readonly certPem: string;
   readonly certDer: Buffer;
 }
@@ -45,57 +39,35 @@ export interface SigningIdentityOptions {
 
 /** Generates an RSA key pair and a certificate for it (self-signed or issued by `options.issuer`). */
 export async function createSigningIdentity(options: SigningIdentityOptions): Promise<SigningIdentity> {
-  const keys = await webcrypto.subtle.generateKey(
-    { ...RSA_ALGORITHM, modulusLength: options.modulusLength ?? 2048 },
-    true,
-    ['sign', 'verify'],
-  );
+  const { privateKey, publicKey } = await generateRsaKeyPair('rsa', {
+    modulusLength: options.modulusLength ?? 2048,
+  });
   const now = Date.now();
-  const common = {
-    // A positive 64-bit serial: leading 01 keeps the DER INTEGER's sign bit clear.
-    serialNumber: `01${randomBytes(7).toString('hex')}`,
+  const issuer = options.issuer;
+  const certDer = buildCertificate({
+    subject: { commonName: options.commonName },
+    issuer: { commonName: issuer?.commonName ?? options.commonName },
+    publicKey,
+    signingKey: issuer?.privateKey ?? privateKey,
+    issuerPublicKey: issuer?.publicKey ?? publicKey,
+    // A positive 64-bit serial: the leading 01 keeps the DER INTEGER's sign bit clear.
+    serialNumber: Buffer.concat([Buffer.from([1]), randomBytes(7)]),
     notBefore: options.notBefore ?? new Date(now - 3600_000),
     notAfter: options.notAfter ?? new Date(now + 365 * 86400_000),
-    signingAlgorithm: RSA_ALGORITHM,
-    extensions: extensions(options),
-  };
-  const cert = options.issuer
-    ? await x509.X509CertificateGenerator.create({
-        ...common,
-        subject: `CN=${options.commonName}`,
-        issuer: new x509.X509Certificate(options.issuer.certDer).subject,
-        publicKey: keys.publicKey,
-        signingKey: options.issuer.cryptoKey,
-      })
-    : await x509.X509CertificateGenerator.createSelfSigned({
-        ...common,
-        name: `CN=${options.commonName}`,
-        keys,
-      });
-  const certDer = Buffer.from(cert.rawData);
+    isCa: options.isCa ?? false,
+    keyUsage: null,
+    extKeyUsage: null,
+    dnsNames: options.dnsNames,
+    caIssuersUrl: options.caIssuersUrl,
+  });
   return {
     keyId: createHash('sha1').update(certDer).digest('hex'),
-    privateKey: KeyObject.from(keys.privateKey),
-    publicKey: KeyObject.from(keys.publicKey),
-    cryptoKey: keys.privateKey,
-    certPem: cert.toString('pem'),
+    commonName: options.commonName,
+    privateKey,
+    publicKey,
+    certPem: encodePem('CERTIFICATE', certDer),
     certDer,
   };
-}
-
-function extensions(options: SigningIdentityOptions): x509.Extension[] {
-  const list: x509.Extension[] = [new x509.BasicConstraintsExtension(options.isCa ?? false, undefined, true)];
-  if (options.dnsNames?.length) {
-    list.push(
-      new x509.SubjectAlternativeNameExtension(options.dnsNames.map((value) => ({ type: 'dns', value }))),
-    );
-  }
-  if (options.caIssuersUrl) {
-    list.push(
-      new x509.AuthorityInfoAccessExtension({ caIssuers: new x509.GeneralName('url', options.caIssuersUrl) }),
-    );
-  }
-  return list;
 }
 
 /** The public key as a JWK with `kid`, `alg: RS256` and `use: sig`, as Google and Azure publish them. */
