@@ -20,6 +20,7 @@ module.exports = {
     '^@lanyard\\/base\\/(.*)$': '<rootDir>/base/src/$1',
     '^@lanyard\\/proto$': '<rootDir>/proto/src',
     '^@lanyard\\/spiffe$': '<rootDir>/spiffe/src',
+    '^@lanyard\\/spiffe\\/(.*)$': '<rootDir>/spiffe/src/$1',
     '^@lanyard\\/common$': '<rootDir>/common/src',
     '^@lanyard\\/attestor-core$': '<rootDir>/attestors/core/src',
     '^@lanyard\\/attestor-join-token$': '<rootDir>/attestors/join-token/src',

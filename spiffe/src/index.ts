@@ -1,6 +1,7 @@
 /**
  * @lanyard/spiffe: SPIFFE identities, SVIDs, bundles, the Workload API client and TLS helpers for Node.js.
  */
+export * from './errors';
 export * from './id';
 export * from './x509';
 export * from './bundle';

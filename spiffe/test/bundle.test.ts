@@ -8,7 +8,7 @@ import {
   X509Bundle,
   X509BundleSet,
 } from '@lanyard/spiffe';
-import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
+import { BundleError } from '../src';
 import { TestCa, thrown } from './helpers/pki';
 
 const td = TrustDomain.parse('example.org');
@@ -38,14 +38,14 @@ describe('X509Bundle', () => {
   });
 
   it('names the trust domain in parse errors', () => {
-    const err = thrown(() => X509Bundle.parse(td, Buffer.from([0x30, 0x05, 1])), InvalidArgumentError);
+    const err = thrown(() => X509Bundle.parse(td, Buffer.from([0x30, 0x05, 1])), BundleError);
     expect(err.message).toContain('x509 bundle for "example.org"');
   });
 
   it('is a source for its own trust domain only', () => {
     const b = X509Bundle.parse(td, der);
     expect(b.getX509BundleForTrustDomain(TrustDomain.parse('spiffe://example.org'))).toBe(b);
-    thrown(() => b.getX509BundleForTrustDomain(otherTd), NotFoundError, 'ERR_BUNDLE_NOT_FOUND');
+    thrown(() => b.getX509BundleForTrustDomain(otherTd), BundleError, 'ERR_BUNDLE_NOT_FOUND');
   });
 });
 
@@ -100,14 +100,14 @@ describe('JwtBundle', () => {
     ],
   ])('rejects %s with a message naming the field', (_name, doc, message) => {
     const text = typeof doc === 'string' ? doc : JSON.stringify(doc);
-    const err = thrown(() => JwtBundle.parse(td, text), InvalidArgumentError);
+    const err = thrown(() => JwtBundle.parse(td, text), BundleError);
     expect(err.message).toContain(message);
     expect(err.message).toContain('jwt bundle for "example.org"');
   });
 
   it('refuses empty key ids and symmetric keys when built directly', () => {
-    thrown(() => new JwtBundle(td, [['', k1.publicKey]]), InvalidArgumentError);
-    thrown(() => new JwtBundle(td, [['s', crypto.createSecretKey(Buffer.alloc(32))]]), InvalidArgumentError);
+    thrown(() => new JwtBundle(td, [['', k1.publicKey]]), BundleError);
+    thrown(() => new JwtBundle(td, [['s', crypto.createSecretKey(Buffer.alloc(32))]]), BundleError);
   });
 });
 
@@ -196,20 +196,17 @@ describe('SpiffeBundle', () => {
       '"spiffe_sequence" must be a non-negative integer',
     ],
   ])('rejects %s', (_name, bad, message) => {
-    const err = thrown(() => SpiffeBundle.parse(td, JSON.stringify(bad)), InvalidArgumentError);
+    const err = thrown(() => SpiffeBundle.parse(td, JSON.stringify(bad)), BundleError);
     expect(err.message).toContain(message);
   });
 
   it('refuses to emit Ed25519 jwt keys and unsupported curves', () => {
     const ed = crypto.generateKeyPairSync('ed25519').publicKey;
-    thrown(
-      () => new SpiffeBundle({ trustDomain: td, jwtAuthorities: [['e', ed]] }).marshal(),
-      InvalidArgumentError,
-    );
+    thrown(() => new SpiffeBundle({ trustDomain: td, jwtAuthorities: [['e', ed]] }).marshal(), BundleError);
     const k256 = crypto.generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey;
     const err = thrown(
       () => new SpiffeBundle({ trustDomain: td, jwtAuthorities: [['k', k256]] }).marshal(),
-      InvalidArgumentError,
+      BundleError,
     );
     expect(err.message).toContain('unsupported ec curve secp256k1');
   });
@@ -220,11 +217,8 @@ describe('SpiffeBundle', () => {
     const b = SpiffeBundle.fromBundles({ x509: x, jwt: j, sequenceNumber: 3 });
     expect(b.sequenceNumber).toBe(3);
     expect(b.toJwtBundle().equals(j)).toBe(true);
-    thrown(
-      () => SpiffeBundle.fromBundles({ x509: x, jwt: new JwtBundle(otherTd, []) }),
-      InvalidArgumentError,
-    );
-    thrown(() => SpiffeBundle.fromBundles({}), InvalidArgumentError);
+    thrown(() => SpiffeBundle.fromBundles({ x509: x, jwt: new JwtBundle(otherTd, []) }), BundleError);
+    thrown(() => SpiffeBundle.fromBundles({}), BundleError);
   });
 
   it('equals compares trust domain, authorities, sequence number and refresh hint', () => {
@@ -257,16 +251,16 @@ describe('bundle sets', () => {
     expect(set.getX509BundleForTrustDomain(td)).toBe(a2);
     expect(set.bundles().map((b) => b.trustDomain.name)).toEqual(['example.org', 'other.org']);
     expect(set.remove(otherTd)).toBe(true);
-    thrown(() => set.getX509BundleForTrustDomain(otherTd), NotFoundError, 'ERR_BUNDLE_NOT_FOUND');
+    thrown(() => set.getX509BundleForTrustDomain(otherTd), BundleError, 'ERR_BUNDLE_NOT_FOUND');
   });
 
   it('JwtBundleSet and SpiffeBundleSet', () => {
     const jwtSet = new JwtBundleSet([JwtBundle.parse(td, JSON.stringify(ca.jwks()))]);
     expect(jwtSet.getJwtBundleForTrustDomain(td).jwtAuthorities.size).toBe(2);
-    thrown(() => jwtSet.getJwtBundleForTrustDomain(otherTd), NotFoundError);
+    thrown(() => jwtSet.getJwtBundleForTrustDomain(otherTd), BundleError);
     const spiffeSet = new SpiffeBundleSet([SpiffeBundle.parse(td, JSON.stringify(ca.spiffeBundle()))]);
     expect(spiffeSet.getX509BundleForTrustDomain(td).x509Authorities).toHaveLength(1);
     expect(spiffeSet.getJwtBundleForTrustDomain(td)).toBe(spiffeSet.getJwtBundleForTrustDomain(td));
-    thrown(() => spiffeSet.getX509BundleForTrustDomain(otherTd), NotFoundError);
+    thrown(() => spiffeSet.getX509BundleForTrustDomain(otherTd), BundleError);
   });
 });

@@ -1,5 +1,5 @@
 import { SpiffeId, SpiffeIdError, SpiffeIdRule, TrustDomain } from '@lanyard/spiffe';
-import { InvalidArgumentError } from '@lanyard/base';
+import { SpiffeError } from '../src';
 
 /** Runs `fn` and returns the SpiffeIdError it throws (fails the test if it throws nothing else). */
 function ruleOf(fn: () => unknown): SpiffeIdRule {
@@ -7,7 +7,7 @@ function ruleOf(fn: () => unknown): SpiffeIdRule {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(SpiffeIdError);
-    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err).toBeInstanceOf(SpiffeError);
     return (err as SpiffeIdError).rule;
   }
   throw new Error('expected a SpiffeIdError');

@@ -9,7 +9,8 @@ import {
   TrustDomain,
   signJwtSvid,
 } from '@lanyard/spiffe';
-import { InvalidArgumentError, LanyardError, UnauthenticatedError } from '@lanyard/base';
+import { LanyardError } from '@lanyard/base';
+import { JwtSvidError, SpiffeIdError } from '../src';
 import { TestJwtKey } from '@lanyard/test-support';
 import { TestCa, thrown } from './helpers/pki';
 
@@ -84,12 +85,8 @@ describe('JwtSvid.parseAndValidate', () => {
   it('matches any of the expected audiences, exactly and case-sensitively', () => {
     const t = token({ claims: { aud: ['x', 'api'] } });
     expect(JwtSvid.parseAndValidate(t, bundles, ['nope', 'api']).audience).toEqual(['x', 'api']);
-    thrown(
-      () => JwtSvid.parseAndValidate(t, bundles, ['API']),
-      UnauthenticatedError,
-      'ERR_JWT_SVID_AUDIENCE',
-    );
-    thrown(() => JwtSvid.parseAndValidate(t, bundles, []), InvalidArgumentError);
+    thrown(() => JwtSvid.parseAndValidate(t, bundles, ['API']), JwtSvidError, 'ERR_JWT_SVID_AUDIENCE');
+    thrown(() => JwtSvid.parseAndValidate(t, bundles, []), JwtSvidError);
   });
 
   it('applies the 60 s leeway to exp, nbf and iat with an injected clock', () => {
@@ -97,19 +94,19 @@ describe('JwtSvid.parseAndValidate', () => {
     expect(() => JwtSvid.parseAndValidate(t, bundles, ['api'], { now: (now + 60) * 1000 })).not.toThrow();
     thrown(
       () => JwtSvid.parseAndValidate(t, bundles, ['api'], { now: (now + 61) * 1000 }),
-      UnauthenticatedError,
+      JwtSvidError,
       'ERR_JWT_SVID_EXPIRED',
     );
     const future = token({ claims: { nbf: now + 120 } });
     thrown(
       () => JwtSvid.parseAndValidate(future, bundles, ['api'], { now: now * 1000 }),
-      UnauthenticatedError,
+      JwtSvidError,
       'ERR_JWT_SVID_NOT_YET_VALID',
     );
     const issuedLater = token({ claims: { iat: now + 61 } });
     thrown(
       () => JwtSvid.parseAndValidate(issuedLater, bundles, ['api'], { now: new Date(now * 1000) }),
-      UnauthenticatedError,
+      JwtSvidError,
       'ERR_JWT_SVID_ISSUED_IN_FUTURE',
     );
   });
@@ -140,7 +137,7 @@ describe('JwtSvid.parseAndValidate', () => {
   ])('rejects %s as untrusted', (_name, make, message) => {
     const err = thrown(
       () => JwtSvid.parseAndValidate(make(), bundles, ['api']),
-      UnauthenticatedError,
+      JwtSvidError,
       'ERR_JWT_SVID_UNTRUSTED',
     );
     expect(err.message).toContain(message);
@@ -154,7 +151,7 @@ describe('JwtSvid.parseAndValidate', () => {
   ])('rejects %s before anything else', (_name, header, message) => {
     const err = thrown(
       () => JwtSvid.parseAndValidate(token({ header }), bundles, ['api']),
-      InvalidArgumentError,
+      JwtSvidError,
       'ERR_JWT_SVID_ALG',
     );
     expect(err.message).toContain(message);
@@ -174,7 +171,7 @@ describe('JwtSvid.parseAndValidate', () => {
   ])('rejects a token with %s as malformed', (_name, overrides, message) => {
     const err = thrown(
       () => JwtSvid.parseAndValidate(token(overrides), bundles, ['api']),
-      InvalidArgumentError,
+      JwtSvidError,
       'ERR_JWT_SVID_MALFORMED',
     );
     expect(err.message).toContain(message);
@@ -204,7 +201,7 @@ describe('JwtSvid.parseAndValidate', () => {
   ])('rejects the malformed token %j', (t, message) => {
     const err = thrown(
       () => JwtSvid.parseAndValidate(t, bundles, ['api']),
-      InvalidArgumentError,
+      JwtSvidError,
       'ERR_JWT_SVID_MALFORMED',
     );
     expect(err.message).toContain(message);
@@ -221,7 +218,7 @@ describe('JwtSvid.parseAndValidate', () => {
         expect(err).toBeInstanceOf(LanyardError);
       }
     }
-    thrown(() => JwtSvid.parseAndValidate(42 as unknown as string, bundles, ['api']), InvalidArgumentError);
+    thrown(() => JwtSvid.parseAndValidate(42 as unknown as string, bundles, ['api']), JwtSvidError);
   });
 });
 
@@ -229,15 +226,15 @@ describe('JwtSvid.parseInsecure', () => {
   it('checks claims but not the signature', () => {
     const svid = JwtSvid.parseInsecure(tamper(token()), ['api']);
     expect(svid.id.toString()).toBe(ID);
-    thrown(() => JwtSvid.parseInsecure(token(), ['other']), UnauthenticatedError, 'ERR_JWT_SVID_AUDIENCE');
+    thrown(() => JwtSvid.parseInsecure(token(), ['other']), JwtSvidError, 'ERR_JWT_SVID_AUDIENCE');
     thrown(
       () => JwtSvid.parseInsecure(token({ header: { alg: 'none' } }), ['api']),
-      InvalidArgumentError,
+      JwtSvidError,
       'ERR_JWT_SVID_ALG',
     );
     thrown(
       () => JwtSvid.parseInsecure(token(), ['api'], { now: (now + 400) * 1000 }),
-      UnauthenticatedError,
+      JwtSvidError,
       'ERR_JWT_SVID_EXPIRED',
     );
   });
@@ -318,13 +315,11 @@ describe('signJwtSvid', () => {
       'unsupported key type',
     ],
   ])('refuses %s', (_name, make, message) => {
-    expect(thrown(make, InvalidArgumentError).message).toContain(message);
+    expect(thrown(make, JwtSvidError).message).toContain(message);
   });
 
   it('refuses a subject that is not a SPIFFE ID', () => {
-    expect(() => signJwtSvid(signer, { sub: 'spiffe://Bad/x', aud: 'a', exp: now })).toThrow(
-      InvalidArgumentError,
-    );
+    expect(() => signJwtSvid(signer, { sub: 'spiffe://Bad/x', aud: 'a', exp: now })).toThrow(SpiffeIdError);
   });
 });
 

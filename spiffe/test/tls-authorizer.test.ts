@@ -7,7 +7,7 @@ import {
   authorizeMemberOf,
   authorizeOneOf,
 } from '../src';
-import { PermissionDeniedError } from '@lanyard/base';
+import { AuthorizationError } from '../src';
 
 const web = SpiffeId.parse('spiffe://example.org/web');
 const db = SpiffeId.parse('spiffe://example.org/db');
@@ -17,7 +17,7 @@ function refusal(fn: () => void): string {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(PermissionDeniedError);
+    expect(err).toBeInstanceOf(AuthorizationError);
     return (err as Error).message;
   }
   throw new Error('expected a refusal');

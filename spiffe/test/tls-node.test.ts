@@ -16,7 +16,7 @@ import {
   type Authorizer,
   type TlsSource,
 } from '../src';
-import { PermissionDeniedError, UnauthenticatedError } from '@lanyard/base';
+import { AuthorizationError, X509SvidError } from '../src';
 import { closeServer, exchange, fixedSource, listen } from './tls-helpers';
 import { FAST_BACKOFF, Inbox } from './workloadapi-helpers';
 
@@ -58,7 +58,7 @@ describe('TLS helpers over real handshakes', () => {
     const result = await exchange(port, spiffeMtlsClientOptions(clientSource, authorizeAny()));
     expect(result.data).toBeUndefined();
     const err = await errors.next();
-    expect(err).toBeInstanceOf(PermissionDeniedError);
+    expect(err).toBeInstanceOf(AuthorizationError);
     expect(err.message).toBe(
       'peer "spiffe://example.org/client" is not authorized: expected "spiffe://example.org/admin"',
     );
@@ -70,7 +70,7 @@ describe('TLS helpers over real handshakes', () => {
       port,
       spiffeMtlsClientOptions(clientSource, authorizeId('spiffe://example.org/db')),
     );
-    expect(result.error).toBeInstanceOf(PermissionDeniedError);
+    expect(result.error).toBeInstanceOf(AuthorizationError);
     expect(result.error?.message).toMatch(/"spiffe:\/\/example.org\/server" is not authorized/);
   });
 
@@ -80,7 +80,7 @@ describe('TLS helpers over real handshakes', () => {
     const port = await startServer(serverSource, authorizeMemberOf('example.org'), errors);
     const result = await exchange(port, spiffeMtlsClientOptions(fixedSource(forged, ca), authorizeAny()));
     expect(result.data).toBeUndefined();
-    expect(await errors.next()).toBeInstanceOf(UnauthenticatedError);
+    expect(await errors.next()).toBeInstanceOf(X509SvidError);
   });
 
   it('refuses a client without a certificate, or with one from an unknown CA', async () => {
@@ -155,7 +155,7 @@ describe('TLS helpers over real handshakes', () => {
       req.end();
     });
     expect(outcome).toMatch(/^error: /);
-    expect(await errors.next()).toBeInstanceOf(PermissionDeniedError);
+    expect(await errors.next()).toBeInstanceOf(AuthorizationError);
     expect(server.listening).toBe(true);
   });
 

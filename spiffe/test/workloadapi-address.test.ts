@@ -1,5 +1,5 @@
 import { SPIFFE_ENDPOINT_SOCKET, resolveWorkloadApiTarget } from '../src';
-import { InvalidArgumentError } from '@lanyard/base';
+import { WorkloadApiError } from '../src';
 
 describe('resolveWorkloadApiTarget', () => {
   it.each([
@@ -40,7 +40,7 @@ describe('resolveWorkloadApiTarget', () => {
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(InvalidArgumentError);
+    expect(caught).toBeInstanceOf(WorkloadApiError);
     expect((caught as Error).message).toMatch(message);
   });
 });

@@ -1,12 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { TestCa, WorkloadApiTestServer, type TestX509Svid } from '@lanyard/test-support';
-import { SpiffeId, TrustDomain, WorkloadApiClient } from '../src';
-import {
-  FailedPreconditionError,
-  InvalidArgumentError,
-  LanyardError,
-  PermissionDeniedError,
-} from '@lanyard/base';
+import { BundleError, SpiffeId, TrustDomain, WorkloadApiClient, WorkloadApiError } from '../src';
+import { InvalidArgumentError, LanyardError, PermissionDeniedError } from '@lanyard/base';
 import { FAST_BACKOFF, waitUntil } from './workloadapi-helpers';
 
 const td = TrustDomain.parse('example.org');
@@ -112,7 +107,7 @@ describe('WorkloadApiClient one-shot calls', () => {
       keyUsage: ['keyCertSign'],
     });
     server.setX509Context({ svids: [ca.svidFromChain('spiffe://example.org/bad', [caLeaf])] });
-    await expect(client.fetchX509Context()).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(client.fetchX509Context()).rejects.toBeInstanceOf(WorkloadApiError);
   });
 
   it('rejects a response whose private key does not match the leaf', async () => {
@@ -135,7 +130,7 @@ describe('WorkloadApiClient one-shot calls', () => {
     const key = bundles.getJwtBundleForTrustDomain(td).findJwtAuthority('k1');
     expect(key?.equals(jwtKey.publicKey)).toBe(true);
     server.setJwtBundles({ 'spiffe://example.org': '{"keys": [{"kty": "EC"}' });
-    await expect(client.fetchJwtBundles()).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(client.fetchJwtBundles()).rejects.toBeInstanceOf(BundleError);
   });
 
   it('fetches JWT-SVIDs for the default identity, a chosen subject and extra audiences', async () => {
@@ -210,6 +205,6 @@ describe('WorkloadApiClient one-shot calls', () => {
     client.close();
     client.close();
     expect(((await pending) as LanyardError).grpcStatus).toBe(status.CANCELLED);
-    await expect(client.fetchX509Context()).rejects.toBeInstanceOf(FailedPreconditionError);
+    await expect(client.fetchX509Context()).rejects.toBeInstanceOf(WorkloadApiError);
   });
 });

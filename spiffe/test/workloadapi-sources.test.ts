@@ -8,13 +8,10 @@ import {
   WorkloadApiClient,
   X509Source,
   verifyX509Svid,
+  BundleError,
+  WorkloadApiError,
 } from '../src';
-import {
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  UnavailableError,
-} from '@lanyard/base';
+import { InvalidArgumentError } from '@lanyard/base';
 import { FAST_BACKOFF, Inbox, waitUntil } from './workloadapi-helpers';
 
 const td = TrustDomain.parse('example.org');
@@ -58,7 +55,7 @@ describe('X509Source and JwtSource', () => {
     const unsubscribe = source.onUpdate(() => rotated.push(source.getX509Svid().leaf.serialNumber));
     server.setX509Context({ svids: [web2] });
     expect(await rotated.next()).toBe(web2.certificates[0].x509.serialNumber);
-    expect(() => source.getX509BundleForTrustDomain(fedTd)).toThrow(NotFoundError);
+    expect(() => source.getX509BundleForTrustDomain(fedTd)).toThrow(BundleError);
     unsubscribe();
     await source.close();
   });
@@ -86,7 +83,7 @@ describe('X509Source and JwtSource', () => {
     const err = await X509Source.create({ clientOptions: clientOptions(), timeoutMs: 100 }).catch(
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err).toBeInstanceOf(WorkloadApiError);
     await waitUntil(() => server.openStreams('FetchX509SVID') === 0);
   });
 
@@ -100,7 +97,7 @@ describe('X509Source and JwtSource', () => {
     expect(server.openStreams('FetchX509SVID')).toBe(1);
     await source.close();
     await source.close();
-    expect(() => source.getX509Svid()).toThrow(FailedPreconditionError);
+    expect(() => source.getX509Svid()).toThrow(WorkloadApiError);
     await waitUntil(() => server.openStreams('FetchX509SVID') === 0);
     expect(errors).toEqual([]);
   });
@@ -134,8 +131,8 @@ describe('X509Source and JwtSource', () => {
     expect(JwtSvid.parseAndValidate(token, source, ['db']).id.path).toBe('/batch');
     expect(source.getJwtBundles().size).toBe(1);
     await source.close();
-    expect(() => source.getJwtBundleForTrustDomain(td)).toThrow(FailedPreconditionError);
-    await expect(source.fetchJwtSvid({ audience: 'x' })).rejects.toBeInstanceOf(FailedPreconditionError);
+    expect(() => source.getJwtBundleForTrustDomain(td)).toThrow(WorkloadApiError);
+    await expect(source.fetchJwtSvid({ audience: 'x' })).rejects.toBeInstanceOf(WorkloadApiError);
   });
 
   it('JwtSource.create waits through UNAVAILABLE until bundles arrive', async () => {

@@ -7,7 +7,7 @@ import {
   parseCertificates,
   parsePrivateKey,
 } from '@lanyard/spiffe';
-import { InvalidArgumentError } from '@lanyard/base';
+import { X509SvidError } from '../src';
 import { TestCa, thrown } from './helpers/pki';
 
 const ca = TestCa.create({ trustDomain: 'example.org' });
@@ -25,17 +25,14 @@ describe('parseCertificates / parsePrivateKey', () => {
   });
 
   it('rejects empty, truncated and garbage input with typed errors', () => {
-    thrown(() => parseCertificates(Buffer.alloc(0)), InvalidArgumentError, 'ERR_X509_CERT_MALFORMED');
-    thrown(
-      () => parseCertificates(svid.chainDer.subarray(0, svid.chainDer.length - 3)),
-      InvalidArgumentError,
-    );
-    thrown(() => parseCertificates(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00])), InvalidArgumentError);
-    thrown(() => parseCertificates(Buffer.from([0x04, 0x00])), InvalidArgumentError);
-    thrown(() => parseCertificates('not pem at all'), InvalidArgumentError);
+    thrown(() => parseCertificates(Buffer.alloc(0)), X509SvidError, 'ERR_X509_CERT_MALFORMED');
+    thrown(() => parseCertificates(svid.chainDer.subarray(0, svid.chainDer.length - 3)), X509SvidError);
+    thrown(() => parseCertificates(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00])), X509SvidError);
+    thrown(() => parseCertificates(Buffer.from([0x04, 0x00])), X509SvidError);
+    thrown(() => parseCertificates('not pem at all'), X509SvidError);
     const err = thrown(
       () => parseCertificates('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', 'chain'),
-      InvalidArgumentError,
+      X509SvidError,
     );
     expect(err.message).toBe('chain: certificate 0 cannot be parsed');
   });
@@ -43,14 +40,10 @@ describe('parseCertificates / parsePrivateKey', () => {
   it('parses PKCS#8 DER and PEM keys, refuses public keys and garbage', () => {
     expect(parsePrivateKey(svid.privateKeyDer).asymmetricKeyType).toBe('ec');
     expect(parsePrivateKey(svid.privateKeyPem).asymmetricKeyType).toBe('ec');
-    thrown(() => parsePrivateKey(Buffer.from('nope')), InvalidArgumentError, 'ERR_PRIVATE_KEY_MALFORMED');
-    thrown(
-      () => parsePrivateKey(svid.certificates[0].publicKey),
-      InvalidArgumentError,
-      'ERR_PRIVATE_KEY_MALFORMED',
-    );
+    thrown(() => parsePrivateKey(Buffer.from('nope')), X509SvidError, 'ERR_PRIVATE_KEY_MALFORMED');
+    thrown(() => parsePrivateKey(svid.certificates[0].publicKey), X509SvidError, 'ERR_PRIVATE_KEY_MALFORMED');
     const x25519 = crypto.generateKeyPairSync('x25519').privateKey;
-    thrown(() => parsePrivateKey(x25519), InvalidArgumentError, 'ERR_PRIVATE_KEY_MALFORMED');
+    thrown(() => parsePrivateKey(x25519), X509SvidError, 'ERR_PRIVATE_KEY_MALFORMED');
   });
 
   it('reads key usage, basic constraints, uris and validity from DER', () => {
@@ -121,11 +114,7 @@ describe('X509Svid.parse', () => {
     ['keyCertSign', { keyUsage: ['digitalSignature', 'keyCertSign'] }, 'must not include keyCertSign'],
     ['cRLSign', { keyUsage: ['digitalSignature', 'cRLSign'] }, 'must not include cRLSign'],
   ])('rejects a leaf with %s', (_name, options, message) => {
-    const err = thrown(
-      () => X509Svid.parse(...leafWith(options)),
-      InvalidArgumentError,
-      'ERR_X509_SVID_INVALID',
-    );
+    const err = thrown(() => X509Svid.parse(...leafWith(options)), X509SvidError, 'ERR_X509_SVID_INVALID');
     expect(err.message).toContain(message);
   });
 
@@ -139,7 +128,7 @@ describe('X509Svid.parse', () => {
     const other = ca.issueCertificate({ uris: ['spiffe://example.org/y'] });
     const err = thrown(
       () => X509Svid.parse(Buffer.concat([leaf.der, other.der]), leaf.privateKey),
-      InvalidArgumentError,
+      X509SvidError,
       'ERR_X509_SVID_INVALID',
     );
     expect(err.message).toBe(
@@ -150,19 +139,16 @@ describe('X509Svid.parse', () => {
   it('rejects a private key that does not match the leaf', () => {
     const s = ca.issueX509Svid({ spiffeId: 'spiffe://example.org/x' });
     const wrong = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const err = thrown(() => X509Svid.parse(s.chainDer, wrong), InvalidArgumentError);
+    const err = thrown(() => X509Svid.parse(s.chainDer, wrong), X509SvidError);
     expect(err.message).toContain('private key does not match');
   });
 
   it('rejects an empty chain and a malformed key', () => {
-    thrown(
-      () => X509Svid.fromParts([], crypto.generateKeyPairSync('ed25519').privateKey),
-      InvalidArgumentError,
-    );
+    thrown(() => X509Svid.fromParts([], crypto.generateKeyPairSync('ed25519').privateKey), X509SvidError);
     const s = ca.issueX509Svid({ spiffeId: 'spiffe://example.org/x' });
     thrown(
       () => X509Svid.parse(s.chainDer, Buffer.from([1, 2, 3])),
-      InvalidArgumentError,
+      X509SvidError,
       'ERR_PRIVATE_KEY_MALFORMED',
     );
   });

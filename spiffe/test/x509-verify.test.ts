@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { TrustDomain, X509Bundle, X509BundleSet, verifyX509Svid } from '@lanyard/spiffe';
-import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from '@lanyard/base';
+import { BundleError, X509SvidError } from '../src';
 import { HOUR, TestCa, issueCa, issueLeafUnder, opensslVerify, thrown } from './helpers/pki';
 
 const td = TrustDomain.parse('example.org');
@@ -42,11 +42,7 @@ describe('verifyX509Svid', () => {
     const foreign = opensslVerify(other.certificate.pem, inter.certificate.pem, leafPem);
     expect(foreign.ok).toBe(false);
     const otherAsExample = new X509Bundle(td, [other.certificate.x509]);
-    thrown(
-      () => verifyX509Svid(svid.chainDer, otherAsExample),
-      UnauthenticatedError,
-      'ERR_X509_SVID_UNTRUSTED',
-    );
+    thrown(() => verifyX509Svid(svid.chainDer, otherAsExample), X509SvidError, 'ERR_X509_SVID_UNTRUSTED');
   });
 
   it('uses only the bundle of the leaf trust domain', () => {
@@ -54,7 +50,7 @@ describe('verifyX509Svid', () => {
     expect(verifyX509Svid(svid.chainDer, bundles).id.trustDomain.name).toBe('other.org');
     // A leaf claiming example.org but signed by other.org's root must not verify even though the set holds both.
     const liar = other.issueCertificate({ uris: ['spiffe://example.org/x'] });
-    thrown(() => verifyX509Svid([liar.x509], bundles), UnauthenticatedError, 'ERR_X509_SVID_UNTRUSTED');
+    thrown(() => verifyX509Svid([liar.x509], bundles), X509SvidError, 'ERR_X509_SVID_UNTRUSTED');
   });
 
   it('reports a missing bundle as untrusted, keeping the source error as cause', () => {
@@ -63,11 +59,11 @@ describe('verifyX509Svid', () => {
     });
     const err = thrown(
       () => verifyX509Svid(svid.chainDer, bundles),
-      UnauthenticatedError,
+      X509SvidError,
       'ERR_X509_SVID_UNTRUSTED',
     );
     expect(err.message).toContain('no bundle for trust domain "nobody.org"');
-    expect((err as Error & { cause?: unknown }).cause).toBeInstanceOf(NotFoundError);
+    expect((err as Error & { cause?: unknown }).cause).toBeInstanceOf(BundleError);
   });
 
   it('checks validity windows with an injected clock', () => {
@@ -77,12 +73,12 @@ describe('verifyX509Svid', () => {
     expect(verifyX509Svid(svid.chainDer, bundle, { now: notAfter }).id.path).toBe('/t');
     thrown(
       () => verifyX509Svid(svid.chainDer, bundle, { now: notAfter + 1000 }),
-      UnauthenticatedError,
+      X509SvidError,
       'ERR_X509_SVID_EXPIRED',
     );
     thrown(
       () => verifyX509Svid(svid.chainDer, bundle, { now: new Date(notBefore - 1000) }),
-      UnauthenticatedError,
+      X509SvidError,
       'ERR_X509_SVID_NOT_YET_VALID',
     );
   });
@@ -99,7 +95,7 @@ describe('verifyX509Svid', () => {
     const leaf = issueLeafUnder(shortInter, 'spiffe://example.org/x');
     const err = thrown(
       () => verifyX509Svid([leaf.x509, shortInter.x509], new X509Bundle(td, [root.x509])),
-      UnauthenticatedError,
+      X509SvidError,
     );
     expect(err.code).toBe('ERR_X509_SVID_EXPIRED');
     expect(err.message).toContain('intermediate 1');
@@ -113,7 +109,7 @@ describe('verifyX509Svid', () => {
     expect(verifyX509Svid([issueLeafUnder(root, 'spiffe://example.org/y').x509], rootBundle).id.path).toBe(
       '/y',
     );
-    const err = thrown(() => verifyX509Svid([leaf.x509, i1.x509], rootBundle), UnauthenticatedError);
+    const err = thrown(() => verifyX509Svid([leaf.x509, i1.x509], rootBundle), X509SvidError);
     expect(err.message).toContain('path length constraint 0 exceeded');
   });
 
@@ -142,7 +138,7 @@ describe('verifyX509Svid', () => {
     const chain = [leaf.x509, ...loops.map((c) => c.x509)];
     thrown(
       () => verifyX509Svid(chain, new X509Bundle(td, [unrelatedRoot.x509])),
-      UnauthenticatedError,
+      X509SvidError,
       'ERR_X509_SVID_UNTRUSTED',
     );
   });
@@ -158,7 +154,7 @@ describe('verifyX509Svid', () => {
     const leaf = issueLeafUnder(notCa, 'spiffe://example.org/x');
     const err = thrown(
       () => verifyX509Svid([leaf.x509, notCa.x509], new X509Bundle(td, [root.x509])),
-      UnauthenticatedError,
+      X509SvidError,
       'ERR_X509_SVID_UNTRUSTED',
     );
     expect(err.message).toContain('intermediate 1: signing certificate must be a ca');
@@ -168,15 +164,15 @@ describe('verifyX509Svid', () => {
     const good = ca.issueX509Svid({ spiffeId: 'spiffe://example.org/sig' }).certificates[0].der;
     const tampered = Buffer.from(good);
     tampered[tampered.length - 5] ^= 0x01;
-    thrown(() => verifyX509Svid(tampered, bundle), UnauthenticatedError, 'ERR_X509_SVID_UNTRUSTED');
+    thrown(() => verifyX509Svid(tampered, bundle), X509SvidError, 'ERR_X509_SVID_UNTRUSTED');
   });
 
   it('rejects leaves breaking SVID rules before looking at trust', () => {
     const caLeaf = ca.issueCertificate({ uris: ['spiffe://example.org/x'], isCa: true });
-    thrown(() => verifyX509Svid([caLeaf.x509], bundle), InvalidArgumentError, 'ERR_X509_SVID_INVALID');
+    thrown(() => verifyX509Svid([caLeaf.x509], bundle), X509SvidError, 'ERR_X509_SVID_INVALID');
     const noPath = ca.issueCertificate({ uris: ['spiffe://example.org'] });
-    thrown(() => verifyX509Svid([noPath.x509], bundle), InvalidArgumentError, 'ERR_X509_SVID_INVALID');
-    thrown(() => verifyX509Svid([], bundle), UnauthenticatedError);
+    thrown(() => verifyX509Svid([noPath.x509], bundle), X509SvidError, 'ERR_X509_SVID_INVALID');
+    thrown(() => verifyX509Svid([], bundle), X509SvidError);
   });
 
   it('does not require digitalSignature or EKU on peer leaves (as go-spiffe)', () => {
@@ -195,7 +191,7 @@ describe('verifyX509Svid', () => {
       crypto.randomBytes(64),
       '',
     ]) {
-      expect(() => verifyX509Svid(input, bundle)).toThrow(InvalidArgumentError);
+      expect(() => verifyX509Svid(input, bundle)).toThrow(X509SvidError);
     }
   });
 });

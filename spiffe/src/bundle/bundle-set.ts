@@ -50,7 +50,7 @@ class BundleMap<B extends HasTrustDomain> {
 
 /** X.509 bundles of several trust domains; an {@link X509BundleSource}. */
 export class X509BundleSet extends BundleMap<X509Bundle> implements X509BundleSource {
-  /** @throws NotFoundError if no bundle for `trustDomain` is present. */
+  /** @throws BundleError (`ERR_BUNDLE_NOT_FOUND`, NOT_FOUND) if no bundle for `trustDomain` is present. */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
     const b = this.get(trustDomain);
     if (!b) throw bundleNotFound('x509', trustDomain);
@@ -60,7 +60,7 @@ export class X509BundleSet extends BundleMap<X509Bundle> implements X509BundleSo
 
 /** JWT bundles of several trust domains; a {@link JwtBundleSource}. */
 export class JwtBundleSet extends BundleMap<JwtBundle> implements JwtBundleSource {
-  /** @throws NotFoundError if no bundle for `trustDomain` is present. */
+  /** @throws BundleError (`ERR_BUNDLE_NOT_FOUND`, NOT_FOUND) if no bundle for `trustDomain` is present. */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
     const b = this.get(trustDomain);
     if (!b) throw bundleNotFound('jwt', trustDomain);
@@ -70,14 +70,14 @@ export class JwtBundleSet extends BundleMap<JwtBundle> implements JwtBundleSourc
 
 /** SPIFFE bundles of several trust domains; both an {@link X509BundleSource} and a {@link JwtBundleSource}. */
 export class SpiffeBundleSet extends BundleMap<SpiffeBundle> implements X509BundleSource, JwtBundleSource {
-  /** @throws NotFoundError if no bundle for `trustDomain` is present. */
+  /** @throws BundleError (`ERR_BUNDLE_NOT_FOUND`, NOT_FOUND) if no bundle for `trustDomain` is present. */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
     const b = this.get(trustDomain);
     if (!b) throw bundleNotFound('x509', trustDomain);
     return b.toX509Bundle();
   }
 
-  /** @throws NotFoundError if no bundle for `trustDomain` is present. */
+  /** @throws BundleError (`ERR_BUNDLE_NOT_FOUND`, NOT_FOUND) if no bundle for `trustDomain` is present. */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
     const b = this.get(trustDomain);
     if (!b) throw bundleNotFound('jwt', trustDomain);

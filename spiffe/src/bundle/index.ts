@@ -1,4 +1,5 @@
 /** Trust bundles (SPIFFE.md §4): X.509, JWT and SPIFFE bundles, bundle sets and source interfaces. */
+export { BundleError, type BundleErrorCode } from '../errors/bundle-error';
 export type { X509BundleSource, JwtBundleSource } from './source';
 export { X509Bundle } from './x509-bundle';
 export { JwtBundle } from './jwt-bundle';

@@ -1,6 +1,6 @@
 /** Conversions between JWKs and `node:crypto` public keys, limited to the key types SPIFFE bundles may carry. */
 import { JsonWebKey, KeyObject, createPublicKey } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/base';
+import { BundleError } from '../errors/bundle-error';
 
 /** A JWK as found in a JWK Set: the key parameters plus `kid`, `use`, `x5c` and any other members. */
 export type Jwk = JsonWebKey & { kid?: string; use?: string; x5c?: string[] };
@@ -12,8 +12,8 @@ const NODE_CURVE_TO_JWK: Record<string, string> = {
   secp521r1: 'P-521',
 };
 
-function malformed(where: string, problem: string, cause?: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(`${where}: ${problem}`, 'ERR_JWK_MALFORMED', { cause });
+function malformed(where: string, problem: string, cause?: unknown): BundleError {
+  return new BundleError('ERR_JWK_MALFORMED', `${where}: ${problem}`, { cause });
 }
 
 function requireString(jwk: Jwk, member: string, where: string): void {
@@ -45,7 +45,7 @@ function checkKeyParams(jwk: Jwk, where: string): void {
 /**
  * Imports the public key described by `jwk`.
  * @param where names the key in errors, e.g. `keys[2]`.
- * @throws InvalidArgumentError (`ERR_JWK_MALFORMED`) for unsupported or malformed keys.
+ * @throws BundleError (`ERR_JWK_MALFORMED`) for unsupported or malformed keys.
  */
 export function jwkToPublicKey(jwk: Jwk, where: string): KeyObject {
   checkKeyParams(jwk, where);
@@ -59,7 +59,7 @@ export function jwkToPublicKey(jwk: Jwk, where: string): KeyObject {
 
 /**
  * Exports a public key as a JWK holding only the key parameters (`kty`, `crv`/`x`/`y` or `n`/`e`).
- * @throws InvalidArgumentError if the key type cannot appear in a SPIFFE bundle.
+ * @throws BundleError if the key type cannot appear in a SPIFFE bundle.
  */
 export function publicKeyToJwk(key: KeyObject, where: string): Jwk {
   const pub = key.type === 'private' ? createPublicKey(key) : key;

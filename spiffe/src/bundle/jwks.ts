@@ -1,5 +1,5 @@
 /** Reading the JSON envelope of a JWK Set with errors naming the field. */
-import { InvalidArgumentError } from '@lanyard/base';
+import { BundleError } from '../errors/bundle-error';
 import type { Jwk } from './jwk';
 
 /** A parsed JWK Set document: its `keys` and every other top-level member. */
@@ -8,7 +8,7 @@ export type JwkSetDocument = Record<string, unknown> & { keys: Jwk[] };
 /**
  * Parses JSON text (string or UTF-8 bytes) as a JWK Set object with a `keys` array of objects.
  * @param what names the document in errors, e.g. `jwt bundle for "example.org"`.
- * @throws InvalidArgumentError (`ERR_JWKS_MALFORMED`).
+ * @throws BundleError (`ERR_JWKS_MALFORMED`).
  */
 export function parseJwkSet(input: string | Uint8Array, what: string): JwkSetDocument {
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
@@ -16,17 +16,17 @@ export function parseJwkSet(input: string | Uint8Array, what: string): JwkSetDoc
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new InvalidArgumentError(`${what}: not valid json`, 'ERR_JWKS_MALFORMED', { cause: err });
+    throw new BundleError('ERR_JWKS_MALFORMED', `${what}: not valid json`, { cause: err });
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new InvalidArgumentError(`${what}: not a json object`, 'ERR_JWKS_MALFORMED');
+    throw new BundleError('ERR_JWKS_MALFORMED', `${what}: not a json object`);
   }
   const keys = (doc as Record<string, unknown>).keys;
   if (!Array.isArray(keys))
-    throw new InvalidArgumentError(`${what}: "keys" is missing or not an array`, 'ERR_JWKS_MALFORMED');
+    throw new BundleError('ERR_JWKS_MALFORMED', `${what}: "keys" is missing or not an array`);
   keys.forEach((k, i) => {
     if (typeof k !== 'object' || k === null || Array.isArray(k)) {
-      throw new InvalidArgumentError(`${what}: keys[${i}] is not an object`, 'ERR_JWKS_MALFORMED');
+      throw new BundleError('ERR_JWKS_MALFORMED', `${what}: keys[${i}] is not an object`);
     }
   });
   return doc as JwkSetDocument;
@@ -37,6 +37,6 @@ export function optionalString(jwk: Jwk, member: 'use' | 'kid', where: string): 
   const v = jwk[member];
   if (v === undefined) return undefined;
   if (typeof v !== 'string')
-    throw new InvalidArgumentError(`${where}: "${member}" is not a string`, 'ERR_JWKS_MALFORMED');
+    throw new BundleError('ERR_JWKS_MALFORMED', `${where}: "${member}" is not a string`);
   return v;
 }

@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/base';
+import { BundleError } from '../errors/bundle-error';
 import type { TrustDomain } from '../id';
 import { jwkToPublicKey, publicKeyToJwk } from './jwk';
 import { optionalString, parseJwkSet } from './jwks';
@@ -30,8 +30,9 @@ export class JwtBundle implements JwtBundleSource {
     const map = new Map(jwtAuthorities);
     for (const [kid, key] of map) {
       if (kid.length === 0)
-        throw new InvalidArgumentError('jwt authority: key id cannot be empty', 'ERR_JWKS_MALFORMED');
-      if (key.type === 'secret') throw new InvalidArgumentError(`jwt authority "${kid}": not a public key`);
+        throw new BundleError('ERR_JWKS_MALFORMED', 'jwt authority: key id cannot be empty');
+      if (key.type === 'secret')
+        throw new BundleError('ERR_BUNDLE_INVALID', `jwt authority "${kid}": not a public key`);
     }
     this.jwtAuthorities = map;
   }
@@ -39,7 +40,7 @@ export class JwtBundle implements JwtBundleSource {
   /**
    * Parses a JWK Set (RFC 7517, as served by `FetchJWTBundles`). Every key needs a unique `kid`; entries with a
    * `use` other than `jwt-svid` are skipped.
-   * @throws InvalidArgumentError (`ERR_JWKS_MALFORMED` / `ERR_JWK_MALFORMED`) naming the key index and field.
+   * @throws BundleError (`ERR_JWKS_MALFORMED` / `ERR_JWK_MALFORMED`) naming the key index and field.
    */
   static parse(trustDomain: TrustDomain, input: string | Uint8Array): JwtBundle {
     const what = `jwt bundle for "${trustDomain.name}"`;
@@ -50,12 +51,9 @@ export class JwtBundle implements JwtBundleSource {
       const use = optionalString(jwk, 'use', where);
       if (use !== undefined && use !== 'jwt-svid') return;
       const kid = optionalString(jwk, 'kid', where);
-      if (!kid) throw new InvalidArgumentError(`${where}: "kid" is missing`, 'ERR_JWKS_MALFORMED');
+      if (!kid) throw new BundleError('ERR_JWKS_MALFORMED', `${where}: "kid" is missing`);
       if (map.has(kid))
-        throw new InvalidArgumentError(
-          `${where}: duplicate "kid" ${JSON.stringify(kid)}`,
-          'ERR_JWKS_MALFORMED',
-        );
+        throw new BundleError('ERR_JWKS_MALFORMED', `${where}: duplicate "kid" ${JSON.stringify(kid)}`);
       map.set(kid, jwkToPublicKey(jwk, where));
     });
     return new JwtBundle(trustDomain, map);
@@ -89,7 +87,7 @@ export class JwtBundle implements JwtBundleSource {
     return true;
   }
 
-  /** Returns this bundle if `trustDomain` is its own, else throws NotFoundError. */
+  /** Returns this bundle if `trustDomain` is its own, else throws BundleError (`ERR_BUNDLE_NOT_FOUND`, NOT_FOUND). */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
     if (!trustDomain.equals(this.trustDomain)) throw bundleNotFound('jwt', trustDomain);
     return this;

@@ -9,7 +9,7 @@ import type { X509Bundle } from './x509-bundle';
 export interface X509BundleSource {
   /**
    * Returns the X.509 bundle of `trustDomain`.
-   * @throws NotFoundError (`ERR_BUNDLE_NOT_FOUND`) if the source has no bundle for it.
+   * @throws BundleError (`ERR_BUNDLE_NOT_FOUND`, NOT_FOUND) (`ERR_BUNDLE_NOT_FOUND`) if the source has no bundle for it.
    */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle;
 }
@@ -18,7 +18,7 @@ export interface X509BundleSource {
 export interface JwtBundleSource {
   /**
    * Returns the JWT bundle of `trustDomain`.
-   * @throws NotFoundError (`ERR_BUNDLE_NOT_FOUND`) if the source has no bundle for it.
+   * @throws BundleError (`ERR_BUNDLE_NOT_FOUND`, NOT_FOUND) (`ERR_BUNDLE_NOT_FOUND`) if the source has no bundle for it.
    */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle;
 }

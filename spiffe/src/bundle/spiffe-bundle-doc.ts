@@ -1,6 +1,6 @@
 /** Reading and writing the JWK entries and SPIFFE members of a SPIFFE bundle document (SPIFFE.md §4). */
 import { KeyObject, X509Certificate } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/base';
+import { BundleError } from '../errors/bundle-error';
 import { Jwk, jwkToPublicKey, publicKeyToJwk, samePublicKey } from './jwk';
 import { optionalString } from './jwks';
 
@@ -9,8 +9,8 @@ export const USE_X509_SVID = 'x509-svid';
 /** `use` value of JWT authority entries. */
 export const USE_JWT_SVID = 'jwt-svid';
 
-function bad(where: string, problem: string, cause?: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(`${where}: ${problem}`, 'ERR_SPIFFE_BUNDLE_MALFORMED', { cause });
+function bad(where: string, problem: string, cause?: unknown): BundleError {
+  return new BundleError('ERR_SPIFFE_BUNDLE_MALFORMED', `${where}: ${problem}`, { cause });
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   writeX509Entry,
 } from './spiffe-bundle-doc';
 import { X509Bundle } from './x509-bundle';
-import { InvalidArgumentError } from '@lanyard/base';
+import { BundleError } from '../errors/bundle-error';
 
 /** The parts of a {@link SpiffeBundle}. */
 export interface SpiffeBundleInit {
@@ -57,7 +57,10 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
       ['refreshHint', init.refreshHint],
     ] as const) {
       if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
-        throw new InvalidArgumentError(`spiffe bundle: ${name} must be a non-negative integer`);
+        throw new BundleError(
+          'ERR_SPIFFE_BUNDLE_MALFORMED',
+          `spiffe bundle: ${name} must be a non-negative integer`,
+        );
       }
     }
     this.sequenceNumber = init.sequenceNumber;
@@ -68,7 +71,7 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
    * Parses a SPIFFE bundle document. As strict as go-spiffe: `keys` must be present, every `x509-svid` entry
    * needs exactly one `x5c` certificate matching its key parameters, every `jwt-svid` entry a unique `kid`.
    * Entries with a missing or unknown `use` are ignored.
-   * @throws InvalidArgumentError naming the key index and field.
+   * @throws BundleError naming the key index and field.
    */
   static parse(trustDomain: TrustDomain, input: string | Uint8Array): SpiffeBundle {
     const what = `spiffe bundle for "${trustDomain.name}"`;
@@ -82,9 +85,9 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
       } else if (jwk.use === USE_JWT_SVID) {
         const [kid, key] = readJwtEntry(jwk, where);
         if (jwtAuthorities.has(kid)) {
-          throw new InvalidArgumentError(
-            `${where}: duplicate "kid" ${JSON.stringify(kid)}`,
+          throw new BundleError(
             'ERR_SPIFFE_BUNDLE_MALFORMED',
+            `${where}: duplicate "kid" ${JSON.stringify(kid)}`,
           );
         }
         jwtAuthorities.set(kid, key);
@@ -107,9 +110,13 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
     refreshHint?: number;
   }): SpiffeBundle {
     const trustDomain = parts.x509?.trustDomain ?? parts.jwt?.trustDomain;
-    if (!trustDomain) throw new InvalidArgumentError('spiffe bundle: needs an x509 or a jwt bundle');
+    if (!trustDomain)
+      throw new BundleError('ERR_BUNDLE_INVALID', 'spiffe bundle: needs an x509 or a jwt bundle');
     if (parts.x509 && parts.jwt && !parts.x509.trustDomain.equals(parts.jwt.trustDomain)) {
-      throw new InvalidArgumentError('spiffe bundle: x509 and jwt bundles belong to different trust domains');
+      throw new BundleError(
+        'ERR_BUNDLE_INVALID',
+        'spiffe bundle: x509 and jwt bundles belong to different trust domains',
+      );
     }
     return new SpiffeBundle({
       trustDomain,
@@ -124,7 +131,7 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
    * Writes the SPIFFE bundle document: `spiffe_sequence` and `spiffe_refresh_hint` when set, then `keys`
    * (always an array) with one `x509-svid` entry per CA certificate (no `kid`, one `x5c`) and one `jwt-svid`
    * entry per signing key (with `kid`).
-   * @throws InvalidArgumentError for keys no SPIFFE consumer accepts (unsupported curve, Ed25519 JWT key).
+   * @throws BundleError for keys no SPIFFE consumer accepts (unsupported curve, Ed25519 JWT key).
    */
   marshal(): string {
     const doc: Record<string, unknown> = {};

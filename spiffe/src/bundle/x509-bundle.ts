@@ -1,15 +1,13 @@
 import { X509Certificate } from 'node:crypto';
-import { NotFoundError } from '@lanyard/base';
+import { BundleError } from '../errors/bundle-error';
+import { X509SvidError } from '../errors/x509-svid-error';
 import type { TrustDomain } from '../id';
 import { DerOrPem, certificatesToDer, certificatesToPem, parseCertificates } from '../x509/parse';
 import type { X509BundleSource } from './source';
 
 /** Error raised by a bundle or bundle set asked for a trust domain it does not hold. */
-export function bundleNotFound(kind: string, trustDomain: TrustDomain): NotFoundError {
-  return new NotFoundError(
-    `no ${kind} bundle for trust domain "${trustDomain.name}"`,
-    'ERR_BUNDLE_NOT_FOUND',
-  );
+export function bundleNotFound(kind: string, trustDomain: TrustDomain): BundleError {
+  return new BundleError('ERR_BUNDLE_NOT_FOUND', `no ${kind} bundle for trust domain "${trustDomain.name}"`);
 }
 
 /**
@@ -36,11 +34,16 @@ export class X509Bundle implements X509BundleSource {
   /**
    * Parses authorities from concatenated DER (as in the Workload API; empty bytes mean no authorities) or
    * from PEM `CERTIFICATE` blocks.
-   * @throws InvalidArgumentError (`ERR_X509_CERT_MALFORMED`) naming the bad certificate.
+   * @throws BundleError (`ERR_X509_BUNDLE_MALFORMED`) naming the bad certificate.
    */
   static parse(trustDomain: TrustDomain, input: DerOrPem): X509Bundle {
     if (input.length === 0) return new X509Bundle(trustDomain, []);
-    return new X509Bundle(trustDomain, parseCertificates(input, `x509 bundle for "${trustDomain.name}"`));
+    try {
+      return new X509Bundle(trustDomain, parseCertificates(input, `x509 bundle for "${trustDomain.name}"`));
+    } catch (err) {
+      if (!(err instanceof X509SvidError)) throw err;
+      throw new BundleError('ERR_X509_BUNDLE_MALFORMED', err.message, { cause: err });
+    }
   }
 
   /** True if `cert` (compared by DER bytes) is one of the authorities. */
@@ -67,7 +70,7 @@ export class X509Bundle implements X509BundleSource {
     );
   }
 
-  /** Returns this bundle if `trustDomain` is its own, else throws NotFoundError. */
+  /** Returns this bundle if `trustDomain` is its own, else throws BundleError (`ERR_BUNDLE_NOT_FOUND`, NOT_FOUND). */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
     if (!trustDomain.equals(this.trustDomain)) throw bundleNotFound('x509', trustDomain);
     return this;

@@ -1,6 +1,6 @@
 /** The JWS algorithms a JWT-SVID may use (SPIFFE.md §3.1) and their `node:crypto` sign/verify calls. */
 import { KeyObject, constants, sign, verify } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/base';
+import { JwtSvidError } from '../errors/jwt-svid-error';
 
 /** Allowed JWT-SVID algorithms. `none`, HS*, EdDSA and everything else are refused. */
 export type JwtSvidAlgorithm =
@@ -56,8 +56,7 @@ export function defaultAlgorithm(key: KeyObject): JwtSvidAlgorithm {
   const shape = keyShape(key);
   if (shape === 'rsa') return 'RS256';
   const alg = (Object.keys(ALGORITHMS) as JwtSvidAlgorithm[]).find((a) => ALGORITHMS[a].curve === shape);
-  if (!alg)
-    throw new InvalidArgumentError(`jwt signing key: unsupported key type ${shape}`, 'ERR_JWT_SVID_KEY');
+  if (!alg) throw new JwtSvidError('ERR_JWT_SVID_KEY', `jwt signing key: unsupported key type ${shape}`);
   return alg;
 }
 

@@ -1,5 +1,5 @@
 /** Reading the JOSE header and the SPIFFE claims of a JWT-SVID, and the time/audience checks (SPIFFE.md §3). */
-import { InvalidArgumentError, UnauthenticatedError } from '@lanyard/base';
+import { JwtSvidError, type JwtSvidErrorCode } from '../errors/jwt-svid-error';
 import { SpiffeId } from '../id';
 import { JwtSvidAlgorithm, isJwtSvidAlgorithm } from './algorithms';
 import { malformedToken } from './compact';
@@ -29,9 +29,9 @@ export interface JwtSvidClaims {
 export function readHeader(header: Record<string, unknown>): JwtSvidHeader {
   const { alg, typ, kid } = header;
   if (!isJwtSvidAlgorithm(alg)) {
-    throw new InvalidArgumentError(
-      `jwt-svid: header "alg" ${JSON.stringify(alg) ?? 'missing'} is not allowed`,
+    throw new JwtSvidError(
       'ERR_JWT_SVID_ALG',
+      `jwt-svid: header "alg" ${JSON.stringify(alg) ?? 'missing'} is not allowed`,
     );
   }
   if (typ !== undefined && typ !== 'JWT' && typ !== 'JOSE') {
@@ -69,12 +69,10 @@ export function readClaims(claims: Record<string, unknown>): JwtSvidClaims {
   try {
     id = SpiffeId.parse(sub);
   } catch (err) {
-    throw new InvalidArgumentError(
-      `jwt-svid: claim "sub" is not a spiffe id: ${(err as Error).message}`,
+    throw new JwtSvidError(
       'ERR_JWT_SVID_MALFORMED',
-      {
-        cause: err,
-      },
+      `jwt-svid: claim "sub" is not a spiffe id: ${(err as Error).message}`,
+      { cause: err },
     );
   }
   const audience = readAudience(claims.aud);
@@ -88,8 +86,8 @@ export function readClaims(claims: Record<string, unknown>): JwtSvidClaims {
   };
 }
 
-function rejected(message: string, code: string): UnauthenticatedError {
-  return new UnauthenticatedError(`jwt-svid: ${message}`, code);
+function rejected(message: string, code: JwtSvidErrorCode): JwtSvidError {
+  return new JwtSvidError(code, `jwt-svid: ${message}`);
 }
 
 /** Checks audience (any-of, exact match) and the time claims with a 60-second leeway at `nowSeconds`. */

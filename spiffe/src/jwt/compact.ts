@@ -1,5 +1,5 @@
 /** Splitting and decoding a compact JWS (three base64url parts) with typed errors. */
-import { InvalidArgumentError } from '@lanyard/base';
+import { JwtSvidError } from '../errors/jwt-svid-error';
 
 /** A decoded but unverified compact JWS. */
 export interface DecodedJws {
@@ -13,8 +13,8 @@ export interface DecodedJws {
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
 /** Error for a token that is not a well-formed JWT-SVID. */
-export function malformedToken(problem: string): InvalidArgumentError {
-  return new InvalidArgumentError(`jwt-svid: ${problem}`, 'ERR_JWT_SVID_MALFORMED');
+export function malformedToken(problem: string): JwtSvidError {
+  return new JwtSvidError('ERR_JWT_SVID_MALFORMED', `jwt-svid: ${problem}`);
 }
 
 function decodePart(part: string, name: string): Buffer {
@@ -28,7 +28,7 @@ function decodeJsonObject(part: string, name: string): Record<string, unknown> {
   try {
     value = JSON.parse(decodePart(part, name).toString('utf8'));
   } catch (err) {
-    if (err instanceof InvalidArgumentError) throw err;
+    if (err instanceof JwtSvidError) throw err;
     throw malformedToken(`${name} is not valid json`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -38,7 +38,7 @@ function decodeJsonObject(part: string, name: string): Record<string, unknown> {
 
 /**
  * Decodes a compact JWS without verifying it.
- * @throws InvalidArgumentError (`ERR_JWT_SVID_MALFORMED`) if it is not three base64url parts of JSON objects.
+ * @throws JwtSvidError (`ERR_JWT_SVID_MALFORMED`) if it is not three base64url parts of JSON objects.
  */
 export function decodeCompactJws(token: unknown): DecodedJws {
   if (typeof token !== 'string' || token.length === 0) throw malformedToken('token is empty or not a string');

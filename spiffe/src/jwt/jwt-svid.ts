@@ -1,4 +1,5 @@
-import { LanyardError, InvalidArgumentError, UnauthenticatedError } from '@lanyard/base';
+import { LanyardError } from '@lanyard/base';
+import { JwtSvidError } from '../errors/jwt-svid-error';
 import type { SpiffeId } from '../id';
 import type { JwtBundleSource } from '../bundle/source';
 import { JwtSvidAlgorithm, keyFitsAlgorithm, verifySignature } from './algorithms';
@@ -13,10 +14,8 @@ export interface JwtSvidParseOptions {
   readonly hint?: string;
 }
 
-function untrusted(message: string, cause?: unknown): UnauthenticatedError {
-  const err = new UnauthenticatedError(`jwt-svid: ${message}`, 'ERR_JWT_SVID_UNTRUSTED');
-  if (cause !== undefined) Object.defineProperty(err, 'cause', { value: cause });
-  return err;
+function untrusted(message: string, cause?: unknown): JwtSvidError {
+  return new JwtSvidError('ERR_JWT_SVID_UNTRUSTED', `jwt-svid: ${message}`, { cause });
 }
 
 function nowSeconds(now: Date | number | undefined): number {
@@ -25,7 +24,10 @@ function nowSeconds(now: Date | number | undefined): number {
 
 function requireAudiences(audiences: readonly string[]): void {
   if (audiences.length === 0)
-    throw new InvalidArgumentError('jwt-svid: at least one expected audience is required');
+    throw new JwtSvidError(
+      'ERR_JWT_SVID_AUDIENCE_MISSING',
+      'jwt-svid: at least one expected audience is required',
+    );
 }
 
 /**
@@ -81,8 +83,8 @@ export class JwtSvid {
   /**
    * Parses a token and validates it: allowed `alg`, `typ`, claims, `kid` found in the JWT bundle of the `sub`'s
    * trust domain, signature, then audience (any of `audiences`) and time claims with 60 s leeway.
-   * @throws InvalidArgumentError for malformed tokens; UnauthenticatedError (`ERR_JWT_SVID_UNTRUSTED`,
-   *   `_AUDIENCE`, `_EXPIRED`, `_NOT_YET_VALID`, `_ISSUED_IN_FUTURE`) when it does not validate.
+   * @throws JwtSvidError: `ERR_JWT_SVID_MALFORMED`/`_ALG` for malformed tokens; `ERR_JWT_SVID_UNTRUSTED`,
+   *   `_AUDIENCE`, `_EXPIRED`, `_NOT_YET_VALID`, `_ISSUED_IN_FUTURE` (UNAUTHENTICATED) when it does not validate.
    */
   static parseAndValidate(
     token: string,

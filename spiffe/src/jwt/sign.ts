@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/base';
+import { JwtSvidError } from '../errors/jwt-svid-error';
 import { SpiffeId } from '../id';
 import { JwtSvidAlgorithm, createSignature, defaultAlgorithm, keyFitsAlgorithm } from './algorithms';
 
@@ -29,8 +29,8 @@ export interface JwtSvidClaimsInput {
 
 const RESERVED = new Set(['sub', 'aud', 'exp', 'iat', 'iss']);
 
-function bad(problem: string): InvalidArgumentError {
-  return new InvalidArgumentError(`jwt-svid signing: ${problem}`, 'ERR_JWT_SVID_SIGN');
+function bad(problem: string): JwtSvidError {
+  return new JwtSvidError('ERR_JWT_SVID_SIGN', `jwt-svid signing: ${problem}`);
 }
 
 function toSeconds(v: Date | number, name: string): number {
@@ -46,7 +46,7 @@ function encode(value: unknown): string {
 /**
  * Mints a JWT-SVID as a compact JWS with header `{alg, kid, typ: "JWT"}` and claims `aud`, `exp`, `iat`,
  * `iss` (if given), `sub` and `extra`. `aud` is a string when there is one audience, else an array.
- * @throws InvalidArgumentError (`ERR_JWT_SVID_SIGN`) for a bad key, kid, subject, audience or claim.
+ * @throws JwtSvidError (`ERR_JWT_SVID_SIGN`) for a bad key, kid, subject, audience or claim.
  */
 export function signJwtSvid(signer: JwtSvidSigner, input: JwtSvidClaimsInput): string {
   if (signer.key.type !== 'private') throw bad('key is not a private key');

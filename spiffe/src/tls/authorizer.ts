@@ -1,16 +1,16 @@
-import { PermissionDeniedError } from '@lanyard/base';
+import { AuthorizationError } from '../errors/authorization-error';
 import { SpiffeId, TrustDomain } from '../id';
 
 /**
  * Decides whether a peer, already authenticated by its X.509-SVID, may talk to us. Returns normally to allow;
- * throws (a PermissionDeniedError) to refuse.
+ * throws (an AuthorizationError, `ERR_PEER_UNAUTHORIZED`) to refuse.
  */
 export type Authorizer = (peerId: SpiffeId) => void;
 
-function denied(peerId: SpiffeId, expectation: string): PermissionDeniedError {
-  return new PermissionDeniedError(
-    `peer "${peerId}" is not authorized: ${expectation}`,
+function denied(peerId: SpiffeId, expectation: string): AuthorizationError {
+  return new AuthorizationError(
     'ERR_PEER_UNAUTHORIZED',
+    `peer "${peerId}" is not authorized: ${expectation}`,
   );
 }
 

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { UnauthenticatedError } from '@lanyard/base';
+import { AuthorizationError } from '../errors/authorization-error';
 import type { SpiffeId } from '../id';
 import type { Authorizer } from './authorizer';
 import { spiffeServerIdentityCheck } from './client';
@@ -115,7 +115,7 @@ export interface CallWithAuthContext {
  * its leaf SVID must verify against **its own trust domain's** roots, then `authorizer` decides. Because
  * grpc-js does not expose the client's intermediates to handlers, a client whose SVID is issued by an
  * intermediate CA is refused here; serve such clients through `listenSpiffeGrpc`, which sees full chains.
- * @throws UnauthenticatedError or PermissionDeniedError (both carry the gRPC status to answer with).
+ * @throws X509SvidError (UNAUTHENTICATED) or AuthorizationError (both carry the gRPC status to answer with).
  */
 export function authorizeGrpcCall(
   call: CallWithAuthContext,
@@ -124,9 +124,9 @@ export function authorizeGrpcCall(
 ): SpiffeId {
   const raw = call.getAuthContext().sslPeerCertificate?.raw;
   if (!raw)
-    throw new UnauthenticatedError(
-      'caller presented no verified client certificate',
+    throw new AuthorizationError(
       'ERR_PEER_NO_CERTIFICATE',
+      'caller presented no verified client certificate',
     );
   return verifyPeer([new X509Certificate(raw)], source, authorizer);
 }

@@ -1,4 +1,5 @@
 /** TLS helpers for Node: SVID-presenting servers and clients that verify and authorize peers by SPIFFE ID. */
+export { AuthorizationError, type AuthorizationErrorCode } from '../errors/authorization-error';
 export {
   type Authorizer,
   authorizeAny,

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
-import { LanyardError, UnauthenticatedError } from '@lanyard/base';
+import { LanyardError } from '@lanyard/base';
+import { AuthorizationError } from '../errors/authorization-error';
 import type { SpiffeId } from '../id';
 import type { X509BundleSource } from '../bundle';
 import { verifyX509Svid } from '../x509';
@@ -29,7 +30,7 @@ export function peerChain(cert: PeerCertificate | DetailedPeerCertificate | unde
 /**
  * Authenticates a peer's chain against the bundle of the **peer's own trust domain** (never a pooled set) and
  * authorizes its SPIFFE ID. Returns the ID.
- * @throws UnauthenticatedError if the chain does not verify; PermissionDeniedError if the authorizer refuses.
+ * @throws X509SvidError or AuthorizationError (`ERR_PEER_NO_CERTIFICATE`) if the chain does not verify; AuthorizationError (`ERR_PEER_UNAUTHORIZED`) if the authorizer refuses.
  */
 export function verifyPeer(
   chain: readonly X509Certificate[],
@@ -37,7 +38,7 @@ export function verifyPeer(
   authorizer: Authorizer,
 ): SpiffeId {
   if (chain.length === 0)
-    throw new UnauthenticatedError('peer presented no certificate', 'ERR_PEER_NO_CERTIFICATE');
+    throw new AuthorizationError('ERR_PEER_NO_CERTIFICATE', 'peer presented no certificate');
   const { id } = verifyX509Svid(chain, bundles);
   authorizer(id);
   return id;

@@ -1,11 +1,11 @@
 import * as net from 'node:net';
-import { InvalidArgumentError } from '@lanyard/base';
+import { WorkloadApiError } from '../errors/workload-api-error';
 
 /** Environment variable naming the Workload API endpoint (SPIFFE Workload Endpoint spec). */
 export const SPIFFE_ENDPOINT_SOCKET = 'SPIFFE_ENDPOINT_SOCKET';
 
-function invalid(address: string, problem: string): InvalidArgumentError {
-  return new InvalidArgumentError(`workload api address "${address}": ${problem}`, 'ERR_WORKLOAD_ADDRESS');
+function invalid(address: string, problem: string): WorkloadApiError {
+  return new WorkloadApiError('ERR_WORKLOAD_ADDRESS', `workload api address "${address}": ${problem}`);
 }
 
 function unixTarget(address: string): string {
@@ -41,7 +41,7 @@ function tcpTarget(address: string): string {
 /**
  * Turns a Workload API address (`unix:///path`, `unix:/path` or `tcp://<ip>:<port>`) into a grpc-js target.
  * Without `address`, reads {@link SPIFFE_ENDPOINT_SOCKET} from `env`.
- * @throws InvalidArgumentError (`ERR_WORKLOAD_ADDRESS`) when the address is missing or malformed.
+ * @throws WorkloadApiError (`ERR_WORKLOAD_ADDRESS`) when the address is missing or malformed.
  */
 export function resolveWorkloadApiTarget(
   address: string | undefined,
@@ -49,9 +49,9 @@ export function resolveWorkloadApiTarget(
 ): string {
   const value = address ?? env[SPIFFE_ENDPOINT_SOCKET];
   if (!value) {
-    throw new InvalidArgumentError(
-      `workload endpoint socket address is not configured (set ${SPIFFE_ENDPOINT_SOCKET} or pass "address")`,
+    throw new WorkloadApiError(
       'ERR_WORKLOAD_ADDRESS',
+      `workload endpoint socket address is not configured (set ${SPIFFE_ENDPOINT_SOCKET} or pass "address")`,
     );
   }
   if (value.startsWith('unix:')) return unixTarget(value);

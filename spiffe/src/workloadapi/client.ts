@@ -5,13 +5,8 @@ import {
   type SpiffeWorkloadAPIClient,
   type ValidateJWTSVIDResponse__Output,
 } from '@lanyard/proto';
-import {
-  Backoff,
-  type BackoffOptions,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  LanyardError,
-} from '@lanyard/base';
+import { Backoff, type BackoffOptions, type LanyardError } from '@lanyard/base';
+import { WorkloadApiError } from '../errors/workload-api-error';
 import type { JwtBundleSet, X509BundleSet } from '../bundle';
 import { JwtSvid, type JwtSvidParams, type JwtSvidSource } from '../jwt';
 import type { X509Svid } from '../x509';
@@ -64,7 +59,7 @@ export class WorkloadApiClient implements JwtSvidSource {
   private readonly watches = new Set<Watch>();
   private closed = false;
 
-  /** @throws InvalidArgumentError (`ERR_WORKLOAD_ADDRESS`) if the address is missing or malformed. */
+  /** @throws WorkloadApiError (`ERR_WORKLOAD_ADDRESS`) if the address is missing or malformed. */
   constructor(options: WorkloadApiClientOptions = {}) {
     this.target = resolveWorkloadApiTarget(options.address);
     this.options = options;
@@ -106,7 +101,8 @@ export class WorkloadApiClient implements JwtSvidSource {
 
   /** Fetches a JWT-SVID for every identity of the workload (or only `subject`'s). */
   async fetchJwtSvids(params: JwtSvidParams): Promise<JwtSvid[]> {
-    if (!params.audience) throw new InvalidArgumentError('jwt svid params: audience is required');
+    if (!params.audience)
+      throw new WorkloadApiError('ERR_WORKLOAD_PARAMS', 'jwt svid params: audience is required');
     const audience = [params.audience, ...(params.extraAudiences ?? [])];
     const request = { audience, spiffe_id: params.subject?.toString() ?? '' };
     const response = await this.unary<JWTSVIDResponse__Output>('FetchJWTSVID', (c, md, o, cb) =>
@@ -120,8 +116,9 @@ export class WorkloadApiClient implements JwtSvidSource {
    * token is parsed locally (without signature check, the agent did it) as go-spiffe does.
    */
   async validateJwtSvid(token: string, audience: string): Promise<JwtSvid> {
-    if (!token) throw new InvalidArgumentError('validate jwt svid: token is required');
-    if (!audience) throw new InvalidArgumentError('validate jwt svid: audience is required');
+    if (!token) throw new WorkloadApiError('ERR_WORKLOAD_PARAMS', 'validate jwt svid: token is required');
+    if (!audience)
+      throw new WorkloadApiError('ERR_WORKLOAD_PARAMS', 'validate jwt svid: audience is required');
     const request = { audience, svid: token };
     await this.unary<ValidateJWTSVIDResponse__Output>('ValidateJWTSVID', (c, md, o, cb) =>
       c.ValidateJWTSVID(request, md, o, cb),
@@ -166,7 +163,7 @@ export class WorkloadApiClient implements JwtSvidSource {
 
   private client(): SpiffeWorkloadAPIClient {
     if (this.closed)
-      throw new FailedPreconditionError('workload api client is closed', 'ERR_WORKLOAD_CLIENT_CLOSED');
+      throw new WorkloadApiError('ERR_WORKLOAD_CLIENT_CLOSED', 'workload api client is closed');
     if (!this.grpcClient) {
       const Client = loadWorkloadApi().SpiffeWorkloadAPI;
       this.grpcClient = new Client(

@@ -1,4 +1,5 @@
 /** SPIFFE Workload API client (SPIFFE.md §5–6): one-shot fetches, watches and always-current sources. */
+export { WorkloadApiError, type WorkloadApiErrorCode } from '../errors/workload-api-error';
 export { SPIFFE_ENDPOINT_SOCKET, resolveWorkloadApiTarget } from './address';
 export { Backoff, type BackoffOptions } from '@lanyard/base';
 export { WorkloadApiClient, WORKLOAD_API_HEADER, type WorkloadApiClientOptions } from './client';

@@ -64,7 +64,7 @@ export class JwtSource implements JwtSvidSource, JwtBundleSource {
     return this.client.fetchJwtSvids(params);
   }
 
-  /** The current JWT bundle of `trustDomain`. @throws NotFoundError if there is none. */
+  /** The current JWT bundle of `trustDomain`. @throws BundleError (`ERR_BUNDLE_NOT_FOUND`) if there is none. */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
     return this.state.current().getJwtBundleForTrustDomain(trustDomain);
   }

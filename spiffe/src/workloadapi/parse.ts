@@ -5,7 +5,8 @@ import type {
   X509BundlesResponse__Output,
   X509SVIDResponse__Output,
 } from '@lanyard/proto';
-import { InvalidArgumentError } from '@lanyard/base';
+import { LanyardError, StatusCode } from '@lanyard/base';
+import { WorkloadApiError } from '../errors/workload-api-error';
 import { TrustDomain } from '../id';
 import { JwtBundle, JwtBundleSet, X509Bundle, X509BundleSet } from '../bundle';
 import { JwtSvid } from '../jwt';
@@ -32,13 +33,13 @@ export function dedupeByHint<T extends { hint: string }>(items: readonly T[]): T
   });
 }
 
-/** Runs `fn`, prefixing the message of an InvalidArgumentError it throws with `where`. */
+/** Runs `fn`, turning an INVALID_ARGUMENT error it throws into `ERR_WORKLOAD_RESPONSE` prefixed with `where`. */
 function withContext<T>(where: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (!(err instanceof InvalidArgumentError)) throw err;
-    throw new InvalidArgumentError(`${where}: ${err.message}`, err.code, { cause: err });
+    if (!(err instanceof LanyardError) || err.grpcStatus !== StatusCode.INVALID_ARGUMENT) throw err;
+    throw new WorkloadApiError('ERR_WORKLOAD_RESPONSE', `${where}: ${err.message}`, { cause: err });
   }
 }
 
@@ -47,7 +48,7 @@ function trustDomainOfKey(key: string, field: string): TrustDomain {
   try {
     return TrustDomain.parse(key);
   } catch (err) {
-    throw new InvalidArgumentError(`${field}: key "${key}" is not a trust domain`, 'ERR_WORKLOAD_RESPONSE', {
+    throw new WorkloadApiError('ERR_WORKLOAD_RESPONSE', `${field}: key "${key}" is not a trust domain`, {
       cause: err,
     });
   }
@@ -63,7 +64,7 @@ function x509BundlesFromMap(map: Record<string, Buffer>, field: string, into: X5
 /** Parses an `X509SVIDResponse`; any invalid SVID or bundle rejects the whole message. */
 export function parseX509SvidResponse(message: X509SVIDResponse__Output): X509Context {
   if (message.svids.length === 0) {
-    throw new InvalidArgumentError('x509 svid response: no SVIDs in response', 'ERR_WORKLOAD_RESPONSE');
+    throw new WorkloadApiError('ERR_WORKLOAD_RESPONSE', 'x509 svid response: no SVIDs in response');
   }
   const bundles = new X509BundleSet();
   x509BundlesFromMap(message.federated_bundles, 'x509 svid response federated_bundles', bundles);
@@ -104,7 +105,7 @@ export function parseJwtSvidResponse(
   audiences: readonly string[],
 ): JwtSvid[] {
   if (message.svids.length === 0) {
-    throw new InvalidArgumentError('jwt svid response: no SVIDs in response', 'ERR_WORKLOAD_RESPONSE');
+    throw new WorkloadApiError('ERR_WORKLOAD_RESPONSE', 'jwt svid response: no SVIDs in response');
   }
   return dedupeByHint(message.svids).map((entry) =>
     JwtSvid.parseInsecure(entry.svid, audiences, { hint: entry.hint }),

@@ -1,4 +1,4 @@
-import { FailedPreconditionError, UnavailableError } from '@lanyard/base';
+import { WorkloadApiError } from '../errors/workload-api-error';
 import type { WorkloadApiClient } from './client';
 import { Updates, waitForFirstUpdate } from './updates';
 import type { Watch } from './watch';
@@ -47,12 +47,12 @@ export class SourceState<T> {
 
   /**
    * The current value.
-   * @throws FailedPreconditionError once closed; UnavailableError before the first update.
+   * @throws WorkloadApiError: `ERR_SOURCE_CLOSED` once closed; `ERR_SOURCE_NOT_READY` before the first update.
    */
   current(): T {
-    if (this.closed) throw new FailedPreconditionError(`${this.what} is closed`, 'ERR_SOURCE_CLOSED');
+    if (this.closed) throw new WorkloadApiError('ERR_SOURCE_CLOSED', `${this.what} is closed`);
     if (this.value === undefined) {
-      throw new UnavailableError(`${this.what} has no update yet`, 'ERR_SOURCE_NOT_READY');
+      throw new WorkloadApiError('ERR_SOURCE_NOT_READY', `${this.what} has no update yet`);
     }
     return this.value;
   }

@@ -1,4 +1,4 @@
-import { FailedPreconditionError, UnavailableError } from '@lanyard/base';
+import { WorkloadApiError } from '../errors/workload-api-error';
 import type { Watch } from './watch';
 
 /** Update listeners of a source, plus a promise of the first update. */
@@ -49,8 +49,7 @@ export async function waitForFirstUpdate(
   let timer: NodeJS.Timeout | undefined;
   const ended = watch.done.then(() => {
     throw (
-      watch.fatalError ??
-      new FailedPreconditionError(`${what} closed before its first update`, 'ERR_SOURCE_CLOSED')
+      watch.fatalError ?? new WorkloadApiError('ERR_SOURCE_CLOSED', `${what} closed before its first update`)
     );
   });
   const timeout =
@@ -59,7 +58,7 @@ export async function waitForFirstUpdate(
       : new Promise<never>((_, reject) => {
           timer = setTimeout(
             () =>
-              reject(new UnavailableError(`${what}: no update within ${timeoutMs} ms`, 'ERR_SOURCE_TIMEOUT')),
+              reject(new WorkloadApiError('ERR_SOURCE_TIMEOUT', `${what}: no update within ${timeoutMs} ms`)),
             timeoutMs,
           );
         });

@@ -1,5 +1,6 @@
 import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
-import { type Backoff, LanyardError, UnavailableError } from '@lanyard/base';
+import { type Backoff, type LanyardError } from '@lanyard/base';
+import { WorkloadApiError } from '../errors/workload-api-error';
 import { workloadApiError } from './grpc-error';
 
 /** Receives the updates of a Workload API watch. */
@@ -80,7 +81,10 @@ export class StreamWatch<M> implements Watch {
     this.stream = undefined;
     const err =
       result.code === status.OK
-        ? new UnavailableError(`workload api ${this.method}: stream closed by the server`, 'ERR_WORKLOAD_API')
+        ? new WorkloadApiError(
+            'ERR_WORKLOAD_STREAM_CLOSED',
+            `workload api ${this.method}: stream closed by the server`,
+          )
         : workloadApiError(this.method, { ...result, message: result.details });
     if (result.code === status.INVALID_ARGUMENT) {
       this.fatalError = err;

@@ -69,7 +69,7 @@ export class X509Source implements X509SvidSource, X509BundleSource {
     return this.state.current().svids;
   }
 
-  /** The current X.509 bundle of `trustDomain`. @throws NotFoundError if there is none. */
+  /** The current X.509 bundle of `trustDomain`. @throws BundleError (`ERR_BUNDLE_NOT_FOUND`) if there is none. */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
     return this.state.current().bundles.getX509BundleForTrustDomain(trustDomain);
   }

@@ -1,4 +1,5 @@
 /** X509-SVIDs (SPIFFE.md §2): parsing, validation, peer verification and chain helpers. */
+export { X509SvidError, type X509SvidErrorCode } from '../errors/x509-svid-error';
 export { X509Svid } from './x509-svid';
 export type { X509SvidSource } from './source';
 export { verifyX509Svid, type VerifyX509SvidOptions, type VerifiedX509Svid } from './verify';

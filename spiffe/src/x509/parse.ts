@@ -1,6 +1,7 @@
 /** Parsing certificate chains and private keys from DER or PEM into `node:crypto` objects, with typed errors. */
 import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
-import { decodePem, der, encodePemBlocks, InvalidArgumentError, looksLikePem } from '@lanyard/base';
+import { decodePem, der, encodePemBlocks, looksLikePem } from '@lanyard/base';
+import { X509SvidError } from '../errors/x509-svid-error';
 
 /** DER bytes or PEM text (as a string or a Buffer). */
 export type DerOrPem = Buffer | Uint8Array | string;
@@ -18,20 +19,16 @@ function toCertificate(certDer: Buffer, field: string, index: number): X509Certi
   try {
     return new X509Certificate(certDer);
   } catch (err) {
-    throw new InvalidArgumentError(
-      `${field}: certificate ${index} cannot be parsed`,
-      'ERR_X509_CERT_MALFORMED',
-      {
-        cause: err,
-      },
-    );
+    throw new X509SvidError('ERR_X509_CERT_MALFORMED', `${field}: certificate ${index} cannot be parsed`, {
+      cause: err,
+    });
   }
 }
 
 /**
  * Parses one or more certificates from concatenated DER or from PEM `CERTIFICATE` blocks, keeping their order.
  * @param field name used in error messages, e.g. `x509_svid`.
- * @throws InvalidArgumentError (`ERR_X509_CERT_MALFORMED`) if the input is empty or a certificate is malformed.
+ * @throws X509SvidError (`ERR_X509_CERT_MALFORMED`) if the input is empty or a certificate is malformed.
  */
 export function parseCertificates(input: DerOrPem, field = 'certificates'): X509Certificate[] {
   let ders: Buffer[];
@@ -41,19 +38,19 @@ export function parseCertificates(input: DerOrPem, field = 'certificates'): X509
         ? der.splitConcatenated(Buffer.from(input.buffer, input.byteOffset, input.byteLength), 'der')
         : decodePem(toText(input), 'CERTIFICATE').map((block) => block.der);
   } catch (err) {
-    throw new InvalidArgumentError(`${field}: ${(err as Error).message}`, 'ERR_X509_CERT_MALFORMED', {
+    throw new X509SvidError('ERR_X509_CERT_MALFORMED', `${field}: ${(err as Error).message}`, {
       cause: err,
     });
   }
   if (ders.length === 0)
-    throw new InvalidArgumentError(`${field}: no certificates found`, 'ERR_X509_CERT_MALFORMED');
+    throw new X509SvidError('ERR_X509_CERT_MALFORMED', `${field}: no certificates found`);
   return ders.map((certDer, i) => toCertificate(certDer, field, i));
 }
 
 /**
  * Parses a private key from PKCS#8 DER or PEM (`PRIVATE KEY`, and for PEM also `EC PRIVATE KEY` /
  * `RSA PRIVATE KEY`). Only RSA, EC and Ed25519 keys are accepted.
- * @throws InvalidArgumentError (`ERR_PRIVATE_KEY_MALFORMED`) naming `field`.
+ * @throws X509SvidError (`ERR_PRIVATE_KEY_MALFORMED`) naming `field`.
  */
 export function parsePrivateKey(input: DerOrPem | KeyObject, field = 'private key'): KeyObject {
   let key: KeyObject;
@@ -65,23 +62,18 @@ export function parsePrivateKey(input: DerOrPem | KeyObject, field = 'private ke
         ? createPrivateKey({ key: toText(input), format: 'pem' })
         : createPrivateKey({ key: Buffer.from(input), format: 'der', type: 'pkcs8' });
     } catch (err) {
-      throw new InvalidArgumentError(
-        `${field}: cannot be parsed as a pkcs8 private key`,
+      throw new X509SvidError(
         'ERR_PRIVATE_KEY_MALFORMED',
-        {
-          cause: err,
-        },
+        `${field}: cannot be parsed as a pkcs8 private key`,
+        { cause: err },
       );
     }
   }
   if (key.type !== 'private')
-    throw new InvalidArgumentError(`${field}: not a private key`, 'ERR_PRIVATE_KEY_MALFORMED');
+    throw new X509SvidError('ERR_PRIVATE_KEY_MALFORMED', `${field}: not a private key`);
   const kind = key.asymmetricKeyType;
   if (kind !== 'rsa' && kind !== 'ec' && kind !== 'ed25519') {
-    throw new InvalidArgumentError(
-      `${field}: unsupported key type ${String(kind)}`,
-      'ERR_PRIVATE_KEY_MALFORMED',
-    );
+    throw new X509SvidError('ERR_PRIVATE_KEY_MALFORMED', `${field}: unsupported key type ${String(kind)}`);
   }
   return key;
 }

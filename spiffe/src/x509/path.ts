@@ -1,18 +1,16 @@
 /** Certification path building for X509-SVID verification: DFS from the leaf to a trust-domain root. */
 import { X509Certificate } from 'node:crypto';
-import { UnauthenticatedError } from '@lanyard/base';
+import { X509SvidError, type X509SvidErrorCode } from '../errors/x509-svid-error';
 import { CertificateInfo } from './cert-info';
 import { checkSigningConstraints, infoOf } from './svid-rules';
 
-/** Builds an UnauthenticatedError, keeping `cause` when given. */
+/** Builds an UNAUTHENTICATED {@link X509SvidError}, keeping `cause` when given. */
 export function untrusted(
   message: string,
-  code = 'ERR_X509_SVID_UNTRUSTED',
+  code: X509SvidErrorCode = 'ERR_X509_SVID_UNTRUSTED',
   cause?: unknown,
-): UnauthenticatedError {
-  const err = new UnauthenticatedError(message, code);
-  if (cause !== undefined) Object.defineProperty(err, 'cause', { value: cause });
-  return err;
+): X509SvidError {
+  return new X509SvidError(code, message, { cause });
 }
 
 /** Signature results per (child, issuer) object pair; certificates are immutable so this is always safe. */
@@ -30,11 +28,7 @@ function issuedBy(child: X509Certificate, issuer: X509Certificate): boolean {
 }
 
 /** Returns why `info` is outside its validity window at `now`, or undefined. */
-export function timeProblem(
-  info: CertificateInfo,
-  now: number,
-  where: string,
-): UnauthenticatedError | undefined {
+export function timeProblem(info: CertificateInfo, now: number, where: string): X509SvidError | undefined {
   if (now < info.notBefore) {
     const at = new Date(info.notBefore).toISOString();
     return untrusted(`${where}: not valid until ${at}`, 'ERR_X509_SVID_NOT_YET_VALID');
@@ -54,7 +48,7 @@ function issuerProblem(
   depth: number,
   now: number,
   where: string,
-): UnauthenticatedError | undefined {
+): X509SvidError | undefined {
   try {
     checkSigningConstraints(cert, where, true);
   } catch (err) {
@@ -81,7 +75,7 @@ export interface PathSearch {
   /** Candidates left to try. */
   left: number;
   /** The first reason a signing candidate was refused, reported if no path is found. */
-  firstProblem?: UnauthenticatedError;
+  firstProblem?: X509SvidError;
 }
 
 /** Starts a path search at time `now`. */

@@ -1,11 +1,12 @@
 /** The X509-SVID rules (SPIFFE.md §2) shared by SVID parsing and peer verification. */
 import { X509Certificate } from 'node:crypto';
 import { InvalidArgumentError } from '@lanyard/base';
+import { X509SvidError } from '../errors/x509-svid-error';
 import { SpiffeId } from '../id';
 import { CertificateInfo, KeyUsage, certificateInfo } from './cert-info';
 
-function invalid(message: string, cause?: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(message, 'ERR_X509_SVID_INVALID', { cause });
+function invalid(message: string, cause?: unknown): X509SvidError {
+  return new X509SvidError('ERR_X509_SVID_INVALID', message, { cause });
 }
 
 /**
@@ -24,7 +25,7 @@ export function infoOf(cert: X509Certificate, where: string): CertificateInfo {
 /**
  * Returns the SPIFFE ID of a leaf certificate: it must carry exactly one URI SAN, a SPIFFE ID with a
  * non-empty path.
- * @throws InvalidArgumentError (`ERR_X509_SVID_INVALID`), or the SpiffeIdError of a bad URI.
+ * @throws X509SvidError (`ERR_X509_SVID_INVALID`), or the SpiffeIdError of a bad URI.
  */
 export function leafSpiffeId(leaf: X509Certificate): SpiffeId {
   const { uris } = infoOf(leaf, 'leaf certificate');

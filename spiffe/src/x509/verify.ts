@@ -41,8 +41,8 @@ function rootsFor(id: SpiffeId, bundleSource: X509BundleSource): readonly X509Ce
  * extension fails verification.
  *
  * @param chain presented certificates, leaf first (objects, concatenated DER or PEM).
- * @throws InvalidArgumentError for malformed input or a leaf breaking the SVID rules;
- *   UnauthenticatedError (`ERR_X509_SVID_UNTRUSTED`, `_EXPIRED`, `_NOT_YET_VALID`) if it does not verify.
+ * @throws X509SvidError: INVALID_ARGUMENT codes for malformed input or a leaf breaking the SVID rules;
+ *   UNAUTHENTICATED `ERR_X509_SVID_UNTRUSTED`, `_EXPIRED`, `_NOT_YET_VALID` if it does not verify.
  */
 export function verifyX509Svid(
   chain: readonly X509Certificate[] | DerOrPem,

@@ -1,5 +1,5 @@
 import { KeyObject, X509Certificate } from 'node:crypto';
-import { InvalidArgumentError } from '@lanyard/base';
+import { X509SvidError } from '../errors/x509-svid-error';
 import type { SpiffeId } from '../id';
 import { samePublicKey } from '../bundle/jwk';
 import { certificateInfo } from './cert-info';
@@ -43,7 +43,7 @@ export class X509Svid implements X509SvidSource {
 
   /**
    * Parses and validates an SVID from a chain (concatenated DER or PEM) and a private key (PKCS#8 DER or PEM).
-   * @throws InvalidArgumentError (`ERR_X509_SVID_INVALID`, `ERR_X509_CERT_MALFORMED`, `ERR_PRIVATE_KEY_MALFORMED`)
+   * @throws X509SvidError (`ERR_X509_SVID_INVALID`, `ERR_X509_CERT_MALFORMED`, `ERR_PRIVATE_KEY_MALFORMED`)
    *   or SpiffeIdError, naming the certificate and rule.
    */
   static parse(
@@ -69,16 +69,16 @@ export class X509Svid implements X509SvidSource {
     options: { hint?: string } = {},
   ): X509Svid {
     if (certificates.length === 0)
-      throw new InvalidArgumentError('x509 svid: certificate chain is empty', 'ERR_X509_SVID_INVALID');
+      throw new X509SvidError('ERR_X509_SVID_INVALID', 'x509 svid: certificate chain is empty');
     const leaf = certificates[0];
     const id = leafSpiffeId(leaf);
     checkLeafConstraints(leaf, true);
     certificates.slice(1).forEach((cert, i) => checkSigningConstraints(cert, `certificate ${i + 1}`, false));
     const key = parsePrivateKey(privateKey, 'x509 svid private key');
     if (!samePublicKey(key, leaf.publicKey)) {
-      throw new InvalidArgumentError(
-        'x509 svid: private key does not match the leaf certificate',
+      throw new X509SvidError(
         'ERR_X509_SVID_INVALID',
+        'x509 svid: private key does not match the leaf certificate',
       );
     }
     return new X509Svid(id, certificates, key, options.hint || undefined);
