@@ -34,6 +34,7 @@ module.exports = {
     '^@lanyard\\/test-support$': '<rootDir>/test-support/src',
     '^@lanyard\\/server$': '<rootDir>/server/src',
     '^@lanyard\\/agent$': '<rootDir>/agent/src',
+    '^@lanyard\\/oidc-discovery$': '<rootDir>/oidc-discovery/src',
     '^@lanyard\\/e2e$': '<rootDir>/e2e/src',
   },
   testTimeout: 30000,
