@@ -1,13 +1,15 @@
 /** Verification of JWTs minted outside Lanyard (cloud identity tokens) through `jose`. */
 import type { KeyObject } from 'node:crypto';
-import {
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type ProtectedHeaderParameters,
-} from 'jose';
+import type { JWTPayload, ProtectedHeaderParameters, errors } from 'jose';
 import { LanyardError } from '@lanyard/base';
+
+type Jose = typeof import('jose');
+let joseModule: Promise<Jose> | undefined;
+
+/** jose is loaded on first use, so processes that never verify an external token (the agent, CLIs) skip it. */
+function loadJose(): Promise<Jose> {
+  return (joseModule ??= import('jose'));
+}
 
 /** Why an external token was refused; the caller turns it into its own typed error and message. */
 export type ExternalJwtFailure =
@@ -62,11 +64,12 @@ export interface ExternalJwtOptions {
  * @returns the verified claims.
  */
 export async function verifyExternalJwt(token: string, options: ExternalJwtOptions): Promise<JWTPayload> {
-  const header = peekHeader(token, options.fail);
+  const jose = await loadJose();
+  const header = peekHeader(jose, token, options.fail);
   const nowSeconds = Math.floor(options.nowMs / 1000);
   let claims: JWTPayload;
   try {
-    ({ payload: claims } = await jwtVerify(token, (h) => resolveKey(h, options), {
+    ({ payload: claims } = await jose.jwtVerify(token, (h) => resolveKey(h, options), {
       algorithms: [...options.algorithms],
       clockTolerance: options.clockToleranceSeconds,
       currentDate: new Date(nowSeconds * 1000),
@@ -75,7 +78,7 @@ export async function verifyExternalJwt(token: string, options: ExternalJwtOptio
       requiredClaims: ['exp'],
     }));
   } catch (error) {
-    throw translate(error, header, options.fail);
+    throw translate(jose, error, header, options.fail);
   }
   if (typeof claims.iat === 'number' && claims.iat - options.clockToleranceSeconds > nowSeconds)
     throw options.fail({ kind: 'not-yet-valid', claim: 'iat' });
@@ -83,10 +86,10 @@ export async function verifyExternalJwt(token: string, options: ExternalJwtOptio
 }
 
 /** The unverified JOSE header, after checking the token has the three parts of a compact JWS. */
-function peekHeader(token: string, fail: ExternalJwtOptions['fail']): ProtectedHeaderParameters {
+function peekHeader(jose: Jose, token: string, fail: ExternalJwtOptions['fail']): ProtectedHeaderParameters {
   if (token.split('.').length !== 3) throw fail({ kind: 'malformed', part: 'token' });
   try {
-    return decodeProtectedHeader(token);
+    return jose.decodeProtectedHeader(token);
   } catch {
     throw fail({ kind: 'malformed', part: 'header' });
   }
@@ -103,6 +106,7 @@ async function resolveKey(
 }
 
 function translate(
+  { errors }: Jose,
   error: unknown,
   header: ProtectedHeaderParameters,
   fail: ExternalJwtOptions['fail'],

@@ -1,6 +1,5 @@
 /** `jwt mint`: `MintJWTSVID` for a SPIFFE ID and audiences; prints the token or writes it (0600). */
 import { Option, type Command } from 'commander';
-import { decodeJwt } from 'jose';
 import { writeFileAtomicSync } from '@lanyard/base';
 import { listOption } from '@lanyard/common';
 import type { CliCommand, CommandContext } from '../../registry';
@@ -27,7 +26,9 @@ interface JwtMintFlags extends ApiFlags {
 }
 
 /** Reads `exp` without verifying (only to warn about a capped lifetime, as SPIRE does). */
-function expiryOf(token: string): number | undefined {
+async function expiryOf(token: string): Promise<number | undefined> {
+  // jose is loaded only here, so other CLI commands do not pay for loading it.
+  const { decodeJwt } = await import('jose');
   try {
     const { exp } = decodeJwt(token);
     return typeof exp === 'number' ? exp : undefined;
@@ -36,8 +37,8 @@ function expiryOf(token: string): number | undefined {
   }
 }
 
-function warnIfCapped(api: ApiRun, token: string, ttlNanos: number): void {
-  const exp = expiryOf(token);
+async function warnIfCapped(api: ApiRun, token: string, ttlNanos: number): Promise<void> {
+  const exp = await expiryOf(token);
   if (exp === undefined) {
     api.stderr.write('Unable to determine JWT-SVID lifetime: no expiry claim\n');
   } else if (isCapped(exp, ttlNanos)) {
@@ -77,7 +78,7 @@ function register(program: Command, ctx: CommandContext): void {
       }
       const token = res.svid?.token ?? '';
       if (!token) throw new CliFailure('server response missing token');
-      warnIfCapped(api, token, flags.ttl);
+      await warnIfCapped(api, token, flags.ttl);
       if (flags.write) {
         try {
           writeFileAtomicSync(flags.write, token);
