@@ -8,6 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseCertificates } from '@lanyard/spiffe';
 import {
   AgentUnderTest,
   ServerUnderTest,
@@ -53,10 +54,7 @@ function startReplica(name: string, port?: number): Promise<ServerUnderTest> {
 
 /** Certificates of a PEM file, in order. */
 function pemCerts(file: string): X509Certificate[] {
-  const pem = fs.readFileSync(file, 'utf8');
-  return (pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map(
-    (block) => new X509Certificate(block),
-  );
+  return parseCertificates(fs.readFileSync(file, 'utf8'), file);
 }
 
 /** `x509 mint -write` on a server into `<dir>/mint-<label>`; returns the chain (leaf first) file. */

@@ -27,8 +27,8 @@ const KEY_USAGE_BITS: Record<KeyUsageName, number> = {
 export type ExtKeyUsageName = 'serverAuth' | 'clientAuth';
 
 const EXT_KEY_USAGE_OIDS: Record<ExtKeyUsageName, string> = {
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-  clientAuth: '1.3.6.1.5.5.7.3.2',
+  serverAuth: der.Oid.serverAuth,
+  clientAuth: der.Oid.clientAuth,
 };
 
 /** A distinguished name with the few attributes tests need. An empty object encodes an empty name. */
@@ -73,9 +73,9 @@ export interface CertificateFields {
 
 function encodeName(name: TestName): Buffer {
   const attributes: Array<[string, string | undefined]> = [
-    ['2.5.4.6', name.country],
-    ['2.5.4.10', name.organization],
-    ['2.5.4.3', name.commonName],
+    [der.Oid.countryName, name.country],
+    [der.Oid.organizationName, name.organization],
+    [der.Oid.commonName, name.commonName],
   ];
   const rdns = attributes
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
@@ -132,20 +132,20 @@ function encodeExtensions(fields: CertificateFields): Buffer {
     const body = fields.isCa
       ? [der.boolean(true), ...(fields.pathLen !== undefined ? [der.integer(fields.pathLen)] : [])]
       : [];
-    list.push(extension('2.5.29.19', true, der.seq(...body)));
+    list.push(extension(der.Oid.basicConstraints, true, der.seq(...body)));
   }
   if (fields.keyUsage !== null) {
-    list.push(extension('2.5.29.15', fields.keyUsageCritical ?? true, encodeKeyUsage(fields.keyUsage)));
+    list.push(extension(der.Oid.keyUsage, fields.keyUsageCritical ?? true, encodeKeyUsage(fields.keyUsage)));
   }
   if (fields.extKeyUsage !== null) {
     const oids = fields.extKeyUsage.map((name) => der.oid(EXT_KEY_USAGE_OIDS[name]));
-    list.push(extension('2.5.29.37', false, der.seq(...oids)));
+    list.push(extension(der.Oid.extKeyUsage, false, der.seq(...oids)));
   }
   const sanCount =
     (fields.uris?.length ?? 0) + (fields.dnsNames?.length ?? 0) + (fields.ipAddresses?.length ?? 0);
   if (sanCount > 0) {
     const emptySubject = Object.values(fields.subject).every((v) => v === undefined);
-    list.push(extension('2.5.29.17', fields.sanCritical ?? emptySubject, encodeSan(fields)));
+    list.push(extension(der.Oid.subjectAltName, fields.sanCritical ?? emptySubject, encodeSan(fields)));
   }
   if (fields.caIssuersUrl !== undefined) {
     const access = der.seq(
@@ -154,9 +154,9 @@ function encodeExtensions(fields: CertificateFields): Buffer {
     );
     list.push(extension(der.Oid.authorityInfoAccess, false, der.seq(access)));
   }
-  list.push(extension('2.5.29.14', false, der.octetString(keyIdentifier(fields.publicKey))));
+  list.push(extension(der.Oid.subjectKeyIdentifier, false, der.octetString(keyIdentifier(fields.publicKey))));
   const akid = der.seq(der.implicitPrimitive(0, keyIdentifier(fields.issuerPublicKey)));
-  list.push(extension('2.5.29.35', false, akid));
+  list.push(extension(der.Oid.authorityKeyIdentifier, false, akid));
   return der.explicit(3, der.seq(...list));
 }
 

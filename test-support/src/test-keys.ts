@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { der } from '@lanyard/base';
 
 /** Key algorithms the test CA can generate. `ec-p256` is the default everywhere. */
 export type TestKeyType = 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'ed25519';
@@ -38,11 +39,11 @@ export function signatureSchemeFor(key: crypto.KeyObject): SignatureScheme {
   const type = key.asymmetricKeyType;
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve === 'secp384r1') return { oid: '1.2.840.10045.4.3.3', nullParams: false, digest: 'sha384' };
-    return { oid: '1.2.840.10045.4.3.2', nullParams: false, digest: 'sha256' };
+    if (curve === 'secp384r1') return { oid: der.Oid.ecdsaWithSha384, nullParams: false, digest: 'sha384' };
+    return { oid: der.Oid.ecdsaWithSha256, nullParams: false, digest: 'sha256' };
   }
-  if (type === 'rsa') return { oid: '1.2.840.113549.1.1.11', nullParams: true, digest: 'sha256' };
-  if (type === 'ed25519') return { oid: '1.3.101.112', nullParams: false, digest: null };
+  if (type === 'rsa') return { oid: der.Oid.sha256WithRsa, nullParams: true, digest: 'sha256' };
+  if (type === 'ed25519') return { oid: der.Oid.ed25519, nullParams: false, digest: null };
   throw new Error(`test key type ${String(type)} is not supported for signing certificates`);
 }
 
