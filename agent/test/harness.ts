@@ -14,9 +14,9 @@ import {
   LanyardServer,
   SERVER_NODE_ATTESTORS,
   connectAdmin,
-  unary,
   type ServerApiClients,
 } from '@lanyard/server';
+import { unary } from '@lanyard/base/grpc';
 import { Agent } from '../src/agent';
 import { parseAgentConfig, type AgentConfig } from '../src/config';
 
@@ -96,16 +96,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 /** PEM of the server's X.509 roots. */
 export async function bundlePem(admin: ServerApiClients): Promise<string> {
-  const bundle = await unary<{ x509_authorities: Array<{ asn1: Buffer }> }>((cb) =>
-    admin.bundle.GetBundle({}, cb),
+  const bundle = await unary<{ x509_authorities: Array<{ asn1: Buffer }> }>((opts, cb) =>
+    admin.bundle.GetBundle({}, opts, cb),
   );
   return bundle.x509_authorities.map((a) => new X509Certificate(a.asn1).toString()).join('');
 }
 
 /** Creates a join token (optionally with a fixed value). */
 export async function createToken(admin: ServerApiClients, token?: string): Promise<string> {
-  const res = await unary<{ value: string }>((cb) =>
-    admin.agent.CreateJoinToken({ ttl: 600, token: token ?? '' }, cb),
+  const res = await unary<{ value: string }>((opts, cb) =>
+    admin.agent.CreateJoinToken({ ttl: 600, token: token ?? '' }, opts, cb),
   );
   return res.value;
 }
@@ -129,7 +129,7 @@ export async function createEntry(
 ): Promise<string> {
   const res = await unary<{
     results: Array<{ status: { code: number; message: string } | null; entry: { id: string } | null }>;
-  }>((cb) =>
+  }>((opts, cb) =>
     admin.entry.BatchCreateEntry(
       {
         entries: [
@@ -145,6 +145,7 @@ export async function createEntry(
           },
         ],
       },
+      opts,
       cb,
     ),
   );
@@ -156,7 +157,7 @@ export async function createEntry(
 
 /** Deletes an entry. */
 export async function deleteEntry(admin: ServerApiClients, id: string): Promise<void> {
-  await unary((cb) => admin.entry.BatchDeleteEntry({ ids: [id] }, cb));
+  await unary((opts, cb) => admin.entry.BatchDeleteEntry({ ids: [id] }, opts, cb));
 }
 
 /** A logger whose output is kept in memory. */

@@ -28,36 +28,36 @@ export class InvalidArgumentError extends LanyardError {
 
 /** The named object does not exist. */
 export class NotFoundError extends LanyardError {
-  constructor(message: string, code = 'ERR_NOT_FOUND') {
-    super(StatusCode.NOT_FOUND, code, message);
+  constructor(message: string, code = 'ERR_NOT_FOUND', options?: { cause?: unknown }) {
+    super(StatusCode.NOT_FOUND, code, message, options);
   }
 }
 
 /** The object to create already exists. */
 export class AlreadyExistsError extends LanyardError {
-  constructor(message: string, code = 'ERR_ALREADY_EXISTS') {
-    super(StatusCode.ALREADY_EXISTS, code, message);
+  constructor(message: string, code = 'ERR_ALREADY_EXISTS', options?: { cause?: unknown }) {
+    super(StatusCode.ALREADY_EXISTS, code, message, options);
   }
 }
 
 /** The caller is not allowed to do this. */
 export class PermissionDeniedError extends LanyardError {
-  constructor(message: string, code = 'ERR_PERMISSION_DENIED') {
-    super(StatusCode.PERMISSION_DENIED, code, message);
+  constructor(message: string, code = 'ERR_PERMISSION_DENIED', options?: { cause?: unknown }) {
+    super(StatusCode.PERMISSION_DENIED, code, message, options);
   }
 }
 
 /** The caller could not be authenticated. */
 export class UnauthenticatedError extends LanyardError {
-  constructor(message: string, code = 'ERR_UNAUTHENTICATED') {
-    super(StatusCode.UNAUTHENTICATED, code, message);
+  constructor(message: string, code = 'ERR_UNAUTHENTICATED', options?: { cause?: unknown }) {
+    super(StatusCode.UNAUTHENTICATED, code, message, options);
   }
 }
 
 /** The system is not in a state that allows this operation (e.g. a banned agent, an unprepared authority). */
 export class FailedPreconditionError extends LanyardError {
-  constructor(message: string, code = 'ERR_FAILED_PRECONDITION') {
-    super(StatusCode.FAILED_PRECONDITION, code, message);
+  constructor(message: string, code = 'ERR_FAILED_PRECONDITION', options?: { cause?: unknown }) {
+    super(StatusCode.FAILED_PRECONDITION, code, message, options);
   }
 }
 
@@ -72,6 +72,62 @@ export class UnavailableError extends LanyardError {
 export class InternalError extends LanyardError {
   constructor(message: string, code = 'ERR_INTERNAL', options?: { cause?: unknown }) {
     super(StatusCode.INTERNAL, code, message, options);
+  }
+}
+
+/** The operation was cancelled, typically by the caller. */
+export class CancelledError extends LanyardError {
+  constructor(message: string, code = 'ERR_CANCELLED', options?: { cause?: unknown }) {
+    super(StatusCode.CANCELLED, code, message, options);
+  }
+}
+
+/** The failure has no better status (also what a status code outside gRPC's range becomes). */
+export class UnknownError extends LanyardError {
+  constructor(message: string, code = 'ERR_UNKNOWN', options?: { cause?: unknown }) {
+    super(StatusCode.UNKNOWN, code, message, options);
+  }
+}
+
+/** The deadline passed before the operation completed. */
+export class DeadlineExceededError extends LanyardError {
+  constructor(message: string, code = 'ERR_DEADLINE_EXCEEDED', options?: { cause?: unknown }) {
+    super(StatusCode.DEADLINE_EXCEEDED, code, message, options);
+  }
+}
+
+/** A quota or limit was reached. */
+export class ResourceExhaustedError extends LanyardError {
+  constructor(message: string, code = 'ERR_RESOURCE_EXHAUSTED', options?: { cause?: unknown }) {
+    super(StatusCode.RESOURCE_EXHAUSTED, code, message, options);
+  }
+}
+
+/** The operation was aborted by a concurrency conflict; the caller may retry at a higher level. */
+export class AbortedError extends LanyardError {
+  constructor(message: string, code = 'ERR_ABORTED', options?: { cause?: unknown }) {
+    super(StatusCode.ABORTED, code, message, options);
+  }
+}
+
+/** A value is past the valid range. */
+export class OutOfRangeError extends LanyardError {
+  constructor(message: string, code = 'ERR_OUT_OF_RANGE', options?: { cause?: unknown }) {
+    super(StatusCode.OUT_OF_RANGE, code, message, options);
+  }
+}
+
+/** The operation is not implemented (or disabled). */
+export class UnimplementedError extends LanyardError {
+  constructor(message: string, code = 'ERR_UNIMPLEMENTED', options?: { cause?: unknown }) {
+    super(StatusCode.UNIMPLEMENTED, code, message, options);
+  }
+}
+
+/** Data was lost or corrupted beyond recovery. */
+export class DataLossError extends LanyardError {
+  constructor(message: string, code = 'ERR_DATA_LOSS', options?: { cause?: unknown }) {
+    super(StatusCode.DATA_LOSS, code, message, options);
   }
 }
 

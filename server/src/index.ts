@@ -20,9 +20,7 @@ export {
   DEFAULT_SOCKET_PATH,
   connectAdmin,
   connectServerApis,
-  formatRpcError,
   resolveSocketPath,
-  unary,
   type ServerApiClients,
 } from './cli/admin-client';
 export { runCli, buildProgram } from './cli/program';

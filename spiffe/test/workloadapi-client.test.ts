@@ -89,7 +89,9 @@ describe('WorkloadApiClient one-shot calls', () => {
   it('maps PERMISSION_DENIED to PermissionDeniedError without retrying', async () => {
     const err = await client.fetchX509Context().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermissionDeniedError);
-    expect((err as LanyardError).message).toBe('workload api FetchX509SVID: no identity issued');
+    expect((err as LanyardError).message).toBe(
+      'workload api FetchX509SVID: rpc error: code = PermissionDenied desc = no identity issued',
+    );
     expect(server.calls).toHaveLength(1);
   });
 
@@ -184,7 +186,9 @@ describe('WorkloadApiClient one-shot calls', () => {
     expect(svid.audience).toEqual(['db', 'x']);
     const err = await client.validateJwtSvid(token, 'nope').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect((err as Error).message).toMatch(/^workload api ValidateJWTSVID: expected audience/);
+    expect((err as Error).message).toMatch(
+      /^workload api ValidateJWTSVID: rpc error: code = InvalidArgument desc = expected audience/,
+    );
     await expect(client.validateJwtSvid('', 'db')).rejects.toThrow('validate jwt svid: token is required');
   });
 

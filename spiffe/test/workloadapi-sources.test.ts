@@ -139,7 +139,9 @@ describe('X509Source and JwtSource', () => {
     server.setError('FetchJWTBundles', { code: status.UNAVAILABLE, details: 'agent not synced' });
     const errors = new Inbox<Error>();
     const pending = JwtSource.create({ clientOptions: clientOptions(), onError: errors.push });
-    expect((await errors.next()).message).toBe('workload api FetchJWTBundles: agent not synced');
+    expect((await errors.next()).message).toBe(
+      'workload api FetchJWTBundles: rpc error: code = Unavailable desc = agent not synced',
+    );
     server.setJwtBundles({ 'spiffe://example.org': ca.jwks() });
     server.setError('FetchJWTBundles', null);
     const source = await pending;

@@ -6,13 +6,14 @@
 import * as grpc from '@grpc/grpc-js';
 import type { NodeAttestorAgent, PluginLogger } from '@lanyard/attestor-core';
 import { PermissionDeniedError } from '@lanyard/base';
+import { statusOf, unary } from '@lanyard/base/grpc';
 import { isPastHalfLife } from '../manager/cache';
 import { attestAgent } from './attest';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';
 import { BundleDecoder, fetchOwnBundle } from '../manager/bundle-fetch';
 import { createCsr } from '../manager/csr';
 import { generateKeyPair } from '../manager/keys';
-import { describeRpcError, statusOf, toLanyardError, unary } from '../client/rpc';
+import { RPC_TIMEOUT_MS, describeRpcError, toLanyardError } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
 import type { AgentStorage } from './storage';
 
@@ -147,8 +148,9 @@ export class AgentIdentity {
     const key = generateKeyPair('ec-p256');
     const csr = createCsr(key.privateKey, key.publicKey);
     const clients = this.options.connection.clients();
-    const res = await unary<RenewResponse>((opts, cb) =>
-      clients.agent.RenewAgent({ params: { csr } }, opts, cb),
+    const res = await unary<RenewResponse>(
+      (opts, cb) => clients.agent.RenewAgent({ params: { csr } }, opts, cb),
+      RPC_TIMEOUT_MS,
     );
     const renewed = createAgentSvid(res.svid?.cert_chain ?? [], key.privateKey, svid.reattestable);
     this.use(renewed, true);

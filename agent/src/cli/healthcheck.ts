@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { Option, type Command } from 'commander';
+import { formatRpcError } from '@lanyard/base/grpc';
 import { loadHealthApi } from '@lanyard/proto';
 import { DEFAULT_SOCKET_PATH } from '../workload';
-import { formatRpcError, resolvePublicSocket } from './api';
+import { resolvePublicSocket } from './api';
 import type { CliCommand, CommandContext } from './registry';
 
 interface HealthFlags {

@@ -5,11 +5,12 @@
  */
 import * as crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { statusOf, unary } from '@lanyard/base/grpc';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { Bundle__Output } from '@lanyard/proto';
 import { SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
 import type { ServerClients } from '../client/server-connection';
-import { describeRpcError, statusOf, toLanyardError, unary } from '../client/rpc';
+import { RPC_TIMEOUT_MS, describeRpcError, toLanyardError } from '../client/rpc';
 
 /** Most federated bundle requests in flight at once (SPIRE uses 10). */
 const FEDERATED_CONCURRENCY = 10;
@@ -69,7 +70,10 @@ export function sameBundle(a: SpiffeBundle | undefined, b: SpiffeBundle): boolea
 /** Fetches the own trust domain's bundle. */
 export async function fetchOwnBundle(clients: ServerClients, decoder: BundleDecoder): Promise<SpiffeBundle> {
   try {
-    const bundle = await unary<Bundle__Output>((opts, cb) => clients.bundle.GetBundle({}, opts, cb));
+    const bundle = await unary<Bundle__Output>(
+      (opts, cb) => clients.bundle.GetBundle({}, opts, cb),
+      RPC_TIMEOUT_MS,
+    );
     return decoder.decode(bundle);
   } catch (err) {
     throw toLanyardError(err, 'failed to fetch bundle');
@@ -102,8 +106,9 @@ async function fetchOne(
   logger: PluginLogger,
 ): Promise<SpiffeBundle | undefined> {
   try {
-    const bundle = await unary<Bundle__Output>((opts, cb) =>
-      clients.bundle.GetFederatedBundle({ trust_domain: trustDomain }, opts, cb),
+    const bundle = await unary<Bundle__Output>(
+      (opts, cb) => clients.bundle.GetFederatedBundle({ trust_domain: trustDomain }, opts, cb),
+      RPC_TIMEOUT_MS,
     );
     return decoder.decode(bundle, trustDomain);
   } catch (err) {

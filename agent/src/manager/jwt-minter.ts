@@ -1,6 +1,7 @@
+import { unary } from '@lanyard/base/grpc';
 import type { JwtSvidMinter, JwtSvidMintRequest, MintedJwtSvid } from '../workload';
 import type { ServerConnection } from '../client/server-connection';
-import { toLanyardError, unary } from '../client/rpc';
+import { toLanyardError } from '../client/rpc';
 
 interface NewJwtSvidResponse {
   svid: { token: string; issued_at: number; expires_at: number } | null;

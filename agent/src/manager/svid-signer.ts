@@ -5,12 +5,13 @@
  */
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { NotFoundError } from '@lanyard/base';
+import { unary } from '@lanyard/base/grpc';
 import { createSvidMaterial, type IdentityCache, type WorkloadEntry } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { createCsr } from './csr';
 import { generateKeyPair, type KeyPair } from './keys';
 import type { ServerClients } from '../client/server-connection';
-import { toLanyardError, unary } from '../client/rpc';
+import { RPC_TIMEOUT_MS, toLanyardError } from '../client/rpc';
 
 /** CSRs per BatchNewX509SVID request. */
 export const CSR_BATCH_SIZE = 250;
@@ -48,8 +49,9 @@ export class SvidSigner {
     }));
     let response: BatchResponse;
     try {
-      response = await unary<BatchResponse>((opts, cb) =>
-        clients.svid.BatchNewX509SVID({ params }, opts, cb),
+      response = await unary<BatchResponse>(
+        (opts, cb) => clients.svid.BatchNewX509SVID({ params }, opts, cb),
+        RPC_TIMEOUT_MS,
       );
     } catch (err) {
       throw toLanyardError(err, 'failed to batch new X509 SVID(s)');

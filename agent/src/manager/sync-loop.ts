@@ -7,13 +7,14 @@
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { Backoff } from '@lanyard/base';
+import { statusOf } from '@lanyard/base/grpc';
 import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { IdentityCache } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity';
 import { BundleDecoder, fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
 import { EntrySynchronizer } from './entry-sync';
-import { describeRpcError, statusOf } from '../client/rpc';
+import { describeRpcError } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
 import { SvidSigner } from './svid-signer';
 

@@ -3,7 +3,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import type { IdentityCache } from '../manager/cache';
 import type { AttestedCaller, CallerResolver } from './caller';
 import type { JwtSvidService } from './jwt-svid-service';
-import { toServiceError } from './status';
+import { toCallStatus } from './status';
 import { pumpUpdates, type StepFunction } from './stream';
 
 /** Everything the Workload API handlers need. */
@@ -29,7 +29,7 @@ export function streamHandler<Req, Res>(
   return (call) => {
     deps.resolver.resolve(call).then(
       (caller) => pumpUpdates(call, deps, caller.selectors, steps(caller)),
-      (err: unknown) => call.emit('error', toServiceError(err, deps.logger, call.getPath())),
+      (err: unknown) => call.emit('error', toCallStatus(err, deps.logger, call.getPath())),
     );
   };
 }
@@ -43,7 +43,7 @@ export function unaryHandler<Req, Res>(
   return (call, callback) => {
     body(call).then(
       (response) => callback(null, response),
-      (err: unknown) => callback(toServiceError(err, deps.logger, name)),
+      (err: unknown) => callback(toCallStatus(err, deps.logger, name)),
     );
   };
 }

@@ -1,22 +1,18 @@
-import * as grpc from '@grpc/grpc-js';
 import { LanyardError, PermissionDeniedError, UnavailableError } from '@lanyard/base';
+import { toServiceError, type ServiceErrorStatus } from '@lanyard/base/grpc';
 import { formatSelector, type PluginLogger } from '@lanyard/attestor-core';
 import type { AttestedCaller } from './caller';
 
 /**
- * The one boundary that turns any thrown value into a gRPC status: a LanyardError keeps its code and message,
- * anything else becomes INTERNAL with a generic message and is logged once.
+ * The one boundary of the Workload API handlers: the gRPC bridge turns any thrown value into a status (a
+ * LanyardError keeps its code and message, anything else becomes INTERNAL "internal error"); the latter are
+ * logged here, once.
  */
-export function toServiceError(
-  err: unknown,
-  logger: PluginLogger,
-  method: string,
-): Partial<grpc.StatusObject> {
-  if (err instanceof LanyardError) {
-    return { code: err.grpcStatus, details: err.message, metadata: new grpc.Metadata() };
+export function toCallStatus(err: unknown, logger: PluginLogger, method: string): ServiceErrorStatus {
+  if (!(err instanceof LanyardError)) {
+    logger.error('Workload API handler failed', { method, error: String(err) });
   }
-  logger.error('Workload API handler failed', { method, error: String(err) });
-  return { code: grpc.status.INTERNAL, details: 'internal error', metadata: new grpc.Metadata() };
+  return toServiceError(err);
 }
 
 /** The status SPIRE answers when a caller matches no entry. */

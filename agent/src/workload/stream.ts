@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, Selector } from '@lanyard/attestor-core';
 import type { IdentityCache, WorkloadUpdate } from '../manager/cache';
-import { toServiceError } from './status';
+import { toCallStatus } from './status';
 
 /** What a stream does with one view of the cache: send a message, wait for the next change, or end. */
 export type StreamStep<T> =
@@ -37,7 +37,7 @@ export function pumpUpdates<T>(
     done = true;
     subscription.unsubscribe();
     deps.streams.delete(token);
-    if (error !== undefined) call.emit('error', toServiceError(error, deps.logger, call.getPath()));
+    if (error !== undefined) call.emit('error', toCallStatus(error, deps.logger, call.getPath()));
   };
   const apply = (update: WorkloadUpdate): void => {
     if (done) return;

@@ -1,15 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { LanyardError } from '@lanyard/base';
+import { UnimplementedError } from '@lanyard/base';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { checkSecurityHeader } from './caller';
-import { toServiceError } from './status';
-
-/** The RPC exists in the protocol but this agent does not serve it. */
-class UnimplementedError extends LanyardError {
-  constructor(message: string) {
-    super(grpc.status.UNIMPLEMENTED, 'ERR_UNIMPLEMENTED', message);
-  }
-}
+import { toCallStatus } from './status';
 
 /** The optional WIT-SVID profile RPCs: registered so they answer like SPIRE (header check, then UNIMPLEMENTED). */
 export const WIT_METHODS: Readonly<Record<string, string>> = {
@@ -26,7 +19,7 @@ export function registerWitMethods(server: grpc.Server, deps: { readonly logger:
         checkSecurityHeader(call.metadata);
         throw new UnimplementedError(message);
       } catch (err) {
-        call.emit('error', toServiceError(err, deps.logger, path));
+        call.emit('error', toCallStatus(err, deps.logger, path));
       }
     };
     server.register(path, handler, raw, raw, 'serverStream');

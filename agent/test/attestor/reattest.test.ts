@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NodeAttestorAgent, NodeAttestorServerPlugin } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
-import { unary } from '@lanyard/server';
+import { unary } from '@lanyard/base/grpc';
 import { PermissionDeniedError } from '@lanyard/base';
 import { IdentityCache } from '../../src/manager/cache';
 import { AgentIdentity, AgentStorage, ServerConnection, SyncLoop } from '../../src';
@@ -109,7 +109,7 @@ test('an evicted re-attestable agent attests again and keeps syncing', async () 
   try {
     const svid = await identity.initialize();
     await loop.sync();
-    await unary((cb) => ts.admin.agent.DeleteAgent({ id: wireId(svid.spiffeId) }, cb));
+    await unary((opts, cb) => ts.admin.agent.DeleteAgent({ id: wireId(svid.spiffeId) }, opts, cb));
     loop.start();
     await eventually('re-attestation after eviction', () =>
       log.text.includes('Agent was evicted; attempting to re-attest') && counter.n >= 2 ? true : undefined,

@@ -1,4 +1,4 @@
-import { unary } from '@lanyard/server';
+import { unary } from '@lanyard/base/grpc';
 import { EntrySynchronizer, ServerConnection, attestAgent } from '../../src';
 import { JoinTokenAgentAttestor } from '@lanyard/attestor-join-token';
 import {
@@ -55,7 +55,7 @@ test('an evicted join-token agent cannot re-attest and stops with a clear error'
   const agent = await startAgent(agentConfig(ts, agentDir(), await createToken(ts.admin)), log);
   try {
     const id = agent.identity.svid!.spiffeId;
-    await unary((cb) => ts.admin.agent.DeleteAgent({ id: wireId(id) }, cb));
+    await unary((opts, cb) => ts.admin.agent.DeleteAgent({ id: wireId(id) }, opts, cb));
     const err = await agent.fatal;
     expect(err.message).toMatch(/agent is no longer attested and its node attestor cannot re-attest/);
     expect(log.text).toContain('Agent cannot continue');
@@ -69,7 +69,9 @@ test('a banned agent stops with an error naming the ban', async () => {
   const log = new LogCapture();
   const agent = await startAgent(agentConfig(ts, agentDir(), token), log);
   try {
-    await unary((cb) => ts.admin.agent.BanAgent({ id: wireId(agent.identity.svid!.spiffeId) }, cb));
+    await unary((opts, cb) =>
+      ts.admin.agent.BanAgent({ id: wireId(agent.identity.svid!.spiffeId) }, opts, cb),
+    );
     const err = await agent.fatal;
     expect(err.message).toMatch(
       /^agent is banned: .*rpc error: code = PermissionDenied desc = agent ".*\/join_token\/<redacted>" is banned$/,
@@ -96,7 +98,7 @@ test('sparse sync: more than one page of entries arrives by revision, and later 
       spiffe_id: wireId(`spiffe://${TD}/bulk/${i}`),
       selectors: [{ type: 'unix', value: `uid:${10000 + i}` }],
     }));
-    await unary((cb) => ts.admin.entry.BatchCreateEntry({ entries }, cb));
+    await unary((opts, cb) => ts.admin.entry.BatchCreateEntry({ entries }, opts, cb));
     const sync = new EntrySynchronizer();
     const all = await eventually('all entries', async () => {
       const got = await sync.sync(connection.clients());

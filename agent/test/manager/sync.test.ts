@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { parseSelector } from '@lanyard/attestor-core';
-import { unary } from '@lanyard/server';
+import { unary } from '@lanyard/base/grpc';
 import { TestCa } from '@lanyard/test-support';
 import type { Agent } from '../../src/agent';
 import { ServerJwtSvidMinter } from '../../src';
@@ -142,8 +142,8 @@ test('while the server is down the agent keeps serving, logs the failure once, a
 test('an entry parented to a join token alias (token generate -spiffeID) reaches the agent', async () => {
   const alias = `spiffe://${TD}/node/alias`;
   await createEntry(ts.admin, { parentId: agentId, spiffeId: alias, selectors: [`spiffe_id:${agentId}`] });
-  const res = await unary<{ entries: unknown[] }>((cb) =>
-    ts.admin.entry.ListEntries({ filter: { by_spiffe_id: wireId(alias) } }, cb),
+  const res = await unary<{ entries: unknown[] }>((opts, cb) =>
+    ts.admin.entry.ListEntries({ filter: { by_spiffe_id: wireId(alias) } }, opts, cb),
   );
   expect(res.entries.length).toBe(1);
   const id = await createEntry(ts.admin, {
@@ -156,11 +156,13 @@ test('an entry parented to a join token alias (token generate -spiffeID) reaches
 
 test('federated bundles of trust domains an entry federates with reach the cache and its subscribers', async () => {
   const other = TestCa.create({ trustDomain: 'other.org' });
-  const res = await unary<{ results: Array<{ status: { code: number; message: string } | null }> }>((cb) =>
-    ts.admin.bundle.BatchCreateFederatedBundle(
-      { bundle: [{ trust_domain: 'other.org', x509_authorities: [{ asn1: other.bundle()[0] }] }] },
-      cb,
-    ),
+  const res = await unary<{ results: Array<{ status: { code: number; message: string } | null }> }>(
+    (opts, cb) =>
+      ts.admin.bundle.BatchCreateFederatedBundle(
+        { bundle: [{ trust_domain: 'other.org', x509_authorities: [{ asn1: other.bundle()[0] }] }] },
+        opts,
+        cb,
+      ),
   );
   expect(res.results[0].status?.code).toBe(0);
   await createEntry(ts.admin, {

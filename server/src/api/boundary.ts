@@ -3,7 +3,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { AuthorizedCaller, Role } from '../auth/caller';
 import type { RpcMetrics } from './metrics';
-import { codeName, statusOf, toServiceError } from './status';
+import { codeName } from '@lanyard/base/grpc';
+import { apiStatusOf, toCallStatus } from './status';
 
 /** The parts of any grpc-js server call the boundary and authorizers use. */
 export type SurfaceCall = Pick<
@@ -57,7 +58,7 @@ export class RpcBoundary {
       const started = performance.now();
       void this.run(call, spec, (ctx) => impl(call.request, ctx)).then((outcome) => {
         if (outcome.ok) callback(null, outcome.value);
-        else callback(toServiceError(outcome.status, outcome.error));
+        else callback(toCallStatus(outcome.error));
         this.finish(spec, outcome.code, started);
       });
     };
@@ -87,7 +88,7 @@ export class RpcBoundary {
       if (outcome.ok) {
         if (!call.cancelled) call.end();
       } else if (!call.cancelled) {
-        call.emit('error', toServiceError(outcome.status, outcome.error));
+        call.emit('error', toCallStatus(outcome.error));
       }
       this.finish(spec, outcome.code, started);
     });
@@ -108,7 +109,7 @@ export class RpcBoundary {
       this.audit(spec, call, caller, { code: 0, message: 'OK' });
       return { ok: true, value, code: 0 };
     } catch (err) {
-      const status = statusOf(err);
+      const status = apiStatusOf(err);
       this.logFailure(spec, call, caller, status, err);
       this.audit(spec, call, caller, status);
       return { ok: false, status, code: status.code, error: err };

@@ -11,7 +11,6 @@ import {
   type SVIDClient,
   type TrustDomainClient,
 } from '@lanyard/proto';
-import { codeName } from '../api/status';
 
 /** SPIRE's default admin socket (`-socketPath`). */
 export const DEFAULT_SOCKET_PATH = '/tmp/spire-server/private/api.sock';
@@ -68,24 +67,4 @@ export function connectServerApis(
 /** Connects to the local admin API on a Unix socket (plaintext; local callers are admins). */
 export function connectAdmin(socketPath: string): ServerApiClients {
   return connectServerApis(`unix:${socketPath}`, grpc.credentials.createInsecure());
-}
-
-/**
- * Turns a callback-style unary call into a promise:
- * `await unary((cb) => clients.entry.GetEntry({ id }, cb))`. Rejects with the grpc-js `ServiceError`.
- */
-export function unary<Res>(invoke: (callback: grpc.requestCallback<Res>) => unknown): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    invoke((err, response) => {
-      if (err) reject(err);
-      else resolve(response as Res);
-    });
-  });
-}
-
-/** Formats a gRPC failure the way SPIRE's CLI prints it: `rpc error: code = NotFound desc = entry not found`. */
-export function formatRpcError(err: unknown): string {
-  const e = err as Partial<grpc.ServiceError>;
-  if (typeof e.code === 'number') return `rpc error: code = ${codeName(e.code)} desc = ${e.details ?? ''}`;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { formatRpcError } from './admin-client';
+import { formatRpcError } from '@lanyard/base/grpc';
 
 /** `1 entry` / `0 entries`: SPIRE picks the singular only for exactly one. */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runAdminAction } from '../../src/cli/admin-action';
-import { resolveSocketPath, unary } from '../../src/cli/admin-client';
+import { unary } from '@lanyard/base/grpc';
+import { resolveSocketPath } from '../../src/cli/admin-client';
 import { formatGoTime, plural } from '../../src/cli/output';
 import type { CommandContext } from '../../src/cli/registry';
 import { startTestServer } from '../api/harness';
@@ -40,11 +41,11 @@ describe('CLI output and admin helpers', () => {
     };
     try {
       const ok = await runAdminAction(ctx, { socketPath: ts.socketPath }, async (clients) => {
-        await unary((cb) => clients.entry.CountEntries({}, cb));
+        await unary((options, cb) => clients.entry.CountEntries({}, options, cb));
       });
       expect(ok).toBe(0);
       const failed = await runAdminAction(ctx, { socketPath: ts.socketPath }, async (clients) => {
-        await unary((cb) => clients.entry.GetEntry({ id: 'nope' }, cb));
+        await unary((options, cb) => clients.entry.GetEntry({ id: 'nope' }, options, cb));
       });
       expect(failed).toBe(1);
       expect(errors.join('')).toBe('Error: rpc error: code = NotFound desc = entry not found\n');

@@ -2,40 +2,6 @@ import * as grpc from '@grpc/grpc-js';
 import { loadWorkloadApi, type SpiffeWorkloadAPIClient } from '@lanyard/proto';
 import { DEFAULT_SOCKET_PATH, SECURITY_HEADER } from '../../workload';
 
-/** Go's names of gRPC codes, as SPIRE's CLI prints them (`rpc error: code = PermissionDenied desc = …`). */
-const GO_CODE_NAMES = [
-  'OK',
-  'Canceled',
-  'Unknown',
-  'InvalidArgument',
-  'DeadlineExceeded',
-  'NotFound',
-  'AlreadyExists',
-  'PermissionDenied',
-  'ResourceExhausted',
-  'FailedPrecondition',
-  'Aborted',
-  'OutOfRange',
-  'Unimplemented',
-  'Internal',
-  'Unavailable',
-  'DataLoss',
-  'Unauthenticated',
-];
-
-/** True for a gRPC client error. */
-export function isServiceError(err: unknown): err is grpc.ServiceError {
-  return typeof (err as Partial<grpc.ServiceError> | null)?.code === 'number';
-}
-
-/** Formats an error the way SPIRE's CLI prints it: gRPC errors as `rpc error: code = X desc = Y`. */
-export function formatRpcError(err: unknown): string {
-  if (isServiceError(err)) {
-    return `rpc error: code = ${GO_CODE_NAMES[err.code] ?? `Code(${err.code})`} desc = ${err.details ?? ''}`;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * The Workload API socket of the `api` commands: `-socketPath`, else `SPIRE_AGENT_PUBLIC_SOCKET_TEMPLATE` with
  * `%i` replaced by `-instance`, else `SPIRE_AGENT_PUBLIC_SOCKET`, else SPIRE's default path.

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { isServiceError } from '@lanyard/base/grpc';
 import { printResult } from '@lanyard/common';
 import type { JWTBundlesResponse__Output, JWTSVIDResponse__Output } from '@lanyard/proto';
 import type { CommandContext } from '../registry';
-import { isServiceError } from './client';
 import { addApiFlags, withApiClient, type ApiFlags } from './flags';
 
 interface FetchJwtFlags extends ApiFlags {

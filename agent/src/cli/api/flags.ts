@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
 import { parseDuration } from '@lanyard/base';
+import { formatRpcError } from '@lanyard/base/grpc';
 import { outputOption, type OutputFormat } from '@lanyard/common';
 import { DEFAULT_SOCKET_PATH } from '../../workload';
 import type { CommandContext } from '../registry';
-import { ApiClient, formatRpcError, resolvePublicSocket } from './client';
+import { ApiClient, resolvePublicSocket } from './client';
 
 /** Flags every `api` command shares. */
 export interface ApiFlags {

@@ -22,5 +22,5 @@ export const apiCommand: CliCommand = {
   },
 };
 
-export { formatRpcError, resolvePublicSocket } from './client';
+export { resolvePublicSocket } from './client';
 export { goTime, formatX509Response } from './x509-output';

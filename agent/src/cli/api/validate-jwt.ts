@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { formatRpcError, isServiceError } from '@lanyard/base/grpc';
 import { printResult } from '@lanyard/common';
 import type { Struct__Output, ValidateJWTSVIDResponse__Output, Value__Output } from '@lanyard/proto';
 import type { CommandContext } from '../registry';
-import { formatRpcError, isServiceError } from './client';
 import { addApiFlags, withApiClient, type ApiFlags } from './flags';
 
 interface ValidateFlags extends ApiFlags {

@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
+import { formatRpcError } from '@lanyard/base/grpc';
 import type { X509SVIDResponse__Output } from '@lanyard/proto';
 import type { CommandContext } from '../registry';
-import { ApiClient, formatRpcError, resolvePublicSocket } from './client';
+import { ApiClient, resolvePublicSocket } from './client';
 import { addApiFlags, type ApiFlags } from './flags';
 import { formatX509Response } from './x509-output';
 import { parseAndValidateX509Response } from './x509-view';

@@ -10,7 +10,7 @@ import {
   x509AuthorityFromWire,
 } from '../convert/bundle';
 import type { ApiDeps } from '../deps';
-import { OK_STATUS, statusOf, type ApiStatus } from '../status';
+import { OK_STATUS, apiStatusOf, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';
 import type { WireBundle, WireBundleMask, WireJwtKey, WireX509Certificate } from '../wire';
 
@@ -125,7 +125,7 @@ export class BundleApi {
         this.federatedTd(bundle.trustDomain, verb);
         results.push({ status: OK_STATUS, bundle: bundleToWire(await op(bundle), mask) });
       } catch (err) {
-        results.push({ status: statusOf(err) });
+        results.push({ status: apiStatusOf(err) });
       }
     }
     return { results };
@@ -162,7 +162,7 @@ export class BundleApi {
         await this.deps.datastore.deleteBundle(td, mode);
         results.push({ status: OK_STATUS, trust_domain: td });
       } catch (err) {
-        results.push({ status: statusOf(err), trust_domain: value });
+        results.push({ status: apiStatusOf(err), trust_domain: value });
       }
     }
     await this.deps.cache.refresh();

@@ -2,7 +2,7 @@ import { AlreadyExistsError, InvalidArgumentError, LanyardError, NotFoundError }
 import type { CreateEntryResult, NewRegistrationEntry, RegistrationEntry } from '../../datastore/types';
 import type { ApiDeps } from '../deps';
 import { entryFromWire, entryMaskFromWire, entryToWire } from '../convert/entry';
-import { OK_STATUS, statusOf, type ApiStatus } from '../status';
+import { OK_STATUS, apiStatusOf, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';
 import type { WireEntry, WireEntryMask } from '../wire';
 import { entryFilterFromWire, type WireEntryFilter } from './filters';
@@ -11,7 +11,7 @@ type EntryResult = { status: ApiStatus; entry?: Partial<WireEntry> };
 
 /** Prefixes a datastore failure with `failed to <op> entry: ` (NotFound and similar-entry keep their text). */
 function opError(err: unknown, op: string): ApiStatus {
-  const status = statusOf(err);
+  const status = apiStatusOf(err);
   if (
     !(err instanceof LanyardError) ||
     err instanceof NotFoundError ||
@@ -65,7 +65,7 @@ export class EntryCrud {
         valid.push(entryFromWire(wire, this.deps.trustDomain));
         validIndex.push(i);
       } catch (err) {
-        results[i] = { status: statusOf(err) };
+        results[i] = { status: apiStatusOf(err) };
       }
     });
     const created = valid.length > 0 ? await this.deps.datastore.createEntries(valid) : [];

@@ -3,7 +3,7 @@ import type { RegistrationEntry } from '../../datastore/types';
 import type { RpcContext } from '../boundary';
 import { idFromWire, idToWire, requireMemberOf } from '../convert/ids';
 import type { ApiDeps } from '../deps';
-import { OK_STATUS, statusOf, type ApiStatus } from '../status';
+import { OK_STATUS, apiStatusOf, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';
 import type { WireSpiffeId, WireX509Svid } from '../wire';
 
@@ -31,7 +31,7 @@ export class SvidApi {
       try {
         return { status: OK_STATUS, svid: this.newX509Svid(param, authorized) };
       } catch (err) {
-        return { status: statusOf(err) as ApiStatus };
+        return { status: apiStatusOf(err) as ApiStatus };
       }
     });
     return { results };

@@ -3,7 +3,7 @@ import type { FederationRelationship } from '../../datastore/types';
 import { parseTrustDomain } from '../../util/spiffe-id';
 import { relationshipFromWire, relationshipMaskFromWire, relationshipToWire } from '../convert/federation';
 import type { ApiDeps } from '../deps';
-import { OK_STATUS, statusOf, unimplemented, type ApiStatus } from '../status';
+import { OK_STATUS, apiStatusOf, unimplemented, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';
 import type { WireFederationRelationship, WireFederationRelationshipMask } from '../wire';
 
@@ -56,7 +56,7 @@ export class TrustDomainApi {
         const rel = await op(relationshipFromWire(wire, this.deps.trustDomain));
         results.push({ status: OK_STATUS, federation_relationship: relationshipToWire(rel, mask) });
       } catch (err) {
-        results.push({ status: statusOf(err) });
+        results.push({ status: apiStatusOf(err) });
       }
     }
     this.deps.onRelationshipsChanged?.();
@@ -92,7 +92,7 @@ export class TrustDomainApi {
         await this.deps.datastore.deleteFederationRelationship(td);
         results.push({ status: OK_STATUS, trust_domain: td });
       } catch (err) {
-        results.push({ status: statusOf(err), trust_domain: value });
+        results.push({ status: apiStatusOf(err), trust_domain: value });
       }
     }
     this.deps.onRelationshipsChanged?.();

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { connectAdmin, formatRpcError, resolveSocketPath, unary } from '../admin-client';
+import { formatRpcError, unary } from '@lanyard/base/grpc';
+import { connectAdmin, resolveSocketPath } from '../admin-client';
 import { instanceOption, socketPathOption } from '../flags';
 import type { CliCommand, CommandContext } from '../registry';
 
@@ -22,9 +23,9 @@ async function healthcheck(flags: HealthFlags, ctx: CommandContext): Promise<num
   if (flags.verbose) stdout.write('Checking server health...\n');
   const clients = connectAdmin(resolveSocketPath(flags.socketPath, flags.instance, ctx.io.env));
   try {
-    const deadline = new Date(Date.now() + HEALTH_TIMEOUT_MS);
-    const res = await unary<{ status: string }>((cb) =>
-      clients.health.Check({ service: '' }, { deadline }, cb),
+    const res = await unary<{ status: string }>(
+      (options, cb) => clients.health.Check({ service: '' }, options, cb),
+      HEALTH_TIMEOUT_MS,
     );
     if (res.status !== 'SERVING') {
       stderr.write(`Error: server is unhealthy: server returned status "${res.status}"\n`);

@@ -1,5 +1,5 @@
 /** Printing of `BatchCreateEntry` / `BatchUpdateEntry` results, SPIRE's way. */
-import { codeName } from '../../../api/status';
+import { codeName } from '@lanyard/base/grpc';
 import { CliFailure, type ApiRun } from '../support/api-command';
 import { printProtoJson } from '../support/protojson';
 import { formatEntry, type EntryView } from './entry-view';

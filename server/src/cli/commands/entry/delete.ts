@@ -1,6 +1,6 @@
 /** `entry delete`: deletes one entry (`-entryID`) or a batch (`-file`, JSON `{"ids":[…]}`). */
 import type { Command } from 'commander';
-import { codeName } from '../../../api/status';
+import { codeName } from '@lanyard/base/grpc';
 import type { CommandContext } from '../../registry';
 import {
   addApiCommand,

@@ -1,7 +1,7 @@
 /** `federation create|update|delete|list|show|refresh`: federation relationships (TrustDomain API). */
 import { status as GrpcCode } from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { codeName } from '../../../api/status';
+import { codeName } from '@lanyard/base/grpc';
 import type { CliCommand, CommandContext } from '../../registry';
 import {
   addApiCommand,

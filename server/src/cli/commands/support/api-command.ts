@@ -4,9 +4,10 @@
  */
 import type { Writable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { formatRpcError } from '@lanyard/base/grpc';
 import { parseOutputFormat, type OutputFormat } from '@lanyard/common';
 import { runAdminAction } from '../../admin-action';
-import { formatRpcError, type ServerApiClients } from '../../admin-client';
+import type { ServerApiClients } from '../../admin-client';
 import { instanceOption, socketPathOption } from '../../flags';
 import type { CommandContext } from '../../registry';
 
