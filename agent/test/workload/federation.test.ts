@@ -11,7 +11,8 @@ import type {
   X509BundlesResponse__Output,
   X509SVIDResponse__Output,
 } from '@lanyard/proto';
-import { unary as adminUnary, type ServerApiClients } from '@lanyard/server';
+import { unary as adminUnary } from '@lanyard/base/grpc';
+import type { ServerApiClients } from '@lanyard/server';
 import {
   JwtSource,
   JwtSvid,
@@ -84,7 +85,7 @@ async function federatedBatch(
   bundle: WireBundle,
 ): Promise<void> {
   const res = await adminUnary<{ results: Array<{ status: { code: number; message: string } | null }> }>(
-    (cb) => admin.bundle[method]({ bundle: [bundle] }, cb),
+    (opts, cb) => admin.bundle[method]({ bundle: [bundle] }, opts, cb),
   );
   if (res.results[0].status?.code !== 0) throw new Error(`${method}: ${res.results[0].status?.message}`);
 }
