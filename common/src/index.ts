@@ -9,3 +9,4 @@ export * from './cli';
 export * from './health';
 export * from './metrics';
 export * from './catalog';
+export * from './audit';

@@ -26,6 +26,8 @@ export async function serverOptionsFromConfig(
     adminIds: s.adminIds,
     disableJwtSvids: s.disableJwtSvids,
     auditLogEnabled: s.auditLogEnabled,
+    auditTrail: s.auditTrail,
+    jwtCloudAudiences: s.jwtCloudAudiences,
     agentSpiffeIdAsSelector: s.experimental.agentSpiffeIdAsSelector,
     cacheFullReloadIntervalMs: s.experimental.fullCacheReloadIntervalMs,
     eventTimeoutMs: s.experimental.eventTimeoutMs,

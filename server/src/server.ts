@@ -1,6 +1,7 @@
 import type { NodeAttestorConfig } from './catalog/node-attestors';
 import { silentLogger, type NodeAttestorServerPlugin, type PluginLogger } from '@lanyard/attestor-core';
-import { Metrics, type PluginCatalog } from '@lanyard/common';
+import { Metrics, TrailWriter, type AuditTrailConfig, type PluginCatalog } from '@lanyard/common';
+import { recordCaEvents } from './audit/ca-events';
 import { prometheusRpcMetrics } from './api/metrics';
 import { registerServerApis } from './api/register';
 import type { ApiDeps } from './api/deps';
@@ -54,6 +55,10 @@ export interface LanyardServerOptions {
   eventTimeoutMs?: number;
   /** `audit_log_enabled`. */
   auditLogEnabled?: boolean;
+  /** `audit_trail {}`: the identity trail file; unset = no trail. */
+  auditTrail?: AuditTrailConfig;
+  /** `jwt_cloud_audiences`: JWT-SVIDs for these audiences carry a `jti`; none by default here. */
+  jwtCloudAudiences?: readonly string[];
   /** `experimental.agent_spiffe_id_as_selector`. */
   agentSpiffeIdAsSelector?: boolean;
   /** Stored bundle poll period (HA merge); default 5000 ms. */
@@ -89,6 +94,8 @@ export class LanyardServer {
     private readonly bundleEndpoint: BundleEndpointServer | undefined,
     /** The federated bundle client (relationship refresh loops). */
     readonly federation: FederationRefreshManager,
+    /** The identity trail writer, when `audit_trail` is configured. */
+    readonly trail: TrailWriter | undefined,
   ) {}
 
   /** TCP port the TLS endpoint listens on. */
@@ -126,6 +133,13 @@ export class LanyardServer {
     now: () => number,
   ): Promise<LanyardServer> {
     const td = options.trustDomain;
+    const trail =
+      options.auditTrail &&
+      new TrailWriter({
+        ...options.auditTrail,
+        now,
+        onProblem: (message, fields) => logger.error(message, fields),
+      });
     const ca = await ServerCa.create({
       ...options.ca,
       trustDomain: td,
@@ -133,6 +147,7 @@ export class LanyardServer {
       logger,
       now,
     });
+    if (trail) recordCaEvents(ca, td, trail);
     const bundle = new BundleSync(datastore, td, () => ca.x509Authorities().map((a) => a.asn1), logger);
     await bundle.publish(ca.bundleContents());
     ca.onBundleChange((contents) => void bundle.publish(contents).catch(() => undefined));
@@ -184,6 +199,8 @@ export class LanyardServer {
       attestationStepTimeoutMs: options.attestationStepTimeoutMs,
       agentSpiffeIdAsSelector: options.agentSpiffeIdAsSelector,
       startedAt: now(),
+      trail,
+      jwtCloudAudiences: new Set(options.jwtCloudAudiences ?? []),
       onLocalBundleChanged: () => void bundle.reload().catch(() => undefined),
       refreshBundle: (td) => federation.refreshNow(td),
       federationStatus: (td) => federation.status(td),
@@ -233,6 +250,7 @@ export class LanyardServer {
       metrics,
       bundleEndpoint,
       federation,
+      trail,
     );
     try {
       await endpoints.start();
@@ -307,6 +325,7 @@ export class LanyardServer {
     await this.federation.stop();
     await this.bundleEndpoint?.stop();
     await this.endpoints.stop(graceMs);
+    await this.trail?.close();
     await this.datastore.close();
   }
 }

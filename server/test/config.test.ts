@@ -51,8 +51,10 @@ describe('server config defaults', () => {
       adminIds: [],
       auditLogEnabled: false,
       ratelimit: { attestation: true, signing: true },
+      jwtCloudAudiences: ['sts.amazonaws.com', 'api://AzureADTokenExchange', 'https://sts.googleapis.com'],
     });
     expect(config.server.jwtIssuer).toBeUndefined();
+    expect(config.server.auditTrail).toBeUndefined();
     expect(config.plugins).toEqual({
       dataStore: { databaseType: 'sqlite3', connectionString: '/var/lib/lanyard/datastore.sqlite3' },
       keyManager: { kind: 'memory' },
@@ -316,6 +318,40 @@ describe('server config errors', () => {
   it("gives SPIRE's message for a missing file", () => {
     expect(() => loadServerConfig('/nonexistent/server.conf')).toThrow(
       'could not find config file /nonexistent/server.conf: please use the -config flag',
+    );
+  });
+});
+
+describe('server audit_trail and jwt_cloud_audiences', () => {
+  it('reads the audit_trail block with sizes and the cloud audiences', () => {
+    const { config } = parseServerConfig(
+      minimal(`audit_trail {
+  path = "/var/log/lanyard/trail.log"
+  max_size = "64MiB"
+  max_files = 3
+}
+jwt_cloud_audiences = ["sts.example.com"]`),
+    );
+    expect(config.server.auditTrail).toEqual({
+      path: '/var/log/lanyard/trail.log',
+      maxSizeBytes: 64 * 1024 * 1024,
+      maxFiles: 3,
+    });
+    expect(config.server.jwtCloudAudiences).toEqual(['sts.example.com']);
+  });
+
+  it('refuses unknown keys, bad sizes and a missing path, naming the key', () => {
+    expect(() => parseServerConfig(minimal('audit_trail {\n path = "/t"\n rotate = true\n}'))).toThrow(
+      /unknown configuration detected.*rotate/,
+    );
+    expect(() => parseServerConfig(minimal('audit_trail {\n path = "/t"\n max_size = "lots"\n}'))).toThrow(
+      'server.audit_trail.max_size: invalid size "lots"',
+    );
+    expect(() => parseServerConfig(minimal('audit_trail {\n max_files = 2\n}'))).toThrow(
+      'audit_trail.path must be configured',
+    );
+    expect(() => parseServerConfig(minimal('audit_trail {\n path = "/t"\n max_files = -1\n}'))).toThrow(
+      /max_files.*must be at least 0/,
     );
   });
 });

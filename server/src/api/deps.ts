@@ -1,4 +1,5 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
+import type { TrailRecorder } from '@lanyard/common';
 import type { EntryCache } from '../authorized-entries/entry-cache';
 import type { ServerCaApi } from '../ca/types';
 import type { NodeAttestorCatalog } from '../catalog/node-attestors';
@@ -37,6 +38,10 @@ export interface ApiDeps {
   federationStatus?: (trustDomain: string) => RefreshStatus | undefined;
   /** Called after relationships were created, updated or deleted through the API. */
   onRelationshipsChanged?: () => void;
+  /** `audit_trail`: where identity events are recorded; none when absent. */
+  trail?: TrailRecorder;
+  /** `jwt_cloud_audiences`: JWT-SVIDs for any of these audiences always carry a `jti`. */
+  jwtCloudAudiences?: ReadonlySet<string>;
   /** Called after the local trust bundle changed through the API (AppendBundle / PublishJWTAuthority). */
   onLocalBundleChanged?: () => void;
 }

@@ -15,6 +15,12 @@ export interface Caller {
   readonly certSerial?: string;
   /** Leaf certificate NotAfter, unix seconds. */
   readonly certNotAfter?: number;
+  /** Admin socket peer: user ID (SO_PEERCRED), when known. */
+  readonly uid?: number;
+  /** Admin socket peer: group ID, when known. */
+  readonly gid?: number;
+  /** Admin socket peer: binary path (`/proc/<pid>/exe`), when known. */
+  readonly path?: string;
 }
 
 /** What the authorizer concluded about a caller for one RPC. */

@@ -42,6 +42,8 @@ export interface RotationOutcome {
   bundleChanged: boolean;
   /** A new authority became active. */
   activated: boolean;
+  /** A new authority was prepared by the schedule. */
+  prepared?: boolean;
 }
 
 /** One kind's manager. */
@@ -117,6 +119,7 @@ export class AuthorityManager<T extends SlotAuthority, R> {
     if (this.slots.next?.status !== 'prepared' && nowMs >= prepareAt(current)) {
       await this.prepare(nowMs);
       outcome.bundleChanged = true;
+      outcome.prepared = true;
     }
     if (this.slots.next?.status === 'prepared' && nowMs >= activateAt(current)) {
       this.logActivated(this.slots.activate().authority);

@@ -71,6 +71,8 @@ export class CaAuthorities {
       const jwt = await this.jwt.rotate(now);
       if (!x509.bundleChanged && !jwt.bundleChanged && !x509.activated && !jwt.activated) return;
       await this.persist();
+      if (x509.prepared) this.emitPrepared('x509');
+      if (jwt.prepared) this.emitPrepared('jwt');
       if (x509.activated)
         this.emit({ type: 'x509-authority-activated', authority: this.activeState('x509') });
       if (jwt.activated) this.emit({ type: 'jwt-authority-activated', authority: this.activeState('jwt') });
@@ -125,6 +127,11 @@ export class CaAuthorities {
     const active = this.states(kind).active;
     if (!active) throw new FailedPreconditionError(`no active ${kind} authority`);
     return active;
+  }
+
+  private emitPrepared(kind: 'x509' | 'jwt'): void {
+    const prepared = this.states(kind).prepared;
+    if (prepared) this.emit({ type: `${kind}-authority-prepared`, authority: prepared } as CaEvent);
   }
 
   private emitBundle(): void {

@@ -9,6 +9,7 @@ import { CaAuthorities } from './ca-authorities';
 import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
 import { csrSpiffeId, parseAndVerifyCsr } from './csr';
 import { LocalAuthority } from './local-authority';
+import { serialToDecimal } from './der/certificate';
 import { spkiOf } from './der/spki';
 import { cappedExpiry, newTokenId } from './jwt-authority';
 import { requireDnsName, requireMemberId } from './names';
@@ -96,7 +97,7 @@ export class ServerCa implements ServerCaApi {
   ): X509SvidResult {
     dnsNames.forEach((name, i) => requireDnsName(name, `dns name ${i}`));
     const ca = this.state.x509.slots.active();
-    const { certDer, notAfter } = issueSvid(
+    const { certDer, notAfter, serial } = issueSvid(
       ca,
       { spiffeId, spkiDer, ttlMs: ttlSeconds * 1000, dnsNames, subjectDer },
       this.options.now(),
@@ -105,6 +106,7 @@ export class ServerCa implements ServerCaApi {
       certChainDer: [certDer, ...issuerChain(ca)],
       spiffeId,
       expiresAt: Math.floor(notAfter / 1000),
+      serialNumber: serialToDecimal(serial),
     };
   }
 
@@ -147,6 +149,7 @@ export class ServerCa implements ServerCaApi {
     const now = this.options.now();
     const issuedAt = Math.floor(now / 1000);
     const expiresAt = cappedExpiry(key, now, ttl);
+    const jti = params.includeJti ? newTokenId() : undefined;
     const token = signJwtSvid(
       { key: key.key, kid: key.authorityId, alg: key.algorithm },
       {
@@ -155,10 +158,10 @@ export class ServerCa implements ServerCaApi {
         exp: expiresAt,
         iat: issuedAt,
         iss: this.options.jwtIssuer,
-        extra: params.includeJti ? { jti: newTokenId() } : undefined,
+        extra: jti === undefined ? undefined : { jti },
       },
     );
-    return { token, spiffeId: params.spiffeId, expiresAt, issuedAt };
+    return { token, spiffeId: params.spiffeId, expiresAt, issuedAt, jti };
   }
 
   /** @inheritDoc */

@@ -34,6 +34,8 @@ export interface X509SvidResult {
   spiffeId: string;
   /** Leaf NotAfter, Unix seconds. */
   expiresAt: number;
+  /** Leaf serial number, decimal (as `openssl x509 -serial` shows it in hex, and SPIRE logs it in decimal). */
+  serialNumber: string;
 }
 
 /** Parameters for issuing an agent's X.509-SVID. */
@@ -122,6 +124,8 @@ export interface JwtSvidResult {
   expiresAt: number;
   /** `iat`, Unix seconds. */
   issuedAt: number;
+  /** The `jti` claim, when one was requested. */
+  jti?: string;
 }
 
 /** An X.509 root as stored in the bundle (datastore shape `{ asn1 }` plus the taint flag). */
@@ -184,9 +188,14 @@ export interface AuthorityStates {
   old?: AuthorityState;
 }
 
-/** Events emitted by the CA. Listeners run synchronously; exceptions they throw are logged and ignored. */
+/**
+ * Events emitted by the CA. Listeners run synchronously; exceptions they throw are logged and ignored.
+ * `*-authority-prepared` is emitted for scheduled preparation only (LocalAuthority API calls answer directly).
+ */
 export type CaEvent =
   | { type: 'bundle-changed'; bundle: LocalBundleContents }
+  | { type: 'x509-authority-prepared'; authority: AuthorityState }
+  | { type: 'jwt-authority-prepared'; authority: AuthorityState }
   | { type: 'x509-authority-activated'; authority: AuthorityState }
   | { type: 'jwt-authority-activated'; authority: AuthorityState };
 

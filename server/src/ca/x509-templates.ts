@@ -42,8 +42,9 @@ export function issueSvid(
   ca: X509Authority,
   request: SvidRequest,
   nowMs: number,
-): { certDer: Buffer; notAfter: number } {
+): { certDer: Buffer; notAfter: number; serial: Buffer } {
   const notAfter = cappedNotAfter(ca, nowMs, request.ttlMs);
+  const serial = randomSerial();
   const subjectDer =
     request.subjectDer ??
     (request.dnsNames.length > 0
@@ -51,7 +52,7 @@ export function issueSvid(
       : DEFAULT_SVID_SUBJECT);
   const certDer = signCertificate(
     {
-      serial: randomSerial(),
+      serial,
       issuerDer: ca.subjectDer,
       subjectDer,
       notBefore: new Date(nowMs - BACKDATE_MS),
@@ -68,7 +69,7 @@ export function issueSvid(
     },
     ca.signer,
   );
-  return { certDer, notAfter };
+  return { certDer, notAfter, serial };
 }
 
 /** The issuer of a new CA certificate: our own key (self-signed) or an upstream CA. */

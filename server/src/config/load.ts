@@ -12,6 +12,7 @@ import {
   readConfigFile,
   telemetryConfig,
   unsupportedSinks,
+  type ConfigIssue,
   type Environment,
   type ParsedConfig,
 } from '@lanyard/common';
@@ -39,10 +40,11 @@ export const DEFAULT_SERVER_CONFIG_PATH = 'conf/server/server.conf';
 export function serverConfigFromParsed(parsed: ParsedConfig): LoadedServerConfig {
   const file = assertDecoded(decodeConfig(parsed, serverFileSchema));
   const warnings: string[] = [];
-  const server = mapServerSection(file.server ?? {}, warnings);
+  const sectionIssues: ConfigIssue[] = [];
+  const server = mapServerSection(file.server ?? {}, warnings, sectionIssues);
   const fed = mapFederation(file.server?.federation, parsed.positions, warnings);
   server.federation = fed.federation;
-  const issues = new PluginIssues(parsed.positions, fed.issues);
+  const issues = new PluginIssues(parsed.positions, [...sectionIssues, ...fed.issues]);
   const plugins = mapPlugins(file.plugins ?? {}, issues);
   if (issues.issues.length > 0) throw new ConfigError(issues.issues);
   for (const sink of unsupportedSinks(file.telemetry)) {

@@ -3,6 +3,7 @@
  */
 import {
   SERVER_PLUGIN_CARDINALITY,
+  auditTrailSchema,
   field,
   healthChecksSchema,
   pluginsSchema,
@@ -96,6 +97,8 @@ export const serverSectionSchema = field.object(
     disable_jwt_svids: field.bool(),
     admin_ids: field.stringList(),
     audit_log_enabled: field.bool(),
+    audit_trail: auditTrailSchema,
+    jwt_cloud_audiences: field.stringList(),
     ratelimit: ratelimitSchema,
     federation: federationSchema,
     experimental: experimentalSchema,

@@ -2,7 +2,7 @@
  * Maps the decoded `server {}` block to {@link ServerSection}, applying SPIRE's defaults. The `federation`
  * block is mapped separately (`federation-section.ts`), as it reports problems with positions.
  */
-import { parseLogLevel } from '@lanyard/common';
+import { mapAuditTrail, parseLogLevel, type ConfigIssue } from '@lanyard/common';
 import type { ServerFile } from './schema';
 import type { ServerKeyType, ServerSection } from './types';
 
@@ -23,13 +23,22 @@ export const SERVER_DEFAULTS = {
   pruneEventsOlderThanMs: 12 * 3600_000,
   eventTimeoutMs: 15 * 60_000,
   pruneAttestedNodesBatchSize: 1000,
+  /** Cloud token-exchange audiences (AWS STS, Azure AD, GCP STS): their JWT-SVIDs carry a `jti`. */
+  jwtCloudAudiences: ['sts.amazonaws.com', 'api://AzureADTokenExchange', 'https://sts.googleapis.com'],
 } as const;
 
 const seconds = (ms: number | undefined): number | undefined =>
   ms === undefined ? undefined : Math.floor(ms / 1000);
 
-/** Builds the server section; key types are checked later by `validateServerConfig`. */
-export function mapServerSection(block: ServerBlock, warnings: string[]): ServerSection {
+/**
+ * Builds the server section; key types are checked later by `validateServerConfig`. A bad `audit_trail`
+ * block is reported in `issues`.
+ */
+export function mapServerSection(
+  block: ServerBlock,
+  warnings: string[],
+  issues: ConfigIssue[] = [],
+): ServerSection {
   const caKeyType = (block.ca_key_type ?? SERVER_DEFAULTS.caKeyType) as ServerKeyType;
   const defaultX509 = seconds(block.default_x509_svid_ttl) || SERVER_DEFAULTS.defaultX509SvidTtlSeconds;
   const experimental = block.experimental ?? {};
@@ -61,6 +70,8 @@ export function mapServerSection(block: ServerBlock, warnings: string[]): Server
     disableJwtSvids: block.disable_jwt_svids ?? false,
     adminIds: block.admin_ids ?? [],
     auditLogEnabled: block.audit_log_enabled ?? false,
+    auditTrail: mapAuditTrail(block.audit_trail, 'server', issues),
+    jwtCloudAudiences: block.jwt_cloud_audiences ?? [...SERVER_DEFAULTS.jwtCloudAudiences],
     ratelimit: {
       attestation: block.ratelimit?.attestation ?? true,
       signing: block.ratelimit?.signing ?? true,

@@ -2,7 +2,13 @@
  * The typed server configuration: every SPIRE `server.conf` key Lanyard uses, with defaults applied.
  * TTLs are in seconds, intervals in milliseconds.
  */
-import type { HealthChecksConfig, LogLevel, Position, TelemetryConfig } from '@lanyard/common';
+import type {
+  AuditTrailConfig,
+  HealthChecksConfig,
+  LogLevel,
+  Position,
+  TelemetryConfig,
+} from '@lanyard/common';
 
 /** `ca_key_type` / `jwt_key_type` values. */
 export type ServerKeyType = 'rsa-2048' | 'rsa-4096' | 'ec-p256' | 'ec-p384';
@@ -89,6 +95,13 @@ export interface ServerSection {
   disableJwtSvids: boolean;
   adminIds: string[];
   auditLogEnabled: boolean;
+  /** `audit_trail {}` (Lanyard extension): the identity trail; unset = no trail. */
+  auditTrail?: AuditTrailConfig;
+  /**
+   * `jwt_cloud_audiences` (Lanyard extension): audiences whose JWT-SVIDs always carry a `jti`, so a cloud's
+   * own log line can be joined to the trail.
+   */
+  jwtCloudAudiences: string[];
   ratelimit: { attestation: boolean; signing: boolean };
   federation: FederationConfig;
   experimental: {

@@ -59,7 +59,11 @@ describe('scheduled rotation (ca_ttl 24h)', () => {
     expect(ca.getJwtAuthorityState().prepared).toBeDefined();
     expect(ca.x509Authorities()).toHaveLength(2);
     expect(ca.jwtAuthorities()).toHaveLength(2);
-    expect(events.map((e) => e.type)).toEqual(['bundle-changed']);
+    expect(events.map((e) => e.type)).toEqual([
+      'x509-authority-prepared',
+      'jwt-authority-prepared',
+      'bundle-changed',
+    ]);
     expect(issuerId(ca)).toBe(firstX509);
   });
 
@@ -72,7 +76,7 @@ describe('scheduled rotation (ca_ttl 24h)', () => {
     expect(state.old?.authorityId).toBe(firstX509);
     expect(ca.getJwtAuthorityState().old?.authorityId).toBe(firstJwt);
     expect(issuerId(ca)).toBe(preparedId);
-    expect(events.map((e) => e.type).slice(1)).toEqual([
+    expect(events.map((e) => e.type).slice(3)).toEqual([
       'x509-authority-activated',
       'jwt-authority-activated',
     ]);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import { joinTokenAgentId } from '@lanyard/attestor-join-token';
+import { tokenFingerprint } from '@lanyard/common';
+import { whoCalled } from '../../audit/trail-fields';
+import type { RpcContext } from '../boundary';
 import type { ApiDeps } from '../deps';
 import { agentFilterFromWire, agentToWire, type WireAgentFilter } from '../convert/agent';
 import { idFromWire, requireMemberOf, requireWorkloadId } from '../convert/ids';
@@ -47,7 +50,7 @@ export class AgentAdmin {
   }
 
   /** Evicts the agent: it may attest again (unless its attestor forbids). */
-  async delete(req: { id: WireSpiffeId | null }) {
+  async delete(req: { id: WireSpiffeId | null }, ctx: RpcContext) {
     const agentId = this.agentId(req.id);
     if ((await this.deps.datastore.getNode(agentId)) === undefined) {
       throw new NotFoundError('agent not found', 'ERR_AGENT_NOT_FOUND');
@@ -55,11 +58,12 @@ export class AgentAdmin {
     await this.deps.datastore.deleteNode(agentId);
     await this.deps.cache.refresh();
     this.deps.logger.info('Agent deleted', { spiffe_id: agentId });
+    this.deps.trail?.record({ event: 'agent_evicted', spiffe_id: agentId, ...whoCalled(ctx.caller) });
     return {};
   }
 
   /** Bans the agent: serials cleared, refused until deleted. */
-  async ban(req: { id: WireSpiffeId | null }) {
+  async ban(req: { id: WireSpiffeId | null }, ctx: RpcContext) {
     const agentId = this.agentId(req.id);
     const node = await this.deps.datastore.getNode(agentId);
     if (node === undefined) throw new NotFoundError('agent not found', 'ERR_AGENT_NOT_FOUND');
@@ -68,6 +72,7 @@ export class AgentAdmin {
       { certSerialNumber: true, newCertSerialNumber: true },
     );
     this.deps.logger.info('Agent banned', { spiffe_id: agentId });
+    this.deps.trail?.record({ event: 'agent_banned', spiffe_id: agentId, ...whoCalled(ctx.caller) });
     return {};
   }
 
@@ -75,7 +80,7 @@ export class AgentAdmin {
    * Creates a single-use join token (`token generate`); with `agent_id`, also the alias entry parented to the
    * join-token agent ID that maps it to the given ID via selector `spiffe_id:<agent id>` (SPIRE §5.4).
    */
-  async createJoinToken(req: { ttl: number; token: string; agent_id: WireSpiffeId | null }) {
+  async createJoinToken(req: { ttl: number; token: string; agent_id: WireSpiffeId | null }, ctx: RpcContext) {
     if (req.ttl < 1) throw new InvalidArgumentError('ttl is required, you must provide one', 'ERR_TTL');
     const token = req.token === '' ? randomUUID() : req.token;
     if (!TOKEN.test(token) || token === '.' || token === '..') {
@@ -93,6 +98,14 @@ export class AgentAdmin {
     // Alias first (idempotent): a failure then leaves no usable token without its alias.
     if (aliasId !== undefined) await this.createAlias(token, aliasId);
     await this.deps.datastore.createJoinToken({ token, expiresAt });
+    // Keyed by the alias when there is one; the join token agent ID is masked by the trail writer.
+    this.deps.trail?.record({
+      event: 'join_token_created',
+      spiffe_id: aliasId ?? joinTokenAgentId(this.deps.trustDomain, token),
+      token_fingerprint: tokenFingerprint(token),
+      expires_at: expiresAt,
+      ...whoCalled(ctx.caller),
+    });
     return { value: token, expires_at: expiresAt };
   }
 

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { NodeAttestationResult } from '@lanyard/attestor-core';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
+import { tokenFingerprint } from '@lanyard/common';
 import type { AttestedNode } from '../../datastore/types';
 import { certSerialDecimal } from '../../util/cert';
 import { parseSpiffeId } from '../../util/spiffe-id';
@@ -8,6 +9,7 @@ import type { RpcContext } from '../boundary';
 import { idToWire } from '../convert/ids';
 import type { ApiDeps } from '../deps';
 import { StreamReader } from '../stream-reader';
+import type { X509SvidResult } from '../../ca/types';
 import type { WireX509Svid } from '../wire';
 
 /** `AttestAgentRequest` (oneof `step`). */
@@ -89,6 +91,7 @@ export class AgentAttestation {
     const svid = this.deps.ca.signAgentX509Svid({ agentId: result.agentId, publicKey });
     await this.store(result, type, svid.certChainDer[0], svid.expiresAt, existing);
     await this.deps.cache.refresh();
+    this.recordAttested(result, type, svid, existing !== undefined, ctx);
     ctx.logger.info('Agent attestation request completed', {
       agent_id: result.agentId,
       node_attestor_type: type,
@@ -100,6 +103,36 @@ export class AgentAttestation {
         reattestable: result.canReattest,
       },
     });
+  }
+
+  /** Trail lines of a completed attestation (and of the join token it consumed). */
+  private recordAttested(
+    result: NodeAttestationResult,
+    type: string,
+    svid: X509SvidResult,
+    reattested: boolean,
+    ctx: RpcContext,
+  ): void {
+    const trail = this.deps.trail;
+    if (trail === undefined) return;
+    trail.record({
+      event: 'agent_attested',
+      spiffe_id: result.agentId,
+      serial: svid.serialNumber,
+      expires_at: svid.expiresAt,
+      node_attestor_type: type,
+      selectors: result.selectors.map((s) => `${s.type}:${s.value}`),
+      reattested,
+      caller_addr: ctx.caller.addr,
+    });
+    if (type === 'join_token') {
+      const token = result.agentId.slice(result.agentId.lastIndexOf('/') + 1);
+      trail.record({
+        event: 'join_token_used',
+        spiffe_id: result.agentId,
+        token_fingerprint: tokenFingerprint(token),
+      });
+    }
   }
 
   private checkAgentId(agentId: string): void {

@@ -29,14 +29,14 @@ export function registerAgentService(
     ),
     DeleteAgent: boundary.unary(
       spec('DeleteAgent', ROLES.admin),
-      (req: Parameters<AgentAdmin['delete']>[0]) => admin.delete(req),
+      (req: Parameters<AgentAdmin['delete']>[0], ctx) => admin.delete(req, ctx),
     ),
-    BanAgent: boundary.unary(spec('BanAgent', ROLES.admin), (req: Parameters<AgentAdmin['ban']>[0]) =>
-      admin.ban(req),
+    BanAgent: boundary.unary(spec('BanAgent', ROLES.admin), (req: Parameters<AgentAdmin['ban']>[0], ctx) =>
+      admin.ban(req, ctx),
     ),
     CreateJoinToken: boundary.unary(
       spec('CreateJoinToken', ROLES.admin),
-      (req: Parameters<AgentAdmin['createJoinToken']>[0]) => admin.createJoinToken(req),
+      (req: Parameters<AgentAdmin['createJoinToken']>[0], ctx) => admin.createJoinToken(req, ctx),
     ),
     AttestAgent: boundary.bidi<AttestRequest, AttestResponse>(spec('AttestAgent', ROLES.any), (call, ctx) =>
       attestation.attest(call, ctx),

@@ -35,6 +35,12 @@ export class AgentSelfService {
       },
       { newCertSerialNumber: true, newCertNotAfter: true },
     );
+    this.deps.trail?.record({
+      event: 'agent_renewed',
+      spiffe_id: agentId,
+      serial: svid.serialNumber,
+      expires_at: svid.expiresAt,
+    });
     return {
       svid: { id: idToWire(svid.spiffeId), cert_chain: svid.certChainDer, expires_at: svid.expiresAt },
     };

@@ -1,5 +1,7 @@
 import { AlreadyExistsError, InvalidArgumentError, LanyardError, NotFoundError } from '@lanyard/base';
 import type { CreateEntryResult, NewRegistrationEntry, RegistrationEntry } from '../../datastore/types';
+import { entryState, whoCalled } from '../../audit/trail-fields';
+import type { RpcContext } from '../boundary';
 import type { ApiDeps } from '../deps';
 import { entryFromWire, entryMaskFromWire, entryToWire } from '../convert/entry';
 import { OK_STATUS, apiStatusOf, type ApiStatus } from '../status';
@@ -55,7 +57,7 @@ export class EntryCrud {
     return entryToWire(entry, req.output_mask);
   }
 
-  async batchCreate(req: { entries: WireEntry[]; output_mask: WireEntryMask | null }) {
+  async batchCreate(req: { entries: WireEntry[]; output_mask: WireEntryMask | null }, ctx: RpcContext) {
     requireBatchSize(req.entries.length, this.deps.maxBatchSize, 'entries');
     const results: EntryResult[] = new Array(req.entries.length);
     const valid: NewRegistrationEntry[] = [];
@@ -71,6 +73,7 @@ export class EntryCrud {
     const created = valid.length > 0 ? await this.deps.datastore.createEntries(valid) : [];
     created.forEach((outcome, j) => {
       results[validIndex[j]] = this.createResult(outcome, req.output_mask);
+      if (outcome.ok) this.recordChange('entry_created', ctx, undefined, outcome.entry);
     });
     if (created.some((c) => c.ok)) await this.deps.cache.refresh();
     return { results };
@@ -82,17 +85,21 @@ export class EntryCrud {
     return outcome.existing ? { status, entry: entryToWire(outcome.existing, mask) } : { status };
   }
 
-  async batchUpdate(req: {
-    entries: WireEntry[];
-    input_mask: WireEntryMask | null;
-    output_mask: WireEntryMask | null;
-  }) {
+  async batchUpdate(
+    req: {
+      entries: WireEntry[];
+      input_mask: WireEntryMask | null;
+      output_mask: WireEntryMask | null;
+    },
+    ctx: RpcContext,
+  ) {
     requireBatchSize(req.entries.length, this.deps.maxBatchSize, 'entries');
     const results: EntryResult[] = [];
     let changed = false;
     for (const wire of req.entries) {
       try {
-        const updated = await this.updateOne(wire, req.input_mask);
+        const { before, updated } = await this.updateOne(wire, req.input_mask);
+        this.recordChange('entry_updated', ctx, before, updated);
         results.push({ status: OK_STATUS, entry: entryToWire(updated, req.output_mask) });
         changed = true;
       } catch (err) {
@@ -104,7 +111,10 @@ export class EntryCrud {
   }
 
   /** Validates the masked fields over the stored entry, then writes them. */
-  private async updateOne(wire: WireEntry, inputMask: WireEntryMask | null): Promise<RegistrationEntry> {
+  private async updateOne(
+    wire: WireEntry,
+    inputMask: WireEntryMask | null,
+  ): Promise<{ before: RegistrationEntry; updated: RegistrationEntry }> {
     if (wire.id === '')
       throw new InvalidArgumentError('failed to convert entry: missing entry ID', 'ERR_MISSING_ID');
     const existing = await this.deps.datastore.getEntry(wire.id);
@@ -118,13 +128,14 @@ export class EntryCrud {
       }
     }
     const converted = entryFromWire(merged, this.deps.trustDomain);
-    return this.deps.datastore.updateEntry(
+    const updated = await this.deps.datastore.updateEntry(
       { ...existing, ...converted, id: existing.id },
       entryMaskFromWire(inputMask),
     );
+    return { before: existing, updated };
   }
 
-  async batchDelete(req: { ids: string[] }) {
+  async batchDelete(req: { ids: string[] }, ctx: RpcContext) {
     requireBatchSize(req.ids.length, this.deps.maxBatchSize, 'ids');
     const results: Array<{ status: ApiStatus; id: string }> = [];
     let changed = false;
@@ -134,7 +145,8 @@ export class EntryCrud {
         continue;
       }
       try {
-        await this.deps.datastore.deleteEntry(id);
+        const deleted = await this.deps.datastore.deleteEntry(id);
+        this.recordChange('entry_deleted', ctx, deleted, undefined);
         results.push({ status: OK_STATUS, id });
         changed = true;
       } catch (err) {
@@ -147,5 +159,23 @@ export class EntryCrud {
     }
     if (changed) await this.deps.cache.refresh();
     return { results };
+  }
+
+  /** Trail line of one entry change: keyed by the entry's SPIFFE ID, with who did it and before/after. */
+  private recordChange(
+    event: 'entry_created' | 'entry_updated' | 'entry_deleted',
+    ctx: RpcContext,
+    before: RegistrationEntry | undefined,
+    after: RegistrationEntry | undefined,
+  ): void {
+    const entry = (after ?? before) as RegistrationEntry;
+    this.deps.trail?.record({
+      event,
+      spiffe_id: entry.spiffeId,
+      entry_id: entry.id,
+      ...whoCalled(ctx.caller),
+      ...(before === undefined ? {} : { before: entryState(before) }),
+      ...(after === undefined ? {} : { after: entryState(after) }),
+    });
   }
 }

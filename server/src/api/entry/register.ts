@@ -28,15 +28,15 @@ export function registerEntryService(
     ),
     BatchCreateEntry: boundary.unary(
       spec('BatchCreateEntry', ROLES.admin),
-      (req: Parameters<EntryCrud['batchCreate']>[0]) => crud.batchCreate(req),
+      (req: Parameters<EntryCrud['batchCreate']>[0], ctx) => crud.batchCreate(req, ctx),
     ),
     BatchUpdateEntry: boundary.unary(
       spec('BatchUpdateEntry', ROLES.admin),
-      (req: Parameters<EntryCrud['batchUpdate']>[0]) => crud.batchUpdate(req),
+      (req: Parameters<EntryCrud['batchUpdate']>[0], ctx) => crud.batchUpdate(req, ctx),
     ),
     BatchDeleteEntry: boundary.unary(
       spec('BatchDeleteEntry', ROLES.admin),
-      (req: Parameters<EntryCrud['batchDelete']>[0]) => crud.batchDelete(req),
+      (req: Parameters<EntryCrud['batchDelete']>[0], ctx) => crud.batchDelete(req, ctx),
     ),
     GetAuthorizedEntries: boundary.unary(
       spec('GetAuthorizedEntries', ROLES.agent),

@@ -1,7 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { FailedPreconditionError, InvalidArgumentError } from '@lanyard/base';
 import type { AuthorityState } from '../../ca/types';
-import type { RpcBoundary } from '../boundary';
+import { whoCalled } from '../../audit/trail-fields';
+import type { RpcBoundary, RpcContext } from '../boundary';
 import type { ApiDeps } from '../deps';
 import { ROLES, specsFor } from '../specs';
 import { unimplemented } from '../status';
@@ -53,6 +54,23 @@ export function registerLocalAuthorityService(
     }
   };
   const a = ROLES.admin;
+  /** Trail line of a LocalAuthority change made through the API (activation is recorded from CA events). */
+  const recorded = (
+    event: 'ca_prepared' | 'ca_tainted' | 'ca_revoked',
+    kind: 'x509' | 'jwt',
+    state: AuthorityState,
+    ctx: RpcContext,
+  ): AuthorityState => {
+    deps.trail?.record({
+      event,
+      spiffe_id: `spiffe://${td}`,
+      authority_kind: kind,
+      authority_id: state.authorityId,
+      expires_at: state.expiresAt,
+      ...whoCalled(ctx.caller),
+    });
+    return state;
+  };
   /** Upstream taint/revoke: refused without an upstream authority; not implemented by the CA with one. */
   const upstreamAuthorityOp = async (): Promise<never> => {
     if (ca.getX509AuthorityState().active?.upstreamAuthoritySubjectKeyId) {
@@ -64,38 +82,44 @@ export function registerLocalAuthorityService(
     GetJWTAuthorityState: boundary.unary(spec('GetJWTAuthorityState', a), async () =>
       states(ca.getJwtAuthorityState()),
     ),
-    PrepareJWTAuthority: boundary.unary(spec('PrepareJWTAuthority', a), async () =>
-      changed({ prepared_authority: stateToWire(await ca.prepareJwtAuthority()) }),
+    PrepareJWTAuthority: boundary.unary(spec('PrepareJWTAuthority', a), async (_req: unknown, ctx) =>
+      changed({
+        prepared_authority: stateToWire(recorded('ca_prepared', 'jwt', await ca.prepareJwtAuthority(), ctx)),
+      }),
     ),
     ActivateJWTAuthority: boundary.unary(spec('ActivateJWTAuthority', a), async (req: IdReq) => ({
       activated_authority: stateToWire(await ca.activateJwtAuthority(authorityId(req))),
     })),
-    TaintJWTAuthority: boundary.unary(spec('TaintJWTAuthority', a), async (req: IdReq) => {
-      const state = await ca.taintJwtAuthority(authorityId(req));
+    TaintJWTAuthority: boundary.unary(spec('TaintJWTAuthority', a), async (req: IdReq, ctx) => {
+      const state = recorded('ca_tainted', 'jwt', await ca.taintJwtAuthority(authorityId(req)), ctx);
       await mirror(() => ds.taintJwtAuthority(td, state.authorityId));
       return changed({ tainted_authority: stateToWire(state) });
     }),
-    RevokeJWTAuthority: boundary.unary(spec('RevokeJWTAuthority', a), async (req: IdReq) => {
-      const state = await ca.revokeJwtAuthority(authorityId(req));
+    RevokeJWTAuthority: boundary.unary(spec('RevokeJWTAuthority', a), async (req: IdReq, ctx) => {
+      const state = recorded('ca_revoked', 'jwt', await ca.revokeJwtAuthority(authorityId(req)), ctx);
       await mirror(() => ds.revokeJwtAuthority(td, state.authorityId));
       return changed({ revoked_authority: stateToWire(state) });
     }),
     GetX509AuthorityState: boundary.unary(spec('GetX509AuthorityState', a), async () =>
       states(ca.getX509AuthorityState()),
     ),
-    PrepareX509Authority: boundary.unary(spec('PrepareX509Authority', a), async () =>
-      changed({ prepared_authority: stateToWire(await ca.prepareX509Authority()) }),
+    PrepareX509Authority: boundary.unary(spec('PrepareX509Authority', a), async (_req: unknown, ctx) =>
+      changed({
+        prepared_authority: stateToWire(
+          recorded('ca_prepared', 'x509', await ca.prepareX509Authority(), ctx),
+        ),
+      }),
     ),
     ActivateX509Authority: boundary.unary(spec('ActivateX509Authority', a), async (req: IdReq) => ({
       activated_authority: stateToWire(await ca.activateX509Authority(authorityId(req))),
     })),
-    TaintX509Authority: boundary.unary(spec('TaintX509Authority', a), async (req: IdReq) => {
-      const state = await ca.taintX509Authority(authorityId(req));
+    TaintX509Authority: boundary.unary(spec('TaintX509Authority', a), async (req: IdReq, ctx) => {
+      const state = recorded('ca_tainted', 'x509', await ca.taintX509Authority(authorityId(req)), ctx);
       await mirror(() => ds.taintX509Authority(td, state.authorityId));
       return changed({ tainted_authority: stateToWire(state) });
     }),
-    RevokeX509Authority: boundary.unary(spec('RevokeX509Authority', a), async (req: IdReq) => {
-      const state = await ca.revokeX509Authority(authorityId(req));
+    RevokeX509Authority: boundary.unary(spec('RevokeX509Authority', a), async (req: IdReq, ctx) => {
+      const state = recorded('ca_revoked', 'x509', await ca.revokeX509Authority(authorityId(req)), ctx);
       await mirror(() => ds.revokeX509Authority(td, state.authorityId));
       return changed({ revoked_authority: stateToWire(state) });
     }),

@@ -20,11 +20,11 @@ export function registerSvidService(
   server.addService(definition, {
     MintX509SVID: boundary.unary(
       spec('MintX509SVID', ROLES.admin),
-      (req: Parameters<SvidApi['mintX509Svid']>[0]) => api.mintX509Svid(req),
+      (req: Parameters<SvidApi['mintX509Svid']>[0], ctx) => api.mintX509Svid(req, ctx),
     ),
     MintJWTSVID: boundary.unary(
       spec('MintJWTSVID', ROLES.admin),
-      jwt((req: Parameters<SvidApi['mintJwtSvid']>[0]) => api.mintJwtSvid(req)),
+      jwt((req: Parameters<SvidApi['mintJwtSvid']>[0], ctx: RpcContext) => api.mintJwtSvid(req, ctx)),
     ),
     MintWITSVID: boundary.unary(spec('MintWITSVID', ROLES.admin), () => unimplemented('minting WIT-SVIDs')),
     BatchNewX509SVID: boundary.unary(

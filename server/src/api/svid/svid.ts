@@ -1,5 +1,7 @@
 import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import type { RegistrationEntry } from '../../datastore/types';
+import type { JwtSvidResult } from '../../ca/types';
+import { whoCalled } from '../../audit/trail-fields';
 import type { RpcContext } from '../boundary';
 import { idFromWire, idToWire, requireMemberOf } from '../convert/ids';
 import type { ApiDeps } from '../deps';
@@ -29,7 +31,7 @@ export class SvidApi {
     const authorized = new Map(this.deps.cache.authorizedEntries(agentIdOf(ctx)).map((e) => [e.id, e]));
     const results = req.params.map((param) => {
       try {
-        return { status: OK_STATUS, svid: this.newX509Svid(param, authorized) };
+        return { status: OK_STATUS, svid: this.newX509Svid(param, authorized, agentIdOf(ctx)) };
       } catch (err) {
         return { status: apiStatusOf(err) as ApiStatus };
       }
@@ -40,6 +42,7 @@ export class SvidApi {
   private newX509Svid(
     param: { entry_id: string; csr: Buffer },
     authorized: Map<string, RegistrationEntry>,
+    agentId: string,
   ): WireX509Svid {
     if (param.entry_id === '') throw new InvalidArgumentError('missing entry ID', 'ERR_MISSING_ENTRY_ID');
     if (param.csr.length === 0) throw new InvalidArgumentError('missing CSR', 'ERR_MISSING_CSR');
@@ -51,6 +54,14 @@ export class SvidApi {
       expectedSpiffeId: entry.spiffeId,
       ttlSeconds: entry.x509SvidTtl,
       dnsNames: entry.dnsNames,
+    });
+    this.deps.trail?.record({
+      event: 'x509_svid_issued',
+      spiffe_id: svid.spiffeId,
+      serial: svid.serialNumber,
+      expires_at: svid.expiresAt,
+      entry_id: entry.id,
+      agent_id: agentId,
     });
     return {
       id: idToWire(svid.spiffeId),
@@ -71,7 +82,9 @@ export class SvidApi {
       spiffeId: entry.spiffeId,
       audience,
       ttlSeconds: entry.jwtSvidTtl,
+      includeJti: this.wantsJti(audience),
     });
+    this.recordJwt(jwt, audience, { entry_id: entry.id, agent_id: agentIdOf(ctx) });
     return {
       svid: {
         token: jwt.token,
@@ -83,8 +96,25 @@ export class SvidApi {
     };
   }
 
+  /** True when a token for `audience` must carry a `jti` (`jwt_cloud_audiences`). */
+  private wantsJti(audience: readonly string[]): boolean {
+    const cloud = this.deps.jwtCloudAudiences;
+    return cloud !== undefined && audience.some((a) => cloud.has(a));
+  }
+
+  private recordJwt(jwt: JwtSvidResult, audience: string[], where: Record<string, unknown>): void {
+    this.deps.trail?.record({
+      event: 'jwt_svid_minted',
+      spiffe_id: jwt.spiffeId,
+      audience,
+      ...(jwt.jti === undefined ? {} : { jti: jwt.jti }),
+      expires_at: jwt.expiresAt,
+      ...where,
+    });
+  }
+
   /** Admin mint from a CSR carrying exactly one URI SAN; the CSR subject is kept. */
-  async mintX509Svid(req: { csr: Buffer; ttl: number }) {
+  async mintX509Svid(req: { csr: Buffer; ttl: number }, ctx: RpcContext) {
     if (req.csr.length === 0) throw new InvalidArgumentError('missing CSR', 'ERR_MISSING_CSR');
     requireNonNegative(req.ttl, 'ttl');
     const svid = this.deps.ca.signX509SvidFromCsr({
@@ -92,18 +122,32 @@ export class SvidApi {
       ttlSeconds: req.ttl,
       useCsrSubject: true,
     });
+    this.deps.trail?.record({
+      event: 'x509_svid_issued',
+      spiffe_id: svid.spiffeId,
+      serial: svid.serialNumber,
+      expires_at: svid.expiresAt,
+      minted: true,
+      ...whoCalled(ctx.caller),
+    });
     return {
       svid: { id: idToWire(svid.spiffeId), cert_chain: svid.certChainDer, expires_at: svid.expiresAt },
     };
   }
 
   /** Admin JWT mint for any workload ID in our trust domain. */
-  async mintJwtSvid(req: { id: WireSpiffeId | null; audience: string[]; ttl: number }) {
+  async mintJwtSvid(req: { id: WireSpiffeId | null; audience: string[]; ttl: number }, ctx: RpcContext) {
     const id = idFromWire(req.id, 'invalid SPIFFE ID');
     requireMemberOf(id, this.deps.trustDomain, 'invalid SPIFFE ID');
     const audience = requireAudience(req.audience);
     requireNonNegative(req.ttl, 'ttl');
-    const jwt = this.deps.ca.signJwtSvid({ spiffeId: id, audience, ttlSeconds: req.ttl });
+    const jwt = this.deps.ca.signJwtSvid({
+      spiffeId: id,
+      audience,
+      ttlSeconds: req.ttl,
+      includeJti: this.wantsJti(audience),
+    });
+    this.recordJwt(jwt, audience, { minted: true, ...whoCalled(ctx.caller) });
     return {
       svid: {
         token: jwt.token,

@@ -4,7 +4,12 @@ import type { ApiDeps } from '../deps';
 import { ROLES, specsFor } from '../specs';
 import { TrustDomainApi } from './trustdomain';
 
-type Req<K extends keyof TrustDomainApi> = TrustDomainApi[K] extends (req: infer R) => unknown ? R : never;
+type Req<K extends keyof TrustDomainApi> = TrustDomainApi[K] extends (
+  req: infer R,
+  ...rest: never[]
+) => unknown
+  ? R
+  : never;
 
 /** Registers `spire.api.server.trustdomain.v1.TrustDomain` on `server`. */
 export function registerTrustDomainService(
@@ -26,15 +31,15 @@ export function registerTrustDomainService(
     ),
     BatchCreateFederationRelationship: boundary.unary(
       spec('BatchCreateFederationRelationship', ROLES.admin),
-      (req: Req<'batchCreate'>) => api.batchCreate(req),
+      (req: Req<'batchCreate'>, ctx) => api.batchCreate(req, ctx),
     ),
     BatchUpdateFederationRelationship: boundary.unary(
       spec('BatchUpdateFederationRelationship', ROLES.admin),
-      (req: Req<'batchUpdate'>) => api.batchUpdate(req),
+      (req: Req<'batchUpdate'>, ctx) => api.batchUpdate(req, ctx),
     ),
     BatchDeleteFederationRelationship: boundary.unary(
       spec('BatchDeleteFederationRelationship', ROLES.admin),
-      (req: Req<'batchDelete'>) => api.batchDelete(req),
+      (req: Req<'batchDelete'>, ctx) => api.batchDelete(req, ctx),
     ),
     RefreshBundle: boundary.unary(spec('RefreshBundle', ROLES.admin), (req: Req<'refreshBundle'>) =>
       api.refreshBundle(req),

@@ -1,5 +1,6 @@
 import type { CliCommand } from '../registry';
 import { agentCommand } from './agent';
+import { serverAuditCommand } from './audit';
 import { bundleCommand } from './bundle';
 import { debugCommand } from './debug';
 import { entryCommand } from './entry';
@@ -28,4 +29,5 @@ export const COMMANDS: readonly CliCommand[] = [
   localAuthorityCommand,
   upstreamAuthorityCommand,
   debugCommand,
+  serverAuditCommand,
 ];
