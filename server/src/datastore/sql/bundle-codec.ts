@@ -1,6 +1,8 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { InternalError } from '@lanyard/base';
 import type { Bundle, JwtAuthority, X509Authority } from '../types';
+import { parseCertificate, type ParsedCertificate } from '../../ca/der/parse-certificate';
+import { subjectKeyId } from '../../ca/der/signer';
 import type { BundleTable } from './schema';
 
 /** JSON shape of the `bundles.authorities` column (binary as base64). */
@@ -83,43 +85,18 @@ export function certNotAfter(der: Buffer): number {
   return Math.floor(Date.parse(new X509Certificate(der).validTo) / 1000);
 }
 
-/** `06 03 55 1d 0e` = OID 2.5.29.14 (subjectKeyIdentifier). */
-const SKI_OID = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x0e]);
-
-/** Subject key ID from the certificate's extension, as lower-case hex; undefined when absent. */
-function skiExtension(der: Buffer): string | undefined {
-  const at = der.indexOf(SKI_OID);
-  if (at < 0) return undefined;
-  let i = at + SKI_OID.length;
-  if (der[i] === 0x01) i += 3; // optional critical BOOLEAN
-  if (der[i] !== 0x04 || der[i + 2] !== 0x04) return undefined;
-  const len = der[i + 3] ?? 0;
-  return der.subarray(i + 4, i + 4 + len).toString('hex');
-}
-
-/** Reads one DER TLV at `offset`: where its content starts and where it ends. */
-function readTlv(der: Buffer, offset: number): { start: number; end: number } {
-  const first = der[offset + 1] ?? 0;
-  if (first < 0x80) return { start: offset + 2, end: offset + 2 + first };
-  const n = first & 0x7f;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + (der[offset + 2 + i] ?? 0);
-  return { start: offset + 2 + n, end: offset + 2 + n + len };
-}
-
-/** SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2 method 1), lower-case hex. */
-function skiComputed(der: Buffer): string {
-  const spki = new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' });
-  const outer = readTlv(spki, 0);
-  const algorithm = readTlv(spki, outer.start);
-  const bits = readTlv(spki, algorithm.end);
-  return createHash('sha1')
-    .update(spki.subarray(bits.start + 1, bits.end))
-    .digest('hex');
-}
-
-/** True when the authority's subject key ID (extension, or computed from its key) equals `ski` (hex). */
+/**
+ * True when the authority's subject key ID equals `ski` (hex): the extension's value, or the key's SHA-1 as RFC 5280
+ * §4.2.1.2 method 1 computes it. Certificates that do not parse match nothing.
+ */
 export function hasSubjectKeyId(authority: X509Authority, ski: string): boolean {
   const wanted = ski.toLowerCase();
-  return skiExtension(authority.asn1) === wanted || skiComputed(authority.asn1) === wanted;
+  let cert: ParsedCertificate;
+  try {
+    cert = parseCertificate(authority.asn1, 'bundle authority');
+  } catch {
+    return false;
+  }
+  if (cert.subjectKeyId?.toString('hex') === wanted) return true;
+  return subjectKeyId(cert.spkiDer).toString('hex') === wanted;
 }
