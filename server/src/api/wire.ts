@@ -162,6 +162,10 @@ export interface WireFederationRelationship {
   /** Which oneof member is set (proto-loader `oneofs: true`). */
   bundle_endpoint_profile?: 'https_web' | 'https_spiffe';
   trust_domain_bundle: WireBundle | null;
+  /** Lanyard extension (output only): unix seconds of the last refresh attempt. */
+  last_refresh_time?: number;
+  /** Lanyard extension (output only): why the last refresh failed; '' when it succeeded. */
+  last_refresh_error?: string;
 }
 
 /** `spire.api.types.FederationRelationshipMask`. */

@@ -5,7 +5,7 @@
  * failure keeps the stored bundle and is retried with backoff. Logs once per state change.
  */
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { InternalError, NotFoundError } from '@lanyard/base';
+import { Backoff, InternalError, NotFoundError } from '@lanyard/base';
 import type { Metrics } from '@lanyard/common';
 import { SpiffeId, type SpiffeBundle } from '@lanyard/spiffe';
 import type { FederatesWithConfig } from '../config/types';
@@ -13,12 +13,7 @@ import { spiffeBundleFromStored } from '../datastore/spiffe-bundle';
 import type { DataStore } from '../datastore/types';
 import { fetchBundle, type FetchBundleLimits } from './fetch-bundle';
 import { loadRelationships, sameEndpoint, type ManagedRelationship } from './relationships';
-import {
-  DEFAULT_REFRESH_BOUNDS,
-  refreshIntervalMs,
-  retryDelayMs,
-  type RefreshBounds,
-} from './refresh-schedule';
+import { DEFAULT_REFRESH_BOUNDS, refreshIntervalMs, type RefreshBounds } from './refresh-schedule';
 import type { RefreshStatus } from './refresh-status';
 import { storeFetchedBundle } from './store-bundle';
 
@@ -42,7 +37,8 @@ export const DEFAULT_FETCH_LIMITS: FetchBundleLimits = { timeoutMs: 10_000, maxB
 interface Managed {
   rel: ManagedRelationship;
   status: RefreshStatus;
-  failures: number;
+  /** Retry delays after consecutive failures; reset by a success or a changed endpoint. */
+  backoff: Backoff;
   timer?: NodeJS.Timeout;
   /** Serializes attempts (timer and RefreshBundle). */
   queue: Promise<unknown>;
@@ -137,14 +133,19 @@ export class FederationRefreshManager {
         log.info('Trust domain no longer managed', { trust_domain: td });
       } else if (!sameEndpoint(m.rel, next)) {
         m.rel = next;
-        m.failures = 0;
+        m.backoff.reset();
         log.info('Updated configuration for managed trust domain', fields(next));
         this.schedule(m, 0);
       }
     }
     for (const [td, rel] of wanted) {
       if (this.managed.has(td)) continue;
-      const m: Managed = { rel, status: { trustDomain: td }, failures: 0, queue: Promise.resolve() };
+      const m: Managed = {
+        rel,
+        status: { trustDomain: td },
+        backoff: this.newBackoff(),
+        queue: Promise.resolve(),
+      };
       this.managed.set(td, m);
       log.info('Trust domain is now managed', fields(rel));
       this.schedule(m, 0);
@@ -195,7 +196,7 @@ export class FederationRefreshManager {
         label,
       );
       const normal = refreshIntervalMs(await this.storedHint(rel.trustDomain), this.bounds);
-      this.schedule(m, retryDelayMs(m.failures, normal, this.bounds));
+      this.schedule(m, Math.min(normal, m.backoff.next()));
       return;
     }
     this.options.metrics?.measureCall(
@@ -210,7 +211,7 @@ export class FederationRefreshManager {
   private succeeded(m: Managed, changed: boolean, bundle: SpiffeBundle): void {
     const now = this.options.now();
     const recovered = m.status.lastError !== undefined;
-    m.failures = 0;
+    m.backoff.reset();
     m.status = { ...m.status, lastRefreshAt: now, lastSuccessAt: now, lastError: undefined };
     const f = { trust_domain: m.rel.trustDomain, sequence_number: bundle.sequenceNumber ?? 0 };
     if (changed) {
@@ -224,11 +225,18 @@ export class FederationRefreshManager {
 
   private failed(m: Managed, message: string): void {
     const repeated = m.status.lastError === message;
-    m.failures += 1;
     m.status = { ...m.status, lastRefreshAt: this.options.now(), lastError: message };
     if (!repeated) {
       this.options.logger.error('Error updating bundle', { trust_domain: m.rel.trustDomain, error: message });
     }
+  }
+
+  private newBackoff(): Backoff {
+    return new Backoff({
+      initialDelayMs: this.bounds.firstRetryMs,
+      maxDelayMs: this.bounds.maxIntervalMs,
+      jitter: 0.2,
+    });
   }
 
   /** `https_spiffe`: the stored bundle of the endpoint SPIFFE ID's trust domain. */

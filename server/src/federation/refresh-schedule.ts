@@ -1,4 +1,4 @@
-/** When to fetch a federated bundle next: a quarter of its refresh hint, or a jittered backoff after failures. */
+/** When to fetch a federated bundle next: a quarter of its refresh hint (retries use `Backoff` from `@lanyard/base`). */
 
 /** Refresh hint assumed when a bundle has none (SPIFFE Federation suggests about five minutes). */
 export const DEFAULT_REFRESH_HINT_SECONDS = 300;
@@ -12,7 +12,7 @@ export interface RefreshBounds {
   minIntervalMs: number;
   /** Longest interval between fetches. */
   maxIntervalMs: number;
-  /** First retry delay after a failure; doubles per consecutive failure up to the normal interval. */
+  /** First retry delay after a failure; doubles per consecutive failure (±20 % jitter) up to the normal interval. */
   firstRetryMs: number;
 }
 
@@ -27,11 +27,4 @@ export const DEFAULT_REFRESH_BOUNDS: RefreshBounds = {
 export function refreshIntervalMs(refreshHintSeconds: number | undefined, bounds: RefreshBounds): number {
   const hintMs = (refreshHintSeconds || DEFAULT_REFRESH_HINT_SECONDS) * 1000;
   return Math.min(bounds.maxIntervalMs, Math.max(bounds.minIntervalMs, hintMs / ATTEMPTS_PER_HINT));
-}
-
-/** The delay after `failures` consecutive failures: doubling from `firstRetryMs`, capped, ±20 % jitter. */
-export function retryDelayMs(failures: number, normalMs: number, bounds: RefreshBounds): number {
-  const base = Math.min(normalMs, bounds.firstRetryMs * 2 ** Math.min(failures - 1, 30));
-  const jitter = 0.8 + Math.random() * 0.4;
-  return Math.max(bounds.minIntervalMs / 2, Math.round(base * jitter));
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@lanyard/base';
 import type { FederationRelationship, FederationRelationshipMask } from '../../datastore/types';
+import type { RefreshStatus } from '../../federation/refresh-status';
 import { parseSpiffeId, parseTrustDomain } from '../../util/spiffe-id';
 import { bundleFromWire, bundleToWire } from './bundle';
 import type { WireBundle, WireFederationRelationship, WireFederationRelationshipMask } from '../wire';
@@ -54,10 +55,14 @@ export function relationshipFromWire(
   return rel;
 }
 
-/** Relationship → wire with only masked fields (`trust_domain` always). */
+/**
+ * Relationship → wire with only masked fields (`trust_domain` always), plus the bundle client's last refresh
+ * (Lanyard extension fields) when one was made.
+ */
 export function relationshipToWire(
   rel: FederationRelationship,
   mask?: WireFederationRelationshipMask | null,
+  refresh?: RefreshStatus,
 ): Partial<WireFederationRelationship> {
   const all = mask === null || mask === undefined;
   const out: Partial<WireFederationRelationship> = { trust_domain: rel.trustDomain };
@@ -69,6 +74,10 @@ export function relationshipToWire(
   }
   if ((all || mask.trust_domain_bundle) && rel.trustDomainBundle)
     out.trust_domain_bundle = bundleToWire(rel.trustDomainBundle) as WireBundle;
+  if (refresh?.lastRefreshAt !== undefined) {
+    out.last_refresh_time = Math.floor(refresh.lastRefreshAt / 1000);
+    out.last_refresh_error = refresh.lastError ?? '';
+  }
   return out;
 }
 

@@ -34,7 +34,9 @@ export class TrustDomainApi {
       pageToken: req.page_token,
     });
     return {
-      federation_relationships: page.items.map((r) => relationshipToWire(r, req.output_mask)),
+      federation_relationships: page.items.map((r) =>
+        relationshipToWire(r, req.output_mask, this.deps.federationStatus?.(r.trustDomain)),
+      ),
       next_page_token: page.nextPageToken,
     };
   }
@@ -43,7 +45,7 @@ export class TrustDomainApi {
     const rel = await this.deps.datastore.getFederationRelationship(tdArgument(req.trust_domain));
     if (rel === undefined)
       throw new NotFoundError('federation relationship does not exist', 'ERR_FR_NOT_FOUND');
-    return relationshipToWire(rel, req.output_mask);
+    return relationshipToWire(rel, req.output_mask, this.deps.federationStatus?.(rel.trustDomain));
   }
 
   private async each(

@@ -24,6 +24,10 @@ export interface RelationshipView {
   https_web?: Record<string, never> | null;
   https_spiffe?: { endpoint_spiffe_id: string } | null;
   trust_domain_bundle?: BundleView | null;
+  /** Lanyard extension: unix seconds of the bundle client's last refresh (0 = none yet). */
+  last_refresh_time?: number | string;
+  /** Lanyard extension: why the last refresh failed ('' = it succeeded). */
+  last_refresh_error?: string;
 }
 
 function bundleFromConfig(fr: RelationshipConfig, bundleTd: string): BundleView | null {
@@ -115,7 +119,7 @@ function line(label: string, value: string): string {
   return `${label.padEnd(LABEL_WIDTH)}: ${value}\n`;
 }
 
-/** SPIRE's relationship block (labels padded to 26 columns). */
+/** SPIRE's relationship block (labels padded to 26 columns), plus the last refresh once there was one. */
 export function formatRelationship(fr: RelationshipView): string {
   let text = line('Trust domain', fr.trust_domain) + line('Bundle endpoint URL', fr.bundle_endpoint_url);
   if (fr.https_spiffe) {
@@ -123,6 +127,11 @@ export function formatRelationship(fr: RelationshipView): string {
     text += line('Endpoint SPIFFE ID', fr.https_spiffe.endpoint_spiffe_id);
   } else if (fr.https_web) {
     text += line('Bundle endpoint profile', 'https_web');
+  }
+  const refreshed = Number(fr.last_refresh_time ?? 0);
+  if (refreshed > 0) {
+    text += line('Last refresh', new Date(refreshed * 1000).toISOString().replace('.000Z', 'Z'));
+    text += line('Last refresh error', fr.last_refresh_error || '-');
   }
   return text;
 }

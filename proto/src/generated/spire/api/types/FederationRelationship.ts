@@ -3,6 +3,7 @@
 import type { HTTPSWebProfile as _spire_api_types_HTTPSWebProfile, HTTPSWebProfile__Output as _spire_api_types_HTTPSWebProfile__Output } from '../../../spire/api/types/HTTPSWebProfile';
 import type { HTTPSSPIFFEProfile as _spire_api_types_HTTPSSPIFFEProfile, HTTPSSPIFFEProfile__Output as _spire_api_types_HTTPSSPIFFEProfile__Output } from '../../../spire/api/types/HTTPSSPIFFEProfile';
 import type { Bundle as _spire_api_types_Bundle, Bundle__Output as _spire_api_types_Bundle__Output } from '../../../spire/api/types/Bundle';
+import type { Long } from '@grpc/proto-loader';
 
 export interface FederationRelationship {
   'trust_domain'?: (string);
@@ -10,6 +11,8 @@ export interface FederationRelationship {
   'https_web'?: (_spire_api_types_HTTPSWebProfile | null);
   'https_spiffe'?: (_spire_api_types_HTTPSSPIFFEProfile | null);
   'trust_domain_bundle'?: (_spire_api_types_Bundle | null);
+  'last_refresh_time'?: (number | string | Long);
+  'last_refresh_error'?: (string);
   'bundle_endpoint_profile'?: "https_web"|"https_spiffe";
 }
 
@@ -19,5 +22,7 @@ export interface FederationRelationship__Output {
   'https_web'?: (_spire_api_types_HTTPSWebProfile__Output | null);
   'https_spiffe'?: (_spire_api_types_HTTPSSPIFFEProfile__Output | null);
   'trust_domain_bundle': (_spire_api_types_Bundle__Output | null);
+  'last_refresh_time': (number);
+  'last_refresh_error': (string);
   'bundle_endpoint_profile'?: "https_web"|"https_spiffe";
 }
