@@ -6,6 +6,7 @@ export * from './logger';
 export * from './node-attestor';
 export * from './workload-attestor';
 export * from './plugin-config';
+export * from './plugin-data';
 export * from './agent-id';
 export * from './plugin-factory';
 export * from './agent-path-template';

@@ -1,4 +1,4 @@
-import { PluginConfigReader, type PluginData } from '@lanyard/attestor-core';
+import { decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
 
 /** The plugin name as written in agent config: `WorkloadAttestor "unix"`. */
 export const PLUGIN_NAME = 'unix';
@@ -14,16 +14,19 @@ export interface UnixAttestorConfig {
   readonly workloadSizeLimit: number;
 }
 
+const UNIX_PLUGIN_DATA = {
+  discover_workload_path: field.bool(),
+  workload_size_limit: field.int(),
+};
+
 /**
  * Reads and validates `plugin_data`.
- * @throws InvalidArgumentError naming the key for wrong types or unknown keys.
+ * @throws ConfigError (InvalidArgument) listing every wrong type and unknown key with its position.
  */
 export function parseUnixConfig(data: PluginData): UnixAttestorConfig {
-  const reader = new PluginConfigReader(PLUGIN_NAME, data);
-  const config = {
-    discoverWorkloadPath: reader.boolean('discover_workload_path') ?? false,
-    workloadSizeLimit: reader.integer('workload_size_limit') ?? 0,
+  const config = decodePluginData(PLUGIN_NAME, data, UNIX_PLUGIN_DATA);
+  return {
+    discoverWorkloadPath: config.discover_workload_path ?? false,
+    workloadSizeLimit: config.workload_size_limit ?? 0,
   };
-  reader.rejectUnknownKeys();
-  return config;
 }

@@ -3,8 +3,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatSelector, silentLogger } from '@lanyard/attestor-core';
+import { formatSelector, silentLogger, type PluginData } from '@lanyard/attestor-core';
 import { InternalError, InvalidArgumentError } from '@lanyard/base';
+import { parseConfigText, withKeyPositions } from '@lanyard/common';
 import {
   UnixWorkloadAttestor,
   parseNameDatabase,
@@ -145,10 +146,28 @@ test('config: defaults, SPIRE keys, unknown keys and wrong types', () => {
   });
   expect(() => parseUnixConfig({ discover_workload_paths: true })).toThrow(InvalidArgumentError);
   expect(() => parseUnixConfig({ discover_workload_path: 'yes' })).toThrow(
-    'unix: plugin_data.discover_workload_path must be a boolean',
+    'unix: plugin_data.discover_workload_path: must be a boolean',
   );
   expect(() => parseUnixConfig({ workload_size_limit: 1.5 })).toThrow(
-    /workload_size_limit must be an integer/,
+    /workload_size_limit: must be an integer/,
+  );
+});
+
+test('config: every bad key is reported at once, with its line and column', () => {
+  const parsed = parseConfigText(
+    [
+      'plugin_data {',
+      '  discover_workload_path = "yes"',
+      '  workload_size_limit = "big"',
+      '  workload_size = 5',
+      '}',
+    ].join('\n'),
+  );
+  const data = withKeyPositions(parsed.value.plugin_data as PluginData, parsed.positions, ['plugin_data']);
+  expect(() => parseUnixConfig(data)).toThrow(
+    'unix: plugin_data.discover_workload_path (line 2, column 3): must be a boolean; ' +
+      'plugin_data.workload_size_limit (line 3, column 3): must be an integer; ' +
+      'unknown configuration detected: section "unix plugin_data": keys workload_size (line 4, column 3)',
   );
 });
 
@@ -160,7 +179,7 @@ test('workloadPlugin builds an attestor from plugin_data and deps', async () => 
   );
   await expect(
     workloadPlugin.create({ bogus: 1 }, { logger: silentLogger, procRoot: '/proc' }),
-  ).rejects.toThrow('unix: plugin_data.bogus is not a known key');
+  ).rejects.toThrow('unix: unknown configuration detected: section "unix plugin_data": keys bogus');
 });
 
 test('parseProcStatus reads Uid, Gid and Groups lines and rejects malformed ones', () => {

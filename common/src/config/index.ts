@@ -5,6 +5,7 @@ export * from './schema';
 export { decodeConfig, assertDecoded, unknownIssue, asObject, type DecodeResult } from './decode';
 export { pluginBlockSchema, pluginsSchema, type PluginBlock } from './plugins';
 export { PluginIssues, enabledPlugins, readPluginData } from './plugin-data';
+export { decodePluginData, withKeyPositions, type PluginData } from './plugin-config';
 export { parseHcl, type ParseHclOptions } from './hcl';
 export { parseJsonConfig } from './json';
 export { parseConfigText, readConfigFile, type ParseConfigOptions } from './load';

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConfigIssue } from './errors';
 import { parseConfigText } from './load';
+import { withKeyPositions } from './plugin-config';
 import type { PluginBlock } from './plugins';
 import { isConfigObject, pathKey, type ConfigObject, type Position } from './tree';
 
@@ -15,7 +16,7 @@ export class PluginIssues {
    * @param issues - the list problems are appended to (a new one by default).
    */
   constructor(
-    private readonly positions: Map<string, Position>,
+    readonly positions: Map<string, Position>,
     readonly issues: ConfigIssue[] = [],
   ) {}
 
@@ -53,7 +54,8 @@ export function readPluginData(
   }
   if (block.plugin_data_file !== undefined) {
     try {
-      return parseConfigText(readFileSync(block.plugin_data_file, 'utf8')).value;
+      const parsed = parseConfigText(readFileSync(block.plugin_data_file, 'utf8'));
+      return withKeyPositions(parsed.value, parsed.positions, []);
     } catch (err) {
       const file = JSON.stringify(block.plugin_data_file);
       issues.add([type, name, 'plugin_data_file'], `cannot read ${file}: ${(err as Error).message}`);
@@ -62,10 +64,13 @@ export function readPluginData(
   }
   const data = block.plugin_data;
   if (data === undefined) return {};
-  if (Array.isArray(data) && data.every(isConfigObject)) return Object.assign({}, ...data) as ConfigObject;
+  const at = ['plugins', type, name, 'plugin_data'];
+  if (Array.isArray(data) && data.every(isConfigObject)) {
+    return withKeyPositions(Object.assign({}, ...data) as ConfigObject, issues.positions, at);
+  }
   if (!isConfigObject(data as ConfigObject)) {
     issues.add([type, name, 'plugin_data'], 'must be a block (an object)');
     return {};
   }
-  return data as ConfigObject;
+  return withKeyPositions(data as ConfigObject, issues.positions, at);
 }

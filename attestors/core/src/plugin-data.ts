@@ -1,0 +1,5 @@
+/**
+ * The `plugin_data` reader attestors use: the declarative config schema of `@lanyard/common`, reporting every
+ * issue at once with its position. See {@link decodePluginData}.
+ */
+export { decodePluginData, field } from '@lanyard/common';
