@@ -1,5 +1,10 @@
 import type { NodeAttestorConfig } from './catalog/node-attestors';
-import { silentLogger, type NodeAttestorServerPlugin, type PluginLogger } from '@lanyard/attestor-core';
+import {
+  silentLogger,
+  spireServerId,
+  type NodeAttestorServerPlugin,
+  type PluginLogger,
+} from '@lanyard/attestor-core';
 import { Metrics, TrailWriter, type AuditTrailConfig, type PluginCatalog } from '@lanyard/common';
 import { recordCaEvents } from './audit/ca-events';
 import { prometheusRpcMetrics } from './api/metrics';
@@ -22,6 +27,7 @@ import {
   type ServerFederationOptions,
 } from './federation';
 import { pruneExpiredNodes, type NodePruneOptions } from './node-pruner';
+import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** Everything needed to run a server; built from the config file by `optionsFromConfig` or by tests. */
 export interface LanyardServerOptions {
@@ -153,7 +159,7 @@ export class LanyardServer {
     ca.onBundleChange((contents) => void bundle.publish(contents).catch(() => undefined));
     const cache = new EntryCache({
       datastore,
-      serverId: `spiffe://${td}/spire/server`,
+      serverId: spireServerId(td).toString(),
       logger,
       pollIntervalMs: options.cachePollIntervalMs,
       fullReloadIntervalMs: options.cacheFullReloadIntervalMs,
@@ -262,7 +268,7 @@ export class LanyardServer {
     }
     server.startBackgroundWork(options.bundlePollIntervalMs ?? 5000);
     logger.info('Server started', {
-      trust_domain_id: `spiffe://${td}`,
+      trust_domain_id: TrustDomain.parse(td).idString(),
       address: `${options.bindAddress}:${endpoints.tcpPort}`,
     });
     return server;

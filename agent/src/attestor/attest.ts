@@ -9,6 +9,7 @@ import { createCsr } from '../manager/csr';
 import { generateKeyPair } from '../manager/keys';
 import type { ServerClients } from '../client/server-connection';
 import { toLanyardError } from '../client/rpc';
+import { SpiffeId, TrustDomain } from '@lanyard/spiffe/id';
 
 /** Upper bound for one attestation exchange. */
 const ATTEST_TIMEOUT_MS = 60_000;
@@ -56,7 +57,8 @@ export async function attestAgent(
   });
   const chain = response.svid?.cert_chain ?? [];
   const svid = createAgentSvid(chain, key.privateKey, response.reattestable);
-  if (!svid.spiffeId.startsWith(`spiffe://${trustDomain}/`)) {
+  const agentId = SpiffeId.parse(svid.spiffeId);
+  if (!agentId.memberOf(TrustDomain.parse(trustDomain)) || agentId.isTrustDomainId()) {
     throw new PermissionDeniedError(`server issued agent SVID outside trust domain "${trustDomain}"`);
   }
   return svid;

@@ -9,6 +9,7 @@ import {
   type LoadedAgentConfig,
 } from '../config';
 import type { CliCommand, CommandContext } from './registry';
+import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** Flags shared by `run` and `validate` (as commander parses them). */
 export interface AgentConfigFlags extends Omit<AgentFlagOverrides, 'serverPort'> {
@@ -69,7 +70,9 @@ async function startMetrics(config: LoadedAgentConfig['config']): Promise<Promet
   const metrics = new Metrics({
     prefix: t.prefix,
     hostnameLabel: t.enableHostnameLabel,
-    trustDomain: t.enableTrustDomainLabel ? `spiffe://${config.agent.trustDomain}` : undefined,
+    trustDomain: t.enableTrustDomainLabel
+      ? TrustDomain.parse(config.agent.trustDomain).idString()
+      : undefined,
   });
   metrics.setGauge(['started'], 1, { version: VERSION });
   return startPrometheusListener(t.prometheus, metrics);

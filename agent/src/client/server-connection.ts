@@ -15,6 +15,7 @@ import {
 } from '@lanyard/proto';
 import type { AgentSvid } from '../attestor/agent-svid';
 import { serverTarget } from './server-target';
+import { spireServerId } from '@lanyard/attestor-core';
 
 /** Typed clients of the server APIs the agent calls, sharing one channel. */
 export interface ServerClients {
@@ -31,7 +32,7 @@ const CLOSE_GRACE_MS = 30_000;
 
 /** Checks the server presented exactly the server SPIFFE ID of the trust domain. */
 export function serverIdentityCheck(trustDomain: string) {
-  const expected = `spiffe://${trustDomain}/spire/server`;
+  const expected = spireServerId(trustDomain).toString();
   return (_host: string, cert: { subjectaltname?: string }): Error | undefined => {
     const uris = (cert.subjectaltname ?? '')
       .split(', ')

@@ -9,6 +9,7 @@ import type { WorkloadEntry } from './cache';
 import { StreamQueue } from '../client/stream-queue';
 import type { ServerClients } from '../client/server-connection';
 import { toLanyardError } from '../client/rpc';
+import { SpiffeId, TrustDomain } from '@lanyard/spiffe/id';
 
 /** Fields the agent asks for (SPIRE's agent mask; revision_number is mandatory). */
 export const AGENT_ENTRY_MASK = {
@@ -37,7 +38,7 @@ export function toWorkloadEntry(entry: Entry__Output): WorkloadEntry {
   const id = entry.spiffe_id;
   return {
     entryId: entry.id,
-    spiffeId: id ? `spiffe://${id.trust_domain}${id.path}` : '',
+    spiffeId: id ? SpiffeId.fromPath(TrustDomain.parse(id.trust_domain), id.path).toString() : '',
     selectors: entry.selectors.map((s) => ({ type: s.type, value: s.value })),
     hint: entry.hint ?? '',
     federatesWith: entry.federates_with.map((td) => td.replace(/^spiffe:\/\//, '')).sort(),

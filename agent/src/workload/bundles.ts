@@ -5,12 +5,13 @@ import type { WorkloadUpdate } from '../manager/cache';
 import type { AttestedCaller } from './caller';
 import { noIdentity, notReady } from './status';
 import { dedupe, type StepFunction } from './stream';
+import { TrustDomain } from '@lanyard/spiffe/id';
 
 const rootsCache = new WeakMap<SpiffeBundle, Buffer>();
 
 /** `spiffe://<td>`: the key form of every bundle map on the Workload API. */
 export function trustDomainKey(trustDomain: string): string {
-  return `spiffe://${trustDomain}`;
+  return TrustDomain.parse(trustDomain).idString();
 }
 
 /** The bundle's X.509 roots as one DER blob (computed once per bundle object). */

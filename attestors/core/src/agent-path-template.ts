@@ -1,4 +1,4 @@
-import { SpiffeId } from '@lanyard/spiffe';
+import { SpiffeId, TrustDomain } from '@lanyard/spiffe/id';
 import { InvalidArgumentError } from '@lanyard/base';
 
 /** Values an agent path template may reference: plain fields and one level of string maps (`.Tags.role`). */
@@ -59,7 +59,7 @@ export class AgentPathTemplate {
       .map((part) => ('literal' in part ? part.literal : lookup(values, part.field)))
       .join('');
     const withSlash = path.startsWith('/') ? path : `/${path}`;
-    return SpiffeId.parse(`spiffe://${trustDomain}/spire/agent${withSlash}`).toString();
+    return SpiffeId.fromPath(TrustDomain.parse(trustDomain), `/spire/agent${withSlash}`).toString();
   }
 }
 

@@ -3,6 +3,7 @@ import type { DataStore } from '../datastore/types';
 import type { MethodSpec } from '../api/boundary';
 import { AgentPermissionDeniedError } from '../api/status-details';
 import type { AuthorizedCaller, Caller } from './caller';
+import { agentIdPrefix } from '@lanyard/attestor-core';
 
 /** Options of {@link Authorizer}. */
 export interface AuthorizerOptions {
@@ -26,7 +27,7 @@ export class Authorizer {
 
   constructor(private readonly opts: AuthorizerOptions) {
     this.adminIds = new Set(opts.adminIds);
-    this.agentPrefix = `spiffe://${opts.trustDomain}/spire/agent/`;
+    this.agentPrefix = agentIdPrefix(opts.trustDomain);
   }
 
   /** Returns the caller with the role it was admitted under, or throws PermissionDenied. */

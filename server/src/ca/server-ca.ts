@@ -3,7 +3,7 @@
  * uses cached KeyObjects with the direct DER builder; rotation and LocalAuthority operations are async and
  * serialized.
  */
-import { signJwtSvid } from '@lanyard/spiffe';
+import { TrustDomain, signJwtSvid } from '@lanyard/spiffe';
 import { InvalidArgumentError } from '@lanyard/base';
 import { CaAuthorities } from './ca-authorities';
 import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
@@ -124,7 +124,7 @@ export class ServerCa implements ServerCaApi {
         notAfterCap: cappedNotAfter(ca, now, ttlMs),
       },
       {
-        trustDomainId: `spiffe://${this.trustDomain}`,
+        trustDomainId: TrustDomain.parse(this.trustDomain).idString(),
         spkiDer: spkiOf(params.publicKey),
         subject: { ...this.options.caSubject, organizationalUnit: [`DOWNSTREAM-${chainLength}`] },
         ttlMs,

@@ -10,6 +10,7 @@ import type { DiskUpstreamAuthority } from './upstream-disk';
 import { loadX509Authority, type X509Authority } from './x509-authority';
 import { issueCaCertificate } from './x509-templates';
 import type { CaSubject, KeyType } from './types';
+import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** Inputs of the X.509 kind. */
 export interface X509KindOptions {
@@ -55,7 +56,7 @@ export function x509Kind(options: X509KindOptions): AuthorityKind<X509Authority,
 
 function mintX509Authority(options: X509KindOptions, key: KeyObject, nowMs: number): X509Authority {
   const request = {
-    trustDomainId: `spiffe://${options.trustDomain}`,
+    trustDomainId: TrustDomain.parse(options.trustDomain).idString(),
     spkiDer: spkiOf(key),
     subject: options.subject,
     ttlMs: options.caTtlMs,

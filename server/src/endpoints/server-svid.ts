@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { PluginLogger } from '@lanyard/attestor-core';
+import { spireServerId, type PluginLogger } from '@lanyard/attestor-core';
 import type { ServerCaApi } from '../ca/types';
 import { encodePem } from '@lanyard/base';
 
@@ -28,7 +28,7 @@ export class ServerSvidRotator {
     private readonly logger: PluginLogger,
     private readonly now: () => number = Date.now,
   ) {
-    this.spiffeId = `spiffe://${ca.trustDomain}/spire/server`;
+    this.spiffeId = spireServerId(ca.trustDomain).toString();
   }
 
   /** The current SVID (issued on first use). */

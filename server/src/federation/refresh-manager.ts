@@ -7,7 +7,7 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { Backoff, InternalError, NotFoundError } from '@lanyard/base';
 import type { Metrics } from '@lanyard/common';
-import { SpiffeId, type SpiffeBundle } from '@lanyard/spiffe';
+import { SpiffeId, TrustDomain, type SpiffeBundle } from '@lanyard/spiffe';
 import type { FederatesWithConfig } from '../config/types';
 import { spiffeBundleFromStored } from '../datastore/spiffe-bundle';
 import type { DataStore } from '../datastore/types';
@@ -170,7 +170,7 @@ export class FederationRefreshManager {
     if (this.stopped) return;
     const { rel } = m;
     const started = this.options.now();
-    const label = { trust_domain_id: `spiffe://${rel.trustDomain}` };
+    const label = { trust_domain_id: TrustDomain.parse(rel.trustDomain).idString() };
     let hint: number | undefined;
     try {
       const fetched = await fetchBundle(
@@ -216,7 +216,7 @@ export class FederationRefreshManager {
     const f = { trust_domain: m.rel.trustDomain, sequence_number: bundle.sequenceNumber ?? 0 };
     if (changed) {
       this.options.metrics?.incrCounter(['bundle_manager', 'update_federated_bundle'], {
-        trust_domain_id: `spiffe://${m.rel.trustDomain}`,
+        trust_domain_id: TrustDomain.parse(m.rel.trustDomain).idString(),
       });
       this.options.logger.info('Bundle refreshed', f);
     } else if (recovered) this.options.logger.info('Bundle refresh recovered', f);

@@ -4,6 +4,7 @@ import type { RpcBoundary } from '../boundary';
 import type { ApiDeps } from '../deps';
 import { idToWire } from '../convert/ids';
 import { ROLES, specsFor } from '../specs';
+import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** Debug `GetInfo`: uptime, counts and the server SVID chain. */
 export async function debugInfo(deps: ApiDeps) {
@@ -17,7 +18,7 @@ export async function debugInfo(deps: ApiDeps) {
   const svid_chain = svid.certChainDer.map((der, i) => {
     const cert = new X509Certificate(der);
     return {
-      id: i === 0 ? idToWire(svid.spiffeId) : idToWire(`spiffe://${deps.trustDomain}`),
+      id: i === 0 ? idToWire(svid.spiffeId) : idToWire(TrustDomain.parse(deps.trustDomain).idString()),
       expires_at: Math.floor(Date.parse(cert.validTo) / 1000),
       // Go's pkix.Name.String() order: most specific RDN first.
       subject: cert.subject.split('\n').reverse().join(','),

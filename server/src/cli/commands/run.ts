@@ -14,6 +14,7 @@ import { serverOptionsFromConfig } from '../../server-options';
 import { configOption, expandEnvOption, serverOverrideOptions } from '../flags';
 import type { CliCommand, CommandContext } from '../registry';
 import { loadConfigWithFlags, type ConfigFlags } from '../server-config';
+import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** Lanyard's version as reported in `spire_server_started`. */
 const VERSION = '0.1.0';
@@ -29,7 +30,9 @@ function metricsFor(config: ServerConfig): Metrics {
   return new Metrics({
     prefix: t.prefix,
     hostnameLabel: t.enableHostnameLabel,
-    trustDomain: t.enableTrustDomainLabel ? `spiffe://${config.server.trustDomain}` : undefined,
+    trustDomain: t.enableTrustDomainLabel
+      ? TrustDomain.parse(config.server.trustDomain).idString()
+      : undefined,
   });
 }
 

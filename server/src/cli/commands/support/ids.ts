@@ -51,7 +51,7 @@ export function parseTrustDomain(text: string): TrustDomain {
 
 /** Formats `{trust_domain, path}` as `spiffe://td/path` (empty for a missing ID). */
 export function protoToIdString(id: SpiffeIdProto | null | undefined): string {
-  return id ? `spiffe://${id.trust_domain}${id.path}` : '';
+  return id ? SpiffeId.fromPath(TrustDomain.parse(id.trust_domain), id.path).toString() : '';
 }
 
 /** Parses `type:value` (split at the first `:`), as SPIRE's `util.ParseSelector`. */
