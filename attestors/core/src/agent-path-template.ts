@@ -52,7 +52,8 @@ export class AgentPathTemplate {
 
   /**
    * Renders the path and returns the full agent ID `spiffe://<td>/spire/agent<path>`.
-   * @throws InvalidArgumentError when a referenced value is missing or the result is not a valid SPIFFE ID.
+   * @throws InvalidArgumentError when a referenced value is missing; SpiffeIdError if the result is not a valid
+   *   SPIFFE ID.
    */
   agentId(trustDomain: string, values: AgentPathValues): string {
     const path = this.parts

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@lanyard/base';
 import { AgentPathTemplate, PluginConfigReader, readDuration } from '../src';
+import { SpiffeIdError } from '@lanyard/spiffe';
 
 describe('AgentPathTemplate', () => {
   const values = { PluginName: 'aws_iid', AccountID: '123', Region: 'us-east-1', Tags: { role: 'web' } };
@@ -28,9 +29,7 @@ describe('AgentPathTemplate', () => {
     expect(() => AgentPathTemplate.parse('/{{ .Tags.missing }}', 'p').agentId('example.org', values)).toThrow(
       InvalidArgumentError,
     );
-    expect(() => AgentPathTemplate.parse('/a b', 'p').agentId('example.org', values)).toThrow(
-      InvalidArgumentError,
-    );
+    expect(() => AgentPathTemplate.parse('/a b', 'p').agentId('example.org', values)).toThrow(SpiffeIdError);
   });
 });
 
