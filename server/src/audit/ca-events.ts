@@ -1,5 +1,6 @@
 import type { TrailRecorder } from '@lanyard/common';
 import type { CaEvent, ServerCaApi } from '../ca/types';
+import { TrustDomain } from '@lanyard/spiffe/id';
 
 const EVENTS: Partial<Record<CaEvent['type'], { event: 'ca_prepared' | 'ca_activated'; kind: string }>> = {
   'x509-authority-prepared': { event: 'ca_prepared', kind: 'x509' },
@@ -22,7 +23,7 @@ export function recordCaEvents(
     if (mapped === undefined || event.type === 'bundle-changed') return;
     trail.record({
       event: mapped.event,
-      spiffe_id: `spiffe://${trustDomain}`,
+      spiffe_id: TrustDomain.parse(trustDomain).idString(),
       authority_kind: mapped.kind,
       authority_id: event.authority.authorityId,
       expires_at: event.authority.expiresAt,

@@ -6,6 +6,7 @@ import type { RpcBoundary, RpcContext } from '../boundary';
 import type { ApiDeps } from '../deps';
 import { ROLES, specsFor } from '../specs';
 import { unimplemented } from '../status';
+import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** `localauthority.v1.AuthorityState`. */
 function stateToWire(state: AuthorityState | undefined) {
@@ -63,7 +64,7 @@ export function registerLocalAuthorityService(
   ): AuthorityState => {
     deps.trail?.record({
       event,
-      spiffe_id: `spiffe://${td}`,
+      spiffe_id: TrustDomain.parse(td).idString(),
       authority_kind: kind,
       authority_id: state.authorityId,
       expires_at: state.expiresAt,

@@ -8,6 +8,7 @@ import type { ApiDeps } from '../deps';
 import { OK_STATUS, apiStatusOf, unimplemented, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';
 import type { WireFederationRelationship, WireFederationRelationshipMask } from '../wire';
+import { TrustDomain } from '@lanyard/spiffe/id';
 
 type RelResult = { status: ApiStatus; federation_relationship?: Partial<WireFederationRelationship> };
 
@@ -138,7 +139,7 @@ export class TrustDomainApi {
           };
     this.deps.trail?.record({
       event,
-      spiffe_id: `spiffe://${trustDomain}`,
+      spiffe_id: TrustDomain.parse(trustDomain).idString(),
       ...whoCalled(ctx.caller),
       ...(relationship === undefined ? {} : { after: relationship }),
     });
