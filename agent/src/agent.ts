@@ -18,7 +18,12 @@ import { AgentIdentity } from './attestor/agent-identity';
 import { loggableAgentId } from './attestor/agent-svid';
 import { loadBootstrapBundle } from './attestor/bootstrap-bundle';
 import { AgentStorage } from './attestor/storage';
-import { createNodeAttestor, createWorkloadAttestors } from './catalog/catalog';
+import {
+  BUILTIN_AGENT_CATALOGS,
+  createNodeAttestor,
+  createWorkloadAttestors,
+  type AgentCatalogs,
+} from './catalog/catalog';
 import { ServerConnection } from './client/server-connection';
 import { ServerJwtSvidMinter } from './manager/jwt-minter';
 import { SyncLoop } from './manager/sync-loop';
@@ -30,6 +35,8 @@ export interface AgentStartOptions {
   readonly logger: PluginLogger;
   /** Root of the proc filesystem for workload attestation; default `/proc`. */
   readonly procRoot?: string;
+  /** Where node and workload attestors are looked up; the built-in catalogs by default. */
+  readonly catalogs?: AgentCatalogs;
 }
 
 /** A started agent; {@link stop} it when done. */
@@ -56,13 +63,15 @@ export class Agent {
   static async start(options: AgentStartOptions): Promise<Agent> {
     const { config, logger } = options;
     const a = config.agent;
+    const catalogs = options.catalogs ?? BUILTIN_AGENT_CATALOGS;
     const workloadAttestors = await createWorkloadAttestors(
       config.plugins.workloadAttestors,
       logger,
       options.procRoot,
+      catalogs.workloadAttestors,
     );
     const connection = new ServerConnection(a.serverAddress, a.serverPort, a.trustDomain);
-    const identity = createIdentity(config, connection, logger);
+    const identity = createIdentity(config, connection, logger, catalogs);
     try {
       await identity.initialize();
     } catch (err) {
@@ -155,17 +164,17 @@ function createIdentity(
   config: AgentConfig,
   connection: ServerConnection,
   logger: PluginLogger,
+  catalogs: AgentCatalogs,
 ): AgentIdentity {
   const a = config.agent;
   return new AgentIdentity({
     connection,
     createAttestor: () =>
-      createNodeAttestor(config.plugins.nodeAttestor, {
-        trustDomain: a.trustDomain,
-        logger,
-        joinToken: a.joinToken,
-        now: Date.now,
-      }),
+      createNodeAttestor(
+        config.plugins.nodeAttestor,
+        { trustDomain: a.trustDomain, logger, joinToken: a.joinToken, now: Date.now },
+        catalogs.nodeAttestors,
+      ),
     storage: new AgentStorage(a.dataDir, a.trustDomain, config.plugins.keyManager === 'disk', logger),
     trustDomain: a.trustDomain,
     loadBootstrapRoots: () => loadBootstrapBundle(a.trustBootstrap, a.trustDomain),

@@ -42,8 +42,10 @@ export {
 } from './client/server-connection';
 // Catalog: the node and workload attestor plugins the agent can load.
 export {
+  BUILTIN_AGENT_CATALOGS,
   NODE_ATTESTOR_PLUGINS,
   WORKLOAD_ATTESTOR_PLUGINS,
+  type AgentCatalogs,
   createNodeAttestor,
   createWorkloadAttestors,
 } from './catalog/catalog';

@@ -7,17 +7,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '@lanyard/common';
+import { createLogger, type Logger, type PluginCatalog } from '@lanyard/common';
 import type { NodeAttestorServerPlugin } from '@lanyard/attestor-core';
 import {
   DiskKeyManager,
   LanyardServer,
   SERVER_NODE_ATTESTORS,
   connectAdmin,
+  type NodeAttestorConfig,
   type ServerApiClients,
 } from '@lanyard/server';
 import { unary } from '@lanyard/base/grpc';
 import { Agent } from '../src/agent';
+import type { AgentCatalogs } from '../src/catalog/catalog';
 import { parseAgentConfig, type AgentConfig } from '../src/config';
 
 export const TD = 'example.org';
@@ -43,6 +45,9 @@ export interface TestServerOptions {
   readonly agentTtlSeconds?: number;
   /** Extra server node attestors (added to the built-in ones) and their config blocks. */
   readonly extraNodeAttestors?: readonly NodeAttestorServerPlugin[];
+  /** The server's node attestor catalog and blocks, replacing the two defaults above. */
+  readonly nodeAttestorPlugins?: PluginCatalog<NodeAttestorServerPlugin>;
+  readonly nodeAttestors?: NodeAttestorConfig[];
 }
 
 async function launch(dir: string, port: number, options: TestServerOptions): Promise<LanyardServer> {
@@ -59,8 +64,11 @@ async function launch(dir: string, port: number, options: TestServerOptions): Pr
     },
     datastore: { databaseType: 'sqlite3', connectionString: path.join(dir, 'datastore.sqlite3') },
     cachePollIntervalMs: 200,
-    nodeAttestorPlugins: SERVER_NODE_ATTESTORS.extend(options.extraNodeAttestors ?? []),
-    nodeAttestors: (options.extraNodeAttestors ?? []).map((p) => ({ name: p.name, pluginData: {} })),
+    nodeAttestorPlugins:
+      options.nodeAttestorPlugins ?? SERVER_NODE_ATTESTORS.extend(options.extraNodeAttestors ?? []),
+    nodeAttestors:
+      options.nodeAttestors ??
+      (options.extraNodeAttestors ?? []).map((p) => ({ name: p.name, pluginData: {} })),
   });
 }
 
@@ -176,12 +184,15 @@ export class LogCapture {
   }
 }
 
-/** Agent config HCL for a test server; `extra` goes inside `agent {}`. */
-export function agentHcl(
-  ts: TestServer,
-  dir: string,
-  options: { keyManager?: string; extra?: string } = {},
-): string {
+/** Options of {@link agentHcl}: `extra` goes inside `agent {}`; `nodeAttestor` replaces the join_token block. */
+export interface AgentHclOptions {
+  readonly keyManager?: string;
+  readonly extra?: string;
+  readonly nodeAttestor?: string;
+}
+
+/** Agent config HCL for a test server. */
+export function agentHcl(ts: TestServer, dir: string, options: AgentHclOptions = {}): string {
   return `agent {
   data_dir = "${path.join(dir, 'data')}"
   server_address = "127.0.0.1"
@@ -193,7 +204,7 @@ export function agentHcl(
 ${options.extra ?? ''}
 }
 plugins {
-  NodeAttestor "join_token" { plugin_data {} }
+  ${options.nodeAttestor ?? 'NodeAttestor "join_token" { plugin_data {} }'}
   KeyManager "${options.keyManager ?? 'disk'}" { plugin_data {} }
   WorkloadAttestor "unix" { plugin_data {} }
 }
@@ -205,7 +216,7 @@ export function agentConfig(
   ts: TestServer,
   dir: string,
   token: string | undefined,
-  options: { keyManager?: string; extra?: string } = {},
+  options: AgentHclOptions = {},
 ): AgentConfig {
   return parseAgentConfig(agentHcl(ts, dir, options), { flags: { joinToken: token } }).config;
 }
@@ -216,8 +227,8 @@ export function agentDir(): string {
 }
 
 /** Starts an agent in-process. */
-export function startAgent(config: AgentConfig, log: LogCapture): Promise<Agent> {
-  return Agent.start({ config, logger: log.logger });
+export function startAgent(config: AgentConfig, log: LogCapture, catalogs?: AgentCatalogs): Promise<Agent> {
+  return Agent.start({ config, logger: log.logger, catalogs });
 }
 
 /** Polls until `check` returns a value (bounded). */

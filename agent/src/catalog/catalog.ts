@@ -10,15 +10,15 @@ import type {
   WorkloadAttestor,
   WorkloadAttestorPlugin,
 } from '@lanyard/attestor-core';
-import { agentPlugin as awsIid } from '@lanyard/attestor-aws-iid';
-import { agentPlugin as azureImds } from '@lanyard/attestor-azure-imds';
-import { agentPlugin as azureMsi } from '@lanyard/attestor-azure-msi';
-import { agentPlugin as gcpIit } from '@lanyard/attestor-gcp-iit';
-import { agentPlugin as joinToken } from '@lanyard/attestor-join-token';
-import { workloadPlugin as k8s } from '@lanyard/attestor-k8s';
-import { agentPlugin as k8sPsat } from '@lanyard/attestor-k8s-psat';
-import { workloadPlugin as unix } from '@lanyard/attestor-unix';
-import { agentCatalog } from '@lanyard/common';
+import { agentPlugin as awsIid } from '@lanyard/attestor-aws-iid/agent';
+import { agentPlugin as azureImds } from '@lanyard/attestor-azure-imds/agent';
+import { agentPlugin as azureMsi } from '@lanyard/attestor-azure-msi/agent';
+import { agentPlugin as gcpIit } from '@lanyard/attestor-gcp-iit/agent';
+import { agentPlugin as joinToken } from '@lanyard/attestor-join-token/agent';
+import { workloadPlugin as k8s } from '@lanyard/attestor-k8s/agent';
+import { agentPlugin as k8sPsat } from '@lanyard/attestor-k8s-psat/agent';
+import { workloadPlugin as unix } from '@lanyard/attestor-unix/agent';
+import { agentCatalog, type PluginCatalog } from '@lanyard/common';
 import type { PluginSelection } from '../config/types';
 
 /** `NodeAttestor "<name>"` plugins the agent can load (exactly one is configured). */
@@ -37,6 +37,18 @@ export const WORKLOAD_ATTESTOR_PLUGINS = agentCatalog<WorkloadAttestorPlugin>('W
   k8s,
 ]);
 
+/** The catalogs an agent loads its attestors from; tests extend the built-in ones with fixtures. */
+export interface AgentCatalogs {
+  readonly nodeAttestors: PluginCatalog<NodeAttestorAgentPlugin>;
+  readonly workloadAttestors: PluginCatalog<WorkloadAttestorPlugin>;
+}
+
+/** The agent's built-in catalogs. */
+export const BUILTIN_AGENT_CATALOGS: AgentCatalogs = {
+  nodeAttestors: NODE_ATTESTOR_PLUGINS,
+  workloadAttestors: WORKLOAD_ATTESTOR_PLUGINS,
+};
+
 /**
  * Builds the configured node attestor.
  * @throws UnknownPluginError (InvalidArgument) for an unknown plugin; the plugin's own error for bad plugin_data.
@@ -44,8 +56,9 @@ export const WORKLOAD_ATTESTOR_PLUGINS = agentCatalog<WorkloadAttestorPlugin>('W
 export async function createNodeAttestor(
   selection: PluginSelection,
   deps: AgentAttestorDeps,
+  catalog: PluginCatalog<NodeAttestorAgentPlugin> = NODE_ATTESTOR_PLUGINS,
 ): Promise<NodeAttestorAgent> {
-  return NODE_ATTESTOR_PLUGINS.get(selection.name).create(selection.data, deps);
+  return catalog.get(selection.name).create(selection.data, deps);
 }
 
 /**
@@ -57,8 +70,9 @@ export async function createWorkloadAttestors(
   selections: readonly PluginSelection[],
   logger: PluginLogger,
   procRoot = '/proc',
+  catalog: PluginCatalog<WorkloadAttestorPlugin> = WORKLOAD_ATTESTOR_PLUGINS,
 ): Promise<WorkloadAttestor[]> {
-  const loaded = await WORKLOAD_ATTESTOR_PLUGINS.load(selections, (plugin, selection) =>
+  const loaded = await catalog.load(selections, (plugin, selection) =>
     plugin.create(selection.data, { logger, procRoot }),
   );
   return [...loaded.values()];

@@ -1,6 +1,6 @@
 import { unary } from '@lanyard/base/grpc';
 import { EntrySynchronizer, ServerConnection, attestAgent } from '../../src';
-import { JoinTokenAgentAttestor } from '@lanyard/attestor-join-token';
+import { JoinTokenAgentAttestor } from '@lanyard/attestor-join-token/agent';
 import {
   LogCapture,
   TD,

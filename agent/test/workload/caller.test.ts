@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { WorkloadAttestor } from '@lanyard/attestor-core';
-import { workloadPlugin as unixPlugin } from '@lanyard/attestor-unix';
+import { workloadPlugin as unixPlugin } from '@lanyard/attestor-unix/agent';
 import { silentLogger } from '@lanyard/attestor-core';
 import { UnavailableError } from '@lanyard/base';
 import { runAsPrefix } from '@lanyard/test-support';

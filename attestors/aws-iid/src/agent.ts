@@ -86,3 +86,6 @@ export const agentPlugin: NodeAttestorAgentPlugin = {
     return new AwsIidAgentAttestor(parseAgentConfig(pluginData), deps);
   },
 };
+
+/* This file is the package's `./agent` entry: the agent half and the shared names, never the server half. */
+export * from './shared';

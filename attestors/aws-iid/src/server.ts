@@ -139,3 +139,6 @@ export const serverPlugin: NodeAttestorServerPlugin = {
     return attestor;
   },
 };
+
+/* This file is the package's `./server` entry: the server half and the shared names, never the agent half. */
+export * from './shared';

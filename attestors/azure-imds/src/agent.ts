@@ -1,8 +1,8 @@
 import type { NodeAttestorAgent, NodeAttestorAgentPlugin, PluginData } from '@lanyard/attestor-core';
 import { fetchMetadata } from '@lanyard/attestor-core';
-import { imdsRefused } from '@lanyard/attestor-azure-msi';
+import { imdsRefused } from '@lanyard/attestor-azure-msi/agent';
 import { InvalidArgumentError, UnavailableError } from '@lanyard/base';
-import { type AzureImdsAgentConfig, parseAgentConfig } from './config';
+import { type AzureImdsAgentConfig, parseAgentConfig } from './agent-config';
 import {
   AZURE_IMDS_API_VERSION,
   AZURE_IMDS_INITIAL_PAYLOAD,
@@ -82,3 +82,6 @@ export const agentPlugin: NodeAttestorAgentPlugin = {
     return new AzureImdsAgentAttestor(parseAgentConfig(pluginData));
   },
 };
+
+/* This file is the package's `./agent` entry: the agent half and the shared names, never the server half. */
+export * from './shared';

@@ -4,7 +4,8 @@
  * `spiffe://<td>/spire/agent/azure_imds/<tenant>/<subscription>/<vm id>`.
  */
 export * from './shared';
-export * from './config';
+export * from './agent-config';
+export * from './server-config';
 export * from './chain';
 export * from './document';
 export * from './server';

@@ -1,7 +1,13 @@
 import type { Selector } from '@lanyard/attestor-core';
-import { ARM_API, type ArmClient, nicIdsOf, parseResourceId, readNics } from '@lanyard/attestor-azure-msi';
+import {
+  ARM_API,
+  type ArmClient,
+  nicIdsOf,
+  parseResourceId,
+  readNics,
+} from '@lanyard/attestor-azure-msi/server';
 import { InternalError } from '@lanyard/base';
-import type { ImdsTenantConfig } from './config';
+import type { ImdsTenantConfig } from './server-config';
 import { AZURE_IMDS_PLUGIN_NAME, imdsSelector } from './shared';
 
 const P = AZURE_IMDS_PLUGIN_NAME;

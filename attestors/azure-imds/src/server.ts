@@ -9,10 +9,10 @@ import type {
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
 import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
-import { ArmClient } from '@lanyard/attestor-azure-msi';
+import { ArmClient } from '@lanyard/attestor-azure-msi/server';
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { SignerChainValidator } from './chain';
-import { type AzureImdsServerConfig, type ImdsTenantConfig, parseServerConfig } from './config';
+import { type AzureImdsServerConfig, type ImdsTenantConfig, parseServerConfig } from './server-config';
 import { verifyAttestedDocument } from './document';
 import { resolveVmSelectors } from './resolve';
 import {
@@ -144,3 +144,6 @@ export const serverPlugin: NodeAttestorServerPlugin = {
     return new AzureImdsServerAttestor(config, tenants, deps);
   },
 };
+
+/* This file is the package's `./server` entry: the server half and the shared names, never the agent half. */
+export * from './shared';

@@ -71,3 +71,7 @@ export const agentPlugin: NodeAttestorAgentPlugin = {
     return new AzureMsiAgentAttestor(parseAgentConfig(pluginData));
   },
 };
+
+/* This file is the package's `./agent` entry: the agent half and the shared names, never the server half. */
+export * from './shared';
+export { fail } from './config';

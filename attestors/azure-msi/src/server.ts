@@ -119,3 +119,10 @@ export const serverPlugin: NodeAttestorServerPlugin = {
     return new AzureMsiServerAttestor(parseServerConfig(pluginData), deps);
   },
 };
+
+/* This file is the package's `./server` entry: the server half and the shared names, never the agent half. */
+export * from './shared';
+export * from './arm';
+export * from './network';
+export * from './resolve';
+export { fail, readEndpoints, type AzureEndpoints } from './config';

@@ -46,3 +46,6 @@ export const agentPlugin: NodeAttestorAgentPlugin = {
     return new GcpIitAgentAttestor(parseAgentConfig(pluginData));
   },
 };
+
+/* This file is the package's `./agent` entry: the agent half and the shared names, never the server half. */
+export * from './shared';

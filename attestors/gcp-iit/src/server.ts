@@ -100,3 +100,6 @@ export const serverPlugin: NodeAttestorServerPlugin = {
     return new GcpIitServerAttestor(parseServerConfig(pluginData), deps);
   },
 };
+
+/* This file is the package's `./server` entry: the server half and the shared names, never the agent half. */
+export * from './shared';

@@ -36,3 +36,6 @@ export const agentPlugin: NodeAttestorAgentPlugin = {
     return new JoinTokenAgentAttestor(token);
   },
 };
+
+/* This file is the package's `./agent` entry: the agent half and the shared names, never the server half. */
+export * from './shared';

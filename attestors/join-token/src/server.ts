@@ -45,3 +45,6 @@ export const serverPlugin: NodeAttestorServerPlugin = {
     return new JoinTokenServerAttestor(deps);
   },
 };
+
+/* This file is the package's `./server` entry: the server half and the shared names, never the agent half. */
+export * from './shared';

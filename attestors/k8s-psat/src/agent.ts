@@ -48,3 +48,6 @@ export const agentPlugin: NodeAttestorAgentPlugin = {
     return new K8sPsatAgentAttestor(parseAgentConfig(pluginData));
   },
 };
+
+/* This file is the package's `./agent` entry: the agent half and the shared names, never the server half. */
+export * from './shared';

@@ -4,12 +4,12 @@
  */
 import type { NodeAttestorServerPlugin } from '@lanyard/attestor-core';
 import { serverCatalog } from '@lanyard/common';
-import { serverPlugin as awsIid } from '@lanyard/attestor-aws-iid';
-import { serverPlugin as azureImds } from '@lanyard/attestor-azure-imds';
-import { serverPlugin as azureMsi } from '@lanyard/attestor-azure-msi';
-import { serverPlugin as gcpIit } from '@lanyard/attestor-gcp-iit';
-import { serverPlugin as joinToken } from '@lanyard/attestor-join-token';
-import { serverPlugin as k8sPsat } from '@lanyard/attestor-k8s-psat';
+import { serverPlugin as awsIid } from '@lanyard/attestor-aws-iid/server';
+import { serverPlugin as azureImds } from '@lanyard/attestor-azure-imds/server';
+import { serverPlugin as azureMsi } from '@lanyard/attestor-azure-msi/server';
+import { serverPlugin as gcpIit } from '@lanyard/attestor-gcp-iit/server';
+import { serverPlugin as joinToken } from '@lanyard/attestor-join-token/server';
+import { serverPlugin as k8sPsat } from '@lanyard/attestor-k8s-psat/server';
 
 /** `NodeAttestor "<name>"` plugins the server can load. */
 export const SERVER_NODE_ATTESTORS = serverCatalog<NodeAttestorServerPlugin>('NodeAttestor', [

@@ -4,7 +4,7 @@ import type {
   PluginData,
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
-import { serverPlugin as joinTokenPlugin } from '@lanyard/attestor-join-token';
+import { serverPlugin as joinTokenPlugin } from '@lanyard/attestor-join-token/server';
 import type { PluginCatalog } from '@lanyard/common';
 import { SERVER_NODE_ATTESTORS } from './builtins';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
-import { joinTokenAgentId } from '@lanyard/attestor-join-token';
+import { joinTokenAgentId } from '@lanyard/attestor-join-token/server';
 import { tokenFingerprint } from '@lanyard/common';
 import { whoCalled } from '../../audit/trail-fields';
 import type { RpcContext } from '../boundary';
