@@ -1,7 +1,8 @@
 /**
  * The agent loads attestor agent halves only, and the server server halves only: each catalog imports
- * `@lanyard/attestor-<name>/agent` or `/server`. Checked on the built dist in a fresh Node process, by the
- * modules that end up in `require.cache`.
+ * `@lanyard/attestor-<name>/agent` or `/server`, and server halves take their jose helpers from
+ * `@lanyard/attestor-core/server`. Checked on the built dist in a fresh Node process, by the modules that end up
+ * in `require.cache`.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,11 +18,15 @@ process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
   return (JSON.parse(out) as string[]).map((m) => path.relative(ROOT, fs.realpathSync(m)));
 }
 
-const SERVER_ONLY = [/^node_modules\/pkijs\//, /^node_modules\/asn1js\//, /^node_modules\/yaml\//];
+/** Libraries only server halves use: jose (cloud identity tokens, loaded lazily), yaml (kubeconfig), ASN.1 libraries. */
+const SERVER_ONLY = [
+  /^node_modules\/(jose|yaml|pkijs|asn1js)\//,
+  /^attestors\/core\/dist\/(server|external-jwt)\.js$/,
+];
 const ATTESTOR_HALF = (half: 'agent' | 'server'): RegExp => new RegExp(`^attestors/[^/]+/dist/${half}\\.js$`);
 
 describe('catalog imports', () => {
-  it("the agent's catalog (and the whole agent) loads no server half, pkijs, asn1js or yaml", () => {
+  it("the agent's catalog (and the whole agent) loads no server half, jose or yaml", () => {
     for (const file of ['agent/dist/catalog/catalog.js', 'agent/dist/index.js']) {
       const loaded = modulesLoadedBy(file);
       expect(loaded).toContain('attestors/aws-iid/dist/agent.js');
@@ -34,7 +39,8 @@ describe('catalog imports', () => {
   it("the server's catalog loads no agent half", () => {
     const loaded = modulesLoadedBy('server/dist/catalog/builtins.js');
     expect(loaded).toContain('attestors/aws-iid/dist/server.js');
-    expect(loaded.some((m) => SERVER_ONLY[0].test(m))).toBe(true);
+    expect(loaded).toContain('attestors/core/dist/external-jwt.js');
+    expect(loaded.some((m) => m.startsWith('node_modules/yaml/'))).toBe(true);
     expect(loaded.filter((m) => ATTESTOR_HALF('agent').test(m))).toEqual([]);
   });
 });

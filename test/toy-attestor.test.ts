@@ -51,7 +51,7 @@ test('an agent attests with the toy attestor and gets its SVID and node selector
     const root = new X509Certificate(fs.readFileSync(ts.bundlePath));
     expect(leaf.verify(root.publicKey)).toBe(true);
     const got = await unary<{ attestation_type: string; selectors: { type: string; value: string }[] }>(
-      (cb) => ts.admin.agent.GetAgent({ id: wireId(agentId) }, cb),
+      (options, cb) => ts.admin.agent.GetAgent({ id: wireId(agentId) }, options, cb),
     );
     expect(got.attestation_type).toBe('toy');
     expect(got.selectors).toEqual([expect.objectContaining({ type: 'toy', value: 'node:node-1' })]);

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { type ExternalJwtFailure, malformedReason, verifyExternalJwt } from '@lanyard/attestor-core';
+import { type ExternalJwtFailure, malformedReason, verifyExternalJwt } from '@lanyard/attestor-core/server';
 import { InvalidArgumentError, type LanyardError, PermissionDeniedError } from '@lanyard/base';
 
 /** What {@link verifyMsiToken} needs besides the token. */

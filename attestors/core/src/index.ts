@@ -13,4 +13,3 @@ export * from './agent-path-template';
 export * from './duration';
 export * from './metadata-fetch';
 export * from './payload';
-export * from './external-jwt';

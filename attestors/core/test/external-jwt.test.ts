@@ -1,6 +1,11 @@
 import { InvalidArgumentError, type LanyardError, UnavailableError } from '@lanyard/base';
 import { TestJwtKey } from '@lanyard/test-support';
-import { type ExternalJwtFailure, type ExternalJwtOptions, malformedReason, verifyExternalJwt } from '../src';
+import {
+  type ExternalJwtFailure,
+  type ExternalJwtOptions,
+  malformedReason,
+  verifyExternalJwt,
+} from '../src/server';
 
 const NOW = 1_800_000_000;
 const signer = new TestJwtKey('google-1', 'rsa-2048');

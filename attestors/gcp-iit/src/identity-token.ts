@@ -1,9 +1,5 @@
-import {
-  type ExternalJwtFailure,
-  checkPayloadSize,
-  malformedReason,
-  verifyExternalJwt,
-} from '@lanyard/attestor-core';
+import { checkPayloadSize } from '@lanyard/attestor-core';
+import { type ExternalJwtFailure, malformedReason, verifyExternalJwt } from '@lanyard/attestor-core/server';
 import { InvalidArgumentError, type LanyardError, PermissionDeniedError } from '@lanyard/base';
 import type { GoogleKeySet } from './google-keys';
 import {

@@ -1,0 +1,5 @@
+/**
+ * The `@lanyard/attestor-core/server` entry: helpers only server halves use (verification of JWTs minted outside
+ * Lanyard, through `jose`), kept out of the root entry so that the agent never loads them.
+ */
+export * from './external-jwt';
