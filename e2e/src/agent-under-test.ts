@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathForOtherUsers, runAsPrefix } from '@lanyard/test-support';
 import { AGENT_BIN } from './paths';
-import { runCommand, startProcess, waitForHealthy, type CommandResult, type ManagedProcess } from './process';
+import {
+  CLI_TIMEOUT_MS,
+  runCommand,
+  startProcess,
+  waitForHealthy,
+  type CommandResult,
+  type ManagedProcess,
+} from './process';
 
 /** Options for an agent started by the e2e suites. */
 export interface AgentOptions {
@@ -65,7 +72,7 @@ export class AgentUnderTest {
   /** Runs `lanyard-agent <args> -socketPath <public socket>`, optionally as another uid/gid (setpriv). */
   cli(args: string[], options: { uid?: number; gid?: number } = {}): Promise<CommandResult> {
     const [command, full] = asUser([AGENT_BIN, ...args, '-socketPath', this.socketPath], options);
-    return runCommand(command, full);
+    return runCommand(command, full, { timeoutMs: CLI_TIMEOUT_MS });
   }
 
   /** Starts a long-running `lanyard-agent api watch` (optionally as another uid); stop it when done. */

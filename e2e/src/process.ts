@@ -98,6 +98,9 @@ export function startProcess(
   return new ManagedProcess(name, child);
 }
 
+/** Bound of one CLI command run by the harness (generous: the machines running the suites are shared). */
+export const CLI_TIMEOUT_MS = 90_000;
+
 /** How long the harness waits for a started server or agent to become healthy (machines here are busy). */
 export const STARTUP_TIMEOUT_MS = 60_000;
 

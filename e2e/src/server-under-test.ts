@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './ports';
 import { SERVER_BIN } from './paths';
-import { runCommand, startProcess, waitForHealthy, type CommandResult, type ManagedProcess } from './process';
+import {
+  CLI_TIMEOUT_MS,
+  runCommand,
+  startProcess,
+  waitForHealthy,
+  type CommandResult,
+  type ManagedProcess,
+} from './process';
 
 /** Options for a server started by the e2e suites. */
 export interface ServerOptions {
@@ -18,6 +25,8 @@ export interface ServerOptions {
   readonly extraServer?: string;
   /** Fixed port (restarts keep it); a free one is picked otherwise. */
   readonly port?: number;
+  /** Extra environment of the server process (e.g. `NODE_EXTRA_CA_CERTS` for `https_web` endpoints). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A real `lanyard-server` process with its own temp directory. */
@@ -54,18 +63,21 @@ export class ServerUnderTest {
 
   /** (Re)starts the process with the same config and data. */
   async run(): Promise<void> {
-    this.process = startProcess('lanyard-server', process.execPath, [
-      SERVER_BIN,
-      'run',
-      '-config',
-      this.configPath,
-    ]);
+    this.process = startProcess(
+      'lanyard-server',
+      process.execPath,
+      [SERVER_BIN, 'run', '-config', this.configPath],
+      { env: { ...process.env, ...this.options.env } },
+    );
     await waitForHealthy('server', this.process, () => this.cli(['healthcheck']));
   }
 
   /** Runs `lanyard-server <args> -socketPath <sock>`. */
   cli(args: string[], input?: string): Promise<CommandResult> {
-    return runCommand(process.execPath, [SERVER_BIN, ...args, '-socketPath', this.socketPath], { input });
+    return runCommand(process.execPath, [SERVER_BIN, ...args, '-socketPath', this.socketPath], {
+      input,
+      timeoutMs: CLI_TIMEOUT_MS,
+    });
   }
 
   /** Runs a CLI command and fails with its output unless it exits 0. */
