@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { NodeAttestorAgent, PluginLogger } from '@lanyard/attestor-core';
 import { PermissionDeniedError } from '@lanyard/base';
 import { statusOf, unary } from '@lanyard/base/grpc';
-import { isPastHalfLife } from '../manager/cache';
+import { TaintedAuthorities, isPastHalfLife } from '../manager/cache';
 import { attestAgent } from './attest';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';
 import { BundleDecoder, fetchOwnBundle } from '../manager/bundle-fetch';
@@ -97,7 +97,7 @@ export class AgentIdentity {
 
   /** With insecure_bootstrap: trust the bundle the server hands out after attestation. */
   private async bootstrapInsecure(): Promise<void> {
-    const bundle = await fetchOwnBundle(this.options.connection.clients(), new BundleDecoder());
+    const { bundle } = await fetchOwnBundle(this.options.connection.clients(), new BundleDecoder());
     this.updateRoots(bundle.x509Authorities.map((cert) => cert.raw));
     this.options.logger.warn('Trusting the server bundle obtained without verification (insecure_bootstrap)');
   }
@@ -113,12 +113,16 @@ export class AgentIdentity {
   }
 
   /**
-   * Renews the SVID once past half-life; re-attests when the attestor allows it or the server requires it.
+   * Renews the SVID once past half-life, or at once when it was issued under a `tainted` authority; re-attests
+   * when the attestor allows it or the server requires it.
    * @throws PermissionDeniedError when a non-reattestable agent's SVID has already expired.
    */
-  async rotateIfNeeded(now: Date = new Date()): Promise<void> {
+  async rotateIfNeeded(
+    now: Date = new Date(),
+    tainted: TaintedAuthorities = TaintedAuthorities.NONE,
+  ): Promise<void> {
     const svid = this.current;
-    if (!svid || !isPastHalfLife(svid, now)) return;
+    if (!svid || (!isPastHalfLife(svid, now) && !tainted.issued(svid.certChainDer))) return;
     if (!svid.reattestable && svid.expiresAt.getTime() <= now.getTime()) {
       // Renewal needs mTLS with a valid SVID; only a new attestation (a new join token) can help now.
       throw new PermissionDeniedError(

@@ -9,6 +9,7 @@ import { statusOf, unary } from '@lanyard/base/grpc';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { Bundle__Output } from '@lanyard/proto';
 import { SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
+import { TaintedAuthorities } from './cache';
 import type { ServerClients } from '../client/server-connection';
 import { RPC_TIMEOUT_MS, describeRpcError, toLanyardError } from '../client/rpc';
 
@@ -60,6 +61,19 @@ export class BundleDecoder {
       refreshHint: Number(bundle.refresh_hint) || undefined,
     });
   }
+
+  /** The X.509 authorities of a wire bundle that carry the `tainted` flag. */
+  tainted(bundle: Bundle__Output): TaintedAuthorities {
+    const tainted = bundle.x509_authorities.filter((a) => a.tainted);
+    if (tainted.length === 0) return TaintedAuthorities.NONE;
+    return new TaintedAuthorities(tainted.map((a) => this.certificates.get(a.asn1)));
+  }
+}
+
+/** The own bundle as fetched: the authorities plus those the server marked tainted. */
+export interface OwnBundle {
+  readonly bundle: SpiffeBundle;
+  readonly tainted: TaintedAuthorities;
 }
 
 /** True when `a` is present and equal to `b` (so the cache and its subscribers need no update). */
@@ -67,14 +81,14 @@ export function sameBundle(a: SpiffeBundle | undefined, b: SpiffeBundle): boolea
   return a !== undefined && a.equals(b);
 }
 
-/** Fetches the own trust domain's bundle. */
-export async function fetchOwnBundle(clients: ServerClients, decoder: BundleDecoder): Promise<SpiffeBundle> {
+/** Fetches the own trust domain's bundle and its tainted X.509 authorities. */
+export async function fetchOwnBundle(clients: ServerClients, decoder: BundleDecoder): Promise<OwnBundle> {
   try {
     const bundle = await unary<Bundle__Output>(
       (opts, cb) => clients.bundle.GetBundle({}, opts, cb),
       RPC_TIMEOUT_MS,
     );
-    return decoder.decode(bundle);
+    return { bundle: decoder.decode(bundle), tainted: decoder.tainted(bundle) };
   } catch (err) {
     throw toLanyardError(err, 'failed to fetch bundle');
   }

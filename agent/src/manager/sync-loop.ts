@@ -88,11 +88,19 @@ export class SyncLoop {
   /** One full sync; resolves when done, rejects with the first failure. */
   async sync(now: Date = new Date()): Promise<void> {
     const { identity, connection, cache, logger } = this.options;
-    await refusal(identity.rotateIfNeeded(now));
+    await refusal(identity.rotateIfNeeded(now, cache.getTaintedAuthorities()));
     const clients = connection.clients();
     const entries = await refusal(this.entries.sync(clients));
-    const bundle = await fetchOwnBundle(clients, this.decoder);
+    const { bundle, tainted } = await fetchOwnBundle(clients, this.decoder);
     if (!sameBundle(cache.getBundle(), bundle)) cache.setBundle(bundle);
+    if (!tainted.sameAs(cache.getTaintedAuthorities())) {
+      cache.setTaintedAuthorities(tainted);
+      if (tainted.authorities.length > 0) {
+        logger.info('X.509 authorities are tainted; rotating the SVIDs they issued', {
+          tainted_authorities: tainted.authorities.length,
+        });
+      }
+    }
     identity.updateRoots(bundle.x509Authorities.map((cert) => cert.raw));
     const federates = [...new Set(entries.flatMap((e) => e.federatesWith))]
       .filter((td) => td !== cache.trustDomain)

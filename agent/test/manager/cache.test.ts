@@ -4,6 +4,7 @@ import {
   JwtSvidCache,
   createSvidMaterial,
   isPastHalfLife,
+  TaintedAuthorities,
   type WorkloadUpdate,
 } from '../../src/manager/cache';
 import { issueSvid, makeEntry, makeTrustDomain } from '../workload-fixtures';
@@ -290,4 +291,30 @@ test('renewal is due between 45% and 50% of the lifetime, jittered per SVID', ()
     expect(f).toBeLessThanOrEqual(0.5);
   }
   expect(new Set(fractions.map((f) => f.toFixed(6))).size).toBeGreaterThan(1);
+});
+
+test('SVIDs issued under a tainted authority are due at once; others keep their renewal point', () => {
+  const cache = readyCache();
+  const other = makeTrustDomain('example.org');
+  const a = makeEntry('a', 'spiffe://example.org/a', ['t:1']);
+  const b = makeEntry('b', 'spiffe://example.org/b', ['t:1']);
+  const viaIntermediate = makeEntry('c', 'spiffe://example.org/c', ['t:1']);
+  cache.updateEntries([a, b, viaIntermediate]);
+  cache.setSvid('a', issueSvid(td.ca, a));
+  cache.setSvid('b', issueSvid(other.ca, b));
+  cache.setSvid('c', issueSvid(td.ca.createIntermediate(), viaIntermediate));
+  expect(cache.entriesNeedingSvids()).toEqual([]);
+  const tainted = new TaintedAuthorities(td.bundle.x509Authorities);
+  cache.setTaintedAuthorities(tainted);
+  expect(cache.getTaintedAuthorities()).toBe(tainted);
+  expect(
+    cache
+      .entriesNeedingSvids()
+      .map((e) => e.entryId)
+      .sort(),
+  ).toEqual(['a', 'c']);
+  expect(tainted.sameAs(new TaintedAuthorities([...td.bundle.x509Authorities]))).toBe(true);
+  expect(tainted.sameAs(TaintedAuthorities.NONE)).toBe(false);
+  cache.setTaintedAuthorities(TaintedAuthorities.NONE);
+  expect(cache.entriesNeedingSvids()).toEqual([]);
 });

@@ -3,6 +3,7 @@ import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import { SpiffeBundleSet, type SpiffeBundle } from '@lanyard/spiffe';
 import { EntryIndex, selectorKeys } from './entry-index';
 import { SvidStore } from './svid-store';
+import { TaintedAuthorities } from './tainted';
 import { SubscriptionRecord, type Subscription, type UpdateListener } from './subscription';
 import type { Identity, WorkloadEntry, WorkloadUpdate, X509SvidMaterial } from './types';
 
@@ -44,6 +45,7 @@ export class IdentityCache {
   private bundle: SpiffeBundle | undefined;
   private federated = new Map<string, SpiffeBundle>();
   private bundleSet: SpiffeBundleSet | undefined;
+  private tainted = TaintedAuthorities.NONE;
   private notifyScheduled = false;
 
   constructor(options: IdentityCacheOptions) {
@@ -89,6 +91,19 @@ export class IdentityCache {
     this.federated = next;
     this.bundleSet = undefined;
     this.scheduleNotify();
+  }
+
+  /**
+   * Replaces the own trust domain's tainted X.509 authorities: SVIDs issued under them become due for
+   * replacement ({@link entriesNeedingSvids}) at once.
+   */
+  setTaintedAuthorities(tainted: TaintedAuthorities): void {
+    this.tainted = tainted;
+  }
+
+  /** The own trust domain's tainted X.509 authorities (none until the server reports some). */
+  getTaintedAuthorities(): TaintedAuthorities {
+    return this.tainted;
   }
 
   /** The federated bundle of a trust domain (name without scheme), if known. */
@@ -178,13 +193,14 @@ export class IdentityCache {
 
   /**
    * Entries that need a new SVID now: subscribed entries first, then others while the SVID cache has room.
-   * An entry needs one when it has none, its SVID was issued for an older revision, or is past half-life.
+   * An entry needs one when it has none, its SVID was issued for an older revision or under a tainted
+   * authority, or is past its renewal point.
    */
   entriesNeedingSvids(now: Date = new Date()): WorkloadEntry[] {
     const pinned = this.pinnedEntryIds();
     const ordered = [...pinned].map((id) => this.index.get(id)).filter((e) => e !== undefined);
     for (const entry of this.index.values()) if (!pinned.has(entry.entryId)) ordered.push(entry);
-    return this.svids.selectStale(ordered, pinned, now);
+    return this.svids.selectStale(ordered, pinned, now, this.tainted);
   }
 
   /** Registers a callback run when a subscriber matches entries that have no SVID yet; returns a remover. */

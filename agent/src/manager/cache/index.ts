@@ -5,3 +5,4 @@ export type { Subscription, UpdateListener } from './subscription';
 export { createSvidMaterial, isPastHalfLife, type SvidMaterialInput } from './svid-material';
 export { JwtSvidCache, type CachedJwtSvid } from './jwt-svid-cache';
 export { dropDuplicateHints } from './entry-index';
+export { TaintedAuthorities } from './tainted';

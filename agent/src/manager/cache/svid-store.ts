@@ -1,3 +1,4 @@
+import type { TaintedAuthorities } from './tainted';
 import type { WorkloadEntry, X509SvidMaterial } from './types';
 
 /**
@@ -66,16 +67,25 @@ export class SvidStore {
   }
 
   /**
-   * Of `ordered` (pinned entries first), those needing a new SVID: stale ones always, missing ones when
-   * pinned or while the cap leaves room.
+   * Of `ordered` (pinned entries first), those needing a new SVID: stale ones (older revision, past the renewal
+   * point, or issued under a tainted authority) always, missing ones when pinned or while the cap leaves room.
    */
-  selectStale(ordered: readonly WorkloadEntry[], pinned: ReadonlySet<string>, now: Date): WorkloadEntry[] {
+  selectStale(
+    ordered: readonly WorkloadEntry[],
+    pinned: ReadonlySet<string>,
+    now: Date,
+    tainted: TaintedAuthorities,
+  ): WorkloadEntry[] {
     const result: WorkloadEntry[] = [];
     let room = this.maxSize - this.svids.size;
     for (const entry of ordered) {
       const svid = this.svids.get(entry.entryId);
       if (svid) {
-        if (svid.entryRevision !== entry.revision || now.getTime() >= svid.renewAt.getTime())
+        if (
+          svid.entryRevision !== entry.revision ||
+          now.getTime() >= svid.renewAt.getTime() ||
+          tainted.issued(svid.certChainDer)
+        )
           result.push(entry);
       } else if (pinned.has(entry.entryId) || room > 0) {
         result.push(entry);
