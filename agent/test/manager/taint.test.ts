@@ -4,7 +4,7 @@
  * before half-life), and keeps syncing once the old authority is revoked.
  */
 import { X509Certificate } from 'node:crypto';
-import { unary } from '@lanyard/server';
+import { unary } from '@lanyard/base/grpc';
 import type { Agent } from '../../src/agent';
 import {
   LogCapture,
@@ -52,18 +52,20 @@ test('SVIDs issued under a tainted X.509 authority are replaced at once; the age
   expect(leaf(first.certChainDer).verify(oldRoot.publicKey)).toBe(true);
 
   const la = ts.admin.localAuthority;
-  const prepared = await unary<{ prepared_authority: AuthorityState | null }>((cb) =>
-    la.PrepareX509Authority({}, cb),
+  const prepared = await unary<{ prepared_authority: AuthorityState | null }>((opts, cb) =>
+    la.PrepareX509Authority({}, opts, cb),
   );
   const newRoot = await eventually('the prepared authority in the agent bundle', () =>
     agent.cache.getBundle()!.x509Authorities.find((c) => !c.raw.equals(oldRoot.raw)),
   );
   const activate = { authority_id: prepared.prepared_authority!.authority_id };
-  await unary((cb) => la.ActivateX509Authority(activate, cb));
-  const state = await unary<{ old: AuthorityState | null }>((cb) => la.GetX509AuthorityState({}, cb));
+  await unary((opts, cb) => la.ActivateX509Authority(activate, opts, cb));
+  const state = await unary<{ old: AuthorityState | null }>((opts, cb) =>
+    la.GetX509AuthorityState({}, opts, cb),
+  );
   expect(state.old).not.toBeNull();
   const old = { authority_id: state.old!.authority_id };
-  await unary((cb) => la.TaintX509Authority(old, cb));
+  await unary((opts, cb) => la.TaintX509Authority(old, opts, cb));
 
   const rotated = await eventually('a workload SVID from the new authority', () => {
     const svid = agent.cache.getSvid(entryId);
@@ -77,7 +79,7 @@ test('SVIDs issued under a tainted X.509 authority are replaced at once; the age
   );
   expect(log.text).toContain('X.509 authorities are tainted; rotating the SVIDs they issued');
 
-  await unary((cb) => la.RevokeX509Authority(old, cb));
+  await unary((opts, cb) => la.RevokeX509Authority(old, opts, cb));
   await eventually('the revoked authority gone from the agent bundle', () =>
     agent.cache.getBundle()!.x509Authorities.every((c) => !c.raw.equals(oldRoot.raw)) ? true : undefined,
   );
