@@ -4,7 +4,7 @@ import type {
   NodeAttestorAgentPlugin,
   PluginData,
 } from '@lanyard/attestor-core';
-import { PluginConfigReader } from '@lanyard/attestor-core';
+import { decodePluginData } from '@lanyard/attestor-core';
 import { InvalidArgumentError } from '@lanyard/base';
 import { JOIN_TOKEN_PLUGIN_NAME, assertValidJoinToken } from './shared';
 
@@ -24,7 +24,7 @@ export class JoinTokenAgentAttestor implements NodeAttestorAgent {
 export const agentPlugin: NodeAttestorAgentPlugin = {
   name: JOIN_TOKEN_PLUGIN_NAME,
   async create(pluginData: PluginData, deps: AgentAttestorDeps): Promise<NodeAttestorAgent> {
-    new PluginConfigReader(JOIN_TOKEN_PLUGIN_NAME, pluginData).rejectUnknownKeys();
+    decodePluginData(JOIN_TOKEN_PLUGIN_NAME, pluginData, {});
     const token = deps.joinToken;
     if (token === undefined || token === '') {
       throw new InvalidArgumentError(

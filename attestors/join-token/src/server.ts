@@ -5,7 +5,7 @@ import type {
   PluginData,
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
-import { PluginConfigReader } from '@lanyard/attestor-core';
+import { decodePluginData } from '@lanyard/attestor-core';
 import { InvalidArgumentError } from '@lanyard/base';
 import { JOIN_TOKEN_PLUGIN_NAME, assertValidJoinToken, joinTokenAgentId } from './shared';
 
@@ -41,7 +41,7 @@ export class JoinTokenServerAttestor implements NodeAttestorServer {
 export const serverPlugin: NodeAttestorServerPlugin = {
   name: JOIN_TOKEN_PLUGIN_NAME,
   async create(pluginData: PluginData, deps: ServerAttestorDeps): Promise<NodeAttestorServer> {
-    new PluginConfigReader(JOIN_TOKEN_PLUGIN_NAME, pluginData).rejectUnknownKeys();
+    decodePluginData(JOIN_TOKEN_PLUGIN_NAME, pluginData, {});
     return new JoinTokenServerAttestor(deps);
   },
 };

@@ -71,10 +71,10 @@ describe('join_token attestor', () => {
     const deps = { trustDomain: 'example.org', logger: silentLogger, now: () => NOW };
     await expect(agentPlugin.create({}, deps)).rejects.toThrow('a join token is required');
     await expect(agentPlugin.create({ x: 1 }, { ...deps, joinToken: 't' })).rejects.toThrow(
-      'join_token: plugin_data.x is not a known key',
+      'join_token: unknown configuration detected: section "join_token plugin_data": keys x',
     );
     await expect(serverPlugin.create({ y: true }, serverDeps(new MemoryTokens()))).rejects.toThrow(
-      'plugin_data.y is not a known key',
+      'unknown configuration detected: section "join_token plugin_data": keys y',
     );
   });
 });

@@ -1,5 +1,5 @@
-import { AgentPathTemplate, PluginConfigReader, type PluginData } from '@lanyard/attestor-core';
-import { InvalidArgumentError, LanyardError } from '@lanyard/base';
+import { AgentPathTemplate, decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
+import { InvalidArgumentError } from '@lanyard/base';
 import {
   K8S_PSAT_DEFAULT_PATH_TEMPLATE,
   K8S_PSAT_DEFAULT_TOKEN_PATH,
@@ -21,15 +21,16 @@ export interface K8sPsatAgentConfig {
   readonly tokenPath: string;
 }
 
+const AGENT_PLUGIN_DATA = {
+  cluster: field.string({ required: 'plugin_data.cluster is required' }),
+  token_path: field.string(),
+};
+
 /** Parses agent `plugin_data`: `cluster` (required), `token_path`. */
 export function parseAgentConfig(data: PluginData): K8sPsatAgentConfig {
-  const r = new PluginConfigReader(P, data);
-  const config = {
-    cluster: r.requiredString('cluster'),
-    tokenPath: r.string('token_path') || K8S_PSAT_DEFAULT_TOKEN_PATH,
-  };
-  r.rejectUnknownKeys();
-  return config;
+  const config = decodePluginData(P, data, AGENT_PLUGIN_DATA);
+  if (!config.cluster) fail('cluster', 'is required');
+  return { cluster: config.cluster, tokenPath: config.token_path || K8S_PSAT_DEFAULT_TOKEN_PATH };
 }
 
 /** One entry of the server's `clusters` map. */
@@ -55,61 +56,58 @@ export interface K8sPsatServerConfig {
   readonly clusters: ReadonlyMap<string, K8sPsatClusterConfig>;
 }
 
+const CLUSTER_FIELDS = {
+  service_account_allow_list: field.stringList(),
+  audience: field.stringList(),
+  kube_config_file: field.string(),
+  allowed_node_label_keys: field.stringList(),
+  allowed_pod_label_keys: field.stringList(),
+  use_pod_uid_for_agent_id: field.bool(),
+};
+
+const SERVER_PLUGIN_DATA = {
+  clusters: field.map(field.object(`${P} cluster`, CLUSTER_FIELDS)),
+  agent_path_template: field.string(),
+};
+
+type ClusterData = NonNullable<
+  ReturnType<typeof decodePluginData<typeof SERVER_PLUGIN_DATA>>['clusters']
+>[string];
+
 /**
  * Parses server `plugin_data`: `clusters = { "<name>" = { service_account_allow_list, audience, kube_config_file,
  * allowed_node_label_keys, allowed_pod_label_keys, use_pod_uid_for_agent_id } }` plus Lanyard's top-level
- * `agent_path_template`. Errors name the cluster: `k8s_psat: plugin_data.clusters."c1".audience must be …`.
+ * `agent_path_template`. Every wrong type or unknown key is reported at once with its position; the checks
+ * after decoding name the cluster: `k8s_psat: plugin_data.clusters.c1.service_account_allow_list is required`.
  */
 export function parseServerConfig(data: PluginData): K8sPsatServerConfig {
-  const r = new PluginConfigReader(P, data);
-  const clustersData = r.object('clusters') ?? {};
-  const template = r.string('agent_path_template');
-  r.rejectUnknownKeys();
+  const config = decodePluginData(P, data, SERVER_PLUGIN_DATA);
   const clusters = new Map<string, K8sPsatClusterConfig>();
-  for (const [name, value] of Object.entries(clustersData)) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      fail(`clusters."${name}"`, 'must be an object');
-    }
-    clusters.set(
-      name,
-      withClusterPrefix(name, () => parseCluster(name, value as PluginData, template)),
-    );
+  for (const [name, cluster] of Object.entries(config.clusters ?? {})) {
+    clusters.set(name, parseCluster(name, cluster, config.agent_path_template));
   }
   return { clusters };
 }
 
-function parseCluster(name: string, data: PluginData, template: string | undefined): K8sPsatClusterConfig {
-  const r = new PluginConfigReader(P, data);
-  const allowList = r.stringList('service_account_allow_list') ?? [];
-  const config = {
-    name,
-    serviceAccountAllowList: new Set(allowList),
-    audience: r.stringList('audience') ?? ['spire-server'],
-    kubeConfigFile: r.string('kube_config_file') || undefined,
-    allowedNodeLabelKeys: new Set(r.stringList('allowed_node_label_keys') ?? []),
-    allowedPodLabelKeys: new Set(r.stringList('allowed_pod_label_keys') ?? []),
-    usePodUidForAgentId: r.boolean('use_pod_uid_for_agent_id') ?? false,
-  };
-  r.rejectUnknownKeys();
-  if (allowList.length === 0) fail('service_account_allow_list', 'is required');
+function parseCluster(name: string, data: ClusterData, template: string | undefined): K8sPsatClusterConfig {
+  const key = (field: string): string => `clusters.${JSON.stringify(name)}.${field}`;
+  const allowList = data.service_account_allow_list ?? [];
+  if (allowList.length === 0) fail(key('service_account_allow_list'), 'is required');
   for (const entry of allowList) {
     if (!/^[^:\s]+:[^:\s]+$/.test(entry))
-      fail('service_account_allow_list', `entry "${entry}" must be "namespace:name"`);
+      fail(key('service_account_allow_list'), `entry "${entry}" must be "namespace:name"`);
   }
+  const usePodUidForAgentId = data.use_pod_uid_for_agent_id ?? false;
   const source =
-    template ?? (config.usePodUidForAgentId ? K8S_PSAT_POD_PATH_TEMPLATE : K8S_PSAT_DEFAULT_PATH_TEMPLATE);
-  return { ...config, pathTemplate: AgentPathTemplate.parse(source, P) };
-}
-
-/** Rewrites `plugin_data.<key>` to `plugin_data.clusters."<name>".<key>` in errors from a cluster block. */
-function withClusterPrefix<T>(name: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (!(error instanceof LanyardError)) throw error;
-    throw new InvalidArgumentError(
-      error.message.replace(`${P}: plugin_data.`, `${P}: plugin_data.clusters."${name}".`),
-      error.code,
-    );
-  }
+    template ?? (usePodUidForAgentId ? K8S_PSAT_POD_PATH_TEMPLATE : K8S_PSAT_DEFAULT_PATH_TEMPLATE);
+  return {
+    name,
+    serviceAccountAllowList: new Set(allowList),
+    audience: data.audience ?? ['spire-server'],
+    kubeConfigFile: data.kube_config_file || undefined,
+    allowedNodeLabelKeys: new Set(data.allowed_node_label_keys ?? []),
+    allowedPodLabelKeys: new Set(data.allowed_pod_label_keys ?? []),
+    usePodUidForAgentId,
+    pathTemplate: AgentPathTemplate.parse(source, P),
+  };
 }

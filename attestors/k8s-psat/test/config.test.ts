@@ -24,7 +24,7 @@ describe('k8s_psat configuration', () => {
     });
     expect(() => parseAgentConfig({})).toThrow('k8s_psat: plugin_data.cluster is required');
     expect(() => parseAgentConfig({ cluster: 'c1', token_file: '/t' })).toThrow(
-      'k8s_psat: plugin_data.token_file is not a known key',
+      'k8s_psat: unknown configuration detected: section "k8s_psat plugin_data": keys token_file',
     );
   });
 
@@ -52,9 +52,11 @@ describe('k8s_psat configuration', () => {
     );
     expect(() =>
       parseServerConfig({ clusters: { c1: { service_account_allow_list: ['a:b'], audiences: ['x'] } } }),
-    ).toThrow('k8s_psat: plugin_data.clusters."c1".audiences is not a known key');
+    ).toThrow('k8s_psat: unknown configuration detected: section "k8s_psat cluster": keys audiences');
     expect(() => parseServerConfig({ cluster: {} })).toThrow(InvalidArgumentError);
-    expect(() => parseServerConfig({ clusters: { c1: 'x' } })).toThrow('clusters."c1" must be an object');
+    expect(() => parseServerConfig({ clusters: { c1: 'x' } })).toThrow(
+      'k8s_psat: plugin_data.clusters.c1: must be a block (an object)',
+    );
   });
 
   it('kubeconfig: client certificate and CA from files relative to the kubeconfig', async () => {
