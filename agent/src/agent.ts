@@ -10,7 +10,9 @@ import {
   HealthStatusTable,
   addHealthService,
   startHealthListener,
+  TrailWriter,
   type HealthListener,
+  type TrailRecorder,
 } from '@lanyard/common';
 import { IdentityCache } from './manager/cache';
 import type { AgentConfig } from './config';
@@ -55,6 +57,8 @@ export class Agent {
     readonly workloadApi: WorkloadApiServer | undefined,
     private readonly health: HealthStatusTable,
     private readonly logger: PluginLogger,
+    /** The identity trail writer, when `audit_trail` is configured. */
+    readonly trail: TrailWriter | undefined,
   ) {
     this.fatal = new Promise((resolve) => (this.fatalResolve = resolve));
   }
@@ -93,11 +97,24 @@ export class Agent {
       onFatal: (err) => holder.agent?.fail(err),
     });
     const health = new HealthStatusTable({ '': 'SERVING' });
+    const trail =
+      a.auditTrail &&
+      new TrailWriter({ ...a.auditTrail, onProblem: (message, fields) => logger.error(message, fields) });
     const workloadApi = a.disableWorkloadApi
       ? undefined
-      : createWorkloadApi(config, cache, connection, workloadAttestors, logger, options.procRoot);
+      : createWorkloadApi(config, cache, connection, workloadAttestors, logger, options.procRoot, trail);
     if (workloadApi) addHealthService(workloadApi.grpcServer, health);
-    const agent = new Agent(config, cache, identity, connection, syncLoop, workloadApi, health, logger);
+    const agent = new Agent(
+      config,
+      cache,
+      identity,
+      connection,
+      syncLoop,
+      workloadApi,
+      health,
+      logger,
+      trail,
+    );
     holder.agent = agent;
     await agent.begin();
     return agent;
@@ -150,6 +167,7 @@ export class Agent {
     this.health.set('', 'NOT_SERVING');
     await this.syncLoop.stop();
     await this.workloadApi?.stop();
+    await this.trail?.close();
     this.connection.close();
   }
 
@@ -201,6 +219,7 @@ function createWorkloadApi(
   attestors: Awaited<ReturnType<typeof createWorkloadAttestors>>,
   logger: PluginLogger,
   procRoot: string | undefined,
+  trail: TrailRecorder | undefined,
 ): WorkloadApiServer {
   const a = config.agent;
   return new WorkloadApiServer({
@@ -213,5 +232,6 @@ function createWorkloadApi(
     allowedForeignJwtClaims: a.allowedForeignJwtClaims,
     logger,
     procRoot,
+    trail,
   });
 }

@@ -241,3 +241,21 @@ test('the example agent/conf/agent.conf is valid', () => {
   expect(config.telemetry.prometheus).toEqual({ host: '127.0.0.1', port: 9989 });
   expect(config.healthChecks.listenerEnabled).toBe(true);
 });
+
+test('audit_trail is read with sizes; unknown keys and bad sizes are refused naming the key', () => {
+  const { config } = parseAgentConfig(
+    withAgent('audit_trail {\n  path = "/var/log/lanyard/agent-trail.log"\n  max_size = "10MiB"\n}'),
+  );
+  expect(config.agent.auditTrail).toEqual({
+    path: '/var/log/lanyard/agent-trail.log',
+    maxSizeBytes: 10 * 1024 * 1024,
+    maxFiles: 5,
+  });
+  expect(parseAgentConfig(BASE).config.agent.auditTrail).toBeUndefined();
+  expect(errorOf(withAgent('audit_trail {\n  path = "/t"\n  size = "1MB"\n}'))).toMatch(
+    /unknown configuration detected.*size/,
+  );
+  expect(errorOf(withAgent('audit_trail {\n  path = "/t"\n  max_size = "-1MB"\n}'))).toContain(
+    'agent.audit_trail.max_size: invalid size "-1MB"',
+  );
+});

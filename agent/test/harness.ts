@@ -48,6 +48,8 @@ export interface TestServerOptions {
   /** The server's node attestor catalog and blocks, replacing the two defaults above. */
   readonly nodeAttestorPlugins?: PluginCatalog<NodeAttestorServerPlugin>;
   readonly nodeAttestors?: NodeAttestorConfig[];
+  /** `jwt_cloud_audiences`: JWT-SVIDs for these audiences carry a `jti`. */
+  readonly jwtCloudAudiences?: readonly string[];
 }
 
 async function launch(dir: string, port: number, options: TestServerOptions): Promise<LanyardServer> {
@@ -69,6 +71,7 @@ async function launch(dir: string, port: number, options: TestServerOptions): Pr
     nodeAttestors:
       options.nodeAttestors ??
       (options.extraNodeAttestors ?? []).map((p) => ({ name: p.name, pluginData: {} })),
+    jwtCloudAudiences: options.jwtCloudAudiences,
   });
 }
 

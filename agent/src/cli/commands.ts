@@ -1,8 +1,15 @@
 import { apiCommand } from './api';
+import { agentAuditCommand } from './audit';
 import { healthcheckCommand } from './healthcheck';
 import type { CliCommand } from './registry';
 import { runCommand } from './run';
 import { validateCommand } from './validate';
 
 /** Every top-level command of `lanyard-agent`; add new command modules here. */
-export const COMMANDS: readonly CliCommand[] = [apiCommand, runCommand, validateCommand, healthcheckCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  apiCommand,
+  runCommand,
+  validateCommand,
+  healthcheckCommand,
+  agentAuditCommand,
+];

@@ -5,6 +5,7 @@
  */
 import {
   AGENT_PLUGIN_CARDINALITY,
+  auditTrailSchema,
   field,
   healthChecksSchema,
   pluginsSchema,
@@ -77,6 +78,7 @@ export const agentSectionSchema = field.object(
     profiling_freq: field.int(),
     profiling_names: field.stringList(),
     experimental: experimentalSchema,
+    audit_trail: auditTrailSchema,
   },
   'agent section must be configured',
 );

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseLogFormat, parseLogLevel, type ConfigIssue } from '@lanyard/common';
+import { mapAuditTrail, parseLogFormat, parseLogLevel, type ConfigIssue } from '@lanyard/common';
 import { DEFAULT_SOCKET_PATH } from '../workload/socket';
 import type { AgentFlagOverrides } from './flags';
 import type { AgentSection } from './schema';
@@ -150,5 +150,6 @@ export function mapAgentSection(
     allowedForeignJwtClaims: section.allowed_foreign_jwt_claims ?? [],
     disableWorkloadApi: section.disable_workload_api === true,
     syncIntervalMs: syncInterval(section, issues),
+    auditTrail: mapAuditTrail(section.audit_trail, 'agent', issues),
   };
 }

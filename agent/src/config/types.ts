@@ -1,4 +1,10 @@
-import type { HealthChecksConfig, LogLevel, Position, TelemetryConfig } from '@lanyard/common';
+import type {
+  AuditTrailConfig,
+  HealthChecksConfig,
+  LogLevel,
+  Position,
+  TelemetryConfig,
+} from '@lanyard/common';
 import type { PluginData } from '@lanyard/attestor-core';
 
 /** Key type of workload X509-SVID keys made on the agent. */
@@ -45,6 +51,8 @@ export interface AgentSettings {
   disableWorkloadApi: boolean;
   /** Base sync period in ms (`sync_interval`, in `agent {}` or `experimental {}`); default 5 s. */
   syncIntervalMs: number;
+  /** `audit_trail {}` (Lanyard extension): the workload identity trail; unset = none. */
+  auditTrail?: AuditTrailConfig;
 }
 
 /** Configured plugins. */

@@ -53,4 +53,9 @@ export class CallerResolver {
     const selectors = await this.attestation.attest(connection);
     return { connection, selectors };
   }
+
+  /** The connection a call came in on, without attesting it (for the trail's denial lines). */
+  connectionOf(call: Pick<IncomingCall, 'getPeer'>): WorkloadConnection | undefined {
+    return this.connections.get(call.getPeer());
+  }
 }

@@ -36,11 +36,16 @@ export async function fetchJwtSvids(
     throw new PermissionDeniedError(`no identity issued for "${request.spiffe_id}"`, 'ERR_NO_IDENTITY');
   }
   const svids = await Promise.all(
-    wanted.map(async (entry) => ({
-      spiffe_id: entry.spiffeId,
-      svid: await deps.jwt.fetch(entry, request.audience),
-      hint: entry.hint,
-    })),
+    wanted.map(async (entry) => {
+      const token = await deps.jwt.fetch(entry, request.audience);
+      deps.trail?.jwtSent(caller.connection, caller.selectors, {
+        spiffeId: entry.spiffeId,
+        entryId: entry.entryId,
+        token,
+        audience: request.audience,
+      });
+      return { spiffe_id: entry.spiffeId, svid: token, hint: entry.hint };
+    }),
   );
   return { svids };
 }

@@ -3,6 +3,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import type { IdentityCache } from '../manager/cache';
 import type { AttestedCaller, CallerResolver } from './caller';
 import type { JwtSvidService } from './jwt-svid-service';
+import type { WorkloadTrail } from './trail';
 import { toCallStatus } from './status';
 import { pumpUpdates, type StepFunction } from './stream';
 
@@ -19,6 +20,22 @@ export interface WorkloadHandlerDeps {
   readonly allowedForeignJwtClaims: ReadonlySet<string>;
   /** Live streams (for shutdown and leak checks). */
   readonly streams: Set<object>;
+  /** `audit_trail`: identity events; none when absent. */
+  readonly trail?: WorkloadTrail;
+}
+
+/** Wraps a stream's steps so that a stream ended with an error is recorded as a denial in the trail. */
+function recordingEnds<Res>(
+  trail: WorkloadTrail,
+  method: string,
+  caller: AttestedCaller,
+  steps: StepFunction<Res>,
+): StepFunction<Res> {
+  return (update) => {
+    const step = steps(update);
+    if (step.kind === 'end') trail.denied(method, step.error, caller.connection, caller.selectors);
+    return step;
+  };
 }
 
 /** Attests the caller of a server stream, then pumps cache updates through `steps`. */
@@ -27,9 +44,17 @@ export function streamHandler<Req, Res>(
   steps: (caller: AttestedCaller) => StepFunction<Res>,
 ): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
+    const trail = deps.trail;
     deps.resolver.resolve(call).then(
-      (caller) => pumpUpdates(call, deps, caller.selectors, steps(caller)),
-      (err: unknown) => call.emit('error', toCallStatus(err, deps.logger, call.getPath())),
+      (caller) => {
+        const own = steps(caller);
+        const step = trail ? recordingEnds(trail, call.getPath(), caller, own) : own;
+        pumpUpdates(call, deps, caller.selectors, step);
+      },
+      (err: unknown) => {
+        trail?.denied(call.getPath(), err, deps.resolver.connectionOf(call));
+        call.emit('error', toCallStatus(err, deps.logger, call.getPath()));
+      },
     );
   };
 }
@@ -43,7 +68,10 @@ export function unaryHandler<Req, Res>(
   return (call, callback) => {
     body(call).then(
       (response) => callback(null, response),
-      (err: unknown) => callback(toCallStatus(err, deps.logger, name)),
+      (err: unknown) => {
+        deps.trail?.denied(name, err, deps.resolver.connectionOf(call));
+        callback(toCallStatus(err, deps.logger, name));
+      },
     );
   };
 }

@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
+import type { TrailRecorder } from '@lanyard/common';
 import { loadWorkloadApi } from '@lanyard/proto';
 import { JwtSvidCache, type IdentityCache } from '../manager/cache';
 import { WorkloadAttestation } from './attestation';
@@ -11,6 +12,7 @@ import { ConnectionRegistry } from './connections';
 import { createWorkloadHandlers } from './handlers';
 import { JwtSvidService, type JwtSvidMinter } from './jwt-svid-service';
 import { DEFAULT_SOCKET_PATH, listenUnix, prepareSocketPath } from './socket';
+import { WorkloadTrail } from './trail';
 import { registerWitMethods } from './wit';
 
 /** Options of {@link WorkloadApiServer}; names follow the SPIRE agent config keys they come from. */
@@ -33,6 +35,8 @@ export interface WorkloadApiServerOptions {
   readonly logger?: PluginLogger;
   /** Root of the proc filesystem; default `/proc`. */
   readonly procRoot?: string;
+  /** `audit_trail`: where workload identity events are recorded; none when absent. */
+  readonly trail?: TrailRecorder;
 }
 
 /**
@@ -74,6 +78,7 @@ export class WorkloadApiServer {
       allowUnauthenticatedVerifiers: options.allowUnauthenticatedVerifiers ?? false,
       allowedForeignJwtClaims: new Set(options.allowedForeignJwtClaims ?? []),
       streams: this.streams,
+      trail: options.trail && new WorkloadTrail(options.trail, options.procRoot),
     });
     this.grpcServer.addService(loadWorkloadApi().SpiffeWorkloadAPI.service, handlers);
     registerWitMethods(this.grpcServer, { logger: this.logger });

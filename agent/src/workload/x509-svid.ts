@@ -3,6 +3,7 @@ import type { SpiffeWorkloadAPIHandlers, X509SVIDResponse } from '@lanyard/proto
 import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { WorkloadUpdate, X509SvidMaterial } from '../manager/cache';
 import type { AttestedCaller } from './caller';
+import type { WorkloadTrail } from './trail';
 import { rootsDer, sameBundleMap, trustDomainKey } from './bundles';
 import { streamHandler, type WorkloadHandlerDeps } from './rpc-wrappers';
 import { noIdentity, notReady } from './status';
@@ -61,7 +62,11 @@ function sameSvidResponse(a: X509SVIDResponse, b: X509SVIDResponse): boolean {
  * FetchX509SVID steps: UNAVAILABLE before the first sync, PERMISSION_DENIED when no entry matches (also
  * mid-stream), wait while matching entries have no SVID yet, otherwise the complete response on every change.
  */
-export function x509SvidSteps(logger: PluginLogger, caller: AttestedCaller): StepFunction<X509SVIDResponse> {
+export function x509SvidSteps(
+  logger: PluginLogger,
+  caller: AttestedCaller,
+  trail?: WorkloadTrail,
+): StepFunction<X509SVIDResponse> {
   const send = dedupe(
     (update: WorkloadUpdate) => renderX509SvidResponse(update, update.bundle!),
     sameSvidResponse,
@@ -70,11 +75,13 @@ export function x509SvidSteps(logger: PluginLogger, caller: AttestedCaller): Ste
     if (!update.bundle) return { kind: 'end', error: notReady() };
     if (update.entries.length === 0) return { kind: 'end', error: noIdentity(logger, caller) };
     if (update.identities.length === 0) return { kind: 'wait' };
-    return send(update);
+    const step = send(update);
+    if (step.kind === 'send') trail?.x509Sent(caller.connection, caller.selectors, update.identities);
+    return step;
   };
 }
 
 /** FetchX509SVID: the caller's X.509-SVIDs with keys and bundles, re-sent on every rotation. */
 export function fetchX509SvidHandler(deps: WorkloadHandlerDeps): SpiffeWorkloadAPIHandlers['FetchX509SVID'] {
-  return streamHandler(deps, (caller) => x509SvidSteps(deps.logger, caller));
+  return streamHandler(deps, (caller) => x509SvidSteps(deps.logger, caller, deps.trail));
 }
