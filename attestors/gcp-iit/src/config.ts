@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AgentPathTemplate, PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
+import { AgentPathTemplate, decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
 import { InvalidArgumentError } from '@lanyard/base';
 import { GCP_IIT_DEFAULT_PATH_TEMPLATE, GCP_IIT_PLUGIN_NAME } from './shared';
 
@@ -17,16 +17,22 @@ export interface GcpIitAgentConfig {
   readonly attempts: number;
 }
 
+const AGENT_PLUGIN_DATA = {
+  identity_token_host: field.string(),
+  service_account: field.string(),
+  metadata_timeout: field.duration(),
+  metadata_attempts: field.int(),
+};
+
 /** Parses and validates agent `plugin_data`. */
 export function parseAgentConfig(data: PluginData): GcpIitAgentConfig {
-  const r = new PluginConfigReader(P, data);
+  const decoded = decodePluginData(P, data, AGENT_PLUGIN_DATA);
   const config = {
-    identityTokenHost: r.string('identity_token_host') || 'metadata.google.internal',
-    serviceAccount: r.string('service_account') || 'default',
-    timeoutMs: readDuration(r, P, 'metadata_timeout') ?? 5000,
-    attempts: r.integer('metadata_attempts') ?? 3,
+    identityTokenHost: decoded.identity_token_host || 'metadata.google.internal',
+    serviceAccount: decoded.service_account || 'default',
+    timeoutMs: decoded.metadata_timeout ?? 5000,
+    attempts: decoded.metadata_attempts ?? 3,
   };
-  r.rejectUnknownKeys();
   if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(config.identityTokenHost))
     fail('identity_token_host', 'must be a host name with an optional port');
   if (!/^[A-Za-z0-9@._-]+$/.test(config.serviceAccount))
@@ -59,32 +65,40 @@ export interface GcpIitServerConfig {
   readonly metadataHost: string;
 }
 
+const SERVER_PLUGIN_DATA = {
+  projectid_allow_list: field.stringList(),
+  service_account_file: field.string(),
+  use_instance_metadata: field.bool(),
+  allowed_label_keys: field.stringList(),
+  allowed_metadata_keys: field.stringList(),
+  max_metadata_value_size: field.int(),
+  agent_path_template: field.string(),
+  google_certs_url: field.string(),
+  compute_endpoint: field.string(),
+};
+
 /** Parses and validates server `plugin_data`; `env.GCE_METADATA_HOST` overrides the metadata host like Google's libraries. */
 export function parseServerConfig(
   data: PluginData,
   env: NodeJS.ProcessEnv = process.env,
 ): GcpIitServerConfig {
-  const r = new PluginConfigReader(P, data);
-  const allow = r.stringList('projectid_allow_list') ?? [];
-  const saFile = r.string('service_account_file');
+  const decoded = decodePluginData(P, data, SERVER_PLUGIN_DATA);
+  const allow = decoded.projectid_allow_list ?? [];
+  const saFile = decoded.service_account_file;
   const config = {
     projectIdAllowList: new Set(allow),
-    useInstanceMetadata: r.boolean('use_instance_metadata') ?? false,
-    allowedLabelKeys: new Set(r.stringList('allowed_label_keys') ?? []),
-    allowedMetadataKeys: new Set(r.stringList('allowed_metadata_keys') ?? []),
-    maxMetadataValueSize: r.integer('max_metadata_value_size') || 128,
-    pathTemplate: AgentPathTemplate.parse(
-      r.string('agent_path_template') ?? GCP_IIT_DEFAULT_PATH_TEMPLATE,
-      P,
-    ),
-    googleCertsUrl: r.string('google_certs_url') ?? 'https://www.googleapis.com/oauth2/v1/certs',
-    computeEndpoint: (r.string('compute_endpoint') ?? 'https://compute.googleapis.com/compute/v1').replace(
+    useInstanceMetadata: decoded.use_instance_metadata ?? false,
+    allowedLabelKeys: new Set(decoded.allowed_label_keys ?? []),
+    allowedMetadataKeys: new Set(decoded.allowed_metadata_keys ?? []),
+    maxMetadataValueSize: decoded.max_metadata_value_size || 128,
+    pathTemplate: AgentPathTemplate.parse(decoded.agent_path_template ?? GCP_IIT_DEFAULT_PATH_TEMPLATE, P),
+    googleCertsUrl: decoded.google_certs_url ?? 'https://www.googleapis.com/oauth2/v1/certs',
+    computeEndpoint: (decoded.compute_endpoint ?? 'https://compute.googleapis.com/compute/v1').replace(
       /\/*$/,
       '/',
     ),
     metadataHost: env.GCE_METADATA_HOST || 'metadata.google.internal',
   };
-  r.rejectUnknownKeys();
   if (allow.length === 0) fail('projectid_allow_list', 'is required');
   for (const key of ['google_certs_url', 'compute_endpoint'] as const) {
     const url = key === 'google_certs_url' ? config.googleCertsUrl : config.computeEndpoint;

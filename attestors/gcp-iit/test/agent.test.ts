@@ -47,14 +47,14 @@ describe('gcp_iit agent half over the fake metadata server', () => {
 
   it('rejects unknown agent keys', async () => {
     await expect(agentPayload(world, { identity_token_hosts: 'x' })).rejects.toThrow(
-      /identity_token_hosts is not a known key/,
+      /unknown configuration detected: section "gcp_iit plugin_data": keys identity_token_hosts/,
     );
   });
 
   it('server config requires projectid_allow_list and rejects unknown keys', () => {
     expect(() => parseServerConfig({})).toThrow(/projectid_allow_list is required/);
     expect(() => parseServerConfig({ projectid_allow_list: ['p'], projectid_allowlist: ['p'] })).toThrow(
-      /projectid_allowlist is not a known key/,
+      /unknown configuration detected: section "gcp_iit plugin_data": keys projectid_allowlist/,
     );
     expect(() =>
       parseServerConfig({ projectid_allow_list: ['p'], service_account_file: '/nonexistent' }),

@@ -1,4 +1,4 @@
-import { PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
+import { decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
 import { InvalidArgumentError } from '@lanyard/base';
 import { K8S_PLUGIN_NAME } from './shared';
 
@@ -40,11 +40,34 @@ function fail(key: string, problem: string): never {
 
 const UNSUPPORTED = ['sigstore', 'experimental', 'enable_namespace_labels', 'disable_kubelet_client'];
 
-function readAuth(r: PluginConfigReader, readOnly: boolean): KubeletAuth {
-  const tokenPath = r.string('token_path');
-  const certificatePath = r.string('certificate_path');
-  const privateKeyPath = r.string('private_key_path');
-  const anonymous = r.boolean('use_anonymous_authentication') ?? false;
+const K8S_PLUGIN_DATA = {
+  kubelet_secure_port: field.int(),
+  kubelet_read_only_port: field.int(),
+  skip_kubelet_verification: field.bool(),
+  kubelet_ca_path: field.string(),
+  kubelet_host: field.string(),
+  token_path: field.string(),
+  certificate_path: field.string(),
+  private_key_path: field.string(),
+  use_anonymous_authentication: field.bool(),
+  node_name: field.string(),
+  node_name_env: field.string(),
+  max_poll_attempts: field.int(),
+  poll_retry_interval: field.duration(),
+  reload_interval: field.duration(),
+  disable_container_selectors: field.bool(),
+  verbose_container_locator_logs: field.bool(),
+  proc_root: field.string(),
+  use_new_container_locator: field.bool(),
+};
+
+type K8sPluginData = ReturnType<typeof decodePluginData<typeof K8S_PLUGIN_DATA>>;
+
+function readAuth(d: K8sPluginData, readOnly: boolean): KubeletAuth {
+  const tokenPath = d.token_path;
+  const certificatePath = d.certificate_path;
+  const privateKeyPath = d.private_key_path;
+  const anonymous = d.use_anonymous_authentication ?? false;
   if ((certificatePath === undefined) !== (privateKeyPath === undefined)) {
     fail(
       certificatePath ? 'private_key_path' : 'certificate_path',
@@ -60,9 +83,9 @@ function readAuth(r: PluginConfigReader, readOnly: boolean): KubeletAuth {
   return { kind: 'token', tokenPath: tokenPath || `${SA_DIR}/token` };
 }
 
-function nodeNameFrom(r: PluginConfigReader, env: NodeJS.ProcessEnv): string | undefined {
-  const configured = r.string('node_name');
-  const envName = r.string('node_name_env') || 'MY_NODE_NAME';
+function nodeNameFrom(d: K8sPluginData, env: NodeJS.ProcessEnv): string | undefined {
+  const configured = d.node_name;
+  const envName = d.node_name_env || 'MY_NODE_NAME';
   return configured || env[envName] || undefined;
 }
 
@@ -78,9 +101,9 @@ function positive(value: number | undefined, key: string, fallback: number): num
  */
 export function parseK8sConfig(data: PluginData, env: NodeJS.ProcessEnv = process.env): K8sWorkloadConfig {
   for (const key of UNSUPPORTED) if (key in data) fail(key, 'is not supported by lanyard');
-  const r = new PluginConfigReader(P, data);
-  const securePort = r.integer('kubelet_secure_port');
-  const readOnlyPort = r.integer('kubelet_read_only_port');
+  const d = decodePluginData(P, data, K8S_PLUGIN_DATA);
+  const securePort = d.kubelet_secure_port;
+  const readOnlyPort = d.kubelet_read_only_port;
   if (securePort !== undefined && readOnlyPort !== undefined) {
     fail('kubelet_read_only_port', 'cannot be combined with kubelet_secure_port');
   }
@@ -88,28 +111,27 @@ export function parseK8sConfig(data: PluginData, env: NodeJS.ProcessEnv = proces
   const port = readOnlyPort ?? securePort ?? 10250;
   if (port < 1 || port > 65535)
     fail(readOnly ? 'kubelet_read_only_port' : 'kubelet_secure_port', 'must be a port');
-  const skip = r.boolean('skip_kubelet_verification') ?? false;
-  const caPath = r.string('kubelet_ca_path') || `${SA_DIR}/ca.crt`;
-  const auth = readAuth(r, readOnly);
-  const nodeName = nodeNameFrom(r, env);
+  const skip = d.skip_kubelet_verification ?? false;
+  const caPath = d.kubelet_ca_path || `${SA_DIR}/ca.crt`;
+  const auth = readAuth(d, readOnly);
+  const nodeName = nodeNameFrom(d, env);
   const config: K8sWorkloadConfig = {
     scheme: readOnly ? 'http' : 'https',
     port,
-    host: r.string('kubelet_host') || nodeName || '127.0.0.1',
+    host: d.kubelet_host || nodeName || '127.0.0.1',
     nodeName,
     kubeletCaPath: readOnly || skip ? undefined : caPath,
     skipKubeletVerification: skip,
     auth,
-    maxPollAttempts: positive(r.integer('max_poll_attempts'), 'max_poll_attempts', 60),
-    pollRetryIntervalMs: positive(readDuration(r, P, 'poll_retry_interval'), 'poll_retry_interval', 500),
-    reloadIntervalMs: positive(readDuration(r, P, 'reload_interval'), 'reload_interval', 60_000),
-    disableContainerSelectors: r.boolean('disable_container_selectors') ?? false,
-    verboseContainerLocatorLogs: r.boolean('verbose_container_locator_logs') ?? false,
-    procRoot: r.string('proc_root') || undefined,
+    maxPollAttempts: positive(d.max_poll_attempts, 'max_poll_attempts', 60),
+    pollRetryIntervalMs: positive(d.poll_retry_interval, 'poll_retry_interval', 500),
+    reloadIntervalMs: positive(d.reload_interval, 'reload_interval', 60_000),
+    disableContainerSelectors: d.disable_container_selectors ?? false,
+    verboseContainerLocatorLogs: d.verbose_container_locator_logs ?? false,
+    procRoot: d.proc_root || undefined,
   };
-  if (r.boolean('use_new_container_locator') === false) {
+  if (d.use_new_container_locator === false) {
     fail('use_new_container_locator', 'cannot be false: lanyard has one container locator (cgroup paths)');
   }
-  r.rejectUnknownKeys();
   return config;
 }

@@ -60,7 +60,7 @@ describe('k8s workload attestor configuration', () => {
       /max_poll_attempts must be greater than zero/,
     );
     expect(() => parseK8sConfig({ poll_retry_interval: '5' }, {})).toThrow(
-      /poll_retry_interval must be a duration/,
+      /plugin_data.poll_retry_interval: invalid duration "5"/,
     );
     expect(() => parseK8sConfig({ kubelet_secure_port: 70000 }, {})).toThrow(
       /kubelet_secure_port must be a port/,
@@ -73,7 +73,7 @@ describe('k8s workload attestor configuration', () => {
     );
     expect(() => parseK8sConfig({ use_new_container_locator: false }, {})).toThrow(/cannot be false/);
     expect(() => parseK8sConfig({ kubelet_port: 1 }, {})).toThrow(
-      'k8s: plugin_data.kubelet_port is not a known key',
+      'k8s: unknown configuration detected: section "k8s plugin_data": keys kubelet_port',
     );
   });
 
