@@ -119,10 +119,8 @@ test('1. two servers start, each with a bundle endpoint (one.test https_web, two
   two = await ServerUnderTest.start({
     dir: path.join(dir, 'two'),
     trustDomain: TWO,
-    defaultX509SvidTtl: '30s',
     env: { NODE_EXTRA_CA_CERTS: web.caPem },
-    extraServer: `    agent_ttl = "40s"
-    federation {
+    extraServer: `    federation {
         bundle_endpoint {
             address = "127.0.0.1"
             port = ${endpointTwo}
@@ -291,6 +289,12 @@ test('6. a new X.509 authority in two.test reaches the running one.test workload
   );
 
   await two.cliOk(['localauthority', 'x509', 'activate', '-authorityID', authorityId!]);
+  const old = /Old X\.509 authority:\n\s+Authority ID: (\S+)/.exec(
+    await two.cliOk(['localauthority', 'x509', 'show']),
+  )?.[1];
+  expect(old).toBeDefined();
+  // SVIDs live an hour: only the taint makes the agent replace them now, as SPIRE agents do.
+  await two.cliOk(['localauthority', 'x509', 'taint', '-authorityID', old!]);
   await waitFor(
     'the two.test workload SVID and the agent SVID issued by the new authority',
     async () => {
@@ -305,11 +309,6 @@ test('6. a new X.509 authority in two.test reaches the running one.test workload
     },
     WAIT_MS,
   );
-  const old = /Old X\.509 authority:\n\s+Authority ID: (\S+)/.exec(
-    await two.cliOk(['localauthority', 'x509', 'show']),
-  )?.[1];
-  expect(old).toBeDefined();
-  await two.cliOk(['localauthority', 'x509', 'taint', '-authorityID', old!]);
   await two.cliOk(['localauthority', 'x509', 'revoke', '-authorityID', old!]);
   await waitFor(
     'the one.test workload trusting only the new two.test authority',
