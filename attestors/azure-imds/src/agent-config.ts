@@ -1,5 +1,5 @@
-import { PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
-import { fail } from '@lanyard/attestor-azure-msi/agent';
+import { decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
+import { IMDS_FIELDS, fail } from '@lanyard/attestor-azure-msi/agent';
 import { AZURE_IMDS_PLUGIN_NAME } from './shared';
 
 const P = AZURE_IMDS_PLUGIN_NAME;
@@ -13,16 +13,18 @@ export interface AzureImdsAgentConfig {
   readonly attempts: number;
 }
 
+const AGENT_PLUGIN_DATA = { tenant_domain: field.string(), ...IMDS_FIELDS };
+
 /** Parses agent `plugin_data`: `tenant_domain` (required) and Lanyard's metadata_* keys. */
 export function parseAgentConfig(data: PluginData): AzureImdsAgentConfig {
-  const r = new PluginConfigReader(P, data);
+  const decoded = decodePluginData(P, data, AGENT_PLUGIN_DATA);
+  if (!decoded.tenant_domain) fail(P, 'tenant_domain', 'is required');
   const config = {
-    tenantDomain: r.requiredString('tenant_domain'),
-    metadataEndpoint: (r.string('metadata_endpoint') ?? 'http://169.254.169.254').replace(/\/+$/, ''),
-    timeoutMs: readDuration(r, P, 'metadata_timeout') ?? 10_000,
-    attempts: r.integer('metadata_attempts') ?? 3,
+    tenantDomain: decoded.tenant_domain,
+    metadataEndpoint: (decoded.metadata_endpoint ?? 'http://169.254.169.254').replace(/\/+$/, ''),
+    timeoutMs: decoded.metadata_timeout ?? 10_000,
+    attempts: decoded.metadata_attempts ?? 3,
   };
-  r.rejectUnknownKeys();
   if (!/^https?:\/\/[^/]+/.test(config.metadataEndpoint))
     fail(P, 'metadata_endpoint', 'must be an http or https URL');
   if (config.attempts < 1 || config.attempts > 10) fail(P, 'metadata_attempts', 'must be between 1 and 10');

@@ -1,7 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AgentPathTemplate, PluginConfigReader, type PluginData } from '@lanyard/attestor-core';
-import { type AzureEndpoints, fail, readEndpoints } from '@lanyard/attestor-azure-msi/server';
+import { AgentPathTemplate, decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
+import {
+  ENDPOINT_FIELDS,
+  type AzureEndpoints,
+  fail,
+  readEndpoints,
+} from '@lanyard/attestor-azure-msi/server';
 import { decodePem, type PemBlock } from '@lanyard/base';
 import { AZURE_IMDS_DEFAULT_PATH_TEMPLATE, AZURE_IMDS_PLUGIN_NAME } from './shared';
 
@@ -29,23 +34,39 @@ export interface AzureImdsServerConfig {
   readonly endpoints: AzureEndpoints;
 }
 
+const TENANT_FIELDS = {
+  secret_auth: field.object(`${P} secret_auth`, { app_id: field.string(), app_secret: field.string() }),
+  token_auth: field.object(`${P} token_auth`, { app_id: field.string(), token_path: field.string() }),
+  restrict_to_subscriptions: field.stringList(),
+  allowed_vm_tags: field.stringList(),
+};
+
+const SERVER_PLUGIN_DATA = {
+  tenants: field.map(field.object(`${P} tenant`, TENANT_FIELDS)),
+  agent_path_template: field.string(),
+  allowed_metadata_domains: field.stringList(),
+  trust_bundle_path: field.string(),
+  intermediate_issuer_hosts: field.stringList(),
+  ...ENDPOINT_FIELDS,
+};
+
+type TenantData = NonNullable<
+  ReturnType<typeof decodePluginData<typeof SERVER_PLUGIN_DATA>>['tenants']
+>[string];
+
 /** Parses and validates server `plugin_data`. */
 export function parseServerConfig(data: PluginData): AzureImdsServerConfig {
-  const r = new PluginConfigReader(P, data);
-  const tenantsBlock = r.object('tenants') ?? {};
+  const decoded = decodePluginData(P, data, SERVER_PLUGIN_DATA);
   const config = {
-    pathTemplate: AgentPathTemplate.parse(
-      r.string('agent_path_template') ?? AZURE_IMDS_DEFAULT_PATH_TEMPLATE,
-      P,
-    ),
-    allowedMetadataDomains: r.stringList('allowed_metadata_domains') ?? ['metadata.azure.com'],
-    trustBundlePath: r.string('trust_bundle_path'),
-    intermediateIssuerHosts: new Set(r.stringList('intermediate_issuer_hosts') ?? ['www.microsoft.com']),
-    endpoints: readEndpoints(r, P),
+    pathTemplate: AgentPathTemplate.parse(decoded.agent_path_template ?? AZURE_IMDS_DEFAULT_PATH_TEMPLATE, P),
+    allowedMetadataDomains: decoded.allowed_metadata_domains ?? ['metadata.azure.com'],
+    trustBundlePath: decoded.trust_bundle_path,
+    intermediateIssuerHosts: new Set(decoded.intermediate_issuer_hosts ?? ['www.microsoft.com']),
+    endpoints: readEndpoints(decoded, P),
   };
-  r.rejectUnknownKeys();
   const tenants = new Map<string, ImdsTenantConfig>();
-  for (const [domain, value] of Object.entries(tenantsBlock)) tenants.set(domain, parseTenant(domain, value));
+  for (const [domain, value] of Object.entries(decoded.tenants ?? {}))
+    tenants.set(domain, parseTenant(domain, value));
   if (tenants.size === 0) fail(P, 'tenants', 'must have at least one tenant');
   if (config.allowedMetadataDomains.length === 0) fail(P, 'allowed_metadata_domains', 'must not be empty');
   if (config.trustBundlePath === undefined) {
@@ -54,39 +75,42 @@ export function parseServerConfig(data: PluginData): AzureImdsServerConfig {
   return { ...config, tenants, roots: readRoots(config.trustBundlePath) };
 }
 
-function parseTenant(domain: string, value: unknown): ImdsTenantConfig {
+function parseTenant(domain: string, value: TenantData): ImdsTenantConfig {
   const where = `tenants "${domain}"`;
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    fail(P, where, 'must be an object');
-  const r = new PluginConfigReader(`${P}: ${where}`, value as PluginData);
-  const secretAuth = r.object('secret_auth');
-  const tokenAuth = r.object('token_auth');
-  const subscriptions = r.stringList('restrict_to_subscriptions') ?? [];
-  const tags = r.stringList('allowed_vm_tags') ?? [];
-  r.rejectUnknownKeys();
+  const { secret_auth: secretAuth, token_auth: tokenAuth } = value;
+  const subscriptions = value.restrict_to_subscriptions ?? [];
+  const tags = value.allowed_vm_tags ?? [];
   if (secretAuth && tokenAuth) fail(P, where, 'may set only one of secret_auth or token_auth');
   if (subscriptions.some((s) => s.trim() === ''))
     fail(P, `${where}.restrict_to_subscriptions`, 'entries must be non-empty');
   return {
     auth: secretAuth
-      ? readAuth(where, 'secret_auth', secretAuth)
+      ? secretAuthOf(where, secretAuth)
       : tokenAuth
-        ? readAuth(where, 'token_auth', tokenAuth)
+        ? tokenAuthOf(where, tokenAuth)
         : undefined,
     restrictToSubscriptions: new Set(subscriptions.map((s) => s.trim())),
     allowedVmTags: new Set(tags),
   };
 }
 
-function readAuth(where: string, kind: 'secret_auth' | 'token_auth', block: PluginData): TenantAuth {
-  const r = new PluginConfigReader(`${P}: ${where}.${kind}`, block);
-  const appId = r.requiredString('app_id');
-  const auth =
-    kind === 'secret_auth'
-      ? { appId, appSecret: r.requiredString('app_secret') }
-      : { appId, assertionPath: r.requiredString('token_path') };
-  r.rejectUnknownKeys();
-  return auth;
+function required(value: string | undefined, key: string): string {
+  if (!value) fail(P, key, 'is required');
+  return value;
+}
+
+function secretAuthOf(where: string, block: { app_id?: string; app_secret?: string }): TenantAuth {
+  return {
+    appId: required(block.app_id, `${where}.secret_auth.app_id`),
+    appSecret: required(block.app_secret, `${where}.secret_auth.app_secret`),
+  };
+}
+
+function tokenAuthOf(where: string, block: { app_id?: string; token_path?: string }): TenantAuth {
+  return {
+    appId: required(block.app_id, `${where}.token_auth.app_id`),
+    assertionPath: required(block.token_path, `${where}.token_auth.token_path`),
+  };
 }
 
 function readRoots(path: string): X509Certificate[] {

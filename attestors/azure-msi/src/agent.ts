@@ -74,4 +74,4 @@ export const agentPlugin: NodeAttestorAgentPlugin = {
 
 /* This file is the package's `./agent` entry: the agent half and the shared names, never the server half. */
 export * from './shared';
-export { fail } from './config';
+export { IMDS_FIELDS, fail } from './config';

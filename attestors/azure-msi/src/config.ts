@@ -1,4 +1,4 @@
-import { AgentPathTemplate, PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
+import { AgentPathTemplate, decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
 import { InvalidArgumentError } from '@lanyard/base';
 import { AZURE_DEFAULT_RESOURCE_ID, AZURE_MSI_DEFAULT_PATH_TEMPLATE, AZURE_MSI_PLUGIN_NAME } from './shared';
 
@@ -13,16 +13,24 @@ export interface AzureMsiAgentConfig {
   readonly attempts: number;
 }
 
+/** Lanyard's IMDS keys, shared by the agent halves of azure_msi and azure_imds. */
+export const IMDS_FIELDS = {
+  metadata_endpoint: field.string(),
+  metadata_timeout: field.duration(),
+  metadata_attempts: field.int(),
+};
+
+const AGENT_PLUGIN_DATA = { resource_id: field.string(), ...IMDS_FIELDS };
+
 /** Parses agent `plugin_data` (`resource_id`, plus Lanyard's `metadata_endpoint`, `metadata_timeout`, `metadata_attempts`). */
 export function parseAgentConfig(data: PluginData): AzureMsiAgentConfig {
-  const r = new PluginConfigReader(P, data);
+  const decoded = decodePluginData(P, data, AGENT_PLUGIN_DATA);
   const config = {
-    resourceId: r.string('resource_id') || AZURE_DEFAULT_RESOURCE_ID,
-    metadataEndpoint: (r.string('metadata_endpoint') ?? 'http://169.254.169.254').replace(/\/+$/, ''),
-    timeoutMs: readDuration(r, P, 'metadata_timeout') ?? 5000,
-    attempts: r.integer('metadata_attempts') ?? 3,
+    resourceId: decoded.resource_id || AZURE_DEFAULT_RESOURCE_ID,
+    metadataEndpoint: (decoded.metadata_endpoint ?? 'http://169.254.169.254').replace(/\/+$/, ''),
+    timeoutMs: decoded.metadata_timeout ?? 5000,
+    attempts: decoded.metadata_attempts ?? 3,
   };
-  r.rejectUnknownKeys();
   assertUrl(P, config.metadataEndpoint, 'metadata_endpoint');
   if (config.attempts < 1 || config.attempts > 10) fail(P, 'metadata_attempts', 'must be between 1 and 10');
   return config;
@@ -61,33 +69,48 @@ export interface AzureMsiServerConfig {
   readonly endpoints: AzureEndpoints;
 }
 
+/** Lanyard's endpoint overrides, shared by the server halves of azure_msi and azure_imds. */
+export const ENDPOINT_FIELDS = {
+  authority_host: field.string(),
+  resource_manager_endpoint: field.string(),
+};
+
+const TENANT_FIELDS = {
+  resource_id: field.string(),
+  subscription_id: field.string(),
+  app_id: field.string(),
+  app_secret: field.string(),
+};
+
+const SERVER_PLUGIN_DATA = {
+  tenants: field.map(field.object(`${P} tenant`, TENANT_FIELDS)),
+  agent_path_template: field.string(),
+  ...ENDPOINT_FIELDS,
+};
+
+type TenantData = NonNullable<
+  ReturnType<typeof decodePluginData<typeof SERVER_PLUGIN_DATA>>['tenants']
+>[string];
+
 /** Parses server `plugin_data`: `tenants`, `agent_path_template`, and Lanyard's `authority_host`, `resource_manager_endpoint`. */
 export function parseServerConfig(data: PluginData): AzureMsiServerConfig {
-  const r = new PluginConfigReader(P, data);
-  const tenantsBlock = r.object('tenants') ?? {};
+  const decoded = decodePluginData(P, data, SERVER_PLUGIN_DATA);
   const pathTemplate = AgentPathTemplate.parse(
-    r.string('agent_path_template') ?? AZURE_MSI_DEFAULT_PATH_TEMPLATE,
+    decoded.agent_path_template ?? AZURE_MSI_DEFAULT_PATH_TEMPLATE,
     P,
   );
-  const endpoints = readEndpoints(r, P);
-  r.rejectUnknownKeys();
+  const endpoints = readEndpoints(decoded, P);
   const tenants = new Map<string, MsiTenantConfig>();
-  for (const [tenantId, value] of Object.entries(tenantsBlock))
+  for (const [tenantId, value] of Object.entries(decoded.tenants ?? {}))
     tenants.set(tenantId, parseTenant(tenantId, value));
   if (tenants.size === 0) fail(P, 'tenants', 'must have at least one tenant');
   return { tenants, pathTemplate, endpoints };
 }
 
-function parseTenant(tenantId: string, value: unknown): MsiTenantConfig {
+function parseTenant(tenantId: string, value: TenantData): MsiTenantConfig {
   const where = `tenants "${tenantId}"`;
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    fail(P, where, 'must be an object');
-  const r = new PluginConfigReader(`${P}: ${where}`, value as PluginData);
-  const resourceId = r.string('resource_id') || AZURE_DEFAULT_RESOURCE_ID;
-  const subscriptionId = r.string('subscription_id');
-  const appId = r.string('app_id');
-  const appSecret = r.string('app_secret');
-  r.rejectUnknownKeys();
+  const resourceId = value.resource_id || AZURE_DEFAULT_RESOURCE_ID;
+  const { subscription_id: subscriptionId, app_id: appId, app_secret: appSecret } = value;
   const given = [subscriptionId, appId, appSecret].filter((v) => v !== undefined && v !== '').length;
   if (given !== 0 && given !== 3) {
     fail(P, where, 'must set subscription_id, app_id and app_secret together (or none of them)');
@@ -102,13 +125,13 @@ function parseTenant(tenantId: string, value: unknown): MsiTenantConfig {
 }
 
 /** Reads the Lanyard endpoint overrides shared by azure_msi and azure_imds. */
-export function readEndpoints(r: PluginConfigReader, plugin: string): AzureEndpoints {
+export function readEndpoints(
+  values: { authority_host?: string; resource_manager_endpoint?: string },
+  plugin: string,
+): AzureEndpoints {
   const endpoints = {
-    authorityHost: (r.string('authority_host') ?? 'https://login.microsoftonline.com').replace(/\/+$/, ''),
-    resourceManager: (r.string('resource_manager_endpoint') ?? 'https://management.azure.com').replace(
-      /\/+$/,
-      '',
-    ),
+    authorityHost: (values.authority_host ?? 'https://login.microsoftonline.com').replace(/\/+$/, ''),
+    resourceManager: (values.resource_manager_endpoint ?? 'https://management.azure.com').replace(/\/+$/, ''),
   };
   assertUrl(plugin, endpoints.authorityHost, 'authority_host');
   assertUrl(plugin, endpoints.resourceManager, 'resource_manager_endpoint');

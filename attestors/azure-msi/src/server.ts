@@ -125,4 +125,4 @@ export * from './shared';
 export * from './arm';
 export * from './network';
 export * from './resolve';
-export { fail, readEndpoints, type AzureEndpoints } from './config';
+export { ENDPOINT_FIELDS, fail, readEndpoints, type AzureEndpoints } from './config';

@@ -49,7 +49,7 @@ describe('azure_msi agent half over the fake IMDS', () => {
       /subscription_id, app_id and app_secret together/,
     );
     expect(() => parseServerConfig({ tenants: { t: { bogus: 1 } } })).toThrow(
-      /tenants "t": plugin_data.bogus is not a known key/,
+      /unknown configuration detected: section "azure_msi tenant": keys bogus/,
     );
     expect(() => parseServerConfig({ tenants: { t: {} }, authority_host: 'ftp://x' })).toThrow(
       /authority_host must be an http/,

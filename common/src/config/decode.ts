@@ -90,6 +90,7 @@ function decodeObject(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
+    if (value === undefined) continue; // a key set to undefined (by code, never by a file) is absent
     const child = schema.fields[key];
     if (!child) {
       const list = walk.unknown.get(schema.section) ?? [];
