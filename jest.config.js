@@ -29,6 +29,7 @@ module.exports = {
     '^@lanyard\\/server$': '<rootDir>/server/src',
     '^@lanyard\\/agent$': '<rootDir>/agent/src',
     '^@lanyard\\/oidc-discovery$': '<rootDir>/oidc-discovery/src',
+    '^@lanyard\\/helper$': '<rootDir>/helper/src',
     '^@lanyard\\/e2e$': '<rootDir>/e2e/src',
   },
   testTimeout: 30000,

@@ -1,0 +1,69 @@
+/** `lanyard-helper aws credential-process`: prints AWS `credential_process` JSON. */
+import { InvalidArgumentError } from '@lanyard/base';
+import type { CliCommand, CommandContext } from '@lanyard/common';
+import type { Command } from 'commander';
+import { defaultCacheDir } from '../cache/credential-cache';
+import { AWS_DEFAULT_AUDIENCE, webIdentityCredentials } from '../aws/credential-process';
+import { credentialProcessJson } from '../aws/credentials';
+import { reportFailure } from './report';
+
+interface CredentialProcessFlags {
+  roleArn?: string;
+  audience: string;
+  region?: string;
+  sessionName?: string;
+  stsEndpoint?: string;
+  durationSeconds?: string;
+  agentAddress?: string;
+  cacheDir?: string;
+  cache: boolean;
+}
+
+/** Parses an optional integer flag, naming it on error. */
+export function intFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} "${value}" must be a whole number`);
+  return Number(value);
+}
+
+async function credentialProcess(flags: CredentialProcessFlags, ctx: CommandContext): Promise<void> {
+  try {
+    if (!flags.roleArn) throw new InvalidArgumentError('roleArn is required');
+    const credentials = await webIdentityCredentials({
+      workloadApi: { address: flags.agentAddress },
+      roleArn: flags.roleArn,
+      audience: flags.audience,
+      region: flags.region ?? (ctx.io.env.AWS_REGION || undefined),
+      sessionName: flags.sessionName,
+      stsEndpoint: flags.stsEndpoint,
+      durationSeconds: intFlag('durationSeconds', flags.durationSeconds),
+      cacheDir: flags.cache ? (flags.cacheDir ?? defaultCacheDir(ctx.io.env)) : undefined,
+    });
+    ctx.io.stdout.write(`${credentialProcessJson(credentials)}\n`);
+    ctx.exit(0);
+  } catch (err) {
+    reportFailure(ctx, err);
+  }
+}
+
+/** The `aws` command group. */
+export const awsCommand: CliCommand = {
+  name: 'aws',
+  register(program: Command, ctx: CommandContext): void {
+    const aws = program.command('aws').description('AWS credentials from the SPIFFE identity');
+    aws
+      .command('credential-process')
+      .description('Print credential_process JSON after STS AssumeRoleWithWebIdentity with a JWT-SVID')
+      .option('--roleArn <arn>', 'IAM role to assume (required)')
+      .option('--audience <aud>', 'JWT-SVID audience', AWS_DEFAULT_AUDIENCE)
+      .option('--region <region>', 'STS region (default: AWS_REGION, else the global endpoint)')
+      .option('--sessionName <name>', 'RoleSessionName (default: derived from the SPIFFE ID)')
+      .option('--stsEndpoint <url>', 'STS endpoint URL (default: from the region)')
+      .option('--durationSeconds <s>', 'Session duration, 900 to the role maximum')
+      .option('--agentAddress <addr>', 'Workload API address (default: SPIFFE_ENDPOINT_SOCKET)')
+      .option('--cacheDir <dir>', 'Credential cache directory (default: $XDG_CACHE_HOME/lanyard-helper)')
+      .option('--no-cache', 'Always exchange a fresh token')
+      .exitOverride()
+      .action((flags: CredentialProcessFlags) => credentialProcess(flags, ctx));
+  },
+};

@@ -1,0 +1,11 @@
+/**
+ * @lanyard/helper: `lanyard-helper` keeps SVID files fresh for unmodified programs (spiffe-helper's
+ * configuration) and exchanges SVIDs for short-lived AWS, GCP and Azure credentials.
+ */
+export * from './exchange-error';
+export * from './aws/credentials';
+export * from './aws/sts';
+export * from './aws/credential-process';
+export * from './cache/credential-cache';
+export * from './identity/workload-api';
+export { runHelper } from './cli/program';
