@@ -60,6 +60,16 @@ export class ServerCa implements ServerCaApi {
   }
 
   /** @inheritDoc */
+  ttlSettings(): {
+    caTtlSeconds: number;
+    defaultX509SvidTtlSeconds: number;
+    defaultJwtSvidTtlSeconds: number;
+  } {
+    const { caTtlSeconds, defaultX509SvidTtlSeconds, defaultJwtSvidTtlSeconds } = this.options;
+    return { caTtlSeconds, defaultX509SvidTtlSeconds, defaultJwtSvidTtlSeconds };
+  }
+
+  /** @inheritDoc */
   signX509Svid(params: X509SvidParams): X509SvidResult {
     requireMemberId(params.spiffeId, this.trustDomain, 'spiffe id');
     const ttl = resolveTtl(params.ttlSeconds, this.options.defaultX509SvidTtlSeconds, 'ttl');

@@ -297,6 +297,12 @@ export interface ServerCaApi {
   stop(): void;
   /** LocalAuthority `GetX509AuthorityState`. */
   getX509AuthorityState(): AuthorityStates;
+  /** `ca_ttl` and the default SVID TTLs in effect (seconds). */
+  ttlSettings(): {
+    caTtlSeconds: number;
+    defaultX509SvidTtlSeconds: number;
+    defaultJwtSvidTtlSeconds: number;
+  };
   /** LocalAuthority `PrepareX509Authority`: generates and publishes the next authority; returns it. */
   prepareX509Authority(): Promise<AuthorityState>;
   /** LocalAuthority `ActivateX509Authority`: the prepared authority `authorityId` becomes active. */

@@ -48,6 +48,34 @@ describe('lanyard-server token generate and entry create (real server, CLI as a 
   });
 
   describe('entry create', () => {
+    it('accepts a TTL the CA cannot honour, warning on stderr with the effective TTL (pretty and JSON)', async () => {
+      const args = ['entry', 'create', '-parentID', `${TD}/host`, '-selector', 'unix:uid:4242'];
+      const res = await s.cli([...args, '-spiffeID', `${TD}/long-lived`, '-x509SVIDTTL', '172800']);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain('X509-SVID TTL           : 172800\n');
+      expect(res.stderr).toMatch(
+        /^Warning: x509_svid_ttl 48h0m0s will be capped by ca_ttl \(24h0m0s\): the effective TTL is now 2[34]h\d+m\d+s\n$/,
+      );
+      const json = await s.cli([
+        ...args,
+        '-spiffeID',
+        `${TD}/long-jwt`,
+        '-jwtSVIDTTL',
+        '172800',
+        '-output',
+        'json',
+      ]);
+      expect(json.code).toBe(0);
+      expect(json.stderr).toMatch(/^Warning: jwt_svid_ttl 48h0m0s will be capped by ca_ttl \(24h0m0s\)/);
+      const doc = JSON.parse(json.stdout) as {
+        results: Array<{ status: { code: number; message: string } }>;
+      };
+      expect(doc.results[0].status.code).toBe(0);
+      expect(doc.results[0].status.message).toMatch(/^OK; warning: jwt_svid_ttl 48h0m0s will be capped/);
+      const fine = await s.cli([...args, '-spiffeID', `${TD}/short-lived`, '-x509SVIDTTL', '600']);
+      expect(fine).toMatchObject({ code: 0, stderr: '' });
+    });
+
     it('creates an entry and prints the SPIRE block with 24-column labels', async () => {
       const out = await s.ok([
         'entry',

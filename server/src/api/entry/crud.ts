@@ -8,6 +8,7 @@ import { OK_STATUS, apiStatusOf, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';
 import type { WireEntry, WireEntryMask } from '../wire';
 import { entryFilterFromWire, type WireEntryFilter } from './filters';
+import { okMessage, ttlNotices } from './ttl-notice';
 
 type EntryResult = { status: ApiStatus; entry?: Partial<WireEntry> };
 
@@ -73,7 +74,10 @@ export class EntryCrud {
     const created = valid.length > 0 ? await this.deps.datastore.createEntries(valid) : [];
     created.forEach((outcome, j) => {
       results[validIndex[j]] = this.createResult(outcome, req.output_mask);
-      if (outcome.ok) this.recordChange('entry_created', ctx, undefined, outcome.entry);
+      if (outcome.ok) {
+        this.recordChange('entry_created', ctx, undefined, outcome.entry);
+        results[validIndex[j]].status = this.okStatus(outcome.entry);
+      }
     });
     if (created.some((c) => c.ok)) await this.deps.cache.refresh();
     return { results };
@@ -100,7 +104,7 @@ export class EntryCrud {
       try {
         const { before, updated } = await this.updateOne(wire, req.input_mask);
         this.recordChange('entry_updated', ctx, before, updated);
-        results.push({ status: OK_STATUS, entry: entryToWire(updated, req.output_mask) });
+        results.push({ status: this.okStatus(updated), entry: entryToWire(updated, req.output_mask) });
         changed = true;
       } catch (err) {
         results.push({ status: opError(err, 'update') });
@@ -159,6 +163,26 @@ export class EntryCrud {
     }
     if (changed) await this.deps.cache.refresh();
     return { results };
+  }
+
+  /**
+   * The OK status of a written entry; when its TTLs cannot be honoured now, the message says so (`OK; warning:
+   * …`) and the server logs it, once per entry write rather than once per SVID.
+   */
+  private okStatus(entry: RegistrationEntry): ApiStatus {
+    const notices = ttlNotices(
+      entry,
+      this.deps.ca,
+      this.deps.ca.ttlSettings(),
+      Math.floor(this.deps.now() / 1000),
+    );
+    if (notices.length === 0) return OK_STATUS;
+    this.deps.logger.warn('Entry TTL will be capped', {
+      entry_id: entry.id,
+      spiffe_id: entry.spiffeId,
+      warning: notices.join('; '),
+    });
+    return { code: OK_STATUS.code, message: okMessage(notices) };
   }
 
   /** Trail line of one entry change: keyed by the entry's SPIFFE ID, with who did it and before/after. */

@@ -10,8 +10,13 @@ export interface EntryResult {
   entry: EntryView | null;
 }
 
+/** The server's TTL notices of an OK result (`OK; warning: …`) as `Warning: …` lines on stderr. */
+function printTtlWarnings(api: ApiRun, message: string): void {
+  for (const part of message.split('; warning: ').slice(1)) api.stderr.write(`Warning: ${part}\n`);
+}
+
 /**
- * Prints a batch create/update response. Failed results carry the *submitted* entry (as SPIRE's CLI does).
+ * Prints a batch create/update response. TTL warnings of OK results go to stderr in both formats. Failed results carry the *submitted* entry (as SPIRE's CLI does).
  * Pretty: successes to stdout, `Failed to <verb> the following entry (code: …, msg: "…"):` blocks to stderr,
  * then fails with `failed to <verb> one or more entries`. JSON: the response, exit 0.
  */
@@ -26,12 +31,14 @@ export function printBatchEntryResults(
     status: r.status ?? { code: 0, message: '' },
     entry: r.status?.code === 0 ? r.entry : (submitted[i] ?? r.entry),
   }));
+  for (const r of merged) if (r.status.code === 0) printTtlWarnings(api, r.status.message);
   if (api.format === 'json') {
     printProtoJson(api.stdout, typeName, [{ results: merged }]);
     return;
   }
   const failed = merged.filter((r) => r.status.code !== 0);
   for (const r of merged) if (r.status.code === 0 && r.entry) api.stdout.write(formatEntry(r.entry));
+
   for (const r of failed) {
     api.stderr.write(
       `Failed to ${verb} the following entry (code: ${codeName(r.status.code)}, msg: ${JSON.stringify(r.status.message)}):\n`,
