@@ -12,3 +12,4 @@ export * from './workload-api-jwt';
 export * from './run-as';
 export * from './fakes/cloud';
 export * from './fakes/kube';
+export * from './fakes/cloud-federation';

@@ -1,0 +1,5 @@
+/** Loopback fakes of the clouds' token-exchange endpoints that accept Lanyard's JWT-SVIDs and X.509-SVIDs. */
+export * from './oidc-token-verifier';
+export * from './fake-oidc-issuer';
+export * from './aws-trust-policy';
+export * from './aws-sts-web-identity';
