@@ -9,3 +9,6 @@ export * from './aws/credential-process';
 export * from './cache/credential-cache';
 export * from './identity/workload-api';
 export { runHelper } from './cli/program';
+export * from './gcp/executable';
+export * from './gcp/credential-config';
+export * from './azure/env';

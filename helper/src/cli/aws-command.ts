@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { defaultCacheDir } from '../cache/credential-cache';
 import { AWS_DEFAULT_AUDIENCE, webIdentityCredentials } from '../aws/credential-process';
 import { credentialProcessJson } from '../aws/credentials';
+import { intFlag } from './flags';
 import { reportFailure } from './report';
 
 interface CredentialProcessFlags {
@@ -17,13 +18,6 @@ interface CredentialProcessFlags {
   agentAddress?: string;
   cacheDir?: string;
   cache: boolean;
-}
-
-/** Parses an optional integer flag, naming it on error. */
-export function intFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} "${value}" must be a whole number`);
-  return Number(value);
 }
 
 async function credentialProcess(flags: CredentialProcessFlags, ctx: CommandContext): Promise<void> {

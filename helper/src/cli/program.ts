@@ -5,9 +5,11 @@
 import { Command } from 'commander';
 import { runCommander, type CliCommand, type CliIo, type CommandContext } from '@lanyard/common';
 import { awsCommand } from './aws-command';
+import { azureCommand } from './azure-command';
+import { gcpCommand } from './gcp-command';
 
 /** Every command group of the binary. */
-const COMMANDS: readonly CliCommand[] = [awsCommand];
+const COMMANDS: readonly CliCommand[] = [awsCommand, gcpCommand, azureCommand];
 
 /** Runs the helper with `argv` (without node and the script) and resolves to the exit code. */
 export async function runHelper(argv: readonly string[], io: CliIo): Promise<number> {
