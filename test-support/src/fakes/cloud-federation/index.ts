@@ -3,3 +3,4 @@ export * from './oidc-token-verifier';
 export * from './fake-oidc-issuer';
 export * from './aws-trust-policy';
 export * from './aws-sts-web-identity';
+export * from './entra-token-endpoint';
