@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AgentPathTemplate, PluginConfigReader, type PluginData, readDuration } from '@lanyard/attestor-core';
+import { AgentPathTemplate, decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
 import { InvalidArgumentError } from '@lanyard/base';
 import { AWS_IID_DEFAULT_PATH_TEMPLATE, AWS_IID_PLUGIN_NAME } from './shared';
 
@@ -17,17 +17,23 @@ export interface AwsIidAgentConfig {
   readonly attempts: number;
 }
 
+const AGENT_PLUGIN_DATA = {
+  ec2_metadata_endpoint: field.string(),
+  imds_v1_fallback: field.bool(),
+  metadata_timeout: field.duration(),
+  metadata_attempts: field.int(),
+};
+
 /** Parses and validates agent `plugin_data`. */
 export function parseAgentConfig(data: PluginData): AwsIidAgentConfig {
-  const r = new PluginConfigReader(P, data);
-  const endpoint = (r.string('ec2_metadata_endpoint') ?? 'http://169.254.169.254').replace(/\/+$/, '');
+  const decoded = decodePluginData(P, data, AGENT_PLUGIN_DATA);
+  const endpoint = (decoded.ec2_metadata_endpoint ?? 'http://169.254.169.254').replace(/\/+$/, '');
   const config = {
     metadataEndpoint: endpoint.replace(/\/latest$/, ''),
-    imdsV1Fallback: r.boolean('imds_v1_fallback') ?? false,
-    timeoutMs: readDuration(r, P, 'metadata_timeout') ?? 5000,
-    attempts: r.integer('metadata_attempts') ?? 3,
+    imdsV1Fallback: decoded.imds_v1_fallback ?? false,
+    timeoutMs: decoded.metadata_timeout ?? 5000,
+    attempts: decoded.metadata_attempts ?? 3,
   };
-  r.rejectUnknownKeys();
   assertUrl(config.metadataEndpoint, 'ec2_metadata_endpoint');
   if (config.attempts < 1 || config.attempts > 10) fail('metadata_attempts', 'must be between 1 and 10');
   return config;
@@ -64,6 +70,36 @@ export interface AwsIidServerConfig {
   readonly awsTimeoutMs: number;
 }
 
+const ORG_FIELDS = {
+  account_list_file: field.string(),
+  management_account_id: field.string(),
+  management_account_region: field.string(),
+  assume_org_role: field.string(),
+  org_account_map_ttl: field.duration(),
+};
+
+const SERVER_PLUGIN_DATA = {
+  access_key_id: field.string(),
+  secret_access_key: field.string(),
+  partition: field.string(),
+  instance_identity_ca_path: field.string(),
+  verify_organization: field.object(`${P} verify_organization`, ORG_FIELDS),
+  validate_eks_cluster_membership: field.raw(),
+  skip_block_device: field.bool(),
+  disable_instance_profile_selectors: field.bool(),
+  assume_role: field.string(),
+  account_ids_for_local_validation: field.stringList(),
+  agent_path_template: field.string(),
+  ec2_endpoint: field.string(),
+  iam_endpoint: field.string(),
+  sts_endpoint: field.string(),
+  aws_timeout: field.duration(),
+};
+
+type OrgData = NonNullable<
+  ReturnType<typeof decodePluginData<typeof SERVER_PLUGIN_DATA>>['verify_organization']
+>;
+
 /**
  * Parses and validates server `plugin_data`. Credentials fall back to `AWS_ACCESS_KEY_ID`,
  * `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` from `env`.
@@ -72,30 +108,22 @@ export function parseServerConfig(
   data: PluginData,
   env: NodeJS.ProcessEnv = process.env,
 ): AwsIidServerConfig {
-  const r = new PluginConfigReader(P, data);
-  const accessKeyId = r.string('access_key_id') ?? env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = r.string('secret_access_key') ?? env.AWS_SECRET_ACCESS_KEY;
-  const partition = r.string('partition') ?? 'aws';
-  const caPath = r.string('instance_identity_ca_path');
-  const orgBlock = r.object('verify_organization');
-  const eksBlock = r.object('validate_eks_cluster_membership');
+  const d = decodePluginData(P, data, SERVER_PLUGIN_DATA);
+  const accessKeyId = d.access_key_id ?? env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = d.secret_access_key ?? env.AWS_SECRET_ACCESS_KEY;
+  const partition = d.partition ?? 'aws';
+  const caPath = d.instance_identity_ca_path;
+  const orgBlock = d.verify_organization;
+  const eksBlock = d.validate_eks_cluster_membership;
   const config = {
-    skipBlockDevice: r.boolean('skip_block_device') ?? false,
-    disableInstanceProfileSelectors: r.boolean('disable_instance_profile_selectors') ?? false,
-    assumeRole: r.string('assume_role') || undefined,
-    localValidationAccountIds: new Set(r.stringList('account_ids_for_local_validation') ?? []),
-    pathTemplate: AgentPathTemplate.parse(
-      r.string('agent_path_template') ?? AWS_IID_DEFAULT_PATH_TEMPLATE,
-      P,
-    ),
-    endpoints: {
-      ec2: r.string('ec2_endpoint'),
-      iam: r.string('iam_endpoint'),
-      sts: r.string('sts_endpoint'),
-    },
-    awsTimeoutMs: readDuration(r, P, 'aws_timeout') ?? 20_000,
+    skipBlockDevice: d.skip_block_device ?? false,
+    disableInstanceProfileSelectors: d.disable_instance_profile_selectors ?? false,
+    assumeRole: d.assume_role || undefined,
+    localValidationAccountIds: new Set(d.account_ids_for_local_validation ?? []),
+    pathTemplate: AgentPathTemplate.parse(d.agent_path_template ?? AWS_IID_DEFAULT_PATH_TEMPLATE, P),
+    endpoints: { ec2: d.ec2_endpoint, iam: d.iam_endpoint, sts: d.sts_endpoint },
+    awsTimeoutMs: d.aws_timeout ?? 20_000,
   };
-  r.rejectUnknownKeys();
   if (partition !== 'aws' && partition !== 'aws-cn' && partition !== 'aws-us-gov') {
     fail('partition', 'must be one of aws, aws-cn, aws-us-gov');
   }
@@ -124,14 +152,10 @@ export function parseServerConfig(
   };
 }
 
-function parseOrgBlock(block: PluginData): OrgAccountListConfig {
-  const r = new PluginConfigReader(`${P}: verify_organization`, block);
-  const accountListFile = r.string('account_list_file');
-  const management = r.string('management_account_id');
-  r.string('management_account_region');
-  r.string('assume_org_role');
-  const ttlMs = readDuration(r, `${P}: verify_organization`, 'org_account_map_ttl') ?? 180_000;
-  r.rejectUnknownKeys();
+function parseOrgBlock(block: OrgData): OrgAccountListConfig {
+  const accountListFile = block.account_list_file;
+  const management = block.management_account_id;
+  const ttlMs = block.org_account_map_ttl ?? 180_000;
   if (accountListFile === undefined) {
     const what =
       management === undefined

@@ -66,7 +66,7 @@ describe('aws_iid agent half over the fake IMDS', () => {
 
   it('rejects unknown plugin_data keys', async () => {
     await expect(agentPayload(world, { ec2_metadata_endpoint_typo: 'x' })).rejects.toThrow(
-      /aws_iid: plugin_data.ec2_metadata_endpoint_typo is not a known key/,
+      /aws_iid: unknown configuration detected: section "aws_iid plugin_data": keys ec2_metadata_endpoint_typo/,
     );
   });
 });

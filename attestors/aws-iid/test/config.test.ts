@@ -4,10 +4,10 @@ const base = { access_key_id: 'AKIA', secret_access_key: 's', instance_identity_
 
 describe('aws_iid server config', () => {
   it.each([
-    [{ ...base, bogus: 1 }, /plugin_data.bogus is not a known key/],
+    [{ ...base, bogus: 1 }, /section "aws_iid plugin_data": keys bogus/],
     [{ access_key_id: 'AKIA', secret_access_key: 's' }, /instance_identity_ca_path is required/],
     [{ ...base, partition: 'mars' }, /partition must be one of aws, aws-cn, aws-us-gov/],
-    [{ ...base, skip_block_device: 'yes' }, /skip_block_device must be a boolean/],
+    [{ ...base, skip_block_device: 'yes' }, /plugin_data.skip_block_device: must be a boolean/],
     [
       { ...base, access_key_id: undefined },
       /access_key_id and secret_access_key must be configured together/,

@@ -4,7 +4,7 @@ import type {
   NodeAttestorServer,
   ServerAttestorDeps,
 } from './node-attestor';
-import type { PluginData } from './plugin-config';
+import type { PluginData } from './plugin-data';
 import type { WorkloadAttestor, WorkloadAttestorDeps } from './workload-attestor';
 
 /**

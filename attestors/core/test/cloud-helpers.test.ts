@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@lanyard/base';
-import { AgentPathTemplate, PluginConfigReader, readDuration } from '../src';
+import { AgentPathTemplate } from '../src';
 import { SpiffeIdError } from '@lanyard/spiffe';
 
 describe('AgentPathTemplate', () => {
@@ -30,14 +30,5 @@ describe('AgentPathTemplate', () => {
       InvalidArgumentError,
     );
     expect(() => AgentPathTemplate.parse('/a b', 'p').agentId('example.org', values)).toThrow(SpiffeIdError);
-  });
-});
-
-describe('plugin_data durations', () => {
-  it('reads a plugin_data duration and names the key on error', () => {
-    expect(readDuration(new PluginConfigReader('p', { t: '2s' }), 'p', 't')).toBe(2000);
-    expect(() => readDuration(new PluginConfigReader('p', { t: '2 days' }), 'p', 't')).toThrow(
-      /p: plugin_data.t must be a duration/,
-    );
   });
 });
