@@ -40,6 +40,7 @@ let endpointOne: number;
 let endpointTwo: number;
 let serving: ManagedProcess | undefined;
 let servingPort: number;
+let web: WebCertificate;
 
 /** One JSON line printed by the workload script. */
 interface WorkloadEvent {
@@ -83,19 +84,38 @@ function pemCertificates(pem: string): X509Certificate[] {
   );
 }
 
-/** Writes an `https_web` serving certificate for 127.0.0.1 issued by a throwaway web CA; returns the paths. */
-function webServingCertificate(into: string): { cert: string; key: string; caPem: string } {
+/** The `https_web` serving certificate files of one.test and the throwaway web CA that issues them. */
+interface WebCertificate {
+  readonly ca: TestCa;
+  readonly cert: string;
+  readonly key: string;
+  readonly caPem: string;
+}
+
+/** Issues a serving certificate for 127.0.0.1 into `web`'s files (expired when `expired`). */
+function writeServingCertificate(web: WebCertificate, expired = false): void {
+  const leaf = web.ca.issueCertificate({
+    ipAddresses: ['127.0.0.1'],
+    dnsNames: ['localhost'],
+    uris: [],
+    ...(expired ? { notBefore: new Date(Date.now() - 7_200_000), ttlSeconds: 3600 } : {}),
+  });
+  fs.writeFileSync(web.key, leaf.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  fs.writeFileSync(web.cert, leaf.pem);
+}
+
+/** Creates the web CA (trusted by two.test through `NODE_EXTRA_CA_CERTS`) and a valid serving certificate. */
+function webServingCertificate(into: string): WebCertificate {
   const ca = TestCa.create({ trustDomain: 'web-ca.test' });
-  const leaf = ca.issueCertificate({ ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'], uris: [] });
-  const paths = {
+  const web = {
+    ca,
     cert: path.join(into, 'web.crt'),
     key: path.join(into, 'web.key'),
     caPem: path.join(into, 'web-ca.pem'),
   };
-  fs.writeFileSync(paths.cert, leaf.pem);
-  fs.writeFileSync(paths.key, leaf.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  fs.writeFileSync(paths.caPem, ca.certificate.pem);
-  return paths;
+  fs.writeFileSync(web.caPem, ca.certificate.pem);
+  writeServingCertificate(web);
+  return web;
 }
 
 beforeAll(() => {
@@ -115,7 +135,7 @@ afterAll(async () => {
 test('1. two servers start, each with a bundle endpoint (one.test https_web, two.test https_spiffe)', async () => {
   endpointOne = await freePort();
   endpointTwo = await freePort();
-  const web = webServingCertificate(dir);
+  web = webServingCertificate(dir);
   two = await ServerUnderTest.start({
     dir: path.join(dir, 'two'),
     trustDomain: TWO,
@@ -141,6 +161,7 @@ test('1. two servers start, each with a bundle endpoint (one.test https_web, two
                 serving_cert_file {
                     cert_file_path = "${web.cert}"
                     key_file_path = "${web.key}"
+                    file_sync_interval = "1s"
                 }
             }
         }
@@ -344,4 +365,28 @@ test('7. a relationship whose endpoint presents the wrong SPIFFE ID is refused a
   const kept = pemCertificates(await one.cliOk(['bundle', 'list', '-id', 'spiffe://three.test']));
   const expected = pemCertificates(await two.cliOk(['bundle', 'show', '-format', 'pem']));
   expect(kept.map((c) => c.fingerprint256)).toEqual(expected.map((c) => c.fingerprint256));
+});
+
+test('8. an endpoint presenting an expired certificate is refused; the last good bundle is kept and served', async () => {
+  const good = pemCertificates(await one.cliOk(['bundle', 'show', '-format', 'pem']));
+  writeServingCertificate(web, true);
+  const refused = await waitFor(
+    'two.test refusing the expired one.test endpoint certificate',
+    async () => {
+      const res = await two.cli(['federation', 'refresh', '-id', ONE]);
+      return res.code !== 0 && res.stderr.includes('certificate has expired') ? res : undefined;
+    },
+    WAIT_MS,
+  );
+  expect(refused.stderr).toContain('failed to refresh bundle');
+  const kept = pemCertificates(await two.cliOk(['bundle', 'list', '-id', `spiffe://${ONE}`]));
+  expect(kept.map((c) => c.fingerprint256)).toEqual(good.map((c) => c.fingerprint256));
+  const served = await agentTwo.cli(['api', 'fetch', 'x509'], { uid: UID_TWO });
+  expect(served.stdout).toContain(`[spiffe://${ONE}] CA #1`);
+  writeServingCertificate(web);
+  await waitFor(
+    'two.test refreshing one.test again once the certificate is valid',
+    async () => ((await two.cli(['federation', 'refresh', '-id', ONE])).code === 0 ? true : undefined),
+    WAIT_MS,
+  );
 });
