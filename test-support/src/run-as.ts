@@ -24,9 +24,9 @@ let staged: string | undefined;
 
 /**
  * A path to `file` (inside this checkout) that a process of another uid can read. When the checkout sits under
- * a directory other users cannot traverse (a 0700 home directory, `mktemp -d`), the checkout is staged once per
- * process as a hard-linked copy (a plain copy across file systems) in a world-readable temporary directory,
- * removed when the process exits; otherwise `file` itself is returned.
+ * a directory other users cannot traverse (a 0700 home directory, `mktemp -d`), the checkout is copied once per
+ * process into a temporary directory made readable by all, removed when the process exits; otherwise `file`
+ * itself is returned.
  */
 export function pathForOtherUsers(file: string): string {
   const root = checkoutRoot(file);
@@ -52,18 +52,15 @@ function traversableByOthers(dir: string): boolean {
 
 function stageCheckout(root: string): string {
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-stage-'));
-  fs.chmodSync(parent, 0o755);
   const target = path.join(parent, path.basename(root));
+  fs.mkdirSync(target);
   const sources = fs
     .readdirSync(root)
     .filter((name) => name !== '.git')
     .map((name) => path.join(root, name));
-  fs.mkdirSync(target, { mode: 0o755 });
-  try {
-    execFileSync('cp', ['-al', ...sources, target]);
-  } catch {
-    execFileSync('cp', ['-a', ...sources, target]);
-  }
+  execFileSync('cp', ['-a', ...sources, target]);
+  // A copy, not hard links: making the files readable must not change the modes in the checkout itself.
+  execFileSync('chmod', ['-R', 'a+rX', parent]);
   process.once('exit', () => fs.rmSync(parent, { recursive: true, force: true }));
   return target;
 }

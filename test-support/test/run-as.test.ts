@@ -12,20 +12,30 @@ function readAs(uid: number, file: string): string {
   return execFileSync(setpriv, [...prefix, 'cat', file], { encoding: 'utf8', stdio: 'pipe' });
 }
 
+/** Other suites in the same Jest worker tighten the umask; these tests must not depend on it. */
+let savedUmask: number;
+beforeAll(() => {
+  savedUmask = process.umask(0o077);
+});
+afterAll(() => process.umask(savedUmask));
+
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'run-as-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** A tiny checkout; modes are set with chmod, so the Jest worker's umask does not matter. */
 function fakeCheckout(parentMode: number): string {
-  fs.chmodSync(dir, parentMode);
   const root = path.join(dir, 'checkout');
-  fs.mkdirSync(path.join(root, 'pkg'), { recursive: true, mode: 0o755 });
-  fs.chmodSync(root, 0o755);
-  fs.writeFileSync(path.join(root, 'package-lock.json'), '{}', { mode: 0o644 });
-  fs.writeFileSync(path.join(root, 'pkg', 'script.js'), 'hello', { mode: 0o644 });
-  return path.join(root, 'pkg', 'script.js');
+  const file = path.join(root, 'pkg', 'script.js');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(path.join(root, 'package-lock.json'), '{}');
+  fs.writeFileSync(file, 'hello');
+  for (const d of [root, path.dirname(file)]) fs.chmodSync(d, 0o755);
+  for (const f of [path.join(root, 'package-lock.json'), file]) fs.chmodSync(f, 0o644);
+  fs.chmodSync(dir, parentMode);
+  return file;
 }
 
 test('runAsPrefix builds setpriv arguments with the gid defaulting to the uid', () => {
