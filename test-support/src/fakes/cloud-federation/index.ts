@@ -4,3 +4,4 @@ export * from './fake-oidc-issuer';
 export * from './aws-trust-policy';
 export * from './aws-sts-web-identity';
 export * from './entra-token-endpoint';
+export * from './gcp-sts';
