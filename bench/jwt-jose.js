@@ -107,12 +107,12 @@ function comparisons(f) {
   return [
     [
       `${f.alg} verify: jose jwtVerify`,
-      () => spiffe.JwtSvid.parseAndValidate(f.token, f.bundle, audiences),
+      () => spiffe.JwtSvid.parseAndValidate(f.token, { bundles: f.bundle, audience: audiences }),
       () => jose.jwtVerify(f.token, resolver, verifyOptions),
     ],
     [
       `${f.alg} verify: jose compactVerify (signature only)`,
-      () => spiffe.JwtSvid.parseAndValidate(f.token, f.bundle, audiences),
+      () => spiffe.JwtSvid.parseAndValidate(f.token, { bundles: f.bundle, audience: audiences }),
       () => jose.compactVerify(f.token, resolver, { algorithms: [f.alg] }),
     ],
     [
@@ -139,7 +139,7 @@ async function crossCheck(f) {
   const joseToken = await new jose.SignJWT(f.claims)
     .setProtectedHeader({ alg: f.alg, kid: 'k1', typ: 'JWT' })
     .sign(f.pair.privateKey);
-  spiffe.JwtSvid.parseAndValidate(joseToken, f.bundle, [AUDIENCE]);
+  spiffe.JwtSvid.parseAndValidate(joseToken, { bundles: f.bundle, audience: [AUDIENCE] });
 }
 
 /** Each round compares ours and jose for every comparison; the ratio of a round is jose / ours. */

@@ -96,7 +96,8 @@ function cases(f) {
       if (!crypto.verify('sha256', f.raw.input, f.raw.key, f.raw.sig)) throw new Error('raw verify failed');
     },
     'new crypto.X509Certificate(leaf DER), for reference': () => new crypto.X509Certificate(f.leafDer),
-    'JwtSvid.parseAndValidate ES256': () => spiffe.JwtSvid.parseAndValidate(f.token, f.jwtBundle, audiences),
+    'JwtSvid.parseAndValidate ES256': () =>
+      spiffe.JwtSvid.parseAndValidate(f.token, { bundles: f.jwtBundle, audience: audiences }),
     'verifyX509Svid DER, leaf <- root (1 signature)': () => spiffe.verifyX509Svid(f.direct, f.x509Bundle),
     'verifyX509Svid DER, leaf <- intermediate <- root (2 signatures)': () =>
       spiffe.verifyX509Svid(f.chained, f.x509Bundle),

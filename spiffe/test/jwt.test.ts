@@ -36,7 +36,7 @@ function token(
 
 describe('JwtSvid.parseAndValidate', () => {
   it('validates a token signed by the test CA key (independent signer)', () => {
-    const svid = JwtSvid.parseAndValidate(token(), bundles, ['api'], { now: now * 1000, hint: 'h' });
+    const svid = JwtSvid.parseAndValidate(token(), { bundles, audience: 'api', now: now * 1000, hint: 'h' });
     expect(svid.id.toString()).toBe(ID);
     expect(svid.audience).toEqual(['api']);
     expect(svid.expiry.getTime()).toBe((now + 300) * 1000);
@@ -53,7 +53,7 @@ describe('JwtSvid.parseAndValidate', () => {
     ['RS256', rsa],
   ])('validates %s tokens from the test signer', (alg, key) => {
     const t = key.signJwtSvid({ spiffeId: ID, audience: ['a', 'b'] });
-    expect(JwtSvid.parseAndValidate(t, bundles, ['b']).alg).toBe(alg);
+    expect(JwtSvid.parseAndValidate(t, { bundles, audience: ['b'] }).alg).toBe(alg);
   });
 
   it.each<[JwtSvidAlgorithm, crypto.KeyObject, string]>([
@@ -68,7 +68,7 @@ describe('JwtSvid.parseAndValidate', () => {
     ['PS512', rsa.privateKey, 'rsa1'],
   ])('round-trips %s through signJwtSvid', (alg, key, kid) => {
     const t = signJwtSvid({ key, kid, alg }, { sub: ID, aud: 'api', exp: now + 60 });
-    const svid = JwtSvid.parseAndValidate(t, bundles, ['api']);
+    const svid = JwtSvid.parseAndValidate(t, { bundles, audience: 'api' });
     expect(svid.alg).toBe(alg);
     expect(JSON.parse(Buffer.from(t.split('.')[0], 'base64url').toString())).toEqual({
       alg,
@@ -79,33 +79,42 @@ describe('JwtSvid.parseAndValidate', () => {
 
   it('accepts keys carried with use "jwt-svid" in a SPIFFE bundle', () => {
     const spiffe = SpiffeBundle.parse(td, JSON.stringify(ca.spiffeBundle()));
-    expect(JwtSvid.parseAndValidate(token(), spiffe, ['api']).id.toString()).toBe(ID);
+    expect(JwtSvid.parseAndValidate(token(), { bundles: spiffe, audience: 'api' }).id.toString()).toBe(ID);
   });
 
   it('matches any of the expected audiences, exactly and case-sensitively', () => {
     const t = token({ claims: { aud: ['x', 'api'] } });
-    expect(JwtSvid.parseAndValidate(t, bundles, ['nope', 'api']).audience).toEqual(['x', 'api']);
-    thrown(() => JwtSvid.parseAndValidate(t, bundles, ['API']), JwtSvidError, 'ERR_JWT_SVID_AUDIENCE');
-    thrown(() => JwtSvid.parseAndValidate(t, bundles, []), JwtSvidError);
+    expect(JwtSvid.parseAndValidate(t, { bundles, audience: ['nope', 'api'] }).audience).toEqual([
+      'x',
+      'api',
+    ]);
+    thrown(
+      () => JwtSvid.parseAndValidate(t, { bundles, audience: ['API'] }),
+      JwtSvidError,
+      'ERR_JWT_SVID_AUDIENCE',
+    );
+    thrown(() => JwtSvid.parseAndValidate(t, { bundles, audience: [] }), JwtSvidError);
   });
 
   it('applies the 60 s leeway to exp, nbf and iat with an injected clock', () => {
     const t = token({ claims: { exp: now, nbf: now, iat: now } });
-    expect(() => JwtSvid.parseAndValidate(t, bundles, ['api'], { now: (now + 60) * 1000 })).not.toThrow();
+    expect(() =>
+      JwtSvid.parseAndValidate(t, { bundles, audience: 'api', now: (now + 60) * 1000 }),
+    ).not.toThrow();
     thrown(
-      () => JwtSvid.parseAndValidate(t, bundles, ['api'], { now: (now + 61) * 1000 }),
+      () => JwtSvid.parseAndValidate(t, { bundles, audience: 'api', now: (now + 61) * 1000 }),
       JwtSvidError,
       'ERR_JWT_SVID_EXPIRED',
     );
     const future = token({ claims: { nbf: now + 120 } });
     thrown(
-      () => JwtSvid.parseAndValidate(future, bundles, ['api'], { now: now * 1000 }),
+      () => JwtSvid.parseAndValidate(future, { bundles, audience: 'api', now: now * 1000 }),
       JwtSvidError,
       'ERR_JWT_SVID_NOT_YET_VALID',
     );
     const issuedLater = token({ claims: { iat: now + 61 } });
     thrown(
-      () => JwtSvid.parseAndValidate(issuedLater, bundles, ['api'], { now: new Date(now * 1000) }),
+      () => JwtSvid.parseAndValidate(issuedLater, { bundles, audience: 'api', now: new Date(now * 1000) }),
       JwtSvidError,
       'ERR_JWT_SVID_ISSUED_IN_FUTURE',
     );
@@ -136,7 +145,7 @@ describe('JwtSvid.parseAndValidate', () => {
     ],
   ])('rejects %s as untrusted', (_name, make, message) => {
     const err = thrown(
-      () => JwtSvid.parseAndValidate(make(), bundles, ['api']),
+      () => JwtSvid.parseAndValidate(make(), { bundles, audience: 'api' }),
       JwtSvidError,
       'ERR_JWT_SVID_UNTRUSTED',
     );
@@ -150,7 +159,7 @@ describe('JwtSvid.parseAndValidate', () => {
     ['alg missing', { alg: undefined }, 'header "alg" missing is not allowed'],
   ])('rejects %s before anything else', (_name, header, message) => {
     const err = thrown(
-      () => JwtSvid.parseAndValidate(token({ header }), bundles, ['api']),
+      () => JwtSvid.parseAndValidate(token({ header }), { bundles, audience: 'api' }),
       JwtSvidError,
       'ERR_JWT_SVID_ALG',
     );
@@ -170,7 +179,7 @@ describe('JwtSvid.parseAndValidate', () => {
     ['a numeric aud', { claims: { aud: [1] } }, 'claim "aud" must be a string or an array of strings'],
   ])('rejects a token with %s as malformed', (_name, overrides, message) => {
     const err = thrown(
-      () => JwtSvid.parseAndValidate(token(overrides), bundles, ['api']),
+      () => JwtSvid.parseAndValidate(token(overrides), { bundles, audience: 'api' }),
       JwtSvidError,
       'ERR_JWT_SVID_MALFORMED',
     );
@@ -178,11 +187,17 @@ describe('JwtSvid.parseAndValidate', () => {
   });
 
   it('accepts typ JOSE and a missing typ', () => {
-    expect(JwtSvid.parseAndValidate(token({ header: { typ: 'JOSE' } }), bundles, ['api']).id.toString()).toBe(
-      ID,
-    );
     expect(
-      JwtSvid.parseAndValidate(token({ header: { typ: undefined } }), bundles, ['api']).id.toString(),
+      JwtSvid.parseAndValidate(token({ header: { typ: 'JOSE' } }), {
+        bundles,
+        audience: 'api',
+      }).id.toString(),
+    ).toBe(ID);
+    expect(
+      JwtSvid.parseAndValidate(token({ header: { typ: undefined } }), {
+        bundles,
+        audience: 'api',
+      }).id.toString(),
     ).toBe(ID);
   });
 
@@ -200,7 +215,7 @@ describe('JwtSvid.parseAndValidate', () => {
     [`${h}.${p}.%%%`, 'signature is not base64url'],
   ])('rejects the malformed token %j', (t, message) => {
     const err = thrown(
-      () => JwtSvid.parseAndValidate(t, bundles, ['api']),
+      () => JwtSvid.parseAndValidate(t, { bundles, audience: 'api' }),
       JwtSvidError,
       'ERR_JWT_SVID_MALFORMED',
     );
@@ -213,27 +228,34 @@ describe('JwtSvid.parseAndValidate', () => {
         Math.random() < 0.5 ? part : crypto.randomBytes(i % 40).toString('base64url'),
       );
       try {
-        JwtSvid.parseAndValidate(parts.join('.'), bundles, ['api']);
+        JwtSvid.parseAndValidate(parts.join('.'), { bundles, audience: 'api' });
       } catch (err) {
         expect(err).toBeInstanceOf(LanyardError);
       }
     }
-    thrown(() => JwtSvid.parseAndValidate(42 as unknown as string, bundles, ['api']), JwtSvidError);
+    thrown(
+      () => JwtSvid.parseAndValidate(42 as unknown as string, { bundles, audience: 'api' }),
+      JwtSvidError,
+    );
   });
 });
 
 describe('JwtSvid.parseInsecure', () => {
   it('checks claims but not the signature', () => {
-    const svid = JwtSvid.parseInsecure(tamper(token()), ['api']);
+    const svid = JwtSvid.parseInsecure(tamper(token()), { audience: 'api' });
     expect(svid.id.toString()).toBe(ID);
-    thrown(() => JwtSvid.parseInsecure(token(), ['other']), JwtSvidError, 'ERR_JWT_SVID_AUDIENCE');
     thrown(
-      () => JwtSvid.parseInsecure(token({ header: { alg: 'none' } }), ['api']),
+      () => JwtSvid.parseInsecure(token(), { audience: ['other'] }),
+      JwtSvidError,
+      'ERR_JWT_SVID_AUDIENCE',
+    );
+    thrown(
+      () => JwtSvid.parseInsecure(token({ header: { alg: 'none' } }), { audience: 'api' }),
       JwtSvidError,
       'ERR_JWT_SVID_ALG',
     );
     thrown(
-      () => JwtSvid.parseInsecure(token(), ['api'], { now: (now + 400) * 1000 }),
+      () => JwtSvid.parseInsecure(token(), { audience: 'api', now: (now + 400) * 1000 }),
       JwtSvidError,
       'ERR_JWT_SVID_EXPIRED',
     );
@@ -329,3 +351,20 @@ function tamper(t: string): string {
   const claims = JSON.parse(Buffer.from(pp, 'base64url').toString());
   return `${hh}.${Buffer.from(JSON.stringify({ ...claims, extra: 1 })).toString('base64url')}.${ss}`;
 }
+
+describe('JwtSvid audience option', () => {
+  it('accepts one audience as a string and refuses an empty one', () => {
+    const key = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const bundle = new JwtBundle(TrustDomain.parse('example.org'), [['k', key.publicKey]]);
+    const t = signJwtSvid(
+      { key: key.privateKey, kid: 'k' },
+      { sub: 'spiffe://example.org/web', aud: ['db'], exp: new Date(Date.now() + 60_000) },
+    );
+    expect(JwtSvid.parseAndValidate(t, { bundles: bundle, audience: 'db' }).id.path).toBe('/web');
+    thrown(
+      () => JwtSvid.parseAndValidate(t, { bundles: bundle, audience: '' }),
+      JwtSvidError,
+      'ERR_JWT_SVID_AUDIENCE_MISSING',
+    );
+  });
+});

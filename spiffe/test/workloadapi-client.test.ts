@@ -22,7 +22,7 @@ describe('WorkloadApiClient one-shot calls', () => {
   });
 
   afterEach(async () => {
-    client.close();
+    await client.close();
     await server.close();
   });
 
@@ -197,7 +197,7 @@ describe('WorkloadApiClient one-shot calls', () => {
     server.holdStreams('FetchX509SVID', true);
     const slow = new WorkloadApiClient({ address: server.address, callTimeoutMs: 100 });
     const err = (await slow.fetchX509Context().catch((e: unknown) => e)) as LanyardError;
-    slow.close();
+    await slow.close();
     expect(err.grpcStatus).toBe(status.DEADLINE_EXCEEDED);
   });
 
@@ -206,8 +206,8 @@ describe('WorkloadApiClient one-shot calls', () => {
     server.holdStreams('FetchX509SVID', true);
     const pending = client.fetchX509Context().catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    client.close();
-    client.close();
+    await client.close();
+    await client.close();
     expect(((await pending) as LanyardError).grpcStatus).toBe(status.CANCELLED);
     await expect(client.fetchX509Context()).rejects.toBeInstanceOf(WorkloadApiError);
   });

@@ -108,7 +108,7 @@ describe('X509Source and JwtSource', () => {
     const source = await X509Source.create({ client });
     await source.close();
     expect((await client.fetchX509Svid()).id.path).toBe('/web');
-    client.close();
+    await client.close();
   });
 
   it('JwtSource keeps JWT bundles current and fetches JWT-SVIDs that validate against it', async () => {
@@ -116,7 +116,10 @@ describe('X509Source and JwtSource', () => {
     server.setJwtIdentities([{ spiffeId: 'spiffe://example.org/web', key: jwtKey }]);
     const source = await JwtSource.create({ clientOptions: clientOptions() });
     const svid = await source.fetchJwtSvid({ audience: 'spiffe://example.org/db' });
-    const validated = JwtSvid.parseAndValidate(svid.token, source, ['spiffe://example.org/db']);
+    const validated = JwtSvid.parseAndValidate(svid.token, {
+      bundles: source,
+      audience: ['spiffe://example.org/db'],
+    });
     expect(validated.id.toString()).toBe('spiffe://example.org/web');
     expect(
       await source.fetchJwtSvids({ audience: 'x', subject: SpiffeId.parse('spiffe://example.org/web') }),
@@ -128,7 +131,7 @@ describe('X509Source and JwtSource', () => {
     server.setJwtBundles({ 'spiffe://example.org': ca.jwks() });
     await updated.next();
     const token = newKey.signJwtSvid({ spiffeId: 'spiffe://example.org/batch', audience: 'db' });
-    expect(JwtSvid.parseAndValidate(token, source, ['db']).id.path).toBe('/batch');
+    expect(JwtSvid.parseAndValidate(token, { bundles: source, audience: ['db'] }).id.path).toBe('/batch');
     expect(source.getJwtBundles().size).toBe(1);
     await source.close();
     expect(() => source.getJwtBundleForTrustDomain(td)).toThrow(WorkloadApiError);

@@ -22,7 +22,7 @@ describe('WorkloadApiClient watches', () => {
   });
 
   afterEach(async () => {
-    client.close();
+    await client.close();
     await server.close();
   });
 
@@ -139,7 +139,7 @@ describe('WorkloadApiClient watches', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(server.calls).toHaveLength(1);
     await errors.next();
-    slow.close();
+    await slow.close();
     expect(server.calls).toHaveLength(2);
   });
 
@@ -174,7 +174,7 @@ describe('WorkloadApiClient watches', () => {
     const a = watchX509();
     const b = client.watchJwtBundles({ onUpdate: () => undefined });
     await updates.next();
-    client.close();
+    await client.close();
     await Promise.all([a.done, b.done]);
     await waitUntil(() => server.openStreams('FetchX509SVID') + server.openStreams('FetchJWTBundles') === 0);
     expect(errors.pending).toBe(0);

@@ -26,7 +26,7 @@ export function validateJwtSvid(
   now: Date = new Date(),
 ): JwtSvid {
   try {
-    return JwtSvid.parseAndValidate(token, bundles, [audience], { now });
+    return JwtSvid.parseAndValidate(token, { bundles, audience, now });
   } catch (err) {
     if (!(err instanceof LanyardError)) throw err;
     throw new InvalidArgumentError(err.message, 'ERR_JWT_SVID_INVALID', { cause: err });

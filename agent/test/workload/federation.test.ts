@@ -122,7 +122,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   raw?.close();
-  library?.close();
+  await library?.close();
   await agent?.stop();
   await ts?.stop();
 });
@@ -176,7 +176,9 @@ test('X509Source and JwtSource trust the federated domain: mTLS both ways with a
   try {
     expect(source.getX509BundleForTrustDomain(otherTd).x509Authorities).toHaveLength(1);
     const token = otherKey.signJwtSvid({ spiffeId: `spiffe://${OTHER}/api`, audience: ['web'] });
-    expect(JwtSvid.parseAndValidate(token, jwtSource, ['web']).id.toString()).toBe(`spiffe://${OTHER}/api`);
+    expect(JwtSvid.parseAndValidate(token, { bundles: jwtSource, audience: ['web'] }).id.toString()).toBe(
+      `spiffe://${OTHER}/api`,
+    );
 
     const issued = otherCa.issueX509Svid({ spiffeId: `spiffe://${OTHER}/api` });
     const otherSource: TlsSource = staticTlsSource(X509Svid.parse(issued.chainDer, issued.privateKeyDer), [

@@ -84,7 +84,7 @@ test('§7.22/23: one token per identity in entry order, validating against the J
   const bundle = new JwtBundle(TrustDomain.parse('example.org'), [
     [api.td.jwtKey.kid, api.td.jwtKey.publicKey],
   ]);
-  const svid = JwtSvid.parseAndValidate(res.svids[0].svid, bundle, ['db']);
+  const svid = JwtSvid.parseAndValidate(res.svids[0].svid, { bundles: bundle, audience: ['db'] });
   expect(svid.id.toString()).toBe('spiffe://example.org/a');
   expect(svid.audience).toEqual(['db', 'cache']);
   expect(svid.kid).toBe(api.td.jwtKey.kid);

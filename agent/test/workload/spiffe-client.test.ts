@@ -14,7 +14,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  client.close();
+  await client.close();
   await api.close();
 });
 

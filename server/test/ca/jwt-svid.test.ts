@@ -107,9 +107,11 @@ describe('JWT-SVID minting', () => {
       ]);
     const bundle = new JwtBundle(td, keys);
     const { token } = ca.signJwtSvid({ spiffeId: 'spiffe://example.org/w', audience: ['svc-a'] });
-    const svid = JwtSvid.parseAndValidate(token, bundle, ['svc-a'], { now: clock.ms });
+    const svid = JwtSvid.parseAndValidate(token, { bundles: bundle, audience: ['svc-a'], now: clock.ms });
     expect(svid.id.toString()).toBe('spiffe://example.org/w');
-    expect(() => JwtSvid.parseAndValidate(token, bundle, ['other'], { now: clock.ms })).toThrow();
+    expect(() =>
+      JwtSvid.parseAndValidate(token, { bundles: bundle, audience: ['other'], now: clock.ms }),
+    ).toThrow();
   });
 
   it('omits iss when jwt_issuer is not set', async () => {

@@ -178,10 +178,10 @@ describe('lanyard-server bundle, x509 mint and jwt mint (real server, CLI as a c
         TrustDomain.parse('example.org'),
         await s.ok(['bundle', 'show', '-format', 'spiffe']),
       );
-      const svid = JwtSvid.parseAndValidate(token, bundle, ['aud2']);
+      const svid = JwtSvid.parseAndValidate(token, { bundles: bundle, audience: ['aud2'] });
       expect(svid.id.toString()).toBe(`${TD}/jwt`);
       expect(svid.audience).toEqual(['aud1', 'aud2']);
-      expect(() => JwtSvid.parseAndValidate(token, bundle, ['other'])).toThrow();
+      expect(() => JwtSvid.parseAndValidate(token, { bundles: bundle, audience: ['other'] })).toThrow();
     });
 
     it('writes the token to a 0600 file and prints MintJWTSVIDResponse JSON', async () => {

@@ -6,12 +6,20 @@ import { JwtSvidAlgorithm, keyFitsAlgorithm, verifySignature } from './algorithm
 import { JwtSvidClaims, checkClaims, readClaims, readHeader } from './claims';
 import { decodeCompactJws } from './compact';
 
-/** Options of JWT-SVID parsing. */
+/** Options of {@link JwtSvid.parseInsecure}. */
 export interface JwtSvidParseOptions {
+  /** Expected audience(s): the token must name at least one of them. Required, never empty. */
+  readonly audience: string | readonly string[];
   /** The time to validate at (default: now). Inject a clock in tests. */
   readonly now?: Date | number;
   /** Operator hint to attach (from the Workload API). */
   readonly hint?: string;
+}
+
+/** Options of {@link JwtSvid.parseAndValidate}: the audience plus where the signing keys come from. */
+export interface JwtSvidValidateOptions extends JwtSvidParseOptions {
+  /** The JWT bundles to verify against (a bundle, a bundle set, a `JwtSource`, …). */
+  readonly bundles: JwtBundleSource;
 }
 
 function untrusted(message: string, cause?: unknown): JwtSvidError {
@@ -22,12 +30,14 @@ function nowSeconds(now: Date | number | undefined): number {
   return (now === undefined ? Date.now() : Number(now)) / 1000;
 }
 
-function requireAudiences(audiences: readonly string[]): void {
+function expectedAudiences(audience: string | readonly string[]): readonly string[] {
+  const audiences = typeof audience === 'string' ? (audience === '' ? [] : [audience]) : audience;
   if (audiences.length === 0)
     throw new JwtSvidError(
       'ERR_JWT_SVID_AUDIENCE_MISSING',
       'jwt-svid: at least one expected audience is required',
     );
+  return audiences;
 }
 
 /**
@@ -37,7 +47,7 @@ function requireAudiences(audiences: readonly string[]): void {
  *
  * @example
  * ```ts
- * const svid = JwtSvid.parseAndValidate(token, bundles, ['spiffe://example.org/api']);
+ * const svid = JwtSvid.parseAndValidate(token, { bundles, audience: 'spiffe://example.org/api' });
  * svid.id.toString(); // the caller's SPIFFE ID
  * ```
  */
@@ -82,24 +92,19 @@ export class JwtSvid {
 
   /**
    * Parses a token and validates it: allowed `alg`, `typ`, claims, `kid` found in the JWT bundle of the `sub`'s
-   * trust domain, signature, then audience (any of `audiences`) and time claims with 60 s leeway.
+   * trust domain, signature, then audience (any of `options.audience`) and time claims with 60 s leeway.
    * @throws JwtSvidError: `ERR_JWT_SVID_MALFORMED`/`_ALG` for malformed tokens; `ERR_JWT_SVID_UNTRUSTED`,
    *   `_AUDIENCE`, `_EXPIRED`, `_NOT_YET_VALID`, `_ISSUED_IN_FUTURE` (UNAUTHENTICATED) when it does not validate.
    */
-  static parseAndValidate(
-    token: string,
-    bundleSource: JwtBundleSource,
-    audiences: readonly string[],
-    options: JwtSvidParseOptions = {},
-  ): JwtSvid {
-    requireAudiences(audiences);
+  static parseAndValidate(token: string, options: JwtSvidValidateOptions): JwtSvid {
+    const audiences = expectedAudiences(options.audience);
     const jws = decodeCompactJws(token);
     const header = readHeader(jws.header);
     const c = readClaims(jws.claims);
     if (header.kid === '') throw untrusted('header "kid" is missing');
     let bundle;
     try {
-      bundle = bundleSource.getJwtBundleForTrustDomain(c.id.trustDomain);
+      bundle = options.bundles.getJwtBundleForTrustDomain(c.id.trustDomain);
     } catch (err) {
       if (!(err instanceof LanyardError)) throw err;
       throw untrusted(`no jwt bundle for trust domain "${c.id.trustDomain.name}"`, err);
@@ -120,12 +125,8 @@ export class JwtSvid {
    * Only for tokens received over a trusted channel.
    * @throws as {@link JwtSvid.parseAndValidate}, minus the signature/bundle errors.
    */
-  static parseInsecure(
-    token: string,
-    audiences: readonly string[],
-    options: JwtSvidParseOptions = {},
-  ): JwtSvid {
-    requireAudiences(audiences);
+  static parseInsecure(token: string, options: JwtSvidParseOptions): JwtSvid {
+    const audiences = expectedAudiences(options.audience);
     const jws = decodeCompactJws(token);
     const header = readHeader(jws.header);
     const c = readClaims(jws.claims);

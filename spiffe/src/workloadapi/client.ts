@@ -1,3 +1,4 @@
+import './dispose-symbol';
 import * as grpc from '@grpc/grpc-js';
 import {
   loadWorkloadApi,
@@ -20,6 +21,8 @@ import {
   type X509Context,
 } from './parse';
 import { StreamWatch, type Watch, type Watcher } from './watch';
+import { abortedError, onAbort, type WorkloadApiCallOptions } from './abort';
+import { WatchIterator, type WatchOptions } from './watch-iterator';
 
 /** Options of {@link WorkloadApiClient}. */
 export interface WorkloadApiClientOptions {
@@ -45,13 +48,13 @@ type Stream<M> = grpc.ClientReadableStream<M>;
  *
  * @example
  * ```ts
- * const client = new WorkloadApiClient({ address: 'unix:///run/spire/agent.sock' });
- * const { defaultSvid } = await client.fetchX509Context();
+ * await using client = new WorkloadApiClient({ address: 'unix:///run/spire/agent.sock' });
+ * const { defaultSvid } = await client.fetchX509Context({ signal: AbortSignal.timeout(5000) });
  * const jwt = await client.fetchJwtSvid({ audience: 'spiffe://example.org/db' });
- * client.close();
+ * for await (const context of client.watchX509Context({ signal })) use(context.defaultSvid);
  * ```
  */
-export class WorkloadApiClient implements JwtSvidSource {
+export class WorkloadApiClient implements JwtSvidSource, AsyncDisposable {
   private readonly target: string;
   private readonly options: WorkloadApiClientOptions;
   private grpcClient: SpiffeWorkloadAPIClient | undefined;
@@ -66,47 +69,57 @@ export class WorkloadApiClient implements JwtSvidSource {
   }
 
   /** Fetches the current SVIDs and X.509 bundles (one message of `FetchX509SVID`). */
-  async fetchX509Context(): Promise<X509Context> {
+  async fetchX509Context(options: WorkloadApiCallOptions = {}): Promise<X509Context> {
     return parseX509SvidResponse(
-      await this.firstMessage('FetchX509SVID', (c, md, o) => c.FetchX509SVID({}, md, o)),
+      await this.firstMessage('FetchX509SVID', (c, md, o) => c.FetchX509SVID({}, md, o), options.signal),
     );
   }
 
   /** Fetches the default X.509-SVID. */
-  async fetchX509Svid(): Promise<X509Svid> {
-    return (await this.fetchX509Context()).defaultSvid;
+  async fetchX509Svid(options: WorkloadApiCallOptions = {}): Promise<X509Svid> {
+    return (await this.fetchX509Context(options)).defaultSvid;
   }
 
   /** Fetches every X.509-SVID of the workload (first = default). */
-  async fetchX509Svids(): Promise<readonly X509Svid[]> {
-    return (await this.fetchX509Context()).svids;
+  async fetchX509Svids(options: WorkloadApiCallOptions = {}): Promise<readonly X509Svid[]> {
+    return (await this.fetchX509Context(options)).svids;
   }
 
   /** Fetches the X.509 bundles of every trust domain the workload may use (`FetchX509Bundles`). */
-  async fetchX509Bundles(): Promise<X509BundleSet> {
-    const message = await this.firstMessage('FetchX509Bundles', (c, md, o) => c.FetchX509Bundles({}, md, o));
+  async fetchX509Bundles(options: WorkloadApiCallOptions = {}): Promise<X509BundleSet> {
+    const message = await this.firstMessage(
+      'FetchX509Bundles',
+      (c, md, o) => c.FetchX509Bundles({}, md, o),
+      options.signal,
+    );
     return parseX509BundlesResponse(message);
   }
 
   /** Fetches the JWT bundles of every trust domain the workload may use (`FetchJWTBundles`). */
-  async fetchJwtBundles(): Promise<JwtBundleSet> {
-    const message = await this.firstMessage('FetchJWTBundles', (c, md, o) => c.FetchJWTBundles({}, md, o));
+  async fetchJwtBundles(options: WorkloadApiCallOptions = {}): Promise<JwtBundleSet> {
+    const message = await this.firstMessage(
+      'FetchJWTBundles',
+      (c, md, o) => c.FetchJWTBundles({}, md, o),
+      options.signal,
+    );
     return parseJwtBundlesResponse(message);
   }
 
   /** Fetches one JWT-SVID for `audience` (+ `extraAudiences`): the one of `subject`, or the default identity. */
-  async fetchJwtSvid(params: JwtSvidParams): Promise<JwtSvid> {
-    return (await this.fetchJwtSvids(params))[0];
+  async fetchJwtSvid(params: JwtSvidParams, options: WorkloadApiCallOptions = {}): Promise<JwtSvid> {
+    return (await this.fetchJwtSvids(params, options))[0];
   }
 
   /** Fetches a JWT-SVID for every identity of the workload (or only `subject`'s). */
-  async fetchJwtSvids(params: JwtSvidParams): Promise<JwtSvid[]> {
+  async fetchJwtSvids(params: JwtSvidParams, options: WorkloadApiCallOptions = {}): Promise<JwtSvid[]> {
     if (!params.audience)
       throw new WorkloadApiError('ERR_WORKLOAD_PARAMS', 'jwt svid params: audience is required');
     const audience = [params.audience, ...(params.extraAudiences ?? [])];
     const request = { audience, spiffe_id: params.subject?.toString() ?? '' };
-    const response = await this.unary<JWTSVIDResponse__Output>('FetchJWTSVID', (c, md, o, cb) =>
-      c.FetchJWTSVID(request, md, o, cb),
+    const response = await this.unary<JWTSVIDResponse__Output>(
+      'FetchJWTSVID',
+      (c, md, o, cb) => c.FetchJWTSVID(request, md, o, cb),
+      options.signal,
     );
     return parseJwtSvidResponse(response, audience);
   }
@@ -115,50 +128,85 @@ export class WorkloadApiClient implements JwtSvidSource {
    * Asks the agent to validate `token` for `audience` (`ValidateJWTSVID`). Any non-OK status rejects; on OK the
    * token is parsed locally (without signature check, the agent did it) as go-spiffe does.
    */
-  async validateJwtSvid(token: string, audience: string): Promise<JwtSvid> {
+  async validateJwtSvid(
+    token: string,
+    audience: string,
+    options: WorkloadApiCallOptions = {},
+  ): Promise<JwtSvid> {
     if (!token) throw new WorkloadApiError('ERR_WORKLOAD_PARAMS', 'validate jwt svid: token is required');
     if (!audience)
       throw new WorkloadApiError('ERR_WORKLOAD_PARAMS', 'validate jwt svid: audience is required');
     const request = { audience, svid: token };
-    await this.unary<ValidateJWTSVIDResponse__Output>('ValidateJWTSVID', (c, md, o, cb) =>
-      c.ValidateJWTSVID(request, md, o, cb),
+    await this.unary<ValidateJWTSVIDResponse__Output>(
+      'ValidateJWTSVID',
+      (c, md, o, cb) => c.ValidateJWTSVID(request, md, o, cb),
+      options.signal,
     );
-    return JwtSvid.parseInsecure(token, [audience]);
+    return JwtSvid.parseInsecure(token, { audience });
   }
 
-  /** Watches the X.509 context (`FetchX509SVID`), reconnecting with backoff. */
-  watchX509Context(watcher: Watcher<X509Context>): Watch {
-    return this.watch('FetchX509SVID', (c, md) => c.FetchX509SVID({}, md), parseX509SvidResponse, watcher);
-  }
-
-  /** Watches the X.509 bundles (`FetchX509Bundles`), reconnecting with backoff. */
-  watchX509Bundles(watcher: Watcher<X509BundleSet>): Watch {
-    return this.watch(
-      'FetchX509Bundles',
-      (c, md) => c.FetchX509Bundles({}, md),
-      parseX509BundlesResponse,
-      watcher,
-    );
-  }
-
-  /** Watches the JWT bundles (`FetchJWTBundles`), reconnecting with backoff. */
-  watchJwtBundles(watcher: Watcher<JwtBundleSet>): Watch {
-    return this.watch(
-      'FetchJWTBundles',
-      (c, md) => c.FetchJWTBundles({}, md),
-      parseJwtBundlesResponse,
-      watcher,
+  /**
+   * Watches the X.509 context (`FetchX509SVID`), reconnecting with backoff: as an async iterable
+   * (`for await (const ctx of client.watchX509Context({ signal }))`) or with callbacks (returns a {@link Watch}).
+   */
+  watchX509Context(watcher: Watcher<X509Context>): Watch;
+  watchX509Context(options?: WatchOptions): WatchIterator<X509Context>;
+  watchX509Context(arg: Watcher<X509Context> | WatchOptions = {}): Watch | WatchIterator<X509Context> {
+    return this.watchEither(arg, (watcher) =>
+      this.watch('FetchX509SVID', (c, md) => c.FetchX509SVID({}, md), parseX509SvidResponse, watcher),
     );
   }
 
-  /** Stops every watch, cancels calls in flight and closes the channel. Idempotent. */
-  close(): void {
+  /** Watches the X.509 bundles (`FetchX509Bundles`); async iterable or callbacks as {@link watchX509Context}. */
+  watchX509Bundles(watcher: Watcher<X509BundleSet>): Watch;
+  watchX509Bundles(options?: WatchOptions): WatchIterator<X509BundleSet>;
+  watchX509Bundles(arg: Watcher<X509BundleSet> | WatchOptions = {}): Watch | WatchIterator<X509BundleSet> {
+    return this.watchEither(arg, (watcher) =>
+      this.watch(
+        'FetchX509Bundles',
+        (c, md) => c.FetchX509Bundles({}, md),
+        parseX509BundlesResponse,
+        watcher,
+      ),
+    );
+  }
+
+  /** Watches the JWT bundles (`FetchJWTBundles`); async iterable or callbacks as {@link watchX509Context}. */
+  watchJwtBundles(watcher: Watcher<JwtBundleSet>): Watch;
+  watchJwtBundles(options?: WatchOptions): WatchIterator<JwtBundleSet>;
+  watchJwtBundles(arg: Watcher<JwtBundleSet> | WatchOptions = {}): Watch | WatchIterator<JwtBundleSet> {
+    return this.watchEither(arg, (watcher) =>
+      this.watch('FetchJWTBundles', (c, md) => c.FetchJWTBundles({}, md), parseJwtBundlesResponse, watcher),
+    );
+  }
+
+  /**
+   * Stops every watch, cancels calls in flight and closes the channel; resolves when every watch has ended.
+   * Idempotent. `await using client = new WorkloadApiClient()` calls it on scope exit.
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const watch of [...this.watches]) watch.stop();
+    const watches = [...this.watches];
+    for (const watch of watches) watch.stop();
     for (const call of [...this.calls]) call.cancel();
     this.grpcClient?.close();
     this.grpcClient = undefined;
+    await Promise.all(watches.map((watch) => watch.done));
+  }
+
+  /** Same as {@link close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private watchEither<T>(
+    arg: Watcher<T> | WatchOptions,
+    start: (watcher: Watcher<T>) => Watch,
+  ): Watch | WatchIterator<T> {
+    if ('onUpdate' in arg) return start(arg);
+    this.client(); // a closed client refuses here, not on the first next()
+    return new WatchIterator(start, arg);
   }
 
   private client(): SpiffeWorkloadAPIClient {
@@ -195,14 +243,21 @@ export class WorkloadApiClient implements JwtSvidSource {
   private firstMessage<M>(
     method: string,
     open: (client: SpiffeWorkloadAPIClient, md: grpc.Metadata, options: grpc.CallOptions) => Stream<M>,
+    signal: AbortSignal | undefined,
   ): Promise<M> {
+    if (signal?.aborted) return Promise.reject(abortedError(`workload api ${method}`, signal));
     return new Promise((resolve, reject) => {
       const stream = this.track(open(this.client(), this.metadata(), this.callOptions()));
       let settled = false;
       const settle = (fn: () => void) => {
         if (!settled) fn();
         settled = true;
+        removeAbort();
       };
+      const removeAbort = onAbort(signal, () => {
+        settle(() => reject(abortedError(`workload api ${method}`, signal as AbortSignal)));
+        stream.cancel();
+      });
       stream.on('data', (message: M) => {
         settle(() => resolve(message));
         stream.cancel();
@@ -224,13 +279,20 @@ export class WorkloadApiClient implements JwtSvidSource {
       options: grpc.CallOptions,
       callback: grpc.requestCallback<M>,
     ) => grpc.ClientUnaryCall,
+    signal: AbortSignal | undefined,
   ): Promise<M> {
+    if (signal?.aborted) return Promise.reject(abortedError(`workload api ${method}`, signal));
     return new Promise((resolve, reject) => {
-      this.track(
-        invoke(this.client(), this.metadata(), this.callOptions(), (err, response) =>
-          err || !response ? reject(workloadApiError(method, err)) : resolve(response),
-        ),
+      let removeAbort = (): void => undefined;
+      const call = this.track(
+        invoke(this.client(), this.metadata(), this.callOptions(), (err, response) => {
+          removeAbort();
+          if (signal?.aborted) reject(abortedError(`workload api ${method}`, signal));
+          else if (err || !response) reject(workloadApiError(method, err));
+          else resolve(response);
+        }),
       );
+      removeAbort = onAbort(signal, () => call.cancel());
     });
   }
 

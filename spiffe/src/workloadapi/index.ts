@@ -12,5 +12,7 @@ export {
   parseJwtSvidResponse,
 } from './parse';
 export type { Watch, Watcher } from './watch';
+export { WatchIterator, type WatchOptions } from './watch-iterator';
+export type { WorkloadApiCallOptions } from './abort';
 export { X509Source, type X509SourceOptions } from './x509-source';
 export { JwtSource, type JwtSourceOptions } from './jwt-source';

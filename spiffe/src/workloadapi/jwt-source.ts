@@ -1,9 +1,11 @@
+import './dispose-symbol';
 import type { LanyardError } from '@lanyard/base';
 import type { TrustDomain } from '../id';
 import type { JwtBundle, JwtBundleSet, JwtBundleSource } from '../bundle';
 import type { JwtSvid, JwtSvidParams, JwtSvidSource } from '../jwt';
 import { WorkloadApiClient, type WorkloadApiClientOptions } from './client';
 import { SourceState } from './source-state';
+import type { WorkloadApiCallOptions } from './abort';
 
 /** Options of {@link JwtSource.create}. */
 export interface JwtSourceOptions {
@@ -13,6 +15,8 @@ export interface JwtSourceOptions {
   readonly client?: WorkloadApiClient;
   /** Give up waiting for the first bundles after this many ms (default: wait until closed). */
   readonly timeoutMs?: number;
+  /** Abandons `create()` (rejects with `ERR_WORKLOAD_ABORTED`, closing what it opened). Not used afterwards. */
+  readonly signal?: AbortSignal;
   /** Called with every watch error. */
   readonly onError?: (err: LanyardError) => void;
 }
@@ -20,17 +24,17 @@ export interface JwtSourceOptions {
 /**
  * JWT bundles kept current by a `FetchJWTBundles` watch, plus JWT-SVIDs fetched on demand with the unary
  * `FetchJWTSVID` (go-spiffe's `JWTSource`). Use it to validate incoming tokens with
- * `JwtSvid.parseAndValidate(token, source, [audience])` and to mint outgoing ones.
+ * `JwtSvid.parseAndValidate(token, { bundles: source, audience })` and to mint outgoing ones.
  *
  * @example
  * ```ts
- * const source = await JwtSource.create();
+ * await using source = await JwtSource.create({ signal: AbortSignal.timeout(10_000) });
  * const mine = await source.fetchJwtSvid({ audience: 'spiffe://example.org/db' });
- * const theirs = JwtSvid.parseAndValidate(incoming, source, ['spiffe://example.org/web']);
- * await source.close();
+ * const theirs = JwtSvid.parseAndValidate(incoming, { bundles: source, audience: 'spiffe://example.org/web' });
+ * // closed when the scope ends
  * ```
  */
-export class JwtSource implements JwtSvidSource, JwtBundleSource {
+export class JwtSource implements AsyncDisposable, JwtSvidSource, JwtBundleSource {
   private readonly state: SourceState<JwtBundleSet>;
 
   private constructor(
@@ -48,20 +52,20 @@ export class JwtSource implements JwtSvidSource, JwtBundleSource {
       onUpdate: (bundles) => source.state.set(bundles),
       onError: (err) => options.onError?.(err),
     });
-    await source.state.start(watch, options.timeoutMs);
+    await source.state.start(watch, options.timeoutMs, options.signal);
     return source;
   }
 
   /** Fetches a JWT-SVID from the Workload API (not cached). */
-  async fetchJwtSvid(params: JwtSvidParams): Promise<JwtSvid> {
+  async fetchJwtSvid(params: JwtSvidParams, options: WorkloadApiCallOptions = {}): Promise<JwtSvid> {
     this.state.current();
-    return this.client.fetchJwtSvid(params);
+    return this.client.fetchJwtSvid(params, options);
   }
 
   /** Fetches a JWT-SVID for every identity of the workload. */
-  async fetchJwtSvids(params: JwtSvidParams): Promise<JwtSvid[]> {
+  async fetchJwtSvids(params: JwtSvidParams, options: WorkloadApiCallOptions = {}): Promise<JwtSvid[]> {
     this.state.current();
-    return this.client.fetchJwtSvids(params);
+    return this.client.fetchJwtSvids(params, options);
   }
 
   /** The current JWT bundle of `trustDomain`. @throws BundleError (`ERR_BUNDLE_NOT_FOUND`) if there is none. */
@@ -82,5 +86,10 @@ export class JwtSource implements JwtSvidSource, JwtBundleSource {
   /** Stops the watch (and closes the client if the source created it). Idempotent. */
   async close(): Promise<void> {
     await this.state.close();
+  }
+
+  /** Same as {@link close}: `await using source = await JwtSource.create()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }

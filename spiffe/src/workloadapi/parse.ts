@@ -108,6 +108,6 @@ export function parseJwtSvidResponse(
     throw new WorkloadApiError('ERR_WORKLOAD_RESPONSE', 'jwt svid response: no SVIDs in response');
   }
   return dedupeByHint(message.svids).map((entry) =>
-    JwtSvid.parseInsecure(entry.svid, audiences, { hint: entry.hint }),
+    JwtSvid.parseInsecure(entry.svid, { audience: audiences, hint: entry.hint }),
   );
 }

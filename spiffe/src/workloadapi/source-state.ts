@@ -25,13 +25,13 @@ export class SourceState<T> {
   ) {}
 
   /**
-   * Adopts `watch` and waits for its first update; on failure (fatal watch error, close, `timeoutMs`) closes
-   * the state and rethrows.
+   * Adopts `watch` and waits for its first update; on failure (fatal watch error, close, `timeoutMs`, `signal`)
+   * closes the state and rethrows.
    */
-  async start(watch: Watch, timeoutMs: number | undefined): Promise<void> {
+  async start(watch: Watch, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
     this.watch = watch;
     try {
-      await waitForFirstUpdate(this.updates, watch, timeoutMs, this.what);
+      await waitForFirstUpdate(this.updates, watch, timeoutMs, this.what, signal);
     } catch (err) {
       await this.close();
       throw err;
@@ -68,7 +68,7 @@ export class SourceState<T> {
     this.closed = true;
     this.watch?.stop();
     this.updates.clear();
-    if (this.ownsClient) this.client.close();
     await this.watch?.done;
+    if (this.ownsClient) await this.client.close();
   }
 }

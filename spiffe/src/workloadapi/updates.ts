@@ -1,4 +1,5 @@
 import { WorkloadApiError } from '../errors/workload-api-error';
+import { abortedError, onAbort } from './abort';
 import type { Watch } from './watch';
 
 /** Update listeners of a source, plus a promise of the first update. */
@@ -37,16 +38,22 @@ export class Updates {
 }
 
 /**
- * Resolves on the first update; rejects if the watch ends first (fatal error, or closed) or after `timeoutMs`.
- * Leaves no timer behind.
+ * Resolves on the first update; rejects if the watch ends first (fatal error, or closed), after `timeoutMs` or
+ * when `signal` aborts. Leaves no timer or listener behind.
  */
 export async function waitForFirstUpdate(
   updates: Updates,
   watch: Watch,
   timeoutMs: number | undefined,
   what: string,
+  signal?: AbortSignal,
 ): Promise<void> {
+  if (signal?.aborted) throw abortedError(what, signal);
   let timer: NodeJS.Timeout | undefined;
+  let removeAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    removeAbort = onAbort(signal, () => reject(abortedError(what, signal as AbortSignal)));
+  });
   const ended = watch.done.then(() => {
     throw (
       watch.fatalError ?? new WorkloadApiError('ERR_SOURCE_CLOSED', `${what} closed before its first update`)
@@ -63,8 +70,9 @@ export async function waitForFirstUpdate(
           );
         });
   try {
-    await Promise.race([updates.first, ended, timeout]);
+    await Promise.race([updates.first, ended, timeout, aborted]);
   } finally {
+    removeAbort();
     if (timer) clearTimeout(timer);
   }
 }

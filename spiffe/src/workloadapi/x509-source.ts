@@ -1,3 +1,4 @@
+import './dispose-symbol';
 import type { LanyardError } from '@lanyard/base';
 import type { TrustDomain } from '../id';
 import type { X509Bundle, X509BundleSet, X509BundleSource } from '../bundle';
@@ -16,6 +17,8 @@ export interface X509SourceOptions {
   readonly picker?: (svids: readonly X509Svid[]) => X509Svid;
   /** Give up waiting for the first update after this many ms (default: wait until closed, as go-spiffe). */
   readonly timeoutMs?: number;
+  /** Abandons `create()` (rejects with `ERR_WORKLOAD_ABORTED`, closing what it opened). Not used afterwards. */
+  readonly signal?: AbortSignal;
   /** Called with every watch error (the source keeps retrying unless the error is fatal). */
   readonly onError?: (err: LanyardError) => void;
 }
@@ -27,13 +30,13 @@ export interface X509SourceOptions {
  *
  * @example
  * ```ts
- * const source = await X509Source.create({ clientOptions: { address: 'unix:///run/agent.sock' } });
+ * await using source = await X509Source.create({ clientOptions: { address: 'unix:///run/agent.sock' } });
  * const svid = source.getX509Svid();
  * source.onUpdate(() => console.log('rotated to', source.getX509Svid().expiresAt));
- * await source.close();
+ * // closed when the scope ends (or call `await source.close()`)
  * ```
  */
-export class X509Source implements X509SvidSource, X509BundleSource {
+export class X509Source implements AsyncDisposable, X509SvidSource, X509BundleSource {
   private readonly state: SourceState<X509Context>;
 
   private constructor(
@@ -55,7 +58,7 @@ export class X509Source implements X509SvidSource, X509BundleSource {
       onUpdate: (context) => source.state.set(context),
       onError: (err) => options.onError?.(err),
     });
-    await source.state.start(watch, options.timeoutMs);
+    await source.state.start(watch, options.timeoutMs, options.signal);
     return source;
   }
 
@@ -92,5 +95,10 @@ export class X509Source implements X509SvidSource, X509BundleSource {
   /** Stops the watch (and closes the client if the source created it). Idempotent. */
   async close(): Promise<void> {
     await this.state.close();
+  }
+
+  /** Same as {@link close}: `await using source = await X509Source.create()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }
