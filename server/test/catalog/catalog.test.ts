@@ -50,6 +50,6 @@ describe('node attestor catalog', () => {
     ).rejects.toThrow('NodeAttestor "join_token" is configured more than once');
     await expect(
       NodeAttestorCatalog.create([{ name: 'join_token', pluginData: { x: 1 } }], deps),
-    ).rejects.toThrow('plugin_data.x is not a known key');
+    ).rejects.toThrow('section "join_token plugin_data": keys x');
   });
 });
