@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { AuthorizedCaller, Role } from '../auth/caller';
+import { batchItems, requestFields } from './audit-fields';
 import type { RpcMetrics } from './metrics';
 import { codeName } from '@lanyard/base/grpc';
 import { apiStatusOf, toCallStatus } from './status';
+
+/** SPIRE's audit status fields: `status`, and on errors `status_code` and `status_message`. */
+function statusFields(status: { code: number; message: string }): Record<string, unknown> {
+  if (status.code === 0) return { status: 'success' };
+  return { status: 'error', status_code: codeName(status.code), status_message: status.message };
+}
 
 /** The parts of any grpc-js server call the boundary and authorizers use. */
 export type SurfaceCall = Pick<
@@ -56,7 +63,7 @@ export class RpcBoundary {
   unary<Req, Res>(spec: MethodSpec, impl: UnaryImpl<Req, Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const started = performance.now();
-      void this.run(call, spec, (ctx) => impl(call.request, ctx)).then((outcome) => {
+      void this.run(call, spec, (ctx) => impl(call.request, ctx), call.request).then((outcome) => {
         if (outcome.ok) callback(null, outcome.value);
         else callback(toCallStatus(outcome.error));
         this.finish(spec, outcome.code, started);
@@ -98,6 +105,7 @@ export class RpcBoundary {
     call: SurfaceCall,
     spec: MethodSpec,
     body: (ctx: RpcContext) => Promise<T>,
+    request?: unknown,
   ): Promise<
     | { ok: true; value: T; code: number }
     | { ok: false; status: { code: number; message: string }; code: number; error: unknown }
@@ -106,38 +114,48 @@ export class RpcBoundary {
     try {
       caller = await this.authorize(call, spec);
       const value = await body({ caller, logger: this.logger, spec });
-      this.audit(spec, call, caller, { code: 0, message: 'OK' });
+      this.audit(spec, call, caller, { code: 0, message: 'OK' }, request, value);
       return { ok: true, value, code: 0 };
     } catch (err) {
       const status = apiStatusOf(err);
       this.logFailure(spec, call, caller, status, err);
-      this.audit(spec, call, caller, status);
+      this.audit(spec, call, caller, status, request);
       return { ok: false, status, code: status.code, error: err };
     }
   }
 
-  /** `audit_log_enabled`: one `API accessed` line per call with SPIRE's audit fields. */
+  /**
+   * `audit_log_enabled`: one `API accessed` line per call with SPIRE's audit fields and the request's fields;
+   * a successful batch call gives one line per item instead, each with the item's fields and status.
+   */
   private audit(
     spec: MethodSpec,
     call: SurfaceCall,
     caller: AuthorizedCaller | undefined,
     status: { code: number; message: string },
+    request?: unknown,
+    response?: unknown,
   ): void {
     if (!this.options.auditLog) return;
-    const fields: Record<string, unknown> = {
+    const base: Record<string, unknown> = {
       type: 'audit',
       request_id: randomUUID(),
       method: spec.method,
       service: spec.fullService,
       caller_addr: caller?.addr ?? call.getPeer(),
-      status: status.code === 0 ? 'success' : 'error',
     };
-    if (caller?.spiffeId !== undefined) fields.caller_id = caller.spiffeId;
-    if (status.code !== 0) {
-      fields.status_code = codeName(status.code);
-      fields.status_message = status.message;
+    if (caller?.spiffeId !== undefined) base.caller_id = caller.spiffeId;
+    if (caller?.uid !== undefined) base.caller_uid = caller.uid;
+    if (caller?.gid !== undefined) base.caller_gid = caller.gid;
+    if (caller?.path !== undefined) base.caller_path = caller.path;
+    const items = status.code === 0 ? batchItems(request, response) : undefined;
+    if (items === undefined) {
+      this.logger.info('API accessed', { ...requestFields(request), ...base, ...statusFields(status) });
+      return;
     }
-    this.logger.info('API accessed', fields);
+    for (const { item, status: itemStatus } of items) {
+      this.logger.info('API accessed', { ...requestFields(item), ...base, ...statusFields(itemStatus) });
+    }
   }
 
   private logFailure(

@@ -58,13 +58,37 @@ describe('server start-up on a used socket path, with the audit log', () => {
       const ts = await startTestServer({ auditLogEnabled: true, logger }, dir);
       await rpc((cb) => ts.admin.entry.CountEntries({}, cb));
       await rpcError(rpc((cb) => ts.admin.entry.GetEntry({ id: 'missing' }, cb)));
+      await rpc((cb) =>
+        ts.admin.entry.BatchCreateEntry(
+          { entries: [wireEntry('/audited', '/node'), wireEntry('/audited', '/node')] },
+          cb,
+        ),
+      );
+      await rpc((cb) => ts.admin.agent.CreateJoinToken({ ttl: 60, token: 'sekrit-token-value' }, cb));
       await ts.stop();
       const audits = lines.filter((l) => l.msg === 'API accessed');
       expect(audits.map((a) => [a.fields.method, a.fields.status, a.fields.type])).toEqual([
         ['CountEntries', 'success', 'audit'],
         ['GetEntry', 'error', 'audit'],
+        ['BatchCreateEntry', 'success', 'audit'],
+        ['BatchCreateEntry', 'error', 'audit'],
+        ['CreateJoinToken', 'success', 'audit'],
       ]);
-      expect(audits[1].fields.status_code).toBe('NotFound');
+      expect(audits[1].fields).toMatchObject({ id: 'missing', status_code: 'NotFound' });
+      expect(audits[2].fields).toMatchObject({
+        spiffe_id: 'spiffe://example.org/audited',
+        parent_id: 'spiffe://example.org/node',
+        selectors: 'unix:uid:1000',
+        service: 'spire.api.server.entry.v1.Entry',
+      });
+      expect(audits[3].fields).toMatchObject({
+        spiffe_id: 'spiffe://example.org/audited',
+        status_code: 'AlreadyExists',
+        status_message: 'similar entry already exists',
+      });
+      expect(audits[2].fields.request_id).toBe(audits[3].fields.request_id);
+      expect(audits[4].fields).toMatchObject({ ttl: 60 });
+      expect(JSON.stringify(audits)).not.toContain('sekrit-token-value');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
