@@ -5,3 +5,4 @@ export * from './aws-trust-policy';
 export * from './aws-sts-web-identity';
 export * from './entra-token-endpoint';
 export * from './gcp-sts';
+export * from './roles-anywhere';
