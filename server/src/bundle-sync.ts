@@ -1,6 +1,21 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
+import { ParsedAuthorities, SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
 import type { LocalBundleContents } from './ca/types';
 import type { DataStore } from './datastore/types';
+
+/** The CA's authorities as a {@link SpiffeBundle} (taint and JWT expiry as metadata), parsed via `parsed`. */
+function localBundle(contents: LocalBundleContents, parsed: ParsedAuthorities): SpiffeBundle {
+  return new SpiffeBundle({
+    trustDomain: TrustDomain.parse(contents.trustDomain),
+    x509Authorities: contents.x509Authorities.map((a) => parsed.certificate(a.asn1)),
+    x509AuthorityMetadata: contents.x509Authorities.map((a) => ({ tainted: a.tainted })),
+    jwtAuthorities: contents.jwtAuthorities.map((a) => [a.keyId, parsed.publicKey(a.publicKey)]),
+    jwtAuthorityMetadata: contents.jwtAuthorities.map((a) => [
+      a.keyId,
+      { tainted: a.tainted, expiresAt: a.expiresAt > 0 ? a.expiresAt : undefined },
+    ]),
+  });
+}
 
 /**
  * Keeps our trust domain's bundle in the datastore in step with the local CA and serves the merged roots to
@@ -14,6 +29,7 @@ export class BundleSync {
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly listeners: Array<() => void> = [];
+  private readonly parsed = new ParsedAuthorities();
 
   constructor(
     private readonly datastore: DataStore,
@@ -25,13 +41,7 @@ export class BundleSync {
   /** Publishes the CA's authorities (serialized with other publishes) and re-reads the stored bundle. */
   publish(contents: LocalBundleContents): Promise<void> {
     const run = this.queue.then(async () => {
-      await this.datastore.appendBundle({
-        trustDomain: this.trustDomain,
-        x509Authorities: contents.x509Authorities.map((a) => ({ asn1: a.asn1, tainted: a.tainted })),
-        jwtAuthorities: contents.jwtAuthorities.map((a) => ({ ...a })),
-        refreshHint: 0,
-        sequenceNumber: 0,
-      });
+      await this.datastore.appendBundle(localBundle(contents, this.parsed));
       await this.reload();
     });
     this.queue = run.catch((err: unknown) =>
@@ -43,9 +53,10 @@ export class BundleSync {
   /** Re-reads the stored bundle; notifies listeners when its sequence number moved. */
   async reload(): Promise<void> {
     const bundle = await this.datastore.getBundle(this.trustDomain);
-    if (bundle === undefined || bundle.sequenceNumber === this.sequence) return;
-    this.sequence = bundle.sequenceNumber;
-    this.roots = bundle.x509Authorities.map((a) => a.asn1);
+    const sequence = bundle?.sequenceNumber ?? 0;
+    if (bundle === undefined || sequence === this.sequence) return;
+    this.sequence = sequence;
+    this.roots = bundle.x509Authorities.map((cert) => cert.raw);
     for (const listener of this.listeners) listener();
   }
 

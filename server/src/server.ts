@@ -18,7 +18,6 @@ import { NodeAttestorCatalog } from './catalog/node-attestors';
 import { openDataStore, type DataStore, type DataStoreOptions } from './datastore';
 import { Endpoints } from './endpoints/endpoints';
 import { ServerSvidRotator } from './endpoints/server-svid';
-import { spiffeBundleFromStored } from './datastore/spiffe-bundle';
 import {
   BundleEndpointServer,
   DEFAULT_FETCH_LIMITS,
@@ -240,7 +239,7 @@ export class LanyardServer {
         currentBundle: async () => {
           const stored = await datastore.getBundle(td);
           if (stored === undefined) throw new Error(`no stored bundle for "${td}"`);
-          return spiffeBundleFromStored(stored);
+          return stored;
         },
         svid,
         logger,

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import {
   JwtBundle,
   JwtBundleSet,
+  ParsedAuthorities,
   SpiffeBundle,
   SpiffeBundleSet,
   TrustDomain,
@@ -238,6 +239,88 @@ describe('SpiffeBundle', () => {
     ).toBe(false);
     const noRoots = new SpiffeBundle({ ...init, x509Authorities: [], sequenceNumber: 7, refreshHint: 300 });
     expect(b.equals(noRoots)).toBe(false);
+  });
+});
+
+describe('SpiffeBundle authority metadata', () => {
+  const parsed = SpiffeBundle.parse(td, JSON.stringify(ca.spiffeBundle({ sequence: 3 })));
+  const withMetadata = new SpiffeBundle({
+    trustDomain: td,
+    x509Authorities: parsed.x509Authorities,
+    x509AuthorityMetadata: [{ tainted: true }],
+    jwtAuthorities: parsed.jwtAuthorities,
+    jwtAuthorityMetadata: new Map([['k2', { tainted: true, expiresAt: 1_900_000_000 }]]),
+    sequenceNumber: parsed.sequenceNumber,
+    refreshHint: parsed.refreshHint,
+  });
+
+  it('defaults every authority to untainted without expiry; parsed documents carry none', () => {
+    expect(parsed.x509AuthorityMetadata).toEqual([{ tainted: false }]);
+    expect([...parsed.jwtAuthorityMetadata]).toEqual([
+      ['k1', { tainted: false }],
+      ['k2', { tainted: false }],
+    ]);
+  });
+
+  it('keeps taint and JWT expiry per authority, out of the marshalled document', () => {
+    expect(withMetadata.x509AuthorityMetadata[0]).toEqual({ tainted: true });
+    expect(withMetadata.jwtAuthorityMetadata.get('k1')).toEqual({ tainted: false });
+    expect(withMetadata.jwtAuthorityMetadata.get('k2')).toEqual({ tainted: true, expiresAt: 1_900_000_000 });
+    expect(withMetadata.marshal()).toBe(parsed.marshal());
+  });
+
+  it('counts metadata in equals', () => {
+    expect(withMetadata.equals(parsed)).toBe(false);
+    expect(parsed.equals(SpiffeBundle.parse(td, parsed.marshal()))).toBe(true);
+  });
+
+  it('refuses metadata for absent authorities and bad expiries, naming them', () => {
+    const base = {
+      trustDomain: td,
+      x509Authorities: parsed.x509Authorities,
+      jwtAuthorities: parsed.jwtAuthorities,
+    };
+    expect(
+      thrown(
+        () => new SpiffeBundle({ ...base, x509AuthorityMetadata: [undefined, { tainted: true }] }),
+        BundleError,
+        'ERR_BUNDLE_INVALID',
+      ).message,
+    ).toBe('spiffe bundle: metadata for 2 x509 authorities, 1 present');
+    expect(
+      thrown(
+        () => new SpiffeBundle({ ...base, jwtAuthorityMetadata: [['k9', { tainted: true }]] }),
+        BundleError,
+        'ERR_BUNDLE_INVALID',
+      ).message,
+    ).toBe('spiffe bundle: metadata for unknown jwt authority "k9"');
+    expect(
+      thrown(
+        () =>
+          new SpiffeBundle({ ...base, jwtAuthorityMetadata: [['k1', { tainted: false, expiresAt: -1 }]] }),
+        BundleError,
+        'ERR_BUNDLE_INVALID',
+      ).message,
+    ).toBe('spiffe bundle: jwt authority "k1": expiresAt must be non-negative unix seconds');
+    expect(
+      thrown(
+        () => new SpiffeBundle({ ...base, x509AuthorityMetadata: [{ tainted: false, expiresAt: 5 }] }),
+        BundleError,
+        'ERR_BUNDLE_INVALID',
+      ).message,
+    ).toBe('spiffe bundle: x509 authority 0: expiresAt is only kept for jwt authorities');
+  });
+});
+
+describe('ParsedAuthorities', () => {
+  it('hands out the same parsed certificate and key for the same bytes', () => {
+    const parsed = new ParsedAuthorities();
+    const spki = k1.publicKey.export({ format: 'der', type: 'spki' });
+    expect(parsed.certificate(ca.certificate.der)).toBe(parsed.certificate(Buffer.from(ca.certificate.der)));
+    expect(parsed.certificate(ca.certificate.der).raw.equals(ca.certificate.der)).toBe(true);
+    expect(parsed.publicKey(spki)).toBe(parsed.publicKey(Buffer.from(spki)));
+    expect(parsed.publicKey(spki).equals(k1.publicKey)).toBe(true);
+    expect(() => parsed.certificate(Buffer.from('not a certificate'))).toThrow();
   });
 });
 

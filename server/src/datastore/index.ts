@@ -5,4 +5,3 @@ export * from './types';
 export * from './errors';
 export { openDataStore } from './open';
 export { SCHEMA_VERSION } from './sql/migrations';
-export { spiffeBundleFromStored, storedFromSpiffeBundle } from './spiffe-bundle';

@@ -1,10 +1,12 @@
 import type { Selector } from '@lanyard/attestor-core';
 import type { LanyardError } from '@lanyard/base';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 
 /*
  * Domain types of the datastore. Times are unix seconds, IDs are strings, trust domains are bare names
- * (`example.org`, never `spiffe://example.org`). Values are validated by the API layer; the store only
- * guards integrity (required fields, uniqueness, references).
+ * (`example.org`, never `spiffe://example.org`). Bundles are `@lanyard/spiffe`'s `SpiffeBundle` (tainted flags
+ * and JWT key expiry as its authority metadata); their rows stay inside `sql/`. Values are validated by the
+ * API layer; the store only guards integrity (required fields, uniqueness, references).
  */
 
 export type { Selector } from '@lanyard/attestor-core';
@@ -161,36 +163,10 @@ export interface JoinToken {
   expiresAt: number;
 }
 
-/** An X.509 root of a bundle. */
-export interface X509Authority {
-  /** Certificate DER. */
-  asn1: Buffer;
-  tainted?: boolean;
-}
-
-/** A JWT signing key of a bundle. */
-export interface JwtAuthority {
-  /** Public key, PKIX (SubjectPublicKeyInfo) DER. */
-  publicKey: Buffer;
-  keyId: string;
-  /** Unix seconds; 0 = no expiry. */
-  expiresAt: number;
-  tainted?: boolean;
-}
-
-/** A trust bundle, mirroring SPIRE's `types.Bundle`. */
-export interface Bundle {
-  /** Trust domain name, e.g. `example.org`. */
-  trustDomain: string;
-  x509Authorities: X509Authority[];
-  jwtAuthorities: JwtAuthority[];
-  /** Seconds; 0 = unset. */
-  refreshHint: number;
-  sequenceNumber: number;
-}
-
 /** Fields of a bundle `updateBundle` writes; `undefined` means every field. */
-export type BundleMask = Partial<Record<Exclude<keyof Bundle, 'trustDomain'>, boolean>>;
+export type BundleMask = Partial<
+  Record<'x509Authorities' | 'jwtAuthorities' | 'refreshHint' | 'sequenceNumber', boolean>
+>;
 
 /** What `deleteBundle` does with entries that federate with the deleted trust domain (SPIRE's modes). */
 export type BundleDeleteMode =
@@ -212,7 +188,7 @@ export interface FederationRelationship {
   /** SPIFFE ID of the bundle endpoint server; required for `https_spiffe`. */
   endpointSpiffeId?: string;
   /** On write: a bundle to store (upsert) for the trust domain. On read: the stored bundle, if any. */
-  trustDomainBundle?: Bundle;
+  trustDomainBundle?: SpiffeBundle;
 }
 
 /** Fields of a federation relationship `updateFederationRelationship` writes; `undefined` = every field. */

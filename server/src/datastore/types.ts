@@ -1,7 +1,7 @@
 import type { AttestedNodeLookup, JoinTokenStore, PluginLogger } from '@lanyard/attestor-core';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 import type {
   AttestedNode,
-  Bundle,
   BundleDeleteMode,
   BundleMask,
   CreateEntryResult,
@@ -114,19 +114,20 @@ export interface DataStore extends JoinTokenStore, AttestedNodeLookup {
   // ---- bundles ----
 
   /** `AlreadyExistsError` when the trust domain already has a bundle. */
-  createBundle(bundle: Bundle): Promise<Bundle>;
-  getBundle(trustDomain: string): Promise<Bundle | undefined>;
-  listBundles(page?: PageRequest): Promise<Page<Bundle>>;
+  createBundle(bundle: SpiffeBundle): Promise<SpiffeBundle>;
+  getBundle(trustDomain: string): Promise<SpiffeBundle | undefined>;
+  listBundles(page?: PageRequest): Promise<Page<SpiffeBundle>>;
   countBundles(): Promise<number>;
   /** Writes masked fields; `NotFoundError` when absent. */
-  updateBundle(bundle: Bundle, mask?: BundleMask): Promise<Bundle>;
+  updateBundle(bundle: SpiffeBundle, mask?: BundleMask): Promise<SpiffeBundle>;
   /** Creates or replaces the bundle. */
-  setBundle(bundle: Bundle): Promise<Bundle>;
+  setBundle(bundle: SpiffeBundle): Promise<SpiffeBundle>;
   /**
    * Merges authorities into the stored bundle (creating it if absent), skipping ones already present
-   * (same DER / same key ID and key); bumps the sequence number when something was added.
+   * (same DER / same key ID and key); bumps the sequence number when something was added. The given
+   * bundle's sequence number and refresh hint are used only when the bundle is created.
    */
-  appendBundle(bundle: Bundle): Promise<Bundle>;
+  appendBundle(bundle: SpiffeBundle): Promise<SpiffeBundle>;
   /** Deletes the bundle; see {@link BundleDeleteMode}. `NotFoundError` when absent. */
   deleteBundle(trustDomain: string, mode?: BundleDeleteMode): Promise<void>;
   /**

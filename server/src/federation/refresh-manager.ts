@@ -9,7 +9,6 @@ import { Backoff, InternalError, NotFoundError } from '@lanyard/base';
 import type { Metrics } from '@lanyard/common';
 import { SpiffeId, TrustDomain, type SpiffeBundle } from '@lanyard/spiffe';
 import type { FederatesWithConfig } from '../config/types';
-import { spiffeBundleFromStored } from '../datastore/spiffe-bundle';
 import type { DataStore } from '../datastore/types';
 import { fetchBundle, type FetchBundleLimits } from './fetch-bundle';
 import { loadRelationships, sameEndpoint, type ManagedRelationship } from './relationships';
@@ -243,8 +242,7 @@ export class FederationRefreshManager {
   private async endpointBundle(rel: ManagedRelationship): Promise<SpiffeBundle | undefined> {
     if (rel.bundleEndpointProfile !== 'https_spiffe' || !rel.endpointSpiffeId) return undefined;
     const td = SpiffeId.parse(rel.endpointSpiffeId).trustDomain.name;
-    const stored = await this.options.datastore.getBundle(td);
-    return stored && spiffeBundleFromStored(stored);
+    return this.options.datastore.getBundle(td);
   }
 
   private async storedHint(trustDomain: string): Promise<number | undefined> {

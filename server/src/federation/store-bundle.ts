@@ -4,19 +4,15 @@
  */
 import { FailedPreconditionError } from '@lanyard/base';
 import type { SpiffeBundle } from '@lanyard/spiffe';
-import type { Bundle } from '../datastore/model';
-import { storedFromSpiffeBundle } from '../datastore/spiffe-bundle';
 import type { DataStore } from '../datastore/types';
 
-function sameBundle(a: Bundle, b: Bundle): boolean {
-  const certs = (x: Bundle): string => x.x509Authorities.map((c) => c.asn1.toString('base64')).join(',');
-  const keys = (x: Bundle): string =>
-    x.jwtAuthorities.map((k) => `${k.keyId}=${k.publicKey.toString('base64')}`).join(',');
+/** Same authorities, sequence number and refresh hint; authority metadata (taint) is the server's own. */
+function sameBundle(a: SpiffeBundle, b: SpiffeBundle): boolean {
   return (
     a.sequenceNumber === b.sequenceNumber &&
     a.refreshHint === b.refreshHint &&
-    certs(a) === certs(b) &&
-    keys(a) === keys(b)
+    a.toX509Bundle().equals(b.toX509Bundle()) &&
+    a.toJwtBundle().equals(b.toJwtBundle())
   );
 }
 
@@ -25,19 +21,19 @@ function sameBundle(a: Bundle, b: Bundle): boolean {
  * @throws FailedPreconditionError when its sequence number is lower than the stored one.
  */
 export async function storeFetchedBundle(datastore: DataStore, fetched: SpiffeBundle): Promise<boolean> {
-  const next = storedFromSpiffeBundle(fetched);
-  const stored = await datastore.getBundle(next.trustDomain);
-  if (stored !== undefined && sameBundle(stored, next)) return false;
+  const stored = await datastore.getBundle(fetched.trustDomain.name);
+  if (stored !== undefined && sameBundle(stored, fetched)) return false;
+  const storedSequence = stored?.sequenceNumber ?? 0;
   if (
     stored !== undefined &&
     fetched.sequenceNumber !== undefined &&
-    fetched.sequenceNumber < stored.sequenceNumber
+    fetched.sequenceNumber < storedSequence
   ) {
     throw new FailedPreconditionError(
-      `fetched bundle has sequence number ${fetched.sequenceNumber}, older than the stored ${stored.sequenceNumber}; the stored bundle is kept`,
+      `fetched bundle has sequence number ${fetched.sequenceNumber}, older than the stored ${storedSequence}; the stored bundle is kept`,
       'ERR_FEDERATED_BUNDLE_OLDER',
     );
   }
-  await datastore.setBundle(next);
+  await datastore.setBundle(fetched);
   return true;
 }

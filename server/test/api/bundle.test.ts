@@ -131,6 +131,42 @@ describe('Bundle API', () => {
     ]);
   });
 
+  it('keeps taint flags and JWT key expiry end to end; refuses a repeated JWT key ID naming it', async () => {
+    const own = await rpc<{ jwt_authorities: Array<{ expires_at: string | number; tainted: boolean }> }>(
+      (cb) => ts.admin.bundle.GetBundle({}, cb),
+    );
+    expect(own.jwt_authorities.some((k) => Number(k.expires_at) > Date.now() / 1000)).toBe(true);
+    const base = federated('fed-meta.org');
+    const jwt = { ...base.jwt_authorities[0], expires_at: 1_900_000_000, tainted: true };
+    const bundle = {
+      ...base,
+      x509_authorities: [{ ...base.x509_authorities[0], tainted: true }],
+      jwt_authorities: [jwt],
+    };
+    const set = await rpc<Results>((cb) => ts.admin.bundle.BatchSetFederatedBundle({ bundle: [bundle] }, cb));
+    expect(set.results[0].status.code).toBe(status.OK);
+    const got = await rpc<{
+      x509_authorities: Array<{ asn1: Buffer; tainted: boolean }>;
+      jwt_authorities: Array<{
+        key_id: string;
+        public_key: Buffer;
+        expires_at: string | number;
+        tainted: boolean;
+      }>;
+    }>((cb) => ts.admin.bundle.GetFederatedBundle({ trust_domain: 'fed-meta.org' }, cb));
+    expect(got.x509_authorities).toEqual([{ asn1: base.x509_authorities[0].asn1, tainted: true }]);
+    expect(got.jwt_authorities.map((k) => ({ ...k, expires_at: Number(k.expires_at) }))).toEqual([
+      { key_id: 'k1', public_key: jwt.public_key, expires_at: 1_900_000_000, tainted: true },
+    ]);
+    const twice = await rpc<Results>((cb) =>
+      ts.admin.bundle.BatchSetFederatedBundle({ bundle: [{ ...base, jwt_authorities: [jwt, jwt] }] }, cb),
+    );
+    expect(twice.results[0].status).toEqual({
+      code: status.INVALID_ARGUMENT,
+      message: 'failed to convert JWT authority: jwt_authorities[1]: duplicate key ID "k1"',
+    });
+  });
+
   it('agents may read federated bundles but not write them', async () => {
     const { clients } = await newAgent(ts);
     const got = await rpc<BundleMsg>((cb) =>

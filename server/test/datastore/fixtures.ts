@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DataStore, JwtAuthority, NewRegistrationEntry, Selector } from '../../src/datastore';
+import { SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
+import type { DataStore, NewRegistrationEntry, Selector } from '../../src/datastore';
 
 /** Shared state the conformance suites read: a fresh store per test and a settable clock. */
 export interface SuiteContext {
@@ -92,8 +93,75 @@ export function makeCert(days: number, cn = 'test-root'): { der: Buffer; ski: st
   }
 }
 
+/** A test JWT authority: SPKI DER public key, key ID, expiry (0 = none), tainted flag. */
+export interface TestJwtKey {
+  publicKey: Buffer;
+  keyId: string;
+  expiresAt: number;
+  tainted?: boolean;
+}
+
+/** A bundle as plain, comparable data (`tainted` only when true), the way the suites describe them. */
+export interface BundleParts {
+  trustDomain: string;
+  x509Authorities: { asn1: Buffer; tainted?: boolean }[];
+  jwtAuthorities: TestJwtKey[];
+  /** 0 = unset. */
+  refreshHint: number;
+  /** 0 = unset. */
+  sequenceNumber: number;
+}
+
+/** The {@link SpiffeBundle} the parts describe. */
+export function spiffeBundle(parts: BundleParts): SpiffeBundle {
+  return new SpiffeBundle({
+    trustDomain: TrustDomain.parse(parts.trustDomain),
+    x509Authorities: parts.x509Authorities.map((a) => new X509Certificate(a.asn1)),
+    x509AuthorityMetadata: parts.x509Authorities.map((a) => ({ tainted: a.tainted === true })),
+    jwtAuthorities: parts.jwtAuthorities.map((k) => [
+      k.keyId,
+      createPublicKey({ key: k.publicKey, format: 'der', type: 'spki' }),
+    ]),
+    jwtAuthorityMetadata: parts.jwtAuthorities.map((k) => [
+      k.keyId,
+      { tainted: k.tainted === true, expiresAt: k.expiresAt > 0 ? k.expiresAt : undefined },
+    ]),
+    refreshHint: parts.refreshHint || undefined,
+    sequenceNumber: parts.sequenceNumber || undefined,
+  });
+}
+
+/** The parts of a {@link SpiffeBundle} (or `undefined`), for `toEqual` comparisons byte for byte. */
+export function bundleParts(bundle: SpiffeBundle | undefined): BundleParts | undefined {
+  if (bundle === undefined) return undefined;
+  const tainted = (flag: boolean) => (flag ? { tainted: true } : {});
+  return {
+    trustDomain: bundle.trustDomain.name,
+    x509Authorities: bundle.x509Authorities.map((cert, i) => ({
+      asn1: Buffer.from(cert.raw),
+      ...tainted(bundle.x509AuthorityMetadata[i]?.tainted === true),
+    })),
+    jwtAuthorities: [...bundle.jwtAuthorities].map(([keyId, key]) => {
+      const meta = bundle.jwtAuthorityMetadata.get(keyId);
+      return {
+        publicKey: key.export({ format: 'der', type: 'spki' }),
+        keyId,
+        expiresAt: meta?.expiresAt ?? 0,
+        ...tainted(meta?.tainted === true),
+      };
+    }),
+    refreshHint: bundle.refreshHint ?? 0,
+    sequenceNumber: bundle.sequenceNumber ?? 0,
+  };
+}
+
+/** A bundle of `trustDomain` without authorities. */
+export function emptyBundle(trustDomain: string): SpiffeBundle {
+  return new SpiffeBundle({ trustDomain: TrustDomain.parse(trustDomain) });
+}
+
 /** A JWT authority with a fresh P-256 key. */
-export function makeJwtKey(keyId: string, expiresAt: number): JwtAuthority {
+export function makeJwtKey(keyId: string, expiresAt: number): TestJwtKey {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { publicKey: publicKey.export({ type: 'spki', format: 'der' }), keyId, expiresAt };
 }

@@ -1,6 +1,19 @@
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@lanyard/base';
-import type { Bundle } from '../../src/datastore';
-import { makeCert, makeJwtKey, newEntry, rejection, type SuiteContext } from './fixtures';
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from '@lanyard/base';
+import {
+  type BundleParts,
+  bundleParts,
+  makeCert,
+  makeJwtKey,
+  newEntry,
+  rejection,
+  spiffeBundle,
+  type SuiteContext,
+} from './fixtures';
 
 /** Bundles: CRUD, append dedupe, delete modes, pruning, taint and revoke. */
 export function bundleTests(ctx: SuiteContext): void {
@@ -11,7 +24,7 @@ export function bundleTests(ctx: SuiteContext): void {
     shortCert = makeCert(1, 'short');
     longCert = makeCert(30, 'long');
   });
-  const bundle = (trustDomain: string, extra: Partial<Bundle> = {}): Bundle => ({
+  const parts = (trustDomain: string, extra: Partial<BundleParts> = {}): BundleParts => ({
     trustDomain,
     x509Authorities: [{ asn1: longCert.der }],
     jwtAuthorities: [],
@@ -19,17 +32,22 @@ export function bundleTests(ctx: SuiteContext): void {
     sequenceNumber: 1,
     ...extra,
   });
+  const bundle = (trustDomain: string, extra: Partial<BundleParts> = {}) =>
+    spiffeBundle(parts(trustDomain, extra));
+  const stored = async (trustDomain: string) => bundleParts(await ds().getBundle(trustDomain));
 
-  test('create and get round-trip authorities byte for byte; duplicates are AlreadyExists', async () => {
-    const key = makeJwtKey('kid-1', 1_900_000_000);
-    const b = bundle('a.org', {
+  test('create and get round-trip authorities and their metadata; duplicates are AlreadyExists', async () => {
+    const key = { ...makeJwtKey('kid-1', 1_900_000_000), tainted: true };
+    const p = parts('a.org', {
       jwtAuthorities: [key],
       x509Authorities: [{ asn1: longCert.der, tainted: true }],
     });
-    expect(await ds().createBundle(b)).toEqual(b);
+    const b = spiffeBundle(p);
+    expect(bundleParts(await ds().createBundle(b))).toEqual(p);
     const got = await ds().getBundle('a.org');
-    expect(got).toEqual(b);
-    expect(got?.jwtAuthorities[0]?.publicKey.equals(key.publicKey)).toBe(true);
+    expect(bundleParts(got)).toEqual(p);
+    expect(got?.equals(b)).toBe(true);
+    expect(got?.jwtAuthorityMetadata.get('kid-1')).toEqual({ tainted: true, expiresAt: 1_900_000_000 });
     expect(await rejection(ds().createBundle(b))).toBeInstanceOf(AlreadyExistsError);
     expect(await ds().getBundle('none.org')).toBeUndefined();
   });
@@ -38,7 +56,11 @@ export function bundleTests(ctx: SuiteContext): void {
     for (const td of ['c.org', 'a.org', 'b.org']) await ds().createBundle(bundle(td));
     const first = await ds().listBundles({ pageSize: 2 });
     const second = await ds().listBundles({ pageSize: 2, pageToken: first.nextPageToken });
-    expect([...first.items, ...second.items].map((b) => b.trustDomain)).toEqual(['a.org', 'b.org', 'c.org']);
+    expect([...first.items, ...second.items].map((b) => b.trustDomain.name)).toEqual([
+      'a.org',
+      'b.org',
+      'c.org',
+    ]);
     expect(second.nextPageToken).toBe('');
     expect((await ds().listBundles()).items).toHaveLength(3);
     expect(await ds().countBundles()).toBe(3);
@@ -49,15 +71,13 @@ export function bundleTests(ctx: SuiteContext): void {
     const updated = await ds().updateBundle(bundle('a.org', { refreshHint: 60, x509Authorities: [] }), {
       refreshHint: true,
     });
-    expect(updated).toEqual(bundle('a.org', { refreshHint: 60 }));
-    expect(await ds().getBundle('a.org')).toEqual(updated);
+    expect(bundleParts(updated)).toEqual(parts('a.org', { refreshHint: 60 }));
+    expect(await stored('a.org')).toEqual(bundleParts(updated));
     expect(await rejection(ds().updateBundle(bundle('none.org')))).toBeInstanceOf(NotFoundError);
     await ds().setBundle(bundle('new.org', { sequenceNumber: 7 }));
     await ds().setBundle(bundle('a.org', { sequenceNumber: 9, x509Authorities: [] }));
     expect((await ds().getBundle('new.org'))?.sequenceNumber).toBe(7);
-    expect(await ds().getBundle('a.org')).toEqual(
-      bundle('a.org', { sequenceNumber: 9, x509Authorities: [] }),
-    );
+    expect(await stored('a.org')).toEqual(parts('a.org', { sequenceNumber: 9, x509Authorities: [] }));
   });
 
   test('append merges without duplicates and bumps the sequence only on change', async () => {
@@ -71,12 +91,17 @@ export function bundleTests(ctx: SuiteContext): void {
         jwtAuthorities: [k1, k2],
       }),
     );
-    expect(merged.x509Authorities.map((a) => a.asn1)).toEqual([longCert.der, shortCert.der]);
-    expect(merged.jwtAuthorities.map((k) => k.keyId)).toEqual(['k1', 'k2']);
+    expect(bundleParts(merged)?.x509Authorities.map((a) => a.asn1)).toEqual([longCert.der, shortCert.der]);
+    expect([...merged.jwtAuthorities.keys()]).toEqual(['k1', 'k2']);
     expect(merged.sequenceNumber).toBe(2);
     const same = await ds().appendBundle(bundle('a.org', { jwtAuthorities: [k2] }));
     expect(same.sequenceNumber).toBe(2);
-    expect(await ds().getBundle('a.org')).toEqual(merged);
+    expect(await stored('a.org')).toEqual(bundleParts(merged));
+    const taken = await rejection(
+      ds().appendBundle(bundle('a.org', { jwtAuthorities: [makeJwtKey('k1', 0)] })),
+    );
+    expect(taken).toBeInstanceOf(InvalidArgumentError);
+    expect(taken.message).toBe('jwt authority "k1" is already in the bundle of "a.org" with another key');
   });
 
   test('concurrent appends keep every authority', async () => {
@@ -86,7 +111,7 @@ export function bundleTests(ctx: SuiteContext): void {
       keys.map((k) => ds().appendBundle(bundle('a.org', { x509Authorities: [], jwtAuthorities: [k] }))),
     );
     const got = await ds().getBundle('a.org');
-    expect(got?.jwtAuthorities.map((k) => k.keyId).sort()).toEqual(keys.map((k) => k.keyId));
+    expect([...(got?.jwtAuthorities.keys() ?? [])].sort()).toEqual(keys.map((k) => k.keyId));
     expect(got?.sequenceNumber).toBe(7);
   });
 
@@ -135,14 +160,14 @@ export function bundleTests(ctx: SuiteContext): void {
       }),
     );
     expect(await ds().pruneBundle('a.org', shortCert.notAfter + 1)).toBe(true);
-    const got = await ds().getBundle('a.org');
+    const got = await stored('a.org');
     expect(got?.x509Authorities.map((a) => a.asn1)).toEqual([longCert.der]);
     expect(got?.jwtAuthorities.map((k) => k.keyId)).toEqual(['live']);
     expect(got?.sequenceNumber).toBe(2);
     expect(await ds().pruneBundle('a.org', shortCert.notAfter + 1)).toBe(false);
     const err = await rejection(ds().pruneBundle('a.org', longCert.notAfter + 1));
     expect(err).toBeInstanceOf(FailedPreconditionError);
-    expect(await ds().getBundle('a.org')).toEqual(got);
+    expect(await stored('a.org')).toEqual(got);
   });
 
   test('X.509 authorities are tainted then revoked by subject key ID', async () => {
@@ -153,14 +178,14 @@ export function bundleTests(ctx: SuiteContext): void {
       FailedPreconditionError,
     );
     await ds().taintX509Authority('a.org', shortCert.ski.toUpperCase());
-    expect((await ds().getBundle('a.org'))?.x509Authorities.map((a) => a.tainted ?? false)).toEqual([
+    expect((await ds().getBundle('a.org'))?.x509AuthorityMetadata.map((m) => m.tainted)).toEqual([
       true,
       false,
     ]);
     const again = await rejection(ds().taintX509Authority('a.org', shortCert.ski));
     expect(again.message).toBe('root CA is already tainted');
     await ds().revokeX509Authority('a.org', shortCert.ski);
-    expect((await ds().getBundle('a.org'))?.x509Authorities.map((a) => a.asn1)).toEqual([longCert.der]);
+    expect((await stored('a.org'))?.x509Authorities).toEqual([{ asn1: longCert.der }]);
     expect(await rejection(ds().taintX509Authority('a.org', 'ab'.repeat(20)))).toBeInstanceOf(NotFoundError);
   });
 
@@ -171,7 +196,7 @@ export function bundleTests(ctx: SuiteContext): void {
     await ds().taintJwtAuthority('a.org', 'k1');
     expect(await rejection(ds().taintJwtAuthority('a.org', 'k1'))).toBeInstanceOf(FailedPreconditionError);
     await ds().revokeJwtAuthority('a.org', 'k1');
-    expect((await ds().getBundle('a.org'))?.jwtAuthorities.map((k) => k.keyId)).toEqual(['k2']);
+    expect([...((await ds().getBundle('a.org'))?.jwtAuthorities.keys() ?? [])]).toEqual(['k2']);
     expect(await rejection(ds().taintJwtAuthority('a.org', 'nope'))).toBeInstanceOf(NotFoundError);
   });
 }

@@ -5,21 +5,14 @@ import {
   NotFoundError,
 } from '@lanyard/base';
 import { SimilarEntryExistsError } from '../../src/datastore';
-import { newEntry, rejection, sels, type SuiteContext } from './fixtures';
+import { emptyBundle, newEntry, rejection, sels, type SuiteContext } from './fixtures';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Entry create / get / update / delete / batch / concurrency behaviour. */
 export function entryTests(ctx: SuiteContext): void {
   const ds = () => ctx.ds();
-  const addBundle = (trustDomain: string) =>
-    ds().createBundle({
-      trustDomain,
-      x509Authorities: [],
-      jwtAuthorities: [],
-      refreshHint: 0,
-      sequenceNumber: 0,
-    });
+  const addBundle = (trustDomain: string) => ds().createBundle(emptyBundle(trustDomain));
 
   test('create assigns a UUID, revision 0 and creation time; get returns the same entry', async () => {
     const created = await ds().createEntry(

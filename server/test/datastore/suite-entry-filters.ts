@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@lanyard/base';
 import type { EntryFilter, MatchMode, RegistrationEntry } from '../../src/datastore';
-import { newEntry, rejection, sels, type SuiteContext } from './fixtures';
+import { emptyBundle, newEntry, rejection, sels, type SuiteContext } from './fixtures';
 
 /** Entry list filters (every match mode), counting and paging. */
 export function entryFilterTests(ctx: SuiteContext): void {
@@ -12,13 +12,7 @@ export function entryFilterTests(ctx: SuiteContext): void {
   /** A{a,b} B{a} C{a,b,c} D{d}; federation A{x} B{x,y} C{} D{y}. */
   async function seed(): Promise<void> {
     for (const td of ['x.org', 'y.org']) {
-      await ds().createBundle({
-        trustDomain: td,
-        x509Authorities: [],
-        jwtAuthorities: [],
-        refreshHint: 0,
-        sequenceNumber: 0,
-      });
+      await ds().createBundle(emptyBundle(td));
     }
     const specs: [string, string[], string[], string, boolean, string][] = [
       ['A', ['s:a', 's:b'], ['x.org'], 'h1', false, 'spiffe://example.org/p1'],

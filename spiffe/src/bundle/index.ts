@@ -4,5 +4,7 @@ export type { X509BundleSource, JwtBundleSource } from './source';
 export { X509Bundle } from './x509-bundle';
 export { JwtBundle } from './jwt-bundle';
 export { SpiffeBundle, type SpiffeBundleInit } from './spiffe-bundle';
+export { type AuthorityMetadata, PLAIN_AUTHORITY } from './authority-metadata';
+export { ParsedAuthorities } from './parsed-authorities';
 export { X509BundleSet, JwtBundleSet, SpiffeBundleSet } from './bundle-set';
 export { type Jwk, jwkToPublicKey, publicKeyToJwk } from './jwk';

@@ -14,6 +14,7 @@ import {
 } from './spiffe-bundle-doc';
 import { X509Bundle } from './x509-bundle';
 import { BundleError } from '../errors/bundle-error';
+import { type AuthorityMetadata, PLAIN_AUTHORITY, checkedMetadata, sameMetadata } from './authority-metadata';
 
 /** The parts of a {@link SpiffeBundle}. */
 export interface SpiffeBundleInit {
@@ -24,11 +25,18 @@ export interface SpiffeBundleInit {
   readonly sequenceNumber?: number;
   /** `spiffe_refresh_hint` in seconds: how often consumers should re-fetch. */
   readonly refreshHint?: number;
+  /** Metadata of the X.509 authorities, by index in `x509Authorities`; missing ones are untainted. */
+  readonly x509AuthorityMetadata?: readonly (AuthorityMetadata | undefined)[];
+  /** Metadata of the JWT authorities by key ID; missing ones are untainted and do not expire. */
+  readonly jwtAuthorityMetadata?:
+    ReadonlyMap<string, AuthorityMetadata> | Iterable<[string, AuthorityMetadata]>;
 }
 
 /**
  * A trust domain's full SPIFFE bundle (SPIFFE.md §4): X.509 and JWT authorities plus sequence number and
  * refresh hint. Parses and writes the SPIFFE bundle document (a JWK Set with `x509-svid`/`jwt-svid` entries).
+ * A server also keeps per-authority {@link AuthorityMetadata} (tainted, JWT key expiry) in it; the document
+ * never carries that, so parsed bundles have plain authorities.
  *
  * @example
  * ```ts
@@ -43,6 +51,10 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
   readonly jwtAuthorities: ReadonlyMap<string, KeyObject>;
   readonly sequenceNumber?: number;
   readonly refreshHint?: number;
+  /** One entry per X.509 authority, same order. */
+  readonly x509AuthorityMetadata: readonly AuthorityMetadata[];
+  /** One entry per JWT authority key ID. */
+  readonly jwtAuthorityMetadata: ReadonlyMap<string, AuthorityMetadata>;
   private readonly x509: X509Bundle;
   private readonly jwt: JwtBundle;
 
@@ -65,6 +77,8 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
     }
     this.sequenceNumber = init.sequenceNumber;
     this.refreshHint = init.refreshHint;
+    this.x509AuthorityMetadata = x509Metadata(this.x509Authorities.length, init.x509AuthorityMetadata ?? []);
+    this.jwtAuthorityMetadata = jwtMetadata(this.jwtAuthorities, init.jwtAuthorityMetadata ?? []);
   }
 
   /**
@@ -156,14 +170,18 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
 
   /**
    * True if both bundles have the same trust domain, X.509 authorities (same DER, same order), JWT authorities
-   * (same kid → key pairs), sequence number and refresh hint.
+   * (same kid → key pairs), sequence number, refresh hint and authority metadata.
    */
   equals(other: SpiffeBundle): boolean {
     return (
       this.sequenceNumber === other.sequenceNumber &&
       this.refreshHint === other.refreshHint &&
       this.x509.equals(other.x509) &&
-      this.jwt.equals(other.jwt)
+      this.jwt.equals(other.jwt) &&
+      this.x509AuthorityMetadata.every((m, i) => sameMetadata(m, other.x509AuthorityMetadata[i])) &&
+      [...this.jwtAuthorityMetadata].every(([kid, m]) =>
+        sameMetadata(m, other.jwtAuthorityMetadata.get(kid) ?? PLAIN_AUTHORITY),
+      )
     );
   }
 
@@ -176,4 +194,53 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
     return this.jwt.getJwtBundleForTrustDomain(trustDomain);
   }
+}
+
+/** The metadata of `count` X.509 authorities: the given entries, checked, then plain ones. */
+function x509Metadata(
+  count: number,
+  given: readonly (AuthorityMetadata | undefined)[],
+): readonly AuthorityMetadata[] {
+  if (given.length > count) {
+    throw new BundleError(
+      'ERR_BUNDLE_INVALID',
+      `spiffe bundle: metadata for ${given.length} x509 authorities, ${count} present`,
+    );
+  }
+  const out: AuthorityMetadata[] = [];
+  for (let i = 0; i < count; i++) {
+    const meta = given[i];
+    out.push(
+      meta === undefined
+        ? PLAIN_AUTHORITY
+        : checkedMetadata(meta, `spiffe bundle: x509 authority ${i}`, false),
+    );
+  }
+  return Object.freeze(out);
+}
+
+/** The metadata of every JWT authority: the given entries, checked, else plain. */
+function jwtMetadata(
+  keys: ReadonlyMap<string, KeyObject>,
+  given: ReadonlyMap<string, AuthorityMetadata> | Iterable<[string, AuthorityMetadata]>,
+): ReadonlyMap<string, AuthorityMetadata> {
+  const byKid = new Map(given);
+  for (const kid of byKid.keys()) {
+    if (!keys.has(kid))
+      throw new BundleError(
+        'ERR_BUNDLE_INVALID',
+        `spiffe bundle: metadata for unknown jwt authority "${kid}"`,
+      );
+  }
+  const out = new Map<string, AuthorityMetadata>();
+  for (const kid of keys.keys()) {
+    const meta = byKid.get(kid);
+    out.set(
+      kid,
+      meta === undefined
+        ? PLAIN_AUTHORITY
+        : checkedMetadata(meta, `spiffe bundle: jwt authority "${kid}"`, true),
+    );
+  }
+  return out;
 }

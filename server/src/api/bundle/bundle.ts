@@ -1,12 +1,14 @@
 import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
-import type { Bundle, BundleDeleteMode } from '../../datastore/types';
+import { type SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
+import type { BundleDeleteMode } from '../../datastore/types';
 import { parseTrustDomain } from '../../util/spiffe-id';
 import {
+  bundleFromAuthorities,
   bundleFromWire,
   bundleMaskFromWire,
   bundleToWire,
   jwtAuthorityFromWire,
-  jwtKeyToWire,
+  jwtKeysToWire,
   x509AuthorityFromWire,
 } from '../convert/bundle';
 import type { ApiDeps } from '../deps';
@@ -20,10 +22,14 @@ type BundleResult = { status: ApiStatus; bundle?: Partial<WireBundle> };
 export class BundleApi {
   constructor(private readonly deps: ApiDeps) {}
 
-  private async own(): Promise<Bundle> {
+  private async own(): Promise<SpiffeBundle> {
     const bundle = await this.deps.datastore.getBundle(this.deps.trustDomain);
     if (bundle === undefined) throw new NotFoundError('bundle not found', 'ERR_BUNDLE_NOT_FOUND');
     return bundle;
+  }
+
+  private ownTrustDomain(): TrustDomain {
+    return TrustDomain.parse(this.deps.trustDomain);
   }
 
   async getBundle(req: { output_mask: WireBundleMask | null }) {
@@ -38,13 +44,13 @@ export class BundleApi {
     if (req.x509_authorities.length === 0 && req.jwt_authorities.length === 0) {
       throw new InvalidArgumentError('no authorities to append', 'ERR_NO_AUTHORITIES');
     }
-    const bundle = await this.deps.datastore.appendBundle({
-      trustDomain: this.deps.trustDomain,
-      x509Authorities: req.x509_authorities.map((a, i) => x509AuthorityFromWire(a, `x509_authorities[${i}]`)),
-      jwtAuthorities: req.jwt_authorities.map((a, i) => jwtAuthorityFromWire(a, `jwt_authorities[${i}]`)),
-      refreshHint: 0,
-      sequenceNumber: 0,
-    });
+    const bundle = await this.deps.datastore.appendBundle(
+      bundleFromAuthorities(
+        this.ownTrustDomain(),
+        req.x509_authorities.map((a, i) => x509AuthorityFromWire(a, `x509_authorities[${i}]`)),
+        req.jwt_authorities.map((a, i) => jwtAuthorityFromWire(a, `jwt_authorities[${i}]`)),
+      ),
+    );
     this.deps.onLocalBundleChanged?.();
     return bundleToWire(bundle, req.output_mask);
   }
@@ -53,15 +59,11 @@ export class BundleApi {
     if (req.jwt_authority === null)
       throw new InvalidArgumentError('missing JWT authority', 'ERR_NO_AUTHORITIES');
     const key = jwtAuthorityFromWire(req.jwt_authority, 'jwt_authority');
-    const bundle = await this.deps.datastore.appendBundle({
-      trustDomain: this.deps.trustDomain,
-      x509Authorities: [],
-      jwtAuthorities: [key],
-      refreshHint: 0,
-      sequenceNumber: 0,
-    });
+    const bundle = await this.deps.datastore.appendBundle(
+      bundleFromAuthorities(this.ownTrustDomain(), [], [key]),
+    );
     this.deps.onLocalBundleChanged?.();
-    return { jwt_authorities: bundle.jwtAuthorities.map(jwtKeyToWire) };
+    return { jwt_authorities: jwtKeysToWire(bundle) };
   }
 
   async countBundles() {
@@ -78,7 +80,7 @@ export class BundleApi {
       pageSize: req.page_size,
       pageToken: req.page_token,
     });
-    const bundles = page.items.filter((b) => b.trustDomain !== this.deps.trustDomain);
+    const bundles = page.items.filter((b) => b.trustDomain.name !== this.deps.trustDomain);
     return {
       bundles: bundles.map((b) => bundleToWire(b, req.output_mask)),
       next_page_token: page.nextPageToken,
@@ -115,14 +117,14 @@ export class BundleApi {
     list: WireBundle[],
     verb: string,
     mask: WireBundleMask | null,
-    op: (b: Bundle) => Promise<Bundle>,
+    op: (b: SpiffeBundle) => Promise<SpiffeBundle>,
   ) {
     requireBatchSize(list.length, this.deps.maxBatchSize, 'bundle');
     const results: BundleResult[] = [];
     for (const wire of list) {
       try {
         const bundle = bundleFromWire(wire);
-        this.federatedTd(bundle.trustDomain, verb);
+        this.federatedTd(bundle.trustDomain.name, verb);
         results.push({ status: OK_STATUS, bundle: bundleToWire(await op(bundle), mask) });
       } catch (err) {
         results.push({ status: apiStatusOf(err) });

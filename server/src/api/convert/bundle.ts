@@ -1,82 +1,165 @@
-import { X509Certificate, createPublicKey } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { InvalidArgumentError } from '@lanyard/base';
-import type { Bundle, BundleMask, JwtAuthority, X509Authority } from '../../datastore/types';
-import { parseTrustDomain } from '../../util/spiffe-id';
+import { type AuthorityMetadata, ParsedAuthorities, SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
+import type { BundleMask } from '../../datastore/types';
 import type { WireBundle, WireBundleMask, WireJwtKey, WireX509Certificate } from '../wire';
 
+/** Certificates and keys parsed from wire bundles, reused while the same bytes come again. */
+const parsed = new ParsedAuthorities();
+/** SubjectPublicKeyInfo DER of keys already sent, so a bundle served again exports nothing. */
+const spkiOf = new WeakMap<KeyObject, Buffer>();
+
+/** An X.509 authority read from the wire, with its metadata. */
+export interface X509AuthorityInput {
+  certificate: X509Certificate;
+  metadata: AuthorityMetadata;
+}
+
+/** A JWT authority read from the wire, with its metadata. */
+export interface JwtAuthorityInput {
+  keyId: string;
+  key: KeyObject;
+  metadata: AuthorityMetadata;
+}
+
 /** Validates an X.509 authority: the bytes must be one DER certificate. */
-export function x509AuthorityFromWire(wire: WireX509Certificate, field: string): X509Authority {
+export function x509AuthorityFromWire(wire: WireX509Certificate, field: string): X509AuthorityInput {
   try {
-    new X509Certificate(wire.asn1);
+    return { certificate: parsed.certificate(wire.asn1), metadata: { tainted: wire.tainted } };
   } catch {
     throw new InvalidArgumentError(
       `failed to convert X.509 authority: ${field}: unable to parse certificate`,
       'ERR_X509_AUTHORITY',
     );
   }
-  return { asn1: Buffer.from(wire.asn1), tainted: wire.tainted };
 }
 
 /** Validates a JWT authority: non-empty key ID and a PKIX DER public key. */
-export function jwtAuthorityFromWire(wire: WireJwtKey, field: string): JwtAuthority {
+export function jwtAuthorityFromWire(wire: WireJwtKey, field: string): JwtAuthorityInput {
   if (wire.key_id === '') {
     throw new InvalidArgumentError(
       `failed to convert JWT authority: ${field}: missing key ID`,
       'ERR_JWT_AUTHORITY',
     );
   }
+  let key: KeyObject;
   try {
-    createPublicKey({ key: wire.public_key, format: 'der', type: 'spki' });
+    key = parsed.publicKey(wire.public_key);
   } catch {
     throw new InvalidArgumentError(
       `failed to convert JWT authority: ${field}: unable to parse public key`,
       'ERR_JWT_AUTHORITY',
     );
   }
+  const expiresAt = Number(wire.expires_at);
+  if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) {
+    throw new InvalidArgumentError(
+      `failed to convert JWT authority: ${field}: expires_at must be non-negative unix seconds`,
+      'ERR_JWT_AUTHORITY',
+    );
+  }
   return {
-    publicKey: Buffer.from(wire.public_key),
     keyId: wire.key_id,
-    expiresAt: wire.expires_at,
-    tainted: wire.tainted,
+    key,
+    metadata: { tainted: wire.tainted, expiresAt: expiresAt > 0 ? expiresAt : undefined },
   };
 }
 
+/**
+ * A {@link SpiffeBundle} of validated wire authorities; `numbers` are the wire's refresh hint and sequence
+ * number (0 = unset). @throws InvalidArgumentError naming the field of a repeated JWT key ID.
+ */
+export function bundleFromAuthorities(
+  trustDomain: TrustDomain,
+  x509: readonly X509AuthorityInput[],
+  jwt: readonly JwtAuthorityInput[],
+  numbers: { refreshHint?: number; sequenceNumber?: number } = {},
+): SpiffeBundle {
+  const keys = new Map<string, KeyObject>();
+  const jwtMetadata = new Map<string, AuthorityMetadata>();
+  jwt.forEach((a, i) => {
+    if (keys.has(a.keyId)) {
+      throw new InvalidArgumentError(
+        `failed to convert JWT authority: jwt_authorities[${i}]: duplicate key ID "${a.keyId}"`,
+        'ERR_JWT_AUTHORITY',
+      );
+    }
+    keys.set(a.keyId, a.key);
+    jwtMetadata.set(a.keyId, a.metadata);
+  });
+  return new SpiffeBundle({
+    trustDomain,
+    x509Authorities: x509.map((a) => a.certificate),
+    x509AuthorityMetadata: x509.map((a) => a.metadata),
+    jwtAuthorities: keys,
+    jwtAuthorityMetadata: jwtMetadata,
+    refreshHint: numbers.refreshHint || undefined,
+    sequenceNumber: numbers.sequenceNumber || undefined,
+  });
+}
+
 /** Validates and converts a whole bundle (trust domain given bare or as `spiffe://td`). */
-export function bundleFromWire(wire: WireBundle): Bundle {
-  let trustDomain: string;
+export function bundleFromWire(wire: WireBundle): SpiffeBundle {
+  let trustDomain: TrustDomain;
   try {
-    trustDomain = parseTrustDomain(wire.trust_domain);
+    trustDomain = TrustDomain.parse(wire.trust_domain);
   } catch (err) {
     throw new InvalidArgumentError(
       `failed to convert bundle: trust_domain: ${(err as Error).message}`,
       'ERR_BUNDLE',
     );
   }
-  return {
+  for (const [field, value] of [
+    ['refresh_hint', wire.refresh_hint],
+    ['sequence_number', wire.sequence_number],
+  ] as const) {
+    if (!Number.isSafeInteger(Number(value)) || Number(value) < 0) {
+      throw new InvalidArgumentError(
+        `failed to convert bundle: ${field}: must be a non-negative integer`,
+        'ERR_BUNDLE',
+      );
+    }
+  }
+  return bundleFromAuthorities(
     trustDomain,
-    x509Authorities: wire.x509_authorities.map((a, i) => x509AuthorityFromWire(a, `x509_authorities[${i}]`)),
-    jwtAuthorities: wire.jwt_authorities.map((a, i) => jwtAuthorityFromWire(a, `jwt_authorities[${i}]`)),
-    refreshHint: wire.refresh_hint,
-    sequenceNumber: wire.sequence_number,
-  };
+    wire.x509_authorities.map((a, i) => x509AuthorityFromWire(a, `x509_authorities[${i}]`)),
+    wire.jwt_authorities.map((a, i) => jwtAuthorityFromWire(a, `jwt_authorities[${i}]`)),
+    { refreshHint: Number(wire.refresh_hint), sequenceNumber: Number(wire.sequence_number) },
+  );
 }
 
 /** Bundle → wire with only masked fields (`trust_domain` always). */
-export function bundleToWire(bundle: Bundle, mask?: WireBundleMask | null): Partial<WireBundle> {
+export function bundleToWire(bundle: SpiffeBundle, mask?: WireBundleMask | null): Partial<WireBundle> {
   const all = mask === null || mask === undefined;
-  const out: Partial<WireBundle> = { trust_domain: bundle.trustDomain };
+  const out: Partial<WireBundle> = { trust_domain: bundle.trustDomain.name };
   if (all || mask.x509_authorities) {
-    out.x509_authorities = bundle.x509Authorities.map((a) => ({ asn1: a.asn1, tainted: a.tainted ?? false }));
+    out.x509_authorities = bundle.x509Authorities.map((cert, i) => ({
+      asn1: cert.raw,
+      tainted: bundle.x509AuthorityMetadata[i]?.tainted ?? false,
+    }));
   }
-  if (all || mask.jwt_authorities) out.jwt_authorities = bundle.jwtAuthorities.map(jwtKeyToWire);
-  if (all || mask.refresh_hint) out.refresh_hint = bundle.refreshHint;
-  if (all || mask.sequence_number) out.sequence_number = bundle.sequenceNumber;
+  if (all || mask.jwt_authorities) out.jwt_authorities = jwtKeysToWire(bundle);
+  if (all || mask.refresh_hint) out.refresh_hint = bundle.refreshHint ?? 0;
+  if (all || mask.sequence_number) out.sequence_number = bundle.sequenceNumber ?? 0;
   return out;
 }
 
-/** JWT authority → wire key. */
-export function jwtKeyToWire(a: JwtAuthority): WireJwtKey {
-  return { public_key: a.publicKey, key_id: a.keyId, expires_at: a.expiresAt, tainted: a.tainted ?? false };
+/** The bundle's JWT authorities as wire keys. */
+export function jwtKeysToWire(bundle: SpiffeBundle): WireJwtKey[] {
+  return [...bundle.jwtAuthorities].map(([keyId, key]) => {
+    let spki = spkiOf.get(key);
+    if (spki === undefined) {
+      spki = key.export({ format: 'der', type: 'spki' });
+      spkiOf.set(key, spki);
+    }
+    const meta = bundle.jwtAuthorityMetadata.get(keyId);
+    return {
+      public_key: spki,
+      key_id: keyId,
+      expires_at: meta?.expiresAt ?? 0,
+      tainted: meta?.tainted ?? false,
+    };
+  });
 }
 
 /** Wire input mask → datastore mask. */

@@ -48,7 +48,7 @@ export function relationshipFromWire(
   }
   if (wire.trust_domain_bundle) {
     const bundle = bundleFromWire(wire.trust_domain_bundle);
-    if (bundle.trustDomain !== trustDomain)
+    if (bundle.trustDomain.name !== trustDomain)
       fail('trust_domain_bundle: trust domain does not match the relationship');
     rel.trustDomainBundle = bundle;
   }

@@ -1,6 +1,5 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@lanyard/base';
-import type { Bundle } from '../types';
-import { certNotAfter, hasSubjectKeyId } from './bundle-codec';
+import { type StoredBundle, certNotAfter, hasSubjectKeyId } from './bundle-codec';
 import { mutateBundle } from './bundles';
 import type { Db } from './schema';
 
@@ -9,7 +8,7 @@ import type { Db } from './schema';
  * Every change bumps the sequence number so agents and federated peers notice.
  */
 
-function bumped(b: Bundle, changes: Partial<Bundle>): Bundle {
+function bumped(b: StoredBundle, changes: Partial<StoredBundle>): StoredBundle {
   return { ...b, ...changes, sequenceNumber: b.sequenceNumber + 1 };
 }
 

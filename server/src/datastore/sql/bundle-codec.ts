@@ -1,9 +1,42 @@
+/**
+ * The stored form of a bundle, private to the SQL store: a row holds the authorities as JSON (DER in base64,
+ * tainted flags, JWT key expiry). Operations read-modify-write this form; the store's callers see
+ * `SpiffeBundle`s only (see `spiffe-codec.ts`).
+ */
 import { X509Certificate } from 'node:crypto';
-import { InternalError } from '@lanyard/base';
-import type { Bundle, JwtAuthority, X509Authority } from '../types';
+import { InternalError, InvalidArgumentError } from '@lanyard/base';
 import { parseCertificate, type ParsedCertificate } from '../../ca/der/parse-certificate';
 import { subjectKeyId } from '../../ca/der/signer';
 import type { BundleTable } from './schema';
+
+/** An X.509 root of a stored bundle. */
+export interface StoredX509Authority {
+  /** Certificate DER. */
+  asn1: Buffer;
+  tainted?: boolean;
+}
+
+/** A JWT signing key of a stored bundle. */
+export interface StoredJwtAuthority {
+  /** Public key, PKIX (SubjectPublicKeyInfo) DER. */
+  publicKey: Buffer;
+  keyId: string;
+  /** Unix seconds; 0 = no expiry. */
+  expiresAt: number;
+  tainted?: boolean;
+}
+
+/** A stored bundle, field for field SPIRE's `types.Bundle`. */
+export interface StoredBundle {
+  /** Trust domain name, e.g. `example.org`. */
+  trustDomain: string;
+  x509Authorities: StoredX509Authority[];
+  jwtAuthorities: StoredJwtAuthority[];
+  /** Seconds; 0 = unset. */
+  refreshHint: number;
+  /** 0 = unset. */
+  sequenceNumber: number;
+}
 
 /** JSON shape of the `bundles.authorities` column (binary as base64). */
 interface StoredAuthorities {
@@ -12,7 +45,7 @@ interface StoredAuthorities {
 }
 
 /** Serialises a bundle's authorities for the `authorities` column. */
-export function encodeAuthorities(b: Pick<Bundle, 'x509Authorities' | 'jwtAuthorities'>): string {
+export function encodeAuthorities(b: Pick<StoredBundle, 'x509Authorities' | 'jwtAuthorities'>): string {
   const stored: StoredAuthorities = {
     x509: b.x509Authorities.map((a) => ({
       der: a.asn1.toString('base64'),
@@ -29,7 +62,7 @@ export function encodeAuthorities(b: Pick<Bundle, 'x509Authorities' | 'jwtAuthor
 }
 
 /** A bundle from its row. @throws InternalError when the stored JSON is corrupt. */
-export function bundleFromRow(r: BundleTable): Bundle {
+export function storedFromRow(r: BundleTable): StoredBundle {
   let stored: StoredAuthorities;
   try {
     stored = JSON.parse(r.authorities) as StoredAuthorities;
@@ -56,7 +89,7 @@ export function bundleFromRow(r: BundleTable): Bundle {
 }
 
 /** The row for a bundle. */
-export function bundleRow(b: Bundle): BundleTable {
+export function bundleRow(b: StoredBundle): BundleTable {
   return {
     trust_domain: b.trustDomain,
     authorities: encodeAuthorities(b),
@@ -65,16 +98,31 @@ export function bundleRow(b: Bundle): BundleTable {
   };
 }
 
-function sameJwtKey(a: JwtAuthority, b: JwtAuthority): boolean {
+function sameJwtKey(a: StoredJwtAuthority, b: StoredJwtAuthority): boolean {
   return a.keyId === b.keyId && a.publicKey.equals(b.publicKey);
 }
 
-/** `current` plus the authorities of `extra` it lacks; `changed` tells whether anything was added. */
-export function mergeAuthorities(current: Bundle, extra: Bundle): { bundle: Bundle; changed: boolean } {
+/**
+ * `current` plus the authorities of `extra` it lacks; `changed` tells whether anything was added.
+ * @throws InvalidArgumentError when `extra` brings another key under a key ID `current` already has.
+ */
+export function mergeAuthorities(
+  current: StoredBundle,
+  extra: StoredBundle,
+): { bundle: StoredBundle; changed: boolean } {
   const x509 = [...current.x509Authorities];
   const jwt = [...current.jwtAuthorities];
   for (const a of extra.x509Authorities) if (!x509.some((c) => c.asn1.equals(a.asn1))) x509.push(a);
-  for (const k of extra.jwtAuthorities) if (!jwt.some((c) => sameJwtKey(c, k))) jwt.push(k);
+  for (const k of extra.jwtAuthorities) {
+    const present = jwt.find((c) => c.keyId === k.keyId);
+    if (present === undefined) jwt.push(k);
+    else if (!sameJwtKey(present, k)) {
+      throw new InvalidArgumentError(
+        `jwt authority "${k.keyId}" is already in the bundle of "${current.trustDomain}" with another key`,
+        'ERR_JWT_KEY_ID_TAKEN',
+      );
+    }
+  }
   const changed =
     x509.length !== current.x509Authorities.length || jwt.length !== current.jwtAuthorities.length;
   return { bundle: { ...current, x509Authorities: x509, jwtAuthorities: jwt }, changed };
@@ -89,7 +137,7 @@ export function certNotAfter(der: Buffer): number {
  * True when the authority's subject key ID equals `ski` (hex): the extension's value, or the key's SHA-1 as RFC 5280
  * §4.2.1.2 method 1 computes it. Certificates that do not parse match nothing.
  */
-export function hasSubjectKeyId(authority: X509Authority, ski: string): boolean {
+export function hasSubjectKeyId(authority: StoredX509Authority, ski: string): boolean {
   const wanted = ski.toLowerCase();
   let cert: ParsedCertificate;
   try {

@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
 import { AlreadyExistsError, FailedPreconditionError, InternalError, NotFoundError } from '@lanyard/base';
-import type { Bundle, BundleDeleteMode, BundleMask, Page, PageRequest } from '../types';
-import { bundleFromRow, bundleRow, mergeAuthorities } from './bundle-codec';
+import type { SpiffeBundle } from '@lanyard/spiffe';
+import type { BundleDeleteMode, BundleMask, Page, PageRequest } from '../types';
+import { type StoredBundle, bundleRow, mergeAuthorities, storedFromRow } from './bundle-codec';
 import { recordEntryEvents } from './events';
 import { decodePageToken, finishPage, pageSizeOf } from './paging';
 import type { BundleTable, Db, StoreContext } from './schema';
+import { spiffeFromStored, storedFromSpiffe } from './spiffe-codec';
 import { chunks, isUniqueViolation } from './sql-errors';
 
 const PAGE_KIND = 'bundles';
@@ -13,29 +15,35 @@ const MAX_ATTEMPTS = 8;
 const IN_CHUNK = 500;
 
 /** The stored bundle, or undefined. */
-export async function getBundle(db: Db, trustDomain: string): Promise<Bundle | undefined> {
+export async function getBundle(db: Db, trustDomain: string): Promise<SpiffeBundle | undefined> {
   const row = await db
     .selectFrom('bundles')
     .selectAll()
     .where('trust_domain', '=', trustDomain)
     .executeTakeFirst();
-  return row === undefined ? undefined : bundleFromRow(row);
+  return row === undefined ? undefined : spiffeFromStored(storedFromRow(row));
 }
 
-/** Inserts a new bundle. @throws AlreadyExistsError. */
-export async function createBundle(db: Db, bundle: Bundle): Promise<Bundle> {
+/** Inserts a new stored bundle. @throws AlreadyExistsError. */
+async function insertStored(db: Db, stored: StoredBundle): Promise<StoredBundle> {
   try {
-    await db.insertInto('bundles').values(bundleRow(bundle)).execute();
+    await db.insertInto('bundles').values(bundleRow(stored)).execute();
   } catch (err) {
     if (isUniqueViolation(err)) throw new AlreadyExistsError('bundle already exists');
     throw err;
   }
-  return bundleFromRow(bundleRow(bundle));
+  return stored;
+}
+
+/** Inserts a new bundle. @throws AlreadyExistsError. */
+export async function createBundle(db: Db, bundle: SpiffeBundle): Promise<SpiffeBundle> {
+  await insertStored(db, storedFromSpiffe(bundle));
+  return bundle;
 }
 
 /** Creates or replaces the bundle. */
-export async function setBundle(db: Db, bundle: Bundle): Promise<Bundle> {
-  const row = bundleRow(bundle);
+export async function setBundle(db: Db, bundle: SpiffeBundle): Promise<SpiffeBundle> {
+  const row = bundleRow(storedFromSpiffe(bundle));
   await db
     .insertInto('bundles')
     .values(row)
@@ -47,18 +55,18 @@ export async function setBundle(db: Db, bundle: Bundle): Promise<Bundle> {
       }),
     )
     .execute();
-  return bundleFromRow(row);
+  return bundle;
 }
 
 /** Bundles ordered by trust domain, paged. */
-export async function listBundles(db: Db, page?: PageRequest): Promise<Page<Bundle>> {
+export async function listBundles(db: Db, page?: PageRequest): Promise<Page<SpiffeBundle>> {
   const size = pageSizeOf(page);
   const after = decodePageToken(PAGE_KIND, page?.pageToken);
   let query = db.selectFrom('bundles').selectAll().orderBy('trust_domain');
   if (after !== undefined) query = query.where('trust_domain', '>', after);
   if (size > 0) query = query.limit(size + 1);
   const { rows, nextPageToken } = finishPage(await query.execute(), size, PAGE_KIND, (r) => r.trust_domain);
-  return { items: rows.map(bundleFromRow), nextPageToken };
+  return { items: rows.map((r) => spiffeFromStored(storedFromRow(r))), nextPageToken };
 }
 
 /** Number of stored bundles. */
@@ -71,7 +79,7 @@ export async function countBundles(db: Db): Promise<number> {
 }
 
 /** Writes `next` only if the row still holds `seen` (compare-and-set); true on success. */
-async function compareAndSet(db: Db, seen: BundleTable, next: Bundle): Promise<boolean> {
+async function compareAndSet(db: Db, seen: BundleTable, next: StoredBundle): Promise<boolean> {
   const row = bundleRow(next);
   const res = await db
     .updateTable('bundles')
@@ -96,9 +104,9 @@ async function compareAndSet(db: Db, seen: BundleTable, next: Bundle): Promise<b
 export async function mutateBundle(
   db: Db,
   trustDomain: string,
-  change: (current: Bundle) => Bundle | undefined,
-  initial?: Bundle,
-): Promise<Bundle> {
+  change: (current: StoredBundle) => StoredBundle | undefined,
+  initial?: StoredBundle,
+): Promise<StoredBundle> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const seen = await db
       .selectFrom('bundles')
@@ -108,13 +116,13 @@ export async function mutateBundle(
     if (seen === undefined) {
       if (initial === undefined) throw new NotFoundError('bundle not found');
       try {
-        return await createBundle(db, initial);
+        return await insertStored(db, initial);
       } catch (err) {
         if (err instanceof AlreadyExistsError) continue;
         throw err;
       }
     }
-    const current = bundleFromRow(seen);
+    const current = storedFromRow(seen);
     const next = change(current);
     if (next === undefined) return current;
     if (await compareAndSet(db, seen, next)) return next;
@@ -123,28 +131,32 @@ export async function mutateBundle(
 }
 
 /** Writes the masked fields of `bundle`. @throws NotFoundError. */
-export async function updateBundle(db: Db, bundle: Bundle, mask?: BundleMask): Promise<Bundle> {
+export async function updateBundle(db: Db, bundle: SpiffeBundle, mask?: BundleMask): Promise<SpiffeBundle> {
   const all = mask === undefined;
-  return mutateBundle(db, bundle.trustDomain, (current) => ({
+  const given = storedFromSpiffe(bundle);
+  const next = await mutateBundle(db, given.trustDomain, (current) => ({
     trustDomain: current.trustDomain,
-    x509Authorities: all || mask.x509Authorities ? bundle.x509Authorities : current.x509Authorities,
-    jwtAuthorities: all || mask.jwtAuthorities ? bundle.jwtAuthorities : current.jwtAuthorities,
-    refreshHint: all || mask.refreshHint ? bundle.refreshHint : current.refreshHint,
-    sequenceNumber: all || mask.sequenceNumber ? bundle.sequenceNumber : current.sequenceNumber,
+    x509Authorities: all || mask.x509Authorities ? given.x509Authorities : current.x509Authorities,
+    jwtAuthorities: all || mask.jwtAuthorities ? given.jwtAuthorities : current.jwtAuthorities,
+    refreshHint: all || mask.refreshHint ? given.refreshHint : current.refreshHint,
+    sequenceNumber: all || mask.sequenceNumber ? given.sequenceNumber : current.sequenceNumber,
   }));
+  return spiffeFromStored(next);
 }
 
 /** Merges authorities (deduplicated), bumping the sequence number when something was added. */
-export async function appendBundle(db: Db, bundle: Bundle): Promise<Bundle> {
-  return mutateBundle(
+export async function appendBundle(db: Db, bundle: SpiffeBundle): Promise<SpiffeBundle> {
+  const extra = storedFromSpiffe(bundle);
+  const next = await mutateBundle(
     db,
-    bundle.trustDomain,
+    extra.trustDomain,
     (current) => {
-      const { bundle: merged, changed } = mergeAuthorities(current, bundle);
+      const { bundle: merged, changed } = mergeAuthorities(current, extra);
       return changed ? { ...merged, sequenceNumber: current.sequenceNumber + 1 } : undefined;
     },
-    bundle,
+    extra,
   );
+  return spiffeFromStored(next);
 }
 
 /** Entries federating with `trustDomain`: internal row ID and entry ID. */

@@ -1,13 +1,14 @@
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@lanyard/base';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 import type {
-  Bundle,
   BundleEndpointProfile,
   FederationRelationship,
   FederationRelationshipMask,
   Page,
   PageRequest,
 } from '../types';
-import { bundleFromRow } from './bundle-codec';
+import { storedFromRow } from './bundle-codec';
+import { spiffeFromStored } from './spiffe-codec';
 import { getBundle, setBundle } from './bundles';
 import { decodePageToken, finishPage, pageSizeOf } from './paging';
 import type { Db, FederationRelationshipTable, StoreContext } from './schema';
@@ -31,14 +32,14 @@ function validate(rel: FederationRelationship): void {
       'federation relationship: endpoint SPIFFE ID is required for https_spiffe',
     );
   }
-  if (rel.trustDomainBundle !== undefined && rel.trustDomainBundle.trustDomain !== rel.trustDomain) {
+  if (rel.trustDomainBundle !== undefined && rel.trustDomainBundle.trustDomain.name !== rel.trustDomain) {
     throw new InvalidArgumentError(
       'federation relationship: trust domain bundle belongs to another trust domain',
     );
   }
 }
 
-function fromRow(r: FederationRelationshipTable, bundle: Bundle | undefined): FederationRelationship {
+function fromRow(r: FederationRelationshipTable, bundle: SpiffeBundle | undefined): FederationRelationship {
   const rel: FederationRelationship = {
     trustDomain: r.trust_domain,
     bundleEndpointUrl: r.bundle_endpoint_url,
@@ -102,7 +103,7 @@ export async function listFederationRelationships(
   if (after !== undefined) query = query.where('trust_domain', '>', after);
   if (size > 0) query = query.limit(size + 1);
   const { rows, nextPageToken } = finishPage(await query.execute(), size, PAGE_KIND, (r) => r.trust_domain);
-  const bundles = new Map<string, Bundle>();
+  const bundles = new Map<string, SpiffeBundle>();
   if (rows.length > 0) {
     const bundleRows = await db
       .selectFrom('bundles')
@@ -113,7 +114,7 @@ export async function listFederationRelationships(
         rows.map((r) => r.trust_domain),
       )
       .execute();
-    for (const b of bundleRows) bundles.set(b.trust_domain, bundleFromRow(b));
+    for (const b of bundleRows) bundles.set(b.trust_domain, spiffeFromStored(storedFromRow(b)));
   }
   return { items: rows.map((r) => fromRow(r, bundles.get(r.trust_domain))), nextPageToken };
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { InternalError } from '@lanyard/base';
 import { SimilarEntryExistsError } from '../errors';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 import type * as T from '../types';
 import * as authorities from './bundle-authorities';
 import * as bundles from './bundles';
@@ -121,25 +122,25 @@ export class SqlDataStore implements T.DataStore {
     return tokens.pruneJoinTokens(this.db, expiresBefore);
   }
 
-  createBundle(bundle: T.Bundle): Promise<T.Bundle> {
+  createBundle(bundle: SpiffeBundle): Promise<SpiffeBundle> {
     return bundles.createBundle(this.db, bundle);
   }
-  getBundle(trustDomain: string): Promise<T.Bundle | undefined> {
+  getBundle(trustDomain: string): Promise<SpiffeBundle | undefined> {
     return bundles.getBundle(this.db, trustDomain);
   }
-  listBundles(page?: T.PageRequest): Promise<T.Page<T.Bundle>> {
+  listBundles(page?: T.PageRequest): Promise<T.Page<SpiffeBundle>> {
     return bundles.listBundles(this.db, page);
   }
   countBundles(): Promise<number> {
     return bundles.countBundles(this.db);
   }
-  updateBundle(bundle: T.Bundle, mask?: T.BundleMask): Promise<T.Bundle> {
+  updateBundle(bundle: SpiffeBundle, mask?: T.BundleMask): Promise<SpiffeBundle> {
     return bundles.updateBundle(this.db, bundle, mask);
   }
-  setBundle(bundle: T.Bundle): Promise<T.Bundle> {
+  setBundle(bundle: SpiffeBundle): Promise<SpiffeBundle> {
     return bundles.setBundle(this.db, bundle);
   }
-  appendBundle(bundle: T.Bundle): Promise<T.Bundle> {
+  appendBundle(bundle: SpiffeBundle): Promise<SpiffeBundle> {
     return bundles.appendBundle(this.db, bundle);
   }
   deleteBundle(trustDomain: string, mode: T.BundleDeleteMode = 'RESTRICT'): Promise<void> {
