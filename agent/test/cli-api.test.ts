@@ -49,7 +49,7 @@ beforeAll(async () => {
   const alpha = makeTrustDomain('alpha.org');
   api = await startApi();
   api.cache.setFederatedBundles([other.bundle, alpha.bundle]);
-  alphaPem = alpha.bundle.toX509Bundle().marshalPem();
+  alphaPem = alpha.bundle.toPem();
   const direct = makeEntry('e1', 'spiffe://example.org/web', [`test:uid:${uid}`], {
     federatesWith: ['other.org', 'alpha.org'],
   });

@@ -26,7 +26,7 @@ describe('X509Bundle', () => {
     const b = X509Bundle.parse(td, der);
     expect(b.x509Authorities).toHaveLength(2);
     expect(b.marshalDer().equals(der)).toBe(true);
-    const fromPem = X509Bundle.parse(td, b.marshalPem());
+    const fromPem = X509Bundle.parse(td, b.toPem());
     expect(fromPem.equals(b)).toBe(true);
     expect(fromPem.hasX509Authority(second.certificate.x509)).toBe(true);
     expect(fromPem.hasX509Authority(TestCa.create({ trustDomain: 'example.org' }).certificate.x509)).toBe(

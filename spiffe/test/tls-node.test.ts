@@ -114,7 +114,7 @@ describe('TLS helpers over real handshakes', () => {
   });
 
   it('works for https servers and requests', async () => {
-    const server = https.createServer(spiffeTlsServerOptions(serverSource, true), (req, res) => {
+    const server = https.createServer(spiffeTlsServerOptions(serverSource, { mtls: true }), (req, res) => {
       res.end(`hello ${peerSpiffeId(req.socket as tls.TLSSocket)}`);
     });
     attachSpiffeTls(server, serverSource, { authorizer: authorizeMemberOf('example.org') });
@@ -136,7 +136,7 @@ describe('TLS helpers over real handshakes', () => {
 
   it('https server destroys refused connections and keeps listening', async () => {
     const errors = new Inbox<Error>();
-    const server = https.createServer(spiffeTlsServerOptions(serverSource, true), (_req, res) =>
+    const server = https.createServer(spiffeTlsServerOptions(serverSource, { mtls: true }), (_req, res) =>
       res.end('ok'),
     );
     attachSpiffeTls(server, serverSource, {

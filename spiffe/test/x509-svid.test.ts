@@ -80,7 +80,7 @@ describe('X509Svid.parse', () => {
 
   it('round-trips through marshal() and marshalDer()', () => {
     const svid = X509Svid.parse(...pair(inter.issueX509Svid({ spiffeId: 'spiffe://example.org/rt' })));
-    const { certificatesPem, privateKeyPem } = svid.marshal();
+    const { certificatesPem, privateKeyPem } = svid.toPem();
     expect(X509Svid.parse(certificatesPem, privateKeyPem).certificates.map((c) => c.raw)).toEqual(
       svid.certificates.map((c) => c.raw),
     );

@@ -141,6 +141,11 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
     });
   }
 
+  /** The X.509 authorities as PEM `CERTIFICATE` blocks (empty string if there are none). */
+  toPem(): string {
+    return this.x509.toPem();
+  }
+
   /**
    * Writes the SPIFFE bundle document: `spiffe_sequence` and `spiffe_refresh_hint` when set, then `keys`
    * (always an array) with one `x509-svid` entry per CA certificate (no `kid`, one `x5c`) and one `jwt-svid`

@@ -52,7 +52,7 @@ export class X509Bundle implements X509BundleSource {
   }
 
   /** The authorities as PEM blocks. */
-  marshalPem(): string {
+  toPem(): string {
     return certificatesToPem(this.x509Authorities);
   }
 

@@ -20,9 +20,9 @@ export interface SpiffeTlsServerOptions {
  * must send a certificate chaining to one of the trusted roots (OpenSSL's first pass over the pooled roots);
  * {@link attachSpiffeTls} then checks it against the client's own trust domain and authorizes its ID.
  */
-export function spiffeTlsServerOptions(source: TlsSource, mtls: boolean): tls.TlsOptions {
+export function spiffeTlsServerOptions(source: TlsSource, options: { mtls?: boolean } = {}): tls.TlsOptions {
   const identity = identityContextOptions(source);
-  if (!mtls) return identity;
+  if (!options.mtls) return identity;
   return { ...identity, ...trustContextOptions(source), requestCert: true, rejectUnauthorized: true };
 }
 
@@ -41,7 +41,7 @@ export function attachSpiffeTls(
   const { authorizer, onError } = options;
   const refresh = () => {
     try {
-      server.setSecureContext(spiffeTlsServerOptions(source, authorizer !== undefined));
+      server.setSecureContext(spiffeTlsServerOptions(source, { mtls: authorizer !== undefined }));
     } catch (err) {
       onError?.(err as Error);
     }
@@ -86,7 +86,7 @@ export function createSpiffeTlsServer(
 ): tls.Server {
   const server = tls.createServer({
     ...options.tlsOptions,
-    ...spiffeTlsServerOptions(source, options.authorizer !== undefined),
+    ...spiffeTlsServerOptions(source, { mtls: options.authorizer !== undefined }),
   });
   attachSpiffeTls(server, source, options);
   if (secureConnectionListener) {

@@ -95,7 +95,7 @@ export class X509Svid implements X509SvidSource {
   }
 
   /** PEM encodings: the chain as `CERTIFICATE` blocks and the key as a PKCS#8 `PRIVATE KEY` block. */
-  marshal(): { certificatesPem: string; privateKeyPem: string } {
+  toPem(): { certificatesPem: string; privateKeyPem: string } {
     return {
       certificatesPem: certificatesToPem(this.certificates),
       privateKeyPem: this.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
