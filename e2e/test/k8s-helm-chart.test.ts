@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { parseK8sConfig } from '@lanyard/attestor-k8s';
 import { parseServerConfig as parsePsatConfig } from '@lanyard/attestor-k8s-psat';
 import { parseAgentConfig } from '@lanyard/agent';
+import { parseConfigText } from '@lanyard/common';
+import { oidcConfigFromParsed } from '@lanyard/oidc-discovery';
 import { parseServerConfig } from '@lanyard/server';
 import { parseAllDocuments } from 'yaml';
 import { type RenderedFile, renderChart, renderTemplate } from './k8s-helm-render';
@@ -70,8 +72,10 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
       'ClusterRoleBinding/lanyard-server',
       'ConfigMap/lanyard-agent',
       'ConfigMap/lanyard-bundle',
+      'ConfigMap/lanyard-oidc-discovery',
       'ConfigMap/lanyard-server',
       'DaemonSet/lanyard-agent',
+      'Service/lanyard-oidc-discovery',
       'Service/lanyard-server',
       'ServiceAccount/lanyard-agent',
       'ServiceAccount/lanyard-server',
@@ -217,6 +221,42 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
     expect(agentConf(render({ agent: { insecureBootstrap: true } })).agent.trustBootstrap).toEqual({
       kind: 'insecure',
     });
+  });
+
+  it('OIDC discovery provider: its config parses, reads the server socket it shares, and the issuers agree', () => {
+    const objs = render({
+      oidcDiscovery: { domain: 'oidc.prod.example', jwtIssuer: 'https://oidc.prod.example' },
+    });
+    const oidc = oidcConfigFromParsed(
+      parseConfigText(configData(objs, 'lanyard-oidc-discovery', 'oidc-discovery-provider.conf')),
+    );
+    const server = serverConf(objs).server;
+    expect(oidc.source).toMatchObject({ kind: 'server_api', socketPath: server.socketPath });
+    expect(oidc.domains).toEqual(['oidc.prod.example']);
+    expect(oidc.jwtIssuer).toBe('https://oidc.prod.example');
+    expect(server.jwtIssuer).toBe(oidc.jwtIssuer);
+    expect(server.jwtKeyType).toBe('rsa-2048');
+    const sts = find(objs, 'StatefulSet', 'lanyard-server');
+    const [serverContainer, provider] = template(sts).spec.containers;
+    expect(provider.name).toBe('lanyard-oidc-discovery');
+    const socketDir = mountOf(serverContainer, 'admin-socket');
+    expect(mountOf(provider, 'admin-socket')).toBe(socketDir);
+    expect(server.socketPath.startsWith(`${socketDir}/`)).toBe(true);
+    const port = need(
+      provider.ports.find((p) => p.name === 'oidc'),
+      'oidc port',
+    ).containerPort;
+    expect(oidc.serving).toMatchObject({ kind: 'insecure_addr', port });
+    const svc = find(objs, 'Service', 'lanyard-oidc-discovery');
+    expect(svc.spec?.selector).toEqual(template(sts).metadata.labels);
+    expect(svc.spec?.ports?.[0]).toMatchObject({ targetPort: 'oidc', port: 80 });
+  });
+
+  it('OIDC discovery provider disabled: no provider objects and no jwt_issuer', () => {
+    const objs = render({ oidcDiscovery: { enabled: false } });
+    expect(objs.filter((o) => o.metadata.name === 'lanyard-oidc-discovery')).toEqual([]);
+    expect(template(find(objs, 'StatefulSet', 'lanyard-server')).spec.containers).toHaveLength(1);
+    expect(serverConf(objs).server.jwtIssuer).toBeUndefined();
   });
 
   it('deploy/kubernetes/lanyard.yaml is the chart rendered with default values', () => {

@@ -16,6 +16,8 @@ export interface Probe {
 }
 
 export interface Container {
+  name: string;
+  command?: string[];
   args?: string[];
   env?: { name: string; valueFrom?: Record<string, unknown> }[];
   ports: { name: string; containerPort: number }[];

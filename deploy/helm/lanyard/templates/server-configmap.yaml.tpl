@@ -16,6 +16,10 @@ data:
       data_dir = "/run/lanyard/data"
       log_level = {{ .Values.server.logLevel | quote }}
       default_x509_svid_ttl = {{ .Values.server.defaultX509SvidTtl | quote }}
+{{- if .Values.oidcDiscovery.enabled }}
+      jwt_issuer = {{ .Values.oidcDiscovery.jwtIssuer | quote }}
+      jwt_key_type = {{ .Values.oidcDiscovery.jwtKeyType | quote }}
+{{- end }}
     }
 
     plugins {

@@ -75,10 +75,62 @@ spec:
               mountPath: /run/lanyard/data
             - name: admin-socket
               mountPath: /tmp/lanyard-server
+{{- if .Values.oidcDiscovery.enabled }}
+        - name: lanyard-oidc-discovery
+          image: {{ .Values.image.server | quote }}
+          imagePullPolicy: {{ .Values.image.pullPolicy }}
+          command: ['node', '/opt/lanyard/oidc-discovery/dist/cli/main.js']
+          args: ['-config', '/run/lanyard/oidc-config/oidc-discovery-provider.conf']
+          ports:
+            - name: oidc
+              containerPort: {{ .Values.oidcDiscovery.port }}
+          readinessProbe:
+            httpGet:
+              path: /keys
+              port: oidc
+              httpHeaders:
+                - name: Host
+                  value: {{ .Values.oidcDiscovery.domain | quote }}
+            initialDelaySeconds: 5
+            periodSeconds: 10
+          livenessProbe:
+            httpGet:
+              path: /.well-known/openid-configuration
+              port: oidc
+              httpHeaders:
+                - name: Host
+                  value: {{ .Values.oidcDiscovery.domain | quote }}
+            initialDelaySeconds: 10
+            periodSeconds: 30
+            failureThreshold: 3
+          resources:
+            requests:
+              cpu: {{ .Values.oidcDiscovery.resources.cpu | quote }}
+              memory: {{ .Values.oidcDiscovery.resources.memory | quote }}
+            limits:
+              memory: {{ .Values.oidcDiscovery.resources.memoryLimit | quote }}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: ['ALL']
+          volumeMounts:
+            - name: oidc-config
+              mountPath: /run/lanyard/oidc-config
+              readOnly: true
+            - name: admin-socket
+              mountPath: /tmp/lanyard-server
+              readOnly: true
+{{- end }}
       volumes:
         - name: config
           configMap:
             name: {{ .Release.Name }}-server
+{{- if .Values.oidcDiscovery.enabled }}
+        - name: oidc-config
+          configMap:
+            name: {{ .Release.Name }}-oidc-discovery
+{{- end }}
         - name: admin-socket
           emptyDir: {}
   volumeClaimTemplates:
