@@ -1,21 +1,6 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { ParsedAuthorities, SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
-import type { LocalBundleContents } from './ca/types';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { DataStore } from './datastore/types';
-
-/** The CA's authorities as a {@link SpiffeBundle} (taint and JWT expiry as metadata), parsed via `parsed`. */
-function localBundle(contents: LocalBundleContents, parsed: ParsedAuthorities): SpiffeBundle {
-  return new SpiffeBundle({
-    trustDomain: TrustDomain.parse(contents.trustDomain),
-    x509Authorities: contents.x509Authorities.map((a) => parsed.certificate(a.asn1)),
-    x509AuthorityMetadata: contents.x509Authorities.map((a) => ({ tainted: a.tainted })),
-    jwtAuthorities: contents.jwtAuthorities.map((a) => [a.keyId, parsed.publicKey(a.publicKey)]),
-    jwtAuthorityMetadata: contents.jwtAuthorities.map((a) => [
-      a.keyId,
-      { tainted: a.tainted, expiresAt: a.expiresAt > 0 ? a.expiresAt : undefined },
-    ]),
-  });
-}
 
 /**
  * Keeps our trust domain's bundle in the datastore in step with the local CA and serves the merged roots to
@@ -29,7 +14,6 @@ export class BundleSync {
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly listeners: Array<() => void> = [];
-  private readonly parsed = new ParsedAuthorities();
 
   constructor(
     private readonly datastore: DataStore,
@@ -39,9 +23,9 @@ export class BundleSync {
   ) {}
 
   /** Publishes the CA's authorities (serialized with other publishes) and re-reads the stored bundle. */
-  publish(contents: LocalBundleContents): Promise<void> {
+  publish(contents: SpiffeBundle): Promise<void> {
     const run = this.queue.then(async () => {
-      await this.datastore.appendBundle(localBundle(contents, this.parsed));
+      await this.datastore.appendBundle(contents);
       await this.reload();
     });
     this.queue = run.catch((err: unknown) =>

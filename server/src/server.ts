@@ -153,7 +153,12 @@ export class LanyardServer {
       now,
     });
     if (trail) recordCaEvents(ca, td, trail);
-    const bundle = new BundleSync(datastore, td, () => ca.x509Authorities().map((a) => a.asn1), logger);
+    const bundle = new BundleSync(
+      datastore,
+      td,
+      () => ca.bundleContents().x509Authorities.map((cert) => cert.raw),
+      logger,
+    );
     await bundle.publish(ca.bundleContents());
     ca.onBundleChange((contents) => void bundle.publish(contents).catch(() => undefined));
     const cache = new EntryCache({

@@ -3,6 +3,7 @@
  * (rotation and LocalAuthority calls never interleave). Signing reads the active authorities synchronously.
  */
 import { FailedPreconditionError } from '@lanyard/base';
+import { ParsedAuthorities, SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
 import { AuthorityManager } from './authority-manager';
 import type { PublishedAuthority } from './authority-slots';
 import type { ResolvedCaOptions } from './ca-options';
@@ -19,7 +20,7 @@ import type { StoredJwtRecord, StoredX509Record } from './journal';
 import { DiskUpstreamAuthority } from './upstream-disk';
 import type { X509Authority } from './x509-authority';
 import { x509Kind } from './x509-kind';
-import type { AuthorityState, AuthorityStates, CaEvent, LocalBundleContents } from './types';
+import type { AuthorityState, AuthorityStates, CaEvent } from './types';
 
 /** Both managers plus persistence and events. Create with {@link CaAuthorities.open}. */
 export class CaAuthorities {
@@ -31,6 +32,8 @@ export class CaAuthorities {
   readonly hasUpstream: boolean;
   private readonly listeners = new Set<(event: CaEvent) => void>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Certificates and keys of published authorities, parsed once. */
+  private readonly parsed = new ParsedAuthorities();
 
   private constructor(private readonly options: ResolvedCaOptions) {
     const upstream = options.upstreamAuthority
@@ -103,18 +106,20 @@ export class CaAuthorities {
     return (kind === 'x509' ? this.x509 : this.jwt).slots.states();
   }
 
-  /** What the CA publishes in its trust domain's bundle. */
-  bundleContents(): LocalBundleContents {
-    return {
-      trustDomain: this.options.trustDomain,
-      x509Authorities: this.x509.slots.published.map((p) => ({ asn1: p.der, tainted: p.tainted })),
-      jwtAuthorities: this.jwt.slots.published.map((p) => ({
-        publicKey: p.der,
-        keyId: p.id,
-        expiresAt: Math.floor(p.notAfter / 1000),
-        tainted: p.tainted,
-      })),
-    };
+  /** What the CA publishes in its trust domain's bundle (see `ServerCaApi.bundleContents`). */
+  bundleContents(): SpiffeBundle {
+    const x509 = this.x509.slots.published;
+    const jwt = this.jwt.slots.published;
+    return new SpiffeBundle({
+      trustDomain: TrustDomain.parse(this.options.trustDomain),
+      x509Authorities: x509.map((p) => this.parsed.certificate(p.der)),
+      x509AuthorityMetadata: x509.map((p) => ({ tainted: p.tainted })),
+      jwtAuthorities: jwt.map((p) => [p.id, this.parsed.publicKey(p.der)]),
+      jwtAuthorityMetadata: jwt.map((p) => [
+        p.id,
+        { tainted: p.tainted, expiresAt: Math.floor(p.notAfter / 1000) },
+      ]),
+    });
   }
 
   /** Subscribes to events; returns the unsubscribe function. */

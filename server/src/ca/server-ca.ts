@@ -3,7 +3,7 @@
  * uses cached KeyObjects with the direct DER builder; rotation and LocalAuthority operations are async and
  * serialized.
  */
-import { TrustDomain, signJwtSvid } from '@lanyard/spiffe';
+import { type SpiffeBundle, TrustDomain, signJwtSvid } from '@lanyard/spiffe';
 import { InvalidArgumentError } from '@lanyard/base';
 import { CaAuthorities } from './ca-authorities';
 import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
@@ -22,14 +22,11 @@ import type {
   CsrX509SvidParams,
   DownstreamX509CaParams,
   DownstreamX509CaResult,
-  JwtAuthorityEntry,
   JwtSvidParams,
   JwtSvidResult,
-  LocalBundleContents,
   ParsedCsr,
   ServerCaApi,
   ServerCaOptions,
-  X509AuthorityEntry,
   X509SvidParams,
   X509SvidResult,
 } from './types';
@@ -143,7 +140,7 @@ export class ServerCa implements ServerCaApi {
     );
     return {
       caCertChainDer: [certDer, ...issuerChain(ca)],
-      x509Authorities: this.x509Authorities().map((a) => a.asn1),
+      x509Authorities: this.bundleContents().x509Authorities.map((cert) => cert.raw),
       expiresAt: Math.floor(Math.min(now + ttlMs, ca.notAfter) / 1000),
     };
   }
@@ -175,17 +172,7 @@ export class ServerCa implements ServerCaApi {
   }
 
   /** @inheritDoc */
-  x509Authorities(): X509AuthorityEntry[] {
-    return this.state.bundleContents().x509Authorities;
-  }
-
-  /** @inheritDoc */
-  jwtAuthorities(): JwtAuthorityEntry[] {
-    return this.state.bundleContents().jwtAuthorities;
-  }
-
-  /** @inheritDoc */
-  bundleContents(): LocalBundleContents {
+  bundleContents(): SpiffeBundle {
     return this.state.bundleContents();
   }
 
@@ -195,7 +182,7 @@ export class ServerCa implements ServerCaApi {
   }
 
   /** @inheritDoc */
-  onBundleChange(listener: (bundle: LocalBundleContents) => void): () => void {
+  onBundleChange(listener: (bundle: SpiffeBundle) => void): () => void {
     return this.state.subscribe((event) => {
       if (event.type === 'bundle-changed') listener(event.bundle);
     });

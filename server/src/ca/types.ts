@@ -7,6 +7,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { PluginLogger } from '@lanyard/attestor-core';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 
 /** Key types accepted for `ca_key_type` / `jwt_key_type` (SPIRE spelling). */
 export type KeyType = 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'rsa-4096';
@@ -128,41 +129,6 @@ export interface JwtSvidResult {
   jti?: string;
 }
 
-/** An X.509 root as stored in the bundle (datastore shape `{ asn1 }` plus the taint flag). */
-export interface X509AuthorityEntry {
-  /** DER certificate. */
-  asn1: Buffer;
-  /** Marked tainted by `taintX509Authority`: agents must re-issue SVIDs chained to it. */
-  tainted: boolean;
-}
-
-/** A JWT signing key as stored in the bundle (datastore shape plus the taint flag). */
-export interface JwtAuthorityEntry {
-  /** PKIX (SubjectPublicKeyInfo) DER public key. */
-  publicKey: Buffer;
-  /** JWK `kid` (32 chars `[a-zA-Z0-9]`). */
-  keyId: string;
-  /** Key expiry, Unix seconds. */
-  expiresAt: number;
-  /** Marked tainted by `taintJwtAuthority`. */
-  tainted: boolean;
-}
-
-/**
- * The authorities this CA contributes to its own trust domain's bundle: active + prepared + old-but-unexpired
- * (revoked ones removed). With an upstream authority, `x509Authorities` holds the upstream roots instead of
- * our intermediates. Persisting this into the datastore (merging with appended authorities, bumping
- * `sequenceNumber`, `refreshHint`) is the wiring layer's job.
- */
-export interface LocalBundleContents {
-  /** Trust domain name without scheme, e.g. `example.org`. */
-  trustDomain: string;
-  /** X.509 roots. */
-  x509Authorities: X509AuthorityEntry[];
-  /** JWT signing keys. */
-  jwtAuthorities: JwtAuthorityEntry[];
-}
-
 /** Slot status in the A/B rotation journal. */
 export type AuthorityStatus = 'active' | 'prepared' | 'old';
 
@@ -193,7 +159,7 @@ export interface AuthorityStates {
  * `*-authority-prepared` is emitted for scheduled preparation only (LocalAuthority API calls answer directly).
  */
 export type CaEvent =
-  | { type: 'bundle-changed'; bundle: LocalBundleContents }
+  | { type: 'bundle-changed'; bundle: SpiffeBundle }
   | { type: 'x509-authority-prepared'; authority: AuthorityState }
   | { type: 'jwt-authority-prepared'; authority: AuthorityState }
   | { type: 'x509-authority-activated'; authority: AuthorityState }
@@ -279,16 +245,17 @@ export interface ServerCaApi {
   signDownstreamX509Ca(params: DownstreamX509CaParams): DownstreamX509CaResult;
   /** Mints a JWT-SVID with the active JWT key. */
   signJwtSvid(params: JwtSvidParams): JwtSvidResult;
-  /** X.509 roots for the bundle (active + prepared + old-unexpired, or upstream roots). */
-  x509Authorities(): X509AuthorityEntry[];
-  /** JWT keys for the bundle (active + prepared + old-unexpired). */
-  jwtAuthorities(): JwtAuthorityEntry[];
-  /** Both of the above with the trust domain. */
-  bundleContents(): LocalBundleContents;
+  /**
+   * The authorities this CA contributes to its own trust domain's bundle: X.509 roots (active + prepared +
+   * old-but-unexpired, or the upstream roots instead of our intermediates) and JWT keys (active + prepared +
+   * old-but-unexpired), revoked ones removed; taint and JWT key expiry as authority metadata, no sequence
+   * number (merging into the stored bundle and numbering it is the wiring layer's job).
+   */
+  bundleContents(): SpiffeBundle;
   /** Subscribes to CA events; returns an unsubscribe function. */
   onEvent(listener: (event: CaEvent) => void): () => void;
   /** Convenience: subscribes to `bundle-changed` only; returns an unsubscribe function. */
-  onBundleChange(listener: (bundle: LocalBundleContents) => void): () => void;
+  onBundleChange(listener: (bundle: SpiffeBundle) => void): () => void;
   /** One rotation step at `now()`: prepare/activate when due, drop expired old authorities. Idempotent. */
   rotate(): Promise<void>;
   /** Runs `rotate()` every 10 s (unref'd timer) until `stop()`. */

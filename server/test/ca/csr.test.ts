@@ -107,7 +107,7 @@ describe('signX509SvidFromCsr', () => {
     expect(leaf.checkPrivateKey(key.privateKey)).toBe(true);
     expect(
       opensslVerify(
-        ca.x509Authorities().map((a) => a.asn1),
+        ca.bundleContents().x509Authorities.map((c) => c.raw),
         [],
         svid.certChainDer[0],
       ),

@@ -1,4 +1,4 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify } from 'node:crypto';
 import { JwtBundle, JwtSvid, TrustDomain } from '@lanyard/spiffe';
 import { InvalidArgumentError } from '@lanyard/base';
 import { ManualClock, cleanupDirs, openCa } from './helpers';
@@ -19,9 +19,8 @@ function decode(token: string): {
 
 function verifyWithBundle(ca: ServerCa, token: string): boolean {
   const { header, parts } = decode(token);
-  const entry = ca.jwtAuthorities().find((a) => a.keyId === header.kid);
-  if (!entry) return false;
-  const key = createPublicKey({ key: entry.publicKey, format: 'der', type: 'spki' });
+  const key = ca.bundleContents().jwtAuthorities.get(String(header.kid));
+  if (!key) return false;
   const data = Buffer.from(`${parts[0]}.${parts[1]}`);
   const signature = Buffer.from(parts[2], 'base64url');
   if (header.alg === 'RS256') return verify('sha256', data, key, signature);
@@ -97,15 +96,9 @@ describe('JWT-SVID minting', () => {
     expect(verifyWithBundle(p384, esToken)).toBe(true);
   });
 
-  it('validates with @lanyard/spiffe JwtSvid.parseAndValidate against a JwtBundle built from jwtAuthorities()', () => {
+  it('validates with @lanyard/spiffe JwtSvid.parseAndValidate against the JWT authorities of bundleContents()', () => {
     const td = TrustDomain.parse('example.org');
-    const keys = ca
-      .jwtAuthorities()
-      .map((a): [string, KeyObject] => [
-        a.keyId,
-        createPublicKey({ key: a.publicKey, format: 'der', type: 'spki' }),
-      ]);
-    const bundle = new JwtBundle(td, keys);
+    const bundle = new JwtBundle(td, ca.bundleContents().jwtAuthorities);
     const { token } = ca.signJwtSvid({ spiffeId: 'spiffe://example.org/w', audience: ['svc-a'] });
     const svid = JwtSvid.parseAndValidate(token, { bundles: bundle, audience: ['svc-a'], now: clock.ms });
     expect(svid.id.toString()).toBe('spiffe://example.org/w');

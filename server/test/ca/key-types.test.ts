@@ -15,7 +15,7 @@ describe('CA key types', () => {
       caSubject: { country: ['DE'], organization: ['Acme'], commonName: 'Acme CA' },
     });
     const svid = ca.signX509SvidFromCsr({ csrDer: makeCsr(ecKey(), { uris: ['spiffe://example.org/w'] }) });
-    const [root] = ca.x509Authorities().map((a) => a.asn1);
+    const [root] = ca.bundleContents().x509Authorities.map((c) => c.raw);
     expect(opensslVerify([root], [], svid.certChainDer[0])).toMatch(/: OK/);
     const rootText = opensslText(root);
     expect(rootText).toContain(`Signature Algorithm: ${sigAlg}`);
@@ -31,7 +31,7 @@ describe('CA key types', () => {
 
   it('uses the SPIRE default CA subject C=US, O=SPIFFE with a serialNumber', async () => {
     const ca = await openCa();
-    const cert = new X509Certificate(ca.x509Authorities()[0].asn1);
+    const cert = new X509Certificate(ca.bundleContents().x509Authorities[0].raw);
     expect(cert.subject).toBe(
       `C=US\nO=SPIFFE\nserialNumber=${BigInt(`0x${cert.serialNumber}`).toString(10)}`,
     );

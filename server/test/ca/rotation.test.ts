@@ -39,9 +39,9 @@ describe('scheduled rotation (ca_ttl 24h)', () => {
       prepared: undefined,
       old: undefined,
     });
-    expect(ca.x509Authorities()).toHaveLength(1);
-    expect(ca.jwtAuthorities()).toHaveLength(1);
-    expect(ca.jwtAuthorities()[0].keyId).toBe(firstJwt);
+    expect(ca.bundleContents().x509Authorities).toHaveLength(1);
+    expect(ca.bundleContents().jwtAuthorities.size).toBe(1);
+    expect([...ca.bundleContents().jwtAuthorities.keys()][0]).toBe(firstJwt);
   });
 
   it('does nothing before half of the lifetime', async () => {
@@ -57,8 +57,8 @@ describe('scheduled rotation (ca_ttl 24h)', () => {
     const prepared = ca.getX509AuthorityState().prepared;
     expect(prepared).toBeDefined();
     expect(ca.getJwtAuthorityState().prepared).toBeDefined();
-    expect(ca.x509Authorities()).toHaveLength(2);
-    expect(ca.jwtAuthorities()).toHaveLength(2);
+    expect(ca.bundleContents().x509Authorities).toHaveLength(2);
+    expect(ca.bundleContents().jwtAuthorities.size).toBe(2);
     expect(events.map((e) => e.type)).toEqual([
       'x509-authority-prepared',
       'jwt-authority-prepared',
@@ -87,10 +87,10 @@ describe('scheduled rotation (ca_ttl 24h)', () => {
   it('drops the old authorities from the bundle once they expire', async () => {
     clock.advance(4 * HOUR + 10);
     await ca.rotate();
-    const rootIds = ca.x509Authorities().map((a) => keyIdentifier(a.asn1, 'Subject'));
+    const rootIds = ca.bundleContents().x509Authorities.map((c) => keyIdentifier(c.raw, 'Subject'));
     expect(rootIds).not.toContain(firstX509);
     expect(rootIds).toContain(ca.getX509AuthorityState().active!.authorityId);
-    expect(ca.jwtAuthorities().map((j) => j.keyId)).not.toContain(firstJwt);
+    expect([...ca.bundleContents().jwtAuthorities.keys()]).not.toContain(firstJwt);
     expect(events[events.length - 1].type).toBe('bundle-changed');
   });
 });
@@ -122,13 +122,13 @@ describe('LocalAuthority operations', () => {
     );
     const tainted = await ca.taintX509Authority(original);
     expect(tainted).toMatchObject({ authorityId: original, tainted: true });
-    expect(ca.x509Authorities().map((a) => a.tainted)).toEqual([true, false]);
+    expect(ca.bundleContents().x509AuthorityMetadata.map((m) => m.tainted)).toEqual([true, false]);
     await expect(ca.taintX509Authority(original)).rejects.toThrow('root CA is already tainted');
     await ca.revokeX509Authority(original);
-    expect(ca.x509Authorities()).toHaveLength(1);
+    expect(ca.bundleContents().x509Authorities).toHaveLength(1);
     expect(
-      new X509Certificate(ca.x509Authorities()[0].asn1).checkIssued(
-        new X509Certificate(ca.x509Authorities()[0].asn1),
+      new X509Certificate(ca.bundleContents().x509Authorities[0].raw).checkIssued(
+        new X509Certificate(ca.bundleContents().x509Authorities[0].raw),
       ),
     ).toBe(true);
     expect(issuerId(ca)).toBe(prepared.authorityId);
@@ -143,7 +143,7 @@ describe('LocalAuthority operations', () => {
 
   it('prepare → activate → taint → revoke for JWT keys, emitting bundle changes', async () => {
     const bundles: number[] = [];
-    ca.onBundleChange((b) => bundles.push(b.jwtAuthorities.length));
+    ca.onBundleChange((b) => bundles.push(b.jwtAuthorities.size));
     const original = ca.getJwtAuthorityState().active!.authorityId;
     const prepared = await ca.prepareJwtAuthority();
     await ca.activateJwtAuthority(prepared.authorityId);
@@ -151,9 +151,9 @@ describe('LocalAuthority operations', () => {
       'it is not possible to revoke an untainted key',
     );
     await ca.taintJwtAuthority(original);
-    expect(ca.jwtAuthorities().find((j) => j.keyId === original)?.tainted).toBe(true);
+    expect(ca.bundleContents().jwtAuthorityMetadata.get(original)?.tainted).toBe(true);
     await ca.revokeJwtAuthority(original);
-    expect(ca.jwtAuthorities().map((j) => j.keyId)).toEqual([prepared.authorityId]);
+    expect([...ca.bundleContents().jwtAuthorities.keys()]).toEqual([prepared.authorityId]);
     expect(bundles).toEqual([2, 2, 1]);
   });
 
@@ -177,14 +177,14 @@ describe('LocalAuthority operations', () => {
     expect(ca.getJwtAuthorityState().old?.authorityId).toBe(second.authorityId);
     const revoked = await ca.revokeJwtAuthority(original);
     expect(revoked).toMatchObject({ authorityId: original, tainted: true });
-    expect(ca.jwtAuthorities().map((j) => j.keyId)).toEqual([second.authorityId, third.authorityId]);
+    expect([...ca.bundleContents().jwtAuthorities.keys()]).toEqual([second.authorityId, third.authorityId]);
   });
 
   it('drops a replaced, never-activated prepared authority from the bundle', async () => {
     const first = await ca.prepareX509Authority();
     const second = await ca.prepareX509Authority();
     expect(second.authorityId).not.toBe(first.authorityId);
-    const rootIds = ca.x509Authorities().map((a) => keyIdentifier(a.asn1, 'Subject'));
+    const rootIds = ca.bundleContents().x509Authorities.map((c) => keyIdentifier(c.raw, 'Subject'));
     expect(rootIds).toEqual([ca.getX509AuthorityState().active!.authorityId, second.authorityId]);
   });
 });
@@ -220,7 +220,7 @@ describe('persistence across restarts', () => {
     });
     expect(second.getX509AuthorityState()).toEqual(before.x509);
     expect(second.getJwtAuthorityState()).toEqual(before.jwt);
-    expect(second.bundleContents()).toEqual(before.bundle);
+    expect(second.bundleContents().equals(before.bundle)).toBe(true);
     expect(statSync(keysPath).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dataDir, JOURNAL_FILE)).mode & 0o777).toBe(0o600);
     const afterSvid = second.signX509Svid({
@@ -230,7 +230,7 @@ describe('persistence across restarts', () => {
     expect(keyIdentifier(afterSvid.certChainDer[0], 'Authority')).toBe(
       keyIdentifier(beforeSvid.certChainDer[0], 'Authority'),
     );
-    const roots = second.x509Authorities().map((a) => a.asn1);
+    const roots = second.bundleContents().x509Authorities.map((c) => c.raw);
     expect(opensslVerify(roots, [], beforeSvid.certChainDer[0], clock.ms / 1000)).toMatch(/OK/);
     await second.activateX509Authority(prepared.authorityId);
   });
@@ -249,7 +249,7 @@ describe('persistence across restarts', () => {
       keyManager: new MemoryKeyManager(),
     });
     expect(second.getX509AuthorityState().active!.authorityId).not.toBe(oldId);
-    expect(second.x509Authorities()).toHaveLength(2);
+    expect(second.bundleContents().x509Authorities).toHaveLength(2);
   });
 
   it('refuses a corrupt journal or one from another trust domain', async () => {

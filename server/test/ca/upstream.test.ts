@@ -95,7 +95,7 @@ describe('UpstreamAuthority "disk"', () => {
       certFilePath: path.join(up.dir, 'root.crt'),
       keyFilePath: path.join(up.dir, 'root.key'),
     });
-    expect(ca.x509Authorities().map((a) => a.asn1)).toEqual([up.rootDer]);
+    expect(ca.bundleContents().x509Authorities.map((c) => c.raw)).toEqual([up.rootDer]);
     const svid = ca.signX509SvidFromCsr({ csrDer: makeCsr(ecKey(), { uris: ['spiffe://example.org/w'] }) });
     expect(svid.certChainDer).toHaveLength(2);
     const ours = new X509Certificate(svid.certChainDer[1]);
@@ -119,7 +119,7 @@ describe('UpstreamAuthority "disk"', () => {
     const svid = ca.signX509Svid({ spiffeId: 'spiffe://example.org/w', publicKey: ecKey().publicKey });
     expect(svid.certChainDer).toHaveLength(3);
     expect(svid.certChainDer[2]).toEqual(up.intermediateDer);
-    expect(ca.x509Authorities().map((a) => a.asn1)).toEqual([up.rootDer]);
+    expect(ca.bundleContents().x509Authorities.map((c) => c.raw)).toEqual([up.rootDer]);
     expect(opensslVerify([up.rootDer], svid.certChainDer.slice(1), svid.certChainDer[0])).toMatch(/: OK/);
     const bundle = new X509Bundle(TrustDomain.parse('example.org'), [new X509Certificate(up.rootDer)]);
     const verified = verifyX509Svid(
@@ -152,7 +152,7 @@ describe('UpstreamAuthority "disk"', () => {
     const original = ca.getX509AuthorityState().active!.authorityId;
     const prepared = await ca.prepareX509Authority();
     await ca.activateX509Authority(prepared.authorityId);
-    expect(ca.x509Authorities().map((a) => a.asn1)).toEqual([up.rootDer]);
+    expect(ca.bundleContents().x509Authorities.map((c) => c.raw)).toEqual([up.rootDer]);
     await expect(ca.taintX509Authority(original)).rejects.toThrow(
       new FailedPreconditionError("local authority can't be tainted if there is an upstream authority"),
     );
@@ -196,7 +196,7 @@ describe('UpstreamAuthority "disk"', () => {
     );
     install(second);
     const prepared = await ca.prepareX509Authority();
-    expect(ca.x509Authorities().map((a) => a.asn1)).toEqual([first.rootDer, second.rootDer]);
+    expect(ca.bundleContents().x509Authorities.map((c) => c.raw)).toEqual([first.rootDer, second.rootDer]);
     await ca.activateX509Authority(prepared.authorityId);
     const firstSki = keyIdentifier(first.rootDer, 'Subject');
     const secondSki = keyIdentifier(second.rootDer, 'Subject');
@@ -208,9 +208,9 @@ describe('UpstreamAuthority "disk"', () => {
       'it is not possible to revoke an untainted root CA',
     );
     expect(await ca.taintX509UpstreamAuthority(firstSki.toUpperCase())).toBe(firstSki);
-    expect(ca.x509Authorities().map((a) => a.tainted)).toEqual([true, false]);
+    expect(ca.bundleContents().x509AuthorityMetadata.map((m) => m.tainted)).toEqual([true, false]);
     expect(await ca.revokeX509UpstreamAuthority(firstSki)).toBe(firstSki);
-    expect(ca.x509Authorities().map((a) => a.asn1)).toEqual([second.rootDer]);
+    expect(ca.bundleContents().x509Authorities.map((c) => c.raw)).toEqual([second.rootDer]);
   });
 
   it('refuses upstream taint without an upstream authority', async () => {

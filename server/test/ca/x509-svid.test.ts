@@ -59,15 +59,15 @@ describe('X.509-SVID issuance (EC P-256 CA)', () => {
   it('writes SKI = SHA-1 of the key and AKI = issuing CA SKI', () => {
     const svid = ca.signX509Svid({ spiffeId: 'spiffe://example.org/w', publicKey: ecKey().publicKey });
     const leaf = new X509Certificate(svid.certChainDer[0]);
-    const root = new X509Certificate(ca.x509Authorities()[0].asn1);
+    const root = new X509Certificate(ca.bundleContents().x509Authorities[0].raw);
     expect(keyIdentifier(svid.certChainDer[0], 'Subject')).toBe(sha1KeyId(leaf));
     expect(keyIdentifier(svid.certChainDer[0], 'Authority')).toBe(
-      keyIdentifier(ca.x509Authorities()[0].asn1, 'Subject'),
+      keyIdentifier(ca.bundleContents().x509Authorities[0].raw, 'Subject'),
     );
-    expect(keyIdentifier(ca.x509Authorities()[0].asn1, 'Subject')).toBe(
+    expect(keyIdentifier(ca.bundleContents().x509Authorities[0].raw, 'Subject')).toBe(
       ca.getX509AuthorityState().active?.authorityId,
     );
-    expect(keyIdentifier(ca.x509Authorities()[0].asn1, 'Subject')).toBe(sha1KeyId(root));
+    expect(keyIdentifier(ca.bundleContents().x509Authorities[0].raw, 'Subject')).toBe(sha1KeyId(root));
   });
 
   it('adds DNS SANs and uses the first as CN', () => {
@@ -102,20 +102,20 @@ describe('X.509-SVID issuance (EC P-256 CA)', () => {
       ttlSeconds: 10 * 86_400,
     });
     const leaf = new X509Certificate(svid.certChainDer[0]);
-    const root = new X509Certificate(ca.x509Authorities()[0].asn1);
+    const root = new X509Certificate(ca.bundleContents().x509Authorities[0].raw);
     expect(leaf.validTo).toBe(root.validTo);
   });
 
   it('verifies with openssl against the bundle root', () => {
     const svid = ca.signX509Svid({ spiffeId: 'spiffe://example.org/w', publicKey: ecKey().publicKey });
-    const roots = ca.x509Authorities().map((a) => a.asn1);
+    const roots = ca.bundleContents().x509Authorities.map((c) => c.raw);
     expect(opensslVerify(roots, [], svid.certChainDer[0], clock.ms / 1000)).toMatch(/: OK/);
     expect(new X509Certificate(svid.certChainDer[0]).verify(new X509Certificate(roots[0]).publicKey)).toBe(
       true,
     );
   });
 
-  it('passes @lanyard/spiffe X509Svid.fromParts and verifyX509Svid against an X509Bundle of x509Authorities()', () => {
+  it('passes @lanyard/spiffe X509Svid.fromParts and verifyX509Svid against an X509Bundle of the roots of bundleContents()', () => {
     const key = ecKey();
     const svid = ca.signX509Svid({
       spiffeId: 'spiffe://example.org/w',
@@ -125,10 +125,7 @@ describe('X.509-SVID issuance (EC P-256 CA)', () => {
     const certs = svid.certChainDer.map((der) => new X509Certificate(der));
     expect(X509Svid.fromParts(certs, key.privateKey).id.toString()).toBe('spiffe://example.org/w');
     const td = TrustDomain.parse('example.org');
-    const bundle = new X509Bundle(
-      td,
-      ca.x509Authorities().map((a) => new X509Certificate(a.asn1)),
-    );
+    const bundle = new X509Bundle(td, ca.bundleContents().x509Authorities);
     const verified = verifyX509Svid(certs, bundle, { now: clock.ms });
     expect(verified.id.toString()).toBe('spiffe://example.org/w');
   });
@@ -171,7 +168,7 @@ describe('X.509-SVID issuance (EC P-256 CA)', () => {
     expect(cert.ca).toBe(true);
     expect(cert.subject).toContain('OU=DOWNSTREAM-1');
     expect(cert.subjectAltName).toBe('URI:spiffe://example.org');
-    expect(result.x509Authorities).toEqual(ca.x509Authorities().map((a) => a.asn1));
+    expect(result.x509Authorities).toEqual(ca.bundleContents().x509Authorities.map((c) => c.raw));
     expect(opensslVerify(result.x509Authorities, [], result.caCertChainDer[0], clock.ms / 1000)).toMatch(
       /: OK/,
     );
