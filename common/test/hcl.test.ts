@@ -66,6 +66,7 @@ describe('parseHcl', () => {
       'c = true',
       'd = { e = 0x1f, f = 1e3 }',
       'g = [1, "two", [false],]',
+      'mode = 0644',
     ].join('\n');
     expect(parseHcl(text).value).toEqual({
       a: 1,
@@ -73,6 +74,7 @@ describe('parseHcl', () => {
       c: true,
       d: { e: 31, f: 1000 },
       g: [1, 'two', [false]],
+      mode: 0o644,
     });
   });
 

@@ -12,3 +12,8 @@ export { runHelper } from './cli/program';
 export * from './gcp/executable';
 export * from './gcp/credential-config';
 export * from './azure/env';
+export * from './daemon/config';
+export * from './daemon/files';
+export * from './daemon/helper-daemon';
+export * from './daemon/process-control';
+export { runDaemon } from './daemon/run';

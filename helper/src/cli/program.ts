@@ -4,9 +4,32 @@
  */
 import { Command } from 'commander';
 import { runCommander, type CliCommand, type CliIo, type CommandContext } from '@lanyard/common';
+import { loadHelperConfig, type HelperConfig } from '../daemon/config';
+import { runDaemon } from '../daemon/run';
 import { awsCommand } from './aws-command';
 import { azureCommand } from './azure-command';
 import { gcpCommand } from './gcp-command';
+import { reportFailure } from './report';
+
+/** spiffe-helper's default config path. */
+const DEFAULT_CONFIG = 'helper.conf';
+
+interface DaemonFlags {
+  config: string;
+  exitWhenReady: boolean;
+  expandEnv: boolean;
+}
+
+async function runFromConfig(flags: DaemonFlags, ctx: CommandContext): Promise<void> {
+  let config: HelperConfig;
+  try {
+    config = loadHelperConfig(flags.config, { expandEnv: flags.expandEnv });
+  } catch (err) {
+    reportFailure(ctx, err);
+    return;
+  }
+  ctx.exit(await runDaemon(config, ctx.io, { exitWhenReady: flags.exitWhenReady }));
+}
 
 /** Every command group of the binary. */
 const COMMANDS: readonly CliCommand[] = [awsCommand, gcpCommand, azureCommand];
@@ -22,9 +45,14 @@ export async function runHelper(argv: readonly string[], io: CliIo): Promise<num
   };
   const program = new Command('lanyard-helper')
     .description('SVID files for unmodified programs, and cloud credentials from a SPIFFE ID')
+    .option('--config <path>', 'spiffe-helper configuration file (HCL or JSON)', DEFAULT_CONFIG)
+    .option('--exitWhenReady', 'Write the files once and exit', false)
+    .option('--expandEnv', 'Expand environment variables in the config file', false)
     .exitOverride()
+    .action((flags: DaemonFlags) => runFromConfig(flags, ctx))
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   for (const command of COMMANDS) command.register(program, ctx);
   for (const sub of program.commands) sub.exitOverride();
-  return runCommander(program, argv, io.stderr, () => code, 'lanyard-helper: ');
+  const args = argv.length > 0 ? argv : ['-config', DEFAULT_CONFIG];
+  return runCommander(program, args, io.stderr, () => code, 'lanyard-helper: ');
 }

@@ -194,6 +194,9 @@ function describe(token: Token): string {
   return token.kind === 'string' ? `string ${text}` : text;
 }
 
+/** Integers as Go's `strconv.ParseInt(text, 0, 64)` reads them (HCL v1): `0x1f` hex, `0644` octal. */
 function parseNumber(text: string): number {
-  return /^[-+]?0[xX]/.test(text) ? parseInt(text, 16) : Number(text);
+  if (/^[-+]?0[xX]/.test(text)) return parseInt(text, 16);
+  if (/^[-+]?0[0-7]+$/.test(text)) return parseInt(text, 8);
+  return Number(text);
 }
