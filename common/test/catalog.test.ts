@@ -7,7 +7,6 @@ import {
   MAYBE_ONE,
   PluginCatalog,
   PluginConstraintError,
-  PluginIssues,
   SERVER_PLUGIN_CARDINALITY,
   UnknownPluginError,
   ZERO_OR_MORE,
@@ -16,6 +15,7 @@ import {
   checkPluginCounts,
   findPlugin,
   serverCatalog,
+  type ConfigIssue,
 } from '@lanyard/common';
 
 interface Greeter {
@@ -126,7 +126,7 @@ describe('PluginCatalog', () => {
 describe('config checks', () => {
   it('records wrong counts and unknown names at the plugin block', () => {
     const positions = new Map([['plugins.KeyManager.vault', { line: 3, column: 14 }]]);
-    const issues = new PluginIssues(positions);
+    const issues: ConfigIssue[] = [];
     checkPluginCounts(
       AGENT_PLUGIN_CARDINALITY,
       {
@@ -134,11 +134,12 @@ describe('config checks', () => {
         NodeAttestor: { join_token: {}, other: { enabled: false } },
       },
       issues,
+      positions,
     );
     const keyManagers = agentCatalog('KeyManager', [{ name: 'disk' }, { name: 'memory' }]);
-    expect(findPlugin(keyManagers, 'vault', issues)).toBeUndefined();
-    expect(findPlugin(keyManagers, 'disk', issues)).toEqual({ name: 'disk' });
-    expect(issues.issues).toEqual([
+    expect(findPlugin(keyManagers, 'vault', issues, positions)).toBeUndefined();
+    expect(findPlugin(keyManagers, 'disk', issues, positions)).toEqual({ name: 'disk' });
+    expect(issues).toEqual([
       {
         path: 'plugins.KeyManager',
         position: undefined,

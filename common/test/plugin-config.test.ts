@@ -1,10 +1,11 @@
 import {
   ConfigError,
-  PluginIssues,
+  collectPluginData,
   decodePluginData,
   field,
   parseConfigText,
   readPluginData,
+  type ConfigIssue,
   type PluginBlock,
 } from '@lanyard/common';
 
@@ -18,9 +19,9 @@ const FIELDS = {
 function pluginData(hcl: string): Record<string, unknown> {
   const parsed = parseConfigText(hcl);
   const plugins = parsed.value.plugins as Record<string, Record<string, PluginBlock>>;
-  const issues = new PluginIssues(parsed.positions);
-  const data = readPluginData('NodeAttestor', 'demo', plugins.NodeAttestor.demo, issues);
-  expect(issues.issues).toEqual([]);
+  const issues: ConfigIssue[] = [];
+  const data = readPluginData('NodeAttestor', 'demo', plugins.NodeAttestor.demo, issues, parsed.positions);
+  expect(issues).toEqual([]);
   return data;
 }
 
@@ -73,5 +74,29 @@ describe('decodePluginData', () => {
     expect(() => decodePluginData('demo', { retries: 'x' }, FIELDS)).toThrow(
       'demo: plugin_data.retries: must be an integer; region must be configured',
     );
+  });
+});
+
+describe('collectPluginData', () => {
+  it('appends every problem under the plugin block path and returns undefined', () => {
+    const data = pluginData(
+      'plugins {\n  NodeAttestor "demo" {\n    plugin_data {\n      retries = 0\n      colour = "blue"\n    }\n  }\n}\n',
+    );
+    const issues: ConfigIssue[] = [];
+    expect(collectPluginData(data, FIELDS, ['plugins', 'NodeAttestor', 'demo'], issues)).toBeUndefined();
+    expect(new ConfigError(issues).message).toBe(
+      'plugins.NodeAttestor.demo.plugin_data.retries (line 4, column 7): must be at least 1; ' +
+        'plugins.NodeAttestor.demo.plugin_data.region: region must be configured; ' +
+        'unknown configuration detected: section "plugins.NodeAttestor.demo.plugin_data": keys colour ' +
+        '(line 5, column 7)',
+    );
+  });
+
+  it('returns the decoded settings when nothing is wrong', () => {
+    const issues: ConfigIssue[] = [];
+    expect(collectPluginData({ region: 'eu' }, FIELDS, ['plugins', 'X', 'y'], issues)).toEqual({
+      region: 'eu',
+    });
+    expect(issues).toEqual([]);
   });
 });

@@ -276,11 +276,18 @@ describe('server config errors', () => {
       'plugins.DataStore: plugin type "DataStore" constraint not satisfied: expected exactly 1 but got 0',
     );
     expect(() => parseServerConfig(minimal().replace('"sqlite3"', '"mysql"'))).toThrow(
-      'plugins.DataStore.sql.plugin_data.database_type (line 10, column 7): unsupported database_type "mysql": use sqlite3 or postgres',
+      'plugins.DataStore.sql.plugin_data.database_type (line 10, column 7): must be one of sqlite3, postgres (got "mysql")',
     );
     expect(() =>
       parseServerConfig(minimal().replace('KeyManager "memory" {}', 'KeyManager "disk" { plugin_data {} }')),
     ).toThrow('plugins.KeyManager.disk.plugin_data.keys_path: keys_path must be set');
+    expect(() =>
+      parseServerConfig(
+        minimal().replace('KeyManager "memory" {}', 'KeyManager "disk" { plugin_data { keys_path = "" } }'),
+      ),
+    ).toThrow(
+      /^plugins\.KeyManager\.disk\.plugin_data\.keys_path \(line \d+, column \d+\): must not be empty$/,
+    );
     expect(() => parseServerConfig(minimal().replace('KeyManager "memory"', 'KeyManager "aws_kms"'))).toThrow(
       'plugins.KeyManager.aws_kms (line 14, column 14): no built-in plugin "aws_kms" for type "KeyManager"',
     );
@@ -298,7 +305,7 @@ describe('server config errors', () => {
         minimal().replace('database_type = "sqlite3"', 'database_type = "sqlite3"\n      databse = "x"'),
       ),
     ).toThrow(
-      /plugins\.DataStore\.sql\.plugin_data\.databse \(line \d+, column \d+\): unknown configuration detected/,
+      /unknown configuration detected: section "plugins\.DataStore\.sql\.plugin_data": keys databse \(line \d+, column \d+\)/,
     );
     expect(() =>
       parseServerConfig(
@@ -307,12 +314,12 @@ describe('server config errors', () => {
           'KeyManager "disk" { plugin_data { keys_path = "/k"\n keyspath = "/k" } }',
         ),
       ),
-    ).toThrow(/plugins\.KeyManager\.disk\.plugin_data\.keyspath .*unknown configuration detected/);
+    ).toThrow(/section "plugins\.KeyManager\.disk\.plugin_data": keys keyspath \(line 15, column 2\)/);
     expect(() =>
       parseServerConfig(
         minimal().replace('KeyManager "memory" {}', 'KeyManager "memory" { plugin_data { size = 1 } }'),
       ),
-    ).toThrow(/plugins\.KeyManager\.memory\.plugin_data\.size .*unknown configuration detected/);
+    ).toThrow(/section "plugins\.KeyManager\.memory\.plugin_data": keys size \(line \d+, column \d+\)/);
   });
 
   it("gives SPIRE's message for a missing file", () => {

@@ -5,11 +5,11 @@
  */
 import {
   AGENT_PLUGIN_CARDINALITY,
-  PluginIssues,
   agentCatalog,
   checkPluginCounts,
   enabledPlugins,
   findPlugin,
+  issueAt,
   readPluginData,
   type ConfigIssue,
   type Position,
@@ -25,11 +25,12 @@ const KEY_MANAGERS = agentCatalog('KeyManager', [{ name: 'disk' as const }, { na
 function selections(
   type: keyof PluginsBlock,
   plugins: PluginsBlock,
-  issues: PluginIssues,
+  issues: ConfigIssue[],
+  positions: ReadonlyMap<string, Position>,
 ): PluginSelection[] {
   return enabledPlugins(plugins[type]).map(([name, block]) => ({
     name,
-    data: readPluginData(type, name, block, issues),
+    data: readPluginData(type, name, block, issues, positions),
   }));
 }
 
@@ -37,19 +38,21 @@ function selections(
 export function mapAgentPlugins(
   plugins: PluginsBlock,
   issues: ConfigIssue[],
-  positions: Map<string, Position>,
+  positions: ReadonlyMap<string, Position>,
 ): AgentPlugins {
-  const collector = new PluginIssues(positions, issues);
-  checkPluginCounts(AGENT_PLUGIN_CARDINALITY, plugins, collector);
-  const nodeAttestors = selections('NodeAttestor', plugins, collector);
-  const [keyManager] = selections('KeyManager', plugins, collector);
-  const known = keyManager === undefined ? undefined : findPlugin(KEY_MANAGERS, keyManager.name, collector);
+  checkPluginCounts(AGENT_PLUGIN_CARDINALITY, plugins, issues, positions);
+  const nodeAttestors = selections('NodeAttestor', plugins, issues, positions);
+  const [keyManager] = selections('KeyManager', plugins, issues, positions);
+  const known =
+    keyManager === undefined ? undefined : findPlugin(KEY_MANAGERS, keyManager.name, issues, positions);
   for (const [name] of enabledPlugins(plugins.SVIDStore)) {
-    collector.add(['SVIDStore', name], 'SVIDStore plugins are not supported by Lanyard');
+    issues.push(
+      issueAt(positions, ['plugins', 'SVIDStore', name], 'SVIDStore plugins are not supported by Lanyard'),
+    );
   }
   return {
     nodeAttestor: nodeAttestors[0] ?? { name: '', data: {} },
     keyManager: known?.name ?? 'memory',
-    workloadAttestors: selections('WorkloadAttestor', plugins, collector),
+    workloadAttestors: selections('WorkloadAttestor', plugins, issues, positions),
   };
 }

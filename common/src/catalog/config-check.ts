@@ -2,8 +2,10 @@
  * The catalog's rules applied while a config file is mapped, so that `validate` and start-up report every plugin
  * problem at once, with the position of the offending block.
  */
-import { enabledPlugins, type PluginIssues } from '../config/plugin-data';
+import { issueAt, type ConfigIssue } from '../config/errors';
+import { enabledPlugins } from '../config/plugin-data';
 import type { PluginBlock } from '../config/plugins';
+import type { Position } from '../config/tree';
 import { cardinalityViolation, type Cardinality } from './cardinality';
 import type { NamedPlugin, PluginCatalog } from './catalog';
 import { constraintMessage, unknownPluginMessage } from './errors';
@@ -12,30 +14,38 @@ import { constraintMessage, unknownPluginMessage } from './errors';
 export type PluginBlocksByType = Readonly<Partial<Record<string, Record<string, PluginBlock>>>>;
 
 /**
- * Records at `plugins.<Type>` every type of `types` whose number of enabled blocks breaks its cardinality
+ * Appends to `issues`, at `plugins.<Type>` placed by `positions`, every type of `types` whose number of enabled blocks breaks its cardinality
  * (`plugin type "KeyManager" constraint not satisfied: expected exactly 1 but got 2`).
  */
 export function checkPluginCounts(
   types: Readonly<Record<string, Cardinality>>,
   plugins: PluginBlocksByType,
-  issues: PluginIssues,
+  issues: ConfigIssue[],
+  positions: ReadonlyMap<string, Position>,
 ): void {
   for (const [type, cardinality] of Object.entries(types)) {
     const violation = cardinalityViolation(cardinality, enabledPlugins(plugins[type]).length);
-    if (violation !== undefined) issues.add([type], constraintMessage(type, violation));
+    if (violation !== undefined) {
+      issues.push(issueAt(positions, ['plugins', type], constraintMessage(type, violation)));
+    }
   }
 }
 
 /**
- * The built-in plugin called `name`, or `undefined` after recording SPIRE's unknown-plugin message at
- * `plugins.<Type>.<name>`.
+ * The built-in plugin called `name`, or `undefined` after appending to `issues` SPIRE's unknown-plugin message
+ * at `plugins.<Type>.<name>`, placed by `positions`.
  */
 export function findPlugin<T extends NamedPlugin>(
   catalog: PluginCatalog<T>,
   name: string,
-  issues: PluginIssues,
+  issues: ConfigIssue[],
+  positions: ReadonlyMap<string, Position>,
 ): T | undefined {
   const plugin = catalog.find(name);
-  if (plugin === undefined) issues.add([catalog.type, name], unknownPluginMessage(catalog.type, name));
+  if (plugin === undefined) {
+    issues.push(
+      issueAt(positions, ['plugins', catalog.type, name], unknownPluginMessage(catalog.type, name)),
+    );
+  }
   return plugin;
 }

@@ -2,7 +2,7 @@
  * Walks a parsed config tree against an {@link ObjectSchema}: converts values, collects type errors,
  * missing required keys and unknown keys (grouped per section, as SPIRE reports them).
  */
-import { ConfigError, type ConfigIssue } from './errors';
+import { ConfigError, issueAt, type ConfigIssue } from './errors';
 import { decodeScalar, type Infer, type ObjectSchema, type Schema, type UnknownKeys } from './schema';
 import {
   formatPosition,
@@ -155,7 +155,7 @@ function asList(value: ConfigValue): ConfigValue[] {
 }
 
 function issue(walk: Walk, path: string[], message: string): void {
-  walk.issues.push({ path: pathKey(path), position: walk.parsed.positions.get(pathKey(path)), message });
+  walk.issues.push(issueAt(walk.parsed.positions, path, message));
 }
 
 function positionOf(walk: Walk, path: string[]): Position | undefined {

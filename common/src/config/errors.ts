@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@lanyard/base';
-import { formatPosition, type Position } from './tree';
+import { formatPosition, pathKey, type Position } from './tree';
 
 /** One problem found while reading a config: where it is and what is wrong. */
 export interface ConfigIssue {
@@ -10,6 +10,16 @@ export interface ConfigIssue {
   message: string;
   /** When true the message stands alone (SPIRE wording such as `trust_domain must be configured`). */
   standalone?: boolean;
+}
+
+/** An issue at the key path `segments` (e.g. `['plugins', 'KeyManager', 'disk']`), placed by `positions`. */
+export function issueAt(
+  positions: ReadonlyMap<string, Position>,
+  segments: readonly string[],
+  message: string,
+): ConfigIssue {
+  const path = pathKey(segments);
+  return { path, position: positions.get(path), message };
 }
 
 /** Renders an issue as `server.bind_port (line 4, column 3): must be an integer`. */

@@ -16,6 +16,8 @@ export interface StringSchema {
   oneOf?: readonly string[];
   /** Compare `oneOf` ignoring case; the decoded value is then lower-cased. */
   ignoreCase?: boolean;
+  /** Refuse `""` (a path or address that must name something). */
+  nonEmpty?: boolean;
 }
 /** An integer (numbers, or strings holding an integer, as HCL v1 accepts). */
 export interface IntSchema {
@@ -142,6 +144,7 @@ export function decodeScalar(schema: Schema, value: unknown): { value?: unknown;
 function decodeString(schema: StringSchema, value: unknown): { value?: unknown; error?: string } {
   if (typeof value !== 'string' && typeof value !== 'number') return { error: 'must be a string' };
   const text = schema.ignoreCase ? String(value).toLowerCase() : String(value);
+  if (schema.nonEmpty && text === '') return { error: 'must not be empty' };
   if (schema.oneOf) {
     const allowed = schema.ignoreCase ? schema.oneOf.map((v) => v.toLowerCase()) : schema.oneOf;
     if (!allowed.includes(text))

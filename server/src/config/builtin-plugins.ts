@@ -1,91 +1,84 @@
 /**
  * The server's built-in DataStore, KeyManager and UpstreamAuthority plugins as config-level catalogs: each entry
- * names the `plugin_data` keys it reads and maps them to typed settings.
+ * describes its `plugin_data` keys with the declarative config schema and maps the decoded keys to settings.
  */
-import { serverCatalog, type ConfigObject, type PluginIssues } from '@lanyard/common';
+import {
+  collectPluginData,
+  field,
+  serverCatalog,
+  type ConfigIssue,
+  type Fields,
+  type Infer,
+  type ObjectSchema,
+  type PluginData,
+} from '@lanyard/common';
 import type { DataStoreConfig, KeyManagerConfig, UpstreamAuthorityConfig } from './types';
 
 /** A built-in plugin whose settings the config mapper reads itself. */
 export interface ConfigPlugin<C> {
   readonly name: string;
-  /** Every `plugin_data` key the plugin reads; any other key is reported. */
-  readonly knownKeys: readonly string[];
-  /** Maps checked `plugin_data` (at `where`) to settings; problems go to `issues`. */
-  map(data: ConfigObject, where: string[], issues: PluginIssues): C;
+  /**
+   * Decodes `data` (the block at path `at`) to settings; every problem, unknown keys included, is appended to
+   * `issues` and the result is then `undefined`.
+   */
+  settings(data: PluginData, at: readonly string[], issues: ConfigIssue[]): C | undefined;
 }
 
-/** A string setting; missing (when required) or non-string values are reported. */
-export function stringSetting(
-  data: ConfigObject,
-  key: string,
-  where: string[],
-  issues: PluginIssues,
-  required: boolean,
-): string | undefined {
-  const value = data[key];
-  if (value === undefined || value === '') {
-    if (required) issues.add([...where, 'plugin_data', key], `${key} must be set`);
-    return undefined;
-  }
-  if (typeof value !== 'string') {
-    issues.add([...where, 'plugin_data', key], 'must be a string');
-    return undefined;
-  }
-  return value;
+function configPlugin<F extends Fields, C>(
+  name: string,
+  fields: F,
+  map: (decoded: NonNullable<Infer<ObjectSchema<F>>>) => C,
+): ConfigPlugin<C> {
+  return {
+    name,
+    settings(data, at, issues) {
+      const decoded = collectPluginData(data, fields, at, issues);
+      return decoded === undefined ? undefined : map(decoded);
+    },
+  };
 }
 
-const sqlDataStore: ConfigPlugin<DataStoreConfig> = {
-  name: 'sql',
-  knownKeys: ['database_type', 'connection_string', 'max_open_conns'],
-  map(data, where, issues) {
-    const type = stringSetting(data, 'database_type', where, issues, true);
-    if (type !== undefined && type !== 'sqlite3' && type !== 'postgres') {
-      issues.add(
-        [...where, 'plugin_data', 'database_type'],
-        `unsupported database_type "${type}": use sqlite3 or postgres`,
-      );
-    }
-    const connectionString = stringSetting(data, 'connection_string', where, issues, true) ?? '';
-    const maxOpen = data.max_open_conns;
-    if (
-      maxOpen !== undefined &&
-      !(typeof maxOpen === 'number' && Number.isSafeInteger(maxOpen) && maxOpen > 0)
-    ) {
-      issues.add([...where, 'plugin_data', 'max_open_conns'], 'must be a positive integer');
-    }
-    return {
-      databaseType: type === 'postgres' ? 'postgres' : 'sqlite3',
-      connectionString,
-      maxOpenConns: typeof maxOpen === 'number' ? maxOpen : undefined,
-    };
+/** A path setting that must be given and not empty (`<key> must be set`). */
+function requiredPath(key: string) {
+  return field.string({ required: `${key} must be set`, nonEmpty: true });
+}
+
+const sqlDataStore = configPlugin(
+  'sql',
+  {
+    database_type: field.string({ required: 'database_type must be set', oneOf: ['sqlite3', 'postgres'] }),
+    connection_string: requiredPath('connection_string'),
+    max_open_conns: field.int({ min: 1 }),
   },
-};
-
-const diskKeyManager: ConfigPlugin<KeyManagerConfig> = {
-  name: 'disk',
-  knownKeys: ['keys_path'],
-  map: (data, where, issues) => ({
-    kind: 'disk',
-    keysPath: stringSetting(data, 'keys_path', where, issues, true) ?? '',
+  (d): DataStoreConfig => ({
+    databaseType: d.database_type === 'postgres' ? 'postgres' : 'sqlite3',
+    connectionString: d.connection_string ?? '',
+    maxOpenConns: d.max_open_conns,
   }),
-};
+);
 
-const memoryKeyManager: ConfigPlugin<KeyManagerConfig> = {
-  name: 'memory',
-  knownKeys: [],
-  map: () => ({ kind: 'memory' }),
-};
+const diskKeyManager = configPlugin(
+  'disk',
+  { keys_path: requiredPath('keys_path') },
+  (d): KeyManagerConfig => ({ kind: 'disk', keysPath: d.keys_path ?? '' }),
+);
 
-const diskUpstreamAuthority: ConfigPlugin<UpstreamAuthorityConfig> = {
-  name: 'disk',
-  knownKeys: ['cert_file_path', 'key_file_path', 'bundle_file_path'],
-  map: (data, where, issues) => ({
+const memoryKeyManager = configPlugin('memory', {}, (): KeyManagerConfig => ({ kind: 'memory' }));
+
+const diskUpstreamAuthority = configPlugin(
+  'disk',
+  {
+    cert_file_path: requiredPath('cert_file_path'),
+    key_file_path: requiredPath('key_file_path'),
+    bundle_file_path: field.string({ nonEmpty: true }),
+  },
+  (d): UpstreamAuthorityConfig => ({
     kind: 'disk',
-    certFilePath: stringSetting(data, 'cert_file_path', where, issues, true) ?? '',
-    keyFilePath: stringSetting(data, 'key_file_path', where, issues, true) ?? '',
-    bundleFilePath: stringSetting(data, 'bundle_file_path', where, issues, false),
+    certFilePath: d.cert_file_path ?? '',
+    keyFilePath: d.key_file_path ?? '',
+    bundleFilePath: d.bundle_file_path,
   }),
-};
+);
 
 /** `DataStore "<name>"` plugins. */
 export const DATA_STORES = serverCatalog('DataStore', [sqlDataStore]);

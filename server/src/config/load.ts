@@ -17,7 +17,7 @@ import {
   type ParsedConfig,
 } from '@lanyard/common';
 import { mapFederation } from './federation-section';
-import { PluginIssues, mapPlugins } from './plugins';
+import { mapPlugins } from './plugins';
 import { serverFileSchema } from './schema';
 import { mapServerSection } from './server-section';
 import type { LoadedServerConfig, ServerConfig } from './types';
@@ -44,9 +44,9 @@ export function serverConfigFromParsed(parsed: ParsedConfig): LoadedServerConfig
   const server = mapServerSection(file.server ?? {}, warnings, sectionIssues);
   const fed = mapFederation(file.server?.federation, parsed.positions, warnings);
   server.federation = fed.federation;
-  const issues = new PluginIssues(parsed.positions, [...sectionIssues, ...fed.issues]);
-  const plugins = mapPlugins(file.plugins ?? {}, issues);
-  if (issues.issues.length > 0) throw new ConfigError(issues.issues);
+  const issues = [...sectionIssues, ...fed.issues];
+  const plugins = mapPlugins(file.plugins ?? {}, issues, parsed.positions);
+  if (issues.length > 0) throw new ConfigError(issues);
   for (const sink of unsupportedSinks(file.telemetry)) {
     warnings.push(`telemetry sink ${sink} is not supported by Lanyard and is ignored; use Prometheus`);
   }

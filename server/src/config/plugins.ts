@@ -5,14 +5,15 @@
  * attestor to validate when it is built.
  */
 import {
-  PluginIssues,
   SERVER_PLUGIN_CARDINALITY,
   checkPluginCounts,
   enabledPlugins,
   findPlugin,
+  issueAt,
   readPluginData,
-  type ConfigObject,
+  type ConfigIssue,
   type PluginCatalog,
+  type Position,
 } from '@lanyard/common';
 import { DATA_STORES, KEY_MANAGERS, UPSTREAM_AUTHORITIES, type ConfigPlugin } from './builtin-plugins';
 import type { ServerFile } from './schema';
@@ -20,56 +21,53 @@ import type { NodeAttestorBlock, ServerPlugins } from './types';
 
 type PluginsBlock = NonNullable<ServerFile['plugins']>;
 
-export { PluginIssues } from '@lanyard/common';
-
-/** Reports every `plugin_data` key this built-in plugin does not read (SPIRE fails start-up on unknown keys). */
-function rejectUnknownKeys(
-  data: ConfigObject,
-  known: readonly string[],
-  where: string[],
-  issues: PluginIssues,
-): void {
-  for (const key of Object.keys(data).sort()) {
-    if (!known.includes(key)) issues.add([...where, 'plugin_data', key], 'unknown configuration detected');
-  }
+/** Where the mapper's problems go: the file's key positions and the list of issues. */
+interface Report {
+  readonly positions: ReadonlyMap<string, Position>;
+  readonly issues: ConfigIssue[];
 }
 
 /** Settings of the first enabled block of the catalog's type, or `undefined` when there is none usable. */
 function mapFirst<C>(
   catalog: PluginCatalog<ConfigPlugin<C>>,
   plugins: PluginsBlock,
-  issues: PluginIssues,
+  { positions, issues }: Report,
 ): C | undefined {
   const [first] = enabledPlugins(plugins[catalog.type as keyof PluginsBlock]);
   if (first === undefined) return undefined;
   const [name, block] = first;
-  const where = [catalog.type, name];
-  const data = readPluginData(catalog.type, name, block, issues);
-  const plugin = findPlugin(catalog, name, issues);
-  if (plugin === undefined) return undefined;
-  rejectUnknownKeys(data, plugin.knownKeys, where, issues);
-  return plugin.map(data, where, issues);
+  const data = readPluginData(catalog.type, name, block, issues, positions);
+  const plugin = findPlugin(catalog, name, issues, positions);
+  return plugin?.settings(data, ['plugins', catalog.type, name], issues);
 }
 
-function mapNodeAttestors(plugins: PluginsBlock, issues: PluginIssues): NodeAttestorBlock[] {
+function mapNodeAttestors(plugins: PluginsBlock, { positions, issues }: Report): NodeAttestorBlock[] {
   return Object.entries(plugins.NodeAttestor ?? {}).map(([name, block]) => ({
     name,
-    pluginData: readPluginData('NodeAttestor', name, block, issues),
+    pluginData: readPluginData('NodeAttestor', name, block, issues, positions),
     enabled: block.enabled ?? true,
   }));
 }
 
-/** Maps the plugins block; problems are added to `issues`. */
-export function mapPlugins(plugins: PluginsBlock, issues: PluginIssues): ServerPlugins {
-  checkPluginCounts(SERVER_PLUGIN_CARDINALITY, plugins, issues);
+/** Maps the plugins block; problems are appended to `issues`, placed by the file's `positions`. */
+export function mapPlugins(
+  plugins: PluginsBlock,
+  issues: ConfigIssue[],
+  positions: ReadonlyMap<string, Position>,
+): ServerPlugins {
+  const report: Report = { positions, issues };
+  checkPluginCounts(SERVER_PLUGIN_CARDINALITY, plugins, issues, positions);
   for (const type of ['Notifier', 'BundlePublisher', 'CredentialComposer'] as const) {
-    for (const [name] of enabledPlugins(plugins[type]))
-      issues.add([type, name], `${type} plugins are not supported by Lanyard`);
+    for (const [name] of enabledPlugins(plugins[type])) {
+      issues.push(
+        issueAt(positions, ['plugins', type, name], `${type} plugins are not supported by Lanyard`),
+      );
+    }
   }
   return {
-    dataStore: mapFirst(DATA_STORES, plugins, issues) ?? { databaseType: 'sqlite3', connectionString: '' },
-    keyManager: mapFirst(KEY_MANAGERS, plugins, issues) ?? { kind: 'memory' },
-    nodeAttestors: mapNodeAttestors(plugins, issues),
-    upstreamAuthority: mapFirst(UPSTREAM_AUTHORITIES, plugins, issues),
+    dataStore: mapFirst(DATA_STORES, plugins, report) ?? { databaseType: 'sqlite3', connectionString: '' },
+    keyManager: mapFirst(KEY_MANAGERS, plugins, report) ?? { kind: 'memory' },
+    nodeAttestors: mapNodeAttestors(plugins, report),
+    upstreamAuthority: mapFirst(UPSTREAM_AUTHORITIES, plugins, report),
   };
 }
