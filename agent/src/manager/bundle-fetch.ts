@@ -3,12 +3,12 @@
  * (`Bundle.GetFederatedBundle`), decoding them into `SpiffeBundle`s. Certificates and JWT keys are parsed once
  * and reused while unchanged, so a sync that finds the same bundle parses nothing.
  */
-import * as crypto from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { statusOf, unary } from '@lanyard/base/grpc';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { Bundle__Output } from '@lanyard/proto';
-import { SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
+import { ParsedAuthorities, SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
 import { TaintedAuthorities } from './cache';
 import type { ServerClients } from '../client/server-connection';
 import { RPC_TIMEOUT_MS, describeRpcError, toLanyardError } from '../client/rpc';
@@ -16,46 +16,22 @@ import { RPC_TIMEOUT_MS, describeRpcError, toLanyardError } from '../client/rpc'
 /** Most federated bundle requests in flight at once (SPIRE uses 10). */
 const FEDERATED_CONCURRENCY = 10;
 
-/** Most parsed certificates or keys kept for reuse; the cache is emptied when it grows past this. */
-const PARSED_CACHE_LIMIT = 256;
-
-/** A bounded map from encoded bytes to the object parsed from them. */
-class ParsedCache<T> {
-  private readonly items = new Map<string, T>();
-
-  constructor(private readonly parse: (der: Buffer) => T) {}
-
-  get(der: Buffer): T {
-    const id = der.toString('base64');
-    let item = this.items.get(id);
-    if (item === undefined) {
-      item = this.parse(Buffer.from(der));
-      if (this.items.size >= PARSED_CACHE_LIMIT) this.items.clear();
-      this.items.set(id, item);
-    }
-    return item;
-  }
-}
-
 /** Decodes wire bundles (`spire.api.types.Bundle`) into `SpiffeBundle`s, reusing parsed certificates and keys. */
 export class BundleDecoder {
-  private readonly certificates = new ParsedCache((der) => new crypto.X509Certificate(der));
-  private readonly keys = new ParsedCache((der) =>
-    crypto.createPublicKey({ key: der, format: 'der', type: 'spki' }),
-  );
+  private readonly parsed = new ParsedAuthorities();
 
   /**
    * Decodes one bundle; `trustDomain` (name without scheme) overrides the name in the message when given.
    * JWT authorities without a key ID are skipped (no workload could select them).
    */
   decode(bundle: Bundle__Output, trustDomain?: string): SpiffeBundle {
-    const jwtAuthorities = new Map<string, crypto.KeyObject>();
+    const jwtAuthorities = new Map<string, KeyObject>();
     for (const key of bundle.jwt_authorities) {
-      if (key.key_id) jwtAuthorities.set(key.key_id, this.keys.get(key.public_key));
+      if (key.key_id) jwtAuthorities.set(key.key_id, this.parsed.publicKey(key.public_key));
     }
     return new SpiffeBundle({
       trustDomain: TrustDomain.parse(trustDomain ?? bundle.trust_domain),
-      x509Authorities: bundle.x509_authorities.map((a) => this.certificates.get(a.asn1)),
+      x509Authorities: bundle.x509_authorities.map((a) => this.parsed.certificate(a.asn1)),
       jwtAuthorities,
       sequenceNumber: Number(bundle.sequence_number) || undefined,
       refreshHint: Number(bundle.refresh_hint) || undefined,
@@ -66,7 +42,7 @@ export class BundleDecoder {
   tainted(bundle: Bundle__Output): TaintedAuthorities {
     const tainted = bundle.x509_authorities.filter((a) => a.tainted);
     if (tainted.length === 0) return TaintedAuthorities.NONE;
-    return new TaintedAuthorities(tainted.map((a) => this.certificates.get(a.asn1)));
+    return new TaintedAuthorities(tainted.map((a) => this.parsed.certificate(a.asn1)));
   }
 }
 

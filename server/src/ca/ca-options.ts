@@ -1,8 +1,8 @@
 /** Validates `ServerCaOptions` and applies SPIRE's defaults. */
 import { InvalidArgumentError } from '@lanyard/base';
 import { silentLogger, type PluginLogger } from '@lanyard/attestor-core';
+import { SpiffeIdError, TrustDomain } from '@lanyard/spiffe';
 import { parseKeyType } from './keys/key-types';
-import { parseSpiffeId } from './names';
 import type {
   CaSubject,
   Clock,
@@ -44,10 +44,23 @@ export interface ResolvedCaOptions {
   logger: PluginLogger;
 }
 
+/** Requires a bare trust domain name (`example.org`, never `spiffe://…`); errors name `trust_domain`. */
+function requireTrustDomainName(value: string): void {
+  try {
+    if (TrustDomain.parse(value).name === value) return;
+  } catch (err) {
+    if (!(err instanceof SpiffeIdError)) throw err;
+    throw new InvalidArgumentError(`trust_domain "${value}" is invalid: ${err.message}`, err.code);
+  }
+  throw new InvalidArgumentError(
+    `trust_domain "${value}" is invalid: a bare name is expected`,
+    'ERR_TRUST_DOMAIN',
+  );
+}
+
 /** Resolves and validates options; throws `InvalidArgumentError` naming the config key. */
 export function resolveCaOptions(options: ServerCaOptions): ResolvedCaOptions {
-  const parts = parseSpiffeId(`spiffe://${options.trustDomain}`, 'trust_domain');
-  if (parts.path !== '') throw new InvalidArgumentError(`trust_domain "${options.trustDomain}" is invalid`);
+  requireTrustDomainName(options.trustDomain);
   if (!options.dataDir) throw new InvalidArgumentError('data_dir must be configured', 'ERR_DATA_DIR');
   if (!options.keyManager)
     throw new InvalidArgumentError('a KeyManager must be configured', 'ERR_KEY_MANAGER');
