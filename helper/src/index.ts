@@ -17,3 +17,4 @@ export * from './daemon/files';
 export * from './daemon/helper-daemon';
 export * from './daemon/process-control';
 export { runDaemon } from './daemon/run';
+export * from './aws/container-endpoint';

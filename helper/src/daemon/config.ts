@@ -14,6 +14,7 @@ import {
   type ParseConfigOptions,
   type ParsedConfig,
 } from '@lanyard/common';
+import { validateAssumeRoleParams } from '../aws/sts';
 import { splitShellWords } from './shell-words';
 import { helperFileSchema } from './schema';
 
@@ -50,6 +51,20 @@ export interface HelperConfig {
   readonly jwtSvidFileMode: number;
   readonly hint?: string;
   readonly health?: { readonly bindPort: number; readonly livePath: string; readonly readyPath: string };
+  /** Lanyard extension: the loopback container-credentials endpoint. */
+  readonly awsContainer?: AwsContainerConfig;
+}
+
+/** `aws_container_credentials { … }`. */
+export interface AwsContainerConfig {
+  readonly roleArn: string;
+  readonly audience?: string;
+  readonly region?: string;
+  readonly stsEndpoint?: string;
+  readonly sessionName?: string;
+  readonly durationSeconds?: number;
+  readonly bindPort: number;
+  readonly authorizationTokenFile: string;
 }
 
 /** spiffe-helper's defaults. */
@@ -57,6 +72,8 @@ const DEFAULT_CERT_FILE_MODE = 0o644;
 const DEFAULT_KEY_FILE_MODE = 0o600;
 const DEFAULT_JWT_FILE_MODE = 0o600;
 const DEFAULT_HEALTH_PORT = 8081;
+/** Lanyard's default loopback port of the container-credentials endpoint. */
+const DEFAULT_AWS_CONTAINER_PORT = 8091;
 
 function issue(message: string): ConfigIssue {
   return { path: '', message, standalone: true };
@@ -136,7 +153,15 @@ export function helperConfigFromParsed(parsed: ParsedConfig, baseDir = process.c
   } else if (file.cmd_args) {
     issues.push(issue('cmd_args is set but cmd is not'));
   }
-  if (!x509Files && jwtSvids.length === 0 && !file.jwt_bundle_file_name) {
+  const aws = file.aws_container_credentials;
+  if (aws?.role_arn) {
+    try {
+      validateAssumeRoleParams({ roleArn: aws.role_arn, sessionName: aws.session_name });
+    } catch (err) {
+      issues.push(issue(`aws_container_credentials: ${(err as Error).message}`));
+    }
+  }
+  if (!x509Files && jwtSvids.length === 0 && !file.jwt_bundle_file_name && !aws) {
     issues.push(issue('nothing to write: set the svid_*_file_name keys, jwt_svids or jwt_bundle_file_name'));
   }
   if (file.pid_file_name && !file.renew_signal) issues.push(issue('pid_file_name needs renew_signal'));
@@ -167,6 +192,16 @@ export function helperConfigFromParsed(parsed: ParsedConfig, baseDir = process.c
           readyPath: file.health_checks.readiness_path ?? '/ready',
         }
       : undefined,
+    awsContainer: aws && {
+      roleArn: aws.role_arn ?? '',
+      audience: aws.audience,
+      region: aws.region,
+      stsEndpoint: aws.sts_endpoint,
+      sessionName: aws.session_name,
+      durationSeconds: aws.duration_seconds,
+      bindPort: aws.bind_port ?? DEFAULT_AWS_CONTAINER_PORT,
+      authorizationTokenFile: path.resolve(certDir, aws.authorization_token_file ?? ''),
+    },
   };
 }
 

@@ -98,6 +98,7 @@ export class HelperDaemon {
     }
     for (const entry of this.config.jwtSvids)
       void this.refreshJwtSvid(entry, new Backoff(this.backoffOptions));
+    if (this.isReady) this.resolveReady();
   }
 
   /** Stops watches and timers, closes the client and stops the started program. */

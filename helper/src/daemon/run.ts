@@ -4,8 +4,41 @@
  * or until the started program exits (the helper then exits with the program's status).
  */
 import { HealthChecker, createLogger, startHealthListener, type CliIo } from '@lanyard/common';
-import type { HelperConfig } from './config';
+import { webIdentityCredentials } from '../aws/credential-process';
+import {
+  MemoizedCredentials,
+  startContainerEndpoint,
+  type ContainerEndpoint,
+} from '../aws/container-endpoint';
+import type { AwsContainerConfig, HelperConfig } from './config';
 import { HelperDaemon } from './helper-daemon';
+
+type Logger = ReturnType<typeof createLogger>;
+
+async function startAwsEndpoint(
+  config: HelperConfig,
+  aws: AwsContainerConfig,
+  log: Logger,
+): Promise<ContainerEndpoint> {
+  const credentials = new MemoizedCredentials(() =>
+    webIdentityCredentials({ workloadApi: { address: config.agentAddress }, ...aws }),
+  );
+  const onError = (err: Error): void => {
+    log.error('AWS credential exchange failed', { error: err.message });
+  };
+  const endpoint = await startContainerEndpoint({
+    credentials,
+    tokenFile: aws.authorizationTokenFile,
+    port: aws.bindPort,
+    onError,
+  });
+  log.info('AWS container credentials endpoint ready', {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: endpoint.url,
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: aws.authorizationTokenFile,
+  });
+  credentials.get().catch(onError);
+  return endpoint;
+}
 
 /** Options of {@link runDaemon}. */
 export interface RunDaemonOptions {
@@ -52,7 +85,9 @@ export async function runDaemon(
   const health = config.health
     ? await startHealthListener({ listenerEnabled: true, bindAddress: '0.0.0.0', ...config.health }, checker)
     : undefined;
+  const endpoint = config.awsContainer && (await startAwsEndpoint(config, config.awsContainer, log));
   const code = await Promise.race([stop.then(() => 0), childExit]);
+  await endpoint?.close();
   await health?.close();
   await daemon.stop();
   return code;

@@ -32,4 +32,18 @@ export const helperFileSchema = field.object('helper', {
   jwt_svid_file_mode: field.int({ min: 0, max: 0o777 }),
   hint: field.string(),
   health_checks: helperHealthSchema,
+  aws_container_credentials: field.object('aws_container_credentials', {
+    role_arn: field.string({
+      required: 'role_arn must be configured in the aws_container_credentials block',
+    }),
+    audience: field.string(),
+    region: field.string(),
+    sts_endpoint: field.string(),
+    session_name: field.string(),
+    duration_seconds: field.int({ min: 900, max: 43200 }),
+    bind_port: field.int({ min: 0, max: 65535 }),
+    authorization_token_file: field.string({
+      required: 'authorization_token_file must be configured in the aws_container_credentials block',
+    }),
+  }),
 });
