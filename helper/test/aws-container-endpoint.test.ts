@@ -60,12 +60,12 @@ aws_container_credentials {
       Expiration: expect.any(String),
     });
     const again = await fetch(url as string, { headers: { Authorization: token } });
-    expect((await again.json()).AccessKeyId).toBe('ASIAFAKE1');
+    expect(((await again.json()) as { AccessKeyId: string }).AccessKeyId).toBe('ASIAFAKE1');
     expect(sts.issued()).toBe(1);
 
     const wrong = await fetch(url as string, { headers: { Authorization: `${token}x` } });
     expect(wrong.status).toBe(401);
-    expect((await wrong.json()).Code).toBe('AccessDenied');
+    expect(((await wrong.json()) as { Code: string }).Code).toBe('AccessDenied');
     const missing = await fetch(url as string);
     expect(missing.status).toBe(401);
     expect(log).not.toContain(token);
