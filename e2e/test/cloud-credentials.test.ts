@@ -1,0 +1,316 @@
+/**
+ * Cloud credentials from a SPIFFE ID, end to end: the real `lanyard-server` (`jwt_issuer`, `rsa-2048` JWT keys),
+ * `lanyard-agent`, `lanyard-oidc-discovery-provider` (keys over the server's admin socket) and `lanyard-helper`,
+ * with the clouds' official SDKs, unmodified, run as the workload against loopback fakes of AWS STS, GCP STS + IAM
+ * Credentials and Entra ID. A second workload with another SPIFFE ID is refused by every trust policy, and a JWT
+ * authority rotation breaks no exchange.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  FakeAwsStsWebIdentity,
+  FakeEntraId,
+  FakeGcpFederation,
+  oidcProviderKey,
+  pathForOtherUsers,
+  runAsPrefix,
+} from '@lanyard/test-support';
+import {
+  AgentUnderTest,
+  REPO_ROOT,
+  ServerUnderTest,
+  type ManagedProcess,
+  freePort,
+  runCommand,
+  startProcess,
+  waitFor,
+} from '../src';
+
+jest.setTimeout(400_000);
+
+const TD = 'example.org';
+const NODE_ID = `spiffe://${TD}/e2e/cloud-node`;
+const WORKLOAD = { uid: 1001, spiffeId: `spiffe://${TD}/ns/pay/sa/api` };
+const OTHER = { uid: 1002, spiffeId: `spiffe://${TD}/ns/web/sa/api` };
+const ROLE = 'arn:aws:iam::111122223333:role/pay-api';
+const PROVIDER = 'projects/123456/locations/global/workloadIdentityPools/lanyard/providers/prod';
+const GCP_AUDIENCE = `//iam.googleapis.com/${PROVIDER}`;
+const SA = 'pay@proj.iam.gserviceaccount.com';
+const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
+const AZURE_AUDIENCE = 'api://AzureADTokenExchange';
+const HELPER_BIN = path.join(REPO_ROOT, 'helper', 'dist', 'cli', 'main.js');
+const OIDC_BIN = path.join(REPO_ROOT, 'oidc-discovery', 'dist', 'cli', 'main.js');
+const CLIENT = path.join(__dirname, 'cloud-sdk-client.js');
+const WAIT_MS = 90_000;
+
+type Workload = typeof WORKLOAD;
+
+let dir: string;
+let issuer: string;
+let server: ServerUnderTest;
+let agent: AgentUnderTest;
+let provider: ManagedProcess;
+let sts: FakeAwsStsWebIdentity;
+let gcp: FakeGcpFederation;
+let entra: FakeEntraId;
+
+interface SdkResult {
+  ok: boolean;
+  error?: string;
+  accessKeyId?: string;
+  accessToken?: string;
+}
+
+/** Fetches a JWT-SVID for `audience` through the agent as the workload's uid. */
+async function jwtFor(workload: Workload, audience: string): Promise<string> {
+  return waitFor(
+    `a JWT-SVID for ${workload.spiffeId} (${audience})`,
+    async () => {
+      const res = await agent.cli(['api', 'fetch', 'jwt', '-audience', audience], { uid: workload.uid });
+      return res.code === 0 ? /token\([^)]+\):\n\t(\S+)/.exec(res.stdout)?.[1] : undefined;
+    },
+    WAIT_MS,
+  );
+}
+
+/** Writes a token file for the workload (bare JWT, no trailing newline). */
+async function tokenFile(workload: Workload, audience: string, name: string): Promise<string> {
+  const file = path.join(dir, `${workload.uid}-${name}`);
+  fs.writeFileSync(file, await jwtFor(workload, audience), { mode: 0o644 });
+  return file;
+}
+
+/** Runs the SDK client as the workload with `env`. */
+async function sdk(workload: Workload, args: string[], env: Record<string, string>): Promise<SdkResult> {
+  const [setpriv, ...prefix] = runAsPrefix({ uid: workload.uid });
+  const res = await runCommand(setpriv, [...prefix, process.execPath, pathForOtherUsers(CLIENT), ...args], {
+    timeoutMs: 120_000,
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      SPIFFE_ENDPOINT_SOCKET: `unix://${agent.socketPath}`,
+      NODE_EXTRA_CA_CERTS: path.join(dir, 'entra-ca.pem'),
+      ...env,
+    },
+  });
+  const line = res.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as SdkResult;
+  } catch {
+    throw new Error(`SDK client printed no result (exit ${res.code}): ${res.stdout}\n${res.stderr}`);
+  }
+}
+
+async function awsTokenFile(workload: Workload): Promise<SdkResult> {
+  return sdk(workload, ['aws-token-file', `${sts.url}/`], {
+    AWS_ROLE_ARN: ROLE,
+    AWS_WEB_IDENTITY_TOKEN_FILE: await tokenFile(workload, 'sts.amazonaws.com', 'aws-token'),
+  });
+}
+
+async function awsCredentialProcess(workload: Workload): Promise<SdkResult> {
+  const config = path.join(dir, `${workload.uid}-aws-config`);
+  const helper = `${process.execPath} ${pathForOtherUsers(HELPER_BIN)}`;
+  fs.writeFileSync(
+    config,
+    `[profile lanyard]\ncredential_process = ${helper} aws credential-process -roleArn ${ROLE} -stsEndpoint ${sts.url}/ -no-cache\n`,
+    { mode: 0o644 },
+  );
+  return sdk(workload, ['aws-process'], { AWS_CONFIG_FILE: config, AWS_SDK_LOAD_CONFIG: '1' });
+}
+
+async function gcpConfig(workload: Workload, source: 'executable' | 'file'): Promise<string> {
+  const out = path.join(dir, `${workload.uid}-gcp-${source}.json`);
+  const args = ['gcp', 'credential-config', '-audience', GCP_AUDIENCE, '-out', out, '-serviceAccount', SA];
+  args.push('-tokenUrl', gcp.tokenUrl, '-iamCredentialsEndpoint', gcp.url);
+  if (source === 'file') args.push('-tokenFile', await tokenFile(workload, GCP_AUDIENCE, 'gcp-token'));
+  else args.push('-helperCommand', `${process.execPath} ${pathForOtherUsers(HELPER_BIN)}`);
+  const res = await runCommand(process.execPath, [HELPER_BIN, ...args], { timeoutMs: 60_000 });
+  if (res.code !== 0) throw new Error(`gcp credential-config exited ${res.code}: ${res.stderr}`);
+  fs.chmodSync(out, 0o644);
+  return out;
+}
+
+async function gcpSdk(workload: Workload, source: 'executable' | 'file'): Promise<SdkResult> {
+  return sdk(workload, ['gcp'], {
+    GOOGLE_APPLICATION_CREDENTIALS: await gcpConfig(workload, source),
+    GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES: '1',
+    // Else GoogleAuth asks Cloud Resource Manager (a public host) for the project of the pool's project number.
+    GOOGLE_CLOUD_PROJECT: 'proj',
+  });
+}
+
+async function azureSdk(workload: Workload): Promise<SdkResult> {
+  return sdk(workload, ['azure'], {
+    AZURE_TENANT_ID: entra.tenantId,
+    AZURE_CLIENT_ID: CLIENT_ID,
+    AZURE_FEDERATED_TOKEN_FILE: await tokenFile(workload, AZURE_AUDIENCE, 'azure-token'),
+    AZURE_AUTHORITY_HOST: entra.authorityHost,
+  });
+}
+
+const PATHS: Array<[string, (w: Workload) => Promise<SdkResult>]> = [
+  ['AWS web identity token file', awsTokenFile],
+  ['AWS credential_process (lanyard-helper)', awsCredentialProcess],
+  ['GCP external_account, executable source (lanyard-helper)', (w) => gcpSdk(w, 'executable')],
+  ['GCP external_account, file source', (w) => gcpSdk(w, 'file')],
+  ['Azure WorkloadIdentityCredential', azureSdk],
+];
+
+async function providerKids(): Promise<string[]> {
+  const response = await fetch(`${issuer}/keys`);
+  if (!response.ok) return [];
+  return ((await response.json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lycloud-'));
+  fs.chmodSync(dir, 0o755);
+  const oidcPort = await freePort();
+  issuer = `http://127.0.0.1:${oidcPort}`;
+  server = await ServerUnderTest.start({
+    dir: path.join(dir, 'server'),
+    trustDomain: TD,
+    extraServer: `jwt_issuer = "${issuer}"\n  jwt_key_type = "rsa-2048"\n  default_jwt_svid_ttl = "15m"`,
+  });
+  const oidcConf = path.join(dir, 'oidc-discovery-provider.conf');
+  fs.writeFileSync(
+    oidcConf,
+    [
+      'domains = ["127.0.0.1"]',
+      `jwt_issuer = "${issuer}"`,
+      `insecure_addr = "127.0.0.1:${oidcPort}"`,
+      'allow_insecure_scheme = true',
+      `server_api {\n  address = "unix://${server.socketPath}"\n  poll_interval = "1s"\n}`,
+    ].join('\n'),
+  );
+  provider = startProcess('oidc-discovery-provider', process.execPath, [OIDC_BIN, '-config', oidcConf]);
+  agent = await AgentUnderTest.start({
+    dir: path.join(dir, 'agent'),
+    serverPort: server.port,
+    trustBundlePath: await server.writeBundle(),
+    trustDomain: TD,
+    joinToken: await server.joinToken(NODE_ID),
+    syncInterval: '1s',
+  });
+  for (const w of [WORKLOAD, OTHER]) {
+    await server.createEntry([
+      '-parentID',
+      NODE_ID,
+      '-spiffeID',
+      w.spiffeId,
+      '-selector',
+      `unix:uid:${w.uid}`,
+    ]);
+  }
+  await waitFor(
+    'the provider serving keys',
+    async () => ((await providerKids()).length > 0 ? true : undefined),
+    WAIT_MS,
+  );
+
+  sts = new FakeAwsStsWebIdentity();
+  const p = oidcProviderKey(issuer);
+  const federated = sts.addOidcProvider({ url: issuer, clientIds: ['sts.amazonaws.com'] });
+  sts.addRole({
+    roleArn: ROLE,
+    trustPolicy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: federated },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: { StringEquals: { [`${p}:aud`]: 'sts.amazonaws.com', [`${p}:sub`]: WORKLOAD.spiffeId } },
+        },
+      ],
+    },
+  });
+  gcp = new FakeGcpFederation();
+  gcp.addProvider({
+    name: PROVIDER,
+    issuerUri: issuer,
+    attributeCondition: { subjectEquals: WORKLOAD.spiffeId },
+  });
+  const pool = PROVIDER.replace(/\/providers\/.*$/, '');
+  gcp.addServiceAccount({
+    email: SA,
+    workloadIdentityUsers: [`principal://iam.googleapis.com/${pool}/subject/${WORKLOAD.spiffeId}`],
+  });
+  entra = new FakeEntraId();
+  entra.addApp({
+    clientId: CLIENT_ID,
+    federatedCredentials: [
+      { name: 'pay-api', issuer, subject: WORKLOAD.spiffeId, audiences: [AZURE_AUDIENCE] },
+    ],
+  });
+  await Promise.all([sts.start(), gcp.start(), entra.start()]);
+  fs.writeFileSync(path.join(dir, 'entra-ca.pem'), entra.caPem, { mode: 0o644 });
+});
+
+afterAll(async () => {
+  await Promise.all([sts?.stop(), gcp?.stop(), entra?.stop()]);
+  await provider?.stop();
+  await agent?.stop();
+  await server?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the JWT-SVID carries the issuer byte for byte and an RS256 key the provider publishes', async () => {
+  const token = await jwtFor(WORKLOAD, 'sts.amazonaws.com');
+  const [header, claims] = token
+    .split('.')
+    .slice(0, 2)
+    .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+  expect(claims).toMatchObject({ iss: issuer, sub: WORKLOAD.spiffeId, aud: 'sts.amazonaws.com' });
+  expect(header.alg).toBe('RS256');
+  expect(await providerKids()).toContain(header.kid);
+});
+
+test.each(PATHS)('%s: the workload obtains credentials', async (_name, run) => {
+  const result = await run(WORKLOAD);
+  expect({ ok: result.ok, error: result.error }).toEqual({ ok: true, error: undefined });
+  expect(result.accessKeyId ?? result.accessToken).toEqual(expect.any(String));
+});
+
+test('every cloud recorded the workload SPIFFE ID as the subject', () => {
+  expect(new Set(sts.issued.map((s) => s.subject))).toEqual(new Set([WORKLOAD.spiffeId]));
+  expect(gcp.issued.filter((t) => t.kind === 'service-account').map((t) => t.principal)).toEqual([SA, SA]);
+  expect(entra.issued.map((t) => t.subject)).toEqual([WORKLOAD.spiffeId]);
+});
+
+test.each<[string, (w: Workload) => Promise<SdkResult>, RegExp]>([
+  ['AWS token file', awsTokenFile, /Not authorized to perform sts:AssumeRoleWithWebIdentity/],
+  ['AWS credential_process', awsCredentialProcess, /AccessDenied/],
+  [
+    'GCP executable',
+    (w) => gcpSdk(w, 'executable'),
+    /rejected by the attribute condition|unauthorized_client/,
+  ],
+  ['GCP file', (w) => gcpSdk(w, 'file'), /rejected by the attribute condition|unauthorized_client/],
+  ['Azure', azureSdk, /AADSTS700213/],
+])('%s: a workload with another SPIFFE ID is refused by the trust policy', async (_name, run, error) => {
+  const result = await run(OTHER);
+  expect(result.ok).toBe(false);
+  expect(result.error).toMatch(error);
+});
+
+test('a JWT authority rotation (prepare, activate) breaks no exchange', async () => {
+  const before = await providerKids();
+  const out = await server.cliOk(['localauthority', 'jwt', 'prepare']);
+  const authorityId = /Authority ID: (\S+)/.exec(out)?.[1];
+  expect(authorityId).toEqual(expect.any(String));
+  await waitFor(
+    'the prepared key in /keys before it signs anything',
+    async () => ((await providerKids()).length > before.length ? true : undefined),
+    WAIT_MS,
+  );
+  await server.cliOk(['localauthority', 'jwt', 'activate', '-authorityID', String(authorityId)]);
+  for (const [name, run] of PATHS) {
+    const result = await run(WORKLOAD);
+    expect({ name, ok: result.ok, error: result.error }).toEqual({ name, ok: true, error: undefined });
+  }
+  expect(await providerKids()).toEqual(expect.arrayContaining(before));
+});
