@@ -4,7 +4,8 @@
  */
 import type { Writable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { formatRpcError } from '@lanyard/base/grpc';
+import type { CallOptions, ServiceError } from '@grpc/grpc-js';
+import { formatRpcError, unary } from '@lanyard/base/grpc';
 import { parseOutputFormat, type OutputFormat } from '@lanyard/common';
 import { runAdminAction } from '../../admin-action';
 import type { ServerApiClients } from '../../admin-client';
@@ -111,15 +112,20 @@ export function boolOption(flags: string, description: string): Option {
   return new Option(flags, description).default(false);
 }
 
-/** A unary client method in its `(request, callback)` form. */
-type UnaryMethod<Req, Res> = (request: Req, callback: (err: Error | null, res?: Res) => void) => unknown;
+/** The callback of a unary client method. */
+type UnaryCallback<Res> = (err: ServiceError | null, res?: Res) => void;
 
 /**
- * Calls a unary method of a generated client and resolves with its typed response:
- * `await rpc(clients.entry, clients.entry.GetEntry, { id })`.
+ * A unary client method of a generated client; its `(request, callback)` form gives the types, its
+ * `(request, options, callback)` form is the one called.
+ */
+type UnaryMethod<Req, Res> = ((request: Req, callback: UnaryCallback<Res>) => unknown) &
+  ((request: Req, options: CallOptions, callback: UnaryCallback<Res>) => unknown);
+
+/**
+ * Calls a unary method of a generated client through the gRPC bridge's {@link unary} and resolves with its
+ * typed response: `await rpc(clients.entry, clients.entry.GetEntry, { id })`.
  */
 export function rpc<Req, Res>(client: object, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(client, request, (err, res) => (err ? reject(err) : resolve(res as Res)));
-  });
+  return unary<Res>((options, callback) => method.call(client, request, options, callback));
 }
