@@ -4,8 +4,7 @@
  */
 import { Command } from 'commander';
 import { runCommander, type CliCommand, type CliIo, type CommandContext } from '@lanyard/common';
-import { loadHelperConfig, type HelperConfig } from '../daemon/config';
-import { runDaemon } from '../daemon/run';
+import type { HelperConfig } from '../daemon/config';
 import { awsCommand } from './aws-command';
 import { azureCommand } from './azure-command';
 import { gcpCommand } from './gcp-command';
@@ -21,6 +20,9 @@ interface DaemonFlags {
 }
 
 async function runFromConfig(flags: DaemonFlags, ctx: CommandContext): Promise<void> {
+  // Loaded here so that the cloud commands do not load the daemon (and its gRPC watches).
+  const { loadHelperConfig } = await import('../daemon/config');
+  const { runDaemon } = await import('../daemon/run');
   let config: HelperConfig;
   try {
     config = loadHelperConfig(flags.config, { expandEnv: flags.expandEnv });

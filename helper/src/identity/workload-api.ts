@@ -1,5 +1,17 @@
-/** The helper's one-shot reads from the Workload API (one client per call; the CLI commands are short-lived). */
-import { WorkloadApiClient, type JwtSvid, type X509Svid } from '@lanyard/spiffe';
+/**
+ * The helper's one-shot reads from the Workload API (one client per call; the CLI commands are short-lived).
+ * The gRPC client is loaded on first use, so a `credential_process` call answered from the cache never pays
+ * for loading it.
+ */
+import type { JwtSvid, WorkloadApiClient, X509Svid } from '@lanyard/spiffe';
+
+async function newClient(target: WorkloadApiTarget): Promise<WorkloadApiClient> {
+  const { WorkloadApiClient } = await import('@lanyard/spiffe');
+  return new WorkloadApiClient({
+    address: workloadApiAddress(target.address),
+    callTimeoutMs: target.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+}
 
 /** Where the Workload API is: a `unix:///path` or `tcp://ip:port` address, or the `SPIFFE_ENDPOINT_SOCKET` default. */
 export interface WorkloadApiTarget {
@@ -22,10 +34,7 @@ export async function fetchJwtSvid(
   audience: string,
   extraAudiences: readonly string[] = [],
 ): Promise<JwtSvid> {
-  const client = new WorkloadApiClient({
-    address: workloadApiAddress(target.address),
-    callTimeoutMs: target.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  });
+  const client = await newClient(target);
   try {
     return await client.fetchJwtSvid({ audience, extraAudiences });
   } finally {
@@ -35,10 +44,7 @@ export async function fetchJwtSvid(
 
 /** Fetches the workload's default X.509-SVID. */
 export async function fetchX509Svid(target: WorkloadApiTarget): Promise<X509Svid> {
-  const client = new WorkloadApiClient({
-    address: workloadApiAddress(target.address),
-    callTimeoutMs: target.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  });
+  const client = await newClient(target);
   try {
     return await client.fetchX509Svid();
   } finally {
