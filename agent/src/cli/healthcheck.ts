@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Option, type Command } from 'commander';
-import { formatRpcError } from '@lanyard/base/grpc';
-import { loadHealthApi } from '@lanyard/proto';
+import { formatRpcError, unary } from '@lanyard/base/grpc';
+import { loadHealthApi, type HealthCheckResponse__Output } from '@lanyard/proto';
 import { DEFAULT_SOCKET_PATH } from '../workload';
 import { resolvePublicSocket } from './api';
 import type { CliCommand, CommandContext } from './registry';
@@ -19,13 +19,12 @@ const HEALTH_TIMEOUT_MS = 5000;
 function check(socketPath: string): Promise<string> {
   const Health = loadHealthApi().grpc.health.v1.Health;
   const client = new Health(`unix:${socketPath}`, grpc.credentials.createInsecure());
-  return new Promise<string>((resolve, reject) => {
-    client.Check({ service: '' }, { deadline: new Date(Date.now() + HEALTH_TIMEOUT_MS) }, (err, res) => {
-      client.close();
-      if (err) reject(err);
-      else resolve(String(res?.status ?? 'UNKNOWN'));
-    });
-  });
+  return unary<HealthCheckResponse__Output>(
+    (options, callback) => client.Check({ service: '' }, options, callback),
+    HEALTH_TIMEOUT_MS,
+  )
+    .then((res) => String(res.status))
+    .finally(() => client.close());
 }
 
 /**

@@ -2,7 +2,9 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import { UnavailableError } from '@lanyard/base';
+import { unary } from '@lanyard/base/grpc';
 import { loadSpireServerApis, type Bundle__Output } from '@lanyard/proto';
 import { JwtBundle, TrustDomain, WorkloadApiClient } from '@lanyard/spiffe';
 import type { KeySourceConfig } from '../config/types';
@@ -19,12 +21,11 @@ function serverApiFetch(socketPath: string): { fetch: FetchAuthorities; close():
   const Bundle = loadSpireServerApis().spire.api.server.bundle.v1.Bundle;
   const client = new Bundle(`unix:${socketPath}`, grpc.credentials.createInsecure());
   const fetch: FetchAuthorities = () =>
-    new Promise((resolve, reject) => {
-      const deadline = new Date(Date.now() + CALL_TIMEOUT_MS);
-      client.GetBundle({ output_mask: { jwt_authorities: true } }, { deadline }, (err, bundle) => {
-        if (err) reject(new UnavailableError(`GetBundle: ${err.details || err.message}`, 'ERR_KEY_SOURCE'));
-        else resolve(authoritiesOf(bundle!));
-      });
+    unary<Bundle__Output>(
+      (options, callback) => client.GetBundle({ output_mask: { jwt_authorities: true } }, options, callback),
+      CALL_TIMEOUT_MS,
+    ).then(authoritiesOf, (err: ServiceError) => {
+      throw new UnavailableError(`GetBundle: ${err.details || err.message}`, 'ERR_KEY_SOURCE');
     });
   return { fetch, close: () => client.close() };
 }

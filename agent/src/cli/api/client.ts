@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { unary } from '@lanyard/base/grpc';
 import { loadWorkloadApi, type SpiffeWorkloadAPIClient } from '@lanyard/proto';
 import { DEFAULT_SOCKET_PATH, SECURITY_HEADER } from '../../workload';
 
@@ -56,13 +57,12 @@ export class ApiClient {
     });
   }
 
-  /** Runs a unary call and resolves with its response. */
+  /** Runs a unary call through the gRPC bridge's {@link unary} and resolves with its response. */
   unary<T>(
     call: (md: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<T>) => unknown,
   ): Promise<T> {
-    return new Promise((resolve, reject) => {
-      call(this.metadata(), this.options(), (err, res) => (err ? reject(err) : resolve(res as T)));
-    });
+    const timeoutMs = this.timeoutMs > 0 ? this.timeoutMs : undefined;
+    return unary<T>((options, callback) => call(this.metadata(), options, callback), timeoutMs);
   }
 
   close(): void {
