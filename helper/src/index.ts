@@ -18,3 +18,4 @@ export * from './daemon/helper-daemon';
 export * from './daemon/process-control';
 export { runDaemon } from './daemon/run';
 export * from './aws/container-endpoint';
+export * from './aws/roles-anywhere';

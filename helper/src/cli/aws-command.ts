@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { defaultCacheDir } from '../cache/credential-cache';
 import { AWS_DEFAULT_AUDIENCE, webIdentityCredentials } from '../aws/credential-process';
 import { credentialProcessJson } from '../aws/credentials';
+import { createSession } from '../aws/roles-anywhere';
+import { fetchX509Svid } from '../identity/workload-api';
 import { intFlag } from './flags';
 import { reportFailure } from './report';
 
@@ -40,6 +42,44 @@ async function credentialProcess(flags: CredentialProcessFlags, ctx: CommandCont
   }
 }
 
+interface RolesAnywhereFlags {
+  trustAnchorArn?: string;
+  profileArn?: string;
+  roleArn?: string;
+  region?: string;
+  endpoint?: string;
+  durationSeconds?: string;
+  sessionName?: string;
+  agentAddress?: string;
+}
+
+async function rolesAnywhere(flags: RolesAnywhereFlags, ctx: CommandContext): Promise<void> {
+  try {
+    for (const name of ['trustAnchorArn', 'profileArn', 'roleArn'] as const) {
+      if (!flags[name]) throw new InvalidArgumentError(`${name} is required`);
+    }
+    const region = flags.region ?? (ctx.io.env.AWS_REGION || undefined);
+    if (!region) throw new InvalidArgumentError('region is required (or AWS_REGION)');
+    const svid = await fetchX509Svid({ address: flags.agentAddress });
+    const credentials = await createSession(
+      {
+        trustAnchorArn: flags.trustAnchorArn ?? '',
+        profileArn: flags.profileArn ?? '',
+        roleArn: flags.roleArn ?? '',
+        region,
+        endpoint: flags.endpoint,
+        durationSeconds: intFlag('durationSeconds', flags.durationSeconds),
+        sessionName: flags.sessionName,
+      },
+      svid,
+    );
+    ctx.io.stdout.write(`${credentialProcessJson(credentials)}\n`);
+    ctx.exit(0);
+  } catch (err) {
+    reportFailure(ctx, err);
+  }
+}
+
 /** The `aws` command group. */
 export const awsCommand: CliCommand = {
   name: 'aws',
@@ -59,5 +99,18 @@ export const awsCommand: CliCommand = {
       .option('--no-cache', 'Always exchange a fresh token')
       .exitOverride()
       .action((flags: CredentialProcessFlags) => credentialProcess(flags, ctx));
+    aws
+      .command('roles-anywhere')
+      .description('Print credential_process JSON after IAM Roles Anywhere CreateSession with the X.509-SVID')
+      .option('--trustAnchorArn <arn>', 'Trust anchor holding the trust domain CA (required)')
+      .option('--profileArn <arn>', 'Roles Anywhere profile (required)')
+      .option('--roleArn <arn>', 'IAM role (required)')
+      .option('--region <region>', 'Region (default: AWS_REGION)')
+      .option('--endpoint <url>', 'Endpoint URL (default: https://rolesanywhere.<region>.amazonaws.com)')
+      .option('--durationSeconds <s>', 'Session duration, 900..43200')
+      .option('--sessionName <name>', 'roleSessionName')
+      .option('--agentAddress <addr>', 'Workload API address (default: SPIFFE_ENDPOINT_SOCKET)')
+      .exitOverride()
+      .action((flags: RolesAnywhereFlags) => rolesAnywhere(flags, ctx));
   },
 };
