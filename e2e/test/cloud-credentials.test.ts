@@ -3,7 +3,8 @@
  * `lanyard-agent`, `lanyard-oidc-discovery-provider` (keys over the server's admin socket) and `lanyard-helper`,
  * with the clouds' official SDKs, unmodified, run as the workload against loopback fakes of AWS STS, GCP STS + IAM
  * Credentials and Entra ID. A second workload with another SPIFFE ID is refused by every trust policy, and a JWT
- * authority rotation breaks no exchange.
+ * authority rotation breaks no exchange. One helper daemon config also keeps the token files and serves the AWS
+ * container-credentials endpoint that the SDKs use.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -103,10 +104,10 @@ async function sdk(workload: Workload, args: string[], env: Record<string, strin
   }
 }
 
-async function awsTokenFile(workload: Workload): Promise<SdkResult> {
+async function awsTokenFile(workload: Workload, file?: string): Promise<SdkResult> {
   return sdk(workload, ['aws-token-file', `${sts.url}/`], {
     AWS_ROLE_ARN: ROLE,
-    AWS_WEB_IDENTITY_TOKEN_FILE: await tokenFile(workload, 'sts.amazonaws.com', 'aws-token'),
+    AWS_WEB_IDENTITY_TOKEN_FILE: file ?? (await tokenFile(workload, 'sts.amazonaws.com', 'aws-token')),
   });
 }
 
@@ -121,11 +122,12 @@ async function awsCredentialProcess(workload: Workload): Promise<SdkResult> {
   return sdk(workload, ['aws-process'], { AWS_CONFIG_FILE: config, AWS_SDK_LOAD_CONFIG: '1' });
 }
 
-async function gcpConfig(workload: Workload, source: 'executable' | 'file'): Promise<string> {
+async function gcpConfig(workload: Workload, source: 'executable' | 'file', file?: string): Promise<string> {
   const out = path.join(dir, `${workload.uid}-gcp-${source}.json`);
   const args = ['gcp', 'credential-config', '-audience', GCP_AUDIENCE, '-out', out, '-serviceAccount', SA];
   args.push('-tokenUrl', gcp.tokenUrl, '-iamCredentialsEndpoint', gcp.url);
-  if (source === 'file') args.push('-tokenFile', await tokenFile(workload, GCP_AUDIENCE, 'gcp-token'));
+  if (source === 'file')
+    args.push('-tokenFile', file ?? (await tokenFile(workload, GCP_AUDIENCE, 'gcp-token')));
   else args.push('-helperCommand', `${process.execPath} ${pathForOtherUsers(HELPER_BIN)}`);
   const res = await runCommand(process.execPath, [HELPER_BIN, ...args], { timeoutMs: 60_000 });
   if (res.code !== 0) throw new Error(`gcp credential-config exited ${res.code}: ${res.stderr}`);
@@ -133,30 +135,30 @@ async function gcpConfig(workload: Workload, source: 'executable' | 'file'): Pro
   return out;
 }
 
-async function gcpSdk(workload: Workload, source: 'executable' | 'file'): Promise<SdkResult> {
+async function gcpSdk(workload: Workload, source: 'executable' | 'file', file?: string): Promise<SdkResult> {
   return sdk(workload, ['gcp'], {
-    GOOGLE_APPLICATION_CREDENTIALS: await gcpConfig(workload, source),
+    GOOGLE_APPLICATION_CREDENTIALS: await gcpConfig(workload, source, file),
     GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES: '1',
     // Else GoogleAuth asks Cloud Resource Manager (a public host) for the project of the pool's project number.
     GOOGLE_CLOUD_PROJECT: 'proj',
   });
 }
 
-async function azureSdk(workload: Workload): Promise<SdkResult> {
+async function azureSdk(workload: Workload, file?: string): Promise<SdkResult> {
   return sdk(workload, ['azure'], {
     AZURE_TENANT_ID: entra.tenantId,
     AZURE_CLIENT_ID: CLIENT_ID,
-    AZURE_FEDERATED_TOKEN_FILE: await tokenFile(workload, AZURE_AUDIENCE, 'azure-token'),
+    AZURE_FEDERATED_TOKEN_FILE: file ?? (await tokenFile(workload, AZURE_AUDIENCE, 'azure-token')),
     AZURE_AUTHORITY_HOST: entra.authorityHost,
   });
 }
 
 const PATHS: Array<[string, (w: Workload) => Promise<SdkResult>]> = [
-  ['AWS web identity token file', awsTokenFile],
+  ['AWS web identity token file', (w) => awsTokenFile(w)],
   ['AWS credential_process (lanyard-helper)', awsCredentialProcess],
   ['GCP external_account, executable source (lanyard-helper)', (w) => gcpSdk(w, 'executable')],
   ['GCP external_account, file source', (w) => gcpSdk(w, 'file')],
-  ['Azure WorkloadIdentityCredential', azureSdk],
+  ['Azure WorkloadIdentityCredential', (w) => azureSdk(w)],
 ];
 
 async function providerKids(): Promise<string[]> {
@@ -282,7 +284,7 @@ test('every cloud recorded the workload SPIFFE ID as the subject', () => {
 });
 
 test.each<[string, (w: Workload) => Promise<SdkResult>, RegExp]>([
-  ['AWS token file', awsTokenFile, /Not authorized to perform sts:AssumeRoleWithWebIdentity/],
+  ['AWS token file', (w) => awsTokenFile(w), /Not authorized to perform sts:AssumeRoleWithWebIdentity/],
   ['AWS credential_process', awsCredentialProcess, /AccessDenied/],
   [
     'GCP executable',
@@ -290,7 +292,7 @@ test.each<[string, (w: Workload) => Promise<SdkResult>, RegExp]>([
     /rejected by the attribute condition|unauthorized_client/,
   ],
   ['GCP file', (w) => gcpSdk(w, 'file'), /rejected by the attribute condition|unauthorized_client/],
-  ['Azure', azureSdk, /AADSTS700213/],
+  ['Azure', (w) => azureSdk(w), /AADSTS700213/],
 ])('%s: a workload with another SPIFFE ID is refused by the trust policy', async (_name, run, error) => {
   const result = await run(OTHER);
   expect(result.ok).toBe(false);
@@ -313,4 +315,63 @@ test('a JWT authority rotation (prepare, activate) breaks no exchange', async ()
     expect({ name, ok: result.ok, error: result.error }).toEqual({ name, ok: true, error: undefined });
   }
   expect(await providerKids()).toEqual(expect.arrayContaining(before));
+});
+
+test('one helper daemon config keeps the token files and serves the AWS container endpoint; the SDKs use them', async () => {
+  const certDir = path.join(dir, 'helper');
+  fs.mkdirSync(certDir, { mode: 0o755 });
+  fs.chownSync(certDir, WORKLOAD.uid, WORKLOAD.uid);
+  const port = await freePort();
+  const conf = path.join(dir, 'helper.conf');
+  fs.writeFileSync(
+    conf,
+    [
+      `agent_address = "${agent.socketPath}"`,
+      `cert_dir = "${certDir}"`,
+      'jwt_svids = [',
+      '  { jwt_audience = "sts.amazonaws.com", jwt_svid_file_name = "aws.token" },',
+      `  { jwt_audience = "${AZURE_AUDIENCE}", jwt_svid_file_name = "azure.token" },`,
+      `  { jwt_audience = "${GCP_AUDIENCE}", jwt_svid_file_name = "gcp.token" },`,
+      ']',
+      'aws_container_credentials {',
+      `  role_arn = "${ROLE}"`,
+      `  sts_endpoint = "${sts.url}/"`,
+      `  bind_port = ${port}`,
+      '  authorization_token_file = "aws-container.token"',
+      '}',
+    ].join('\n'),
+    { mode: 0o644 },
+  );
+  const [setpriv, ...prefix] = runAsPrefix({ uid: WORKLOAD.uid });
+  const helper = startProcess('lanyard-helper', setpriv, [
+    ...prefix,
+    process.execPath,
+    pathForOtherUsers(HELPER_BIN),
+    '-config',
+    conf,
+  ]);
+  try {
+    const names = ['aws.token', 'azure.token', 'gcp.token', 'aws-container.token'];
+    await waitFor(
+      'the helper files',
+      async () => (names.every((n) => fs.existsSync(path.join(certDir, n))) ? true : undefined),
+      WAIT_MS,
+    );
+    const awsToken = fs.readFileSync(path.join(certDir, 'aws.token'), 'utf8');
+    expect(awsToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const results = {
+      tokenFile: await awsTokenFile(WORKLOAD, path.join(certDir, 'aws.token')),
+      container: await sdk(WORKLOAD, ['aws-container'], {
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/v1/credentials`,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: path.join(certDir, 'aws-container.token'),
+      }),
+      gcp: await gcpSdk(WORKLOAD, 'file', path.join(certDir, 'gcp.token')),
+      azure: await azureSdk(WORKLOAD, path.join(certDir, 'azure.token')),
+    };
+    for (const [name, result] of Object.entries(results)) {
+      expect({ name, ok: result.ok, error: result.error }).toEqual({ name, ok: true, error: undefined });
+    }
+  } finally {
+    await helper.stop();
+  }
 });

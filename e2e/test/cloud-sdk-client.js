@@ -4,6 +4,7 @@
  * line, {"ok":true,...} or {"ok":false,"error":"..."}.
  *   node cloud-sdk-client.js aws-token-file <stsUrl>  AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE
  *   node cloud-sdk-client.js aws-process               AWS_CONFIG_FILE profile "lanyard" with credential_process
+ *   node cloud-sdk-client.js aws-container             AWS_CONTAINER_CREDENTIALS_FULL_URI + _AUTHORIZATION_TOKEN_FILE
  *   node cloud-sdk-client.js gcp                       GOOGLE_APPLICATION_CREDENTIALS (external_account)
  *   node cloud-sdk-client.js azure                     AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE,
  *                                                      AZURE_AUTHORITY_HOST
@@ -11,11 +12,13 @@
 'use strict';
 
 async function aws(mode, stsUrl) {
-  const { fromTokenFile, fromProcess } = require('@aws-sdk/credential-providers');
+  const { fromTokenFile, fromProcess, fromHttp } = require('@aws-sdk/credential-providers');
   const provider =
     mode === 'aws-token-file'
       ? fromTokenFile({ clientConfig: { endpoint: stsUrl, region: 'us-east-1' } })
-      : fromProcess({ profile: 'lanyard' });
+      : mode === 'aws-container'
+        ? fromHttp()
+        : fromProcess({ profile: 'lanyard' });
   const creds = await provider();
   return { accessKeyId: creds.accessKeyId, expiration: creds.expiration && creds.expiration.toISOString() };
 }
@@ -37,7 +40,7 @@ async function azure() {
 
 async function main() {
   const [mode, arg] = process.argv.slice(2);
-  if (mode === 'aws-token-file' || mode === 'aws-process') return aws(mode, arg);
+  if (mode.startsWith('aws-')) return aws(mode, arg);
   if (mode === 'gcp') return gcp();
   if (mode === 'azure') return azure();
   throw new Error(`unknown mode ${mode}`);
