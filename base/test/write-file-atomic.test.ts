@@ -32,6 +32,13 @@ describe.each([
     expect(modeOf(file)).toBe(0o600);
   });
 
+  it('writes exactly the mode asked for, whatever the umask (a Jest worker or a service may tighten it)', async () => {
+    process.umask(0o077);
+    const file = path.join(dir, 'bundle.pem');
+    await write(file, 'public', { mode: 0o644 });
+    expect(modeOf(file)).toBe(0o644);
+  });
+
   it('writes the mode the caller asks for, with no temp file left behind', async () => {
     const file = path.join(dir, 'bundle.der');
     await write(file, Buffer.from([1, 2, 3]), { mode: 0o644 });

@@ -11,7 +11,8 @@ import path from 'node:path';
 export interface WriteFileAtomicOptions {
   /**
    * Permission bits of the written file (default 0o600: private keys and state). Callers writing public
-   * files (certificates, bundles) pass 0o644 explicitly. The process umask still applies.
+   * files (certificates, bundles) pass 0o644 explicitly. The mode is exact: it is set on the empty temp file
+   * before any data is written, so the process umask neither narrows nor widens it.
    */
   readonly mode?: number;
 }
@@ -30,9 +31,11 @@ export async function writeFileAtomic(
   options: WriteFileAtomicOptions = {},
 ): Promise<void> {
   const temp = tempPathFor(file);
-  const handle = await fs.promises.open(temp, 'wx', options.mode ?? PRIVATE_FILE_MODE);
+  const mode = options.mode ?? PRIVATE_FILE_MODE;
+  const handle = await fs.promises.open(temp, 'wx', mode);
   try {
     try {
+      await handle.chmod(mode);
       await handle.writeFile(data);
       await handle.sync();
     } finally {
@@ -58,9 +61,11 @@ export function writeFileAtomicSync(
   options: WriteFileAtomicOptions = {},
 ): void {
   const temp = tempPathFor(file);
-  const fd = fs.openSync(temp, 'wx', options.mode ?? PRIVATE_FILE_MODE);
+  const mode = options.mode ?? PRIVATE_FILE_MODE;
+  const fd = fs.openSync(temp, 'wx', mode);
   try {
     try {
+      fs.fchmodSync(fd, mode);
       fs.writeFileSync(fd, data);
       fs.fsyncSync(fd);
     } finally {
