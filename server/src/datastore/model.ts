@@ -38,14 +38,30 @@ export interface RegistrationEntry {
   storeSvid: boolean;
   /** Free-form hint shown to workloads; '' when unset. */
   hint: string;
+  /** SPIRE `additional_attributes.jwt_svid_include_jti`: JWT-SVIDs for this entry carry a random `jti`. */
+  jwtSvidIncludeJti: boolean;
+  /**
+   * SPIRE `additional_attributes.disable_x509_svid_prefetch`: stored and returned; Lanyard's agent still
+   * prefetches the X.509-SVID at sync.
+   */
+  disableX509SvidPrefetch: boolean;
   /** Unix seconds when the store created the entry. */
   createdAt: number;
 }
 
-/** What a caller supplies to create an entry: the store fills in id (unless given), revision and creation time. */
-export type NewRegistrationEntry = Omit<RegistrationEntry, 'id' | 'revisionNumber' | 'createdAt'> & {
+/** Entry fields that default to `false` when a caller leaves them out of a new entry. */
+type OptionalOnCreate = 'jwtSvidIncludeJti' | 'disableX509SvidPrefetch';
+
+/**
+ * What a caller supplies to create an entry: the store fills in id (unless given), revision and creation
+ * time; the additional attributes default to `false`.
+ */
+export type NewRegistrationEntry = Omit<
+  RegistrationEntry,
+  'id' | 'revisionNumber' | 'createdAt' | OptionalOnCreate
+> & {
   id?: string;
-};
+} & Partial<Pick<RegistrationEntry, OptionalOnCreate>>;
 
 /** Fields of an entry an update may write. */
 export type EntryField = Exclude<keyof RegistrationEntry, 'id' | 'revisionNumber' | 'createdAt'>;

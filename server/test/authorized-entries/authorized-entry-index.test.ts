@@ -27,6 +27,8 @@ function entry(
     revisionNumber: 0,
     storeSvid: false,
     hint: '',
+    jwtSvidIncludeJti: false,
+    disableX509SvidPrefetch: false,
     createdAt: 1,
     ...extra,
   };

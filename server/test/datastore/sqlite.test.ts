@@ -41,14 +41,54 @@ describe('SQLite specifics', () => {
     });
     await ds.close();
     expect(existsSync(path)).toBe(true);
-    expect(logged).toEqual(['Applied datastore migration 0001_initial']);
+    expect(logged).toEqual([
+      'Applied datastore migration 0001_initial',
+      'Applied datastore migration 0002_entry_additional_attributes',
+    ]);
     const raw = new BetterSqlite3(path, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       const names = raw.prepare('select name from kysely_migration').all() as { name: string }[];
-      expect(names.map((n) => n.name)).toEqual(['0001_initial']);
+      expect(names.map((n) => n.name)).toEqual(['0001_initial', '0002_entry_additional_attributes']);
     } finally {
       raw.close();
+    }
+  });
+
+  test('migration 0002 adds the entry attribute columns to a 0001 database; its entries read false', async () => {
+    const path = join(dir, 'v1.sqlite3');
+    const first = await openDataStore({ databaseType: 'sqlite3', connectionString: path });
+    const entry = await first.createEntry({
+      spiffeId: 'spiffe://example.org/old',
+      parentId: 'spiffe://example.org/agent',
+      selectors: [{ type: 'unix', value: 'uid:1' }],
+      x509SvidTtl: 0,
+      jwtSvidTtl: 0,
+      dnsNames: [],
+      federatesWith: [],
+      admin: false,
+      downstream: false,
+      expiresAt: 0,
+      storeSvid: false,
+      hint: '',
+      jwtSvidIncludeJti: true,
+    });
+    await first.close();
+    // Turn the file back into a schema-1 database, as an earlier Lanyard left it.
+    const raw = new BetterSqlite3(path);
+    raw.exec('alter table registered_entries drop column jwt_svid_include_jti');
+    raw.exec('alter table registered_entries drop column disable_x509_svid_prefetch');
+    raw.prepare("delete from kysely_migration where name = '0002_entry_additional_attributes'").run();
+    raw.close();
+    const again = await openDataStore({ databaseType: 'sqlite3', connectionString: path });
+    try {
+      expect(await again.getEntry(entry.id)).toEqual({
+        ...entry,
+        jwtSvidIncludeJti: false,
+        disableX509SvidPrefetch: false,
+      });
+    } finally {
+      await again.close();
     }
   });
 
@@ -68,7 +108,9 @@ describe('SQLite specifics', () => {
       openDataStore({ databaseType: 'sqlite3', connectionString: path, disableMigration: true }),
     );
     expect(err).toBeInstanceOf(FailedPreconditionError);
-    expect(err.message).toBe('datastore schema needs migrations 0001_initial but disable_migration is set');
+    expect(err.message).toBe(
+      'datastore schema needs migrations 0001_initial, 0002_entry_additional_attributes but disable_migration is set',
+    );
     await (await openDataStore({ databaseType: 'sqlite3', connectionString: path })).close();
     const ds = await openDataStore({
       databaseType: 'sqlite3',

@@ -26,6 +26,8 @@ export function entryTests(ctx: SuiteContext): void {
     expect(created.createdAt).toBe(Math.floor(ctx.nowMs() / 1000));
     expect(created.selectors).toEqual(sels('k8s:ns:prod', 'unix:uid:1000'));
     expect(created.dnsNames).toEqual(['b.example', 'a.example']);
+    expect(created.jwtSvidIncludeJti).toBe(false);
+    expect(created.disableX509SvidPrefetch).toBe(false);
     expect(await ds().getEntry(created.id)).toEqual(created);
   });
 
@@ -42,6 +44,8 @@ export function entryTests(ctx: SuiteContext): void {
       expiresAt: 1_900_000_000,
       storeSvid: true,
       hint: 'web',
+      jwtSvidIncludeJti: true,
+      disableX509SvidPrefetch: true,
     });
     const created = await ds().createEntry(input);
     expect(created).toEqual({
@@ -240,6 +244,30 @@ export function entryTests(ctx: SuiteContext): void {
       await ds().countEntries({ selectors: { selectors: sels('unix:uid:1000'), match: 'MATCH_ANY' } }),
     ).toBe(0);
     expect((await ds().getEntry(e.id))?.dnsNames).toEqual(['keep.example']);
+  });
+
+  test('additional attributes are written by a masked update only when masked and survive a reopen', async () => {
+    const e = await ds().createEntry(newEntry({ jwtSvidIncludeJti: true }));
+    expect(e.jwtSvidIncludeJti).toBe(true);
+    expect(e.disableX509SvidPrefetch).toBe(false);
+    const unmasked = await ds().updateEntry(
+      { ...e, jwtSvidIncludeJti: false, disableX509SvidPrefetch: true, hint: 'h' },
+      { hint: true },
+    );
+    expect(unmasked).toEqual({ ...e, hint: 'h', revisionNumber: 1 });
+    const masked = await ds().updateEntry(
+      { ...unmasked, jwtSvidIncludeJti: false, disableX509SvidPrefetch: true },
+      { jwtSvidIncludeJti: true, disableX509SvidPrefetch: true },
+    );
+    expect(masked).toEqual({
+      ...unmasked,
+      jwtSvidIncludeJti: false,
+      disableX509SvidPrefetch: true,
+      revisionNumber: 2,
+    });
+    const reopened = await ctx.reopen();
+    expect(await reopened.getEntry(e.id)).toEqual(masked);
+    expect(await reopened.listAllEntriesForCache()).toEqual([masked]);
   });
 
   test('an update that makes an entry similar to another is AlreadyExists and changes nothing', async () => {

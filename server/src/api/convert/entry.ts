@@ -50,14 +50,6 @@ export function entryFromWire(wire: WireEntry, trustDomain: string): NewRegistra
       }
     });
     const selectors = selectorsFromWire(wire.selectors);
-    const extra = wire.additional_attributes;
-    if (extra?.disable_x509_svid_prefetch || extra?.jwt_svid_include_jti) {
-      // The datastore has no column for these yet; refusing beats silently dropping them.
-      throw new InvalidArgumentError(
-        'additional_attributes are not supported by this server',
-        'ERR_ENTRY_ATTRS',
-      );
-    }
     if (wire.hint.length > MAX_HINT_LENGTH) {
       throw new InvalidArgumentError(
         `hint is too long, max length is ${MAX_HINT_LENGTH} characters`,
@@ -81,6 +73,8 @@ export function entryFromWire(wire: WireEntry, trustDomain: string): NewRegistra
     expiresAt: wire.expires_at,
     storeSvid: wire.store_svid,
     hint: wire.hint,
+    jwtSvidIncludeJti: wire.additional_attributes?.jwt_svid_include_jti === true,
+    disableX509SvidPrefetch: wire.additional_attributes?.disable_x509_svid_prefetch === true,
   };
 }
 
@@ -130,7 +124,10 @@ export function entryToWire(entry: RegistrationEntry, mask?: WireEntryMask | nul
   if (want('hint')) out.hint = entry.hint;
   if (want('created_at')) out.created_at = entry.createdAt;
   if (want('additional_attributes')) {
-    out.additional_attributes = { disable_x509_svid_prefetch: false, jwt_svid_include_jti: false };
+    out.additional_attributes = {
+      disable_x509_svid_prefetch: entry.disableX509SvidPrefetch,
+      jwt_svid_include_jti: entry.jwtSvidIncludeJti,
+    };
   }
   return out;
 }
@@ -151,5 +148,7 @@ export function entryMaskFromWire(mask: WireEntryMask | null | undefined): Entry
     dnsNames: mask.dns_names,
     storeSvid: mask.store_svid,
     hint: mask.hint,
+    jwtSvidIncludeJti: mask.additional_attributes,
+    disableX509SvidPrefetch: mask.additional_attributes,
   };
 }

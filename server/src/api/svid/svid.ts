@@ -82,7 +82,7 @@ export class SvidApi {
       spiffeId: entry.spiffeId,
       audience,
       ttlSeconds: entry.jwtSvidTtl,
-      includeJti: this.wantsJti(audience),
+      includeJti: entry.jwtSvidIncludeJti || this.wantsJti(audience),
     });
     this.recordJwt(jwt, audience, { entry_id: entry.id, agent_id: agentIdOf(ctx) });
     return {
@@ -100,6 +100,15 @@ export class SvidApi {
   private wantsJti(audience: readonly string[]): boolean {
     const cloud = this.deps.jwtCloudAudiences;
     return cloud !== undefined && audience.some((a) => cloud.has(a));
+  }
+
+  /**
+   * True when some entry for `spiffeId` sets `jwt_svid_include_jti`: an admin mint names no entry, so the
+   * server honours the flag of any entry that would issue this identity.
+   */
+  private async anyEntryWantsJti(spiffeId: string): Promise<boolean> {
+    const { items } = await this.deps.datastore.listEntries({ spiffeId });
+    return items.some((e) => e.jwtSvidIncludeJti);
   }
 
   private recordJwt(jwt: JwtSvidResult, audience: string[], where: Record<string, unknown>): void {
@@ -145,7 +154,7 @@ export class SvidApi {
       spiffeId: id,
       audience,
       ttlSeconds: req.ttl,
-      includeJti: this.wantsJti(audience),
+      includeJti: this.wantsJti(audience) || (await this.anyEntryWantsJti(id)),
     });
     this.recordJwt(jwt, audience, { minted: true, ...whoCalled(ctx.caller) });
     return {

@@ -92,6 +92,8 @@ export function prepareNewEntry(entry: NewRegistrationEntry, createdAt: number):
     revisionNumber: 0,
     storeSvid: Boolean(entry.storeSvid),
     hint: entry.hint ?? '',
+    jwtSvidIncludeJti: entry.jwtSvidIncludeJti === true,
+    disableX509SvidPrefetch: entry.disableX509SvidPrefetch === true,
     createdAt,
   };
 }
@@ -111,6 +113,8 @@ export function entryRow(e: RegistrationEntry): Omit<EntryTable, 'seq'> {
     expires_at: e.expiresAt,
     revision_number: e.revisionNumber,
     hint: e.hint,
+    jwt_svid_include_jti: e.jwtSvidIncludeJti ? 1 : 0,
+    disable_x509_svid_prefetch: e.disableX509SvidPrefetch ? 1 : 0,
     created_at: e.createdAt,
   };
 }
@@ -132,6 +136,8 @@ export function entryFromRow(r: Omit<EntryTable, 'seq' | 'similarity_key'>): Reg
     revisionNumber: Number(r.revision_number),
     storeSvid: Boolean(r.store_svid),
     hint: r.hint,
+    jwtSvidIncludeJti: Boolean(r.jwt_svid_include_jti),
+    disableX509SvidPrefetch: Boolean(r.disable_x509_svid_prefetch),
     createdAt: Number(r.created_at),
   };
 }

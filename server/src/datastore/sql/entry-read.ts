@@ -23,6 +23,8 @@ const ENTRY_COLUMNS = [
   'expires_at',
   'revision_number',
   'hint',
+  'jwt_svid_include_jti',
+  'disable_x509_svid_prefetch',
   'created_at',
 ] as const;
 

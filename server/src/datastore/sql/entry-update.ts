@@ -21,6 +21,8 @@ const ENTRY_FIELDS: readonly EntryField[] = [
   'expiresAt',
   'storeSvid',
   'hint',
+  'jwtSvidIncludeJti',
+  'disableX509SvidPrefetch',
 ];
 
 /** The stored entry with the masked fields of `update` written over it (revision bumped). */

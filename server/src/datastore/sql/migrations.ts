@@ -160,6 +160,16 @@ async function createTrustTables(db: AnyDb): Promise<void> {
     .execute();
 }
 
+/** Migration 0002: entry `additional_attributes` as two 0/1 columns; existing entries get 0 (false). */
+async function addEntryAttributeColumns(db: AnyDb): Promise<void> {
+  for (const column of ['jwt_svid_include_jti', 'disable_x509_svid_prefetch']) {
+    await db.schema
+      .alterTable('registered_entries')
+      .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+  }
+}
+
 /** Every migration, keyed by a name whose order is the apply order. */
 function migrations(kind: DatabaseType): Record<string, Migration> {
   return {
@@ -172,11 +182,12 @@ function migrations(kind: DatabaseType): Record<string, Migration> {
         await createEventTables(db, kind);
       },
     },
+    '0002_entry_additional_attributes': { up: addEntryAttributeColumns },
   };
 }
 
 /** Number of the newest migration this build knows: the schema version. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * Postgres: the schema the connection writes to (`current_schema()`, set by `search_path`), so the

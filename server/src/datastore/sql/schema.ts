@@ -22,6 +22,10 @@ export interface EntryTable {
   expires_at: number;
   revision_number: number;
   hint: string;
+  /** `additional_attributes.jwt_svid_include_jti` as 0/1 (migration 0002). */
+  jwt_svid_include_jti: number;
+  /** `additional_attributes.disable_x509_svid_prefetch` as 0/1 (migration 0002). */
+  disable_x509_svid_prefetch: number;
   created_at: number;
 }
 
