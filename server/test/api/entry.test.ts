@@ -82,9 +82,9 @@ describe('Entry API over the admin socket', () => {
     ['bad DNS name', { dns_names: ['-bad-.example'] }, 'invalid DNS name'],
     ['bad federated TD', { federates_with: ['UPPER'] }, 'invalid federated trust domain'],
     [
-      'additional attributes',
-      { additional_attributes: { disable_x509_svid_prefetch: true } },
-      'additional_attributes are not supported',
+      'store_svid with prefetch disabled',
+      { store_svid: true, additional_attributes: { disable_x509_svid_prefetch: true } },
+      'specifying cache behaviour is incompatible with storable SVIDs',
     ],
     ['hint too long', { hint: 'h'.repeat(1025) }, 'hint is too long, max length is 1024 characters'],
   ])('rejects %s per item with InvalidArgument and stores nothing', async (_name, patch, message) => {
@@ -203,6 +203,35 @@ describe('Entry API over the admin socket', () => {
     const got = await rpc<Record<string, unknown>>((cb) => ts.admin.entry.GetEntry({ id }, cb));
     expect(got).toMatchObject({ hint: 'new-hint', x509_svid_ttl: 0, revision_number: 1 });
     expect(got.selectors).toEqual([{ type: 'unix', value: 'uid:1000' }]);
+  });
+
+  it('stores additional_attributes, returns them and updates them only under their mask', async () => {
+    const created = await create([
+      {
+        ...wireEntry('/attrs', '/node'),
+        additional_attributes: { jwt_svid_include_jti: true, disable_x509_svid_prefetch: false },
+      },
+    ]);
+    expect(created.results[0].entry!.additional_attributes).toEqual({
+      jwt_svid_include_jti: true,
+      disable_x509_svid_prefetch: false,
+    });
+    const id = created.results[0].entry!.id;
+    const attrsOf = async () =>
+      (await rpc<Record<string, unknown>>((cb) => ts.admin.entry.GetEntry({ id }, cb))).additional_attributes;
+    expect(await attrsOf()).toEqual({ jwt_svid_include_jti: true, disable_x509_svid_prefetch: false });
+    const flipped = { jwt_svid_include_jti: false, disable_x509_svid_prefetch: true };
+    const update = (input_mask: object) =>
+      rpc<Created>((cb) =>
+        ts.admin.entry.BatchUpdateEntry(
+          { entries: [{ ...wireEntry('/attrs', '/node'), id, additional_attributes: flipped }], input_mask },
+          cb,
+        ),
+      );
+    expect((await update({ hint: true })).results[0].status.code).toBe(status.OK);
+    expect(await attrsOf()).toEqual({ jwt_svid_include_jti: true, disable_x509_svid_prefetch: false });
+    expect((await update({ additional_attributes: true })).results[0].status.code).toBe(status.OK);
+    expect(await attrsOf()).toEqual(flipped);
   });
 
   it('update: unknown entry is NotFound, invalid masked field changes nothing', async () => {
