@@ -18,6 +18,7 @@ module.exports = {
   moduleNameMapper: {
     '^@lanyard\\/base$': '<rootDir>/base/src',
     '^@lanyard\\/base\\/(.*)$': '<rootDir>/base/src/$1',
+    '^@lanyard\\/peercred$': '<rootDir>/peercred/src',
     '^@lanyard\\/proto$': '<rootDir>/proto/src',
     '^@lanyard\\/spiffe$': '<rootDir>/spiffe/src',
     '^@lanyard\\/spiffe\\/(.*)$': '<rootDir>/spiffe/src/$1',

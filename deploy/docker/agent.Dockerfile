@@ -3,7 +3,7 @@
 #   docker build -f deploy/docker/agent.Dockerfile -t lanyard/agent:0.1.0 .
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# --- build: compile TypeScript and the native modules (better-sqlite3, the agent's SO_PEERCRED addon) ---
+# --- build: compile TypeScript and the native modules (better-sqlite3, the SO_PEERCRED addon in peercred/) ---
 FROM ${NODE_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \

@@ -1,5 +1,5 @@
 import type * as net from 'node:net';
-import { readPeerCred, type PeerCred } from './peercred';
+import { readPeerCred, type PeerCred } from '@lanyard/peercred';
 import { readProcessStartTime } from './process-start';
 
 /** A Workload API connection as accepted on the Unix socket: who connected, and which process that was. */

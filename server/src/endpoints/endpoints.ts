@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { encodePem, UnavailableError } from '@lanyard/base';
 import { RpcBoundary } from '../api/boundary';
 import type { RpcMetrics } from '../api/metrics';
 import type { Authorizer } from '../auth/authorizer';
+import type { Caller } from '../auth/caller';
+import { AdminSocket } from './admin-socket';
 import { PeerIdentityResolver } from './peer-identity';
 import type { ServerSvidRotator } from './server-svid';
 import { RotatingServerCredentials } from './tls-credentials';
@@ -47,17 +48,6 @@ function bind(server: grpc.Server, address: string, creds: grpc.ServerCredential
   });
 }
 
-/** Makes the socket directory (0750) and removes a stale socket file left by a previous run. */
-function prepareSocketPath(socketPath: string): void {
-  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o750 });
-  const stat = fs.lstatSync(socketPath, { throwIfNoEntry: false });
-  if (stat === undefined) return;
-  if (!stat.isSocket()) {
-    throw new UnavailableError(`socket_path ${socketPath} exists and is not a socket`, 'ERR_SOCKET_PATH');
-  }
-  fs.unlinkSync(socketPath);
-}
-
 /**
  * The server's two listeners: the local admin API on a Unix socket (every caller is an admin) and the
  * agent + admin APIs on TCP with TLS, served with the server's own X509-SVID.
@@ -65,19 +55,22 @@ function prepareSocketPath(socketPath: string): void {
 export class Endpoints {
   private readonly local = new grpc.Server(SERVER_OPTIONS);
   private readonly tcp = new grpc.Server(SERVER_OPTIONS);
+  private readonly adminSocket: AdminSocket;
   private credentials: RotatingServerCredentials | undefined;
   /** Set once our listener owns `socketPath`, so stop() never removes someone else's file. */
   private ownsSocket = false;
   /** The TCP port actually bound (useful with `bindPort: 0`). */
   tcpPort = 0;
 
-  constructor(private readonly opts: EndpointsOptions) {}
+  constructor(private readonly opts: EndpointsOptions) {
+    this.adminSocket = new AdminSocket(this.local, opts.socketPath, opts.logger);
+  }
 
   /** Binds both listeners. */
   async start(): Promise<void> {
     const { opts } = this;
     const localBoundary = new RpcBoundary(
-      async (call, spec) => opts.authorizer.authorize({ addr: call.getPeer() || 'unix', local: true }, spec),
+      async (call, spec) => opts.authorizer.authorize(this.localCaller(call.getPeer()), spec),
       opts.logger,
       opts.metrics,
       { auditLog: opts.auditLog },
@@ -91,15 +84,20 @@ export class Endpoints {
     );
     opts.register(this.local, localBoundary);
     opts.register(this.tcp, tcpBoundary);
-    prepareSocketPath(opts.socketPath);
-    await bind(this.local, `unix:${opts.socketPath}`, grpc.ServerCredentials.createInsecure());
+    await this.adminSocket.listen();
     this.ownsSocket = true;
-    fs.chmodSync(opts.socketPath, 0o770);
     this.credentials = new RotatingServerCredentials(this.tlsOptions());
     opts.svid.onRotate(() => this.refreshTls());
     this.tcpPort = await bind(this.tcp, hostPort(opts.bindAddress, opts.bindPort), this.credentials);
     opts.logger.info('Starting Server APIs', { address: hostPort(opts.bindAddress, this.tcpPort) });
     opts.logger.info('Starting Server APIs', { address: opts.socketPath, network: 'unix' });
+  }
+
+  /** An admin socket caller: every local caller is an admin; uid, gid and binary path when they could be read. */
+  private localCaller(peer: string): Caller {
+    const caller: Caller = { addr: `unix:${this.opts.socketPath}`, local: true };
+    const who = this.adminSocket.peerOf(peer);
+    return who === undefined ? caller : { ...caller, ...who };
   }
 
   /** Re-reads the server SVID and trusted roots into the TLS context (after rotation or bundle change). */
@@ -115,7 +113,10 @@ export class Endpoints {
 
   /** Stops accepting calls, waits up to `graceMs` for running calls, then cuts the rest. */
   async stop(graceMs = 5000): Promise<void> {
-    await Promise.all([this.local, this.tcp].map((server) => shutdown(server, graceMs)));
+    await Promise.all([
+      this.adminSocket.close(),
+      ...[this.local, this.tcp].map((server) => shutdown(server, graceMs)),
+    ]);
     if (this.ownsSocket) fs.rmSync(this.opts.socketPath, { force: true });
   }
 }

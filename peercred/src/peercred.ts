@@ -13,16 +13,8 @@ interface PeercredAddon {
   getPeerCred(fd: number): PeerCred;
 }
 
-/** Where `node-gyp rebuild --directory native` puts the addon (same relative path from `src/` and `dist/`). */
-export const PEERCRED_ADDON_PATH = path.join(
-  __dirname,
-  '..',
-  '..',
-  'native',
-  'build',
-  'Release',
-  'peercred.node',
-);
+/** Where `node-gyp rebuild` (the package's install script) puts the addon; same relative path from `src/` and `dist/`. */
+export const PEERCRED_ADDON_PATH = path.join(__dirname, '..', 'build', 'Release', 'peercred.node');
 
 let addon: PeercredAddon | undefined;
 
@@ -34,7 +26,7 @@ function loadAddon(): PeercredAddon {
   } catch (err) {
     throw new InternalError(
       `peer credential addon not found at ${PEERCRED_ADDON_PATH}: build it with ` +
-        '`npm rebuild -w agent` (needs a C toolchain and python3 for node-gyp)',
+        '`npm rebuild @lanyard/peercred` (needs a C toolchain and python3 for node-gyp)',
       'ERR_PEERCRED_ADDON',
       { cause: err },
     );
@@ -54,12 +46,12 @@ function socketFd(socket: net.Socket): number | undefined {
  */
 export function readPeerCred(socket: net.Socket): PeerCred {
   const fd = socketFd(socket);
-  if (fd === undefined) throw new InternalError('workload connection has no file descriptor', 'ERR_PEERCRED');
+  if (fd === undefined) throw new InternalError('unix connection has no file descriptor', 'ERR_PEERCRED');
   try {
     return loadAddon().getPeerCred(fd);
   } catch (err) {
     if (err instanceof InternalError) throw err;
-    throw new InternalError('cannot read peer credentials of the workload connection', 'ERR_PEERCRED', {
+    throw new InternalError('cannot read peer credentials of the unix connection', 'ERR_PEERCRED', {
       cause: err,
     });
   }

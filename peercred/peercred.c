@@ -1,6 +1,7 @@
 /*
  * peercred: reads the credentials of the process at the other end of a connected Unix socket
- * (SO_PEERCRED on Linux) so the agent can attest Workload API callers.
+ * (SO_PEERCRED on Linux) so the agent can attest Workload API callers and
+ * the server can name admin socket callers in its audit log.
  *
  * JavaScript: getPeerCred(fd: number) -> { pid: number, uid: number, gid: number }
  * Throws an Error whose `code` is the errno name (e.g. EBADF, ENOTSOCK) when getsockopt fails.
