@@ -13,6 +13,7 @@ import {
   FakeAwsStsWebIdentity,
   FakeEntraId,
   FakeGcpFederation,
+  FakeRolesAnywhere,
   oidcProviderKey,
   pathForOtherUsers,
   runAsPrefix,
@@ -55,6 +56,7 @@ let provider: ManagedProcess;
 let sts: FakeAwsStsWebIdentity;
 let gcp: FakeGcpFederation;
 let entra: FakeEntraId;
+let rolesAnywhere: FakeRolesAnywhere;
 
 interface SdkResult {
   ok: boolean;
@@ -111,15 +113,19 @@ async function awsTokenFile(workload: Workload, file?: string): Promise<SdkResul
   });
 }
 
-async function awsCredentialProcess(workload: Workload): Promise<SdkResult> {
+async function awsCredentialProcess(workload: Workload, command?: string): Promise<SdkResult> {
   const config = path.join(dir, `${workload.uid}-aws-config`);
   const helper = `${process.execPath} ${pathForOtherUsers(HELPER_BIN)}`;
-  fs.writeFileSync(
-    config,
-    `[profile lanyard]\ncredential_process = ${helper} aws credential-process -roleArn ${ROLE} -stsEndpoint ${sts.url}/ -no-cache\n`,
-    { mode: 0o644 },
-  );
+  const args = command ?? `aws credential-process -roleArn ${ROLE} -stsEndpoint ${sts.url}/ -no-cache`;
+  fs.writeFileSync(config, `[profile lanyard]\ncredential_process = ${helper} ${args}\n`, { mode: 0o644 });
   return sdk(workload, ['aws-process'], { AWS_CONFIG_FILE: config, AWS_SDK_LOAD_CONFIG: '1' });
+}
+
+const RA_ANCHOR = 'arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta-1';
+const RA_PROFILE = 'arn:aws:rolesanywhere:us-east-1:111122223333:profile/p-1';
+
+function rolesAnywhereArgs(): string {
+  return `aws roles-anywhere -trustAnchorArn ${RA_ANCHOR} -profileArn ${RA_PROFILE} -roleArn ${ROLE} -region us-east-1 -endpoint ${rolesAnywhere.url}`;
 }
 
 async function gcpConfig(workload: Workload, source: 'executable' | 'file', file?: string): Promise<string> {
@@ -155,7 +161,11 @@ async function azureSdk(workload: Workload, file?: string): Promise<SdkResult> {
 
 const PATHS: Array<[string, (w: Workload) => Promise<SdkResult>]> = [
   ['AWS web identity token file', (w) => awsTokenFile(w)],
-  ['AWS credential_process (lanyard-helper)', awsCredentialProcess],
+  ['AWS credential_process (lanyard-helper)', (w) => awsCredentialProcess(w)],
+  [
+    'AWS credential_process with IAM Roles Anywhere (X.509-SVID)',
+    (w) => awsCredentialProcess(w, rolesAnywhereArgs()),
+  ],
   ['GCP external_account, executable source (lanyard-helper)', (w) => gcpSdk(w, 'executable')],
   ['GCP external_account, file source', (w) => gcpSdk(w, 'file')],
   ['Azure WorkloadIdentityCredential', (w) => azureSdk(w)],
@@ -248,12 +258,19 @@ beforeAll(async () => {
       { name: 'pay-api', issuer, subject: WORKLOAD.spiffeId, audiences: [AZURE_AUDIENCE] },
     ],
   });
-  await Promise.all([sts.start(), gcp.start(), entra.start()]);
+  rolesAnywhere = new FakeRolesAnywhere();
+  rolesAnywhere.addTrustAnchor({
+    trustAnchorArn: RA_ANCHOR,
+    certificates: [fs.readFileSync(await server.writeBundle())],
+  });
+  rolesAnywhere.addProfile({ profileArn: RA_PROFILE, roleArns: [ROLE] });
+  rolesAnywhere.addRole({ roleArn: ROLE, allowedSanUris: [WORKLOAD.spiffeId] });
+  await Promise.all([sts.start(), gcp.start(), entra.start(), rolesAnywhere.start()]);
   fs.writeFileSync(path.join(dir, 'entra-ca.pem'), entra.caPem, { mode: 0o644 });
 });
 
 afterAll(async () => {
-  await Promise.all([sts?.stop(), gcp?.stop(), entra?.stop()]);
+  await Promise.all([sts?.stop(), gcp?.stop(), entra?.stop(), rolesAnywhere?.stop()]);
   await provider?.stop();
   await agent?.stop();
   await server?.stop();
@@ -285,7 +302,12 @@ test('every cloud recorded the workload SPIFFE ID as the subject', () => {
 
 test.each<[string, (w: Workload) => Promise<SdkResult>, RegExp]>([
   ['AWS token file', (w) => awsTokenFile(w), /Not authorized to perform sts:AssumeRoleWithWebIdentity/],
-  ['AWS credential_process', awsCredentialProcess, /AccessDenied/],
+  ['AWS credential_process', (w) => awsCredentialProcess(w), /AccessDenied/],
+  [
+    'AWS Roles Anywhere',
+    (w) => awsCredentialProcess(w, rolesAnywhereArgs()),
+    /AccessDeniedException|role trust policy/,
+  ],
   [
     'GCP executable',
     (w) => gcpSdk(w, 'executable'),
