@@ -232,6 +232,11 @@ describe('Entry API over the admin socket', () => {
     expect(await attrsOf()).toEqual({ jwt_svid_include_jti: true, disable_x509_svid_prefetch: false });
     expect((await update({ additional_attributes: true })).results[0].status.code).toBe(status.OK);
     expect(await attrsOf()).toEqual(flipped);
+    const withoutAttrs = await rpc<Created>((cb) =>
+      ts.admin.entry.BatchUpdateEntry({ entries: [{ ...wireEntry('/attrs', '/node'), id, hint: 'x' }] }, cb),
+    );
+    expect(withoutAttrs.results[0].status.code).toBe(status.OK);
+    expect(await attrsOf()).toEqual(flipped);
   });
 
   it('update: unknown entry is NotFound, invalid masked field changes nothing', async () => {

@@ -177,6 +177,25 @@ describe('lanyard-server token generate and entry create (real server, CLI as a 
       expect(Object.keys(e)).toEqual([...Object.keys(e)].sort());
     });
 
+    it('stores -jwtSVIDIncludeJTI and -disableX509SVIDPrefetch, shows them, and update keeps the one not given', async () => {
+      const base = ['-parentID', `${TD}/host`, '-spiffeID', `${TD}/attrs`, '-selector', 'unix:uid:77'];
+      const created = await s.ok(['entry', 'create', ...base, '-jwtSVIDIncludeJTI']);
+      expect(created).toMatch(/^JwtSvidIncludeJti +: true$/m);
+      expect(created).not.toMatch(/DisableX509SvidPrefetch/);
+      const [id] = entryIds(created);
+      const show = async () =>
+        json<{ entries: { additional_attributes: unknown }[] }>(
+          await s.ok(['entry', 'show', '-entryID', id, '-output', 'json']),
+        ).entries[0].additional_attributes;
+      expect(await show()).toEqual({ disable_x509_svid_prefetch: false, jwt_svid_include_jti: true });
+      const updated = await s.ok(['entry', 'update', '-entryID', id, ...base, '-disableX509SVIDPrefetch']);
+      expect(updated).toMatch(/^DisableX509SvidPrefetch +: true$/m);
+      expect(updated).toMatch(/^JwtSvidIncludeJti +: true$/m);
+      expect(await show()).toEqual({ disable_x509_svid_prefetch: true, jwt_svid_include_jti: true });
+      const pretty = await s.ok(['entry', 'show', '-entryID', id]);
+      expect(pretty).toMatch(/^DisableX509SvidPrefetch +: true$/m);
+    });
+
     it('creates a node (alias) entry parented to the server ID', async () => {
       const out = await s.ok([
         'entry',

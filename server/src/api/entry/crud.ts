@@ -127,6 +127,9 @@ export class EntryCrud {
     const fields = Object.keys(merged) as Array<keyof WireEntry>;
     for (const field of fields) {
       if (field === 'id' || field === 'revision_number' || field === 'created_at') continue;
+      // An update that carries no additional_attributes message keeps the stored ones (the CLI sends none
+      // unless -jwtSVIDIncludeJTI / -disableX509SVIDPrefetch is given).
+      if (field === 'additional_attributes' && (wire.additional_attributes ?? null) === null) continue;
       if (inputMask === null || inputMask[field as keyof WireEntryMask]) {
         (merged as unknown as Record<string, unknown>)[field] = wire[field];
       }
