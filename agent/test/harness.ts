@@ -136,6 +136,8 @@ export async function createEntry(
     selectors: string[];
     x509SvidTtl?: number;
     federatesWith?: string[];
+    /** `additional_attributes.jwt_svid_include_jti`. */
+    jwtSvidIncludeJti?: boolean;
   },
 ): Promise<string> {
   const res = await unary<{
@@ -153,6 +155,7 @@ export async function createEntry(
             }),
             x509_svid_ttl: entry.x509SvidTtl ?? 0,
             federates_with: entry.federatesWith ?? [],
+            additional_attributes: { jwt_svid_include_jti: entry.jwtSvidIncludeJti === true },
           },
         ],
       },
