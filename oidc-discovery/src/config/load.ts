@@ -39,6 +39,21 @@ function issue(message: string): ConfigIssue {
   return { path: '', message, standalone: true };
 }
 
+/** True when exactly one of `keys` is set; otherwise reports which are missing or clash. */
+function exactlyOne(file: OidcFile, keys: readonly (keyof OidcFile)[], issues: ConfigIssue[]): boolean {
+  const chosen = keys.filter((key) => file[key] !== undefined);
+  if (chosen.length === 1) return true;
+  const names = `${keys.slice(0, -1).join(', ')} or ${keys[keys.length - 1]}`;
+  issues.push(
+    issue(
+      chosen.length === 0
+        ? `one of ${names} must be configured`
+        : `only one of ${chosen.join(', ')} may be configured`,
+    ),
+  );
+  return false;
+}
+
 function servingOf(file: OidcFile, issues: ConfigIssue[]): ServingConfig | undefined {
   if (file.acme !== undefined) {
     issues.push(
@@ -46,19 +61,8 @@ function servingOf(file: OidcFile, issues: ConfigIssue[]): ServingConfig | undef
     );
     return undefined;
   }
-  const chosen = (['serving_cert_file', 'listen_socket_path', 'insecure_addr'] as const).filter(
-    (key) => file[key] !== undefined,
-  );
-  if (chosen.length !== 1) {
-    issues.push(
-      issue(
-        chosen.length === 0
-          ? 'one of serving_cert_file, listen_socket_path or insecure_addr must be configured'
-          : `only one of ${chosen.join(', ')} may be configured`,
-      ),
-    );
+  if (!exactlyOne(file, ['serving_cert_file', 'listen_socket_path', 'insecure_addr'], issues))
     return undefined;
-  }
   if (file.serving_cert_file) {
     const block = file.serving_cert_file;
     const addr = parseListenAddress(block.addr ?? DEFAULT_SERVING_ADDR);
@@ -90,17 +94,7 @@ function unixSocketPath(address: string, issues: ConfigIssue[]): string {
 }
 
 function sourceOf(file: OidcFile, issues: ConfigIssue[]): KeySourceConfig | undefined {
-  const chosen = (['server_api', 'workload_api', 'file'] as const).filter((key) => file[key] !== undefined);
-  if (chosen.length !== 1) {
-    issues.push(
-      issue(
-        chosen.length === 0
-          ? 'one of server_api, workload_api or file must be configured'
-          : `only one of ${chosen.join(', ')} may be configured`,
-      ),
-    );
-    return undefined;
-  }
+  if (!exactlyOne(file, ['server_api', 'workload_api', 'file'], issues)) return undefined;
   if (file.server_api) {
     const socketPath = unixSocketPath(file.server_api.address ?? '', issues);
     return {
