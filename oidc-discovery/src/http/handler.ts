@@ -79,11 +79,22 @@ function discovery(req: http.IncomingMessage, res: http.ServerResponse, options:
   return send(res, 200, JSON.stringify(doc, null, 2), { 'Access-Control-Allow-Origin': '*' });
 }
 
+/** The JWKS body of the last key set served, so an unchanged set is not exported again per request. */
+const bodies = new WeakMap<KeySet, string | undefined>();
+
+function jwksBody(set: KeySet, setKeyUse: boolean): string | undefined {
+  if (!bodies.has(set)) {
+    const jwks = buildJwks(set.authorities, setKeyUse);
+    bodies.set(set, jwks.keys.length === 0 ? undefined : JSON.stringify({ keys: jwks.keys }, null, 2));
+  }
+  return bodies.get(set);
+}
+
 function keys(req: http.IncomingMessage, res: http.ServerResponse, options: HandlerOptions): number {
   const set = options.keySet();
   if (!set) return send(res, 500, 'document not available\n');
-  const jwks = buildJwks(set.authorities, options.config.setKeyUse);
-  if (jwks.keys.length === 0) return send(res, 501, 'jwt not supported/enabled in this service\n');
+  const body = jwksBody(set, options.config.setKeyUse);
+  if (body === undefined) return send(res, 501, 'jwt not supported/enabled in this service\n');
   const headers = {
     'Access-Control-Allow-Origin': '*',
     'Cache-Control': 'no-cache, no-store, must-revalidate',
@@ -96,7 +107,7 @@ function keys(req: http.IncomingMessage, res: http.ServerResponse, options: Hand
     res.writeHead(304, headers).end();
     return 304;
   }
-  return send(res, 200, JSON.stringify({ keys: jwks.keys }, null, 2), headers);
+  return send(res, 200, body, headers);
 }
 
 /** Creates the request listener. */
