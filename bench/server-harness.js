@@ -409,7 +409,8 @@ function writeSection(title, text) {
   if (start < 0) next = current.replace(/\n*$/, '\n\n') + text;
   else {
     const after = current.indexOf('\n## ', start + 1);
-    next = current.slice(0, start + 1) + text + (after < 0 ? '' : current.slice(after + 1));
+    const rest = after < 0 ? '' : current.slice(after + 1);
+    next = current.slice(0, start + 1) + (rest ? text.replace(/\n*$/, '\n\n') : text) + rest;
   }
   fs.writeFileSync(file, next);
   console.log(`wrote the "## ${title}" section of docs/benchmarks.md`);
