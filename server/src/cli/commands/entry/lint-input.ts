@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Agent__Output } from '@lanyard/proto';
-import { SpiffeId } from '@lanyard/spiffe';
+import { SpiffeId, TrustDomain } from '@lanyard/spiffe';
 import type { LintAgent, LintContext, LintEntry } from '../../../lint';
 import { listAgents } from '../agent/list';
 import { errorText, rpc, type ApiRun } from '../support/api-command';
@@ -25,6 +25,11 @@ export interface LintInput {
   readonly context: LintContext;
 }
 
+/** A trust domain name from `td` or `spiffe://td`, as the server sends either. */
+function trustDomainName(text: string): string {
+  return TrustDomain.parse(text).name;
+}
+
 function toLintEntry(e: EntryView, label: string): LintEntry {
   return {
     id: e.id,
@@ -34,7 +39,7 @@ function toLintEntry(e: EntryView, label: string): LintEntry {
     selectors: e.selectors.map((s) => `${s.type}:${s.value}`),
     x509SvidTtl: Number(e.x509_svid_ttl),
     jwtSvidTtl: Number(e.jwt_svid_ttl),
-    federatesWith: e.federates_with.map((td) => td.replace(/^spiffe:\/\//, '')),
+    federatesWith: e.federates_with.map(trustDomainName),
     admin: e.admin,
     downstream: e.downstream,
     expiresAt: Number(e.expires_at),
@@ -64,11 +69,11 @@ async function readServer(api: ApiRun): Promise<ServerView> {
     {},
   );
   return {
-    trustDomain: bundle.trust_domain.replace(/^spiffe:\/\//, ''),
+    trustDomain: trustDomainName(bundle.trust_domain),
     entries: entries.map((e) => toLintEntry(e, `entry ${e.id}`)),
     agents: agents.map(toLintAgent),
     federatedTrustDomains: new Set(
-      relationships.federation_relationships.map((r) => r.trust_domain.replace(/^spiffe:\/\//, '')),
+      relationships.federation_relationships.map((r) => trustDomainName(r.trust_domain)),
     ),
   };
 }
