@@ -231,7 +231,7 @@ function httpStatus(port, urlPath) {
 }
 
 /** Promise for a callback-style unary call. */
-const unary = serverDist.unary;
+const { unary } = requireBuilt('base/dist/grpc');
 
 /** The trust bundle's X.509 roots (DER) via the admin API. */
 async function bundleRoots(admin) {
