@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 STAMP := node_modules/.package-lock.json
 
-.PHONY: build test run bench e2e lint clean format
+.PHONY: build test run bench e2e lint clean format soak
 
 $(STAMP): package-lock.json
 	npm ci
@@ -24,6 +24,10 @@ run: build
 
 bench: build
 	npm run bench
+
+# Long variants of the reliability suites; each writes its figures into docs/reliability.md.
+soak: build
+	LANYARD_SOAK=1 LANYARD_WRITE_RELIABILITY=1 npx jest --runInBand test/reliability/ $(JEST_ARGS)
 
 format: $(STAMP)
 	npm run format

@@ -13,3 +13,4 @@ export * from './run-as';
 export * from './fakes/cloud';
 export * from './fakes/kube';
 export * from './fakes/cloud-federation';
+export * from './reliability-doc';
