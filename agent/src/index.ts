@@ -29,7 +29,7 @@ export { loadBootstrapBundle, parseBootstrapBundle } from './attestor/bootstrap-
 export { createCsr } from './manager/csr';
 export { generateKeyPair, type KeyPair } from './manager/keys';
 export { EntrySynchronizer, toWorkloadEntry, AGENT_ENTRY_MASK } from './manager/entry-sync';
-export { BundleDecoder, fetchOwnBundle, fetchFederatedBundles, sameBundle } from './manager/bundle-fetch';
+export { fetchOwnBundle, fetchFederatedBundles, sameBundle } from './manager/bundle-fetch';
 export { SvidSigner, CSR_BATCH_SIZE } from './manager/svid-signer';
 export { ServerJwtSvidMinter } from './manager/jwt-minter';
 export { SyncLoop, type SyncLoopOptions } from './manager/sync-loop';

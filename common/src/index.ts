@@ -10,3 +10,4 @@ export * from './health';
 export * from './metrics';
 export * from './catalog';
 export * from './audit';
+export * from './bundle';

@@ -10,7 +10,7 @@ import { statusOf, unary } from '@lanyard/base/grpc';
 import { TaintedAuthorities, isPastHalfLife } from '../manager/cache';
 import { attestAgent } from './attest';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';
-import { BundleDecoder, fetchOwnBundle } from '../manager/bundle-fetch';
+import { fetchOwnBundle } from '../manager/bundle-fetch';
 import { createCsr } from '../manager/csr';
 import { generateKeyPair } from '../manager/keys';
 import { RPC_TIMEOUT_MS, describeRpcError, toLanyardError } from '../client/rpc';
@@ -97,7 +97,7 @@ export class AgentIdentity {
 
   /** With insecure_bootstrap: trust the bundle the server hands out after attestation. */
   private async bootstrapInsecure(): Promise<void> {
-    const { bundle } = await fetchOwnBundle(this.options.connection.clients(), new BundleDecoder());
+    const { bundle } = await fetchOwnBundle(this.options.connection.clients());
     this.updateRoots(bundle.x509Authorities.map((cert) => cert.raw));
     this.options.logger.warn('Trusting the server bundle obtained without verification (insecure_bootstrap)');
   }

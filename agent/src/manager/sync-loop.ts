@@ -12,7 +12,7 @@ import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { IdentityCache } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity';
-import { BundleDecoder, fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
+import { fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
 import { EntrySynchronizer } from './entry-sync';
 import { describeRpcError } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
@@ -38,7 +38,6 @@ export interface SyncLoopOptions {
 /** Runs {@link sync} on a timer until stopped. */
 export class SyncLoop {
   private readonly entries = new EntrySynchronizer();
-  private readonly decoder = new BundleDecoder();
   private readonly signer: SvidSigner;
   private readonly backoff: Backoff;
   private timer: NodeJS.Timeout | undefined;
@@ -91,7 +90,7 @@ export class SyncLoop {
     await refusal(identity.rotateIfNeeded(now, cache.getTaintedAuthorities()));
     const clients = connection.clients();
     const entries = await refusal(this.entries.sync(clients));
-    const { bundle, tainted } = await fetchOwnBundle(clients, this.decoder);
+    const { bundle, tainted } = await fetchOwnBundle(clients);
     if (!sameBundle(cache.getBundle(), bundle)) cache.setBundle(bundle);
     if (!tainted.sameAs(cache.getTaintedAuthorities())) {
       cache.setTaintedAuthorities(tainted);
@@ -105,7 +104,7 @@ export class SyncLoop {
     const federates = [...new Set(entries.flatMap((e) => e.federatesWith))]
       .filter((td) => td !== cache.trustDomain)
       .sort();
-    const federated = await fetchFederatedBundles(clients, this.decoder, federates, logger);
+    const federated = await fetchFederatedBundles(clients, federates, logger);
     if (!sameBundleList(this.federated, federated)) {
       cache.setFederatedBundles(federated);
       this.federated = federated;

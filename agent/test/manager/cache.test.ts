@@ -7,6 +7,7 @@ import {
   TaintedAuthorities,
   type WorkloadUpdate,
 } from '../../src/manager/cache';
+import { SpiffeBundle } from '@lanyard/spiffe';
 import { issueSvid, makeEntry, makeTrustDomain } from '../workload-fixtures';
 
 const td = makeTrustDomain('example.org');
@@ -317,4 +318,17 @@ test('SVIDs issued under a tainted authority are due at once; others keep their 
   expect(tainted.sameAs(TaintedAuthorities.NONE)).toBe(false);
   cache.setTaintedAuthorities(TaintedAuthorities.NONE);
   expect(cache.entriesNeedingSvids()).toEqual([]);
+});
+
+test('tainted authorities come from the bundle metadata the server sent', () => {
+  const other = makeTrustDomain('example.org');
+  const roots = [...td.bundle.x509Authorities, ...other.bundle.x509Authorities];
+  const bundle = new SpiffeBundle({
+    trustDomain: td.bundle.trustDomain,
+    x509Authorities: roots,
+    x509AuthorityMetadata: [{ tainted: false }, { tainted: true }],
+  });
+  const tainted = TaintedAuthorities.of(bundle);
+  expect(tainted.authorities.map((c) => c.raw)).toEqual([other.bundle.x509Authorities[0].raw]);
+  expect(TaintedAuthorities.of(td.bundle)).toBe(TaintedAuthorities.NONE);
 });

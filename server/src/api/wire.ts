@@ -4,6 +4,8 @@
  * unset). Kept local to the API layer so handlers do not depend on generated-type naming.
  */
 
+import type { WireBundle } from '@lanyard/common';
+
 /** `spire.api.types.SPIFFEID`. */
 export interface WireSpiffeId {
   trust_domain: string;
@@ -107,34 +109,7 @@ export type WireAgentMask = Record<
   boolean
 >;
 
-/** `spire.api.types.X509Certificate`. */
-export interface WireX509Certificate {
-  asn1: Buffer;
-  tainted: boolean;
-}
-
-/** `spire.api.types.JWTKey`. */
-export interface WireJwtKey {
-  public_key: Buffer;
-  key_id: string;
-  expires_at: number;
-  tainted: boolean;
-}
-
-/** `spire.api.types.Bundle`. */
-export interface WireBundle {
-  trust_domain: string;
-  x509_authorities: WireX509Certificate[];
-  jwt_authorities: WireJwtKey[];
-  refresh_hint: number;
-  sequence_number: number;
-}
-
-/** `spire.api.types.BundleMask`. */
-export type WireBundleMask = Record<
-  'x509_authorities' | 'jwt_authorities' | 'refresh_hint' | 'sequence_number',
-  boolean
->;
+export type { WireBundle, WireBundleMask, WireJwtKey, WireX509Certificate } from '@lanyard/common';
 
 /** `spire.api.types.X509SVID`. */
 export interface WireX509Svid {

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 
 /**
  * X.509 authorities of the own trust domain that the server marked tainted (`localauthority x509 taint`): SVIDs
@@ -12,6 +13,12 @@ export class TaintedAuthorities {
   private readonly answers = new WeakMap<readonly Buffer[], boolean>();
 
   constructor(readonly authorities: readonly X509Certificate[]) {}
+
+  /** The X.509 authorities of `bundle` whose metadata says tainted ({@link NONE} when there are none). */
+  static of(bundle: SpiffeBundle): TaintedAuthorities {
+    const tainted = bundle.x509Authorities.filter((_, i) => bundle.x509AuthorityMetadata[i]?.tainted);
+    return tainted.length === 0 ? TaintedAuthorities.NONE : new TaintedAuthorities(tainted);
+  }
 
   /** True when both hold the same certificates (by DER), in any order. */
   sameAs(other: TaintedAuthorities): boolean {

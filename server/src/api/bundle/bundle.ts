@@ -5,12 +5,12 @@ import { parseTrustDomain } from '../../util/spiffe-id';
 import {
   bundleFromAuthorities,
   bundleFromWire,
-  bundleMaskFromWire,
   bundleToWire,
   jwtAuthorityFromWire,
   jwtKeysToWire,
   x509AuthorityFromWire,
-} from '../convert/bundle';
+} from '@lanyard/common';
+import { bundleMaskFromWire } from '../convert/bundle';
 import type { ApiDeps } from '../deps';
 import { OK_STATUS, apiStatusOf, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';

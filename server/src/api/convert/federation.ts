@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '@lanyard/base';
+import { bundleFromWire, completeBundleToWire } from '@lanyard/common';
 import type { FederationRelationship, FederationRelationshipMask } from '../../datastore/types';
 import type { RefreshStatus } from '../../federation/refresh-status';
 import { parseSpiffeId, parseTrustDomain } from '../../util/spiffe-id';
-import { bundleFromWire, bundleToWire } from './bundle';
-import type { WireBundle, WireFederationRelationship, WireFederationRelationshipMask } from '../wire';
+import type { WireFederationRelationship, WireFederationRelationshipMask } from '../wire';
 
 function fail(message: string): never {
   throw new InvalidArgumentError(`failed to convert federation relationship: ${message}`, 'ERR_FEDERATION');
@@ -73,7 +73,7 @@ export function relationshipToWire(
     else out.https_web = {};
   }
   if ((all || mask.trust_domain_bundle) && rel.trustDomainBundle)
-    out.trust_domain_bundle = bundleToWire(rel.trustDomainBundle) as WireBundle;
+    out.trust_domain_bundle = completeBundleToWire(rel.trustDomainBundle);
   if (refresh?.lastRefreshAt !== undefined) {
     out.last_refresh_time = Math.floor(refresh.lastRefreshAt / 1000);
     out.last_refresh_error = refresh.lastError ?? '';

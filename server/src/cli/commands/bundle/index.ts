@@ -12,7 +12,8 @@ import {
 } from '../support/api-command';
 import { fileErrorText, plural, readFileOrStdin } from '../support/format';
 import { printProtoJson } from '../support/protojson';
-import { formatBundle, parseBundleData, validateFormat, type BundleView } from './bundle-format';
+import type { WireBundle } from '@lanyard/common';
+import { formatBundle, parseBundleData, validateFormat } from './bundle-format';
 
 interface BundleFlags extends ApiFlags {
   format: string;
@@ -38,7 +39,7 @@ function addShow(bundle: Command, ctx: CommandContext): void {
     description: 'Prints server CA bundle to stdout',
     options: [stringOption('--format <format>', FORMAT_HELP, 'pem')],
     async run(flags, api) {
-      const res = (await rpc(api.clients.bundle, api.clients.bundle.GetBundle, {})) as BundleView;
+      const res = (await rpc(api.clients.bundle, api.clients.bundle.GetBundle, {})) as WireBundle;
       if (api.format === 'json') return printProtoJson(api.stdout, 'spire.api.types.Bundle', [res]);
       api.stdout.write(formatBundle(res, flags.format, false));
     },
@@ -59,13 +60,13 @@ function addList(bundle: Command, ctx: CommandContext): void {
           trust_domain: flags.id,
         });
         if (api.format === 'json') return printProtoJson(api.stdout, 'spire.api.types.Bundle', [one]);
-        return void api.stdout.write(formatBundle(one as BundleView, flags.format, false));
+        return void api.stdout.write(formatBundle(one as WireBundle, flags.format, false));
       }
       const res = await rpc(api.clients.bundle, api.clients.bundle.ListFederatedBundles, {});
       if (api.format === 'json') {
         return printProtoJson(api.stdout, 'spire.api.server.bundle.v1.ListFederatedBundlesResponse', [res]);
       }
-      const texts = (res.bundles as BundleView[]).map((b) => formatBundle(b, flags.format, true));
+      const texts = (res.bundles as WireBundle[]).map((b) => formatBundle(b, flags.format, true));
       api.stdout.write(texts.join('\n'));
     },
   });

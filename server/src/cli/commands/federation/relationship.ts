@@ -1,6 +1,7 @@
 /** Federation relationship flags / `-data` JSON → `spire.api.types.FederationRelationship`, and its block. */
 import * as fs from 'node:fs';
-import { parseBundleData, validateFormat, type BundleView } from '../bundle/bundle-format';
+import type { WireBundle } from '@lanyard/common';
+import { parseBundleData, validateFormat } from '../bundle/bundle-format';
 import { CliFailure, errorText } from '../support/api-command';
 import { fileErrorText, readFileOrStdin } from '../support/format';
 import { parseId } from '../support/ids';
@@ -23,14 +24,14 @@ export interface RelationshipView {
   bundle_endpoint_url: string;
   https_web?: Record<string, never> | null;
   https_spiffe?: { endpoint_spiffe_id: string } | null;
-  trust_domain_bundle?: BundleView | null;
+  trust_domain_bundle?: WireBundle | null;
   /** Lanyard extension: unix seconds of the bundle client's last refresh (0 = none yet). */
   last_refresh_time?: number | string;
   /** Lanyard extension: why the last refresh failed ('' = it succeeded). */
   last_refresh_error?: string;
 }
 
-function bundleFromConfig(fr: RelationshipConfig, bundleTd: string): BundleView | null {
+function bundleFromConfig(fr: RelationshipConfig, bundleTd: string): WireBundle | null {
   if (fr.trustDomainBundlePath) {
     let data: Buffer;
     try {
