@@ -106,7 +106,7 @@ async function main() {
           `datastore in-process ${h.fmt(base.rate)} entries/s, server CPU ${((cpu / ENTRIES) * 1e6).toFixed(0)} µs/entry`,
       );
     }
-    const count = await h.unary((cb) => admin.entry.CountEntries({}, cb));
+    const count = await h.unary((opts, cb) => admin.entry.CountEntries({}, opts, cb));
     if (Number(count.count) !== 1 + SIZES.length * ENTRIES) throw new Error(`count ${count.count}`);
     admin.close();
   } finally {

@@ -235,13 +235,13 @@ const { unary } = requireBuilt('base/dist/grpc');
 
 /** The trust bundle's X.509 roots (DER) via the admin API. */
 async function bundleRoots(admin) {
-  const bundle = await unary((cb) => admin.bundle.GetBundle({}, cb));
+  const bundle = await unary((opts, cb) => admin.bundle.GetBundle({}, opts, cb));
   return bundle.x509_authorities.map((a) => Buffer.from(a.asn1));
 }
 
 /** Creates a join token via the admin API; returns its value. */
 async function joinToken(admin, ttl = 3600) {
-  const res = await unary((cb) => admin.agent.CreateJoinToken({ ttl, agent_id: null }, cb));
+  const res = await unary((opts, cb) => admin.agent.CreateJoinToken({ ttl, agent_id: null }, opts, cb));
   return res.value;
 }
 
@@ -346,12 +346,9 @@ function wireEntry({ spiffeId, parentId, selectors, dnsNames = [] }) {
 
 /** BatchCreateEntry via the admin API; returns the created entry IDs (throws on any failed result). */
 async function batchCreate(admin, entries) {
-  const res = await unary((cb) =>
-    admin.entry.BatchCreateEntry(
-      { entries, output_mask: { spiffe_id: true } },
-      { deadline: deadline(120) },
-      cb,
-    ),
+  const res = await unary(
+    (opts, cb) => admin.entry.BatchCreateEntry({ entries, output_mask: { spiffe_id: true } }, opts, cb),
+    120_000,
   );
   const bad = res.results.filter((r) => r.status.code !== 0);
   if (bad.length > 0) throw new Error(`${bad.length} entries failed: ${bad[0].status.message}`);
@@ -375,8 +372,6 @@ function syncOnce(entryClient, timeoutMs = 30_000) {
     call.write({ output_mask: null, ids: [] });
   });
 }
-
-const deadline = (seconds) => new Date(Date.now() + seconds * 1000);
 
 /** Percentile (0..100) of a numeric array (nearest rank). */
 function percentile(values, p) {

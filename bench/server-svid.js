@@ -104,9 +104,7 @@ async function setupAgents(server, admin, roots, count, perAgent) {
 function newSvids(agent, csrs, offset) {
   const params = agent.entryIds.map((entry_id, i) => ({ entry_id, csr: csrs[(offset + i) % csrs.length] }));
   return h
-    .unary((cb) =>
-      agent.clients.svid.BatchNewX509SVID({ params }, { deadline: new Date(Date.now() + 60_000) }, cb),
-    )
+    .unary((opts, cb) => agent.clients.svid.BatchNewX509SVID({ params }, opts, cb), 60_000)
     .then((res) => {
       const bad = res.results.find((r) => r.status.code !== 0);
       if (bad) throw new Error(`BatchNewX509SVID result: ${bad.status.message}`);

@@ -21,6 +21,7 @@
 'use strict';
 
 const { Buffer } = require('node:buffer');
+const { X509Certificate } = require('node:crypto');
 const { fork } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -51,6 +52,15 @@ const MEMORY_ENTRIES = 10_000;
 
 // ---------------------------------------------------------------- child processes
 
+/** The test CA's trust bundle as the agent cache holds it. */
+function bundleOf(ca) {
+  const { SpiffeBundle, TrustDomain } = require(path.join(root, 'spiffe', 'dist'));
+  return new SpiffeBundle({
+    trustDomain: TrustDomain.parse(ca.trustDomain),
+    x509Authorities: ca.bundle().map((der) => new X509Certificate(der)),
+  });
+}
+
 /** Child: the agent's Workload API with the unix attestor and a filled cache. */
 async function serveAgent(socketPath, callerUid) {
   const { IdentityCache, WorkloadApiServer, createSvidMaterial } = require(agentDist);
@@ -58,7 +68,7 @@ async function serveAgent(socketPath, callerUid) {
   const { workloadPlugin } = require(path.join(root, 'attestors', 'unix', 'dist'));
   const ca = TestCa.create({ trustDomain: 'example.org' });
   const cache = new IdentityCache({ trustDomain: 'example.org' });
-  cache.setBundle({ trustDomain: 'example.org', x509Authorities: ca.bundle(), jwtAuthorities: [] });
+  cache.setBundle(bundleOf(ca));
   const entries = [];
   for (let i = 0; i < ENTRIES; i++) {
     const uid = i === 0 ? callerUid : 100000 + i;
@@ -244,7 +254,7 @@ function measureMemory() {
     inputs.push({ der: svid.certificates[0].der, key: svid.privateKeyDer });
   }
   const cache = new IdentityCache({ trustDomain: 'example.org', x509SvidCacheMaxSize: MEMORY_ENTRIES });
-  cache.setBundle({ trustDomain: 'example.org', x509Authorities: ca.bundle(), jwtAuthorities: [] });
+  cache.setBundle(bundleOf(ca));
   gc();
   const before = process.memoryUsage();
   const entries = inputs.map((_, i) => ({
