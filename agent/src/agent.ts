@@ -1,9 +1,8 @@
 /**
  * The running agent: node attestation (or the SVID kept in data_dir), the sync loop filling the identity
- * cache, the Workload API (with gRPC health) on the public socket, and the optional HTTP health listener.
+ * cache, the Workload API (with gRPC health) on the public socket, the admin APIs on `admin_socket_path`, and
+ * the optional HTTP health listener.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import {
   HealthChecker,
@@ -14,7 +13,8 @@ import {
   type HealthListener,
   type TrailRecorder,
 } from '@lanyard/common';
-import { IdentityCache } from './manager/cache';
+import { IdentityCache, JwtSvidCache } from './manager/cache';
+import { createAdminApi, type AdminApiServer } from './admin';
 import type { AgentConfig } from './config';
 import { AgentIdentity } from './attestor/agent-identity';
 import { loggableAgentId } from './attestor/agent-svid';
@@ -29,7 +29,7 @@ import {
 import { ServerConnection } from './client/server-connection';
 import { ServerJwtSvidMinter } from './manager/jwt-minter';
 import { SyncLoop } from './manager/sync-loop';
-import { WorkloadApiServer } from './workload';
+import { JwtSvidService, WorkloadApiServer, createSocketDir } from './workload';
 
 /** Options of {@link Agent.start}. */
 export interface AgentStartOptions {
@@ -55,6 +55,8 @@ export class Agent {
     readonly connection: ServerConnection,
     readonly syncLoop: SyncLoop,
     readonly workloadApi: WorkloadApiServer | undefined,
+    /** The admin socket's server; add services to its `grpcServer` before the agent starts serving. */
+    readonly adminApi: AdminApiServer | undefined,
     private readonly health: HealthStatusTable,
     private readonly logger: PluginLogger,
     /** The identity trail writer, when `audit_trail` is configured. */
@@ -100,10 +102,29 @@ export class Agent {
     const trail =
       a.auditTrail &&
       new TrailWriter({ ...a.auditTrail, onProblem: (message, fields) => logger.error(message, fields) });
+    const jwt = new JwtSvidService(
+      new ServerJwtSvidMinter(connection),
+      new JwtSvidCache(a.jwtSvidCacheMaxSize),
+      logger,
+    );
     const workloadApi = a.disableWorkloadApi
       ? undefined
-      : createWorkloadApi(config, cache, connection, workloadAttestors, logger, options.procRoot, trail);
+      : createWorkloadApi(config, cache, jwt, workloadAttestors, logger, options.procRoot, trail);
     if (workloadApi) addHealthService(workloadApi.grpcServer, health);
+    const adminApi =
+      a.adminSocketPath === undefined
+        ? undefined
+        : createAdminApi({
+            socketPath: a.adminSocketPath,
+            attestors: workloadAttestors,
+            cache,
+            identity,
+            syncLoop,
+            jwt,
+            startedAt: Date.now(),
+            logger,
+            procRoot: options.procRoot,
+          });
     const agent = new Agent(
       config,
       cache,
@@ -111,12 +132,18 @@ export class Agent {
       connection,
       syncLoop,
       workloadApi,
+      adminApi,
       health,
       logger,
       trail,
     );
     holder.agent = agent;
-    await agent.begin();
+    try {
+      await agent.begin();
+    } catch (err) {
+      await agent.stop();
+      throw err;
+    }
     return agent;
   }
 
@@ -132,6 +159,7 @@ export class Agent {
     this.syncLoop.start();
     if (this.workloadApi) createSocketDir(this.workloadApi.socketPath);
     await this.workloadApi?.start();
+    await this.adminApi?.start();
     this.logger.info('Agent is ready', {
       spiffe_id: loggableAgentId(this.identity.svid?.spiffeId ?? ''),
       trust_domain: this.config.agent.trustDomain,
@@ -167,6 +195,7 @@ export class Agent {
     this.health.set('', 'NOT_SERVING');
     await this.syncLoop.stop();
     await this.workloadApi?.stop();
+    await this.adminApi?.stop();
     await this.trail?.close();
     this.connection.close();
   }
@@ -200,22 +229,10 @@ function createIdentity(
   });
 }
 
-/**
- * Creates the Workload API socket's directory with mode 0755 regardless of the umask (`run` tightens the umask
- * to 0027, which would otherwise lock other users out of a world-connectable socket). Existing directories
- * are left as they are.
- */
-function createSocketDir(socketPath: string): void {
-  const dir = path.dirname(socketPath);
-  const first = fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  if (first === undefined) return;
-  for (let d = dir; d.length >= first.length; d = path.dirname(d)) fs.chmodSync(d, 0o755);
-}
-
 function createWorkloadApi(
   config: AgentConfig,
   cache: IdentityCache,
-  connection: ServerConnection,
+  jwt: JwtSvidService,
   attestors: Awaited<ReturnType<typeof createWorkloadAttestors>>,
   logger: PluginLogger,
   procRoot: string | undefined,
@@ -226,8 +243,8 @@ function createWorkloadApi(
     socketPath: a.socketPath,
     cache,
     attestors,
-    jwtMinter: new ServerJwtSvidMinter(connection),
-    jwtSvidCacheMaxSize: a.jwtSvidCacheMaxSize,
+    jwtMinter: jwt.minter,
+    jwt,
     allowUnauthenticatedVerifiers: a.allowUnauthenticatedVerifiers,
     allowedForeignJwtClaims: a.allowedForeignJwtClaims,
     logger,

@@ -209,6 +209,20 @@ test('the admin socket may not live next to the public socket', () => {
   expect(parseAgentConfig(ok).config.agent.adminSocketPath).toBe('/run/spire/private/admin.sock');
 });
 
+test('authorized_delegates must be SPIFFE IDs; a relative admin_socket_path is made absolute', () => {
+  const ok = parseAgentConfig(
+    withAgent(
+      'admin_socket_path = "rel/admin.sock"\nauthorized_delegates = ["spiffe://example.org/cilium", "spiffe://example.org/istio"]',
+    ),
+  ).config.agent;
+  expect(ok.authorizedDelegates).toEqual(['spiffe://example.org/cilium', 'spiffe://example.org/istio']);
+  expect(ok.adminSocketPath).toBe(path.resolve('rel/admin.sock'));
+  expect(parseAgentConfig(BASE).config.agent.authorizedDelegates).toEqual([]);
+  expect(errorOf(withAgent('authorized_delegates = ["example.org/cilium"]'))).toContain(
+    'authorized_delegates: "example.org/cilium" is not a valid SPIFFE ID',
+  );
+});
+
 test('plugins: exactly one node attestor and a known key manager', () => {
   expect(errorOf(BASE.replace('  NodeAttestor "join_token" { plugin_data {} }\n', ''))).toContain(
     'plugin type "NodeAttestor" constraint not satisfied: expected exactly 1 but got 0',

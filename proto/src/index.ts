@@ -75,6 +75,36 @@ export type {
   DelegatedIdentityHandlers,
 } from './generated/spire/api/agent/delegatedidentity/v1/DelegatedIdentity';
 
+// spire.agent.debug.v1 and spire.api.agent.delegatedidentity.v1 messages.
+export type {
+  GetInfoResponse as AgentGetInfoResponse,
+  GetInfoResponse__Output as AgentGetInfoResponse__Output,
+} from './generated/spire/agent/debug/v1/GetInfoResponse';
+export type {
+  SubscribeToX509SVIDsRequest,
+  SubscribeToX509SVIDsRequest__Output,
+} from './generated/spire/api/agent/delegatedidentity/v1/SubscribeToX509SVIDsRequest';
+export type {
+  SubscribeToX509SVIDsResponse,
+  SubscribeToX509SVIDsResponse__Output,
+} from './generated/spire/api/agent/delegatedidentity/v1/SubscribeToX509SVIDsResponse';
+export type {
+  SubscribeToX509BundlesResponse,
+  SubscribeToX509BundlesResponse__Output,
+} from './generated/spire/api/agent/delegatedidentity/v1/SubscribeToX509BundlesResponse';
+export type {
+  FetchJWTSVIDsRequest,
+  FetchJWTSVIDsRequest__Output,
+} from './generated/spire/api/agent/delegatedidentity/v1/FetchJWTSVIDsRequest';
+export type {
+  FetchJWTSVIDsResponse,
+  FetchJWTSVIDsResponse__Output,
+} from './generated/spire/api/agent/delegatedidentity/v1/FetchJWTSVIDsResponse';
+export type {
+  SubscribeToJWTBundlesResponse,
+  SubscribeToJWTBundlesResponse__Output,
+} from './generated/spire/api/agent/delegatedidentity/v1/SubscribeToJWTBundlesResponse';
+
 // spire.api.types messages (input and decoded-output shapes), prefixed `Spire` where a name would clash.
 export type { Agent, Agent__Output } from './generated/spire/api/types/Agent';
 export type { AgentMask, AgentMask__Output } from './generated/spire/api/types/AgentMask';

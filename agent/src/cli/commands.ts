@@ -1,5 +1,6 @@
 import { apiCommand } from './api';
 import { agentAuditCommand } from './audit';
+import { debugCommand } from './debug';
 import { healthcheckCommand } from './healthcheck';
 import type { CliCommand } from './registry';
 import { runCommand } from './run';
@@ -12,4 +13,5 @@ export const COMMANDS: readonly CliCommand[] = [
   validateCommand,
   healthcheckCommand,
   agentAuditCommand,
+  debugCommand,
 ];

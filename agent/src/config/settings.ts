@@ -10,6 +10,7 @@ import type { AgentFlagOverrides } from './flags';
 import type { AgentSection } from './schema';
 import type { AgentSettings, TrustBootstrap, WorkloadKeyType } from './types';
 import { serverTarget } from '../client/server-target';
+import { SpiffeId } from '@lanyard/spiffe';
 
 /** Default base sync period (SPIRE `sync_interval`). */
 export const DEFAULT_SYNC_INTERVAL_MS = 5000;
@@ -102,6 +103,18 @@ function syncInterval(section: AgentSection, issues: ConfigIssue[]): number {
   return value;
 }
 
+/** `authorized_delegates`: each must be a SPIFFE ID (`spiffe://<td>/<path>`). */
+function authorizedDelegates(values: readonly string[] | undefined, issues: ConfigIssue[]): string[] {
+  for (const value of values ?? []) {
+    try {
+      SpiffeId.parse(value);
+    } catch (err) {
+      fail(issues, `authorized_delegates: "${value}" is not a valid SPIFFE ID: ${(err as Error).message}`);
+    }
+  }
+  return [...(values ?? [])];
+}
+
 function required<T>(value: T | undefined | '', key: string, issues: ConfigIssue[]): T | undefined {
   if (value === undefined || value === '') fail(issues, `${key} must be configured`);
   return value === '' ? undefined : value;
@@ -137,7 +150,9 @@ export function mapAgentSection(
     serverAddress: serverAddress ?? '',
     serverPort: serverPort ?? 0,
     socketPath: path.resolve(flags.socketPath ?? section.socket_path ?? DEFAULT_SOCKET_PATH),
-    adminSocketPath: section.admin_socket_path,
+    adminSocketPath:
+      section.admin_socket_path === undefined ? undefined : path.resolve(section.admin_socket_path),
+    authorizedDelegates: authorizedDelegates(section.authorized_delegates, issues),
     trustDomain: trustDomain ?? '',
     trustBootstrap: bootstrapOf(section, flags, issues),
     joinToken: joinTokenOf(section, flags, issues),

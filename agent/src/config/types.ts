@@ -36,7 +36,10 @@ export interface AgentSettings {
   serverAddress: string;
   serverPort: number;
   socketPath: string;
+  /** `admin_socket_path` (absolute): where the admin APIs listen; unset = no admin socket. */
   adminSocketPath?: string;
+  /** `authorized_delegates`: SPIFFE IDs allowed to use the Delegated Identity API. */
+  authorizedDelegates: string[];
   trustDomain: string;
   trustBootstrap: TrustBootstrap;
   /** The join token (from `join_token`, `join_token_file` or `-joinToken`); never logged. */

@@ -43,6 +43,15 @@ export class CallerResolver {
    */
   async resolve(call: IncomingCall): Promise<AttestedCaller> {
     checkSecurityHeader(call.metadata);
+    return this.attestPeer(call);
+  }
+
+  /**
+   * Attests the process behind a call's connection without the Workload API's security header check (the
+   * admin socket's APIs do not require the header, as in SPIRE).
+   * @throws UnavailableError when the connection is unknown or attestation fails.
+   */
+  async attestPeer(call: Pick<IncomingCall, 'getPeer'>): Promise<AttestedCaller> {
     const connection = this.connections.get(call.getPeer());
     if (!connection) {
       throw new UnavailableError(

@@ -32,10 +32,16 @@ export interface JwtSvidMinter {
  */
 export class JwtSvidService {
   constructor(
-    private readonly minter: JwtSvidMinter,
+    /** Mints tokens through the server. */
+    readonly minter: JwtSvidMinter,
     private readonly cache: JwtSvidCache,
     private readonly logger: PluginLogger,
   ) {}
+
+  /** Number of JWT-SVIDs held in the cache (the agent Debug API's `cached_jwt_svids_count`). */
+  get cachedCount(): number {
+    return this.cache.size;
+  }
 
   /**
    * @throws UnavailableError when the minter fails and no unexpired token is cached.

@@ -26,6 +26,11 @@ export interface WorkloadApiServerOptions {
   readonly jwtMinter: JwtSvidMinter;
   /** `jwt_svid_cache_max_size`; default 1000. */
   readonly jwtSvidCacheMaxSize?: number;
+  /**
+   * The JWT-SVID service to share with the admin APIs (one token cache per agent); when absent one is made from
+   * `jwtMinter` and `jwtSvidCacheMaxSize`.
+   */
+  readonly jwt?: JwtSvidService;
   /** Upper bound for workload attestation; default 5000 ms. */
   readonly attestationTimeoutMs?: number;
   /** `allow_unauthenticated_verifiers`; default false. */
@@ -60,6 +65,8 @@ export class WorkloadApiServer {
   private readonly logger: PluginLogger;
   private readonly listener: net.Server;
   private injector: grpc.ConnectionInjector | undefined;
+  /** Set once this server listens on the path: only then is the socket file ours to remove. */
+  private listening = false;
 
   constructor(options: WorkloadApiServerOptions) {
     this.socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
@@ -74,7 +81,9 @@ export class WorkloadApiServer {
       cache: options.cache,
       resolver: new CallerResolver(this.connections, attestation),
       logger: this.logger,
-      jwt: new JwtSvidService(options.jwtMinter, new JwtSvidCache(options.jwtSvidCacheMaxSize), this.logger),
+      jwt:
+        options.jwt ??
+        new JwtSvidService(options.jwtMinter, new JwtSvidCache(options.jwtSvidCacheMaxSize), this.logger),
       allowUnauthenticatedVerifiers: options.allowUnauthenticatedVerifiers ?? false,
       allowedForeignJwtClaims: new Set(options.allowedForeignJwtClaims ?? []),
       streams: this.streams,
@@ -103,6 +112,7 @@ export class WorkloadApiServer {
     await prepareSocketPath(this.socketPath);
     this.injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     await listenUnix(this.listener, this.socketPath);
+    this.listening = true;
     this.logger.info('Starting Workload and SDS APIs', { address: this.socketPath, network: 'unix' });
   }
 
@@ -112,7 +122,8 @@ export class WorkloadApiServer {
     this.injector?.destroy();
     this.grpcServer.forceShutdown();
     await closed;
-    fs.rmSync(this.socketPath, { force: true });
+    if (this.listening) fs.rmSync(this.socketPath, { force: true });
+    this.listening = false;
   }
 
   private accept(socket: net.Socket): void {

@@ -49,14 +49,29 @@ export async function prepareSocketPath(socketPath: string): Promise<void> {
   fs.unlinkSync(socketPath);
 }
 
-/** Starts listening on a prepared path and makes the socket world-connectable (0777), as SPIRE does. */
-export function listenUnix(server: net.Server, socketPath: string): Promise<void> {
+/**
+ * Creates a socket's parent directory with mode 0755 regardless of the umask (`run` tightens the umask to 0027,
+ * which would otherwise lock other users out of a world-connectable socket), as SPIRE does. Directories that
+ * exist already are left as they are.
+ */
+export function createSocketDir(socketPath: string): void {
+  const dir = path.dirname(socketPath);
+  const first = fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (first === undefined) return;
+  for (let d = dir; d.length >= first.length; d = path.dirname(d)) fs.chmodSync(d, 0o755);
+}
+
+/**
+ * Starts listening on a prepared path and sets the socket's mode: world-connectable (0777) for the Workload
+ * API, as SPIRE does; the admin socket passes 0770.
+ */
+export function listenUnix(server: net.Server, socketPath: string, mode = 0o777): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
     server.listen(socketPath, () => {
       server.off('error', onError);
-      fs.chmodSync(socketPath, 0o777);
+      fs.chmodSync(socketPath, mode);
       resolve();
     });
   });

@@ -1,0 +1,47 @@
+/** Builds the agent's admin socket with its services from the agent's parts. */
+import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
+import type { AgentIdentity } from '../attestor/agent-identity';
+import type { IdentityCache } from '../manager/cache';
+import type { SyncLoop } from '../manager/sync-loop';
+import type { JwtSvidService } from '../workload';
+import { registerDebugService } from './debug';
+import { AdminApiServer } from './server';
+
+/** The running agent's parts the admin services read. */
+export interface AdminApiParts {
+  /** `admin_socket_path` (absolute). */
+  readonly socketPath: string;
+  readonly attestors: readonly WorkloadAttestor[];
+  readonly cache: IdentityCache;
+  readonly identity: AgentIdentity;
+  readonly syncLoop: SyncLoop;
+  /** The JWT-SVID service shared with the Workload API. */
+  readonly jwt: JwtSvidService;
+  /** When the agent started (ms since the epoch). */
+  readonly startedAt: number;
+  readonly logger: PluginLogger;
+  readonly procRoot?: string;
+}
+
+/** The admin server with Debug registered; not started. Other services may still be added to its gRPC server. */
+export function createAdminApi(parts: AdminApiParts): AdminApiServer {
+  const admin = new AdminApiServer({
+    socketPath: parts.socketPath,
+    attestors: parts.attestors,
+    logger: parts.logger,
+    procRoot: parts.procRoot,
+  });
+  registerDebugService(
+    admin.grpcServer,
+    {
+      agentSvid: () => parts.identity.svid,
+      bundle: () => parts.cache.getBundle(),
+      lastSyncSuccess: () => parts.syncLoop.lastSuccess,
+      cachedX509Svids: () => parts.cache.svidCount,
+      cachedJwtSvids: () => parts.jwt.cachedCount,
+      startedAt: parts.startedAt,
+    },
+    parts.logger,
+  );
+  return admin;
+}

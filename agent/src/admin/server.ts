@@ -1,0 +1,117 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
+import { silentLogger } from '@lanyard/attestor-core';
+import {
+  CallerResolver,
+  ConnectionRegistry,
+  WorkloadAttestation,
+  createSocketDir,
+  listenUnix,
+  prepareSocketPath,
+} from '../workload';
+
+/** Default admin socket of SPIRE agents (what `debug` and `logger` commands dial). */
+export const DEFAULT_ADMIN_SOCKET_PATH = '/tmp/spire-agent/private/admin.sock';
+
+/** Mode of the admin socket: owner and group only, as SPIRE. */
+export const ADMIN_SOCKET_MODE = 0o770;
+
+/** Options of {@link AdminApiServer}. */
+export interface AdminApiServerOptions {
+  /** `admin_socket_path`. */
+  readonly socketPath: string;
+  /** Configured `WorkloadAttestor` plugins: admin callers are attested like Workload API callers. */
+  readonly attestors: readonly WorkloadAttestor[];
+  /** Upper bound for workload attestation; default 5000 ms. */
+  readonly attestationTimeoutMs?: number;
+  readonly logger?: PluginLogger;
+  /** Root of the proc filesystem; default `/proc`. */
+  readonly procRoot?: string;
+}
+
+/**
+ * The agent's admin APIs on a second Unix socket (`admin_socket_path`, mode 0770, parent created 0755). Like the
+ * Workload API it accepts connections itself to read SO_PEERCRED and injects them into grpc-js, so services can
+ * attest their callers with {@link callers}. Services (Debug, DelegatedIdentity, Logger) are added to
+ * {@link grpcServer} before {@link start}.
+ *
+ * @example
+ * ```ts
+ * const admin = new AdminApiServer({ socketPath: '/run/spire/private/admin.sock', attestors });
+ * admin.grpcServer.addService(definition, handlers);
+ * await admin.start();
+ * ```
+ */
+export class AdminApiServer {
+  readonly socketPath: string;
+  /** The grpc-js server every admin service is registered on; add services before {@link start}. */
+  readonly grpcServer = new grpc.Server();
+  /** Attests the process behind an admin call (SO_PEERCRED + workload attestors). */
+  readonly callers: CallerResolver;
+  /** Live server streams of the admin services (for shutdown and leak checks). */
+  readonly streams = new Set<object>();
+  /** Root of the proc filesystem the attestors read. */
+  readonly procRoot: string;
+  /** Runs the workload attestors on a caller (or a pid named by a delegate). */
+  readonly attestation: WorkloadAttestation;
+  private readonly connections: ConnectionRegistry;
+  private readonly logger: PluginLogger;
+  private readonly listener: net.Server;
+  private injector: grpc.ConnectionInjector | undefined;
+  /** Set once this server listens on the path: only then is the socket file ours to remove. */
+  private listening = false;
+
+  constructor(options: AdminApiServerOptions) {
+    this.socketPath = options.socketPath;
+    this.logger = options.logger ?? silentLogger;
+    this.procRoot = options.procRoot ?? '/proc';
+    this.connections = new ConnectionRegistry(this.procRoot);
+    this.attestation = new WorkloadAttestation(options.attestors, {
+      timeoutMs: options.attestationTimeoutMs,
+      procRoot: this.procRoot,
+      logger: this.logger,
+    });
+    this.callers = new CallerResolver(this.connections, this.attestation);
+    this.listener = net.createServer((socket) => this.accept(socket));
+    this.listener.on('error', (err) => this.logger.error('Admin API listener error', { error: String(err) }));
+  }
+
+  /** Number of open admin connections. */
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  /** Creates the socket's directory (0755), removes a stale socket, and starts accepting (socket 0770). */
+  async start(): Promise<void> {
+    createSocketDir(this.socketPath);
+    await prepareSocketPath(this.socketPath);
+    this.injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    await listenUnix(this.listener, this.socketPath, ADMIN_SOCKET_MODE);
+    this.listening = true;
+    this.logger.info('Starting Admin APIs', { address: this.socketPath, network: 'unix' });
+  }
+
+  /** Stops accepting, ends every stream and connection, and removes the socket file. */
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    this.injector?.destroy();
+    this.grpcServer.forceShutdown();
+    await closed;
+    if (this.listening) fs.rmSync(this.socketPath, { force: true });
+    this.listening = false;
+    this.logger.info('Admin APIs have stopped');
+  }
+
+  private accept(socket: net.Socket): void {
+    try {
+      this.connections.register(socket);
+    } catch (err) {
+      this.logger.error('Cannot identify admin API caller', { error: String(err) });
+      socket.destroy();
+      return;
+    }
+    this.injector?.injectConnection(socket);
+  }
+}
