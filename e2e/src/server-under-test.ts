@@ -19,6 +19,8 @@ export interface ServerOptions {
   /** `sqlite3` (file in `dir`) or a PostgreSQL connection string. */
   readonly postgresUrl?: string;
   readonly defaultX509SvidTtl?: string;
+  /** `log_level`; `DEBUG` by default. */
+  readonly logLevel?: string;
   /** Extra HCL appended inside `plugins { }` (e.g. cloud node attestors). */
   readonly extraPlugins?: string;
   /** Extra lines appended inside `server { }`. */
@@ -136,7 +138,7 @@ function serverConfig(options: ServerOptions, port: number, socketPath: string):
     socket_path = "${socketPath}"
     trust_domain = "${options.trustDomain ?? 'example.org'}"
     data_dir = "${dataDir}"
-    log_level = "DEBUG"
+    log_level = "${options.logLevel ?? 'DEBUG'}"
     default_x509_svid_ttl = "${options.defaultX509SvidTtl ?? '1h'}"
 ${options.extraServer ?? ''}
 }

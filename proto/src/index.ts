@@ -67,6 +67,14 @@ export type {
   DebugHandlers as ServerDebugHandlers,
 } from './generated/spire/api/server/debug/v1/Debug';
 export type {
+  LoggerClient as ServerLoggerClient,
+  LoggerHandlers as ServerLoggerHandlers,
+} from './generated/spire/api/server/logger/v1/Logger';
+export type {
+  LoggerClient as AgentLoggerClient,
+  LoggerHandlers as AgentLoggerHandlers,
+} from './generated/spire/api/agent/logger/v1/Logger';
+export type {
   DebugClient as AgentDebugClient,
   DebugHandlers as AgentDebugHandlers,
 } from './generated/spire/agent/debug/v1/Debug';
@@ -130,6 +138,11 @@ export type {
   HTTPSSPIFFEProfile__Output,
 } from './generated/spire/api/types/HTTPSSPIFFEProfile';
 export type { HTTPSWebProfile, HTTPSWebProfile__Output } from './generated/spire/api/types/HTTPSWebProfile';
+export type {
+  Logger as SpireLogger,
+  Logger__Output as SpireLogger__Output,
+} from './generated/spire/api/types/Logger';
+export type { LogLevel as SpireLogLevel } from './generated/spire/api/types/LogLevel';
 export type { JWTKey, JWTKey__Output } from './generated/spire/api/types/JWTKey';
 export type {
   JWTSVID as SpireJWTSVID,

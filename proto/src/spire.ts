@@ -10,6 +10,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AgentClient, AgentDefinition } from './generated/spire/api/server/agent/v1/Agent';
 import type { BundleClient, BundleDefinition } from './generated/spire/api/server/bundle/v1/Bundle';
 import type { DebugClient, DebugDefinition } from './generated/spire/api/server/debug/v1/Debug';
+import type { LoggerClient, LoggerDefinition } from './generated/spire/api/server/logger/v1/Logger';
 import type { EntryClient, EntryDefinition } from './generated/spire/api/server/entry/v1/Entry';
 import type {
   LocalAuthorityClient,
@@ -28,6 +29,10 @@ import type {
   DelegatedIdentityClient,
   DelegatedIdentityDefinition,
 } from './generated/spire/api/agent/delegatedidentity/v1/DelegatedIdentity';
+import type {
+  LoggerClient as AgentLoggerClient,
+  LoggerDefinition as AgentLoggerDefinition,
+} from './generated/spire/api/agent/logger/v1/Logger';
 import { loadProtoPackage } from './load';
 
 /** A loaded gRPC service: constructible as a typed client, with its method definitions on `.service`. */
@@ -50,6 +55,7 @@ export interface SpireServerGrpcType {
         svid: { v1: { SVID: LoadedService<SVIDClient, SVIDDefinition> } };
         trustdomain: { v1: { TrustDomain: LoadedService<TrustDomainClient, TrustDomainDefinition> } };
         debug: { v1: { Debug: LoadedService<DebugClient, DebugDefinition> } };
+        logger: { v1: { Logger: LoadedService<LoggerClient, LoggerDefinition> } };
         localauthority: {
           v1: { LocalAuthority: LoadedService<LocalAuthorityClient, LocalAuthorityDefinition> };
         };
@@ -68,6 +74,7 @@ export interface SpireAgentGrpcType {
         delegatedidentity: {
           v1: { DelegatedIdentity: LoadedService<DelegatedIdentityClient, DelegatedIdentityDefinition> };
         };
+        logger: { v1: { Logger: LoadedService<AgentLoggerClient, AgentLoggerDefinition> } };
       };
       types: SpireTypesPackage;
     };
@@ -82,6 +89,7 @@ export const SPIRE_SERVER_PROTO_FILES = [
   'spire/api/server/svid/v1/svid.proto',
   'spire/api/server/trustdomain/v1/trustdomain.proto',
   'spire/api/server/debug/v1/debug.proto',
+  'spire/api/server/logger/v1/logger.proto',
   'spire/api/server/localauthority/v1/localauthority.proto',
 ];
 
@@ -89,6 +97,7 @@ export const SPIRE_SERVER_PROTO_FILES = [
 export const SPIRE_AGENT_PROTO_FILES = [
   'spire/api/agent/debug/v1/debug.proto',
   'spire/api/agent/delegatedidentity/v1/delegatedidentity.proto',
+  'spire/api/agent/logger/v1/logger.proto',
 ];
 
 /** Loads every `spire.api.server.*.v1` service together with the `spire.api.types` messages. */
@@ -96,7 +105,7 @@ export function loadSpireServerApis(): SpireServerGrpcType {
   return loadProtoPackage<SpireServerGrpcType>(SPIRE_SERVER_PROTO_FILES);
 }
 
-/** Loads `spire.agent.debug.v1` and `spire.api.agent.delegatedidentity.v1` with the shared types. */
+/** Loads `spire.agent.debug.v1`, `spire.api.agent.delegatedidentity.v1` and `.logger.v1` with the shared types. */
 export function loadSpireAgentApis(): SpireAgentGrpcType {
   return loadProtoPackage<SpireAgentGrpcType>(SPIRE_AGENT_PROTO_FILES);
 }

@@ -5,7 +5,13 @@ import {
   type NodeAttestorServerPlugin,
   type PluginLogger,
 } from '@lanyard/attestor-core';
-import { Metrics, TrailWriter, type AuditTrailConfig, type PluginCatalog } from '@lanyard/common';
+import {
+  Metrics,
+  TrailWriter,
+  type AuditTrailConfig,
+  type LogLevelControl,
+  type PluginCatalog,
+} from '@lanyard/common';
 import { recordCaEvents } from './audit/ca-events';
 import { prometheusRpcMetrics } from './api/metrics';
 import { registerServerApis } from './api/register';
@@ -50,6 +56,11 @@ export interface LanyardServerOptions {
   /** Node attestor plugins the blocks may name; the built-in catalog by default. */
   nodeAttestorPlugins?: PluginCatalog<NodeAttestorServerPlugin>;
   logger?: PluginLogger;
+  /**
+   * Live level control of `logger` (`logLevelControl(logger)`), served by the Logger API; when absent the
+   * Logger service is not registered (its calls answer Unimplemented).
+   */
+  logLevel?: LogLevelControl;
   /** SPIRE-named Prometheus metrics (`telemetry`); a private registry by default. */
   metrics?: Metrics;
   /** Entry cache event poll period; default 1000 ms. */
@@ -203,6 +214,7 @@ export class LanyardServer {
       attestors,
       serverSvid: svid,
       logger,
+      logLevel: options.logLevel,
       now,
       maxBatchSize: options.maxBatchSize ?? 10_000,
       disableJwtSvids: options.disableJwtSvids,

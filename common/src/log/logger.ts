@@ -24,13 +24,26 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
-const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+/**
+ * Every level the logger knows, most severe first: SPIRE's logrus levels. Config files set one of
+ * {@link LogLevel}; the Logger API may also set `panic`, `fatal` (only panics and fatal errors would print:
+ * Lanyard logs neither, so the process goes quiet) and `trace` (everything, like `debug`).
+ */
+export const LOGGER_LEVELS = ['panic', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/** A level the running logger can be switched to (see {@link LOGGER_LEVELS}). */
+export type LoggerLevel = (typeof LOGGER_LEVELS)[number];
+
+const LEVELS: Record<LoggerLevel, number> = Object.fromEntries(
+  LOGGER_LEVELS.map((level, severity) => [level, severity]),
+) as Record<LoggerLevel, number>;
+const CONFIG_LEVELS = new Set<string>(['error', 'warn', 'info', 'debug']);
 const WINSTON_KEYS = new Set(['level', 'message']);
 
 /** Parses a SPIRE `log_level` value (case-insensitive; `warning` also accepted). */
 export function parseLogLevel(value: string): LogLevel {
   const level = value.toLowerCase() === 'warning' ? 'warn' : value.toLowerCase();
-  if (!(level in LEVELS)) {
+  if (!CONFIG_LEVELS.has(level)) {
     throw new InvalidArgumentError(
       `unknown log level ${JSON.stringify(value)}: use DEBUG, INFO, WARN or ERROR`,
       'ERR_LOG_LEVEL',
@@ -71,7 +84,10 @@ function toRecord(info: winston.Logform.TransformableInfo, now: () => Date): Log
 export function createLogger(options: LoggerOptions = {}): winston.Logger {
   const now = options.now ?? (() => new Date());
   const render = options.format === 'json' ? formatJson : formatText;
+  // Records above the live level are dropped before formatting (winston would otherwise format every record
+  // and only filter in the transport); the level is read per record, so a changed level applies at once.
   const line = winston.format((info) => {
+    if (LEVELS[info.level as LoggerLevel] > LEVELS[logger.level as LoggerLevel]) return false;
     (info as Record<symbol, unknown>)[Symbol.for('message')] = render(toRecord(info, now));
     return info;
   });
@@ -80,12 +96,13 @@ export function createLogger(options: LoggerOptions = {}): winston.Logger {
     : options.file
       ? new winston.transports.File({ filename: options.file })
       : new winston.transports.Console({ stderrLevels: Object.keys(LEVELS) });
-  return winston.createLogger({
+  const logger: winston.Logger = winston.createLogger({
     levels: LEVELS,
     level: parseLogLevel(options.level ?? 'info'),
     format: line(),
     transports: [transport],
   });
+  return logger;
 }
 
 /** The logger type returned by {@link createLogger}. */

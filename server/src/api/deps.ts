@@ -1,5 +1,5 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
-import type { TrailRecorder } from '@lanyard/common';
+import type { LogLevelControl, TrailRecorder } from '@lanyard/common';
 import type { EntryCache } from '../authorized-entries/entry-cache';
 import type { ServerCaApi } from '../ca/types';
 import type { NodeAttestorCatalog } from '../catalog/node-attestors';
@@ -17,6 +17,8 @@ export interface ApiDeps {
   attestors: NodeAttestorCatalog;
   serverSvid: ServerSvidRotator;
   logger: PluginLogger;
+  /** The live level of the process logger (Logger API); without it the Logger service is not served. */
+  logLevel?: LogLevelControl;
   /** Milliseconds clock. */
   now: () => number;
   /** Largest accepted batch in Batch* RPCs (oversized → InvalidArgument). */

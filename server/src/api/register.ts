@@ -8,6 +8,7 @@ import { registerDebugService } from './debug/register';
 import { registerEntryService } from './entry/register';
 import { registerHealthService, type HealthState } from './health/register';
 import { registerLocalAuthorityService } from './localauthority/register';
+import { registerLoggerService } from './logger/register';
 import { registerSvidService } from './svid/register';
 import { registerTrustDomainService } from './trustdomain/register';
 
@@ -20,6 +21,7 @@ export const SERVER_SERVICE_NAMES: ReadonlySet<string> = new Set([
   'spire.api.server.trustdomain.v1.TrustDomain',
   'spire.api.server.localauthority.v1.LocalAuthority',
   'spire.api.server.debug.v1.Debug',
+  'spire.api.server.logger.v1.Logger',
 ]);
 
 /** Registers every SPIRE server API plus `grpc.health.v1.Health` on one transport's server. */
@@ -37,6 +39,7 @@ export function registerServerApis(
   registerTrustDomainService(server, spire.trustdomain.v1.TrustDomain.service, boundary, deps);
   registerLocalAuthorityService(server, spire.localauthority.v1.LocalAuthority.service, boundary, deps);
   registerDebugService(server, spire.debug.v1.Debug.service, boundary, deps);
+  if (deps.logLevel) registerLoggerService(server, spire.logger.v1.Logger.service, boundary, deps.logLevel);
   registerHealthService(
     server,
     loadHealthApi().grpc.health.v1.Health.service,

@@ -8,6 +8,7 @@ import {
   type HealthClient,
   type LocalAuthorityClient,
   type ServerDebugClient,
+  type ServerLoggerClient,
   type SVIDClient,
   type TrustDomainClient,
 } from '@lanyard/proto';
@@ -24,6 +25,7 @@ export interface ServerApiClients {
   trustDomain: TrustDomainClient;
   localAuthority: LocalAuthorityClient;
   debug: ServerDebugClient;
+  logger: ServerLoggerClient;
   health: HealthClient;
   /** Closes every channel. */
   close(): void;
@@ -56,6 +58,7 @@ export function connectServerApis(
     trustDomain: new spire.trustdomain.v1.TrustDomain(target, credentials, options),
     localAuthority: new spire.localauthority.v1.LocalAuthority(target, credentials, options),
     debug: new spire.debug.v1.Debug(target, credentials, options),
+    logger: new spire.logger.v1.Logger(target, credentials, options),
     health: new Health(target, credentials, options),
   };
   return {

@@ -139,6 +139,11 @@ export class SvidApi {
       minted: true,
       ...whoCalled(ctx.caller),
     });
+    ctx.logger.debug('Signed X509 SVID', {
+      spiffe_id: svid.spiffeId,
+      serial_num: svid.serialNumber,
+      expiration: new Date(svid.expiresAt * 1000),
+    });
     return {
       svid: { id: idToWire(svid.spiffeId), cert_chain: svid.certChainDer, expires_at: svid.expiresAt },
     };

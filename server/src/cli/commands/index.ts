@@ -7,6 +7,7 @@ import { entryCommand } from './entry';
 import { federationCommand } from './federation';
 import { healthcheckCommand } from './healthcheck';
 import { localAuthorityCommand } from './localauthority';
+import { loggerCommand } from './logger';
 import { jwtCommand } from './mint/jwt';
 import { x509Command } from './mint/x509';
 import { runCommand } from './run';
@@ -29,5 +30,6 @@ export const COMMANDS: readonly CliCommand[] = [
   localAuthorityCommand,
   upstreamAuthorityCommand,
   debugCommand,
+  loggerCommand,
   serverAuditCommand,
 ];

@@ -3,6 +3,7 @@ import {
   HealthChecker,
   Metrics,
   createLogger,
+  logLevelControl,
   startHealthListener,
   startPrometheusListener,
   type HealthListener,
@@ -63,7 +64,8 @@ async function run(flags: ConfigFlags, ctx: CommandContext): Promise<number> {
     for (const warning of warnings) logger.warn(warning);
     tightenUmask();
     const metrics = metricsFor(config);
-    server = await LanyardServer.start(await serverOptionsFromConfig(config, logger, metrics));
+    const options = await serverOptionsFromConfig(config, logger, metrics);
+    server = await LanyardServer.start({ ...options, logLevel: logLevelControl(logger) });
     const listeners = await startListeners(config, server, metrics);
     metrics.setGauge(['started'], 1, { version: VERSION });
     const signal = await ctx.io.stopSignal();
