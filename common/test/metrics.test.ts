@@ -54,7 +54,7 @@ describe('Prometheus listener', () => {
     const metrics = new Metrics({ prefix: 'spire_agent', trustDomain: 'example.org' });
     metrics.incrCounter(['started'], { version: '0.1.0' });
     metrics.setGauge(['workload_api', 'connections'], 3);
-    metrics.measureCall(['rpc', 'workload_api', 'fetch_x509svid'], 'OK', 0.002);
+    metrics.measureCall(['rpc', 'workload_api', 'fetch_x509svid'], 'OK', 2.5);
     const listener = await startPrometheusListener({ host: '127.0.0.1', port: 0 }, metrics);
     try {
       const res = await fetch(`http://127.0.0.1:${listener.address.port}/anything`);
@@ -69,6 +69,9 @@ describe('Prometheus listener', () => {
       );
       expect(text).toContain('spire_agent_rpc_workload_api_fetch_x509svid{status="OK"');
       expect(text).toContain('spire_agent_rpc_workload_api_fetch_x509svid_elapsed_time_count{status="OK"');
+      expect(text).toMatch(
+        /spire_agent_rpc_workload_api_fetch_x509svid_elapsed_time_sum\{status="OK"[^}]*\} 2\.5\n/,
+      );
     } finally {
       await listener.close();
     }

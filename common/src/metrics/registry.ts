@@ -1,7 +1,7 @@
 /**
  * SPIRE-shaped Prometheus metrics over prom-client: names are the prefix plus key parts joined by `_`
  * (`spire_server_rpc_agent_v1_agent_attest_agent`); counters and gauges carry no suffix; timings are
- * summaries named `<key>_elapsed_time`.
+ * summaries named `<key>_elapsed_time` in milliseconds, as go-metrics' `MeasureSince` records them.
  */
 import * as os from 'node:os';
 import * as client from 'prom-client';
@@ -94,8 +94,11 @@ export class Metrics {
     metric.set(labels, value);
   }
 
-  /** Records a call: counter `key` plus summary `key_elapsed_time` (seconds), both labelled `status`. */
-  measureCall(key: readonly string[], status: string, seconds: number, labels: Labels = {}): void {
+  /**
+   * Records a call: counter `key` plus summary `key_elapsed_time` of `elapsedMs` (milliseconds, SPIRE's unit),
+   * both labelled `status`.
+   */
+  measureCall(key: readonly string[], status: string, elapsedMs: number, labels: Labels = {}): void {
     const all = { ...labels, status };
     this.incrCounter(key, all);
     const name = this.name([...key, 'elapsed_time']);
@@ -109,7 +112,7 @@ export class Metrics {
       });
       this.summaries.set(name, metric);
     }
-    metric.observe(all, seconds);
+    metric.observe(all, elapsedMs);
   }
 
   /** Prometheus text exposition of every metric. */

@@ -191,7 +191,7 @@ export class FederationRefreshManager {
       this.options.metrics?.measureCall(
         ['bundle_manager', 'fetch_federated_bundle'],
         'Unavailable',
-        (this.options.now() - started) / 1000,
+        this.options.now() - started,
         label,
       );
       const normal = refreshIntervalMs(await this.storedHint(rel.trustDomain), this.bounds);
@@ -201,7 +201,7 @@ export class FederationRefreshManager {
     this.options.metrics?.measureCall(
       ['bundle_manager', 'fetch_federated_bundle'],
       'OK',
-      (this.options.now() - started) / 1000,
+      this.options.now() - started,
       label,
     );
     this.schedule(m, refreshIntervalMs(hint, this.bounds));

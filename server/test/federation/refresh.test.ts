@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { Metrics } from '@lanyard/common';
+import { Metrics, startPrometheusListener } from '@lanyard/common';
 import { TestCa } from '@lanyard/test-support';
 import type { FederatesWithConfig } from '../../src/config';
 import { rpc, rpcError, startTestServer, type TestServer } from '../api/harness';
@@ -68,6 +68,12 @@ async function relate(ts: TestServer, url: string, endpointId = ENDPOINT_ID): Pr
 
 const refresh = (ts: TestServer, td = FOREIGN) =>
   rpc((cb) => ts.admin.trustDomain.RefreshBundle({ trust_domain: td }, cb));
+
+/** Value of the `status="OK"` sample of `name` in a Prometheus exposition (0 when absent). */
+function okSample(exposition: string, name: string): number {
+  const line = exposition.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes('status="OK"'));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 
 const testTuning = {
   limits: { timeoutMs: 1000, maxBodyBytes: 64 * 1024 },
@@ -153,6 +159,31 @@ describe('federated bundle refresh (https_spiffe)', () => {
     await refresh(ts);
     expect(Number((await stored(ts)).sequence_number)).toBe(5);
     expect(ts.server.federation.status(FOREIGN)?.lastError).toBeUndefined();
+  });
+
+  it('records elapsed times in milliseconds, as SPIRE (read from the Prometheus endpoint)', async () => {
+    const listener = await startPrometheusListener({ host: '127.0.0.1', port: 0 }, metrics);
+    const scrape = async () => (await fetch(`http://127.0.0.1:${listener.address.port}/`)).text();
+    const fetchKey = 'spire_server_bundle_manager_fetch_federated_bundle_elapsed_time';
+    const rpcKey = 'spire_server_rpc_trustdomain_v1_trust_domain_refresh_bundle_elapsed_time';
+    try {
+      const before = await scrape();
+      // The endpoint holds its answer for 300 ms: one refresh takes at least that long.
+      const good = json(foreign.ca.spiffeBundle({ sequence: 6, refreshHintSeconds: 1 }));
+      foreign.handler = (req, res) => void setTimeout(() => good(req, res), 300);
+      await refresh(ts);
+      const after = await scrape();
+      for (const key of [fetchKey, rpcKey]) {
+        const count = okSample(after, `${key}_count`) - okSample(before, `${key}_count`);
+        const sum = okSample(after, `${key}_sum`) - okSample(before, `${key}_sum`);
+        expect(count).toBe(1);
+        // 0.3 if it were seconds; the fetch timeout (1 s) bounds the fetch, the RPC adds little on top.
+        expect(sum).toBeGreaterThanOrEqual(300);
+        expect(sum).toBeLessThan(60_000);
+      }
+    } finally {
+      await listener.close();
+    }
   });
 
   it('answers NotFound for a trust domain without a relationship', async () => {
