@@ -10,4 +10,4 @@ export {
   toServiceError,
   type ServiceErrorStatus,
 } from './service-error';
-export { unary, type UnaryInvoker } from './unary';
+export { unary, type UnaryInvoker, type UnaryOptions } from './unary';

@@ -7,6 +7,7 @@ import {
   type ValidateJWTSVIDResponse__Output,
 } from '@lanyard/proto';
 import { Backoff, type BackoffOptions, type LanyardError } from '@lanyard/base';
+import { unary } from '@lanyard/base/grpc';
 import { WorkloadApiError } from '../errors/workload-api-error';
 import type { JwtBundleSet, X509BundleSet } from '../bundle';
 import { JwtSvid, type JwtSvidParams, type JwtSvidSource } from '../jwt';
@@ -271,7 +272,8 @@ export class WorkloadApiClient implements JwtSvidSource, AsyncDisposable {
     });
   }
 
-  private unary<M>(
+  /** One unary call through the gRPC bridge, tracked so {@link close} cancels it; errors as go-spiffe words them. */
+  private async unary<M>(
     method: string,
     invoke: (
       client: SpiffeWorkloadAPIClient,
@@ -281,19 +283,17 @@ export class WorkloadApiClient implements JwtSvidSource, AsyncDisposable {
     ) => grpc.ClientUnaryCall,
     signal: AbortSignal | undefined,
   ): Promise<M> {
-    if (signal?.aborted) return Promise.reject(abortedError(`workload api ${method}`, signal));
-    return new Promise((resolve, reject) => {
-      let removeAbort = (): void => undefined;
-      const call = this.track(
-        invoke(this.client(), this.metadata(), this.callOptions(), (err, response) => {
-          removeAbort();
-          if (signal?.aborted) reject(abortedError(`workload api ${method}`, signal));
-          else if (err || !response) reject(workloadApiError(method, err));
-          else resolve(response);
-        }),
+    let response: M | undefined;
+    try {
+      response = await unary<M>(
+        (_options, cb) => this.track(invoke(this.client(), this.metadata(), this.callOptions(), cb)),
+        { signal },
       );
-      removeAbort = onAbort(signal, () => call.cancel());
-    });
+    } catch (err) {
+      throw signal?.aborted ? abortedError(`workload api ${method}`, signal) : workloadApiError(method, err);
+    }
+    if (response === undefined || response === null) throw workloadApiError(method, null);
+    return response;
   }
 
   private watch<M, T>(
