@@ -2,31 +2,10 @@
  * Validation of the names the CA writes into certificates and tokens: SPIFFE IDs (strict SPIFFE grammar,
  * same verdicts as go-spiffe) and DNS SANs. Returns clear `InvalidArgumentError`s.
  */
-import { SpiffeId, SpiffeIdError } from '@lanyard/spiffe';
 import { InvalidArgumentError } from '@lanyard/base';
+import { parseSpiffeId } from '../util/spiffe-id';
 
 const DNS_LABEL = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
-
-/** A SPIFFE ID split into its parts. */
-export interface SpiffeIdParts {
-  /** Trust domain name. */
-  trustDomain: string;
-  /** Path including the leading `/`, or '' for a trust domain ID. */
-  path: string;
-}
-
-/** Parses `spiffe://td/path` strictly with `SpiffeId.parse`; errors name `field` instead of "spiffe id". */
-export function parseSpiffeId(value: string, field: string): SpiffeIdParts {
-  if (typeof value !== 'string')
-    throw new InvalidArgumentError(`${field} must be a string`, 'ERR_SPIFFE_ID_EMPTY');
-  try {
-    const id = SpiffeId.parse(value);
-    return { trustDomain: id.trustDomain.name, path: id.path };
-  } catch (err) {
-    if (!(err instanceof SpiffeIdError)) throw err;
-    throw new InvalidArgumentError(err.message.replace(/^spiffe id/, field), err.code);
-  }
-}
 
 /** Checks `value` is a workload/agent ID (non-empty path) in `trustDomain`. */
 export function requireMemberId(value: string, trustDomain: string, field: string): void {

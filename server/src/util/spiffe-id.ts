@@ -1,4 +1,4 @@
-import { SpiffeId, TrustDomain } from '@lanyard/spiffe';
+import { SpiffeId, SpiffeIdError, TrustDomain } from '@lanyard/spiffe';
 import { InvalidArgumentError } from '@lanyard/base';
 
 /** A parsed SPIFFE ID as plain strings: trust domain name (no scheme) and path (`''` or `/…`). */
@@ -7,10 +7,21 @@ export interface ParsedSpiffeId {
   path: string;
 }
 
-/** Parses `spiffe://<td><path>` strictly (SpiffeIdError, an InvalidArgument, naming the broken rule). */
-export function parseSpiffeId(id: string): ParsedSpiffeId {
-  const parsed = SpiffeId.parse(id);
-  return { trustDomain: parsed.trustDomain.name, path: parsed.path };
+/**
+ * Parses `spiffe://<td><path>` strictly (SpiffeIdError, an InvalidArgument, naming the broken rule). With
+ * `field`, errors name that field instead of "spiffe id" (and a non-string value is refused).
+ */
+export function parseSpiffeId(id: string, field?: string): ParsedSpiffeId {
+  if (field !== undefined && typeof id !== 'string') {
+    throw new InvalidArgumentError(`${field} must be a string`, 'ERR_SPIFFE_ID_EMPTY');
+  }
+  try {
+    const parsed = SpiffeId.parse(id);
+    return { trustDomain: parsed.trustDomain.name, path: parsed.path };
+  } catch (err) {
+    if (field === undefined || !(err instanceof SpiffeIdError)) throw err;
+    throw new InvalidArgumentError(err.message.replace(/^spiffe id/, field), err.code);
+  }
 }
 
 /**
