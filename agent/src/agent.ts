@@ -121,6 +121,7 @@ export class Agent {
             identity,
             syncLoop,
             jwt,
+            authorizedDelegates: a.authorizedDelegates,
             startedAt: Date.now(),
             logger,
             procRoot: options.procRoot,

@@ -3,6 +3,7 @@
  */
 export * from './manager/cache';
 export * from './workload';
+export * from './admin';
 export {
   runCli,
   buildProgram,

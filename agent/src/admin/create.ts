@@ -5,6 +5,7 @@ import type { IdentityCache } from '../manager/cache';
 import type { SyncLoop } from '../manager/sync-loop';
 import type { JwtSvidService } from '../workload';
 import { registerDebugService } from './debug';
+import { registerDelegatedIdentityService } from './delegated';
 import { AdminApiServer } from './server';
 
 /** The running agent's parts the admin services read. */
@@ -17,13 +18,18 @@ export interface AdminApiParts {
   readonly syncLoop: SyncLoop;
   /** The JWT-SVID service shared with the Workload API. */
   readonly jwt: JwtSvidService;
+  /** `authorized_delegates`. */
+  readonly authorizedDelegates: readonly string[];
   /** When the agent started (ms since the epoch). */
   readonly startedAt: number;
   readonly logger: PluginLogger;
   readonly procRoot?: string;
 }
 
-/** The admin server with Debug registered; not started. Other services may still be added to its gRPC server. */
+/**
+ * The admin server with Debug and DelegatedIdentity registered, as SPIRE's agent; not started. Other services may
+ * still be added to its gRPC server.
+ */
 export function createAdminApi(parts: AdminApiParts): AdminApiServer {
   const admin = new AdminApiServer({
     socketPath: parts.socketPath,
@@ -43,5 +49,11 @@ export function createAdminApi(parts: AdminApiParts): AdminApiServer {
     },
     parts.logger,
   );
+  registerDelegatedIdentityService(admin, {
+    cache: parts.cache,
+    jwt: parts.jwt,
+    authorizedDelegates: parts.authorizedDelegates,
+    logger: parts.logger,
+  });
   return admin;
 }

@@ -14,3 +14,10 @@ export {
   DEBUG_INFO_CACHE_MS,
   type AgentDebugSource,
 } from './debug';
+export {
+  registerDelegatedIdentityService,
+  createDelegatedIdentityHandlers,
+  DelegateAuthorizer,
+  DEFAULT_MAX_PENDING_MESSAGES,
+  type DelegatedIdentityOptions,
+} from './delegated';

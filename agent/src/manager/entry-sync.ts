@@ -44,6 +44,8 @@ export function toWorkloadEntry(entry: Entry__Output): WorkloadEntry {
     federatesWith: entry.federates_with.map((td) => td.replace(/^spiffe:\/\//, '')).sort(),
     revision: Number(entry.revision_number),
     createdAt: Number(entry.created_at),
+    admin: entry.admin === true,
+    downstream: entry.downstream === true,
   };
 }
 

@@ -106,6 +106,11 @@ export class IdentityCache {
     return this.tainted;
   }
 
+  /** Every federated bundle the agent holds, keyed by trust domain name (no scheme); treat it as read-only. */
+  federatedBundles(): ReadonlyMap<string, SpiffeBundle> {
+    return this.federated;
+  }
+
   /** The federated bundle of a trust domain (name without scheme), if known. */
   getFederatedBundle(trustDomain: string): SpiffeBundle | undefined {
     return this.federated.get(trustDomain);
@@ -285,6 +290,8 @@ function sameEntry(a: WorkloadEntry, b: WorkloadEntry): boolean {
     a.spiffeId === b.spiffeId &&
     a.hint === b.hint &&
     a.createdAt === b.createdAt &&
+    a.admin === b.admin &&
+    a.downstream === b.downstream &&
     a.selectors.length === b.selectors.length &&
     a.selectors.every((s, i) => s.type === b.selectors[i].type && s.value === b.selectors[i].value) &&
     a.federatesWith.join('\n') === b.federatesWith.join('\n')

@@ -21,6 +21,10 @@ export interface WorkloadEntry {
   readonly revision: number;
   /** Creation time in seconds since the epoch (hint de-duplication keeps the oldest entry). */
   readonly createdAt: number;
+  /** The entry grants admin rights on the server; never handed out through the Delegated Identity API. */
+  readonly admin?: boolean;
+  /** The entry is for a downstream server; never handed out through the Delegated Identity API. */
+  readonly downstream?: boolean;
 }
 
 /** An X.509-SVID held in the cache for one entry. DER buffers are private copies (not pool slices). */
