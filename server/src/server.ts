@@ -246,7 +246,8 @@ export class LanyardServer {
       logger,
       metrics: prometheusRpcMetrics(metrics),
       auditLog: options.auditLogEnabled,
-      register: (grpcServer, boundary) => registerServerApis(grpcServer, boundary, deps, health),
+      register: (grpcServer, boundary, listener) =>
+        registerServerApis(grpcServer, boundary, deps, health, listener),
     });
     const endpointConfig = options.federation?.bundleEndpoint;
     const bundleEndpoint =

@@ -9,6 +9,7 @@ import { registerEntryService } from './entry/register';
 import { registerHealthService, type HealthState } from './health/register';
 import { registerLocalAuthorityService } from './localauthority/register';
 import { registerLoggerService } from './logger/register';
+import { policyFor, servedOnTcp } from './policy';
 import { registerSvidService } from './svid/register';
 import { registerTrustDomainService } from './trustdomain/register';
 
@@ -24,27 +25,76 @@ export const SERVER_SERVICE_NAMES: ReadonlySet<string> = new Set([
   'spire.api.server.logger.v1.Logger',
 ]);
 
-/** Registers every SPIRE server API plus `grpc.health.v1.Health` on one transport's server. */
+/** The listener a set of services is registered on. */
+export type ServerListener = 'tcp' | 'uds';
+
+type Registration = (server: grpc.Server, definition: grpc.ServiceDefinition) => void;
+
+/**
+ * Registers every SPIRE server API plus `grpc.health.v1.Health` on one listener's server. Services the
+ * authorization table keeps to the admin socket (Health, Debug, Logger) are skipped on TCP; Logger only when
+ * `deps.logLevel` is given, and a service whose proto
+ * has a method without a row in the table is refused at startup.
+ */
 export function registerServerApis(
   server: grpc.Server,
   boundary: RpcBoundary,
   deps: ApiDeps,
   health: HealthState,
+  listener: ServerListener,
 ): void {
   const spire = loadSpireServerApis().spire.api.server;
-  registerEntryService(server, spire.entry.v1.Entry.service, boundary, deps);
-  registerAgentService(server, spire.agent.v1.Agent.service, boundary, deps);
-  registerBundleService(server, spire.bundle.v1.Bundle.service, boundary, deps);
-  registerSvidService(server, spire.svid.v1.SVID.service, boundary, deps);
-  registerTrustDomainService(server, spire.trustdomain.v1.TrustDomain.service, boundary, deps);
-  registerLocalAuthorityService(server, spire.localauthority.v1.LocalAuthority.service, boundary, deps);
-  registerDebugService(server, spire.debug.v1.Debug.service, boundary, deps);
-  if (deps.logLevel) registerLoggerService(server, spire.logger.v1.Logger.service, boundary, deps.logLevel);
-  registerHealthService(
-    server,
-    loadHealthApi().grpc.health.v1.Health.service,
-    boundary,
-    health,
-    SERVER_SERVICE_NAMES,
-  );
+  const services: Array<[string, grpc.ServiceDefinition, Registration]> = [
+    [
+      'spire.api.server.entry.v1.Entry',
+      spire.entry.v1.Entry.service,
+      (s, d) => registerEntryService(s, d, boundary, deps),
+    ],
+    [
+      'spire.api.server.agent.v1.Agent',
+      spire.agent.v1.Agent.service,
+      (s, d) => registerAgentService(s, d, boundary, deps),
+    ],
+    [
+      'spire.api.server.bundle.v1.Bundle',
+      spire.bundle.v1.Bundle.service,
+      (s, d) => registerBundleService(s, d, boundary, deps),
+    ],
+    [
+      'spire.api.server.svid.v1.SVID',
+      spire.svid.v1.SVID.service,
+      (s, d) => registerSvidService(s, d, boundary, deps),
+    ],
+    [
+      'spire.api.server.trustdomain.v1.TrustDomain',
+      spire.trustdomain.v1.TrustDomain.service,
+      (s, d) => registerTrustDomainService(s, d, boundary, deps),
+    ],
+    [
+      'spire.api.server.localauthority.v1.LocalAuthority',
+      spire.localauthority.v1.LocalAuthority.service,
+      (s, d) => registerLocalAuthorityService(s, d, boundary, deps),
+    ],
+    [
+      'spire.api.server.debug.v1.Debug',
+      spire.debug.v1.Debug.service,
+      (s, d) => registerDebugService(s, d, boundary, deps),
+    ],
+    [
+      'spire.api.server.logger.v1.Logger',
+      spire.logger.v1.Logger.service,
+      (s, d) => {
+        if (deps.logLevel) registerLoggerService(s, d, boundary, deps.logLevel);
+      },
+    ],
+    [
+      'grpc.health.v1.Health',
+      loadHealthApi().grpc.health.v1.Health.service,
+      (s, d) => registerHealthService(s, d, boundary, health, SERVER_SERVICE_NAMES),
+    ],
+  ];
+  for (const [fullService, definition, register] of services) {
+    for (const method of Object.keys(definition)) policyFor(fullService, method);
+    if (listener === 'uds' || servedOnTcp(fullService)) register(server, definition);
+  }
 }

@@ -1,20 +1,20 @@
-import type { Role } from '../auth/caller';
 import type { MethodSpec } from './boundary';
+import { policyFor } from './policy';
 
-/** Role sets of SPIRE's default authorization policy. */
-export const ROLES = {
-  any: ['any'],
-  admin: ['local', 'admin'],
-  agent: ['agent'],
-  local: ['local'],
-  adminOrAgent: ['local', 'admin', 'agent'],
-  adminAgentOrDownstream: ['local', 'admin', 'agent', 'downstream'],
-  downstream: ['downstream'],
-  adminOrDownstream: ['local', 'admin', 'downstream'],
-} as const satisfies Record<string, readonly Role[]>;
-
-/** Returns a spec factory for one service, e.g. `specsFor('entry')('ListEntries', ROLES.admin)`. */
+/**
+ * Returns a spec factory for one SPIRE service, e.g. `specsFor('entry')('ListEntries')`. The admitted caller
+ * kinds come from {@link AUTHORIZATION_POLICY}; a method without a row there throws at registration.
+ */
 export function specsFor(service: string, typeName = service.charAt(0).toUpperCase() + service.slice(1)) {
-  const fullService = `spire.api.server.${service}.v1.${typeName}`;
-  return (method: string, roles: readonly Role[]): MethodSpec => ({ service, fullService, method, roles });
+  return serviceSpecs(service, `spire.api.server.${service}.v1.${typeName}`);
+}
+
+/** Spec factory for any fully qualified service (`grpc.health.v1.Health`), short name `service` for metrics. */
+export function serviceSpecs(service: string, fullService: string) {
+  return (method: string): MethodSpec => ({
+    service,
+    fullService,
+    method,
+    roles: policyFor(fullService, method),
+  });
 }

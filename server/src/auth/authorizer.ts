@@ -17,7 +17,8 @@ export interface AuthorizerOptions {
 }
 
 /**
- * SPIRE's caller authorization: local socket callers are admins; TLS callers are identified by the X509-SVID
+ * SPIRE's caller authorization: local socket callers are admitted where the policy lists `local` (and are
+ * admins there); TLS callers are identified by the X509-SVID
  * that chained to our bundle and may be agents (attested, not banned, presenting their current or newly
  * renewed certificate), admins (`admin_ids` or an entry with `admin`) or downstream servers (`downstream` entry).
  */
@@ -35,8 +36,7 @@ export class Authorizer {
     const roles = spec.roles;
     const localAdmin = caller.local;
     if (roles.includes('any')) return { ...caller, admin: localAdmin };
-    if (caller.local && (roles.includes('local') || roles.includes('admin')))
-      return { ...caller, admin: true };
+    if (caller.local && roles.includes('local')) return { ...caller, admin: true };
     const id = caller.spiffeId;
     if (id !== undefined) {
       if (roles.includes('admin') && this.isAdmin(id)) return { ...caller, admin: true };

@@ -11,8 +11,8 @@ import { PeerIdentityResolver } from './peer-identity';
 import type { ServerSvidRotator } from './server-svid';
 import { RotatingServerCredentials } from './tls-credentials';
 
-/** Registers the API services on one transport's server, wrapped by that transport's boundary. */
-export type ServiceRegistrar = (server: grpc.Server, boundary: RpcBoundary) => void;
+/** Registers the API services on one listener's server (`tcp` or `uds`), wrapped by that listener's boundary. */
+export type ServiceRegistrar = (server: grpc.Server, boundary: RpcBoundary, listener: 'tcp' | 'uds') => void;
 
 /** Options of {@link Endpoints}. */
 export interface EndpointsOptions {
@@ -82,8 +82,8 @@ export class Endpoints {
       opts.metrics,
       { auditLog: opts.auditLog },
     );
-    opts.register(this.local, localBoundary);
-    opts.register(this.tcp, tcpBoundary);
+    opts.register(this.local, localBoundary, 'uds');
+    opts.register(this.tcp, tcpBoundary, 'tcp');
     await this.adminSocket.listen();
     this.ownsSocket = true;
     this.credentials = new RotatingServerCredentials(this.tlsOptions());

@@ -1,6 +1,15 @@
 import { status } from '@grpc/grpc-js';
 import { TestCa } from '@lanyard/test-support';
-import { rpc, newAgent, rpcError, startTestServer, type TestServer } from './harness';
+import {
+  bundlePem,
+  newAgent,
+  rpc,
+  rpcError,
+  startTestServer,
+  svidClients,
+  wireEntry,
+  type TestServer,
+} from './harness';
 
 type BundleMsg = {
   trust_domain: string;
@@ -58,20 +67,32 @@ describe('Bundle API', () => {
     expect(bad.details).toContain('x509_authorities[0]');
   });
 
-  it('PublishJWTAuthority adds a JWT key', async () => {
+  it('PublishJWTAuthority adds a JWT key for a downstream server only (SPIRE policy)', async () => {
     const key = TestCa.create({ trustDomain: 'example.org' }).createJwtKey({ kid: 'published' });
-    const res = await rpc<{ jwt_authorities: Array<{ key_id: string }> }>((cb) =>
-      ts.admin.bundle.PublishJWTAuthority(
-        {
-          jwt_authority: {
-            key_id: 'published',
-            public_key: key.publicKey.export({ format: 'der', type: 'spki' }),
-          },
-        },
+    const req = {
+      jwt_authority: {
+        key_id: 'published',
+        public_key: key.publicKey.export({ format: 'der', type: 'spki' }),
+      },
+    };
+    const local = await rpcError(rpc((cb) => ts.admin.bundle.PublishJWTAuthority(req, cb)));
+    expect(local).toEqual({
+      code: status.PERMISSION_DENIED,
+      details: 'authorization denied for method PublishJWTAuthority',
+    });
+    await rpc((cb) =>
+      ts.admin.entry.BatchCreateEntry(
+        { entries: [{ ...wireEntry('/downstream/server', '/spire/server'), downstream: true }] },
         cb,
       ),
     );
+    const roots = await bundlePem(ts);
+    const downstream = await svidClients(ts, roots, '/downstream/server');
+    const res = await rpc<{ jwt_authorities: Array<{ key_id: string }> }>((cb) =>
+      downstream.bundle.PublishJWTAuthority(req, cb),
+    );
     expect(res.jwt_authorities.map((k) => k.key_id)).toContain('published');
+    downstream.close();
   });
 
   it('manages federated bundles: create, get, list, update, set, count, delete', async () => {

@@ -157,6 +157,29 @@ export async function newAgent(
   return { agent, roots, clients: tlsClients(ts, roots, agent.key.privateKey, agent.chainPem) };
 }
 
+/** Mints an X509-SVID for `spiffe://example.org<spiffePath>` over the admin socket: its key and PEM chain. */
+export async function mintSvid(
+  ts: TestServer,
+  spiffePath: string,
+): Promise<{ privateKey: KeyObject; chainPem: string }> {
+  const { key, csr } = keyAndCsr([`spiffe://${TD}${spiffePath}`]);
+  const minted = await rpc<{ svid: { cert_chain: Buffer[] } }>((cb) =>
+    ts.admin.svid.MintX509SVID({ csr }, cb),
+  );
+  const chainPem = minted.svid.cert_chain.map((d) => encodePem('CERTIFICATE', d)).join('');
+  return { privateKey: key.privateKey, chainPem };
+}
+
+/** TLS clients presenting a freshly minted X509-SVID (what an admin or downstream workload would hold). */
+export async function svidClients(
+  ts: TestServer,
+  roots: Buffer,
+  spiffePath: string,
+): Promise<ServerApiClients> {
+  const svid = await mintSvid(ts, spiffePath);
+  return tlsClients(ts, roots, svid.privateKey, svid.chainPem);
+}
+
 /** Wire SPIFFEID for `spiffe://example.org<path>`. */
 export function wid(p: string, td = TD): { trust_domain: string; path: string } {
   return { trust_domain: td, path: p };

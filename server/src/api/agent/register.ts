@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { RpcBoundary } from '../boundary';
 import type { ApiDeps } from '../deps';
-import { ROLES, specsFor } from '../specs';
+import { specsFor } from '../specs';
 import { AgentAdmin } from './admin';
 import { AgentAttestation, type AttestRequest, type AttestResponse } from './attest';
 import { AgentSelfService } from './renew';
@@ -18,36 +18,31 @@ export function registerAgentService(
   const attestation = new AgentAttestation(deps, deps.attestationStepTimeoutMs);
   const self = new AgentSelfService(deps);
   server.addService(definition, {
-    CountAgents: boundary.unary(spec('CountAgents', ROLES.admin), (req: Parameters<AgentAdmin['count']>[0]) =>
+    CountAgents: boundary.unary(spec('CountAgents'), (req: Parameters<AgentAdmin['count']>[0]) =>
       admin.count(req),
     ),
-    ListAgents: boundary.unary(spec('ListAgents', ROLES.admin), (req: Parameters<AgentAdmin['list']>[0]) =>
+    ListAgents: boundary.unary(spec('ListAgents'), (req: Parameters<AgentAdmin['list']>[0]) =>
       admin.list(req),
     ),
-    GetAgent: boundary.unary(spec('GetAgent', ROLES.admin), (req: Parameters<AgentAdmin['get']>[0]) =>
-      admin.get(req),
+    GetAgent: boundary.unary(spec('GetAgent'), (req: Parameters<AgentAdmin['get']>[0]) => admin.get(req)),
+    DeleteAgent: boundary.unary(spec('DeleteAgent'), (req: Parameters<AgentAdmin['delete']>[0], ctx) =>
+      admin.delete(req, ctx),
     ),
-    DeleteAgent: boundary.unary(
-      spec('DeleteAgent', ROLES.admin),
-      (req: Parameters<AgentAdmin['delete']>[0], ctx) => admin.delete(req, ctx),
-    ),
-    BanAgent: boundary.unary(spec('BanAgent', ROLES.admin), (req: Parameters<AgentAdmin['ban']>[0], ctx) =>
+    BanAgent: boundary.unary(spec('BanAgent'), (req: Parameters<AgentAdmin['ban']>[0], ctx) =>
       admin.ban(req, ctx),
     ),
     CreateJoinToken: boundary.unary(
-      spec('CreateJoinToken', ROLES.admin),
+      spec('CreateJoinToken'),
       (req: Parameters<AgentAdmin['createJoinToken']>[0], ctx) => admin.createJoinToken(req, ctx),
     ),
-    AttestAgent: boundary.bidi<AttestRequest, AttestResponse>(spec('AttestAgent', ROLES.any), (call, ctx) =>
+    AttestAgent: boundary.bidi<AttestRequest, AttestResponse>(spec('AttestAgent'), (call, ctx) =>
       attestation.attest(call, ctx),
     ),
-    RenewAgent: boundary.unary(
-      spec('RenewAgent', ROLES.agent),
-      (req: Parameters<AgentSelfService['renew']>[0], ctx) => self.renew(req, ctx),
+    RenewAgent: boundary.unary(spec('RenewAgent'), (req: Parameters<AgentSelfService['renew']>[0], ctx) =>
+      self.renew(req, ctx),
     ),
-    PostStatus: boundary.unary(
-      spec('PostStatus', ROLES.agent),
-      (req: Parameters<AgentSelfService['postStatus']>[0]) => self.postStatus(req),
+    PostStatus: boundary.unary(spec('PostStatus'), (req: Parameters<AgentSelfService['postStatus']>[0]) =>
+      self.postStatus(req),
     ),
   });
 }

@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { RpcBoundary } from '../boundary';
 import type { ApiDeps } from '../deps';
-import { ROLES, specsFor } from '../specs';
+import { specsFor } from '../specs';
 import { BundleApi } from './bundle';
 import { unimplemented } from '../status';
 
@@ -17,40 +17,34 @@ export function registerBundleService(
   const spec = specsFor('bundle');
   const api = new BundleApi(deps);
   server.addService(definition, {
-    CountBundles: boundary.unary(spec('CountBundles', ROLES.admin), () => api.countBundles()),
-    GetBundle: boundary.unary(spec('GetBundle', ROLES.any), (req: Req<'getBundle'>) => api.getBundle(req)),
-    AppendBundle: boundary.unary(spec('AppendBundle', ROLES.admin), (req: Req<'appendBundle'>) =>
-      api.appendBundle(req),
+    CountBundles: boundary.unary(spec('CountBundles'), () => api.countBundles()),
+    GetBundle: boundary.unary(spec('GetBundle'), (req: Req<'getBundle'>) => api.getBundle(req)),
+    AppendBundle: boundary.unary(spec('AppendBundle'), (req: Req<'appendBundle'>) => api.appendBundle(req)),
+    PublishJWTAuthority: boundary.unary(spec('PublishJWTAuthority'), (req: Req<'publishJwtAuthority'>) =>
+      api.publishJwtAuthority(req),
     ),
-    PublishJWTAuthority: boundary.unary(
-      spec('PublishJWTAuthority', ROLES.adminOrDownstream),
-      (req: Req<'publishJwtAuthority'>) => api.publishJwtAuthority(req),
-    ),
-    PublishWITAuthority: boundary.unary(spec('PublishWITAuthority', ROLES.adminOrDownstream), () =>
+    PublishWITAuthority: boundary.unary(spec('PublishWITAuthority'), () =>
       unimplemented('publishing WIT authorities'),
     ),
-    ListFederatedBundles: boundary.unary(
-      spec('ListFederatedBundles', ROLES.admin),
-      (req: Req<'listFederatedBundles'>) => api.listFederatedBundles(req),
+    ListFederatedBundles: boundary.unary(spec('ListFederatedBundles'), (req: Req<'listFederatedBundles'>) =>
+      api.listFederatedBundles(req),
     ),
-    GetFederatedBundle: boundary.unary(
-      spec('GetFederatedBundle', ROLES.adminAgentOrDownstream),
-      (req: Req<'getFederatedBundle'>) => api.getFederatedBundle(req),
+    GetFederatedBundle: boundary.unary(spec('GetFederatedBundle'), (req: Req<'getFederatedBundle'>) =>
+      api.getFederatedBundle(req),
     ),
     BatchCreateFederatedBundle: boundary.unary(
-      spec('BatchCreateFederatedBundle', ROLES.admin),
+      spec('BatchCreateFederatedBundle'),
       (req: Req<'batchCreate'>) => api.batchCreate(req),
     ),
     BatchUpdateFederatedBundle: boundary.unary(
-      spec('BatchUpdateFederatedBundle', ROLES.admin),
+      spec('BatchUpdateFederatedBundle'),
       (req: Req<'batchUpdate'>) => api.batchUpdate(req),
     ),
-    BatchSetFederatedBundle: boundary.unary(
-      spec('BatchSetFederatedBundle', ROLES.admin),
-      (req: Req<'batchSet'>) => api.batchSet(req),
+    BatchSetFederatedBundle: boundary.unary(spec('BatchSetFederatedBundle'), (req: Req<'batchSet'>) =>
+      api.batchSet(req),
     ),
     BatchDeleteFederatedBundle: boundary.unary(
-      spec('BatchDeleteFederatedBundle', ROLES.admin),
+      spec('BatchDeleteFederatedBundle'),
       (req: Req<'batchDelete'>) => api.batchDelete(req),
     ),
   });

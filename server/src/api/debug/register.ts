@@ -3,7 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { RpcBoundary } from '../boundary';
 import type { ApiDeps } from '../deps';
 import { idToWire } from '../convert/ids';
-import { ROLES, specsFor } from '../specs';
+import { specsFor } from '../specs';
 import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** Debug `GetInfo`: uptime, counts and the server SVID chain. */
@@ -33,7 +33,7 @@ export async function debugInfo(deps: ApiDeps) {
   };
 }
 
-/** Registers `spire.api.server.debug.v1.Debug` (local callers and admins). */
+/** Registers `spire.api.server.debug.v1.Debug` (admin socket callers only, like SPIRE). */
 export function registerDebugService(
   server: grpc.Server,
   definition: grpc.ServiceDefinition,
@@ -42,6 +42,6 @@ export function registerDebugService(
 ): void {
   const spec = specsFor('debug');
   server.addService(definition, {
-    GetInfo: boundary.unary(spec('GetInfo', ROLES.admin), () => debugInfo(deps)),
+    GetInfo: boundary.unary(spec('GetInfo'), () => debugInfo(deps)),
   });
 }

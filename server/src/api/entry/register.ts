@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { RpcBoundary } from '../boundary';
 import type { ApiDeps } from '../deps';
-import { ROLES, specsFor } from '../specs';
+import { specsFor } from '../specs';
 import { EntryCrud } from './crud';
 import { AuthorizedEntriesApi, type SyncRequest, type SyncResponse } from './sync';
 
@@ -16,34 +16,31 @@ export function registerEntryService(
   const crud = new EntryCrud(deps);
   const authorized = new AuthorizedEntriesApi(deps);
   server.addService(definition, {
-    CountEntries: boundary.unary(
-      spec('CountEntries', ROLES.admin),
-      (req: Parameters<EntryCrud['count']>[0]) => crud.count(req),
+    CountEntries: boundary.unary(spec('CountEntries'), (req: Parameters<EntryCrud['count']>[0]) =>
+      crud.count(req),
     ),
-    ListEntries: boundary.unary(spec('ListEntries', ROLES.admin), (req: Parameters<EntryCrud['list']>[0]) =>
+    ListEntries: boundary.unary(spec('ListEntries'), (req: Parameters<EntryCrud['list']>[0]) =>
       crud.list(req),
     ),
-    GetEntry: boundary.unary(spec('GetEntry', ROLES.admin), (req: Parameters<EntryCrud['get']>[0]) =>
-      crud.get(req),
-    ),
+    GetEntry: boundary.unary(spec('GetEntry'), (req: Parameters<EntryCrud['get']>[0]) => crud.get(req)),
     BatchCreateEntry: boundary.unary(
-      spec('BatchCreateEntry', ROLES.admin),
+      spec('BatchCreateEntry'),
       (req: Parameters<EntryCrud['batchCreate']>[0], ctx) => crud.batchCreate(req, ctx),
     ),
     BatchUpdateEntry: boundary.unary(
-      spec('BatchUpdateEntry', ROLES.admin),
+      spec('BatchUpdateEntry'),
       (req: Parameters<EntryCrud['batchUpdate']>[0], ctx) => crud.batchUpdate(req, ctx),
     ),
     BatchDeleteEntry: boundary.unary(
-      spec('BatchDeleteEntry', ROLES.admin),
+      spec('BatchDeleteEntry'),
       (req: Parameters<EntryCrud['batchDelete']>[0], ctx) => crud.batchDelete(req, ctx),
     ),
     GetAuthorizedEntries: boundary.unary(
-      spec('GetAuthorizedEntries', ROLES.agent),
+      spec('GetAuthorizedEntries'),
       (req: Parameters<AuthorizedEntriesApi['getAuthorized']>[0], ctx) => authorized.getAuthorized(req, ctx),
     ),
     SyncAuthorizedEntries: boundary.bidi<SyncRequest, SyncResponse>(
-      spec('SyncAuthorizedEntries', ROLES.agent),
+      spec('SyncAuthorizedEntries'),
       (call, ctx) => authorized.sync(call, ctx),
     ),
   });

@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { NotFoundError } from '@lanyard/base';
 import type { RpcBoundary } from '../boundary';
-import { ROLES } from '../specs';
+import { serviceSpecs } from '../specs';
 
 /** Serving state of the server as health checks see it. */
 export interface HealthState {
@@ -9,14 +9,12 @@ export interface HealthState {
   serving(): boolean;
 }
 
-const spec = (method: string) => ({
-  service: 'health',
-  fullService: 'grpc.health.v1.Health',
-  method,
-  roles: ROLES.any,
-});
+type Status = { status: 'SERVING' | 'NOT_SERVING' };
 
-/** Registers `grpc.health.v1.Health` (Check and Watch) for the whole server (`service` '' or any SPIRE API). */
+/**
+ * Registers `grpc.health.v1.Health` (Check, List and Watch) for the whole server (`service` '' or any SPIRE
+ * API). Like SPIRE, it is served on the admin socket only, to local callers.
+ */
 export function registerHealthService(
   server: grpc.Server,
   definition: grpc.ServiceDefinition,
@@ -24,14 +22,19 @@ export function registerHealthService(
   state: HealthState,
   knownServices: ReadonlySet<string>,
 ): void {
-  const statusOf = (service: string) => {
+  const spec = serviceSpecs('health', 'grpc.health.v1.Health');
+  const current = (): Status => ({ status: state.serving() ? 'SERVING' : 'NOT_SERVING' });
+  const statusOf = (service: string): Status => {
     if (service !== '' && !knownServices.has(service))
       throw new NotFoundError('unknown service', 'ERR_UNKNOWN_SERVICE');
-    return { status: state.serving() ? 'SERVING' : 'NOT_SERVING' };
+    return current();
   };
   server.addService(definition, {
     Check: boundary.unary(spec('Check'), async (req: { service: string }) => statusOf(req.service)),
-    Watch: boundary.serverStream<{ service: string }, { status: string }>(spec('Watch'), async (call) => {
+    List: boundary.unary(spec('List'), async () => ({
+      statuses: Object.fromEntries(['', ...knownServices].map((name) => [name, current()])),
+    })),
+    Watch: boundary.serverStream<{ service: string }, Status>(spec('Watch'), async (call) => {
       call.write(statusOf(call.request.service));
       await new Promise<void>((resolve) => call.on('cancelled', () => resolve()));
     }),

@@ -4,7 +4,7 @@ import type { AuthorityState } from '../../ca/types';
 import { whoCalled } from '../../audit/trail-fields';
 import type { RpcBoundary, RpcContext } from '../boundary';
 import type { ApiDeps } from '../deps';
-import { ROLES, specsFor } from '../specs';
+import { specsFor } from '../specs';
 import { unimplemented } from '../status';
 import { TrustDomain } from '@lanyard/spiffe/id';
 
@@ -54,7 +54,6 @@ export function registerLocalAuthorityService(
       if (!(err instanceof FailedPreconditionError)) throw err;
     }
   };
-  const a = ROLES.admin;
   /** Trail line of a LocalAuthority change made through the API (activation is recorded from CA events). */
   const recorded = (
     event: 'ca_prepared' | 'ca_tainted' | 'ca_revoked',
@@ -80,62 +79,60 @@ export function registerLocalAuthorityService(
     throw new FailedPreconditionError('upstream authority is not configured', 'ERR_NO_UPSTREAM');
   };
   server.addService(definition, {
-    GetJWTAuthorityState: boundary.unary(spec('GetJWTAuthorityState', a), async () =>
+    GetJWTAuthorityState: boundary.unary(spec('GetJWTAuthorityState'), async () =>
       states(ca.getJwtAuthorityState()),
     ),
-    PrepareJWTAuthority: boundary.unary(spec('PrepareJWTAuthority', a), async (_req: unknown, ctx) =>
+    PrepareJWTAuthority: boundary.unary(spec('PrepareJWTAuthority'), async (_req: unknown, ctx) =>
       changed({
         prepared_authority: stateToWire(recorded('ca_prepared', 'jwt', await ca.prepareJwtAuthority(), ctx)),
       }),
     ),
-    ActivateJWTAuthority: boundary.unary(spec('ActivateJWTAuthority', a), async (req: IdReq) => ({
+    ActivateJWTAuthority: boundary.unary(spec('ActivateJWTAuthority'), async (req: IdReq) => ({
       activated_authority: stateToWire(await ca.activateJwtAuthority(authorityId(req))),
     })),
-    TaintJWTAuthority: boundary.unary(spec('TaintJWTAuthority', a), async (req: IdReq, ctx) => {
+    TaintJWTAuthority: boundary.unary(spec('TaintJWTAuthority'), async (req: IdReq, ctx) => {
       const state = recorded('ca_tainted', 'jwt', await ca.taintJwtAuthority(authorityId(req)), ctx);
       await mirror(() => ds.taintJwtAuthority(td, state.authorityId));
       return changed({ tainted_authority: stateToWire(state) });
     }),
-    RevokeJWTAuthority: boundary.unary(spec('RevokeJWTAuthority', a), async (req: IdReq, ctx) => {
+    RevokeJWTAuthority: boundary.unary(spec('RevokeJWTAuthority'), async (req: IdReq, ctx) => {
       const state = recorded('ca_revoked', 'jwt', await ca.revokeJwtAuthority(authorityId(req)), ctx);
       await mirror(() => ds.revokeJwtAuthority(td, state.authorityId));
       return changed({ revoked_authority: stateToWire(state) });
     }),
-    GetX509AuthorityState: boundary.unary(spec('GetX509AuthorityState', a), async () =>
+    GetX509AuthorityState: boundary.unary(spec('GetX509AuthorityState'), async () =>
       states(ca.getX509AuthorityState()),
     ),
-    PrepareX509Authority: boundary.unary(spec('PrepareX509Authority', a), async (_req: unknown, ctx) =>
+    PrepareX509Authority: boundary.unary(spec('PrepareX509Authority'), async (_req: unknown, ctx) =>
       changed({
         prepared_authority: stateToWire(
           recorded('ca_prepared', 'x509', await ca.prepareX509Authority(), ctx),
         ),
       }),
     ),
-    ActivateX509Authority: boundary.unary(spec('ActivateX509Authority', a), async (req: IdReq) => ({
+    ActivateX509Authority: boundary.unary(spec('ActivateX509Authority'), async (req: IdReq) => ({
       activated_authority: stateToWire(await ca.activateX509Authority(authorityId(req))),
     })),
-    TaintX509Authority: boundary.unary(spec('TaintX509Authority', a), async (req: IdReq, ctx) => {
+    TaintX509Authority: boundary.unary(spec('TaintX509Authority'), async (req: IdReq, ctx) => {
       const state = recorded('ca_tainted', 'x509', await ca.taintX509Authority(authorityId(req)), ctx);
       await mirror(() => ds.taintX509Authority(td, state.authorityId));
       return changed({ tainted_authority: stateToWire(state) });
     }),
-    RevokeX509Authority: boundary.unary(spec('RevokeX509Authority', a), async (req: IdReq, ctx) => {
+    RevokeX509Authority: boundary.unary(spec('RevokeX509Authority'), async (req: IdReq, ctx) => {
       const state = recorded('ca_revoked', 'x509', await ca.revokeX509Authority(authorityId(req)), ctx);
       await mirror(() => ds.revokeX509Authority(td, state.authorityId));
       return changed({ revoked_authority: stateToWire(state) });
     }),
-    TaintX509UpstreamAuthority: boundary.unary(spec('TaintX509UpstreamAuthority', a), upstreamAuthorityOp),
-    RevokeX509UpstreamAuthority: boundary.unary(spec('RevokeX509UpstreamAuthority', a), upstreamAuthorityOp),
-    GetWITAuthorityState: boundary.unary(spec('GetWITAuthorityState', a), () =>
+    TaintX509UpstreamAuthority: boundary.unary(spec('TaintX509UpstreamAuthority'), upstreamAuthorityOp),
+    RevokeX509UpstreamAuthority: boundary.unary(spec('RevokeX509UpstreamAuthority'), upstreamAuthorityOp),
+    GetWITAuthorityState: boundary.unary(spec('GetWITAuthorityState'), () =>
       unimplemented('WIT authorities'),
     ),
-    PrepareWITAuthority: boundary.unary(spec('PrepareWITAuthority', a), () =>
+    PrepareWITAuthority: boundary.unary(spec('PrepareWITAuthority'), () => unimplemented('WIT authorities')),
+    ActivateWITAuthority: boundary.unary(spec('ActivateWITAuthority'), () =>
       unimplemented('WIT authorities'),
     ),
-    ActivateWITAuthority: boundary.unary(spec('ActivateWITAuthority', a), () =>
-      unimplemented('WIT authorities'),
-    ),
-    TaintWITAuthority: boundary.unary(spec('TaintWITAuthority', a), () => unimplemented('WIT authorities')),
-    RevokeWITAuthority: boundary.unary(spec('RevokeWITAuthority', a), () => unimplemented('WIT authorities')),
+    TaintWITAuthority: boundary.unary(spec('TaintWITAuthority'), () => unimplemented('WIT authorities')),
+    RevokeWITAuthority: boundary.unary(spec('RevokeWITAuthority'), () => unimplemented('WIT authorities')),
   });
 }

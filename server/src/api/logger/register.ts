@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { LoggerApi, type LogLevelControl } from '@lanyard/common';
 import type { RpcBoundary } from '../boundary';
-import { ROLES, specsFor } from '../specs';
+import { specsFor } from '../specs';
 
 /** `SetLogLevel` input as decoded (enum as its name; a number when the value is outside the enum). */
 interface SetLogLevelRequest {
@@ -9,8 +9,8 @@ interface SetLogLevelRequest {
 }
 
 /**
- * Registers `spire.api.server.logger.v1.Logger` over the server's live logger. SPIRE's default policy
- * admits local callers only (the admin socket), not admin SVIDs.
+ * Registers `spire.api.server.logger.v1.Logger` over the server's live logger. Like SPIRE, it is
+ * served on the admin socket only, to local callers (see `AUTHORIZATION_POLICY`).
  */
 export function registerLoggerService(
   server: grpc.Server,
@@ -20,13 +20,13 @@ export function registerLoggerService(
 ): void {
   const spec = specsFor('logger');
   server.addService(definition, {
-    GetLogger: boundary.unary(spec('GetLogger', ROLES.local), async (_req, ctx) =>
+    GetLogger: boundary.unary(spec('GetLogger'), async (_req, ctx) =>
       new LoggerApi(control, ctx.logger).get(),
     ),
-    SetLogLevel: boundary.unary(spec('SetLogLevel', ROLES.local), async (req: SetLogLevelRequest, ctx) =>
+    SetLogLevel: boundary.unary(spec('SetLogLevel'), async (req: SetLogLevelRequest, ctx) =>
       new LoggerApi(control, ctx.logger).set(req.new_level),
     ),
-    ResetLogLevel: boundary.unary(spec('ResetLogLevel', ROLES.local), async (_req, ctx) =>
+    ResetLogLevel: boundary.unary(spec('ResetLogLevel'), async (_req, ctx) =>
       new LoggerApi(control, ctx.logger).reset(),
     ),
   });

@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { RpcBoundary, RpcContext } from '../boundary';
 import type { ApiDeps } from '../deps';
-import { ROLES, specsFor } from '../specs';
+import { specsFor } from '../specs';
 import { SvidApi } from './svid';
 import { jwtDisabled, unimplemented } from '../status';
 
@@ -18,28 +18,25 @@ export function registerSvidService(
   const jwt = <Req, Res>(impl: (req: Req, ctx: RpcContext) => Promise<Res>) =>
     deps.disableJwtSvids ? (): Promise<Res> => jwtDisabled() : impl;
   server.addService(definition, {
-    MintX509SVID: boundary.unary(
-      spec('MintX509SVID', ROLES.admin),
-      (req: Parameters<SvidApi['mintX509Svid']>[0], ctx) => api.mintX509Svid(req, ctx),
+    MintX509SVID: boundary.unary(spec('MintX509SVID'), (req: Parameters<SvidApi['mintX509Svid']>[0], ctx) =>
+      api.mintX509Svid(req, ctx),
     ),
     MintJWTSVID: boundary.unary(
-      spec('MintJWTSVID', ROLES.admin),
+      spec('MintJWTSVID'),
       jwt((req: Parameters<SvidApi['mintJwtSvid']>[0], ctx: RpcContext) => api.mintJwtSvid(req, ctx)),
     ),
-    MintWITSVID: boundary.unary(spec('MintWITSVID', ROLES.admin), () => unimplemented('minting WIT-SVIDs')),
+    MintWITSVID: boundary.unary(spec('MintWITSVID'), () => unimplemented('minting WIT-SVIDs')),
     BatchNewX509SVID: boundary.unary(
-      spec('BatchNewX509SVID', ROLES.agent),
+      spec('BatchNewX509SVID'),
       (req: Parameters<SvidApi['batchNewX509Svid']>[0], ctx) => api.batchNewX509Svid(req, ctx),
     ),
     NewJWTSVID: boundary.unary(
-      spec('NewJWTSVID', ROLES.agent),
+      spec('NewJWTSVID'),
       jwt((req: Parameters<SvidApi['newJwtSvid']>[0], ctx: RpcContext) => api.newJwtSvid(req, ctx)),
     ),
-    BatchNewWITSVID: boundary.unary(spec('BatchNewWITSVID', ROLES.agent), () =>
-      unimplemented('issuing WIT-SVIDs'),
-    ),
+    BatchNewWITSVID: boundary.unary(spec('BatchNewWITSVID'), () => unimplemented('issuing WIT-SVIDs')),
     NewDownstreamX509CA: boundary.unary(
-      spec('NewDownstreamX509CA', ROLES.downstream),
+      spec('NewDownstreamX509CA'),
       (req: Parameters<SvidApi['newDownstreamX509Ca']>[0]) => api.newDownstreamX509Ca(req),
     ),
   });

@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { RpcBoundary } from '../boundary';
 import type { ApiDeps } from '../deps';
-import { ROLES, specsFor } from '../specs';
+import { specsFor } from '../specs';
 import { TrustDomainApi } from './trustdomain';
 
 type Req<K extends keyof TrustDomainApi> = TrustDomainApi[K] extends (
@@ -21,27 +21,25 @@ export function registerTrustDomainService(
   const spec = specsFor('trustdomain', 'TrustDomain');
   const api = new TrustDomainApi(deps);
   server.addService(definition, {
-    ListFederationRelationships: boundary.unary(
-      spec('ListFederationRelationships', ROLES.admin),
-      (req: Req<'list'>) => api.list(req),
+    ListFederationRelationships: boundary.unary(spec('ListFederationRelationships'), (req: Req<'list'>) =>
+      api.list(req),
     ),
-    GetFederationRelationship: boundary.unary(
-      spec('GetFederationRelationship', ROLES.admin),
-      (req: Req<'get'>) => api.get(req),
+    GetFederationRelationship: boundary.unary(spec('GetFederationRelationship'), (req: Req<'get'>) =>
+      api.get(req),
     ),
     BatchCreateFederationRelationship: boundary.unary(
-      spec('BatchCreateFederationRelationship', ROLES.admin),
+      spec('BatchCreateFederationRelationship'),
       (req: Req<'batchCreate'>, ctx) => api.batchCreate(req, ctx),
     ),
     BatchUpdateFederationRelationship: boundary.unary(
-      spec('BatchUpdateFederationRelationship', ROLES.admin),
+      spec('BatchUpdateFederationRelationship'),
       (req: Req<'batchUpdate'>, ctx) => api.batchUpdate(req, ctx),
     ),
     BatchDeleteFederationRelationship: boundary.unary(
-      spec('BatchDeleteFederationRelationship', ROLES.admin),
+      spec('BatchDeleteFederationRelationship'),
       (req: Req<'batchDelete'>, ctx) => api.batchDelete(req, ctx),
     ),
-    RefreshBundle: boundary.unary(spec('RefreshBundle', ROLES.admin), (req: Req<'refreshBundle'>) =>
+    RefreshBundle: boundary.unary(spec('RefreshBundle'), (req: Req<'refreshBundle'>) =>
       api.refreshBundle(req),
     ),
   });
