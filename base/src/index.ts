@@ -9,6 +9,7 @@ export * from './backoff';
 export * from './duration';
 export * from './fs/write-file-atomic';
 export * from './fs/read-file-if-exists';
+export * from './fs/private-dir';
 export * as der from './der';
 export * from './pem';
 export * from './cms';

@@ -1,14 +1,16 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { UnavailableError } from '@lanyard/base';
+import { UnavailableError, preparePrivateSocketDir } from '@lanyard/base';
 import { AdminPeerRegistry, type AdminPeer } from './admin-peers';
 
-/** Makes the socket directory (0750) and removes a stale socket file left by a previous run. */
+/**
+ * Makes the socket directory (0750) or checks that an existing one is ours and writable by nobody else, then
+ * removes a stale socket file left by a previous run.
+ */
 function prepareSocketPath(socketPath: string): void {
-  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o750 });
+  preparePrivateSocketDir(socketPath, 'socket_path');
   const stat = fs.lstatSync(socketPath, { throwIfNoEntry: false });
   if (stat === undefined) return;
   if (!stat.isSocket()) {

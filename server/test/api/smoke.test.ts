@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,25 @@ describe('server smoke', () => {
     );
     expect(got.entries.map((e) => e.id)).toEqual([created.results[0].entry.id]);
     clients.close();
+  });
+});
+
+describe('server start-up in an unsafe socket directory', () => {
+  it('refuses to serve the admin API from a directory others can write, naming path and mode', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lys-'));
+    try {
+      const sockDir = path.join(dir, 'sock');
+      mkdirSync(sockDir);
+      chmodSync(sockDir, 0o777);
+      await expect(startTestServer({}, dir)).rejects.toThrow(
+        `socket_path: directory ${sockDir} has mode 0777, writable by others`,
+      );
+      chmodSync(sockDir, 0o700);
+      const ts = await startTestServer({}, dir);
+      await ts.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
