@@ -29,7 +29,10 @@ export async function serverOptionsFromConfig(
     auditTrail: s.auditTrail,
     jwtCloudAudiences: s.jwtCloudAudiences,
     agentSpiffeIdAsSelector: s.experimental.agentSpiffeIdAsSelector,
+    cachePollIntervalMs: s.experimental.cacheReloadIntervalMs,
     cacheFullReloadIntervalMs: s.experimental.fullCacheReloadIntervalMs,
+    pruneEventsOlderThanMs: s.experimental.pruneEventsOlderThanMs,
+    ratelimit: s.ratelimit,
     eventTimeoutMs: s.experimental.eventTimeoutMs,
     pruneAttestedNodes:
       s.pruneAttestedNodesExpiredForSeconds === undefined

@@ -32,6 +32,8 @@ import {
   type ServerFederationOptions,
 } from './federation';
 import { pruneExpiredNodes, type NodePruneOptions } from './node-pruner';
+import { DEFAULT_PRUNE_EVENTS_OLDER_THAN_MS, pruneOldEvents } from './event-pruner';
+import { RateLimits, type RateLimitConfig } from './api/rate-limit/limits';
 import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** Everything needed to run a server; built from the config file by `optionsFromConfig` or by tests. */
@@ -69,6 +71,18 @@ export interface LanyardServerOptions {
   cacheFullReloadIntervalMs?: number;
   /** `experimental.event_timeout` in ms: how long a gap in event IDs is waited for; default 60 s. */
   eventTimeoutMs?: number;
+  /**
+   * `experimental.prune_events_older_than` in ms: entry and node events older than this are deleted, checked
+   * every half of it (SPIRE's schedule); default 12 h.
+   */
+  pruneEventsOlderThanMs?: number;
+  /** `ratelimit {}`: SPIRE's per-IP attestation and signing limits; both on by default. */
+  ratelimit?: RateLimitConfig;
+  /**
+   * Monotonic millisecond clock of the rate limiters (they run on real time, not on `now`, which may be a
+   * test's fixed certificate clock); `performance.now` by default.
+   */
+  rateLimitClock?: () => number;
   /** `audit_log_enabled`. */
   auditLogEnabled?: boolean;
   /** `audit_trail {}`: the identity trail file; unset = no trail. */
@@ -217,6 +231,11 @@ export class LanyardServer {
       logLevel: options.logLevel,
       now,
       maxBatchSize: options.maxBatchSize ?? 10_000,
+      rateLimits: new RateLimits(
+        options.ratelimit ?? { attestation: true, signing: true },
+        options.rateLimitClock ?? (() => performance.now()),
+        metrics,
+      ),
       disableJwtSvids: options.disableJwtSvids,
       attestationStepTimeoutMs: options.attestationStepTimeoutMs,
       agentSpiffeIdAsSelector: options.agentSpiffeIdAsSelector,
@@ -305,6 +324,10 @@ export class LanyardServer {
     const logger = this.options.logger ?? silentLogger;
     if (prune)
       this.every(3_600_000, () => pruneExpiredNodes(this.datastore, prune, this.nowSeconds(), logger));
+    const eventsOlderThan = this.options.pruneEventsOlderThanMs ?? DEFAULT_PRUNE_EVENTS_OLDER_THAN_MS;
+    this.every(eventsOlderThan / 2, () =>
+      pruneOldEvents(this.datastore, eventsOlderThan, this.nowMs(), logger),
+    );
     this.every(10_000, () => this.metrics.setGauge(['uptime_in_ms'], Date.now() - this.startedAt));
   }
 

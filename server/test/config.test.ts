@@ -204,8 +204,8 @@ describe('server config values', () => {
     );
     expect(warnings).toEqual([
       expect.stringMatching(/^Experimental features have been enabled/),
-      'Developer feature flag "x" has been enabled',
       'ca_subject configurable is set but empty; the default will be used',
+      'server.experimental.feature_flags is accepted for SPIRE compatibility but has no effect in Lanyard: Lanyard has no developer feature flags',
       expect.stringMatching(/^default_x509_svid_ttl is too high for the configured ca_ttl value/),
       expect.stringMatching(/^agent_ttl is too high/),
     ]);

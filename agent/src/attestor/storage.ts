@@ -5,7 +5,7 @@
  * |---|---|---|
  * | `agent-data.json` | `{ version, trust_domain, spiffe_id, reattestable }` | 0644 |
  * | `agent_svid.der` | agent X509-SVID chain, concatenated DER, leaf first | 0644 |
- * | `agent_svid.key` | agent private key, PKCS#8 DER (only with `KeyManager "disk"`) | 0600 |
+ * | `agent_svid.key` | agent private key, PKCS#8 DER (only with `KeyManager "disk"`; in its `directory` when set) | 0600 |
  * | `bundle.der` | the trust domain's X.509 roots, concatenated DER | 0644 |
  *
  * Every write is atomic (temp file + fsync + rename).
@@ -53,7 +53,13 @@ export class AgentStorage {
     private readonly trustDomain: string,
     private readonly persistKey: boolean,
     private readonly logger: PluginLogger,
+    /** Where `agent_svid.key` lives: `KeyManager "disk"`'s `directory`, else `data_dir`. */
+    readonly keyDirectory: string = dataDir,
   ) {}
+
+  private keyFile(): string {
+    return path.join(this.keyDirectory, DATA_FILES.key);
+  }
 
   private file(name: string): string {
     return path.join(this.dataDir, name);
@@ -97,7 +103,7 @@ export class AgentStorage {
     let key: crypto.KeyObject;
     try {
       key = crypto.createPrivateKey({
-        key: fs.readFileSync(this.file(DATA_FILES.key)),
+        key: fs.readFileSync(this.keyFile()),
         format: 'der',
         type: 'pkcs8',
       });
@@ -125,7 +131,8 @@ export class AgentStorage {
   saveSvid(svid: AgentSvid): void {
     if (!this.persistKey) return;
     fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o755 });
-    writeFileAtomicSync(this.file(DATA_FILES.key), svid.privateKey.export({ type: 'pkcs8', format: 'der' }));
+    fs.mkdirSync(this.keyDirectory, { recursive: true, mode: 0o700 });
+    writeFileAtomicSync(this.keyFile(), svid.privateKey.export({ type: 'pkcs8', format: 'der' }));
     writeFileAtomicSync(this.file(DATA_FILES.svid), Buffer.concat(svid.certChainDer), PUBLIC);
     const state: StateFile = {
       version: STATE_VERSION,
@@ -144,8 +151,7 @@ export class AgentStorage {
 
   /** Removes the stored SVID and key (after the server refused them). */
   clearSvid(): void {
-    for (const name of [DATA_FILES.state, DATA_FILES.svid, DATA_FILES.key]) {
-      fs.rmSync(this.file(name), { force: true });
-    }
+    for (const name of [DATA_FILES.state, DATA_FILES.svid]) fs.rmSync(this.file(name), { force: true });
+    fs.rmSync(this.keyFile(), { force: true });
   }
 }

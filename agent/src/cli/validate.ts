@@ -6,11 +6,13 @@ import type { CliCommand, CommandContext } from './registry';
 
 /**
  * `validate`: loads the config and builds the workload attestors from their `plugin_data`, without starting.
- * The node attestor is only checked to exist (building it may need the join token or cloud metadata).
+ * The node attestor is only checked to exist (building it may need the join token or cloud metadata). The
+ * start-up warnings `run` would log go to stderr as `warning: ...` lines.
  */
 async function validate(flags: AgentConfigFlags, ctx: CommandContext): Promise<number> {
   try {
-    const { config } = loadConfigWithFlags(flags, ctx.io.env);
+    const { config, warnings } = loadConfigWithFlags(flags, ctx.io.env);
+    for (const warning of warnings) ctx.io.stderr.write(`warning: ${warning}\n`);
     NODE_ATTESTOR_PLUGINS.get(config.plugins.nodeAttestor.name);
     await createWorkloadAttestors(config.plugins.workloadAttestors, silentLogger);
   } catch (err) {

@@ -22,6 +22,7 @@ import type { AgentFlagOverrides } from './flags';
 import { mapAgentPlugins } from './plugins';
 import { agentFileSchema } from './schema';
 import { mapAgentSection } from './settings';
+import { agentInertKeyWarnings, refusedAgentKeys } from './unenforced-keys';
 import type { AgentConfig, AgentSettings, LoadedAgentConfig } from './types';
 
 /** Options of {@link loadAgentConfig} and {@link parseAgentConfig}. */
@@ -71,7 +72,7 @@ export function agentConfigFromParsed(
 ): LoadedAgentConfig {
   const file = assertDecoded(decodeConfig(parsed, agentFileSchema));
   const section = file.agent ?? {};
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = refusedAgentKeys(file, parsed.positions);
   const agent = mapAgentSection(section, flags, issues);
   checkSettings(agent, issues);
   const plugins = mapAgentPlugins(file.plugins ?? {}, issues, parsed.positions);
@@ -79,6 +80,7 @@ export function agentConfigFromParsed(
   const warnings: string[] = [];
   if (section.experimental && Object.keys(section.experimental).length > 0)
     warnings.push(EXPERIMENTAL_WARNING);
+  warnings.push(...agentInertKeyWarnings(file));
   for (const sink of unsupportedSinks(file.telemetry)) {
     warnings.push(`telemetry sink ${sink} is not supported by Lanyard and is ignored; use Prometheus`);
   }

@@ -3,10 +3,13 @@
  * exactly one KeyManager, at least one WorkloadAttestor) and SPIRE's unknown-plugin message for the KeyManager.
  * Attestor `plugin_data` stays raw for each attestor to validate when the agent's catalog builds it.
  */
+import * as path from 'node:path';
 import {
   AGENT_PLUGIN_CARDINALITY,
   agentCatalog,
   checkPluginCounts,
+  collectPluginData,
+  field,
   enabledPlugins,
   findPlugin,
   issueAt,
@@ -34,6 +37,19 @@ function selections(
   }));
 }
 
+/** `plugin_data` of the agent's KeyManagers: `disk` may name the key `directory`; `memory` takes nothing. */
+function keyDirectoryOf(keyManager: PluginSelection | undefined, issues: ConfigIssue[]): string | undefined {
+  if (keyManager === undefined) return undefined;
+  const at = ['plugins', 'KeyManager', keyManager.name];
+  if (keyManager.name !== 'disk') {
+    collectPluginData(keyManager.data, {}, at, issues);
+    return undefined;
+  }
+  const fields = { directory: field.string({ nonEmpty: true }) };
+  const directory = collectPluginData(keyManager.data, fields, at, issues)?.directory;
+  return directory === undefined ? undefined : path.resolve(directory);
+}
+
 /** Maps the plugins block; problems are appended to `issues`. */
 export function mapAgentPlugins(
   plugins: PluginsBlock,
@@ -53,6 +69,7 @@ export function mapAgentPlugins(
   return {
     nodeAttestor: nodeAttestors[0] ?? { name: '', data: {} },
     keyManager: known?.name ?? 'memory',
+    keyDirectory: known ? keyDirectoryOf(keyManager, issues) : undefined,
     workloadAttestors: selections('WorkloadAttestor', plugins, issues, positions),
   };
 }

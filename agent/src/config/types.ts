@@ -64,6 +64,8 @@ export interface AgentPlugins {
   nodeAttestor: PluginSelection;
   /** `disk` (agent SVID and key kept in data_dir) or `memory` (re-attest on every start). */
   keyManager: 'disk' | 'memory';
+  /** `KeyManager "disk"` `plugin_data.directory` (absolute): where the agent key is kept; unset = `data_dir`. */
+  keyDirectory?: string;
   /** Workload attestors in file order. */
   workloadAttestors: PluginSelection[];
 }

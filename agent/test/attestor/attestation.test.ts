@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DATA_FILES } from '../../src';
+import { parseAgentConfig } from '../../src/config';
 import {
   LogCapture,
   agentConfig,
   agentDir,
+  agentHcl,
   createEntry,
   createToken,
   eventually,
@@ -106,6 +108,30 @@ test('with KeyManager "memory" the key is not persisted, so a restart must attes
   await agent.stop();
   expect(fs.existsSync(path.join(dir, 'data', DATA_FILES.key))).toBe(false);
   expect(fs.existsSync(path.join(dir, 'data', DATA_FILES.bundle))).toBe(true);
+});
+
+test('KeyManager "disk" keeps the agent key in its directory (0700, key 0600) and a restart reuses it', async () => {
+  const dir = agentDir();
+  const keys = path.join(dir, 'keys');
+  const hcl = agentHcl(ts, dir).replace(
+    'KeyManager "disk" { plugin_data {} }',
+    `KeyManager "disk" { plugin_data { directory = "${keys}" } }`,
+  );
+  const config = (token?: string) => parseAgentConfig(hcl, { flags: { joinToken: token } }).config;
+  const first = await startAgent(config(await createToken(ts.admin)), new LogCapture());
+  const id = first.identity.svid?.spiffeId;
+  await first.stop();
+  expect(fs.existsSync(path.join(dir, 'data', DATA_FILES.key))).toBe(false);
+  expect(fs.statSync(path.join(keys, DATA_FILES.key)).mode & 0o777).toBe(0o600);
+  expect(fs.statSync(keys).mode & 0o777).toBe(0o700);
+  const log = new LogCapture();
+  const second = await startAgent(config(undefined), log);
+  try {
+    expect(second.identity.svid?.spiffeId).toBe(id);
+    expect(log.text).toContain('Reusing stored agent SVID');
+  } finally {
+    await second.stop();
+  }
 });
 
 test('insecure_bootstrap attests without a bundle, then trusts and stores the server bundle', async () => {

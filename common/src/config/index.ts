@@ -9,3 +9,4 @@ export { collectPluginData, decodePluginData, withKeyPositions, type PluginData 
 export { parseHcl, type ParseHclOptions } from './hcl';
 export { parseJsonConfig } from './json';
 export { parseConfigText, readConfigFile, type ParseConfigOptions } from './load';
+export { inertKeyWarning, inertKeyWarnings, requirePqKemIssue, type InertKey } from './inert-keys';

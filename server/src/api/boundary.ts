@@ -13,10 +13,17 @@ function statusFields(status: { code: number; message: string }): Record<string,
   return { status: 'error', status_code: codeName(status.code), status_message: status.message };
 }
 
+/** A call's deadline in epoch ms, or undefined for none (grpc-js reports "none" as Infinity). */
+function deadlineOf(call: SurfaceCall): number | undefined {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 /** The parts of any grpc-js server call the boundary and authorizers use. */
 export type SurfaceCall = Pick<
   grpc.ServerUnaryCall<unknown, unknown>,
-  'getPeer' | 'getAuthContext' | 'cancelled'
+  'getPeer' | 'getAuthContext' | 'cancelled' | 'getDeadline'
 >;
 
 /** Static facts about one RPC: where it lives and who may call it. */
@@ -36,6 +43,8 @@ export interface RpcContext {
   readonly caller: AuthorizedCaller;
   readonly logger: PluginLogger;
   readonly spec: MethodSpec;
+  /** The caller's deadline in epoch ms; undefined when the call has none. */
+  readonly deadline?: number;
 }
 
 /** Identifies and authorizes the caller of a call for the given spec, or throws PermissionDenied. */
@@ -113,7 +122,7 @@ export class RpcBoundary {
     let caller: AuthorizedCaller | undefined;
     try {
       caller = await this.authorize(call, spec);
-      const value = await body({ caller, logger: this.logger, spec });
+      const value = await body({ caller, logger: this.logger, spec, deadline: deadlineOf(call) });
       this.audit(spec, call, caller, { code: 0, message: 'OK' }, request, value);
       return { ok: true, value, code: 0 };
     } catch (err) {

@@ -6,6 +6,7 @@ import type { NodeAttestorCatalog } from '../catalog/node-attestors';
 import type { DataStore } from '../datastore/types';
 import type { ServerSvidRotator } from '../endpoints/server-svid';
 import type { RefreshStatus } from '../federation/refresh-status';
+import type { RateLimits } from './rate-limit/limits';
 
 /** Everything the API services need; built once by the server wiring. */
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   logLevel?: LogLevelControl;
   /** Milliseconds clock. */
   now: () => number;
+  /** `server.ratelimit`: SPIRE's per-IP limits on attestation, signing, key publishing and PostStatus. */
+  rateLimits?: RateLimits;
   /** Largest accepted batch in Batch* RPCs (oversized → InvalidArgument). */
   maxBatchSize: number;
   /** `disable_jwt_svids`: JWT-SVID RPCs answer Unimplemented. */

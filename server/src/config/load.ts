@@ -20,6 +20,7 @@ import { mapFederation } from './federation-section';
 import { mapPlugins } from './plugins';
 import { serverFileSchema } from './schema';
 import { mapServerSection } from './server-section';
+import { refusedServerKeys, serverInertKeyWarnings } from './unenforced-keys';
 import type { LoadedServerConfig, ServerConfig } from './types';
 import { validateServerConfig } from './validate';
 
@@ -44,9 +45,10 @@ export function serverConfigFromParsed(parsed: ParsedConfig): LoadedServerConfig
   const server = mapServerSection(file.server ?? {}, warnings, sectionIssues);
   const fed = mapFederation(file.server?.federation, parsed.positions, warnings);
   server.federation = fed.federation;
-  const issues = [...sectionIssues, ...fed.issues];
+  const issues = [...refusedServerKeys(file, parsed.positions), ...sectionIssues, ...fed.issues];
   const plugins = mapPlugins(file.plugins ?? {}, issues, parsed.positions);
   if (issues.length > 0) throw new ConfigError(issues);
+  warnings.push(...serverInertKeyWarnings(file));
   for (const sink of unsupportedSinks(file.telemetry)) {
     warnings.push(`telemetry sink ${sink} is not supported by Lanyard and is ignored; use Prometheus`);
   }

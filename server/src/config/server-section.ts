@@ -18,7 +18,6 @@ export const SERVER_DEFAULTS = {
   defaultX509SvidTtlSeconds: 3600,
   defaultJwtSvidTtlSeconds: 300,
   caSubject: { country: ['US'], organization: ['SPIFFE'] },
-  cacheReloadIntervalMs: 5_000,
   fullCacheReloadIntervalMs: 24 * 3600_000,
   pruneEventsOlderThanMs: 12 * 3600_000,
   eventTimeoutMs: 15 * 60_000,
@@ -47,8 +46,6 @@ export function mapServerSection(
       'Experimental features have been enabled. Please see doc/upgrading.md for upgrade and compatibility considerations for experimental features.',
     );
   }
-  for (const flag of experimental.feature_flags ?? [])
-    warnings.push(`Developer feature flag "${flag}" has been enabled`);
   return {
     bindAddress: block.bind_address ?? SERVER_DEFAULTS.bindAddress,
     bindPort: block.bind_port ?? SERVER_DEFAULTS.bindPort,
@@ -78,15 +75,13 @@ export function mapServerSection(
     },
     federation: { federatesWith: [] },
     experimental: {
-      cacheReloadIntervalMs: experimental.cache_reload_interval || SERVER_DEFAULTS.cacheReloadIntervalMs,
-      eventsBasedCache: experimental.events_based_cache ?? false,
+      cacheReloadIntervalMs: experimental.cache_reload_interval || undefined,
       fullCacheReloadIntervalMs:
         experimental.full_cache_reload_interval || SERVER_DEFAULTS.fullCacheReloadIntervalMs,
       pruneEventsOlderThanMs: experimental.prune_events_older_than || SERVER_DEFAULTS.pruneEventsOlderThanMs,
       eventTimeoutMs:
         experimental.event_timeout || experimental.sql_transaction_timeout || SERVER_DEFAULTS.eventTimeoutMs,
       agentSpiffeIdAsSelector: experimental.agent_spiffe_id_as_selector ?? false,
-      featureFlags: experimental.feature_flags ?? [],
     },
     pruneAttestedNodesExpiredForSeconds: seconds(block.prune_attested_nodes_expired_for),
     pruneAttestedNodesBatchSize:

@@ -105,13 +105,12 @@ export interface ServerSection {
   ratelimit: { attestation: boolean; signing: boolean };
   federation: FederationConfig;
   experimental: {
-    cacheReloadIntervalMs: number;
-    eventsBasedCache: boolean;
+    /** `cache_reload_interval`: how often the entry cache polls the event tables; unset = the server's default. */
+    cacheReloadIntervalMs?: number;
     fullCacheReloadIntervalMs: number;
     pruneEventsOlderThanMs: number;
     eventTimeoutMs: number;
     agentSpiffeIdAsSelector: boolean;
-    featureFlags: string[];
   };
   /** Unset = never prune expired attested nodes. */
   pruneAttestedNodesExpiredForSeconds?: number;

@@ -60,6 +60,7 @@ export class AgentAttestation {
   ) {}
 
   async attest(call: grpc.ServerDuplexStream<AttestRequest, AttestResponse>, ctx: RpcContext): Promise<void> {
+    await this.deps.rateLimits?.wait(ctx, 1);
     const reader = new StreamReader<AttestRequest>(call);
     const { type, payload, csr } = readParams(await reader.next(this.stepTimeoutMs, 'attestation params'));
     const attestor = this.deps.attestors.get(type);

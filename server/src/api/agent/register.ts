@@ -41,8 +41,9 @@ export function registerAgentService(
     RenewAgent: boundary.unary(spec('RenewAgent'), (req: Parameters<AgentSelfService['renew']>[0], ctx) =>
       self.renew(req, ctx),
     ),
-    PostStatus: boundary.unary(spec('PostStatus'), (req: Parameters<AgentSelfService['postStatus']>[0]) =>
-      self.postStatus(req),
+    PostStatus: boundary.unary(
+      spec('PostStatus'),
+      (req: Parameters<AgentSelfService['postStatus']>[0], ctx) => self.postStatus(req, ctx),
     ),
   });
 }

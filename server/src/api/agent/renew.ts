@@ -17,6 +17,7 @@ export class AgentSelfService {
    * first use. Reattestable agents must re-attest instead.
    */
   async renew(req: { params: { csr: Buffer } | null }, ctx: RpcContext) {
+    await this.deps.rateLimits?.wait(ctx, 1);
     const agentId = ctx.caller.agent?.spiffeId ?? '';
     const node = await this.deps.datastore.getNode(agentId);
     if (node === undefined) throw new NotFoundError('agent not found', 'ERR_AGENT_NOT_FOUND');
@@ -47,7 +48,8 @@ export class AgentSelfService {
   }
 
   /** Accepts the agent's status report (bundle serial, version). */
-  async postStatus(req: { current_bundle_serial: number; agent_version: string }) {
+  async postStatus(req: { current_bundle_serial: number; agent_version: string }, ctx: RpcContext) {
+    await this.deps.rateLimits?.wait(ctx, 1);
     if (req.agent_version.length > MAX_AGENT_VERSION) {
       throw new InvalidArgumentError('agent version is too long (max 255 characters)', 'ERR_AGENT_VERSION');
     }

@@ -11,6 +11,7 @@ import {
   x509AuthorityFromWire,
 } from '@lanyard/common';
 import { bundleMaskFromWire } from '../convert/bundle';
+import type { RpcContext } from '../boundary';
 import type { ApiDeps } from '../deps';
 import { OK_STATUS, apiStatusOf, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';
@@ -55,7 +56,8 @@ export class BundleApi {
     return bundleToWire(bundle, req.output_mask);
   }
 
-  async publishJwtAuthority(req: { jwt_authority: WireJwtKey | null }) {
+  async publishJwtAuthority(req: { jwt_authority: WireJwtKey | null }, ctx: RpcContext) {
+    await this.deps.rateLimits?.wait(ctx, 1);
     if (req.jwt_authority === null)
       throw new InvalidArgumentError('missing JWT authority', 'ERR_NO_AUTHORITIES');
     const key = jwtAuthorityFromWire(req.jwt_authority, 'jwt_authority');

@@ -5,7 +5,9 @@ import { specsFor } from '../specs';
 import { BundleApi } from './bundle';
 import { unimplemented } from '../status';
 
-type Req<K extends keyof BundleApi> = BundleApi[K] extends (req: infer R) => unknown ? R : never;
+type Req<K extends keyof BundleApi> = BundleApi[K] extends (req: infer R, ...rest: never[]) => unknown
+  ? R
+  : never;
 
 /** Registers `spire.api.server.bundle.v1.Bundle` on `server`. */
 export function registerBundleService(
@@ -20,8 +22,8 @@ export function registerBundleService(
     CountBundles: boundary.unary(spec('CountBundles'), () => api.countBundles()),
     GetBundle: boundary.unary(spec('GetBundle'), (req: Req<'getBundle'>) => api.getBundle(req)),
     AppendBundle: boundary.unary(spec('AppendBundle'), (req: Req<'appendBundle'>) => api.appendBundle(req)),
-    PublishJWTAuthority: boundary.unary(spec('PublishJWTAuthority'), (req: Req<'publishJwtAuthority'>) =>
-      api.publishJwtAuthority(req),
+    PublishJWTAuthority: boundary.unary(spec('PublishJWTAuthority'), (req: Req<'publishJwtAuthority'>, ctx) =>
+      api.publishJwtAuthority(req, ctx),
     ),
     PublishWITAuthority: boundary.unary(spec('PublishWITAuthority'), () =>
       unimplemented('publishing WIT authorities'),

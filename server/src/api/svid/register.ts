@@ -37,7 +37,7 @@ export function registerSvidService(
     BatchNewWITSVID: boundary.unary(spec('BatchNewWITSVID'), () => unimplemented('issuing WIT-SVIDs')),
     NewDownstreamX509CA: boundary.unary(
       spec('NewDownstreamX509CA'),
-      (req: Parameters<SvidApi['newDownstreamX509Ca']>[0]) => api.newDownstreamX509Ca(req),
+      (req: Parameters<SvidApi['newDownstreamX509Ca']>[0], ctx) => api.newDownstreamX509Ca(req, ctx),
     ),
   });
 }

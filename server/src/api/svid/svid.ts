@@ -28,6 +28,7 @@ export class SvidApi {
   async batchNewX509Svid(req: { params: Array<{ entry_id: string; csr: Buffer }> }, ctx: RpcContext) {
     if (req.params.length === 0) throw new InvalidArgumentError('missing parameters', 'ERR_MISSING_PARAMS');
     requireBatchSize(req.params.length, this.deps.maxBatchSize, 'params');
+    await this.deps.rateLimits?.wait(ctx, req.params.length);
     const authorized = new Map(this.deps.cache.authorizedEntries(agentIdOf(ctx)).map((e) => [e.id, e]));
     const results = req.params.map((param) => {
       try {
@@ -73,6 +74,7 @@ export class SvidApi {
 
   /** Mints a JWT-SVID for an authorized entry of the calling agent. */
   async newJwtSvid(req: { entry_id: string; audience: string[] }, ctx: RpcContext) {
+    await this.deps.rateLimits?.wait(ctx, 1);
     if (req.entry_id === '') throw new InvalidArgumentError('missing entry ID', 'ERR_MISSING_ENTRY_ID');
     const audience = requireAudience(req.audience);
     const entry = this.deps.cache.authorizedEntries(agentIdOf(ctx)).find((e) => e.id === req.entry_id);
@@ -173,7 +175,8 @@ export class SvidApi {
   }
 
   /** Signs an intermediate CA for a downstream server (caller authorized as a downstream entry). */
-  async newDownstreamX509Ca(req: { csr: Buffer; preferred_ttl: number }) {
+  async newDownstreamX509Ca(req: { csr: Buffer; preferred_ttl: number }, ctx: RpcContext) {
+    await this.deps.rateLimits?.wait(ctx, 1);
     if (req.csr.length === 0) throw new InvalidArgumentError('missing CSR', 'ERR_MISSING_CSR');
     requireNonNegative(req.preferred_ttl, 'preferred_ttl');
     const { publicKey } = this.deps.ca.parseCsr(req.csr);

@@ -10,10 +10,14 @@ const unavailable = async (): Promise<never> => {
   throw new FailedPreconditionError('the datastore is not opened by validate', 'ERR_VALIDATE_ONLY');
 };
 
-/** `validate`: loads the config and builds every node attestor from its `plugin_data`, without starting. */
+/**
+ * `validate`: loads the config and builds every node attestor from its `plugin_data`, without starting. The
+ * start-up warnings `run` would log (keys without effect, TTL sanity, ...) go to stderr as `warning: ...` lines.
+ */
 async function validate(flags: ConfigFlags, ctx: CommandContext): Promise<number> {
   try {
-    const { config } = loadConfigWithFlags(flags, ctx.io.env);
+    const { config, warnings } = loadConfigWithFlags(flags, ctx.io.env);
+    for (const warning of warnings) ctx.io.stderr.write(`warning: ${warning}\n`);
     await NodeAttestorCatalog.create(config.plugins.nodeAttestors, {
       trustDomain: config.server.trustDomain,
       logger: silentLogger,
