@@ -100,7 +100,7 @@ export class RateLimits {
       );
     } finally {
       const key = ['rate_limit', ...rpcMetricKey(ctx.spec.fullService, ctx.spec.method).slice(1)];
-      this.metrics?.measureCall(key, codeName(code), (performance.now() - started) / 1000);
+      this.metrics?.measureCall(key, codeName(code), performance.now() - started);
     }
   }
 }
