@@ -11,6 +11,7 @@ import {
   startHealthListener,
   TrailWriter,
   type HealthListener,
+  type LogLevelControl,
   type TrailRecorder,
 } from '@lanyard/common';
 import { IdentityCache, JwtSvidCache } from './manager/cache';
@@ -35,6 +36,8 @@ import { JwtSvidService, WorkloadApiServer, createSocketDir } from './workload';
 export interface AgentStartOptions {
   readonly config: AgentConfig;
   readonly logger: PluginLogger;
+  /** Live level control of `logger` (`logLevelControl(logger)`), served by the admin socket's Logger API. */
+  readonly logLevel?: LogLevelControl;
   /** Root of the proc filesystem for workload attestation; default `/proc`. */
   readonly procRoot?: string;
   /** Where node and workload attestors are looked up; the built-in catalogs by default. */
@@ -124,6 +127,7 @@ export class Agent {
             authorizedDelegates: a.authorizedDelegates,
             startedAt: Date.now(),
             logger,
+            logLevel: options.logLevel,
             procRoot: options.procRoot,
           });
     const agent = new Agent(

@@ -1,11 +1,13 @@
 /** Builds the agent's admin socket with its services from the agent's parts. */
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
+import type { LogLevelControl } from '@lanyard/common';
 import type { AgentIdentity } from '../attestor/agent-identity';
 import type { IdentityCache } from '../manager/cache';
 import type { SyncLoop } from '../manager/sync-loop';
 import type { JwtSvidService } from '../workload';
 import { registerDebugService } from './debug';
 import { registerDelegatedIdentityService } from './delegated';
+import { registerLoggerService } from './logger';
 import { AdminApiServer } from './server';
 
 /** The running agent's parts the admin services read. */
@@ -23,12 +25,14 @@ export interface AdminApiParts {
   /** When the agent started (ms since the epoch). */
   readonly startedAt: number;
   readonly logger: PluginLogger;
+  /** Live level control of the agent's logger; the Logger service is served only with it. */
+  readonly logLevel?: LogLevelControl;
   readonly procRoot?: string;
 }
 
 /**
- * The admin server with Debug and DelegatedIdentity registered, as SPIRE's agent; not started. Other services may
- * still be added to its gRPC server.
+ * The admin server with Debug, DelegatedIdentity and (given `logLevel`) Logger registered, as SPIRE's agent; not
+ * started. Other services may still be added to its gRPC server.
  */
 export function createAdminApi(parts: AdminApiParts): AdminApiServer {
   const admin = new AdminApiServer({
@@ -55,5 +59,6 @@ export function createAdminApi(parts: AdminApiParts): AdminApiServer {
     authorizedDelegates: parts.authorizedDelegates,
     logger: parts.logger,
   });
+  if (parts.logLevel) registerLoggerService(admin.grpcServer, parts.logLevel, parts.logger);
   return admin;
 }

@@ -21,3 +21,4 @@ export {
   DEFAULT_MAX_PENDING_MESSAGES,
   type DelegatedIdentityOptions,
 } from './delegated';
+export { registerLoggerService, createLoggerHandlers } from './logger';

@@ -2,6 +2,7 @@ import { apiCommand } from './api';
 import { agentAuditCommand } from './audit';
 import { debugCommand } from './debug';
 import { healthcheckCommand } from './healthcheck';
+import { loggerCommand } from './logger';
 import type { CliCommand } from './registry';
 import { runCommand } from './run';
 import { validateCommand } from './validate';
@@ -14,4 +15,5 @@ export const COMMANDS: readonly CliCommand[] = [
   healthcheckCommand,
   agentAuditCommand,
   debugCommand,
+  loggerCommand,
 ];

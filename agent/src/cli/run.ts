@@ -1,5 +1,11 @@
 import { Option, type Command } from 'commander';
-import { Metrics, createLogger, startPrometheusListener, type PrometheusListener } from '@lanyard/common';
+import {
+  Metrics,
+  createLogger,
+  logLevelControl,
+  startPrometheusListener,
+  type PrometheusListener,
+} from '@lanyard/common';
 import { InvalidArgumentError } from '@lanyard/base';
 import { Agent } from '../agent';
 import {
@@ -91,7 +97,7 @@ async function run(flags: AgentConfigFlags, ctx: CommandContext): Promise<number
     const logger = createLogger({ level: a.logLevel, format: a.logFormat, file: a.logFile });
     for (const warning of warnings) logger.warn(warning);
     tightenUmask();
-    agent = await Agent.start({ config, logger });
+    agent = await Agent.start({ config, logger, logLevel: logLevelControl(logger) });
     const listener = await agent.startHealthListener();
     if (listener) {
       const { address, port } = listener.address;
