@@ -110,9 +110,10 @@ export class Agent {
       new JwtSvidCache(a.jwtSvidCacheMaxSize),
       logger,
     );
-    const workloadApi = a.disableWorkloadApi
-      ? undefined
-      : createWorkloadApi(config, cache, jwt, workloadAttestors, logger, options.procRoot, trail);
+    const workloadApi =
+      a.disableWorkloadApi && a.disableSdsApi
+        ? undefined
+        : createWorkloadApi(config, cache, jwt, workloadAttestors, logger, options.procRoot, trail);
     if (workloadApi) addHealthService(workloadApi.grpcServer, health);
     const adminApi =
       a.adminSocketPath === undefined
@@ -258,6 +259,9 @@ function createWorkloadApi(
     jwt,
     allowUnauthenticatedVerifiers: a.allowUnauthenticatedVerifiers,
     allowedForeignJwtClaims: a.allowedForeignJwtClaims,
+    disableWorkloadApi: a.disableWorkloadApi,
+    disableSdsApi: a.disableSdsApi,
+    sds: a.sds,
     logger,
     procRoot,
     trail,

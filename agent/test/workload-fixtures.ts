@@ -18,6 +18,7 @@ import {
 } from '../src/manager/cache';
 import {
   WorkloadApiServer,
+  type WorkloadApiServerOptions,
   type JwtSvidMinter,
   type JwtSvidMintRequest,
   type MintedJwtSvid,
@@ -140,6 +141,8 @@ export async function startApi(
     ready?: boolean;
     allowUnauthenticatedVerifiers?: boolean;
     allowedForeignJwtClaims?: string[];
+    /** Further server options (SDS settings, disabled APIs). */
+    server?: Partial<WorkloadApiServerOptions>;
   } = {},
 ): Promise<RunningApi> {
   const td = options.td ?? makeTrustDomain('example.org');
@@ -156,6 +159,7 @@ export async function startApi(
     jwtMinter: minter,
     allowUnauthenticatedVerifiers: options.allowUnauthenticatedVerifiers,
     allowedForeignJwtClaims: options.allowedForeignJwtClaims,
+    ...options.server,
   });
   await server.start();
   return {

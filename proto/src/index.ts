@@ -164,3 +164,37 @@ export type {
   X509SVID as SpireX509SVID,
   X509SVID__Output as SpireX509SVID__Output,
 } from './generated/spire/api/types/X509SVID';
+
+// Envoy SDS (envoy.service.secret.v3) and the TLS secret types of its answers.
+export {
+  loadEnvoySdsApi,
+  unpackEnvoyAny,
+  ENVOY_SDS_PROTO_FILES,
+  ENVOY_SECRET_TYPE_URL,
+  ENVOY_SPIFFE_VALIDATOR_TYPE_URL,
+} from './envoy';
+export type { ProtoGrpcType as EnvoySdsGrpcType } from './generated/sds';
+export type {
+  SecretDiscoveryServiceClient,
+  SecretDiscoveryServiceHandlers,
+} from './generated/envoy/service/secret/v3/SecretDiscoveryService';
+export type {
+  DiscoveryRequest,
+  DiscoveryRequest__Output,
+} from './generated/envoy/service/discovery/v3/DiscoveryRequest';
+export type {
+  DiscoveryResponse,
+  DiscoveryResponse__Output,
+} from './generated/envoy/service/discovery/v3/DiscoveryResponse';
+export type {
+  Node as EnvoyNode,
+  Node__Output as EnvoyNode__Output,
+} from './generated/envoy/config/core/v3/Node';
+export type { Secret, Secret__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/Secret';
+export type { TlsCertificate__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/TlsCertificate';
+export type { CertificateValidationContext__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/CertificateValidationContext';
+export type {
+  SPIFFECertValidatorConfig,
+  SPIFFECertValidatorConfig__Output,
+} from './generated/envoy/extensions/transport_sockets/tls/v3/SPIFFECertValidatorConfig';
+export type { Any, Any__Output } from './generated/google/protobuf/Any';

@@ -2,6 +2,9 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as protobuf from 'protobufjs';
 import {
+  ENVOY_SDS_PROTO_FILES,
+  ENVOY_SECRET_TYPE_URL,
+  ENVOY_SPIFFE_VALIDATOR_TYPE_URL,
   PROTO_DIR,
   SPIRE_AGENT_PROTO_FILES,
   SPIRE_SERVER_PROTO_FILES,
@@ -9,6 +12,10 @@ import {
   loadSpireAgentApis,
   loadSpireServerApis,
   loadWorkloadApi,
+  loadEnvoySdsApi,
+  unpackEnvoyAny,
+  type Secret__Output,
+  type SPIFFECertValidatorConfig__Output,
 } from '@lanyard/proto';
 
 /** Parses .proto files with protobufjs, resolving imports inside PROTO_DIR (google/* from protobufjs itself). */
@@ -106,5 +113,65 @@ describe('Workload API and health protos', () => {
     const service = loadHealthApi().grpc.health.v1.Health.service;
     expect(service.Check.responseStream).toBe(false);
     expect(service.Watch.responseStream).toBe(true);
+  });
+});
+
+describe('Envoy SDS protos', () => {
+  const root = reflect(ENVOY_SDS_PROTO_FILES);
+
+  it('keeps the upstream field numbers of the xDS and TLS messages', () => {
+    const d = 'envoy.service.discovery.v3.';
+    expect(fieldId(root, `${d}DiscoveryRequest`, 'response_nonce')).toBe(5);
+    expect(fieldId(root, `${d}DiscoveryRequest`, 'error_detail')).toBe(6);
+    expect(fieldId(root, `${d}DiscoveryRequest`, 'resource_locators')).toBe(7);
+    expect(fieldId(root, `${d}DiscoveryResponse`, 'nonce')).toBe(5);
+    expect(fieldId(root, `${d}DeltaDiscoveryRequest`, 'error_detail')).toBe(7);
+    const t = 'envoy.extensions.transport_sockets.tls.v3.';
+    expect(fieldId(root, `${t}Secret`, 'validation_context')).toBe(4);
+    expect(fieldId(root, `${t}CertificateValidationContext`, 'custom_validator_config')).toBe(12);
+    expect(fieldId(root, `${t}SPIFFECertValidatorConfig.TrustDomain`, 'trust_bundle')).toBe(2);
+    expect(fieldId(root, 'envoy.config.core.v3.Node', 'user_agent_build_version')).toBe(8);
+    expect(fieldId(root, 'envoy.config.core.v3.DataSource', 'inline_bytes')).toBe(2);
+    expect(fieldId(root, 'google.rpc.Status', 'details')).toBe(3);
+  });
+
+  it('exposes the three SDS methods with their streaming flags', () => {
+    const service = loadEnvoySdsApi().envoy.service.secret.v3.SecretDiscoveryService.service;
+    expect(service.StreamSecrets.path).toBe('/envoy.service.secret.v3.SecretDiscoveryService/StreamSecrets');
+    const flags = Object.fromEntries(
+      Object.entries(service).map(([name, m]) => [name, [m.requestStream, m.responseStream]]),
+    );
+    expect(flags).toEqual({
+      DeltaSecrets: [true, true],
+      StreamSecrets: [true, true],
+      FetchSecrets: [false, false],
+    });
+  });
+
+  it('encodes @type objects as Any (also nested) and unpackEnvoyAny decodes them back', () => {
+    const method = loadEnvoySdsApi().envoy.service.secret.v3.SecretDiscoveryService.service.FetchSecrets;
+    const packed = {
+      '@type': ENVOY_SECRET_TYPE_URL,
+      name: 'ALL',
+      validation_context: {
+        custom_validator_config: {
+          name: 'envoy.tls.cert_validator.spiffe',
+          typed_config: {
+            '@type': ENVOY_SPIFFE_VALIDATOR_TYPE_URL,
+            trust_domains: [{ name: 'example.org', trust_bundle: { inline_bytes: Buffer.from('pem') } }],
+          },
+        },
+      },
+    };
+    const bytes = method.responseSerialize({ resources: [packed] });
+    const decoded = method.responseDeserialize(bytes);
+    expect(decoded.resources[0].type_url).toBe(ENVOY_SECRET_TYPE_URL);
+    const secret = unpackEnvoyAny<Secret__Output>(decoded.resources[0], ENVOY_SECRET_TYPE_URL);
+    expect(secret.name).toBe('ALL');
+    const typed = secret.validation_context!.custom_validator_config!.typed_config!;
+    const config = unpackEnvoyAny<SPIFFECertValidatorConfig__Output>(typed, ENVOY_SPIFFE_VALIDATOR_TYPE_URL);
+    expect(config.trust_domains[0].name).toBe('example.org');
+    expect(config.trust_domains[0].trust_bundle!.inline_bytes!.toString()).toBe('pem');
+    expect(() => unpackEnvoyAny(typed, ENVOY_SECRET_TYPE_URL)).toThrow(/expected/);
   });
 });

@@ -18,10 +18,12 @@ import type { CliCommand, CommandContext } from './registry';
 import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** Flags shared by `run` and `validate` (as commander parses them). */
-export interface AgentConfigFlags extends Omit<AgentFlagOverrides, 'serverPort'> {
+export interface AgentConfigFlags extends Omit<AgentFlagOverrides, 'serverPort' | 'disableSdsApi'> {
   config: string;
   expandEnv: boolean;
   serverPort?: string;
+  /** `-disableSDSAPI` as commander names it. */
+  disableSDSAPI?: boolean;
 }
 
 /** `-config`, `-expandEnv` and the config overrides of `spire-agent run`. */
@@ -44,6 +46,7 @@ export function agentConfigOptions(): Option[] {
     new Option('--logLevel <level>', "'debug', 'info', 'warn', or 'error'"),
     new Option('--insecureBootstrap', 'if true, the agent bootstraps without verifying the server identity'),
     new Option('--allowUnauthenticatedVerifiers', 'if true, the agent will allow unauthenticated verifiers'),
+    new Option('--disableSDSAPI', 'disable the Envoy SDS API'),
   ];
 }
 
@@ -58,11 +61,11 @@ function parsePort(value: string | undefined): number | undefined {
 
 /** Loads the config file and applies the flags (flag > file > default). */
 export function loadConfigWithFlags(flags: AgentConfigFlags, env: NodeJS.ProcessEnv): LoadedAgentConfig {
-  const { config, expandEnv, serverPort, ...overrides } = flags;
+  const { config, expandEnv, serverPort, disableSDSAPI, ...overrides } = flags;
   return loadAgentConfig(config, {
     expandEnv,
     env,
-    flags: { ...overrides, serverPort: parsePort(serverPort) },
+    flags: { ...overrides, serverPort: parsePort(serverPort), disableSdsApi: disableSDSAPI },
   });
 }
 

@@ -30,4 +30,6 @@ export interface AgentFlagOverrides {
   insecureBootstrap?: boolean;
   /** `-allowUnauthenticatedVerifiers` */
   allowUnauthenticatedVerifiers?: boolean;
+  /** `-disableSDSAPI` */
+  disableSdsApi?: boolean;
 }

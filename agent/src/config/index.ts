@@ -15,5 +15,6 @@ export {
   agentConfigFromParsed,
   DEFAULT_AGENT_CONFIG_PATH,
   EXPERIMENTAL_WARNING,
+  SDS_SAME_NAMES_WARNING,
   type LoadAgentConfigOptions,
 } from './load';

@@ -40,6 +40,12 @@ export interface LoadAgentConfigOptions {
 /** The default config path, relative to the working directory (as SPIRE). */
 export const DEFAULT_AGENT_CONFIG_PATH = 'conf/agent/agent.conf';
 
+/** SPIRE's start-up warning when `default_bundle_name` equals `default_all_bundles_name`. */
+export const SDS_SAME_NAMES_WARNING =
+  'The "default_bundle_name" and "default_all_bundles_name" configurables have the same value. ' +
+  '"default_all_bundles_name" will be ignored. Please configure distinct values or use the defaults. ' +
+  'This will be a configuration error in a future release.';
+
 /** SPIRE's warning for a non-empty `experimental` block. */
 export const EXPERIMENTAL_WARNING =
   'Experimental features have been enabled. Please see doc/upgrading.md for upgrade and compatibility considerations for experimental features.';
@@ -80,6 +86,7 @@ export function agentConfigFromParsed(
   const warnings: string[] = [];
   if (section.experimental && Object.keys(section.experimental).length > 0)
     warnings.push(EXPERIMENTAL_WARNING);
+  if (agent.sds.defaultBundleName === agent.sds.defaultAllBundlesName) warnings.push(SDS_SAME_NAMES_WARNING);
   warnings.push(...agentInertKeyWarnings(file));
   for (const sink of unsupportedSinks(file.telemetry)) {
     warnings.push(`telemetry sink ${sink} is not supported by Lanyard and is ignored; use Prometheus`);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { mapAuditTrail, parseLogFormat, parseLogLevel, type ConfigIssue } from '@lanyard/common';
 import { DEFAULT_SOCKET_PATH } from '../workload/socket';
+import { DEFAULT_SDS_OPTIONS, type SdsOptions } from '../workload/sds/options';
 import type { AgentFlagOverrides } from './flags';
 import type { AgentSection } from './schema';
 import type { AgentSettings, TrustBootstrap, WorkloadKeyType } from './types';
@@ -15,6 +16,17 @@ import { SpiffeId } from '@lanyard/spiffe';
 /** Default base sync period (SPIRE `sync_interval`). */
 export const DEFAULT_SYNC_INTERVAL_MS = 5000;
 const MIN_AVAILABILITY_TARGET_MS = 24 * 3600 * 1000;
+
+/** The `sds {}` block with SPIRE's defaults for keys left out. */
+function sdsOptions(sds: AgentSection['sds']): SdsOptions {
+  const d = DEFAULT_SDS_OPTIONS;
+  return {
+    defaultSvidName: sds?.default_svid_name ?? d.defaultSvidName,
+    defaultBundleName: sds?.default_bundle_name ?? d.defaultBundleName,
+    defaultAllBundlesName: sds?.default_all_bundles_name ?? d.defaultAllBundlesName,
+    disableSpiffeCertValidation: sds?.disable_spiffe_cert_validation ?? d.disableSpiffeCertValidation,
+  };
+}
 
 function fail(issues: ConfigIssue[], message: string): void {
   issues.push({ path: '', message, standalone: true });
@@ -164,6 +176,8 @@ export function mapAgentSection(
       flags.allowUnauthenticatedVerifiers || section.allow_unauthenticated_verifiers === true,
     allowedForeignJwtClaims: section.allowed_foreign_jwt_claims ?? [],
     disableWorkloadApi: section.disable_workload_api === true,
+    disableSdsApi: flags.disableSdsApi || section.disable_sds_api === true,
+    sds: sdsOptions(section.sds),
     syncIntervalMs: syncInterval(section, issues),
     auditTrail: mapAuditTrail(section.audit_trail, 'agent', issues),
   };

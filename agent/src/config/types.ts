@@ -6,6 +6,7 @@ import type {
   TelemetryConfig,
 } from '@lanyard/common';
 import type { PluginData } from '@lanyard/attestor-core';
+import type { SdsOptions } from '../workload/sds/options';
 
 /** Key type of workload X509-SVID keys made on the agent. */
 export type WorkloadKeyType = 'rsa-2048' | 'ec-p256' | 'ec-p384';
@@ -52,6 +53,10 @@ export interface AgentSettings {
   allowUnauthenticatedVerifiers: boolean;
   allowedForeignJwtClaims: string[];
   disableWorkloadApi: boolean;
+  /** `disable_sds_api` or `-disableSDSAPI`: no Envoy SDS on the Workload API socket. */
+  disableSdsApi: boolean;
+  /** `sds {}` with SPIRE's defaults. */
+  sds: SdsOptions;
   /** Base sync period in ms (`sync_interval`, in `agent {}` or `experimental {}`); default 5 s. */
   syncIntervalMs: number;
   /** `audit_trail {}` (Lanyard extension): the workload identity trail; unset = none. */

@@ -48,7 +48,7 @@ export class CallerResolver {
 
   /**
    * Attests the process behind a call's connection without the Workload API's security header check (the
-   * admin socket's APIs do not require the header, as in SPIRE).
+   * admin socket's APIs and Envoy SDS do not require the header, as in SPIRE).
    * @throws UnavailableError when the connection is unknown or attestation fails.
    */
   async attestPeer(call: Pick<IncomingCall, 'getPeer'>): Promise<AttestedCaller> {

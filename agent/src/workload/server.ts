@@ -11,6 +11,7 @@ import { CallerResolver } from './caller';
 import { ConnectionRegistry } from './connections';
 import { createWorkloadHandlers } from './handlers';
 import { JwtSvidService, type JwtSvidMinter } from './jwt-svid-service';
+import { DEFAULT_SDS_OPTIONS, registerSdsService, type SdsOptions } from './sds';
 import { DEFAULT_SOCKET_PATH, listenUnix, prepareSocketPath } from './socket';
 import { WorkloadTrail } from './trail';
 import { registerWitMethods } from './wit';
@@ -42,12 +43,19 @@ export interface WorkloadApiServerOptions {
   readonly procRoot?: string;
   /** `audit_trail`: where workload identity events are recorded; none when absent. */
   readonly trail?: TrailRecorder;
+  /** `disable_workload_api`: serve only SDS on the socket; default false. */
+  readonly disableWorkloadApi?: boolean;
+  /** `disable_sds_api`: do not serve Envoy SDS; default false. */
+  readonly disableSdsApi?: boolean;
+  /** `sds {}`; SPIRE's defaults for keys left out. */
+  readonly sds?: Partial<SdsOptions>;
 }
 
 /**
- * The SPIFFE Workload API on a Unix socket. It accepts connections itself to read SO_PEERCRED, then hands each
+ * The SPIFFE Workload API and Envoy SDS v3 on a Unix socket. It accepts connections itself to read SO_PEERCRED, then hands each
  * socket to grpc-js through a connection injector; handlers attest the caller and serve from the cache.
- * Other services (health, SDS) can be added to {@link grpcServer} before {@link start}.
+ * Either API can be turned off (`disable_workload_api`, `disable_sds_api`); other services (health) can be
+ * added to {@link grpcServer} before {@link start}.
  *
  * @example
  * ```ts
@@ -58,7 +66,7 @@ export interface WorkloadApiServerOptions {
  */
 export class WorkloadApiServer {
   readonly socketPath: string;
-  /** The grpc-js server the Workload API service is registered on. */
+  /** The grpc-js server the Workload API and SDS services are registered on. */
   readonly grpcServer = new grpc.Server();
   private readonly connections: ConnectionRegistry;
   private readonly streams = new Set<object>();
@@ -77,9 +85,27 @@ export class WorkloadApiServer {
       procRoot: options.procRoot,
       logger: this.logger,
     });
+    const resolver = new CallerResolver(this.connections, attestation);
+    if (!options.disableWorkloadApi) this.registerWorkloadApi(options, resolver);
+    if (!options.disableSdsApi) {
+      registerSdsService(this.grpcServer, {
+        cache: options.cache,
+        resolver,
+        logger: this.logger,
+        streams: this.streams,
+        options: { ...DEFAULT_SDS_OPTIONS, ...options.sds },
+      });
+    }
+    this.listener = net.createServer((socket) => this.accept(socket));
+    this.listener.on('error', (err) =>
+      this.logger.error('Workload API listener error', { error: String(err) }),
+    );
+  }
+
+  private registerWorkloadApi(options: WorkloadApiServerOptions, resolver: CallerResolver): void {
     const handlers = createWorkloadHandlers({
       cache: options.cache,
-      resolver: new CallerResolver(this.connections, attestation),
+      resolver,
       logger: this.logger,
       jwt:
         options.jwt ??
@@ -91,13 +117,9 @@ export class WorkloadApiServer {
     });
     this.grpcServer.addService(loadWorkloadApi().SpiffeWorkloadAPI.service, handlers);
     registerWitMethods(this.grpcServer, { logger: this.logger });
-    this.listener = net.createServer((socket) => this.accept(socket));
-    this.listener.on('error', (err) =>
-      this.logger.error('Workload API listener error', { error: String(err) }),
-    );
   }
 
-  /** Number of open Workload API streams. */
+  /** Number of open Workload API and SDS streams. */
   get activeStreams(): number {
     return this.streams.size;
   }
