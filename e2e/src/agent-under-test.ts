@@ -52,6 +52,16 @@ export class AgentUnderTest {
     return agent;
   }
 
+  /** Process ID of the running (or last) process. */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /** True while the process runs. */
+  get running(): boolean {
+    return this.process?.running ?? false;
+  }
+
   get log(): string {
     return this.process?.log ?? '';
   }

@@ -5,6 +5,7 @@
 export * from './paths';
 export * from './ports';
 export * from './process';
+export * from './run-logs';
 export * from './server-under-test';
 export * from './agent-under-test';
 export * from './hcl';

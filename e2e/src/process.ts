@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { openProcessLog } from './run-logs';
 
 /** Result of a finished command. */
 export interface CommandResult {
@@ -47,9 +48,20 @@ export class ManagedProcess {
     readonly name: string,
     readonly child: ChildProcess,
   ) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    const tee = openProcessLog(name, child.pid);
+    const keep = (chunk: Buffer): void => {
+      this.output += chunk.toString();
+      tee.write(chunk);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('close', () => tee.end());
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  /** Process ID of the child (undefined if it failed to spawn). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Everything the process printed so far (stdout and stderr interleaved). */

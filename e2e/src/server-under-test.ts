@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './ports';
+import { recordSecret } from './run-logs';
 import { SERVER_BIN } from './paths';
 import {
   CLI_TIMEOUT_MS,
@@ -58,6 +59,16 @@ export class ServerUnderTest {
     return this.options.trustDomain ?? 'example.org';
   }
 
+  /** Process ID of the running (or last) process. */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /** True while the process runs. */
+  get running(): boolean {
+    return this.process?.running ?? false;
+  }
+
   /** Output of the running (or last) process. */
   get log(): string {
     return this.process?.log ?? '';
@@ -104,6 +115,7 @@ export class ServerUnderTest {
     ]);
     const match = /Token: (\S+)/.exec(out);
     if (!match) throw new Error(`no token in output: ${out}`);
+    recordSecret(match[1]);
     return match[1];
   }
 

@@ -14,3 +14,4 @@ export * from './fakes/cloud';
 export * from './fakes/kube';
 export * from './fakes/cloud-federation';
 export * from './reliability-doc';
+export * from './fuzz';
