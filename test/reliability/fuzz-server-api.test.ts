@@ -122,9 +122,12 @@ beforeAll(async () => {
   const roots = await serverBundlePem(server);
   agent = await attestWithJoinToken(server, roots, await server.joinToken());
   const entryId = await server.createEntry([
-    '-spiffeID', `spiffe://${server.trustDomain}/fuzz/seed`,
-    '-parentID', agent.agentId,
-    '-selector', 'unix:uid:4242',
+    '-spiffeID',
+    `spiffe://${server.trustDomain}/fuzz/seed`,
+    '-parentID',
+    agent.agentId,
+    '-selector',
+    'unix:uid:4242',
   ]);
   const key = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const cert = new crypto.X509Certificate(roots);
@@ -155,7 +158,11 @@ test('every server API method answers mutated protobuf with an expected status; 
     );
     try {
       await fuzzMethods(admin, methods, 'admin');
-      await fuzzMethods(mtls, methods.filter((m) => AGENT_METHODS.has(methodName(m))), 'agent');
+      await fuzzMethods(
+        mtls,
+        methods.filter((m) => AGENT_METHODS.has(methodName(m))),
+        'agent',
+      );
     } finally {
       admin.close();
       mtls.close();
@@ -163,13 +170,12 @@ test('every server API method answers mutated protobuf with an expected status; 
     expect(server.running).toBe(true);
     expect((await server.cli(['healthcheck'])).code).toBe(0);
     const rssEnd = rssBytes(server.pid!);
-    recordFuzzFigures('server-api', {
+    const mib = (n: number): string => (n / 2 ** 20).toFixed(0);
+    recordFuzzFigures(`server API, ${methods.length} methods (admin UDS + agent mTLS)`, {
       seed: SEED,
-      methods: methods.length,
       inputs: [...outcomes.values()].reduce((a, b) => a + b, 0),
       outcomes: Object.fromEntries(outcomes),
-      rssStartMiB: rssStart / 2 ** 20,
-      rssEndMiB: rssEnd / 2 ** 20,
+      memory: `server RSS ${mib(rssStart)} → ${mib(rssEnd)} MiB`,
     });
     expect(rssEnd - rssStart).toBeLessThan(RSS_GROWTH_LIMIT);
   });

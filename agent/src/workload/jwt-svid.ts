@@ -7,7 +7,9 @@ import { noIdentity, notReady } from './status';
 
 /** Request checks that come before attestation (SPIRE order: header, then fields). */
 export function checkJwtSvidRequest(request: JWTSVIDRequest__Output): void {
-  if (request.audience.length === 0) {
+  // Empty strings do not count (the server drops them): a request of only empty audiences is the caller's
+  // error, not an unavailable server.
+  if (!request.audience.some((audience) => audience !== '')) {
     throw new InvalidArgumentError('audience must be specified', 'ERR_AUDIENCE_MISSING');
   }
   if (request.spiffe_id !== '') {

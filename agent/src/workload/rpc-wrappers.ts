@@ -1,4 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
+import { rejectMalformed } from '@lanyard/base/grpc';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { IdentityCache } from '../manager/cache';
 import type { AttestedCaller, CallerResolver } from './caller';
@@ -38,6 +39,20 @@ function recordingEnds<Res>(
   };
 }
 
+/** Resolves when the request decoded; rejects with INVALID_ARGUMENT when its bytes were not a valid message. */
+async function wellFormed(call: { request: unknown }): Promise<void> {
+  rejectMalformed(call.request);
+}
+
+/** Attests the caller of a well-formed request (InvalidArgument for one that did not decode). */
+async function attestWellFormed<Req, Res>(
+  deps: WorkloadHandlerDeps,
+  call: grpc.ServerWritableStream<Req, Res>,
+): Promise<AttestedCaller> {
+  await wellFormed(call);
+  return deps.resolver.resolve(call);
+}
+
 /** Attests the caller of a server stream, then pumps cache updates through `steps`. */
 export function streamHandler<Req, Res>(
   deps: WorkloadHandlerDeps,
@@ -45,7 +60,7 @@ export function streamHandler<Req, Res>(
 ): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
     const trail = deps.trail;
-    deps.resolver.resolve(call).then(
+    attestWellFormed(deps, call).then(
       (caller) => {
         const own = steps(caller);
         const step = trail ? recordingEnds(trail, call.getPath(), caller, own) : own;
@@ -66,12 +81,14 @@ export function unaryHandler<Req, Res>(
   body: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    body(call).then(
-      (response) => callback(null, response),
-      (err: unknown) => {
-        deps.trail?.denied(name, err, deps.resolver.connectionOf(call));
-        callback(toCallStatus(err, deps.logger, name));
-      },
-    );
+    wellFormed(call)
+      .then(() => body(call))
+      .then(
+        (response) => callback(null, response),
+        (err: unknown) => {
+          deps.trail?.denied(name, err, deps.resolver.connectionOf(call));
+          callback(toCallStatus(err, deps.logger, name));
+        },
+      );
   };
 }

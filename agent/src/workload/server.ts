@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
 import type { TrailRecorder } from '@lanyard/common';
+import { tolerantService } from '@lanyard/base/grpc';
 import { loadWorkloadApi } from '@lanyard/proto';
 import { JwtSvidCache, type IdentityCache } from '../manager/cache';
 import { WorkloadAttestation } from './attestation';
@@ -115,7 +116,7 @@ export class WorkloadApiServer {
       streams: this.streams,
       trail: options.trail && new WorkloadTrail(options.trail, options.procRoot),
     });
-    this.grpcServer.addService(loadWorkloadApi().SpiffeWorkloadAPI.service, handlers);
+    this.grpcServer.addService(tolerantService(loadWorkloadApi().SpiffeWorkloadAPI.service), handlers);
     registerWitMethods(this.grpcServer, { logger: this.logger });
   }
 

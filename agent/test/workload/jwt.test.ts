@@ -61,6 +61,11 @@ test('§7.21: empty audience → INVALID_ARGUMENT "audience must be specified"',
   await expectStatus(fetchJwt([]), grpc.status.INVALID_ARGUMENT, 'audience must be specified');
 });
 
+test('only empty audience strings → INVALID_ARGUMENT, not UNAVAILABLE from the server (found by fuzzing)', async () => {
+  await expectStatus(fetchJwt(['']), grpc.status.INVALID_ARGUMENT, 'audience must be specified');
+  await expectStatus(fetchJwt(['', '']), grpc.status.INVALID_ARGUMENT, 'audience must be specified');
+});
+
 test('§7.21: malformed spiffe_id → INVALID_ARGUMENT; well-formed but not entitled → PERMISSION_DENIED', async () => {
   await expectStatus(
     fetchJwt(['db'], 'spiffe://Example.org/x'),

@@ -11,3 +11,4 @@ export {
   type ServiceErrorStatus,
 } from './service-error';
 export { unary, type UnaryInvoker, type UnaryOptions } from './unary';
+export { MalformedRequest, rejectMalformed, tolerantService } from './malformed-request';

@@ -4,7 +4,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import type { AuthorizedCaller, Role } from '../auth/caller';
 import { batchItems, requestFields } from './audit-fields';
 import type { RpcMetrics } from './metrics';
-import { codeName } from '@lanyard/base/grpc';
+import { codeName, rejectMalformed } from '@lanyard/base/grpc';
 import { apiStatusOf, toCallStatus } from './status';
 
 /** SPIRE's audit status fields: `status`, and on errors `status_code` and `status_message`. */
@@ -100,7 +100,8 @@ export class RpcBoundary {
     Call extends grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
   >(call: Call, spec: MethodSpec, impl: StreamImpl<Call>): void {
     const started = performance.now();
-    void this.run(call, spec, (ctx) => impl(call, ctx)).then((outcome) => {
+    const request = 'request' in call ? call.request : undefined;
+    void this.run(call, spec, (ctx) => impl(call, ctx), request).then((outcome) => {
       if (outcome.ok) {
         if (!call.cancelled) call.end();
       } else if (!call.cancelled) {
@@ -122,6 +123,7 @@ export class RpcBoundary {
     let caller: AuthorizedCaller | undefined;
     try {
       caller = await this.authorize(call, spec);
+      rejectMalformed(request);
       const value = await body({ caller, logger: this.logger, spec, deadline: deadlineOf(call) });
       this.audit(spec, call, caller, { code: 0, message: 'OK' }, request, value);
       return { ok: true, value, code: 0 };

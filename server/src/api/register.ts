@@ -1,4 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
+import { tolerantService } from '@lanyard/base/grpc';
 import { loadHealthApi, loadSpireServerApis } from '@lanyard/proto';
 import type { RpcBoundary } from './boundary';
 import type { ApiDeps } from './deps';
@@ -95,6 +96,6 @@ export function registerServerApis(
   ];
   for (const [fullService, definition, register] of services) {
     for (const method of Object.keys(definition)) policyFor(fullService, method);
-    if (listener === 'uds' || servedOnTcp(fullService)) register(server, definition);
+    if (listener === 'uds' || servedOnTcp(fullService)) register(server, tolerantService(definition));
   }
 }

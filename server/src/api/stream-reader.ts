@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import { LanyardError } from '@lanyard/base';
 import { status } from '@grpc/grpc-js';
+import { rejectMalformed } from '@lanyard/base/grpc';
 
 /**
  * Pull-style reader over a grpc-js request stream: `next()` resolves with the next message, or `undefined`
  * once the client half-closed or the call was cancelled. At most `maxBuffered` unread messages are queued;
- * a client that floods the stream gets ResourceExhausted.
+ * a client that floods the stream gets ResourceExhausted, a message that did not decode InvalidArgument.
  */
 export class StreamReader<T> {
   private readonly queue: T[] = [];
@@ -52,7 +53,7 @@ export class StreamReader<T> {
       );
     }
     const queued = this.queue.shift();
-    if (queued !== undefined) return queued;
+    if (queued !== undefined) return this.checked(queued);
     if (this.ended) return undefined;
     return new Promise((resolve, reject) => {
       const timer =
@@ -70,8 +71,18 @@ export class StreamReader<T> {
             }, timeoutMs);
       this.waiter = (value) => {
         if (timer !== undefined) clearTimeout(timer);
-        resolve(value);
+        try {
+          resolve(value === undefined ? undefined : this.checked(value));
+        } catch (err) {
+          reject(err);
+        }
       };
     });
+  }
+
+  /** A message that did not decode (tolerant deserializer) is the client's error: INVALID_ARGUMENT. */
+  private checked(message: T): T {
+    rejectMalformed(message);
+    return message;
   }
 }

@@ -3,3 +3,4 @@ export * from './seed';
 export * from './bytes';
 export * from './protobuf';
 export * from './raw-grpc';
+export * from './jwt';

@@ -3,13 +3,12 @@
  * `LANYARD_FUZZ_SEED` to replay that run, `LANYARD_FUZZ_RUNS` to change how many inputs each target gets.
  */
 import { randomInt } from 'node:crypto';
+import { soakRequested } from '../reliability-doc';
 
 /** Environment variable that fixes the seed of every fuzz case in the run. */
 export const FUZZ_SEED_ENV = 'LANYARD_FUZZ_SEED';
 /** Environment variable that overrides the number of inputs per fuzz target. */
 export const FUZZ_RUNS_ENV = 'LANYARD_FUZZ_RUNS';
-/** Environment variable set by `make soak`: long variants use their soak input counts. */
-export const SOAK_ENV = 'LANYARD_SOAK';
 
 /** The seed of this run: `LANYARD_FUZZ_SEED` when set (decimal integer), a random 31-bit one otherwise. */
 export function fuzzSeed(): number {
@@ -29,7 +28,7 @@ export function fuzzRuns(short: number, soak: number): number {
       throw new Error(`${FUZZ_RUNS_ENV}: "${fixed}" is not a positive integer`);
     return runs;
   }
-  return process.env[SOAK_ENV] === '1' ? soak : short;
+  return soakRequested() ? soak : short;
 }
 
 /** Text to append to a failure so it can be replayed: `seed 123 (replay: LANYARD_FUZZ_SEED=123)`. */

@@ -41,7 +41,14 @@ function agentSeeds(c: SeedContext): Record<string, object[]> {
     GetAgent: [{ id: agent }],
     DeleteAgent: [{ id: id(c.trustDomain, '/spire/agent/join_token/none') }],
     BanAgent: [{ id: id(c.trustDomain, '/spire/agent/join_token/none') }],
-    AttestAgent: [{ params: { data: { type: 'join_token', payload: Buffer.from('no-such-token') }, params: { csr: c.csr } } }],
+    AttestAgent: [
+      {
+        params: {
+          data: { type: 'join_token', payload: Buffer.from('no-such-token') },
+          params: { csr: c.csr },
+        },
+      },
+    ],
     RenewAgent: [{ params: { csr: c.csr } }],
     CreateJoinToken: [{ ttl: 60, agent_id: id(c.trustDomain, '/fuzz/node') }],
   };
