@@ -1,6 +1,6 @@
 /**
  * Seeded protobuf fuzzing of every server API method (Entry, Agent, Bundle, SVID, TrustDomain, LocalAuthority,
- * Debug, Health) against a real `lanyard-server` process: valid requests with mutated bytes, truncations,
+ * Debug, Logger, Health) against a real `lanyard-server` process: valid requests with mutated bytes, truncations,
  * random bytes and wrong-type fields, sent raw over the admin socket (every method) and over mTLS as an
  * attested agent (the agent-only methods, with mutated CSRs). Every call must end within its deadline with a
  * status of the expected set, the process must stay up and healthy, and its RSS stay bounded.
@@ -85,6 +85,7 @@ function allMethods(): RawMethod[] {
     spire.trustdomain.v1.TrustDomain.service,
     spire.localauthority.v1.LocalAuthority.service,
     spire.debug.v1.Debug.service,
+    spire.logger.v1.Logger.service,
     loadHealthApi().grpc.health.v1.Health.service,
   ].flatMap((service) => methodsOf(service as grpc.ServiceDefinition));
 }
