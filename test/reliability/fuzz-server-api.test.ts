@@ -39,7 +39,7 @@ import { serverApiSeeds, type SeedContext } from './support/server-api-seeds';
 import { recordFuzzFigures } from './support/figures';
 
 const SEED = fuzzSeed();
-const RUNS = fuzzRuns(10, 300);
+const RUNS = fuzzRuns(6, 300);
 const DEADLINE_MS = 15_000;
 /** Statuses a malformed or hostile request may end with. Internal, Unknown, Unavailable, DeadlineExceeded never. */
 const EXPECTED = new Set([
