@@ -126,6 +126,13 @@ test('disable_spiffe_cert_validation answers a plain trusted_ca; ALL is then an 
   addIdentity(a, 'e1', '/web');
   const [ctx] = decodeSecrets(await fetchSecrets(client!, { resource_names: ['ROOTCA'] }));
   expect(ctx.secret.validation_context?.custom_validator_config).toBeNull();
+  const [reenabled] = decodeSecrets(
+    await fetchSecrets(client!, {
+      resource_names: ['ROOTCA'],
+      node: { metadata: { fields: { disable_spiffe_cert_validation: { stringValue: 'false' } } } },
+    }),
+  );
+  expect(reenabled.validator?.trust_domains.map((t) => t.name)).toEqual(['example.org']);
   const trusted = parsePemCertificates(ctx.secret.validation_context!.trusted_ca!.inline_bytes!);
   expect(trusted.map((c) => c.fingerprint256)).toEqual(roots(a).map((c) => c.fingerprint256));
   const err = (await fetchSecrets(client!, { resource_names: ['ALL'] }).catch((e) => e)) as grpc.ServiceError;

@@ -129,3 +129,37 @@ export function fetchSecrets(
     );
   });
 }
+
+/** One recorded log line. */
+export interface LogLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+/** A logger that keeps every line, to wait until the server has handled a request and to check what it logged. */
+export class RecordingLogger {
+  readonly lines: LogLine[] = [];
+  debug = (message: string, fields: Record<string, unknown> = {}): void =>
+    this.record('debug', message, fields);
+  info = (message: string, fields: Record<string, unknown> = {}): void =>
+    this.record('info', message, fields);
+  warn = (message: string, fields: Record<string, unknown> = {}): void =>
+    this.record('warn', message, fields);
+  error = (message: string, fields: Record<string, unknown> = {}): void =>
+    this.record('error', message, fields);
+
+  private record(level: LogLine['level'], message: string, fields: Record<string, unknown>): void {
+    this.lines.push({ level, message, fields });
+  }
+
+  /** Lines with this message. */
+  withMessage(message: string): LogLine[] {
+    return this.lines.filter((line) => line.message === message);
+  }
+
+  /** How many StreamSecrets requests the server has taken in so far. */
+  get requestsHandled(): number {
+    return this.withMessage('Received StreamSecrets request').length;
+  }
+}

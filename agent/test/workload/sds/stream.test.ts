@@ -1,7 +1,7 @@
 /**
  * StreamSecrets driven like Envoy drives it: subscribe, ACK, NACK, pushes on rotation and bundle change.
- * "Nothing was sent" is shown without sleeping: the next response after a later, known event must be that
- * event's push.
+ * "Nothing was sent" is shown without sleeping: once the server has logged taking in a request, the next
+ * response after a later, known event must be that event's push.
  */
 import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -20,6 +20,7 @@ import {
   certificateOf,
   decodeSecrets,
   parsePemCertificates,
+  RecordingLogger,
   sdsClient,
   signedByOneOf,
   XdsStream,
@@ -30,9 +31,11 @@ const mine = `test:uid:${uid}`;
 const WEB = 'spiffe://example.org/web';
 let api: RunningApi;
 let client: SecretDiscoveryServiceClient;
+let log: RecordingLogger;
 
 beforeEach(async () => {
-  api = await startApi();
+  log = new RecordingLogger();
+  api = await startApi({ server: { logger: log } });
   client = sdsClient(api.socketPath);
 });
 
@@ -60,8 +63,19 @@ function leafSerial(response: DiscoveryResponse__Output, name: string): string {
   return certificateOf(secret).chain[0].serialNumber;
 }
 
-function ack(stream: XdsStream, names: string[], response: DiscoveryResponse__Output): void {
-  stream.send({ resource_names: names, version_info: response.version_info, response_nonce: response.nonce });
+/** Sends a request and waits until the server has taken it in (it is then handled synchronously). */
+async function sendHandled(stream: XdsStream, request: Parameters<XdsStream['send']>[0]): Promise<void> {
+  const before = log.requestsHandled;
+  stream.send(request);
+  await eventually(() => log.requestsHandled > before);
+}
+
+function ack(stream: XdsStream, names: string[], response: DiscoveryResponse__Output): Promise<void> {
+  return sendHandled(stream, {
+    resource_names: names,
+    version_info: response.version_info,
+    response_nonce: response.nonce,
+  });
 }
 
 test('initial request → version and nonce; ACK → silence; rotation → push with a new version and nonce', async () => {
@@ -81,7 +95,7 @@ test('initial request → version and nonce; ACK → silence; rotation → push 
     ),
   ).toBe(true);
 
-  ack(stream, [WEB], first);
+  await ack(stream, [WEB], first);
   const rotated = rotate('e1');
   const push = await stream.next();
   expect(push.version_info).toBe('2');
@@ -96,11 +110,11 @@ test('a NACK (error_detail, old version) is logged and not answered with a resen
   const stream = new XdsStream(client);
   stream.send({ resource_names: [WEB] });
   const first = await stream.next();
-  ack(stream, [WEB], first);
+  await ack(stream, [WEB], first);
   rotate('e1');
   const second = await stream.next();
   expect(second.version_info).toBe('2');
-  stream.send({
+  await sendHandled(stream, {
     resource_names: [WEB],
     version_info: first.version_info,
     response_nonce: second.nonce,
@@ -110,6 +124,14 @@ test('a NACK (error_detail, old version) is logged and not answered with a resen
   const third = await stream.next();
   expect(third.version_info).toBe('3');
   expect(leafSerial(third, WEB)).toBe(rotated);
+  expect(log.withMessage('Envoy reported errors applying secrets')[0].fields).toMatchObject({
+    error: 'bad certificate',
+  });
+  expect(log.withMessage('Client rejected expected version and rolled back')[0].fields).toEqual({
+    version_info: '1',
+    expect: '2',
+  });
+  expect(JSON.stringify(log.lines)).not.toContain('PRIVATE KEY');
   stream.cancel();
 });
 
@@ -119,7 +141,11 @@ test('a request with a stale nonce is ignored; a changed resource list is answer
   const stream = new XdsStream(client);
   stream.send({ resource_names: [WEB] });
   const first = await stream.next();
-  stream.send({ resource_names: ['ROOTCA'], version_info: '1', response_nonce: 'deadbeef' });
+  await sendHandled(stream, { resource_names: ['ROOTCA'], version_info: '1', response_nonce: 'deadbeef' });
+  expect(log.withMessage('Received unexpected nonce; ignoring request')[0].fields).toEqual({
+    nonce: 'deadbeef',
+    expect: first.nonce,
+  });
   stream.send({ resource_names: [WEB, 'ROOTCA'], version_info: '1', response_nonce: first.nonce });
   const second = await stream.next();
   expect(second.version_info).toBe('1');
@@ -132,8 +158,10 @@ test('a bundle change is pushed with the new roots; an unrelated cache change is
   const stream = new XdsStream(client);
   stream.send({ resource_names: ['ROOTCA'] });
   const first = await stream.next();
-  ack(stream, ['ROOTCA'], first);
+  await ack(stream, ['ROOTCA'], first);
   addIdentity('e9', 'spiffe://example.org/someone-else', ['test:uid:99999']);
+  // The cache notifies subscribers in a microtask; let that notification run before the bundle changes.
+  await new Promise((resolve) => setImmediate(resolve));
   const newRoot = TestCa.create({ trustDomain: 'example.org' });
   api.cache.setBundle(spiffeBundle('example.org', [...api.td.ca.bundle(), ...newRoot.bundle()]));
   const push = await stream.next();
@@ -193,7 +221,7 @@ test('a federated bundle is pushed once the entry federates with it', async () =
   stream.send({ resource_names: [] });
   const first = await stream.next();
   expect(decodeSecrets(first).map((s) => s.name)).toEqual(['spiffe://example.org', WEB]);
-  ack(stream, [], first);
+  await ack(stream, [], first);
   api.cache.setFederatedBundles([other.bundle]);
   api.cache.updateEntries([makeEntry('e1', WEB, [mine], { federatesWith: ['other.org'] })]);
   const push = await stream.next();
@@ -208,5 +236,16 @@ test('a client half-close ends the stream OK and releases it', async () => {
   await stream.next();
   stream.call.end();
   expect((await stream.ended).code).toBe(grpc.status.OK);
+  await eventually(() => api.server.activeStreams === 0);
+});
+
+test('a cancelled stream is released', async () => {
+  addIdentity('e1', WEB);
+  const stream = new XdsStream(client);
+  stream.send({ resource_names: [WEB] });
+  await stream.next();
+  expect(api.server.activeStreams).toBe(1);
+  stream.cancel();
+  expect((await stream.ended).code).toBe(grpc.status.CANCELLED);
   await eventually(() => api.server.activeStreams === 0);
 });
