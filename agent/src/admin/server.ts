@@ -3,11 +3,11 @@ import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
+import { preparePrivateSocketDir } from '@lanyard/base';
 import {
   CallerResolver,
   ConnectionRegistry,
   WorkloadAttestation,
-  createSocketDir,
   listenUnix,
   prepareSocketPath,
 } from '../workload';
@@ -32,7 +32,7 @@ export interface AdminApiServerOptions {
 }
 
 /**
- * The agent's admin APIs on a second Unix socket (`admin_socket_path`, mode 0770, parent created 0755). Like the
+ * The agent's admin APIs on a second Unix socket (`admin_socket_path`, mode 0770, parent created 0755 or, when it exists, required to be ours and writable by nobody else). Like the
  * Workload API it accepts connections itself to read SO_PEERCRED and injects them into grpc-js, so services can
  * attest their callers with {@link callers}. Services (Debug, DelegatedIdentity, Logger) are added to
  * {@link grpcServer} before {@link start}.
@@ -83,9 +83,13 @@ export class AdminApiServer {
     return this.connections.size;
   }
 
-  /** Creates the socket's directory (0755), removes a stale socket, and starts accepting (socket 0770). */
+  /**
+   * Creates the socket's directory (0755) or checks that an existing one is ours and writable by nobody else,
+   * removes a stale socket, and starts accepting (socket 0770).
+   * @throws FailedPreconditionError when the directory belongs to another user or others may write to it.
+   */
   async start(): Promise<void> {
-    createSocketDir(this.socketPath);
+    preparePrivateSocketDir(this.socketPath, 'admin_socket_path', 0o755);
     await prepareSocketPath(this.socketPath);
     this.injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     await listenUnix(this.listener, this.socketPath, ADMIN_SOCKET_MODE);
