@@ -141,6 +141,8 @@ export interface AttestedNode {
   newCertNotAfter: number;
   /** True when the agent may re-attest instead of renewing. */
   canReattest: boolean;
+  /** Version the agent reported with `PostStatus` (SPIRE's `agent_version`); '' or absent when none. */
+  agentVersion?: string;
   /** Node selectors (the node resolver map), sorted by type then value. */
   selectors: Selector[];
   /** Derived on read: both serials are empty. Ignored on write. */

@@ -264,14 +264,25 @@ describe('Agent API and join_token attestation', () => {
     expect(second.serial).not.toBe(first.serial);
   });
 
-  it('PostStatus accepts short versions and refuses long ones', async () => {
-    const { clients } = await newAgent(ts);
+  it('PostStatus stores the reported agent_version (as SPIRE), keeps it on an empty one, refuses long ones', async () => {
+    const { agent, clients } = await newAgent(ts);
+    const version = async () =>
+      (
+        await rpc<{ agent_version: string }>((cb) =>
+          ts.admin.agent.GetAgent({ id: wid(agent.agentId.slice(20)) }, cb),
+        )
+      ).agent_version;
+    expect(await version()).toBe('');
     await rpc((cb) => clients.agent.PostStatus({ agent_version: '1.0.0' }, cb));
+    expect(await version()).toBe('1.0.0');
+    await rpc((cb) => clients.agent.PostStatus({ agent_version: '' }, cb));
+    expect(await version()).toBe('1.0.0');
     const err = await rpcError(rpc((cb) => clients.agent.PostStatus({ agent_version: 'v'.repeat(256) }, cb)));
     expect(err).toEqual({
       code: status.INVALID_ARGUMENT,
       details: 'agent version is too long (max 255 characters)',
     });
+    expect(await version()).toBe('1.0.0');
     clients.close();
   });
 });

@@ -44,18 +44,23 @@ describe('SQLite specifics', () => {
     expect(logged).toEqual([
       'Applied datastore migration 0001_initial',
       'Applied datastore migration 0002_entry_additional_attributes',
+      'Applied datastore migration 0003_node_agent_version',
     ]);
     const raw = new BetterSqlite3(path, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       const names = raw.prepare('select name from kysely_migration').all() as { name: string }[];
-      expect(names.map((n) => n.name)).toEqual(['0001_initial', '0002_entry_additional_attributes']);
+      expect(names.map((n) => n.name)).toEqual([
+        '0001_initial',
+        '0002_entry_additional_attributes',
+        '0003_node_agent_version',
+      ]);
     } finally {
       raw.close();
     }
   });
 
-  test('migration 0002 adds the entry attribute columns to a 0001 database; its entries read false', async () => {
+  test('migrations 0002 and 0003 upgrade a 0001 database: entry attributes read false, nodes no agent version', async () => {
     const path = join(dir, 'v1.sqlite3');
     const first = await openDataStore({ databaseType: 'sqlite3', connectionString: path });
     const entry = await first.createEntry({
@@ -73,12 +78,26 @@ describe('SQLite specifics', () => {
       hint: '',
       jwtSvidIncludeJti: true,
     });
+    const node = await first.createNode({
+      spiffeId: 'spiffe://example.org/spire/agent/x/old',
+      attestationDataType: 'x',
+      certSerialNumber: '1',
+      certNotAfter: 1,
+      newCertSerialNumber: '',
+      newCertNotAfter: 0,
+      canReattest: false,
+    });
     await first.close();
     // Turn the file back into a schema-1 database, as an earlier Lanyard left it.
     const raw = new BetterSqlite3(path);
     raw.exec('alter table registered_entries drop column jwt_svid_include_jti');
     raw.exec('alter table registered_entries drop column disable_x509_svid_prefetch');
-    raw.prepare("delete from kysely_migration where name = '0002_entry_additional_attributes'").run();
+    raw.exec('alter table attested_nodes drop column agent_version');
+    raw
+      .prepare(
+        "delete from kysely_migration where name in ('0002_entry_additional_attributes', '0003_node_agent_version')",
+      )
+      .run();
     raw.close();
     const again = await openDataStore({ databaseType: 'sqlite3', connectionString: path });
     try {
@@ -87,6 +106,9 @@ describe('SQLite specifics', () => {
         jwtSvidIncludeJti: false,
         disableX509SvidPrefetch: false,
       });
+      expect(await again.getNode(node.spiffeId)).toEqual(node);
+      await again.updateNode({ ...node, agentVersion: '1.0' }, { agentVersion: true });
+      expect((await again.getNode(node.spiffeId))?.agentVersion).toBe('1.0');
     } finally {
       await again.close();
     }
@@ -109,7 +131,7 @@ describe('SQLite specifics', () => {
     );
     expect(err).toBeInstanceOf(FailedPreconditionError);
     expect(err.message).toBe(
-      'datastore schema needs migrations 0001_initial, 0002_entry_additional_attributes but disable_migration is set',
+      'datastore schema needs migrations 0001_initial, 0002_entry_additional_attributes, 0003_node_agent_version but disable_migration is set',
     );
     await (await openDataStore({ databaseType: 'sqlite3', connectionString: path })).close();
     const ds = await openDataStore({

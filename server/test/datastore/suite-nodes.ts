@@ -66,6 +66,20 @@ export function nodeTests(ctx: SuiteContext): void {
     expect(await rejection(ds().updateNode(node('zzz')))).toBeInstanceOf(NotFoundError);
   });
 
+  test('agent_version is stored by a masked update only and kept by other updates', async () => {
+    await ds().createNode(node('v'));
+    expect((await ds().getNode(id('v')))?.agentVersion).toBeUndefined();
+    await ds().updateNode(node('v', { agentVersion: '1.2.3', certSerialNumber: 'x' }), {
+      agentVersion: true,
+    });
+    expect(await ds().getNode(id('v'))).toMatchObject({
+      agentVersion: '1.2.3',
+      certSerialNumber: 'serial-v',
+    });
+    await ds().updateNode(node('v', { certSerialNumber: 'y' }), { certSerialNumber: true });
+    expect(await ds().getNode(id('v'))).toMatchObject({ agentVersion: '1.2.3', certSerialNumber: 'y' });
+  });
+
   test('delete returns the node and drops its selectors; absent is NotFound', async () => {
     const created = await ds().createNode(node('a', { selectors: sels('a:1') }));
     expect(await ds().deleteNode(id('a'))).toEqual(created);

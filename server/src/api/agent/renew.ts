@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
+import { InternalError, InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import { AgentPermissionDeniedError } from '../status-details';
 import { certSerialDecimal } from '../../util/cert';
 import type { RpcContext } from '../boundary';
@@ -47,12 +47,27 @@ export class AgentSelfService {
     };
   }
 
-  /** Accepts the agent's status report (bundle serial, version). */
+  /**
+   * The agent's status report, as SPIRE: a non-empty `agent_version` is stored on the attested node (shown by
+   * `agent list|show` and ListAgents); an empty one changes nothing. `current_bundle_serial` is not used.
+   */
   async postStatus(req: { current_bundle_serial: number; agent_version: string }, ctx: RpcContext) {
     await this.deps.rateLimits?.wait(ctx, 1);
-    if (req.agent_version.length > MAX_AGENT_VERSION) {
+    const node = ctx.caller.agent;
+    if (node === undefined)
+      throw new InternalError('caller ID missing from request context', 'ERR_NO_CALLER');
+    const version = req.agent_version;
+    if (version === '') return {};
+    if (version.length > MAX_AGENT_VERSION) {
       throw new InvalidArgumentError('agent version is too long (max 255 characters)', 'ERR_AGENT_VERSION');
     }
+    try {
+      await this.deps.datastore.updateNode({ ...node, agentVersion: version }, { agentVersion: true });
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new NotFoundError('agent not found', 'ERR_AGENT_NOT_FOUND');
+      throw new InternalError('failed to update agent', 'ERR_AGENT_UPDATE', { cause: err });
+    }
+    ctx.logger.debug('Agent status updated', { spiffe_id: node.spiffeId, agent_version: version });
     return {};
   }
 }

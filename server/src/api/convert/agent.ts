@@ -54,6 +54,6 @@ export function agentToWire(node: AttestedNode, mask?: WireAgentMask | null): Pa
   if (want('selectors')) out.selectors = selectorsToWire(node.selectors);
   if (want('banned')) out.banned = node.banned;
   if (want('can_reattest')) out.can_reattest = node.canReattest;
-  if (want('agent_version')) out.agent_version = '';
+  if (want('agent_version')) out.agent_version = node.agentVersion ?? '';
   return out;
 }

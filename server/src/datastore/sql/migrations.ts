@@ -170,6 +170,14 @@ async function addEntryAttributeColumns(db: AnyDb): Promise<void> {
   }
 }
 
+/** Migration 0003: `attested_nodes.agent_version`, the version an agent reports with PostStatus (SPIRE). */
+async function addNodeAgentVersion(db: AnyDb): Promise<void> {
+  await db.schema
+    .alterTable('attested_nodes')
+    .addColumn('agent_version', 'text', (c) => c.notNull().defaultTo(''))
+    .execute();
+}
+
 /** Every migration, keyed by a name whose order is the apply order. */
 function migrations(kind: DatabaseType): Record<string, Migration> {
   return {
@@ -183,11 +191,12 @@ function migrations(kind: DatabaseType): Record<string, Migration> {
       },
     },
     '0002_entry_additional_attributes': { up: addEntryAttributeColumns },
+    '0003_node_agent_version': { up: addNodeAgentVersion },
   };
 }
 
 /** Number of the newest migration this build knows: the schema version. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Postgres: the schema the connection writes to (`current_schema()`, set by `search_path`), so the

@@ -10,6 +10,7 @@ export const NODE_FIELDS: readonly NodeField[] = [
   'newCertSerialNumber',
   'newCertNotAfter',
   'canReattest',
+  'agentVersion',
 ];
 
 /** Column of each writable field. */
@@ -20,6 +21,7 @@ export const NODE_COLUMN: Record<NodeField, keyof NodeTable> = {
   newCertSerialNumber: 'new_cert_serial_number',
   newCertNotAfter: 'new_cert_not_after',
   canReattest: 'can_reattest',
+  agentVersion: 'agent_version',
 };
 
 /** @throws InvalidArgumentError naming the field when a node cannot be stored. */
@@ -51,6 +53,7 @@ export function nodeColumns(
     new_cert_serial_number: node.newCertSerialNumber ?? '',
     new_cert_not_after: node.newCertNotAfter,
     can_reattest: node.canReattest ? 1 : 0,
+    agent_version: node.agentVersion ?? '',
   };
 }
 
@@ -64,6 +67,7 @@ export function nodeFromRow(r: Omit<NodeTable, 'seq'>): AttestedNode {
     newCertSerialNumber: r.new_cert_serial_number,
     newCertNotAfter: Number(r.new_cert_not_after),
     canReattest: Boolean(r.can_reattest),
+    agentVersion: r.agent_version || undefined,
     selectors: [],
     banned: r.cert_serial_number === '' && r.new_cert_serial_number === '',
   };

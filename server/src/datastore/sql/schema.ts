@@ -78,6 +78,8 @@ export interface NodeTable {
   new_cert_serial_number: string;
   new_cert_not_after: number;
   can_reattest: number;
+  /** Reported with PostStatus; '' until the agent reports one. */
+  agent_version: string;
   created_at: number;
 }
 
