@@ -7,6 +7,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import {
   HealthChecker,
   HealthStatusTable,
+  Metrics,
   addHealthService,
   startHealthListener,
   TrailWriter,
@@ -31,6 +32,10 @@ import { ServerConnection } from './client/server-connection';
 import { ServerJwtSvidMinter } from './manager/jwt-minter';
 import { SyncLoop } from './manager/sync-loop';
 import { JwtSvidService, WorkloadApiServer, createSocketDir } from './workload';
+import { AgentTelemetry } from './telemetry';
+
+/** How often `spire_agent_uptime_in_ms` is refreshed. */
+const UPTIME_INTERVAL_MS = 10_000;
 
 /** Options of {@link Agent.start}. */
 export interface AgentStartOptions {
@@ -40,6 +45,8 @@ export interface AgentStartOptions {
   readonly logLevel?: LogLevelControl;
   /** Root of the proc filesystem for workload attestation; default `/proc`. */
   readonly procRoot?: string;
+  /** Where the agent's `spire_agent_*` metrics are recorded; a private registry when absent. */
+  readonly metrics?: Metrics;
   /** Where node and workload attestors are looked up; the built-in catalogs by default. */
   readonly catalogs?: AgentCatalogs;
 }
@@ -47,6 +54,8 @@ export interface AgentStartOptions {
 /** A started agent; {@link stop} it when done. */
 export class Agent {
   private stopping = false;
+  private uptimeTimer: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
   private fatalResolve: ((err: Error) => void) | undefined;
   /** Resolves when the agent cannot continue (banned, evicted without re-attestation). */
   readonly fatal: Promise<Error>;
@@ -64,6 +73,8 @@ export class Agent {
     private readonly logger: PluginLogger,
     /** The identity trail writer, when `audit_trail` is configured. */
     readonly trail: TrailWriter | undefined,
+    /** The agent's own metrics. */
+    readonly telemetry: AgentTelemetry,
   ) {
     this.fatal = new Promise((resolve) => (this.fatalResolve = resolve));
   }
@@ -73,6 +84,7 @@ export class Agent {
     const { config, logger } = options;
     const a = config.agent;
     const catalogs = options.catalogs ?? BUILTIN_AGENT_CATALOGS;
+    const telemetry = new AgentTelemetry(options.metrics ?? new Metrics({ prefix: 'spire_agent' }));
     const workloadAttestors = await createWorkloadAttestors(
       config.plugins.workloadAttestors,
       logger,
@@ -80,7 +92,7 @@ export class Agent {
       catalogs.workloadAttestors,
     );
     const connection = new ServerConnection(a.serverAddress, a.serverPort, a.trustDomain);
-    const identity = createIdentity(config, connection, logger, catalogs);
+    const identity = createIdentity(config, connection, logger, catalogs, telemetry);
     try {
       await identity.initialize();
     } catch (err) {
@@ -92,6 +104,11 @@ export class Agent {
       x509SvidCacheMaxSize: a.x509SvidCacheMaxSize,
     });
     const holder: { agent?: Agent } = {};
+    const jwt = new JwtSvidService(
+      new ServerJwtSvidMinter(connection),
+      new JwtSvidCache(a.jwtSvidCacheMaxSize),
+      logger,
+    );
     const syncLoop = new SyncLoop({
       cache,
       connection,
@@ -100,20 +117,26 @@ export class Agent {
       workloadKeyType: a.workloadKeyType,
       logger,
       onFatal: (err) => holder.agent?.fail(err),
+      telemetry,
+      jwtSvidCount: () => jwt.cachedCount,
     });
     const health = new HealthStatusTable({ '': 'SERVING' });
     const trail =
       a.auditTrail &&
       new TrailWriter({ ...a.auditTrail, onProblem: (message, fields) => logger.error(message, fields) });
-    const jwt = new JwtSvidService(
-      new ServerJwtSvidMinter(connection),
-      new JwtSvidCache(a.jwtSvidCacheMaxSize),
-      logger,
-    );
     const workloadApi =
       a.disableWorkloadApi && a.disableSdsApi
         ? undefined
-        : createWorkloadApi(config, cache, jwt, workloadAttestors, logger, options.procRoot, trail);
+        : createWorkloadApi(
+            config,
+            cache,
+            jwt,
+            workloadAttestors,
+            logger,
+            options.procRoot,
+            trail,
+            telemetry,
+          );
     if (workloadApi) addHealthService(workloadApi.grpcServer, health);
     const adminApi =
       a.adminSocketPath === undefined
@@ -142,6 +165,7 @@ export class Agent {
       health,
       logger,
       trail,
+      telemetry,
     );
     holder.agent = agent;
     try {
@@ -163,6 +187,8 @@ export class Agent {
       });
     }
     this.syncLoop.start();
+    this.reportUptime();
+    this.uptimeTimer = setInterval(() => this.reportUptime(), UPTIME_INTERVAL_MS).unref();
     if (this.workloadApi) createSocketDir(this.workloadApi.socketPath);
     await this.workloadApi?.start();
     await this.adminApi?.start();
@@ -170,6 +196,10 @@ export class Agent {
       spiffe_id: loggableAgentId(this.identity.svid?.spiffeId ?? ''),
       trust_domain: this.config.agent.trustDomain,
     });
+  }
+
+  private reportUptime(): void {
+    this.telemetry.uptime(Date.now() - this.startedAt);
   }
 
   /** Liveness and readiness: live while not stopped; ready once the cache holds the trust bundle and the agent SVID is valid. */
@@ -199,6 +229,7 @@ export class Agent {
     if (this.stopping) return;
     this.stopping = true;
     this.health.set('', 'NOT_SERVING');
+    clearInterval(this.uptimeTimer);
     await this.syncLoop.stop();
     await this.workloadApi?.stop();
     await this.adminApi?.stop();
@@ -218,6 +249,7 @@ function createIdentity(
   connection: ServerConnection,
   logger: PluginLogger,
   catalogs: AgentCatalogs,
+  telemetry: AgentTelemetry,
 ): AgentIdentity {
   const a = config.agent;
   return new AgentIdentity({
@@ -238,6 +270,7 @@ function createIdentity(
     trustDomain: a.trustDomain,
     loadBootstrapRoots: () => loadBootstrapBundle(a.trustBootstrap, a.trustDomain),
     logger,
+    telemetry,
   });
 }
 
@@ -249,6 +282,7 @@ function createWorkloadApi(
   logger: PluginLogger,
   procRoot: string | undefined,
   trail: TrailRecorder | undefined,
+  telemetry: AgentTelemetry,
 ): WorkloadApiServer {
   const a = config.agent;
   return new WorkloadApiServer({
@@ -265,5 +299,6 @@ function createWorkloadApi(
     logger,
     procRoot,
     trail,
+    telemetry,
   });
 }

@@ -16,6 +16,7 @@ import { generateKeyPair } from '../manager/keys';
 import { RPC_TIMEOUT_MS, describeRpcError, toLanyardError } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
 import type { AgentStorage } from './storage';
+import { AGENT_METRIC_KEYS, type AgentTelemetry } from '../telemetry';
 
 /** Options of {@link AgentIdentity}. */
 export interface AgentIdentityOptions {
@@ -27,6 +28,8 @@ export interface AgentIdentityOptions {
   /** Loads the roots of trust_bundle_path / trust_bundle_url (undefined with insecure_bootstrap); only called when data_dir has no bundle. */
   readonly loadBootstrapRoots: () => Promise<readonly Buffer[] | undefined>;
   readonly logger: PluginLogger;
+  /** Records attestations (`spire_agent_node_attestor_new_svid`) and rotations (`spire_agent_agent_svid_rotate`). */
+  readonly telemetry?: AgentTelemetry;
 }
 
 /** Thrown when the server banned this agent: the agent must stop. */
@@ -71,7 +74,15 @@ export class AgentIdentity {
   }
 
   /** Runs node attestation and installs the new SVID. */
-  async attest(): Promise<AgentSvid> {
+  attest(): Promise<AgentSvid> {
+    return this.measure(AGENT_METRIC_KEYS.nodeAttest, () => this.attestNow());
+  }
+
+  private measure<T>(key: readonly string[], call: () => Promise<T>): Promise<T> {
+    return this.options.telemetry ? this.options.telemetry.measure(key, call) : call();
+  }
+
+  private async attestNow(): Promise<AgentSvid> {
     const { connection, logger } = this.options;
     this.attestor ??= await this.options.createAttestor();
     const attestor = this.attestor;
@@ -130,6 +141,11 @@ export class AgentIdentity {
         'ERR_AGENT_SVID_EXPIRED',
       );
     }
+    await this.measure(AGENT_METRIC_KEYS.agentSvidRotate, () => this.rotate(svid));
+  }
+
+  /** Renews `svid`, or re-attests when the attestor allows it or the server requires it. */
+  private async rotate(svid: AgentSvid): Promise<void> {
     if (svid.reattestable) {
       this.options.logger.info('Agent SVID is past half-life; re-attesting', {
         spiffe_id: loggableAgentId(svid.spiffeId),

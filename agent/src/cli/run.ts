@@ -72,10 +72,9 @@ export function loadConfigWithFlags(flags: AgentConfigFlags, env: NodeJS.Process
 /** Lanyard's version as reported in `spire_agent_started`. */
 const VERSION = '0.1.0';
 
-/** Serves `spire_agent_*` metrics when `telemetry { Prometheus {} }` is configured. */
-async function startMetrics(config: LoadedAgentConfig['config']): Promise<PrometheusListener | undefined> {
+/** The agent's metric registry with the `telemetry {}` prefix and labels; `spire_agent_started` set. */
+function agentMetrics(config: LoadedAgentConfig['config']): Metrics {
   const t = config.telemetry;
-  if (!t.prometheus) return undefined;
   const metrics = new Metrics({
     prefix: t.prefix,
     hostnameLabel: t.enableHostnameLabel,
@@ -84,7 +83,16 @@ async function startMetrics(config: LoadedAgentConfig['config']): Promise<Promet
       : undefined,
   });
   metrics.setGauge(['started'], 1, { version: VERSION });
-  return startPrometheusListener(t.prometheus, metrics);
+  return metrics;
+}
+
+/** Serves `metrics` when `telemetry { Prometheus {} }` is configured. */
+async function startMetrics(
+  config: LoadedAgentConfig['config'],
+  metrics: Metrics,
+): Promise<PrometheusListener | undefined> {
+  const prometheus = config.telemetry.prometheus;
+  return prometheus ? startPrometheusListener(prometheus, metrics) : undefined;
 }
 
 function tightenUmask(): void {
@@ -100,13 +108,14 @@ async function run(flags: AgentConfigFlags, ctx: CommandContext): Promise<number
     const logger = createLogger({ level: a.logLevel, format: a.logFormat, file: a.logFile });
     for (const warning of warnings) logger.warn(warning);
     tightenUmask();
-    agent = await Agent.start({ config, logger, logLevel: logLevelControl(logger) });
+    const metrics = agentMetrics(config);
+    agent = await Agent.start({ config, logger, logLevel: logLevelControl(logger), metrics });
     const listener = await agent.startHealthListener();
     if (listener) {
       const { address, port } = listener.address;
       logger.info('Serving health checks', { address: `${address}:${port}` });
     }
-    const prometheus = await startMetrics(config);
+    const prometheus = await startMetrics(config, metrics);
     if (prometheus) {
       const { address, port } = prometheus.address;
       logger.info('Serving Prometheus metrics', { address: `${address}:${port}` });

@@ -31,9 +31,17 @@ export class SvidSigner {
     private readonly logger: PluginLogger,
   ) {}
 
-  /** Renews what is due; resolves with the number of SVIDs stored. */
-  async signDue(clients: ServerClients, now: Date = new Date()): Promise<number> {
+  /**
+   * Renews what is due; resolves with the number of SVIDs stored. `onDue` hears how many were due first
+   * (SPIRE's `cache_manager_expiring_svids` sample).
+   */
+  async signDue(
+    clients: ServerClients,
+    now: Date = new Date(),
+    onDue?: (count: number) => void,
+  ): Promise<number> {
     const due = this.cache.entriesNeedingSvids(now);
+    onDue?.(due.length);
     let stored = 0;
     for (let i = 0; i < due.length; i += CSR_BATCH_SIZE) {
       stored += await this.signBatch(clients, due.slice(i, i + CSR_BATCH_SIZE));

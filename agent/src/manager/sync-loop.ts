@@ -17,6 +17,7 @@ import { EntrySynchronizer } from './entry-sync';
 import { describeRpcError } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
 import { SvidSigner } from './svid-signer';
+import { AGENT_METRIC_KEYS, type AgentTelemetry } from '../telemetry';
 
 /** Longest wait between sync attempts while the server keeps failing (unless `sync_interval` is longer). */
 const MAX_RETRY_DELAY_MS = 60_000;
@@ -33,6 +34,10 @@ export interface SyncLoopOptions {
   readonly logger: PluginLogger;
   /** Called when the agent cannot continue (banned, evicted without re-attestation). */
   readonly onFatal: (err: Error) => void;
+  /** Sync metrics (`spire_agent_manager_sync_*`, cache sizes); none when absent. */
+  readonly telemetry?: AgentTelemetry;
+  /** Number of cached JWT-SVIDs, for `spire_agent_jwt_svid_cache_size`. */
+  readonly jwtSvidCount?: () => number;
 }
 
 /** Runs {@link sync} on a timer until stopped. */
@@ -84,10 +89,32 @@ export class SyncLoop {
     clearTimeout(timer);
   }
 
-  /** One full sync; resolves when done, rejects with the first failure. */
+  /**
+   * One full sync; resolves when done, rejects with the first failure. Fetching entries and bundles, and
+   * signing SVIDs, are recorded as SPIRE's `manager_sync_fetch_entries_updates` / `…_fetch_svids_updates`.
+   */
   async sync(now: Date = new Date()): Promise<void> {
-    const { identity, connection, cache, logger } = this.options;
+    const { identity, connection, cache } = this.options;
     await refusal(identity.rotateIfNeeded(now, cache.getTaintedAuthorities()));
+    await this.measure(AGENT_METRIC_KEYS.syncEntries, () => this.syncEntries());
+    const telemetry = this.options.telemetry;
+    await this.measure(AGENT_METRIC_KEYS.syncSvids, () =>
+      this.signer.signDue(connection.clients(), now, (due) => telemetry?.expiringSvids(due)),
+    );
+    telemetry?.cacheSizes({
+      entries: cache.entryCount,
+      x509Svids: cache.svidCount,
+      jwtSvids: this.options.jwtSvidCount?.() ?? 0,
+    });
+  }
+
+  private measure<T>(key: readonly string[], call: () => Promise<T>): Promise<T> {
+    return this.options.telemetry ? this.options.telemetry.measure(key, call) : call();
+  }
+
+  /** Fetches entries, the own and federated bundles into the cache. */
+  private async syncEntries(): Promise<void> {
+    const { identity, connection, cache, logger } = this.options;
     const clients = connection.clients();
     const entries = await refusal(this.entries.sync(clients));
     const { bundle, tainted } = await fetchOwnBundle(clients);
@@ -113,7 +140,6 @@ export class SyncLoop {
     if (changes.added + changes.updated + changes.removed > 0) {
       logger.debug('Entry cache updated', { ...changes, entries: entries.length });
     }
-    await this.signer.signDue(connection.clients(), now);
   }
 
   private schedule(delayMs: number): void {

@@ -7,6 +7,8 @@ import type { JwtSvidService } from './jwt-svid-service';
 import type { WorkloadTrail } from './trail';
 import { toCallStatus } from './status';
 import { pumpUpdates, type StepFunction } from './stream';
+import { AgentTelemetry } from '../telemetry';
+import { codeName, statusOf } from '@lanyard/base/grpc';
 
 /** Everything the Workload API handlers need. */
 export interface WorkloadHandlerDeps {
@@ -23,6 +25,19 @@ export interface WorkloadHandlerDeps {
   readonly streams: Set<object>;
   /** `audit_trail`: identity events; none when absent. */
   readonly trail?: WorkloadTrail;
+  /** Per-call metrics (`spire_agent_rpc_workload_api_*`); none when absent. */
+  readonly telemetry?: AgentTelemetry;
+}
+
+/**
+ * Records a stream's metric when it ends: by an error status (its code name) or by the client (`Canceled`).
+ * Workload API streams never end successfully from the server side.
+ */
+function measureStream(deps: WorkloadHandlerDeps, call: grpc.ServerWritableStream<unknown, unknown>): void {
+  if (!deps.telemetry) return;
+  const end = deps.telemetry.startCall(AgentTelemetry.workloadApiKey(call.getPath()));
+  call.once('error', (err: unknown) => end(codeName(statusOf(err))));
+  call.once('cancelled', () => end('Canceled'));
 }
 
 /** Wraps a stream's steps so that a stream ended with an error is recorded as a denial in the trail. */
@@ -59,6 +74,7 @@ export function streamHandler<Req, Res>(
   steps: (caller: AttestedCaller) => StepFunction<Res>,
 ): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
+    measureStream(deps, call as grpc.ServerWritableStream<unknown, unknown>);
     const trail = deps.trail;
     attestWellFormed(deps, call).then(
       (caller) => {
@@ -81,14 +97,16 @@ export function unaryHandler<Req, Res>(
   body: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    wellFormed(call)
-      .then(() => body(call))
-      .then(
-        (response) => callback(null, response),
-        (err: unknown) => {
-          deps.trail?.denied(name, err, deps.resolver.connectionOf(call));
-          callback(toCallStatus(err, deps.logger, name));
-        },
-      );
+    const run = () => wellFormed(call).then(() => body(call));
+    const measured = deps.telemetry
+      ? deps.telemetry.measure(AgentTelemetry.workloadApiKey(call.getPath()), run)
+      : run();
+    measured.then(
+      (response) => callback(null, response),
+      (err: unknown) => {
+        deps.trail?.denied(name, err, deps.resolver.connectionOf(call));
+        callback(toCallStatus(err, deps.logger, name));
+      },
+    );
   };
 }

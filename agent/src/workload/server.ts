@@ -16,6 +16,7 @@ import { DEFAULT_SDS_OPTIONS, registerSdsService, type SdsOptions } from './sds'
 import { DEFAULT_SOCKET_PATH, listenUnix, prepareSocketPath } from './socket';
 import { WorkloadTrail } from './trail';
 import { registerWitMethods } from './wit';
+import type { AgentTelemetry } from '../telemetry';
 
 /** Options of {@link WorkloadApiServer}; names follow the SPIRE agent config keys they come from. */
 export interface WorkloadApiServerOptions {
@@ -50,6 +51,8 @@ export interface WorkloadApiServerOptions {
   readonly disableSdsApi?: boolean;
   /** `sds {}`; SPIRE's defaults for keys left out. */
   readonly sds?: Partial<SdsOptions>;
+  /** Records `spire_agent_rpc_workload_api_<method>{status}` per call; none when absent. */
+  readonly telemetry?: AgentTelemetry;
 }
 
 /**
@@ -115,6 +118,7 @@ export class WorkloadApiServer {
       allowedForeignJwtClaims: new Set(options.allowedForeignJwtClaims ?? []),
       streams: this.streams,
       trail: options.trail && new WorkloadTrail(options.trail, options.procRoot),
+      telemetry: options.telemetry,
     });
     this.grpcServer.addService(tolerantService(loadWorkloadApi().SpiffeWorkloadAPI.service), handlers);
     registerWitMethods(this.grpcServer, { logger: this.logger });

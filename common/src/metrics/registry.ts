@@ -101,18 +101,21 @@ export class Metrics {
   measureCall(key: readonly string[], status: string, elapsedMs: number, labels: Labels = {}): void {
     const all = { ...labels, status };
     this.incrCounter(key, all);
-    const name = this.name([...key, 'elapsed_time']);
+    this.summary(this.name([...key, 'elapsed_time']), Object.keys(all)).observe(all, elapsedMs);
+  }
+
+  /** Adds one observation `value` to the summary `key` (go-metrics' `AddSample`), e.g. a count per sync. */
+  addSample(key: readonly string[], value: number, labels: Labels = {}): void {
+    this.summary(this.name(key), Object.keys(labels)).observe(labels, value);
+  }
+
+  private summary(name: string, labelNames: string[]): client.Summary {
     let metric = this.summaries.get(name);
     if (!metric) {
-      metric = new client.Summary({
-        name,
-        help: name,
-        labelNames: Object.keys(all),
-        registers: [this.registry],
-      });
+      metric = new client.Summary({ name, help: name, labelNames, registers: [this.registry] });
       this.summaries.set(name, metric);
     }
-    metric.observe(all, elapsedMs);
+    return metric;
   }
 
   /** Prometheus text exposition of every metric. */

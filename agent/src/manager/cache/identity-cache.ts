@@ -162,6 +162,11 @@ export class IdentityCache {
     return [...this.index.values()];
   }
 
+  /** Number of cached entries. */
+  get entryCount(): number {
+    return this.index.size;
+  }
+
   /** Number of cached X.509-SVIDs. */
   get svidCount(): number {
     return this.svids.size;

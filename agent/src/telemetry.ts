@@ -1,0 +1,90 @@
+/**
+ * The agent's own metrics with SPIRE's names (`spire_agent_*`, SPIRE-COMPAT.md §10) over the shared Prometheus
+ * registry: timed calls (`<key>{status}` counter + `<key>_elapsed_time` summary in ms), cache sizes and uptime.
+ */
+import { codeName, statusOf } from '@lanyard/base/grpc';
+import { metricSnakeCase, type Labels, type Metrics } from '@lanyard/common';
+
+/** Metric keys of the agent (prefix `spire_agent` added by the registry). */
+export const AGENT_METRIC_KEYS = {
+  /** Entries and bundles fetched from the server in one sync. */
+  syncEntries: ['manager', 'sync', 'fetch_entries_updates'],
+  /** Workload X509-SVIDs signed in one sync. */
+  syncSvids: ['manager', 'sync', 'fetch_svids_updates'],
+  /** Renewal (or re-attestation) of the agent's own SVID. */
+  agentSvidRotate: ['agent_svid', 'rotate'],
+  /** Node attestation for a new agent SVID (start and re-attestation). */
+  nodeAttest: ['node', 'attestor', 'new_svid'],
+  /** SVIDs due for renewal found by a sync (summary). */
+  expiringSvids: ['cache_manager', 'expiring_svids'],
+  /** Cached entries (gauge, `svid_type`). */
+  recordMapSize: ['lru_cache_record_map_size'],
+  /** Cached X509-SVIDs (gauge, `svid_type`). */
+  svidMapSize: ['lru_cache_svid_map_size'],
+  /** Cached JWT-SVIDs (gauge). */
+  jwtSvidCacheSize: ['jwt_svid_cache_size'],
+  started: ['started'],
+  uptime: ['uptime_in_ms'],
+} as const;
+
+/** Sizes of the agent's caches after a sync. */
+export interface CacheSizes {
+  readonly entries: number;
+  readonly x509Svids: number;
+  readonly jwtSvids: number;
+}
+
+/** Records the agent's metrics; one instance per agent, shared by its parts. */
+export class AgentTelemetry {
+  constructor(
+    readonly metrics: Metrics,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  /** Runs `call`, recording `key{status}` and its elapsed time; the status is the gRPC code name of a failure. */
+  async measure<T>(key: readonly string[], call: () => Promise<T>, labels: Labels = {}): Promise<T> {
+    const started = this.clock();
+    try {
+      const value = await call();
+      this.metrics.measureCall(key, 'OK', this.clock() - started, labels);
+      return value;
+    } catch (err) {
+      this.metrics.measureCall(key, codeName(statusOf(err)), this.clock() - started, labels);
+      throw err;
+    }
+  }
+
+  /** A recorder for a call whose end is signalled later (streams); only the first end counts. */
+  startCall(key: readonly string[]): (status: string) => void {
+    const started = this.clock();
+    let ended = false;
+    return (status) => {
+      if (ended) return;
+      ended = true;
+      this.metrics.measureCall(key, status, this.clock() - started);
+    };
+  }
+
+  /** `spire_agent_rpc_workload_api_<method>` key of a Workload API path (`/SpiffeWorkloadAPI/FetchX509SVID`). */
+  static workloadApiKey(path: string): string[] {
+    return ['rpc', 'workload_api', metricSnakeCase(path.slice(path.lastIndexOf('/') + 1))];
+  }
+
+  /** Sets the cache size gauges (SPIRE's LRU cache names, `svid_type="x509"`). */
+  cacheSizes(sizes: CacheSizes): void {
+    const x509 = { svid_type: 'x509' };
+    this.metrics.setGauge(AGENT_METRIC_KEYS.recordMapSize, sizes.entries, x509);
+    this.metrics.setGauge(AGENT_METRIC_KEYS.svidMapSize, sizes.x509Svids, x509);
+    this.metrics.setGauge(AGENT_METRIC_KEYS.jwtSvidCacheSize, sizes.jwtSvids);
+  }
+
+  /** Adds the number of SVIDs a sync found due for renewal. */
+  expiringSvids(count: number): void {
+    this.metrics.addSample(AGENT_METRIC_KEYS.expiringSvids, count);
+  }
+
+  /** Sets `spire_agent_uptime_in_ms`. */
+  uptime(ms: number): void {
+    this.metrics.setGauge(AGENT_METRIC_KEYS.uptime, ms);
+  }
+}
