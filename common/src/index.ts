@@ -11,3 +11,4 @@ export * from './metrics';
 export * from './catalog';
 export * from './audit';
 export * from './bundle';
+export * from './grpc-limits';

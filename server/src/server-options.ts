@@ -28,6 +28,7 @@ export async function serverOptionsFromConfig(
     auditLogEnabled: s.auditLogEnabled,
     auditTrail: s.auditTrail,
     jwtCloudAudiences: s.jwtCloudAudiences,
+    limits: s.limits,
     agentSpiffeIdAsSelector: s.experimental.agentSpiffeIdAsSelector,
     cachePollIntervalMs: s.experimental.cacheReloadIntervalMs,
     cacheFullReloadIntervalMs: s.experimental.fullCacheReloadIntervalMs,

@@ -23,6 +23,7 @@ import { ServerCa, type ServerCaOptions } from './ca';
 import { NodeAttestorCatalog } from './catalog/node-attestors';
 import { openDataStore, type DataStore, type DataStoreOptions } from './datastore';
 import { Endpoints } from './endpoints/endpoints';
+import { serverLimits, type ServerLimits } from './limits';
 import { ServerSvidRotator } from './endpoints/server-svid';
 import {
   BundleEndpointServer,
@@ -93,8 +94,8 @@ export interface LanyardServerOptions {
   agentSpiffeIdAsSelector?: boolean;
   /** Stored bundle poll period (HA merge); default 5000 ms. */
   bundlePollIntervalMs?: number;
-  /** Per-step timeout of AttestAgent streams (params, each challenge response); default 30 s. */
-  attestationStepTimeoutMs?: number;
+  /** `lanyard_limits {}`: listener, stream and attestation bounds; unset ones keep their defaults. */
+  limits?: Partial<ServerLimits>;
   /** `prune_attested_nodes_expired_for` (+ batch size, `prune_tofu_nodes`); unset = never prune. */
   pruneAttestedNodes?: NodePruneOptions;
   /** `disable_jwt_svids`. */
@@ -220,6 +221,7 @@ export class LanyardServer {
       datastore,
       entriesForSpiffeId: (id) => cache.index.entriesForSpiffeId(id),
     });
+    const limits = serverLimits(options.limits);
     const deps: ApiDeps = {
       trustDomain: td,
       datastore,
@@ -237,7 +239,7 @@ export class LanyardServer {
         metrics,
       ),
       disableJwtSvids: options.disableJwtSvids,
-      attestationStepTimeoutMs: options.attestationStepTimeoutMs,
+      limits,
       agentSpiffeIdAsSelector: options.agentSpiffeIdAsSelector,
       startedAt: now(),
       trail,
@@ -265,6 +267,7 @@ export class LanyardServer {
       logger,
       metrics: prometheusRpcMetrics(metrics),
       auditLog: options.auditLogEnabled,
+      limits,
       register: (grpcServer, boundary, listener) =>
         registerServerApis(grpcServer, boundary, deps, health, listener),
     });

@@ -362,3 +362,44 @@ jwt_cloud_audiences = ["sts.example.com"]`),
     );
   });
 });
+
+describe('server lanyard_limits (Lanyard extension)', () => {
+  it('reads sizes, counts and durations; keys left out stay unset (defaults apply)', () => {
+    const { config } = parseServerConfig(
+      minimal(`lanyard_limits {
+  max_message_size = "8MiB"
+  max_concurrent_streams = 50
+  max_connections = 200
+  stream_idle_timeout = "2m"
+  attestation_step_timeout = "10s"
+  attestation_max_payload_size = "16KiB"
+}`),
+    );
+    expect(
+      Object.fromEntries(Object.entries(config.server.limits).filter(([, v]) => v !== undefined)),
+    ).toEqual({
+      maxMessageBytes: 8 * 1024 * 1024,
+      maxConcurrentStreams: 50,
+      maxConnections: 200,
+      streamIdleTimeoutMs: 120_000,
+      attestationStepTimeoutMs: 10_000,
+      attestationMaxPayloadBytes: 16 * 1024,
+    });
+    expect(parseServerConfig(minimal()).config.server.limits).toEqual({});
+  });
+
+  it('refuses unknown keys, bad sizes, zero counts and zero durations, naming the key', () => {
+    expect(() => parseServerConfig(minimal('lanyard_limits {\n max_streams = 5\n}'))).toThrow(
+      /unknown configuration detected.*max_streams/,
+    );
+    expect(() => parseServerConfig(minimal('lanyard_limits {\n max_message_size = "huge"\n}'))).toThrow(
+      'server.lanyard_limits.max_message_size: invalid size "huge"',
+    );
+    expect(() => parseServerConfig(minimal('lanyard_limits {\n max_connections = 0\n}'))).toThrow(
+      /max_connections.*must be at least 1/,
+    );
+    expect(() => parseServerConfig(minimal('lanyard_limits {\n stream_idle_timeout = "0s"\n}'))).toThrow(
+      'server.lanyard_limits.stream_idle_timeout: must be greater than zero',
+    );
+  });
+});

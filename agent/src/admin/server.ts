@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { GRPC_LISTENER_DEFAULTS, grpcServerOptions } from '@lanyard/common';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
 import { preparePrivateSocketDir } from '@lanyard/base';
@@ -47,7 +48,7 @@ export interface AdminApiServerOptions {
 export class AdminApiServer {
   readonly socketPath: string;
   /** The grpc-js server every admin service is registered on; add services before {@link start}. */
-  readonly grpcServer = new grpc.Server();
+  readonly grpcServer = new grpc.Server(grpcServerOptions(GRPC_LISTENER_DEFAULTS));
   /** Attests the process behind an admin call (SO_PEERCRED + workload attestors). */
   readonly callers: CallerResolver;
   /** Live server streams of the admin services (for shutdown and leak checks). */
@@ -75,6 +76,7 @@ export class AdminApiServer {
     });
     this.callers = new CallerResolver(this.connections, this.attestation);
     this.listener = net.createServer((socket) => this.accept(socket));
+    this.listener.maxConnections = GRPC_LISTENER_DEFAULTS.maxConnections;
     this.listener.on('error', (err) => this.logger.error('Admin API listener error', { error: String(err) }));
   }
 

@@ -5,6 +5,7 @@
  * opens a new channel for later calls; calls in flight finish on the old one.
  */
 import * as grpc from '@grpc/grpc-js';
+import { grpcChannelMessageOptions } from '@lanyard/common';
 import { encodePemBlocks } from '@lanyard/base';
 import {
   loadSpireServerApis,
@@ -104,7 +105,7 @@ export class ServerConnection {
     const options: grpc.ChannelOptions = {
       'grpc.ssl_target_name_override': TARGET_NAME,
       'grpc.default_authority': TARGET_NAME,
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      ...grpcChannelMessageOptions(),
     };
     const channel = new grpc.Channel(this.target, creds, options);
     const apis = loadSpireServerApis().spire.api.server;

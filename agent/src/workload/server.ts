@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
-import type { TrailRecorder } from '@lanyard/common';
+import { GRPC_LISTENER_DEFAULTS, grpcServerOptions, type TrailRecorder } from '@lanyard/common';
 import { tolerantService } from '@lanyard/base/grpc';
 import { loadWorkloadApi } from '@lanyard/proto';
 import { JwtSvidCache, type IdentityCache } from '../manager/cache';
@@ -71,7 +71,7 @@ export interface WorkloadApiServerOptions {
 export class WorkloadApiServer {
   readonly socketPath: string;
   /** The grpc-js server the Workload API and SDS services are registered on. */
-  readonly grpcServer = new grpc.Server();
+  readonly grpcServer = new grpc.Server(grpcServerOptions(GRPC_LISTENER_DEFAULTS));
   private readonly connections: ConnectionRegistry;
   private readonly streams = new Set<object>();
   private readonly logger: PluginLogger;
@@ -101,6 +101,7 @@ export class WorkloadApiServer {
       });
     }
     this.listener = net.createServer((socket) => this.accept(socket));
+    this.listener.maxConnections = GRPC_LISTENER_DEFAULTS.maxConnections;
     this.listener.on('error', (err) =>
       this.logger.error('Workload API listener error', { error: String(err) }),
     );

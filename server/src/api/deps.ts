@@ -1,5 +1,6 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { LogLevelControl, TrailRecorder } from '@lanyard/common';
+import type { ServerLimits } from '../limits';
 import type { EntryCache } from '../authorized-entries/entry-cache';
 import type { ServerCaApi } from '../ca/types';
 import type { NodeAttestorCatalog } from '../catalog/node-attestors';
@@ -30,8 +31,8 @@ export interface ApiDeps {
   disableJwtSvids?: boolean;
   /** `experimental.agent_spiffe_id_as_selector`: add node selector `spiffe_id:<agent id>` at attestation. */
   agentSpiffeIdAsSelector?: boolean;
-  /** How long an attesting client may take per AttestAgent step (params, each challenge response); default 30 s. */
-  attestationStepTimeoutMs?: number;
+  /** `lanyard_limits`: stream idle bound, attestation step time and payload size (and the listener bounds). */
+  limits: ServerLimits;
   /** Server start time in ms (Debug GetInfo uptime). */
   startedAt: number;
   /**

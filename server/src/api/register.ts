@@ -91,7 +91,8 @@ export function registerServerApis(
     [
       'grpc.health.v1.Health',
       loadHealthApi().grpc.health.v1.Health.service,
-      (s, d) => registerHealthService(s, d, boundary, health, SERVER_SERVICE_NAMES),
+      (s, d) =>
+        registerHealthService(s, d, boundary, health, SERVER_SERVICE_NAMES, deps.limits.streamIdleTimeoutMs),
     ],
   ];
   for (const [fullService, definition, register] of services) {

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { grpcChannelMessageOptions } from '@lanyard/common';
 import {
   loadHealthApi,
   loadSpireServerApis,
@@ -50,6 +51,7 @@ export function connectServerApis(
 ): ServerApiClients {
   const spire = loadSpireServerApis().spire.api.server;
   const Health = loadHealthApi().grpc.health.v1.Health;
+  options = { ...grpcChannelMessageOptions(), ...options };
   const clients = {
     entry: new spire.entry.v1.Entry(target, credentials, options),
     agent: new spire.agent.v1.Agent(target, credentials, options),

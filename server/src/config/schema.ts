@@ -11,6 +11,7 @@ import {
   type Infer,
   type ServerPluginType,
 } from '@lanyard/common';
+import { limitsSchema } from './limits-section';
 
 /** Key types accepted by `ca_key_type` / `jwt_key_type`. */
 export const SERVER_KEY_TYPES = ['rsa-2048', 'rsa-4096', 'ec-p256', 'ec-p384'] as const;
@@ -100,6 +101,7 @@ export const serverSectionSchema = field.object(
     audit_trail: auditTrailSchema,
     jwt_cloud_audiences: field.stringList(),
     ratelimit: ratelimitSchema,
+    lanyard_limits: limitsSchema,
     federation: federationSchema,
     experimental: experimentalSchema,
     prune_attested_nodes_expired_for: field.duration(),

@@ -3,6 +3,7 @@
  * block is mapped separately (`federation-section.ts`), as it reports problems with positions.
  */
 import { mapAuditTrail, parseLogLevel, type ConfigIssue } from '@lanyard/common';
+import { mapLimits } from './limits-section';
 import type { ServerFile } from './schema';
 import type { ServerKeyType, ServerSection } from './types';
 
@@ -73,6 +74,7 @@ export function mapServerSection(
       attestation: block.ratelimit?.attestation ?? true,
       signing: block.ratelimit?.signing ?? true,
     },
+    limits: mapLimits(block.lanyard_limits, issues),
     federation: { federatesWith: [] },
     experimental: {
       cacheReloadIntervalMs: experimental.cache_reload_interval || undefined,

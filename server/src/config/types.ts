@@ -9,6 +9,7 @@ import type {
   Position,
   TelemetryConfig,
 } from '@lanyard/common';
+import type { ServerLimits } from '../limits';
 
 /** `ca_key_type` / `jwt_key_type` values. */
 export type ServerKeyType = 'rsa-2048' | 'rsa-4096' | 'ec-p256' | 'ec-p384';
@@ -103,6 +104,8 @@ export interface ServerSection {
    */
   jwtCloudAudiences: string[];
   ratelimit: { attestation: boolean; signing: boolean };
+  /** `lanyard_limits {}` (Lanyard extension): the bounds set in the file; the rest keep their defaults. */
+  limits: Partial<ServerLimits>;
   federation: FederationConfig;
   experimental: {
     /** `cache_reload_interval`: how often the entry cache polls the event tables; unset = the server's default. */

@@ -22,7 +22,8 @@ function prepareSocketPath(socketPath: string): void {
 /**
  * The server's local admin API listener: our own `net.Server` on the Unix socket, so each connection's peer
  * credentials (uid, gid, binary path) are read before the socket is handed to grpc-js through a connection
- * injector. The socket is `0770` in a `0750` directory; a stale socket file is replaced.
+ * injector. The socket is `0770` in a `0750` directory; a stale socket file is replaced. At most
+ * `maxConnections` connections are open at once; further ones are closed at accept.
  */
 export class AdminSocket {
   private readonly peers = new AdminPeerRegistry();
@@ -33,8 +34,10 @@ export class AdminSocket {
     private readonly server: grpc.Server,
     readonly socketPath: string,
     private readonly logger: PluginLogger,
+    maxConnections: number,
   ) {
     this.listener = net.createServer((socket) => this.accept(socket));
+    this.listener.maxConnections = maxConnections;
     this.listener.on('error', (err) =>
       this.logger.error('Admin socket listener error', { error: String(err) }),
     );

@@ -1,14 +1,17 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { encodePem, UnavailableError } from '@lanyard/base';
+import { encodePem } from '@lanyard/base';
+import { grpcServerOptions } from '@lanyard/common';
 import { RpcBoundary } from '../api/boundary';
 import type { RpcMetrics } from '../api/metrics';
 import type { Authorizer } from '../auth/authorizer';
 import type { Caller } from '../auth/caller';
+import type { ServerLimits } from '../limits';
 import { AdminSocket } from './admin-socket';
 import { PeerIdentityResolver } from './peer-identity';
 import type { ServerSvidRotator } from './server-svid';
+import { TcpListener } from './tcp-listener';
 import { RotatingServerCredentials } from './tls-credentials';
 
 /** Registers the API services on one listener's server (`tcp` or `uds`), wrapped by that listener's boundary. */
@@ -31,21 +34,12 @@ export interface EndpointsOptions {
   /** `audit_log_enabled`. */
   auditLog?: boolean;
   register: ServiceRegistrar;
+  /** `lanyard_limits`: message sizes, streams per connection, connections, idle and keepalive bounds. */
+  limits: ServerLimits;
 }
-
-const SERVER_OPTIONS: grpc.ServerOptions = { 'grpc.keepalive_permit_without_calls': 1 };
 
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, creds, (err, port) => {
-      if (err) reject(new UnavailableError(`could not listen on ${address}: ${err.message}`, 'ERR_LISTEN'));
-      else resolve(port);
-    });
-  });
 }
 
 /**
@@ -53,9 +47,10 @@ function bind(server: grpc.Server, address: string, creds: grpc.ServerCredential
  * agent + admin APIs on TCP with TLS, served with the server's own X509-SVID.
  */
 export class Endpoints {
-  private readonly local = new grpc.Server(SERVER_OPTIONS);
-  private readonly tcp = new grpc.Server(SERVER_OPTIONS);
+  private readonly local: grpc.Server;
+  private readonly tcp: grpc.Server;
   private readonly adminSocket: AdminSocket;
+  private readonly tcpListener: TcpListener;
   private credentials: RotatingServerCredentials | undefined;
   /** Set once our listener owns `socketPath`, so stop() never removes someone else's file. */
   private ownsSocket = false;
@@ -63,7 +58,16 @@ export class Endpoints {
   tcpPort = 0;
 
   constructor(private readonly opts: EndpointsOptions) {
-    this.adminSocket = new AdminSocket(this.local, opts.socketPath, opts.logger);
+    const limits = opts.limits;
+    this.local = new grpc.Server(grpcServerOptions(limits));
+    this.tcp = new grpc.Server({
+      ...grpcServerOptions(limits),
+      'grpc.max_connection_age_ms': limits.maxConnectionAgeMs,
+      // Calls still open when the age is reached get as long as an idle stream may live.
+      'grpc.max_connection_age_grace_ms': limits.streamIdleTimeoutMs,
+    });
+    this.adminSocket = new AdminSocket(this.local, opts.socketPath, opts.logger, limits.maxConnections);
+    this.tcpListener = new TcpListener(this.tcp, limits.maxConnections, opts.logger);
   }
 
   /** Binds both listeners. */
@@ -88,7 +92,7 @@ export class Endpoints {
     this.ownsSocket = true;
     this.credentials = new RotatingServerCredentials(this.tlsOptions());
     opts.svid.onRotate(() => this.refreshTls());
-    this.tcpPort = await bind(this.tcp, hostPort(opts.bindAddress, opts.bindPort), this.credentials);
+    this.tcpPort = await this.tcpListener.listen(opts.bindAddress, opts.bindPort, this.credentials);
     opts.logger.info('Starting Server APIs', { address: hostPort(opts.bindAddress, this.tcpPort) });
     opts.logger.info('Starting Server APIs', { address: opts.socketPath, network: 'unix' });
   }
@@ -115,6 +119,7 @@ export class Endpoints {
   async stop(graceMs = 5000): Promise<void> {
     await Promise.all([
       this.adminSocket.close(),
+      this.tcpListener.close(),
       ...[this.local, this.tcp].map((server) => shutdown(server, graceMs)),
     ]);
     if (this.ownsSocket) fs.rmSync(this.opts.socketPath, { force: true });

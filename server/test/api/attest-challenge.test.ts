@@ -52,7 +52,7 @@ describe('AttestAgent with challenge/response and node-alias authorization', () 
     ts = await startTestServer({
       nodeAttestors: [{ name: 'hmac_test', pluginData: {} }],
       nodeAttestorPlugins: serverCatalog('NodeAttestor', [hmacPlugin]),
-      attestationStepTimeoutMs: 300,
+      limits: { attestationStepTimeoutMs: 300 },
     });
     roots = await bundlePem(ts);
   });

@@ -32,8 +32,21 @@ function malformed(what: string): never {
   throw new InvalidArgumentError(`malformed param: ${what}`, 'ERR_ATTEST_PARAM');
 }
 
+/** Refuses an attestation payload or challenge response over `limit` bytes, naming the bound. */
+function checkSize(what: string, bytes: Buffer, limit: number): void {
+  if (bytes.length > limit) {
+    throw new InvalidArgumentError(
+      `${what} is ${bytes.length} bytes, over the ${limit}-byte limit (lanyard_limits.attestation_max_payload_size)`,
+      'ERR_ATTEST_TOO_LARGE',
+    );
+  }
+}
+
 /** Validates the first message and returns its parts. */
-function readParams(first: AttestRequest | undefined): { type: string; payload: Buffer; csr: Buffer } {
+function readParams(
+  first: AttestRequest | undefined,
+  maxPayloadBytes: number,
+): { type: string; payload: Buffer; csr: Buffer } {
   const params = first?.params;
   if (params === null || params === undefined) malformed('missing params');
   if (params.data === null) malformed('missing attestation data');
@@ -41,6 +54,7 @@ function readParams(first: AttestRequest | undefined): { type: string; payload: 
   if (params.params.csr.length === 0) malformed('missing CSR');
   if (params.data.type === '') malformed('missing attestation data type');
   if (params.data.payload.length === 0) malformed('missing attestation data payload');
+  checkSize('attestation data payload', params.data.payload, maxPayloadBytes);
   return { type: params.data.type, payload: params.data.payload, csr: params.params.csr };
 }
 
@@ -51,18 +65,16 @@ function readParams(first: AttestRequest | undefined): { type: string; payload: 
  */
 export class AgentAttestation {
   /**
-   * @param stepTimeoutMs how long the (unauthenticated) client may take to send its params and each challenge
-   *   response; default 30 s.
+   * The (unauthenticated) client gets `limits.attestationStepTimeoutMs` to send its params and each challenge
+   * response, each at most `limits.attestationMaxPayloadBytes` long.
    */
-  constructor(
-    private readonly deps: ApiDeps,
-    private readonly stepTimeoutMs = 30_000,
-  ) {}
+  constructor(private readonly deps: ApiDeps) {}
 
   async attest(call: grpc.ServerDuplexStream<AttestRequest, AttestResponse>, ctx: RpcContext): Promise<void> {
     await this.deps.rateLimits?.wait(ctx, 1);
+    const { attestationStepTimeoutMs: stepMs, attestationMaxPayloadBytes: maxBytes } = this.deps.limits;
     const reader = new StreamReader<AttestRequest>(call);
-    const { type, payload, csr } = readParams(await reader.next(this.stepTimeoutMs, 'attestation params'));
+    const { type, payload, csr } = readParams(await reader.next(stepMs, 'attestation params'), maxBytes);
     const attestor = this.deps.attestors.get(type);
     if (attestor === undefined) {
       throw new FailedPreconditionError(
@@ -72,10 +84,11 @@ export class AgentAttestation {
     }
     const result = await attestor.attest(payload, async (challenge) => {
       call.write({ challenge });
-      const answer = await reader.next(this.stepTimeoutMs, 'challenge response');
+      const answer = await reader.next(stepMs, 'challenge response');
       if (answer?.challenge_response === undefined || answer.step !== 'challenge_response') {
         throw new InvalidArgumentError('expected a challenge response', 'ERR_ATTEST_CHALLENGE');
       }
+      checkSize('challenge response', answer.challenge_response, maxBytes);
       return answer.challenge_response;
     });
     this.checkAgentId(result.agentId);

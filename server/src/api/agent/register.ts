@@ -15,7 +15,7 @@ export function registerAgentService(
 ): void {
   const spec = specsFor('agent');
   const admin = new AgentAdmin(deps);
-  const attestation = new AgentAttestation(deps, deps.attestationStepTimeoutMs);
+  const attestation = new AgentAttestation(deps);
   const self = new AgentSelfService(deps);
   server.addService(definition, {
     CountAgents: boundary.unary(spec('CountAgents'), (req: Parameters<AgentAdmin['count']>[0]) =>

@@ -49,7 +49,7 @@ export class AuthorizedEntriesApi {
    */
   async sync(call: grpc.ServerDuplexStream<SyncRequest, SyncResponse>, ctx: RpcContext): Promise<void> {
     const reader = new StreamReader<SyncRequest>(call);
-    const first = await reader.next();
+    const first = await reader.next(this.deps.limits.streamIdleTimeoutMs, 'sync request');
     if (first === undefined) return;
     if (first.ids.length > 0) {
       throw new InvalidArgumentError('specifying IDs on initial request is not supported', 'ERR_SYNC_IDS');
@@ -82,7 +82,8 @@ export class AuthorizedEntriesApi {
     byId: Map<string, RegistrationEntry>,
     mask: WireEntryMask | null,
   ): Promise<void> {
-    for (let request = await reader.next(); request !== undefined; request = await reader.next()) {
+    const next = () => reader.next(this.deps.limits.streamIdleTimeoutMs, 'sync request');
+    for (let request = await next(); request !== undefined; request = await next()) {
       if (request.ids.length === 0) return;
       const wanted = [...new Set(request.ids)].sort().flatMap((id) => {
         const entry = byId.get(id);

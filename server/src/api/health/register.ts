@@ -1,5 +1,7 @@
-import type * as grpc from '@grpc/grpc-js';
-import { NotFoundError } from '@lanyard/base';
+import * as grpc from '@grpc/grpc-js';
+import { LanyardError, NotFoundError } from '@lanyard/base';
+
+const { status } = grpc;
 import type { RpcBoundary } from '../boundary';
 import { serviceSpecs } from '../specs';
 
@@ -11,9 +13,29 @@ export interface HealthState {
 
 type Status = { status: 'SERVING' | 'NOT_SERVING' };
 
+/** Resolves when the call is cancelled; rejects with DeadlineExceeded after `idleMs` without a change. */
+function idleBound(call: grpc.ServerWritableStream<unknown, unknown>, idleMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(
+        new LanyardError(
+          status.DEADLINE_EXCEEDED,
+          'ERR_STREAM_IDLE',
+          `stream idle for ${idleMs} ms (lanyard_limits.stream_idle_timeout)`,
+        ),
+      );
+    }, idleMs);
+    call.on('cancelled', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /**
  * Registers `grpc.health.v1.Health` (Check, List and Watch) for the whole server (`service` '' or any SPIRE
- * API). Like SPIRE, it is served on the admin socket only, to local callers.
+ * API). Like SPIRE, it is served on the admin socket only, to local callers. A Watch stream ends with
+ * DeadlineExceeded after `watchIdleMs` (the status does not change while the server runs).
  */
 export function registerHealthService(
   server: grpc.Server,
@@ -21,6 +43,7 @@ export function registerHealthService(
   boundary: RpcBoundary,
   state: HealthState,
   knownServices: ReadonlySet<string>,
+  watchIdleMs: number,
 ): void {
   const spec = serviceSpecs('health', 'grpc.health.v1.Health');
   const current = (): Status => ({ status: state.serving() ? 'SERVING' : 'NOT_SERVING' });
@@ -36,7 +59,7 @@ export function registerHealthService(
     })),
     Watch: boundary.serverStream<{ service: string }, Status>(spec('Watch'), async (call) => {
       call.write(statusOf(call.request.service));
-      await new Promise<void>((resolve) => call.on('cancelled', () => resolve()));
+      await idleBound(call, watchIdleMs);
     }),
   });
 }
