@@ -23,6 +23,14 @@ export const AGENT_METRIC_KEYS = {
   svidMapSize: ['lru_cache_svid_map_size'],
   /** Cached JWT-SVIDs (gauge). */
   jwtSvidCacheSize: ['jwt_svid_cache_size'],
+  /** Attestation of one Workload API caller (all attestors). */
+  workloadAttestation: ['workload_api', 'workload_attestation'],
+  /** One workload attestor on one caller (label `attestor`). */
+  workloadAttestor: ['workload_api', 'workload_attestor'],
+  /** Accepted connections on the Workload API socket (counter). */
+  workloadConnection: ['workload_api', 'connection'],
+  /** Open connections on the Workload API socket (gauge). */
+  workloadConnections: ['workload_api', 'connections'],
   started: ['started'],
   uptime: ['uptime_in_ms'],
 } as const;
@@ -81,6 +89,12 @@ export class AgentTelemetry {
   /** Adds the number of SVIDs a sync found due for renewal. */
   expiringSvids(count: number): void {
     this.metrics.addSample(AGENT_METRIC_KEYS.expiringSvids, count);
+  }
+
+  /** Records a Workload API socket connection opening (`opened`) or closing, with the number now open. */
+  workloadConnections(open: number, opened: boolean): void {
+    if (opened) this.metrics.incrCounter(AGENT_METRIC_KEYS.workloadConnection);
+    this.metrics.setGauge(AGENT_METRIC_KEYS.workloadConnections, open);
   }
 
   /** Sets `spire_agent_uptime_in_ms`. */

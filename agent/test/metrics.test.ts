@@ -105,6 +105,13 @@ test('Workload API calls are counted by method and status', async () => {
     expect(
       sample(text, 'spire_agent_rpc_workload_api_fetch_x509svid_elapsed_time_count', 'status="Canceled"'),
     ).toBe(1);
+    const attestations = 'spire_agent_workload_api_workload_attestation';
+    expect(sample(text, attestations, 'status="OK"')).toBeGreaterThanOrEqual(2);
+    expect(sample(text, `${attestations}_elapsed_time_count`, 'status="OK"')).toBeGreaterThanOrEqual(2);
+    const unix = 'attestor="unix",status="OK"';
+    expect(sample(text, 'spire_agent_workload_api_workload_attestor', unix)).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'spire_agent_workload_api_connection')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'spire_agent_workload_api_connections')).toBeGreaterThanOrEqual(1);
   } finally {
     client.close();
   }

@@ -3,6 +3,7 @@ import { formatSelector, silentLogger } from '@lanyard/attestor-core';
 import { UnavailableError } from '@lanyard/base';
 import type { WorkloadConnection } from './connections';
 import { readProcessStartTime } from './process-start';
+import { AGENT_METRIC_KEYS, type AgentTelemetry } from '../telemetry';
 
 /** Options of {@link WorkloadAttestation}. */
 export interface WorkloadAttestationOptions {
@@ -10,6 +11,8 @@ export interface WorkloadAttestationOptions {
   readonly timeoutMs?: number;
   readonly procRoot?: string;
   readonly logger?: PluginLogger;
+  /** Records `spire_agent_workload_api_workload_attestation` and `…_workload_attestor{attestor}`; none when absent. */
+  readonly telemetry?: AgentTelemetry;
 }
 
 /**
@@ -20,6 +23,7 @@ export class WorkloadAttestation {
   private readonly timeoutMs: number;
   private readonly procRoot: string;
   private readonly logger: PluginLogger;
+  private readonly telemetry: AgentTelemetry | undefined;
 
   constructor(
     private readonly attestors: readonly WorkloadAttestor[],
@@ -28,18 +32,37 @@ export class WorkloadAttestation {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.procRoot = options.procRoot ?? '/proc';
     this.logger = options.logger ?? silentLogger;
+    this.telemetry = options.telemetry;
+  }
+
+  private measure<T>(
+    key: readonly string[],
+    call: () => Promise<T>,
+    labels?: Record<string, string>,
+  ): Promise<T> {
+    return this.telemetry ? this.telemetry.measure(key, call, labels) : call();
   }
 
   /**
    * Selectors of the caller, de-duplicated, in attestor order.
    * @throws UnavailableError when an attestor fails or times out, or the caller process is gone or replaced.
    */
-  async attest(connection: WorkloadConnection): Promise<Selector[]> {
+  attest(connection: WorkloadConnection): Promise<Selector[]> {
+    return this.measure(AGENT_METRIC_KEYS.workloadAttestation, () => this.attestNow(connection));
+  }
+
+  private async attestNow(connection: WorkloadConnection): Promise<Selector[]> {
     const { pid, uid, gid } = connection.cred;
     let results: Selector[][];
     try {
       results = await withTimeout(
-        Promise.all(this.attestors.map((a) => a.attest({ pid, uid, gid }))),
+        Promise.all(
+          this.attestors.map((a) =>
+            this.measure(AGENT_METRIC_KEYS.workloadAttestor, () => a.attest({ pid, uid, gid }), {
+              attestor: a.name,
+            }),
+          ),
+        ),
         this.timeoutMs,
       );
     } catch (err) {

@@ -79,6 +79,7 @@ export class WorkloadApiServer {
   private injector: grpc.ConnectionInjector | undefined;
   /** Set once this server listens on the path: only then is the socket file ours to remove. */
   private listening = false;
+  private readonly telemetry: AgentTelemetry | undefined;
 
   constructor(options: WorkloadApiServerOptions) {
     this.socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
@@ -88,7 +89,9 @@ export class WorkloadApiServer {
       timeoutMs: options.attestationTimeoutMs,
       procRoot: options.procRoot,
       logger: this.logger,
+      telemetry: options.telemetry,
     });
+    this.telemetry = options.telemetry;
     const resolver = new CallerResolver(this.connections, attestation);
     if (!options.disableWorkloadApi) this.registerWorkloadApi(options, resolver);
     if (!options.disableSdsApi) {
@@ -161,6 +164,11 @@ export class WorkloadApiServer {
       this.logger.error('Cannot identify Workload API caller', { error: String(err) });
       socket.destroy();
       return;
+    }
+    const telemetry = this.telemetry;
+    if (telemetry) {
+      telemetry.workloadConnections(this.connections.size, true);
+      socket.once('close', () => telemetry.workloadConnections(this.connections.size, false));
     }
     this.injector?.injectConnection(socket);
   }
