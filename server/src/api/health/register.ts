@@ -1,7 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import { LanyardError, NotFoundError } from '@lanyard/base';
-
-const { status } = grpc;
 import type { RpcBoundary } from '../boundary';
 import { serviceSpecs } from '../specs';
 
@@ -19,7 +17,7 @@ function idleBound(call: grpc.ServerWritableStream<unknown, unknown>, idleMs: nu
     const timer = setTimeout(() => {
       reject(
         new LanyardError(
-          status.DEADLINE_EXCEEDED,
+          grpc.status.DEADLINE_EXCEEDED,
           'ERR_STREAM_IDLE',
           `stream idle for ${idleMs} ms (lanyard_limits.stream_idle_timeout)`,
         ),
