@@ -99,6 +99,29 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
     expect(parseK8sConfig(k8s?.data ?? {}, { MY_NODE_NAME: 'node-1' })).toMatchObject({ nodeName: 'node-1' });
   });
 
+  it('the k8s workload attestor verifies the kubelet against the cluster CA by default', () => {
+    const k8sConfig = (overrides: Record<string, unknown> = {}) => {
+      const k8s = agentConf(render(overrides)).plugins.workloadAttestors.find((w) => w.name === 'k8s');
+      return parseK8sConfig(k8s?.data ?? {}, { MY_NODE_NAME: 'node-1' });
+    };
+    expect(k8sConfig()).toMatchObject({
+      scheme: 'https',
+      skipKubeletVerification: false,
+      kubeletCaPath: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+      host: 'node-1',
+    });
+    expect(k8sConfig({ agent: { kubeletCaPath: '/run/kubelet-ca/ca.crt' } }).kubeletCaPath).toBe(
+      '/run/kubelet-ca/ca.crt',
+    );
+    expect(k8sConfig({ agent: { skipKubeletVerification: true } })).toMatchObject({
+      skipKubeletVerification: true,
+      kubeletCaPath: undefined,
+    });
+    expect(template(find(render(), 'DaemonSet', 'lanyard-agent')).spec.automountServiceAccountToken).not.toBe(
+      false,
+    );
+  });
+
   it('the agent token audience equals the server’s k8s_psat audience, and the token path matches its mount', () => {
     for (const audience of ['spire-server', 'lanyard.prod']) {
       const objs = render({ agent: { tokenAudience: audience } });

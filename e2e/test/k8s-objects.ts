@@ -39,6 +39,8 @@ export interface PodTemplate {
   spec: {
     hostPID?: boolean;
     serviceAccountName: string;
+    /** Unset or true: the service-account token and cluster CA are mounted at /var/run/secrets/kubernetes.io/serviceaccount. */
+    automountServiceAccountToken?: boolean;
     securityContext?: Record<string, unknown>;
     containers: Container[];
     volumes: Volume[];

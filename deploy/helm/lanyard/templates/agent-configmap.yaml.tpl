@@ -36,7 +36,11 @@ data:
 
       WorkloadAttestor "k8s" {
         plugin_data {
-          skip_kubelet_verification = {{ .Values.agent.skipKubeletVerification }}
+{{- if .Values.agent.skipKubeletVerification }}
+          skip_kubelet_verification = true
+{{- else }}
+          kubelet_ca_path = {{ .Values.agent.kubeletCaPath | quote }}
+{{- end }}
           node_name_env = "MY_NODE_NAME"
         }
       }
