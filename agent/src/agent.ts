@@ -3,6 +3,7 @@
  * cache, the Workload API (with gRPC health) on the public socket, the admin APIs on `admin_socket_path`, and
  * the optional HTTP health listener.
  */
+import { postAgentStatus } from './manager/post-status';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import {
   HealthChecker,
@@ -178,6 +179,7 @@ export class Agent {
   }
 
   private async begin(): Promise<void> {
+    await postAgentStatus(this.connection, this.logger);
     try {
       await this.syncLoop.sync();
       this.syncLoop.lastSuccess = new Date();

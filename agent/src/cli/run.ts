@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { AGENT_VERSION } from '../manager/post-status';
 import {
   Metrics,
   createLogger,
@@ -69,9 +70,6 @@ export function loadConfigWithFlags(flags: AgentConfigFlags, env: NodeJS.Process
   });
 }
 
-/** Lanyard's version as reported in `spire_agent_started`. */
-const VERSION = '0.1.0';
-
 /** The agent's metric registry with the `telemetry {}` prefix and labels; `spire_agent_started` set. */
 function agentMetrics(config: LoadedAgentConfig['config']): Metrics {
   const t = config.telemetry;
@@ -82,7 +80,7 @@ function agentMetrics(config: LoadedAgentConfig['config']): Metrics {
       ? TrustDomain.parse(config.agent.trustDomain).idString()
       : undefined,
   });
-  metrics.setGauge(['started'], 1, { version: VERSION });
+  metrics.setGauge(['started'], 1, { version: AGENT_VERSION });
   return metrics;
 }
 

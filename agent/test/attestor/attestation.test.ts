@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DATA_FILES } from '../../src';
 import { parseAgentConfig } from '../../src/config';
+import { AGENT_VERSION } from '../../src/manager/post-status';
 import {
   LogCapture,
   agentConfig,
@@ -41,6 +42,14 @@ test('an agent attests with a join token, stores its state and never logs the to
     const state = JSON.parse(fs.readFileSync(path.join(data, DATA_FILES.state), 'utf8'));
     expect(state).toMatchObject({ version: 1, trust_domain: TD, reattestable: false });
     expect(fs.readdirSync(data).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // PostStatus before the first sync, as SPIRE's agent: the server stores the version on the attested node.
+    const stored = await new Promise<{ agent_version: string }>((resolve, reject) =>
+      ts.admin.agent.GetAgent(
+        { id: { trust_domain: TD, path: `/spire/agent/join_token/${token}` } },
+        (err, res) => (err ? reject(err) : resolve(res as { agent_version: string })),
+      ),
+    );
+    expect(stored.agent_version).toBe(AGENT_VERSION);
   } finally {
     await agent.stop();
   }
