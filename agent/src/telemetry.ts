@@ -31,6 +31,10 @@ export const AGENT_METRIC_KEYS = {
   workloadConnection: ['workload_api', 'connection'],
   /** Open connections on the Workload API socket (gauge). */
   workloadConnections: ['workload_api', 'connections'],
+  /** Envoy SDS calls started (counter; SPIRE counts each SDS RPC as a connection). */
+  sdsConnection: ['sds_api', 'connection'],
+  /** Envoy SDS calls in progress (gauge). */
+  sdsConnections: ['sds_api', 'connections'],
   started: ['started'],
   uptime: ['uptime_in_ms'],
 } as const;
@@ -95,6 +99,12 @@ export class AgentTelemetry {
   workloadConnections(open: number, opened: boolean): void {
     if (opened) this.metrics.incrCounter(AGENT_METRIC_KEYS.workloadConnection);
     this.metrics.setGauge(AGENT_METRIC_KEYS.workloadConnections, open);
+  }
+
+  /** Records an SDS call starting (`opened`) or ending, with the number now in progress. */
+  sdsConnections(open: number, opened: boolean): void {
+    if (opened) this.metrics.incrCounter(AGENT_METRIC_KEYS.sdsConnection);
+    this.metrics.setGauge(AGENT_METRIC_KEYS.sdsConnections, open);
   }
 
   /** Sets `spire_agent_uptime_in_ms`. */

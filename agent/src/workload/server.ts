@@ -101,6 +101,7 @@ export class WorkloadApiServer {
         logger: this.logger,
         streams: this.streams,
         options: { ...DEFAULT_SDS_OPTIONS, ...options.sds },
+        telemetry: options.telemetry,
       });
     }
     this.listener = net.createServer((socket) => this.accept(socket));

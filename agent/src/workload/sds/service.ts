@@ -12,6 +12,7 @@ import {
   type SecretDiscoveryServiceHandlers,
 } from '@lanyard/proto';
 import type { IdentityCache } from '../../manager/cache';
+import type { AgentTelemetry } from '../../telemetry';
 import type { AttestedCaller, CallerResolver } from '../caller';
 import { toCallStatus } from '../status';
 import type { SdsOptions } from './options';
@@ -26,6 +27,8 @@ export interface SdsDeps {
   /** Live streams (shared with the Workload API for shutdown and leak checks). */
   readonly streams: Set<object>;
   readonly options: SdsOptions;
+  /** `spire_agent_sds_api_connection(s)`; none when absent. */
+  readonly telemetry?: AgentTelemetry;
 }
 
 type SecretsStream = grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponse>;
@@ -97,12 +100,45 @@ function fetchSecrets(deps: SdsDeps): SecretDiscoveryServiceHandlers['FetchSecre
   };
 }
 
+/** Counts SDS calls in progress, as SPIRE counts SDS "connections"; `begin()` returns the call's (idempotent) end. */
+function callCounter(telemetry: AgentTelemetry | undefined): () => () => void {
+  let open = 0;
+  return () => {
+    if (!telemetry) return () => undefined;
+    telemetry.sdsConnections(++open, true);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      telemetry.sdsConnections(--open, false);
+    };
+  };
+}
+
+/** Ends a counted call when its stream is done, however it ends. */
+function endWith(call: grpc.ServerDuplexStream<unknown, unknown>, end: () => void): void {
+  for (const event of ['finish', 'cancelled', 'close']) call.once(event, end);
+}
+
 /** The SDS handlers; DeltaSecrets answers UNIMPLEMENTED, as in SPIRE. */
 export function createSdsHandlers(deps: SdsDeps): SecretDiscoveryServiceHandlers {
+  const begin = callCounter(deps.telemetry);
+  const stream = streamSecrets(deps);
+  const fetch = fetchSecrets(deps);
   return {
-    StreamSecrets: streamSecrets(deps),
-    FetchSecrets: fetchSecrets(deps),
+    StreamSecrets: (call) => {
+      endWith(call, begin());
+      stream(call);
+    },
+    FetchSecrets: (call, callback) => {
+      const end = begin();
+      fetch(call, (err, response) => {
+        end();
+        callback(err, response);
+      });
+    },
     DeltaSecrets: (call) => {
+      endWith(call, begin());
       call.emit(
         'error',
         toCallStatus(new UnimplementedError('Method is not implemented'), deps.logger, call.getPath()),
