@@ -1,17 +1,9 @@
-import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { GRPC_LISTENER_DEFAULTS, grpcServerOptions } from '@lanyard/common';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
 import { preparePrivateSocketDir } from '@lanyard/base';
-import {
-  CallerResolver,
-  ConnectionRegistry,
-  WorkloadAttestation,
-  listenUnix,
-  prepareSocketPath,
-} from '../workload';
+import { CallerResolver, PeerCredentialSocket, WorkloadAttestation } from '../workload';
 
 /** Default admin socket of SPIRE agents (what `debug` and `logger` commands dial). */
 export const DEFAULT_ADMIN_SOCKET_PATH = '/tmp/spire-agent/private/admin.sock';
@@ -57,32 +49,31 @@ export class AdminApiServer {
   readonly procRoot: string;
   /** Runs the workload attestors on a caller (or a pid named by a delegate). */
   readonly attestation: WorkloadAttestation;
-  private readonly connections: ConnectionRegistry;
+  private readonly socket: PeerCredentialSocket;
   private readonly logger: PluginLogger;
-  private readonly listener: net.Server;
-  private injector: grpc.ConnectionInjector | undefined;
-  /** Set once this server listens on the path: only then is the socket file ours to remove. */
-  private listening = false;
 
   constructor(options: AdminApiServerOptions) {
     this.socketPath = options.socketPath;
     this.logger = options.logger ?? silentLogger;
     this.procRoot = options.procRoot ?? '/proc';
-    this.connections = new ConnectionRegistry(this.procRoot);
+    this.socket = new PeerCredentialSocket({
+      socketPath: this.socketPath,
+      grpcServer: this.grpcServer,
+      name: 'admin API',
+      logger: this.logger,
+      procRoot: this.procRoot,
+    });
     this.attestation = new WorkloadAttestation(options.attestors, {
       timeoutMs: options.attestationTimeoutMs,
       procRoot: this.procRoot,
       logger: this.logger,
     });
-    this.callers = new CallerResolver(this.connections, this.attestation);
-    this.listener = net.createServer((socket) => this.accept(socket));
-    this.listener.maxConnections = GRPC_LISTENER_DEFAULTS.maxConnections;
-    this.listener.on('error', (err) => this.logger.error('Admin API listener error', { error: String(err) }));
+    this.callers = new CallerResolver(this.socket.connections, this.attestation);
   }
 
   /** Number of open admin connections. */
   get openConnections(): number {
-    return this.connections.size;
+    return this.socket.connections.size;
   }
 
   /**
@@ -92,32 +83,13 @@ export class AdminApiServer {
    */
   async start(): Promise<void> {
     preparePrivateSocketDir(this.socketPath, 'admin_socket_path', 0o755);
-    await prepareSocketPath(this.socketPath);
-    this.injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    await listenUnix(this.listener, this.socketPath, ADMIN_SOCKET_MODE);
-    this.listening = true;
+    await this.socket.listen(ADMIN_SOCKET_MODE);
     this.logger.info('Starting Admin APIs', { address: this.socketPath, network: 'unix' });
   }
 
   /** Stops accepting, ends every stream and connection, and removes the socket file. */
   async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
-    this.injector?.destroy();
-    this.grpcServer.forceShutdown();
-    await closed;
-    if (this.listening) fs.rmSync(this.socketPath, { force: true });
-    this.listening = false;
+    await this.socket.close();
     this.logger.info('Admin APIs have stopped');
-  }
-
-  private accept(socket: net.Socket): void {
-    try {
-      this.connections.register(socket);
-    } catch (err) {
-      this.logger.error('Cannot identify admin API caller', { error: String(err) });
-      socket.destroy();
-      return;
-    }
-    this.injector?.injectConnection(socket);
   }
 }

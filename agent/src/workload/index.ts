@@ -1,5 +1,6 @@
 /** The SPIFFE Workload API server of the agent. */
 export { WorkloadApiServer, type WorkloadApiServerOptions } from './server';
+export { PeerCredentialSocket, type PeerCredentialSocketOptions } from './peer-socket';
 export {
   JwtSvidService,
   type JwtSvidMinter,

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
@@ -9,11 +7,11 @@ import { loadWorkloadApi } from '@lanyard/proto';
 import { JwtSvidCache, type IdentityCache } from '../manager/cache';
 import { WorkloadAttestation } from './attestation';
 import { CallerResolver } from './caller';
-import { ConnectionRegistry } from './connections';
 import { createWorkloadHandlers } from './handlers';
 import { JwtSvidService, type JwtSvidMinter } from './jwt-svid-service';
 import { DEFAULT_SDS_OPTIONS, registerSdsService, type SdsOptions } from './sds';
-import { DEFAULT_SOCKET_PATH, listenUnix, prepareSocketPath } from './socket';
+import { PeerCredentialSocket, type PeerCredentialSocketOptions } from './peer-socket';
+import { DEFAULT_SOCKET_PATH } from './socket';
 import { WorkloadTrail } from './trail';
 import { registerWitMethods } from './wit';
 import type { AgentTelemetry } from '../telemetry';
@@ -72,27 +70,28 @@ export class WorkloadApiServer {
   readonly socketPath: string;
   /** The grpc-js server the Workload API and SDS services are registered on. */
   readonly grpcServer = new grpc.Server(grpcServerOptions(GRPC_LISTENER_DEFAULTS));
-  private readonly connections: ConnectionRegistry;
+  private readonly socket: PeerCredentialSocket;
   private readonly streams = new Set<object>();
   private readonly logger: PluginLogger;
-  private readonly listener: net.Server;
-  private injector: grpc.ConnectionInjector | undefined;
-  /** Set once this server listens on the path: only then is the socket file ours to remove. */
-  private listening = false;
-  private readonly telemetry: AgentTelemetry | undefined;
 
   constructor(options: WorkloadApiServerOptions) {
     this.socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
     this.logger = options.logger ?? silentLogger;
-    this.connections = new ConnectionRegistry(options.procRoot);
+    this.socket = new PeerCredentialSocket({
+      socketPath: this.socketPath,
+      grpcServer: this.grpcServer,
+      name: 'Workload API',
+      logger: this.logger,
+      procRoot: options.procRoot,
+      onConnection: options.telemetry && connectionMetrics(options.telemetry),
+    });
     const attestation = new WorkloadAttestation(options.attestors, {
       timeoutMs: options.attestationTimeoutMs,
       procRoot: options.procRoot,
       logger: this.logger,
       telemetry: options.telemetry,
     });
-    this.telemetry = options.telemetry;
-    const resolver = new CallerResolver(this.connections, attestation);
+    const resolver = new CallerResolver(this.socket.connections, attestation);
     if (!options.disableWorkloadApi) this.registerWorkloadApi(options, resolver);
     if (!options.disableSdsApi) {
       registerSdsService(this.grpcServer, {
@@ -104,11 +103,6 @@ export class WorkloadApiServer {
         telemetry: options.telemetry,
       });
     }
-    this.listener = net.createServer((socket) => this.accept(socket));
-    this.listener.maxConnections = GRPC_LISTENER_DEFAULTS.maxConnections;
-    this.listener.on('error', (err) =>
-      this.logger.error('Workload API listener error', { error: String(err) }),
-    );
   }
 
   private registerWorkloadApi(options: WorkloadApiServerOptions, resolver: CallerResolver): void {
@@ -136,41 +130,25 @@ export class WorkloadApiServer {
 
   /** Number of open client connections. */
   get openConnections(): number {
-    return this.connections.size;
+    return this.socket.connections.size;
   }
 
   /** Prepares the socket path and starts accepting workloads. */
   async start(): Promise<void> {
-    await prepareSocketPath(this.socketPath);
-    this.injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    await listenUnix(this.listener, this.socketPath);
-    this.listening = true;
+    await this.socket.listen();
     this.logger.info('Starting Workload and SDS APIs', { address: this.socketPath, network: 'unix' });
   }
 
   /** Stops accepting, ends every stream and connection, and removes the socket file. */
   async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
-    this.injector?.destroy();
-    this.grpcServer.forceShutdown();
-    await closed;
-    if (this.listening) fs.rmSync(this.socketPath, { force: true });
-    this.listening = false;
+    await this.socket.close();
   }
+}
 
-  private accept(socket: net.Socket): void {
-    try {
-      this.connections.register(socket);
-    } catch (err) {
-      this.logger.error('Cannot identify Workload API caller', { error: String(err) });
-      socket.destroy();
-      return;
-    }
-    const telemetry = this.telemetry;
-    if (telemetry) {
-      telemetry.workloadConnections(this.connections.size, true);
-      socket.once('close', () => telemetry.workloadConnections(this.connections.size, false));
-    }
-    this.injector?.injectConnection(socket);
-  }
+/** Keeps the Workload API connection gauge and counter current. */
+function connectionMetrics(telemetry: AgentTelemetry): PeerCredentialSocketOptions['onConnection'] {
+  return (socket, registry) => {
+    telemetry.workloadConnections(registry.size, true);
+    socket.once('close', () => telemetry.workloadConnections(registry.size, false));
+  };
 }
