@@ -29,6 +29,7 @@ export async function serverOptionsFromConfig(
     auditTrail: s.auditTrail,
     jwtCloudAudiences: s.jwtCloudAudiences,
     limits: s.limits,
+    signingLimits: s.signingLimits,
     agentSpiffeIdAsSelector: s.experimental.agentSpiffeIdAsSelector,
     cachePollIntervalMs: s.experimental.cacheReloadIntervalMs,
     cacheFullReloadIntervalMs: s.experimental.fullCacheReloadIntervalMs,

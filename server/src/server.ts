@@ -16,6 +16,7 @@ import { recordCaEvents } from './audit/ca-events';
 import { prometheusRpcMetrics } from './api/metrics';
 import { registerServerApis } from './api/register';
 import type { ApiDeps } from './api/deps';
+import { DEFAULT_SIGNING_LIMITS, SigningLimiter, type SigningLimits } from './api/svid/signing-limiter';
 import { Authorizer } from './auth/authorizer';
 import { BundleSync } from './bundle-sync';
 import { EntryCache } from './authorized-entries/entry-cache';
@@ -102,6 +103,8 @@ export interface LanyardServerOptions {
   disableJwtSvids?: boolean;
   /** `federation {}`: the bundle endpoint to serve and the relationships configured in the file. */
   federation?: ServerFederationOptions;
+  /** `svid_signing_concurrency` / `svid_signing_queue`; {@link DEFAULT_SIGNING_LIMITS} when unset. */
+  signingLimits?: SigningLimits;
   /** Largest Batch* request; default 10000. */
   maxBatchSize?: number;
   now?: () => number;
@@ -238,6 +241,7 @@ export class LanyardServer {
         options.rateLimitClock ?? (() => performance.now()),
         metrics,
       ),
+      signingLimiter: new SigningLimiter(options.signingLimits ?? DEFAULT_SIGNING_LIMITS),
       disableJwtSvids: options.disableJwtSvids,
       limits,
       agentSpiffeIdAsSelector: options.agentSpiffeIdAsSelector,

@@ -51,6 +51,7 @@ describe('server config defaults', () => {
       adminIds: [],
       auditLogEnabled: false,
       ratelimit: { attestation: true, signing: true },
+      signingLimits: { maxConcurrent: 2, maxQueued: 1024 },
       jwtCloudAudiences: ['sts.amazonaws.com', 'api://AzureADTokenExchange', 'https://sts.googleapis.com'],
     });
     expect(config.server.jwtIssuer).toBeUndefined();

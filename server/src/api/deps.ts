@@ -8,6 +8,7 @@ import type { DataStore } from '../datastore/types';
 import type { ServerSvidRotator } from '../endpoints/server-svid';
 import type { RefreshStatus } from '../federation/refresh-status';
 import type { RateLimits } from './rate-limit/limits';
+import type { SigningLimiter } from './svid/signing-limiter';
 
 /** Everything the API services need; built once by the server wiring. */
 export interface ApiDeps {
@@ -25,6 +26,8 @@ export interface ApiDeps {
   now: () => number;
   /** `server.ratelimit`: SPIRE's per-IP limits on attestation, signing, key publishing and PostStatus. */
   rateLimits?: RateLimits;
+  /** Global bound on BatchNewX509SVID signing (`svid_signing_concurrency`, `svid_signing_queue`); defaults when unset. */
+  signingLimiter?: SigningLimiter;
   /** Largest accepted batch in Batch* RPCs (oversized → InvalidArgument). */
   maxBatchSize: number;
   /** `disable_jwt_svids`: JWT-SVID RPCs answer Unimplemented. */

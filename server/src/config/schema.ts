@@ -102,6 +102,8 @@ export const serverSectionSchema = field.object(
     jwt_cloud_audiences: field.stringList(),
     ratelimit: ratelimitSchema,
     lanyard_limits: limitsSchema,
+    svid_signing_concurrency: field.int({ min: 1 }),
+    svid_signing_queue: field.int({ min: 0 }),
     federation: federationSchema,
     experimental: experimentalSchema,
     prune_attested_nodes_expired_for: field.duration(),

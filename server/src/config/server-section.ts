@@ -6,6 +6,7 @@ import { mapAuditTrail, parseLogLevel, type ConfigIssue } from '@lanyard/common'
 import { mapLimits } from './limits-section';
 import type { ServerFile } from './schema';
 import type { ServerKeyType, ServerSection } from './types';
+import { DEFAULT_SIGNING_LIMITS } from '../api/svid/signing-limiter';
 
 type ServerBlock = NonNullable<ServerFile['server']>;
 
@@ -75,6 +76,10 @@ export function mapServerSection(
       signing: block.ratelimit?.signing ?? true,
     },
     limits: mapLimits(block.lanyard_limits, issues),
+    signingLimits: {
+      maxConcurrent: block.svid_signing_concurrency ?? DEFAULT_SIGNING_LIMITS.maxConcurrent,
+      maxQueued: block.svid_signing_queue ?? DEFAULT_SIGNING_LIMITS.maxQueued,
+    },
     federation: { federatesWith: [] },
     experimental: {
       cacheReloadIntervalMs: experimental.cache_reload_interval || undefined,

@@ -106,6 +106,8 @@ export interface ServerSection {
   ratelimit: { attestation: boolean; signing: boolean };
   /** `lanyard_limits {}` (Lanyard extension): the bounds set in the file; the rest keep their defaults. */
   limits: Partial<ServerLimits>;
+  /** `svid_signing_concurrency` / `svid_signing_queue` (Lanyard extension): the global BatchNewX509SVID bound. */
+  signingLimits: { maxConcurrent: number; maxQueued: number };
   federation: FederationConfig;
   experimental: {
     /** `cache_reload_interval`: how often the entry cache polls the event tables; unset = the server's default. */

@@ -8,6 +8,12 @@ import type { ApiDeps } from '../deps';
 import { OK_STATUS, apiStatusOf, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';
 import type { WireSpiffeId, WireX509Svid } from '../wire';
+import { SigningLimiter } from './signing-limiter';
+
+/** Items of a batch signed between two yields to the event loop. */
+const SIGN_CHUNK = 32;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function agentIdOf(ctx: RpcContext): string {
   return ctx.caller.agent?.spiffeId ?? '';
@@ -22,22 +28,33 @@ function requireAudience(audience: string[]): string[] {
 
 /** The SVID service: agent issuance (BatchNewX509SVID, NewJWTSVID), admin minting, downstream CAs. */
 export class SvidApi {
-  constructor(private readonly deps: ApiDeps) {}
+  private readonly limiter: SigningLimiter;
 
-  /** Issues X509-SVIDs for entries the calling agent is authorized for; the CSR only supplies the key. */
+  constructor(private readonly deps: ApiDeps) {
+    this.limiter = deps.signingLimiter ?? new SigningLimiter();
+  }
+
+  /**
+   * Issues X509-SVIDs for entries the calling agent is authorized for; the CSR only supplies the key. Batches
+   * pass the global {@link SigningLimiter}: ResourceExhausted when its queue is full.
+   */
   async batchNewX509Svid(req: { params: Array<{ entry_id: string; csr: Buffer }> }, ctx: RpcContext) {
     if (req.params.length === 0) throw new InvalidArgumentError('missing parameters', 'ERR_MISSING_PARAMS');
     requireBatchSize(req.params.length, this.deps.maxBatchSize, 'params');
     await this.deps.rateLimits?.wait(ctx, req.params.length);
-    const authorized = new Map(this.deps.cache.authorizedEntries(agentIdOf(ctx)).map((e) => [e.id, e]));
-    const results = req.params.map((param) => {
-      try {
-        return { status: OK_STATUS, svid: this.newX509Svid(param, authorized, agentIdOf(ctx)) };
-      } catch (err) {
-        return { status: apiStatusOf(err) as ApiStatus };
+    return this.limiter.run(async () => {
+      const authorized = new Map(this.deps.cache.authorizedEntries(agentIdOf(ctx)).map((e) => [e.id, e]));
+      const results: Array<{ status: ApiStatus; svid?: WireX509Svid }> = [];
+      for (const param of req.params) {
+        if (results.length > 0 && results.length % SIGN_CHUNK === 0) await yieldToEventLoop();
+        try {
+          results.push({ status: OK_STATUS, svid: this.newX509Svid(param, authorized, agentIdOf(ctx)) });
+        } catch (err) {
+          results.push({ status: apiStatusOf(err) as ApiStatus });
+        }
       }
+      return { results };
     });
-    return { results };
   }
 
   private newX509Svid(
