@@ -26,6 +26,10 @@ export interface AgentOptions {
   readonly extraAgent?: string;
   /** `sync_interval` (default: the agent's own, 5s). */
   readonly syncInterval?: string;
+  /** Node options placed before the agent script (e.g. `--require <preload>`). */
+  readonly nodeArgs?: readonly string[];
+  /** Extra environment of the agent process. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A real `lanyard-agent` process with its own temp directory and Workload API socket. */
@@ -73,9 +77,18 @@ export class AgentUnderTest {
 
   /** (Re)starts the agent with the same config (and the join token, if any, on the command line). */
   async run(extraArgs: string[] = []): Promise<void> {
-    const args = [AGENT_BIN, 'run', '-config', this.configPath, ...extraArgs];
+    const args = [
+      ...(this.options.nodeArgs ?? []),
+      AGENT_BIN,
+      'run',
+      '-config',
+      this.configPath,
+      ...extraArgs,
+    ];
     if (this.options.joinToken) args.push('-joinToken', this.options.joinToken);
-    this.process = startProcess('lanyard-agent', process.execPath, args);
+    this.process = startProcess('lanyard-agent', process.execPath, args, {
+      env: { ...process.env, ...this.options.env },
+    });
     await waitForHealthy('agent', this.process, () => this.cli(['healthcheck']));
   }
 
@@ -94,6 +107,11 @@ export class AgentUnderTest {
   /** Sends SIGTERM and waits for the exit; resolves with the exit code. */
   async stop(): Promise<number | null | undefined> {
     return this.process?.stop();
+  }
+
+  /** `kill -9` of the agent process. */
+  async kill(): Promise<void> {
+    await this.process?.kill();
   }
 }
 

@@ -88,6 +88,18 @@ export class ManagedProcess {
     }
   }
 
+  /** Sends SIGKILL (no chance to clean up, like a power cut) and waits until the process is gone. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Process ID of the child (undefined before spawn succeeded). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Sends SIGTERM and waits for exit (SIGKILL after `graceMs`). Resolves with the exit code. */
   async stop(graceMs = 10_000): Promise<number | null> {
     if (!this.running) return this.child.exitCode;

@@ -76,13 +76,8 @@ export class ServerUnderTest {
 
   /** (Re)starts the process with the same config and data. */
   async run(): Promise<void> {
-    this.process = startProcess(
-      'lanyard-server',
-      process.execPath,
-      [SERVER_BIN, 'run', '-config', this.configPath],
-      { env: { ...process.env, ...this.options.env } },
-    );
-    await waitForHealthy('server', this.process, () => this.cli(['healthcheck']));
+    const child = this.spawn();
+    await waitForHealthy('server', child, () => this.cli(['healthcheck']));
   }
 
   /** Runs `lanyard-server <args> -socketPath <sock>`. */
@@ -136,6 +131,27 @@ export class ServerUnderTest {
   /** Stops the process gracefully. */
   async stop(): Promise<void> {
     await this.process?.stop();
+  }
+
+  /** `kill -9`: the server gets no chance to finish writes or close the database. */
+  async kill(): Promise<void> {
+    await this.process?.kill();
+  }
+
+  /** True while the server process runs. */
+  get running(): boolean {
+    return this.process?.running ?? false;
+  }
+
+  /** Starts the process without waiting for it to become healthy (a test that kills it early). */
+  spawn(): ManagedProcess {
+    this.process = startProcess(
+      'lanyard-server',
+      process.execPath,
+      [SERVER_BIN, 'run', '-config', this.configPath],
+      { env: { ...process.env, ...this.options.env } },
+    );
+    return this.process;
   }
 }
 

@@ -58,6 +58,15 @@ export function replaceReliabilitySection(current: string, key: string, text: st
   return base.slice(0, start) + block + base.slice(end + close.length).replace(/^\n/, '');
 }
 
+/** The text of section `key` of a reliability document (between its markers), or undefined when absent. */
+export function reliabilitySectionText(current: string, key: string): string | undefined {
+  const open = `<!-- reliability:${key} -->\n`;
+  const start = current.indexOf(open);
+  if (start < 0) return undefined;
+  const end = current.indexOf(`<!-- /reliability:${key} -->`, start);
+  return end < 0 ? undefined : current.slice(start + open.length, end);
+}
+
 /** Rewrites the section `key` of `docs/reliability.md` (re-reading the file right before writing). */
 export function writeReliabilitySection(key: string, text: string, file = RELIABILITY_DOC): void {
   const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  reliabilitySectionText,
   reliabilityWriteRequested,
   replaceReliabilitySection,
   writeReliabilitySection,
@@ -51,4 +52,10 @@ test('writeReliabilitySection rewrites the file in place; writing needs LANYARD_
   fs.rmSync(dir, { recursive: true, force: true });
   expect(reliabilityWriteRequested({})).toBe(false);
   expect(reliabilityWriteRequested({ LANYARD_WRITE_RELIABILITY: '1' })).toBe(true);
+});
+
+test('reliabilitySectionText reads back what was written, and nothing for an absent section', () => {
+  const doc = replaceReliabilitySection('', 'fault-injection', '## Fault injection\n\nbody');
+  expect(reliabilitySectionText(doc, 'fault-injection')).toBe('## Fault injection\n\nbody\n');
+  expect(reliabilitySectionText(doc, 'fuzz')).toBeUndefined();
 });
