@@ -15,3 +15,4 @@ export * from './fakes/kube';
 export * from './fakes/cloud-federation';
 export * from './reliability-doc';
 export * from './fuzz';
+export * from './fault-proxy';

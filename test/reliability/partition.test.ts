@@ -1,0 +1,165 @@
+/**
+ * A network partition between agent and server through a loopback {@link FaultProxy}: the agent talks to the
+ * server only through the proxy, which drops traffic silently, resets connections, or delays every chunk. A
+ * workload (this process) polls the Workload API every 200 ms throughout: it must hold an unexpired SVID at every
+ * poll. After healing, sync must resume: a new entry is served and the SVID is renewed.
+ */
+import type { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AgentUnderTest, ServerUnderTest, delay, waitFor } from '@lanyard/e2e';
+import { WorkloadApiClient } from '@lanyard/spiffe';
+import { FaultProxy, type FaultMode } from '@lanyard/test-support';
+import { FaultFigures, iterations } from './figures';
+import {
+  TD,
+  WAIT_MS,
+  admin,
+  batchCreate,
+  bundleAuthorities,
+  chainProblem,
+  makeDir,
+  wireEntry,
+} from './harness';
+
+jest.setTimeout(600_000);
+
+const NODE_ID = `spiffe://${TD}/partition/node`;
+const SELECTOR = `unix:uid:${process.getuid?.() ?? 0}`;
+const SVID_TTL = 30;
+const CYCLES = iterations(1, 5);
+/** Each fault lasts this long: two thirds of the SVID lifetime, past the agent's renewal point (half-life). */
+const FAULT_MS = 20_000;
+
+const figures = new FaultFigures(
+  '### Network partition between agent and server',
+  'make soak (test/reliability/partition.test.ts)',
+  `The agent reaches the server only through a loopback TCP proxy (\`FaultProxy\` in test-support). Workload SVIDs
+live ${SVID_TTL} s; each fault lasts ${FAULT_MS / 1000} s, past the agent's renewal point. Faults in turn: drop
+(connections stay open, bytes vanish), reset (RST on every connection, new ones reset), delay (500 ms per chunk).
+A workload polls FetchX509SVID every 200 ms throughout; "lost" counts polls without an unexpired SVID. After each
+cycle a new entry must be served and the SVID renewed.`,
+);
+
+let dir: string;
+let server: ServerUnderTest;
+let proxy: FaultProxy;
+let agent: AgentUnderTest | undefined;
+let client: WorkloadApiClient | undefined;
+let polling = true;
+let poller: Promise<void> | undefined;
+const polls = { total: 0, withoutValidSvid: 0, failures: [] as string[] };
+let latest: readonly X509Certificate[] | undefined;
+
+async function pollWorkload(): Promise<void> {
+  while (polling) {
+    polls.total += 1;
+    try {
+      const ctx = await client!.fetchX509Context({ signal: AbortSignal.timeout(5000) });
+      latest = ctx.defaultSvid.certificates;
+      if (Date.parse(latest[0].validTo) <= Date.now()) throw new Error(`expired at ${latest[0].validTo}`);
+    } catch (err) {
+      polls.withoutValidSvid += 1;
+      if (polls.failures.length < 5)
+        polls.failures.push(`${new Date().toISOString()} ${(err as Error).message}`);
+    }
+    await delay(200);
+  }
+}
+
+async function register(label: string): Promise<string> {
+  const id = `spiffe://${TD}/partition/${label}`;
+  const clients = admin(server.socketPath);
+  const [result] = await batchCreate(clients, [wireEntry(id, NODE_ID, SELECTOR, SVID_TTL)]);
+  clients.close();
+  expect(result.code).toBe(0);
+  return id;
+}
+
+/** Waits until the workload is served `id` by a chain that verifies against the server's bundle. */
+async function waitServed(id: string): Promise<void> {
+  const clients = admin(server.socketPath);
+  const roots = await bundleAuthorities(clients);
+  clients.close();
+  await waitFor(
+    `${id} served`,
+    async () => {
+      const ctx = await client!.fetchX509Context({ signal: AbortSignal.timeout(5000) });
+      const svid = ctx.svids.find((s) => s.id.toString() === id);
+      return svid && chainProblem(svid.certificates, roots) === undefined ? true : undefined;
+    },
+    WAIT_MS,
+  );
+}
+
+beforeAll(async () => {
+  dir = makeDir('lanyard-rel-partition-');
+  server = await ServerUnderTest.start({
+    dir: path.join(dir, 'server'),
+    trustDomain: TD,
+    defaultX509SvidTtl: `${SVID_TTL}s`,
+    extraServer: '    agent_ttl = "1h"',
+  });
+  proxy = await FaultProxy.start({ targetPort: server.port });
+  agent = await AgentUnderTest.start({
+    dir: path.join(dir, 'agent'),
+    serverPort: proxy.port,
+    trustBundlePath: await server.writeBundle(),
+    trustDomain: TD,
+    joinToken: await server.joinToken(NODE_ID),
+    syncInterval: '1s',
+  });
+  client = new WorkloadApiClient({ address: agent.endpoint });
+  await register('first');
+  await waitServed(`spiffe://${TD}/partition/first`);
+  poller = pollWorkload();
+});
+
+afterAll(async () => {
+  polling = false;
+  await poller;
+  client?.close();
+  await agent?.stop();
+  await proxy?.close();
+  await server?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+  figures.writeIfRequested(1);
+});
+
+test('drop, reset and delay: the workload always holds a valid SVID; sync resumes after healing', async () => {
+  const faults: Array<[FaultMode, number]> = [
+    ['drop', 0],
+    ['reset', 0],
+    ['pass', 500],
+  ];
+  let injected = 0;
+  for (let cycle = 0; cycle < CYCLES; cycle += 1) {
+    for (const [mode, delayMs] of faults) {
+      const before = latest?.[0].serialNumber;
+      proxy.setDelay(delayMs);
+      proxy.setMode(mode);
+      injected += 1;
+      await delay(FAULT_MS);
+      proxy.setDelay(0);
+      proxy.setMode('pass');
+      const id = await register(`c${cycle}-after-${mode}${delayMs ? '-delay' : ''}`);
+      await waitServed(id);
+      await waitFor(
+        'a renewed SVID',
+        async () => (latest?.[0].serialNumber !== before ? true : undefined),
+        WAIT_MS,
+      );
+    }
+  }
+  expect(polls).toMatchObject({ withoutValidSvid: 0, failures: [] });
+  expect(polls.total).toBeGreaterThan(0);
+  expect(agent!.log).toContain('Failed to synchronize with the server');
+  figures.add({
+    scenario: 'drop / reset / 500 ms delay, each past the renewal point',
+    backend: 'SQLite',
+    runs: injected,
+    done: `${polls.total} Workload API polls; sync resumed and the SVID was renewed after every fault`,
+    lost: polls.withoutValidSvid,
+    notes: `${proxy.droppedBytes.toLocaleString('en-US')} bytes dropped`,
+  });
+});
