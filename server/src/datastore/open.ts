@@ -15,7 +15,11 @@ import type { DataStore, DataStoreOptions } from './types';
  */
 export async function openDataStore(options: DataStoreOptions): Promise<DataStore> {
   const logger = options.logger ?? silentLogger;
-  const db = connect(options);
+  const db = connect(options, (err) =>
+    logger.warn('Lost a database connection; the pool opens a new one for the next statement', {
+      error: err.message,
+    }),
+  );
   try {
     const applied = await migrate(db, options.databaseType, options.disableMigration);
     for (const name of applied) logger.info('Applied datastore migration', { migration: name });

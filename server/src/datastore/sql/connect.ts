@@ -94,8 +94,17 @@ function openSqlite(connectionString: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingSqlite(database) }) });
 }
 
-/** Opens a pool on the libpq URL; int8 columns are parsed as numbers (unix seconds, counts). */
-function openPostgres(connectionString: string, maxOpenConns: number): Kysely<Database> {
+/**
+ * Opens a pool on the libpq URL; int8 columns are parsed as numbers (unix seconds, counts). A connection that the
+ * database closes (a PostgreSQL restart or fail-over), idle in the pool or checked out between two statements of a
+ * transaction, is reported to `onConnectionError`; the statement using it fails and the pool drops it. Without
+ * these listeners node-postgres would crash the process with an unhandled 'error' event.
+ */
+function openPostgres(
+  connectionString: string,
+  maxOpenConns: number,
+  onConnectionError: (err: Error) => void,
+): Kysely<Database> {
   if (!/^postgres(ql)?:\/\//.test(connectionString)) {
     throw new InvalidArgumentError('connection_string must be a postgres:// URL');
   }
@@ -110,16 +119,21 @@ function openPostgres(connectionString: string, maxOpenConns: number): Kysely<Da
           : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Opens the query layer for the configured backend (no migration). */
-export function connect(options: DataStoreOptions): Kysely<Database> {
+export function connect(
+  options: DataStoreOptions,
+  onConnectionError: (err: Error) => void = () => undefined,
+): Kysely<Database> {
   switch (options.databaseType) {
     case 'sqlite3':
       return openSqlite(options.connectionString);
     case 'postgres':
-      return openPostgres(options.connectionString, options.maxOpenConns ?? 10);
+      return openPostgres(options.connectionString, options.maxOpenConns ?? 10, onConnectionError);
     default:
       throw new InvalidArgumentError(
         `database_type "${String(options.databaseType)}" is not supported (use sqlite3 or postgres)`,
