@@ -11,7 +11,7 @@ import { unary } from '@lanyard/base/grpc';
 import { AgentUnderTest, ServerUnderTest, waitFor } from '@lanyard/e2e';
 import { WorkloadApiClient } from '@lanyard/spiffe';
 import { FakeKubeApi, FaultProxy, makeNode, makePod } from '@lanyard/test-support';
-import { FaultFigures } from './figures';
+import { FaultFigures, SOAK } from './figures';
 import {
   TD,
   WAIT_MS,
@@ -32,7 +32,7 @@ const SELECTOR = `unix:uid:${process.getuid?.() ?? 0}`;
 
 const figures = new FaultFigures(
   '### Agent offline longer than its SVID lifetime',
-  'make soak (test/reliability/agent-offline.test.ts)',
+  `${SOAK ? 'make soak' : 'LANYARD_WRITE_RELIABILITY=1 npx jest'} test/reliability/agent-offline`,
   `\`agent_ttl = "20s"\`, workload SVIDs 20 s. A k8s_psat agent (FakeKubeApi) is kept away from the server until the
 server's record of its SVID has expired, then must come back without help and serve a valid workload SVID again.
 A join-token agent in the same situation cannot re-attest, as in SPIRE; it exits with an error and needs a new

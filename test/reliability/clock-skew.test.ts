@@ -30,7 +30,7 @@ const PRELOAD = path.join(__dirname, 'clock-offset.js');
 
 const figures = new FaultFigures(
   '### Clock skew between server and agent',
-  'make soak (test/reliability/clock-skew.test.ts)',
+  `${SOAK ? 'make soak' : 'LANYARD_WRITE_RELIABILITY=1 npx jest'} test/reliability/clock-skew`,
   `Two agents on one server, their JavaScript clocks shifted by +5 and −5 minutes with a \`--require\` preload
 (no libfaketime here; OpenSSL's TLS time checks keep the real clock). Workload SVIDs live ${SVID_TTL / 60} minutes. A
 workload with the real clock verifies each SVID against the server's bundle. The agent ahead reaches half-life 5

@@ -30,7 +30,7 @@ const PART_ORDER = [
   '### Clock skew between server and agent',
   '### Agent offline longer than its SVID lifetime',
   '### Network partition between agent and server',
-  '### 1,000 agents reconnecting at once',
+  '### Agents reconnecting at once',
 ];
 
 /** True in the long variant (`make soak`). */
@@ -71,6 +71,7 @@ export class FaultFigures {
 
   /** The part's Markdown: heading, measurement line, description, table. */
   render(now = new Date()): string {
+    const variant = SOAK ? 'long variant' : 'short (CI) variant';
     const table = [
       '| scenario | backend | faults injected | done meanwhile | lost | notes |',
       '|---|---|---|---|---|---|',
@@ -79,7 +80,7 @@ export class FaultFigures {
           `| ${r.scenario} | ${r.backend ?? '—'} | ${r.runs} | ${r.done} | ${r.lost} | ${r.notes ?? ''} |`,
       ),
     ];
-    return `${this.heading}\n\n${measuredOn(this.command, now)}\n\n${this.description}\n\n${table.join('\n')}\n`;
+    return `${this.heading}\n\n${measuredOn(this.command, now)} ${variant[0].toUpperCase()}${variant.slice(1)}.\n\n${this.description}\n\n${table.join('\n')}\n`;
   }
 
   /** Writes the part into `docs/reliability.md` when the run asked for it and every scenario recorded a row. */

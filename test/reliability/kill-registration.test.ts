@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { ServerUnderTest, createPostgresSchema, waitFor, type PostgresSchema } from '@lanyard/e2e';
 import type { ServerApiClients } from '@lanyard/server';
-import { FaultFigures, iterations } from './figures';
+import { FaultFigures, SOAK, iterations } from './figures';
 import { TD, WAIT_MS, admin, batchCreate, listAllEntries, makeDir, wireEntry } from './harness';
 
 jest.setTimeout(600_000);
@@ -22,7 +22,7 @@ const PARENT = `spiffe://${TD}/bulk/parent`;
 
 const figures = new FaultFigures(
   '### kill -9 of the server during bulk registration',
-  'make soak (test/reliability/kill-registration.test.ts)',
+  `${SOAK ? 'make soak' : 'LANYARD_WRITE_RELIABILITY=1 npx jest'} test/reliability/kill-registration`,
   `${WRITERS} clients send BatchCreateEntry calls of ${BATCH} entries each on the admin socket without pause; the
 server gets SIGKILL after a random number (3 to 12) of acknowledged batches, with calls still in flight, and is
 restarted on the same data. "Acknowledged" = the response arrived and the entry's result was OK. Lanyard commits a

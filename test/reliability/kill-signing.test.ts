@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentUnderTest, ServerUnderTest, waitFor } from '@lanyard/e2e';
 import { WorkloadApiClient } from '@lanyard/spiffe';
-import { FaultFigures, iterations } from './figures';
+import { FaultFigures, SOAK, iterations } from './figures';
 import {
   TD,
   WAIT_MS,
@@ -33,7 +33,7 @@ const SIGNING_BATCH = 100;
 
 const figures = new FaultFigures(
   '### kill -9 of the server during SVID signing and CA rotation',
-  'make soak (test/reliability/kill-signing.test.ts)',
+  `${SOAK ? 'make soak' : 'LANYARD_WRITE_RELIABILITY=1 npx jest'} test/reliability/kill-signing`,
   `One server (SQLite, \`ca_ttl = "150s"\`, \`default_x509_svid_ttl = "20s"\`, \`agent_ttl = "1h"\`, capped by the CA) and one agent (\`sync_interval = "1s"\`).
 A workload polls the Workload API every 250 ms and keeps every chain it is served. The server gets SIGKILL while the
 agent signs ${SIGNING_BATCH} new entries, and right after it logs \`X509 CA prepared\` and \`X509 CA activated\`.

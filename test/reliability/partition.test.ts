@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { AgentUnderTest, ServerUnderTest, delay, waitFor } from '@lanyard/e2e';
 import { WorkloadApiClient } from '@lanyard/spiffe';
 import { FaultProxy, type FaultMode } from '@lanyard/test-support';
-import { FaultFigures, iterations } from './figures';
+import { FaultFigures, SOAK, iterations } from './figures';
 import {
   TD,
   WAIT_MS,
@@ -37,7 +37,7 @@ const FAULT_MS = 40_000;
 
 const figures = new FaultFigures(
   '### Network partition between agent and server',
-  'make soak (test/reliability/partition.test.ts)',
+  `${SOAK ? 'make soak' : 'LANYARD_WRITE_RELIABILITY=1 npx jest'} test/reliability/partition`,
   `The agent reaches the server only through a loopback TCP proxy (\`FaultProxy\` in test-support). Workload SVIDs
 live ${SVID_TTL} s; each fault lasts ${FAULT_MS / 1000} s. Faults in turn: drop
 (connections stay open, bytes vanish), reset (RST on every connection, new ones reset), delay (500 ms per chunk).

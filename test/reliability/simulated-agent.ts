@@ -101,8 +101,14 @@ interface BatchResponse {
   results: Array<{ status: { code: number; message: string }; svid?: { cert_chain: Buffer[] } | null }>;
 }
 
+/** A CSR for a fresh P-256 key (made before a storm, so the storm itself is only TLS and RPCs). */
+export function workloadCsr(): Buffer {
+  const key = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return createCsr(key.privateKey, key.publicKey);
+}
+
 /**
- * Opens a new mTLS channel and asks for the SVID of `entryId` until it gets it, backing off like the agent
+ * Opens a new mTLS channel and asks for the SVID of `entryId` (with `csr`) until it gets it, backing off like the agent
  * (2 s initial, doubling, 10 % jitter, at most 60 s); gives up at `deadline`.
  */
 export async function reconnectAndSign(
@@ -110,12 +116,11 @@ export async function reconnectAndSign(
   roots: readonly Buffer[],
   agent: SimulatedAgent,
   entryId: string,
+  csr: Buffer,
   deadline: number,
 ): Promise<ReconnectOutcome> {
   const backoff = new Backoff({ initialDelayMs: 2000, maxDelayMs: 60_000, jitter: 0.1 });
   const clients = apis(port, credentials(roots, agent));
-  const key = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const csr = createCsr(key.privateKey, key.publicKey);
   let refused = 0;
   let failed = 0;
   try {
