@@ -1,7 +1,8 @@
 import { status as GrpcCode } from '@grpc/grpc-js';
-import { UnimplementedError } from '@lanyard/base';
+import { ResourceExhaustedError, UnimplementedError } from '@lanyard/base';
 import { toServiceError, type ServiceErrorStatus } from '@lanyard/base/grpc';
 import { AgentPermissionDeniedError, encodePermissionDeniedStatus } from './status-details';
+import { isStorageFull } from '../datastore/sql/sql-errors';
 
 /** SPIRE's `types.Status` as carried in batch results. */
 export interface ApiStatus {
@@ -14,7 +15,7 @@ export const OK_STATUS: ApiStatus = { code: GrpcCode.OK, message: 'OK' };
 
 /** Maps any thrown value to a batch-result status: the gRPC bridge's code and caller-safe message. */
 export function apiStatusOf(err: unknown): ApiStatus {
-  const status = toServiceError(err);
+  const status = toServiceError(storageFullAsExhausted(err));
   return { code: status.code, message: status.details };
 }
 
@@ -24,7 +25,7 @@ export function apiStatusOf(err: unknown): ApiStatus {
  * re-attest or rebootstrap.
  */
 export function toCallStatus(err: unknown): ServiceErrorStatus {
-  const status = toServiceError(err);
+  const status = toServiceError(storageFullAsExhausted(err));
   if (err instanceof AgentPermissionDeniedError) {
     status.metadata.set(
       'grpc-status-details-bin',
@@ -32,6 +33,19 @@ export function toCallStatus(err: unknown): ServiceErrorStatus {
     );
   }
   return status;
+}
+
+/**
+ * A full database (disk or quota) is reported as RESOURCE_EXHAUSTED with a message saying so, instead of INTERNAL
+ * "internal error": the write was rolled back and can be retried once space is freed.
+ */
+function storageFullAsExhausted(err: unknown): unknown {
+  if (!isStorageFull(err)) return err;
+  return new ResourceExhaustedError(
+    'datastore is full: the database could not grow (no space left); nothing was written, retry after freeing space',
+    'ERR_DATASTORE_FULL',
+    { cause: err },
+  );
 }
 
 /** Rejects an RPC Lanyard does not implement (gRPC UNIMPLEMENTED). */

@@ -68,18 +68,36 @@ function sqlitePath(connectionString: string): string {
  * SQLITE_BUSY when it upgrades a read snapshot that another writer has moved past.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    settings: SqliteDialectConfig,
+    private readonly database: BetterSqlite3.Database,
+  ) {
+    super(settings);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  /**
+   * SQLite has already rolled the transaction back itself after some errors (SQLITE_FULL, SQLITE_IOERR, …); a
+   * second ROLLBACK would fail with "no transaction is active" and hide the real error from the caller.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.database.inTransaction) await super.rollbackTransaction(connection);
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly database: BetterSqlite3.Database,
+  ) {
     super(settings);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings);
+    return new ImmediateSqliteDriver(this.settings, this.database);
   }
 }
 
@@ -91,7 +109,9 @@ function openSqlite(connectionString: string): Kysely<Database> {
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingSqlite(database) }) });
+  return new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: cachingSqlite(database) }, database),
+  });
 }
 
 /**

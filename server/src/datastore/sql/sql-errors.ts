@@ -21,6 +21,16 @@ export function isForeignKeyViolation(err: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
 }
 
+/** True when the database could not grow (`SQLITE_FULL`, PostgreSQL `53100 disk_full`), also as a `cause`. */
+export function isStorageFull(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
+    const code = codeOf(e);
+    if (code === 'SQLITE_FULL' || code === '53100') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Splits `items` into chunks of at most `size` (bound on SQL parameters per statement). */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
