@@ -34,7 +34,7 @@ const SIGNING_BATCH = 100;
 const figures = new FaultFigures(
   '### kill -9 of the server during SVID signing and CA rotation',
   `${SOAK ? 'make soak' : 'LANYARD_WRITE_RELIABILITY=1 npx jest'} test/reliability/kill-signing`,
-  `One server (SQLite, \`ca_ttl = "150s"\`, \`default_x509_svid_ttl = "20s"\`, \`agent_ttl = "1h"\`, capped by the CA) and one agent (\`sync_interval = "1s"\`).
+  `One server (SQLite, \`ca_ttl = "150s"\`, \`default_x509_svid_ttl = "60s"\` (capped by the CA), \`agent_ttl = "1h"\`, capped by the CA) and one agent (\`sync_interval = "1s"\`).
 A workload polls the Workload API every 250 ms and keeps every chain it is served. The server gets SIGKILL while the
 agent signs ${SIGNING_BATCH} new entries, and right after it logs \`X509 CA prepared\` and \`X509 CA activated\`.
 After each restart every chain the workload ever got is verified against the restarted server's bundle, and every
@@ -68,7 +68,7 @@ async function register(count: number, label: string): Promise<void> {
   const ids = Array.from({ length: count }, (_, i) => `spiffe://${TD}/signing/${label}/w${i}`);
   const results = await batchCreate(
     clients,
-    ids.map((id) => wireEntry(id, NODE_ID, SELECTOR, 20)),
+    ids.map((id) => wireEntry(id, NODE_ID, SELECTOR, 60)),
   );
   clients.close();
   expect(results.filter((r) => r.code !== 0)).toEqual([]);
@@ -130,7 +130,7 @@ beforeAll(async () => {
   server = await ServerUnderTest.start({
     dir: path.join(dir, 'server'),
     trustDomain: TD,
-    defaultX509SvidTtl: '20s',
+    defaultX509SvidTtl: '60s',
     // The agent's own SVID outlives a restart on a busy box (join token agents cannot re-attest); the CA's
     // expiry still caps it, and 1/6 of ca_ttl (25 s) is left when the next CA is activated.
     extraServer: '    ca_ttl = "150s"\n    agent_ttl = "1h"',
