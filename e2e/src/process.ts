@@ -95,11 +95,6 @@ export class ManagedProcess {
     await this.exited;
   }
 
-  /** Process ID of the child (undefined before spawn succeeded). */
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
   /** Sends SIGTERM and waits for exit (SIGKILL after `graceMs`). Resolves with the exit code. */
   async stop(graceMs = 10_000): Promise<number | null> {
     if (!this.running) return this.child.exitCode;

@@ -138,11 +138,6 @@ export class ServerUnderTest {
     await this.process?.kill();
   }
 
-  /** True while the server process runs. */
-  get running(): boolean {
-    return this.process?.running ?? false;
-  }
-
   /** Starts the process without waiting for it to become healthy (a test that kills it early). */
   spawn(): ManagedProcess {
     this.process = startProcess(
