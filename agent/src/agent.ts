@@ -154,6 +154,7 @@ export class Agent {
             logger,
             logLevel: options.logLevel,
             procRoot: options.procRoot,
+            limits: a.limits,
           });
     const agent = new Agent(
       config,
@@ -298,6 +299,7 @@ function createWorkloadApi(
     disableWorkloadApi: a.disableWorkloadApi,
     disableSdsApi: a.disableSdsApi,
     sds: a.sds,
+    limits: a.limits,
     logger,
     procRoot,
     trail,

@@ -273,3 +273,20 @@ test('audit_trail is read with sizes; unknown keys and bad sizes are refused nam
     'agent.audit_trail.max_size: invalid size "-1MB"',
   );
 });
+
+test('lanyard_limits bounds the agent sockets; bad values name the key', () => {
+  const { config } = parseAgentConfig(
+    withAgent('  lanyard_limits {\n    max_message_size = "1MiB"\n    max_connections = 8\n  }'),
+  );
+  expect(config.agent.limits).toMatchObject({
+    maxMessageBytes: 1024 * 1024,
+    maxConnections: 8,
+    maxConcurrentStreams: 100,
+  });
+  expect(parseAgentConfig(BASE).config.agent.limits.maxMessageBytes).toBe(16 * 1024 * 1024);
+  const message = errorOf(
+    withAgent('  lanyard_limits {\n    max_message_size = "lots"\n    keepalive_time = "0s"\n  }'),
+  );
+  expect(message).toMatch(/agent\.lanyard_limits\.max_message_size/);
+  expect(message).toMatch(/agent\.lanyard_limits\.keepalive_time: must be greater than zero/);
+});

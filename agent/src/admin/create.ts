@@ -1,6 +1,6 @@
 /** Builds the agent's admin socket with its services from the agent's parts. */
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
-import type { LogLevelControl } from '@lanyard/common';
+import type { GrpcListenerLimits, LogLevelControl } from '@lanyard/common';
 import type { AgentIdentity } from '../attestor/agent-identity';
 import type { IdentityCache } from '../manager/cache';
 import type { SyncLoop } from '../manager/sync-loop';
@@ -28,6 +28,8 @@ export interface AdminApiParts {
   /** Live level control of the agent's logger; the Logger service is served only with it. */
   readonly logLevel?: LogLevelControl;
   readonly procRoot?: string;
+  /** `lanyard_limits {}`: bounds of the admin socket's gRPC server. */
+  readonly limits?: GrpcListenerLimits;
 }
 
 /**
@@ -40,6 +42,7 @@ export function createAdminApi(parts: AdminApiParts): AdminApiServer {
     attestors: parts.attestors,
     logger: parts.logger,
     procRoot: parts.procRoot,
+    limits: parts.limits,
   });
   registerDebugService(
     admin.grpcServer,

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { GRPC_LISTENER_DEFAULTS, grpcServerOptions } from '@lanyard/common';
+import { GRPC_LISTENER_DEFAULTS, grpcServerOptions, type GrpcListenerLimits } from '@lanyard/common';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
 import { preparePrivateSocketDir } from '@lanyard/base';
@@ -22,6 +22,8 @@ export interface AdminApiServerOptions {
   readonly logger?: PluginLogger;
   /** Root of the proc filesystem; default `/proc`. */
   readonly procRoot?: string;
+  /** `lanyard_limits {}`: bounds of the socket's gRPC server; default `GRPC_LISTENER_DEFAULTS`. */
+  readonly limits?: GrpcListenerLimits;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface AdminApiServerOptions {
 export class AdminApiServer {
   readonly socketPath: string;
   /** The grpc-js server every admin service is registered on; add services before {@link start}. */
-  readonly grpcServer = new grpc.Server(grpcServerOptions(GRPC_LISTENER_DEFAULTS));
+  readonly grpcServer: grpc.Server;
   /** Attests the process behind an admin call (SO_PEERCRED + workload attestors). */
   readonly callers: CallerResolver;
   /** Live server streams of the admin services (for shutdown and leak checks). */
@@ -56,10 +58,13 @@ export class AdminApiServer {
     this.socketPath = options.socketPath;
     this.logger = options.logger ?? silentLogger;
     this.procRoot = options.procRoot ?? '/proc';
+    const limits = options.limits ?? GRPC_LISTENER_DEFAULTS;
+    this.grpcServer = new grpc.Server(grpcServerOptions(limits));
     this.socket = new PeerCredentialSocket({
       socketPath: this.socketPath,
       grpcServer: this.grpcServer,
       name: 'admin API',
+      maxConnections: limits.maxConnections,
       logger: this.logger,
       procRoot: this.procRoot,
     });

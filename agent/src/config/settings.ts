@@ -4,7 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { mapAuditTrail, parseLogFormat, parseLogLevel, type ConfigIssue } from '@lanyard/common';
+import {
+  GRPC_LISTENER_DEFAULTS,
+  mapAuditTrail,
+  mapListenerLimits,
+  parseLogFormat,
+  parseLogLevel,
+  type ConfigIssue,
+  type GrpcListenerLimits,
+} from '@lanyard/common';
 import { DEFAULT_SOCKET_PATH } from '../workload/socket';
 import { DEFAULT_SDS_OPTIONS, type SdsOptions } from '../workload/sds/options';
 import type { AgentFlagOverrides } from './flags';
@@ -18,6 +26,14 @@ export const DEFAULT_SYNC_INTERVAL_MS = 5000;
 const MIN_AVAILABILITY_TARGET_MS = 24 * 3600 * 1000;
 
 /** The `sds {}` block with SPIRE's defaults for keys left out. */
+/** `lanyard_limits {}` over the listener defaults; bad values are reported in `issues`. */
+function listenerLimits(block: AgentSection['lanyard_limits'], issues: ConfigIssue[]): GrpcListenerLimits {
+  const set = Object.entries(mapListenerLimits(block ?? {}, 'agent.lanyard_limits', issues)).filter(
+    ([, value]) => value !== undefined,
+  );
+  return { ...GRPC_LISTENER_DEFAULTS, ...Object.fromEntries(set) };
+}
+
 function sdsOptions(sds: AgentSection['sds']): SdsOptions {
   const d = DEFAULT_SDS_OPTIONS;
   return {
@@ -178,6 +194,7 @@ export function mapAgentSection(
     disableWorkloadApi: section.disable_workload_api === true,
     disableSdsApi: flags.disableSdsApi || section.disable_sds_api === true,
     sds: sdsOptions(section.sds),
+    limits: listenerLimits(section.lanyard_limits, issues),
     syncIntervalMs: syncInterval(section, issues),
     auditTrail: mapAuditTrail(section.audit_trail, 'agent', issues),
   };

@@ -1,5 +1,6 @@
 import type {
   AuditTrailConfig,
+  GrpcListenerLimits,
   HealthChecksConfig,
   LogLevel,
   Position,
@@ -57,6 +58,8 @@ export interface AgentSettings {
   disableSdsApi: boolean;
   /** `sds {}` with SPIRE's defaults. */
   sds: SdsOptions;
+  /** `lanyard_limits {}` (Lanyard extension) over the defaults: bounds of the Workload API and admin sockets. */
+  limits: GrpcListenerLimits;
   /** Base sync period in ms (`sync_interval`, in `agent {}` or `experimental {}`); default 5 s. */
   syncIntervalMs: number;
   /** `audit_trail {}` (Lanyard extension): the workload identity trail; unset = none. */

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { GRPC_LISTENER_DEFAULTS } from '@lanyard/common';
 import { ConnectionRegistry } from './connections';
 import { listenUnix, prepareSocketPath } from './socket';
 
@@ -16,6 +15,8 @@ export interface PeerCredentialSocketOptions {
   readonly logger: PluginLogger;
   /** Root of the proc filesystem the connection registry reads; default `/proc`. */
   readonly procRoot?: string;
+  /** Connections accepted at once; further ones are closed at accept. */
+  readonly maxConnections: number;
   /** Called for each identified connection before grpc-js sees it (e.g. connection metrics). */
   readonly onConnection?: (socket: net.Socket, registry: ConnectionRegistry) => void;
 }
@@ -36,7 +37,7 @@ export class PeerCredentialSocket {
   constructor(private readonly options: PeerCredentialSocketOptions) {
     this.connections = new ConnectionRegistry(options.procRoot);
     this.listener = net.createServer((socket) => this.accept(socket));
-    this.listener.maxConnections = GRPC_LISTENER_DEFAULTS.maxConnections;
+    this.listener.maxConnections = options.maxConnections;
     this.listener.on('error', (err) =>
       options.logger.error(`${options.name} listener error`, { error: String(err) }),
     );

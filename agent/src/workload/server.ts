@@ -1,7 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, WorkloadAttestor } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
-import { GRPC_LISTENER_DEFAULTS, grpcServerOptions, type TrailRecorder } from '@lanyard/common';
+import {
+  GRPC_LISTENER_DEFAULTS,
+  grpcServerOptions,
+  type GrpcListenerLimits,
+  type TrailRecorder,
+} from '@lanyard/common';
 import { tolerantService } from '@lanyard/base/grpc';
 import { loadWorkloadApi } from '@lanyard/proto';
 import { JwtSvidCache, type IdentityCache } from '../manager/cache';
@@ -20,6 +25,8 @@ import type { AgentTelemetry } from '../telemetry';
 export interface WorkloadApiServerOptions {
   /** `socket_path`; default `/tmp/spire-agent/public/api.sock`. */
   readonly socketPath?: string;
+  /** `lanyard_limits {}`: bounds of the socket's gRPC server; default `GRPC_LISTENER_DEFAULTS`. */
+  readonly limits?: GrpcListenerLimits;
   readonly cache: IdentityCache;
   /** Configured `WorkloadAttestor` plugins, run in parallel on every call. */
   readonly attestors: readonly WorkloadAttestor[];
@@ -69,7 +76,7 @@ export interface WorkloadApiServerOptions {
 export class WorkloadApiServer {
   readonly socketPath: string;
   /** The grpc-js server the Workload API and SDS services are registered on. */
-  readonly grpcServer = new grpc.Server(grpcServerOptions(GRPC_LISTENER_DEFAULTS));
+  readonly grpcServer: grpc.Server;
   private readonly socket: PeerCredentialSocket;
   private readonly streams = new Set<object>();
   private readonly logger: PluginLogger;
@@ -77,10 +84,13 @@ export class WorkloadApiServer {
   constructor(options: WorkloadApiServerOptions) {
     this.socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
     this.logger = options.logger ?? silentLogger;
+    const limits = options.limits ?? GRPC_LISTENER_DEFAULTS;
+    this.grpcServer = new grpc.Server(grpcServerOptions(limits));
     this.socket = new PeerCredentialSocket({
       socketPath: this.socketPath,
       grpcServer: this.grpcServer,
       name: 'Workload API',
+      maxConnections: limits.maxConnections,
       logger: this.logger,
       procRoot: options.procRoot,
       onConnection: options.telemetry && connectionMetrics(options.telemetry),

@@ -10,3 +10,4 @@ export { parseHcl, type ParseHclOptions } from './hcl';
 export { parseJsonConfig } from './json';
 export { parseConfigText, readConfigFile, type ParseConfigOptions } from './load';
 export { inertKeyWarning, inertKeyWarnings, requirePqKemIssue, type InertKey } from './inert-keys';
+export { LimitValues, listenerLimitFields, mapListenerLimits, type ListenerLimitsBlock } from './listener-limits';
