@@ -10,4 +10,9 @@ export { parseHcl, type ParseHclOptions } from './hcl';
 export { parseJsonConfig } from './json';
 export { parseConfigText, readConfigFile, type ParseConfigOptions } from './load';
 export { inertKeyWarning, inertKeyWarnings, requirePqKemIssue, type InertKey } from './inert-keys';
-export { LimitValues, listenerLimitFields, mapListenerLimits, type ListenerLimitsBlock } from './listener-limits';
+export {
+  LimitValues,
+  listenerLimitFields,
+  mapListenerLimits,
+  type ListenerLimitsBlock,
+} from './listener-limits';
