@@ -1,8 +1,8 @@
 import { status as GrpcCode } from '@grpc/grpc-js';
-import { ResourceExhaustedError, UnimplementedError } from '@lanyard/base';
+import { ResourceExhaustedError, UnavailableError, UnimplementedError } from '@lanyard/base';
 import { toServiceError, type ServiceErrorStatus } from '@lanyard/base/grpc';
 import { AgentPermissionDeniedError, encodePermissionDeniedStatus } from './status-details';
-import { isStorageFull } from '../datastore/sql/sql-errors';
+import { isDatabaseUnreachable, isStorageFull } from '../datastore/sql/sql-errors';
 
 /** SPIRE's `types.Status` as carried in batch results. */
 export interface ApiStatus {
@@ -15,7 +15,7 @@ export const OK_STATUS: ApiStatus = { code: GrpcCode.OK, message: 'OK' };
 
 /** Maps any thrown value to a batch-result status: the gRPC bridge's code and caller-safe message. */
 export function apiStatusOf(err: unknown): ApiStatus {
-  const status = toServiceError(storageFullAsExhausted(err));
+  const status = toServiceError(asDatastoreStatus(err));
   return { code: status.code, message: status.details };
 }
 
@@ -25,7 +25,7 @@ export function apiStatusOf(err: unknown): ApiStatus {
  * re-attest or rebootstrap.
  */
 export function toCallStatus(err: unknown): ServiceErrorStatus {
-  const status = toServiceError(storageFullAsExhausted(err));
+  const status = toServiceError(asDatastoreStatus(err));
   if (err instanceof AgentPermissionDeniedError) {
     status.metadata.set(
       'grpc-status-details-bin',
@@ -36,10 +36,18 @@ export function toCallStatus(err: unknown): ServiceErrorStatus {
 }
 
 /**
- * A full database (disk or quota) is reported as RESOURCE_EXHAUSTED with a message saying so, instead of INTERNAL
- * "internal error": the write was rolled back and can be retried once space is freed.
+ * Datastore failures a caller can act on get their own status instead of INTERNAL "internal error": a lost
+ * database connection is UNAVAILABLE (retry), a full database RESOURCE_EXHAUSTED (retry once space is freed); in
+ * both cases the write was rolled back.
  */
-function storageFullAsExhausted(err: unknown): unknown {
+function asDatastoreStatus(err: unknown): unknown {
+  if (isDatabaseUnreachable(err)) {
+    return new UnavailableError(
+      'datastore unavailable: the database connection was lost; retry',
+      'ERR_DATASTORE_UNAVAILABLE',
+      { cause: err },
+    );
+  }
   if (!isStorageFull(err)) return err;
   return new ResourceExhaustedError(
     'datastore is full: the database could not grow (no space left); nothing was written, retry after freeing space',

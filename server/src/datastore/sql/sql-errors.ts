@@ -31,6 +31,26 @@ export function isStorageFull(err: unknown): boolean {
   return false;
 }
 
+/** Node socket errors and PostgreSQL SQLSTATEs that mean the database connection is gone (restart, fail-over). */
+const CONNECTION_LOST = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
+
+/** True when the database could not be reached or dropped the connection; the statement may be retried. */
+export function isDatabaseUnreachable(err: unknown): boolean {
+  const code = codeOf(err);
+  if (code !== undefined && CONNECTION_LOST.has(code)) return true;
+  return err instanceof Error && /^Connection terminated/.test(err.message);
+}
+
 /** Splits `items` into chunks of at most `size` (bound on SQL parameters per statement). */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
