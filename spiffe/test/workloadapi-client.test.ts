@@ -62,6 +62,14 @@ describe('WorkloadApiClient one-shot calls', () => {
     ]);
   });
 
+  it('receives messages above the grpc-js 4 MiB default, up to the 16 MiB an agent sends', async () => {
+    const federatedBundles: Record<string, Buffer[]> = {};
+    for (let i = 0; i < 9000; i++) federatedBundles[`spiffe://fed${i}.test`] = fed.bundle();
+    server.setX509Context({ svids: [web], federatedBundles });
+    const context = await client.fetchX509Context();
+    expect(context.bundles.has(TrustDomain.parse('fed8999.test'))).toBe(true);
+  });
+
   it('accepts bare trust domain names as federated bundle keys', async () => {
     server.setX509Context({ svids: [web], federatedBundles: { 'fed.test': fed.bundle() } });
     const context = await client.fetchX509Context();

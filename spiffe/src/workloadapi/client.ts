@@ -25,6 +25,12 @@ import { StreamWatch, type Watch, type Watcher } from './watch';
 import { abortedError, onAbort, type WorkloadApiCallOptions } from './abort';
 import { WatchIterator, type WatchOptions } from './watch-iterator';
 
+/**
+ * Largest Workload API message received by default: 16 MiB, the most a Lanyard agent sends (its
+ * `lanyard_limits.max_message_size` default), instead of grpc-js' 4 MiB; `channelOptions` can change it.
+ */
+const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
+
 /** Options of {@link WorkloadApiClient}. */
 export interface WorkloadApiClientOptions {
   /** `unix:///path`, `unix:/path` or `tcp://<ip>:<port>`; default: the `SPIFFE_ENDPOINT_SOCKET` variable. */
@@ -33,7 +39,7 @@ export interface WorkloadApiClientOptions {
   readonly backoff?: BackoffOptions;
   /** Deadline for one-shot fetches and unary calls, in ms (default: none, as go-spiffe). */
   readonly callTimeoutMs?: number;
-  /** Extra grpc-js channel options. */
+  /** Extra grpc-js channel options (they override the defaults, e.g. `grpc.max_receive_message_length`). */
   readonly channelOptions?: grpc.ChannelOptions;
 }
 
@@ -215,11 +221,10 @@ export class WorkloadApiClient implements JwtSvidSource, AsyncDisposable {
       throw new WorkloadApiError('ERR_WORKLOAD_CLIENT_CLOSED', 'workload api client is closed');
     if (!this.grpcClient) {
       const Client = loadWorkloadApi().SpiffeWorkloadAPI;
-      this.grpcClient = new Client(
-        this.target,
-        grpc.credentials.createInsecure(),
-        this.options.channelOptions,
-      );
+      this.grpcClient = new Client(this.target, grpc.credentials.createInsecure(), {
+        'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+        ...this.options.channelOptions,
+      });
     }
     return this.grpcClient;
   }
