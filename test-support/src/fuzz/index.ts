@@ -4,3 +4,4 @@ export * from './bytes';
 export * from './protobuf';
 export * from './raw-grpc';
 export * from './jwt';
+export * from './config';
