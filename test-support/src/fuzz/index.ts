@@ -5,3 +5,4 @@ export * from './protobuf';
 export * from './raw-grpc';
 export * from './jwt';
 export * from './config';
+export * from './attestation';
