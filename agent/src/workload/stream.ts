@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { PluginLogger, Selector } from '@lanyard/attestor-core';
+import { ResourceExhaustedError } from '@lanyard/base';
 import type { IdentityCache, WorkloadUpdate } from '../manager/cache';
 import { toCallStatus } from './status';
 
@@ -18,11 +19,25 @@ export interface StreamDeps {
   readonly logger: PluginLogger;
   /** Live streams; a stream removes itself when it ends or is cancelled. */
   readonly streams: Set<object>;
+  /**
+   * Bounded memory: messages a subscriber may leave unread (each counts until grpc-js hands it to HTTP/2)
+   * before its stream ends with RESOURCE_EXHAUSTED; unbounded when absent.
+   */
+  readonly maxPendingMessages?: number;
+}
+
+/** The status a subscriber that stopped reading gets. */
+export function slowSubscriber(max: number): ResourceExhaustedError {
+  return new ResourceExhaustedError(
+    `subscriber is not reading: ${max} updates pending, closing the stream`,
+    'ERR_SLOW_SUBSCRIBER',
+  );
 }
 
 /**
  * Serves a caller's view of the cache as a stream: the first step runs at once, later steps on every cache
- * notification, until a step ends the stream or the client cancels (which releases the subscription).
+ * notification, until a step ends the stream, the client cancels (which releases the subscription) or, with
+ * `maxPendingMessages`, the client stops reading.
  */
 export function pumpUpdates<T>(
   call: grpc.ServerWritableStream<unknown, T>,
@@ -32,12 +47,30 @@ export function pumpUpdates<T>(
 ): void {
   const token = {};
   let done = false;
+  let pending = 0;
   const finish = (error?: unknown): void => {
     if (done) return;
     done = true;
     subscription.unsubscribe();
     deps.streams.delete(token);
     if (error !== undefined) call.emit('error', toCallStatus(error, deps.logger, call.getPath()));
+  };
+  const write = (message: T): void => {
+    const max = deps.maxPendingMessages;
+    if (max === undefined) {
+      call.write(message);
+      return;
+    }
+    if (pending >= max) {
+      deps.logger.warn('Closing a stream whose subscriber is not reading', {
+        method: call.getPath(),
+        pending,
+      });
+      finish(slowSubscriber(max));
+      return;
+    }
+    pending++;
+    call.write(message, () => pending--);
   };
   const apply = (update: WorkloadUpdate): void => {
     if (done) return;
@@ -48,7 +81,7 @@ export function pumpUpdates<T>(
       finish(err);
       return;
     }
-    if (next.kind === 'send') call.write(next.message);
+    if (next.kind === 'send') write(next.message);
     else if (next.kind === 'end') finish(next.error);
   };
   const subscription = deps.cache.subscribe(selectors, apply);

@@ -1,27 +1,15 @@
-import { fuzzAttestationPayloads, fuzzRuns, fuzzSeed, withSeed } from '@lanyard/test-support';
+import { runAttestationFuzz } from '@lanyard/test-support';
 import { agent, server, startWorld } from './helpers';
 
-const SEED = fuzzSeed();
-
 test('mutated and random attestation payloads are refused with a clear status, never a crash or a hang', async () => {
-  const world = await startWorld();
-  try {
-    const attestor = await server(world);
+  await runAttestationFuzz(async () => {
+    const world = await startWorld();
     const agentHalf = await agent(world);
-    const validPayload = await agentHalf.payload();
-    const report = await withSeed(SEED, () =>
-      fuzzAttestationPayloads({
-        attestor,
-        validPayload,
-        challenge: (nonce) => agentHalf.respondToChallenge!(nonce),
-        seed: SEED,
-        runs: fuzzRuns(60, 2000),
-      }),
-    );
-    expect(report.findings).toEqual([]);
-    const refused = Object.entries(report.outcomes).filter(([name]) => name !== 'OK');
-    expect(refused.length).toBeGreaterThan(0);
-  } finally {
-    await world.stop();
-  }
+    return {
+      attestor: await server(world),
+      validPayload: await agentHalf.payload(),
+      challenge: (nonce) => agentHalf.respondToChallenge!(nonce),
+      stop: world.stop,
+    };
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { LanyardError, StatusCode } from '@lanyard/base';
 import { mutatedBytes, sampleSeeded } from './bytes';
+import { fuzzRuns, fuzzSeed, withSeed } from './seed';
 
 /** The part of a server-side node attestor the fuzzer drives. */
 export interface FuzzedNodeAttestor {
@@ -89,4 +90,39 @@ export async function fuzzAttestationPayloads(
     }
   }
   return { outcomes, findings };
+}
+
+/** An attestor's test world: its fakes, the server half under test and a valid payload from its agent half. */
+export interface AttestorFuzzWorld {
+  readonly attestor: FuzzedNodeAttestor;
+  readonly validPayload: Buffer;
+  readonly challenge: (challenge: Buffer) => Promise<Buffer>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The attestation fuzz case every attestor's tests run: a seeded {@link fuzzAttestationPayloads} over the world
+ * (`runs` short, `soakRuns` under `LANYARD_SOAK=1`); resolves with the report, throws naming the seed when an input
+ * broke the rules or no input was refused at all (the mutations did not reach the verifier).
+ */
+export async function runAttestationFuzz(
+  start: () => Promise<AttestorFuzzWorld>,
+  runs = { short: 60, soak: 2000 },
+): Promise<AttestationFuzzReport> {
+  const seed = fuzzSeed();
+  const world = await start();
+  try {
+    return await withSeed(seed, async () => {
+      const report = await fuzzAttestationPayloads({ ...world, seed, runs: fuzzRuns(runs.short, runs.soak) });
+      if (report.findings.length > 0) {
+        throw new Error(`attestation inputs broke the rules: ${JSON.stringify(report.findings, null, 2)}`);
+      }
+      if (Object.keys(report.outcomes).every((name) => name === 'OK')) {
+        throw new Error('no mutated payload was refused: the mutations do not reach the verifier');
+      }
+      return report;
+    });
+  } finally {
+    await world.stop();
+  }
 }

@@ -5,14 +5,16 @@ import { loadSpireAgentApis, type DelegatedIdentityHandlers } from '@lanyard/pro
 import type { IdentityCache } from '../../manager/cache';
 import type { JwtSvidService } from '../../workload';
 import { toCallStatus } from '../../workload/status';
-import type { StepFunction } from '../../workload/stream';
+import { pumpUpdates, type StepFunction, type StreamDeps } from '../../workload/stream';
 import type { AdminApiServer } from '../server';
 import { DelegateAuthorizer } from './authorize';
 import { jwtBundleStreamSteps, x509BundleStreamSteps } from './bundles';
 import { checkAudience, fetchDelegatedJwtSvids } from './jwt-svids';
-import { DEFAULT_MAX_PENDING_MESSAGES, pumpBounded, type BoundedStreamDeps } from './pump';
 import { resolveTarget, type DelegatedTarget } from './target';
 import { delegatedX509Steps } from './x509-svids';
+
+/** Default bound of messages written to a delegated stream and not yet taken by the transport. */
+export const DEFAULT_MAX_PENDING_MESSAGES = 16;
 
 /** What the Delegated Identity service needs besides the admin server. */
 export interface DelegatedIdentityOptions {
@@ -29,7 +31,7 @@ export interface DelegatedIdentityOptions {
 /** Authorizes, then pumps updates of `selectors` through the steps built for the delegate. */
 function delegatedStream<Req, Res>(
   authorizer: DelegateAuthorizer,
-  deps: BoundedStreamDeps,
+  deps: StreamDeps,
   build: (
     request: Req,
     recheck: () => void,
@@ -40,7 +42,7 @@ function delegatedStream<Req, Res>(
       .authorize(call)
       .then(async (delegate) => {
         const { selectors, steps } = await build(call.request, () => authorizer.check(delegate));
-        pumpBounded(call, deps, selectors, steps);
+        pumpUpdates(call, deps, selectors, steps);
       })
       .catch((err: unknown) => call.emit('error', toCallStatus(err, deps.logger, call.getPath())));
   };
@@ -53,7 +55,7 @@ export function createDelegatedIdentityHandlers(
 ): DelegatedIdentityHandlers {
   const { cache, logger } = options;
   const authorizer = new DelegateAuthorizer(cache, options.authorizedDelegates, admin.callers, logger);
-  const deps: BoundedStreamDeps = {
+  const deps: StreamDeps = {
     cache,
     logger,
     streams: admin.streams,
