@@ -348,6 +348,9 @@ async function runVariant(server, admin, pem, mode) {
   }
 }
 
+/** SPIRE's default per-IP signing rate limit, which the server under test keeps (`ratelimit.signing`). */
+const SIGNING_LIMIT_PER_SECOND = 500;
+
 async function main() {
   const loadStart = h.loadavg();
   const server = await h.ServerProcess.create('lanyard-bench-agent-');
@@ -384,7 +387,9 @@ function writeSection(results, loadStart) {
       'keeps one stream open throughout (every cache change re-sends all its SVIDs). *poll*: it opens a stream, ' +
       'reads the first message and closes it, every 250 ms for the baseline and every 2 s during the big sync ' +
       '(so its times are up to 2 s late), and nothing is subscribed in between. Times are from the first ' +
-      'BatchCreateEntry call.',
+      "BatchCreateEntry call. The server keeps SPIRE's default `ratelimit` (signing limited to " +
+      `${h.fmt(SIGNING_LIMIT_PER_SECOND)} CSRs/s per agent address), so signing ${h.fmt(ENTRIES)} SVIDs for one agent ` +
+      `takes at least ${(ENTRIES / SIGNING_LIMIT_PER_SECOND).toFixed(0)} s.`,
     '',
     `| measurement | ${col((r) => r.mode)} |`,
     `|---|${results.map(() => '---|').join('')}`,

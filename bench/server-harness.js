@@ -78,8 +78,11 @@ function freePort() {
   });
 }
 
-/** SPIRE-style HCL for a server on SQLite in `dir`, quiet logging, HTTP health listener on `healthPort`. */
-function serverConfig({ dir, port, healthPort, socketPath }) {
+/**
+ * SPIRE-style HCL for a server on SQLite in `dir`, quiet logging, HTTP health listener on `healthPort`;
+ * `extraServerHcl` goes inside `server {}`.
+ */
+function serverConfig({ dir, port, healthPort, socketPath, extraServerHcl }) {
   const dataDir = path.join(dir, 'data');
   return `server {
     bind_address = "127.0.0.1"
@@ -89,6 +92,7 @@ function serverConfig({ dir, port, healthPort, socketPath }) {
     data_dir = "${dataDir}"
     log_level = "WARN"
     default_x509_svid_ttl = "1h"
+${extraServerHcl}
 }
 plugins {
     DataStore "sql" {
@@ -138,8 +142,9 @@ function processRssBytes(pid) {
 
 /** A `lanyard-server run` child process with its own temp directory (config, data, sockets). */
 class ServerProcess {
-  constructor(dir, port, healthPort) {
+  constructor(dir, port, healthPort, extraServerHcl = '') {
     this.dir = dir;
+    this.extraServerHcl = extraServerHcl;
     this.port = port;
     this.healthPort = healthPort;
     this.socketPath = path.join(dir, 'api.sock');
@@ -150,10 +155,10 @@ class ServerProcess {
     fs.writeFileSync(this.configPath, serverConfig(this));
   }
 
-  /** A fresh temp dir and free ports; nothing is started yet. */
-  static async create(prefix = 'lanyard-bench-server-') {
+  /** A fresh temp dir and free ports (`extraServerHcl` inside `server {}`); nothing is started yet. */
+  static async create(prefix = 'lanyard-bench-server-', extraServerHcl = '') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    return new ServerProcess(dir, await freePort(), await freePort());
+    return new ServerProcess(dir, await freePort(), await freePort(), extraServerHcl);
   }
 
   /** Spawns `lanyard-server run` (extra node flags, e.g. `--cpu-prof`, go before the script). */
