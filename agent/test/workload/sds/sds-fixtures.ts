@@ -12,6 +12,7 @@ import {
   type Secret__Output,
   type SecretDiscoveryServiceClient,
 } from '@lanyard/proto';
+import { StreamReader } from '../../workload-fixtures';
 
 /** Envoy's SDS resource type URL, as Envoy sends it in `type_url`. */
 export const SECRET_TYPE = ENVOY_SECRET_TYPE_URL;
@@ -71,50 +72,18 @@ export function signedByOneOf(leaf: X509Certificate, roots: readonly X509Certifi
 }
 
 /** A StreamSecrets call driven like Envoy: `send` requests, `next()` the next response, `ended` the status. */
-export class XdsStream {
-  private readonly queue: DiscoveryResponse__Output[] = [];
-  private waiters: Array<(m: DiscoveryResponse__Output) => void> = [];
+export class XdsStream extends StreamReader<DiscoveryResponse__Output> {
   readonly call: grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse__Output>;
-  readonly ended: Promise<grpc.StatusObject>;
 
   constructor(client: SecretDiscoveryServiceClient) {
-    this.call = client.StreamSecrets();
-    this.call.on('data', (m: DiscoveryResponse__Output) => {
-      const waiter = this.waiters.shift();
-      if (waiter) waiter(m);
-      else this.queue.push(m);
-    });
-    this.ended = new Promise((resolve) => {
-      this.call.on('status', (s: grpc.StatusObject) => resolve(s));
-      this.call.on('error', () => undefined);
-    });
+    const call = client.StreamSecrets();
+    super(call);
+    this.call = call;
   }
 
   /** Sends a request (type_url defaults to the Secret type). */
   send(request: DiscoveryRequest): void {
     this.call.write({ type_url: SECRET_TYPE, ...request });
-  }
-
-  /** The next response, or rejects after `timeoutMs`. */
-  next(timeoutMs = 5000): Promise<DiscoveryResponse__Output> {
-    const queued = this.queue.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no SDS response within timeout')), timeoutMs);
-      this.waiters.push((m) => {
-        clearTimeout(timer);
-        resolve(m);
-      });
-    });
-  }
-
-  /** Responses received and not read yet. */
-  get pending(): number {
-    return this.queue.length;
-  }
-
-  cancel(): void {
-    this.call.cancel();
   }
 }
 
