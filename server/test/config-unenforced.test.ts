@@ -11,23 +11,7 @@ import { parseServerConfig } from '../src/config';
 import { SERVER_INERT_KEYS } from '../src/config/unenforced-keys';
 import type { CliIo } from '../src/cli/io';
 import { runCli } from '../src/cli/program';
-
-const conf = (extraServer = ''): string => `
-server {
-  trust_domain = "example.org"
-  data_dir = "/var/lib/lanyard"
-${extraServer}
-}
-plugins {
-  DataStore "sql" {
-    plugin_data {
-      database_type = "sqlite3"
-      connection_string = "/var/lib/lanyard/datastore.sqlite3"
-    }
-  }
-  KeyManager "memory" {}
-}
-`;
+import { minimalServerConf as conf } from './config-fixtures';
 
 const noEffect = (key: string) =>
   expect.stringMatching(
