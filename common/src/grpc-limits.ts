@@ -37,6 +37,12 @@ export const GRPC_LISTENER_DEFAULTS: Readonly<GrpcListenerLimits> = {
   keepaliveTimeoutMs: 20_000,
 };
 
+/** `partial` over `defaults`: keys that are absent or undefined keep the default. */
+export function limitsOverDefaults<T extends object>(defaults: Readonly<T>, partial: Partial<T> = {}): T {
+  const defined = Object.entries(partial).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(defined) } as T;
+}
+
 /** grpc-js server options enforcing `limits` (message sizes, streams per connection, idle and dead peers). */
 export function grpcServerOptions(limits: GrpcListenerLimits): grpc.ServerOptions {
   return {

@@ -2,7 +2,7 @@
  * The server's resource bounds (Lanyard extension `lanyard_limits {}`): per-listener gRPC limits plus the
  * bounds of its long-lived and unauthenticated streams.
  */
-import { GRPC_LISTENER_DEFAULTS, type GrpcListenerLimits } from '@lanyard/common';
+import { GRPC_LISTENER_DEFAULTS, limitsOverDefaults, type GrpcListenerLimits } from '@lanyard/common';
 
 /** Every bound the server enforces on its gRPC listeners and streams. */
 export interface ServerLimits extends GrpcListenerLimits {
@@ -30,6 +30,5 @@ export const SERVER_LIMIT_DEFAULTS: Readonly<ServerLimits> = {
 
 /** `partial` over the defaults. */
 export function serverLimits(partial: Partial<ServerLimits> = {}): ServerLimits {
-  const defined = Object.entries(partial).filter(([, value]) => value !== undefined);
-  return { ...SERVER_LIMIT_DEFAULTS, ...Object.fromEntries(defined) };
+  return limitsOverDefaults(SERVER_LIMIT_DEFAULTS, partial);
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   GRPC_LISTENER_DEFAULTS,
+  limitsOverDefaults,
   mapAuditTrail,
   mapListenerLimits,
   parseLogFormat,
@@ -25,15 +26,15 @@ import { SpiffeId } from '@lanyard/spiffe';
 export const DEFAULT_SYNC_INTERVAL_MS = 5000;
 const MIN_AVAILABILITY_TARGET_MS = 24 * 3600 * 1000;
 
-/** The `sds {}` block with SPIRE's defaults for keys left out. */
 /** `lanyard_limits {}` over the listener defaults; bad values are reported in `issues`. */
 function listenerLimits(block: AgentSection['lanyard_limits'], issues: ConfigIssue[]): GrpcListenerLimits {
-  const set = Object.entries(mapListenerLimits(block ?? {}, 'agent.lanyard_limits', issues)).filter(
-    ([, value]) => value !== undefined,
+  return limitsOverDefaults(
+    GRPC_LISTENER_DEFAULTS,
+    mapListenerLimits(block ?? {}, 'agent.lanyard_limits', issues),
   );
-  return { ...GRPC_LISTENER_DEFAULTS, ...Object.fromEntries(set) };
 }
 
+/** The `sds {}` block with SPIRE's defaults for keys left out. */
 function sdsOptions(sds: AgentSection['sds']): SdsOptions {
   const d = DEFAULT_SDS_OPTIONS;
   return {
