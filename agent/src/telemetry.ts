@@ -46,6 +46,9 @@ export interface CacheSizes {
   readonly jwtSvids: number;
 }
 
+/** Metric keys by gRPC method path (a handful of methods): computed once, not on every Workload API call. */
+const WORKLOAD_API_KEYS = new Map<string, readonly string[]>();
+
 /** Records the agent's metrics; one instance per agent, shared by its parts. */
 export class AgentTelemetry {
   constructor(
@@ -78,8 +81,13 @@ export class AgentTelemetry {
   }
 
   /** `spire_agent_rpc_workload_api_<method>` key of a Workload API path (`/SpiffeWorkloadAPI/FetchX509SVID`). */
-  static workloadApiKey(path: string): string[] {
-    return ['rpc', 'workload_api', metricSnakeCase(path.slice(path.lastIndexOf('/') + 1))];
+  static workloadApiKey(path: string): readonly string[] {
+    let key = WORKLOAD_API_KEYS.get(path);
+    if (key === undefined) {
+      key = ['rpc', 'workload_api', metricSnakeCase(path.slice(path.lastIndexOf('/') + 1))];
+      WORKLOAD_API_KEYS.set(path, key);
+    }
+    return key;
   }
 
   /** Sets the cache size gauges (SPIRE's LRU cache names, `svid_type="x509"`). */
