@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { STS_XML_NAMESPACE as NS, stsError, stsXml, xmlEscape as esc } from '../cloud/aws-xml';
 import { HttpFake, type FakeResponse, type RecordedRequest } from '../cloud/http-fake';
 import { type IamTrustPolicy, oidcProviderKey, trustPolicyAllows } from './aws-trust-policy';
 import {
@@ -41,7 +42,6 @@ export interface FakeAwsStsOptions {
   readonly clockSkewSeconds?: number;
 }
 
-const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
 /**
@@ -163,7 +163,7 @@ export class FakeAwsStsWebIdentity extends HttpFake {
       accessKeyId,
       expiration,
     });
-    return xml(
+    return stsXml(
       200,
       `<AssumeRoleWithWebIdentityResponse xmlns="${NS}"><AssumeRoleWithWebIdentityResult>` +
         `<SubjectFromWebIdentityToken>${esc(verified.sub)}</SubjectFromWebIdentityToken>` +
@@ -233,20 +233,4 @@ function tokenError(rejection: OidcRejection): FakeResponse {
     default:
       return stsError(400, 'Sender', 'InvalidIdentityToken', rejection.detail);
   }
-}
-
-function stsError(status: number, type: 'Sender' | 'Receiver', code: string, message: string): FakeResponse {
-  return xml(
-    status,
-    `<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${esc(message)}</Message></Error>` +
-      `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-  );
-}
-
-function xml(status: number, body: string): FakeResponse {
-  return { status, body, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() } };
-}
-
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -27,6 +27,8 @@ export class FakeAzureApis extends HttpFake {
   /** Federated credentials: `<tenant>/<app id>` → the client assertion (JWT) the app presents instead of a secret. */
   readonly appAssertions = new Map<string, string>();
   readonly vms: FakeAzureVm[] = [];
+  /** Tenants known besides those of {@link vms} (e.g. an App Service identity's tenant). */
+  readonly tenants = new Set<string>();
   private readonly accessTokens = new Set<string>();
   /** Signs IMDS attested documents; completed once `start()` knows the URL for the AIA extension. */
   private pkiValue?: FakeAzurePki;
@@ -82,7 +84,7 @@ export class FakeAzureApis extends HttpFake {
         headers: { 'content-type': 'application/pkix-cert' },
       };
     const discovery = /^\/([^/]+)(?:\/v2\.0)?\/\.well-known\/openid-configuration$/.exec(req.path);
-    if (discovery) return this.discovery(discovery[1]);
+    if (discovery) return this.discovery(discovery[1], req.path.includes('/v2.0/'));
     if (/^\/[^/]+\/discovery(\/v2\.0)?\/keys$/.test(req.path)) {
       const jwk = {
         ...publicJwk(this.tokenSigner),
@@ -98,11 +100,12 @@ export class FakeAzureApis extends HttpFake {
     return json(404, { error: 'not_found' });
   }
 
-  private discovery(tenant: string): FakeResponse {
+  private discovery(tenant: string, v2: boolean): FakeResponse {
     const tid = tenant === 'common' ? '{tenantid}' : (this.tenantDomains.get(tenant) ?? tenant);
     if (
       tenant !== 'common' &&
       !this.vms.some((vm) => vm.tenantId === tid) &&
+      !this.tenants.has(tid) &&
       !this.tenantDomains.has(tenant)
     ) {
       return json(400, {
@@ -111,7 +114,7 @@ export class FakeAzureApis extends HttpFake {
       });
     }
     return json(200, {
-      issuer: `https://sts.windows.net/${tid}/`,
+      issuer: v2 ? `https://login.microsoftonline.com/${tid}/v2.0` : `https://sts.windows.net/${tid}/`,
       jwks_uri: `${this.url}/common/discovery/keys`,
       token_endpoint: `${this.url}/${tenant}/oauth2/token`,
       id_token_signing_alg_values_supported: ['RS256'],

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { FakeAzureApis } from './azure-apis';
 import { type FakeAzureVm, sampleAzureVm, vmResourceId } from './azure-model';
 import { HttpFake, type FakeResponse, type RecordedRequest, json } from './http-fake';
 import { signPkcs7 } from './pkcs7';
-import { signRs256Jwt } from './signing-identity';
+import { mintManagedIdentityToken } from './azure-mi-token';
 
 /**
  * Loopback fake of the Azure Instance Metadata Service for one VM. Every request needs `Metadata: true`
@@ -52,28 +51,18 @@ export class FakeAzureImds extends HttpFake {
         error: 'invalid_request',
         error_description: 'Required query variable resource is missing',
       });
-    const now = this.now();
-    const vm = this.vm;
-    const issuer = `https://sts.windows.net/${vm.tenantId}/`;
-    const accessToken = signRs256Jwt(this.apis.tokenSigner, {
-      aud: resource,
-      iss: issuer,
-      iat: now,
-      nbf: now,
-      exp: now + 86399,
-      appid: randomUUID(),
-      idp: issuer,
-      oid: vm.principalId,
-      sub: vm.principalId,
-      tid: vm.tenantId,
-      ver: '1.0',
-      xms_mirid: vmResourceId(vm),
+    const token = mintManagedIdentityToken(this.apis.tokenSigner, {
+      tenantId: this.vm.tenantId,
+      principalId: this.vm.principalId,
+      resource,
+      nowSeconds: this.now(),
+      resourceId: vmResourceId(this.vm),
     });
     return json(200, {
-      access_token: accessToken,
-      expires_in: '86399',
-      expires_on: String(now + 86399),
-      not_before: String(now),
+      access_token: token.accessToken,
+      expires_in: String(token.lifetimeSeconds),
+      expires_on: String(token.expiresOn),
+      not_before: String(token.notBefore),
       resource,
       token_type: 'Bearer',
     });

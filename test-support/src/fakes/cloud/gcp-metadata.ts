@@ -38,6 +38,8 @@ export class FakeGcpMetadata extends HttpFake {
   identity: FakeGceIdentity = sampleGceIdentity();
   /** Seconds added to "now" for `iat`/`exp` (negative values mint already-expired tokens). */
   clockOffsetSeconds = 0;
+  /** `serverless` (Cloud Run, Functions) leaves out the `google.compute_engine` claims even for `format=full`. */
+  platform: 'compute-engine' | 'serverless' = 'compute-engine';
 
   constructor(
     private readonly signer: SigningIdentity,
@@ -76,7 +78,7 @@ export class FakeGcpMetadata extends HttpFake {
       iat,
       exp: iat + 3600,
     };
-    if (full) {
+    if (full && this.platform === 'compute-engine') {
       claims.google = {
         compute_engine: {
           project_id: id.projectId,
