@@ -156,3 +156,47 @@ test('run serves the Workload API, health, /live and /ready, then stops graceful
   );
   expect(fs.existsSync(socket)).toBe(false);
 });
+
+test('run accepts the pod-spec flags: -logSourceLocation, -disableWorkloadAPI, -rebootstrapMode, -rebootstrapDelay', async () => {
+  const dir = agentDir();
+  const file = writeConfig(ts, dir);
+  const token = await createToken(ts.admin);
+  const io = testIo();
+  const flags = [
+    '-logSourceLocation',
+    '-disableWorkloadAPI',
+    '-rebootstrapMode',
+    'never',
+    '-rebootstrapDelay',
+    '5m',
+  ];
+  const running = runCli(['run', '-config', file, '-joinToken', token, ...flags], io);
+  const socket = path.join(dir, 'public', 'api.sock');
+  await eventually('the health check', async () =>
+    (await runCli(['healthcheck', '-socketPath', socket], testIo())) === 0 ? true : undefined,
+  );
+  const log = (): string => fs.readFileSync(path.join(dir, 'agent.log'), 'utf8');
+  // SDS stays on the socket; the Workload API is off.
+  const fetch = testIo();
+  expect(await runCli(['api', 'fetch', 'x509', '-socketPath', socket], fetch)).not.toBe(0);
+  expect(fetch.err()).toMatch(/unimplemented|UNIMPLEMENTED|12/i);
+  // Every line names the agent source that logged it.
+  const ready = log()
+    .split('\n')
+    .find((line) => line.includes('msg="Agent is ready"'));
+  expect(ready).toMatch(/ file="[^"]*agent[\\/]src[\\/]agent\.ts:\d+" func="?[\w.<>]+"?/);
+  io.stop();
+  expect(await running).toBe(0);
+  expect(io.err()).toBe('');
+});
+
+test('run refuses a bad -rebootstrapMode or -rebootstrapDelay in SPIRE words', async () => {
+  const dir = agentDir();
+  const file = writeConfig(ts, dir);
+  const mode = testIo();
+  expect(await runCli(['run', '-config', file, '-rebootstrapMode', 'sometimes'], mode)).toBe(1);
+  expect(mode.err()).toContain('unknown rebootstrap mode specified: sometimes');
+  const delay = testIo();
+  expect(await runCli(['run', '-config', file, '-rebootstrapDelay', 'soon'], delay)).toBe(1);
+  expect(delay.err()).toContain('error parsing rebootstrap delay duration');
+});

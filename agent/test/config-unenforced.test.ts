@@ -39,8 +39,7 @@ const noEffect = (key: string) => `${key} is accepted for SPIRE compatibility bu
 
 test('each inert agent key that is set gives exactly one warning naming it', () => {
   const { warnings } = parseAgentConfig(
-    withAgent(`  log_source_location = true
-  rebootstrap_mode = "auto"
+    withAgent(`  rebootstrap_mode = "auto"
   rebootstrap_delay = "10m"
   availability_target = "24h"
   profiling_enabled = true
@@ -51,7 +50,6 @@ test('each inert agent key that is set gives exactly one warning naming it', () 
   }`),
   );
   const keys = [
-    'agent.log_source_location',
     'agent.rebootstrap_mode',
     'agent.rebootstrap_delay',
     'agent.availability_target',
@@ -67,7 +65,9 @@ test('each inert agent key that is set gives exactly one warning naming it', () 
 
 test('no warning for values Lanyard already follows, nor for keys other work owns', () => {
   const { warnings } = parseAgentConfig(
-    withAgent('  rebootstrap_mode = "never"\n  profiling_enabled = false\n  authorized_delegates = []'),
+    withAgent(
+      '  rebootstrap_mode = "never"\n  profiling_enabled = false\n  authorized_delegates = []\n  log_source_location = true',
+    ),
   );
   expect(warnings.filter((w) => w.includes('has no effect'))).toEqual([]);
   const listed = AGENT_INERT_KEYS.map((k) => k.path.join('.'));

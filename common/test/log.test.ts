@@ -141,3 +141,24 @@ describe('join token agent IDs', () => {
     expect(redactJoinTokens(awsId)).toBe(awsId);
   });
 });
+
+describe('sourceLocation (log_source_location)', () => {
+  function logFromHere(logger: ReturnType<typeof createLogger>): void {
+    logger.child({ subsystem_name: 'ca' }).info('located');
+  }
+
+  it('adds the file:line and function of the caller, not of the logging machinery', async () => {
+    const lines = await capture({ format: 'json', sourceLocation: true }, logFromHere);
+    const record = JSON.parse(lines[0]) as { file: string; func: string };
+    expect(record.func).toBe('logFromHere');
+    expect(record.file).toMatch(/common[\\/]test[\\/]log\.test\.ts:\d+$/);
+    const line = Number(record.file.split(':').pop());
+    const source = readFileSync(path.join(__dirname, 'log.test.ts'), 'utf8').split('\n');
+    expect(source[line - 1]).toContain("info('located')");
+  });
+
+  it('adds nothing when off', async () => {
+    const lines = await capture({ format: 'json' }, logFromHere);
+    expect(Object.keys(JSON.parse(lines[0]) as object)).not.toContain('file');
+  });
+});

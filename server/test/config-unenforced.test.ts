@@ -34,8 +34,7 @@ function refusal(text: string): string {
 describe('server keys without effect', () => {
   it('warns once per inert key that is set, naming it', () => {
     const { warnings } = parseServerConfig(
-      conf(`  log_source_location = true
-  max_attested_node_info_staleness = "30s"
+      conf(`  max_attested_node_info_staleness = "30s"
   proxy_protocol_trusted_cidrs = ["10.0.0.0/8"]
   profiling_enabled = true
   profiling_port = 6060
@@ -45,7 +44,6 @@ describe('server keys without effect', () => {
   }`),
     );
     const keys = [
-      'server.log_source_location',
       'server.max_attested_node_info_staleness',
       'server.proxy_protocol_trusted_cidrs',
       'server.profiling_enabled',

@@ -19,12 +19,17 @@ import type { CliCommand, CommandContext } from './registry';
 import { TrustDomain } from '@lanyard/spiffe/id';
 
 /** Flags shared by `run` and `validate` (as commander parses them). */
-export interface AgentConfigFlags extends Omit<AgentFlagOverrides, 'serverPort' | 'disableSdsApi'> {
+export interface AgentConfigFlags extends Omit<
+  AgentFlagOverrides,
+  'serverPort' | 'disableSdsApi' | 'disableWorkloadApi'
+> {
   config: string;
   expandEnv: boolean;
   serverPort?: string;
   /** `-disableSDSAPI` as commander names it. */
   disableSDSAPI?: boolean;
+  /** `-disableWorkloadAPI` as commander names it. */
+  disableWorkloadAPI?: boolean;
 }
 
 /** `-config`, `-expandEnv` and the config overrides of `spire-agent run`. */
@@ -45,9 +50,16 @@ export function agentConfigOptions(): Option[] {
     new Option('--logFile <file>', 'file to write logs to'),
     new Option('--logFormat <format>', "'text' or 'json'"),
     new Option('--logLevel <level>', "'debug', 'info', 'warn', or 'error'"),
+    new Option('--logSourceLocation', 'include source file, line number and function name in log lines'),
     new Option('--insecureBootstrap', 'if true, the agent bootstraps without verifying the server identity'),
     new Option('--allowUnauthenticatedVerifiers', 'if true, the agent will allow unauthenticated verifiers'),
     new Option('--disableSDSAPI', 'disable the Envoy SDS API'),
+    new Option('--disableWorkloadAPI', 'disable the SPIFFE Workload API'),
+    new Option('--rebootstrapMode <mode>', "can be one of 'never', 'auto', or 'always'"),
+    new Option(
+      '--rebootstrapDelay <duration>',
+      'the time to delay after seeing a x509 cert mismatch from the server before rebootstrapping',
+    ),
   ];
 }
 
@@ -62,11 +74,16 @@ function parsePort(value: string | undefined): number | undefined {
 
 /** Loads the config file and applies the flags (flag > file > default). */
 export function loadConfigWithFlags(flags: AgentConfigFlags, env: NodeJS.ProcessEnv): LoadedAgentConfig {
-  const { config, expandEnv, serverPort, disableSDSAPI, ...overrides } = flags;
+  const { config, expandEnv, serverPort, disableSDSAPI, disableWorkloadAPI, ...overrides } = flags;
   return loadAgentConfig(config, {
     expandEnv,
     env,
-    flags: { ...overrides, serverPort: parsePort(serverPort), disableSdsApi: disableSDSAPI },
+    flags: {
+      ...overrides,
+      serverPort: parsePort(serverPort),
+      disableSdsApi: disableSDSAPI,
+      disableWorkloadApi: disableWorkloadAPI,
+    },
   });
 }
 
@@ -103,7 +120,12 @@ async function run(flags: AgentConfigFlags, ctx: CommandContext): Promise<number
   try {
     const { config, warnings } = loadConfigWithFlags(flags, ctx.io.env);
     const a = config.agent;
-    const logger = createLogger({ level: a.logLevel, format: a.logFormat, file: a.logFile });
+    const logger = createLogger({
+      level: a.logLevel,
+      format: a.logFormat,
+      file: a.logFile,
+      sourceLocation: a.logSourceLocation,
+    });
     for (const warning of warnings) logger.warn(warning);
     tightenUmask();
     const metrics = agentMetrics(config);

@@ -30,6 +30,14 @@ export interface AgentFlagOverrides {
   insecureBootstrap?: boolean;
   /** `-allowUnauthenticatedVerifiers` */
   allowUnauthenticatedVerifiers?: boolean;
+  /** `-logSourceLocation` */
+  logSourceLocation?: boolean;
   /** `-disableSDSAPI` */
   disableSdsApi?: boolean;
+  /** `-disableWorkloadAPI` */
+  disableWorkloadApi?: boolean;
+  /** `-rebootstrapMode` (`never`, `auto` or `always`) */
+  rebootstrapMode?: string;
+  /** `-rebootstrapDelay` (a Go duration) */
+  rebootstrapDelay?: string;
 }

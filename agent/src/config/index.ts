@@ -10,6 +10,12 @@ export {
 } from './schema';
 export { DEFAULT_SYNC_INTERVAL_MS } from './settings';
 export {
+  DEFAULT_REBOOTSTRAP_DELAY_MS,
+  REBOOTSTRAP_MODES,
+  type RebootstrapMode,
+  type RebootstrapSettings,
+} from './rebootstrap';
+export {
   loadAgentConfig,
   parseAgentConfig,
   agentConfigFromParsed,

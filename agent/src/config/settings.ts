@@ -17,6 +17,7 @@ import {
 import { DEFAULT_SOCKET_PATH } from '../workload/socket';
 import { DEFAULT_SDS_OPTIONS, type SdsOptions } from '../workload/sds/options';
 import type { AgentFlagOverrides } from './flags';
+import { rebootstrapOf } from './rebootstrap';
 import type { AgentSection } from './schema';
 import type { AgentSettings, TrustBootstrap, WorkloadKeyType } from './types';
 import { serverTarget } from '../client/server-target';
@@ -171,11 +172,13 @@ export function mapAgentSection(
       'invalid configuration: named_pipe_name is not supported in this platform; please use socket_path instead',
     );
   }
+  const trustBootstrap = bootstrapOf(section, flags, issues);
   return {
     dataDir: path.resolve(flags.dataDir ?? section.data_dir ?? '.'),
     logLevel: parseLogLevel(flags.logLevel ?? section.log_level ?? 'info'),
     logFormat: parseLogFormat(flags.logFormat ?? section.log_format ?? 'text'),
     logFile: flags.logFile ?? section.log_file,
+    logSourceLocation: flags.logSourceLocation || section.log_source_location === true,
     serverAddress: serverAddress ?? '',
     serverPort: serverPort ?? 0,
     socketPath: path.resolve(flags.socketPath ?? section.socket_path ?? DEFAULT_SOCKET_PATH),
@@ -183,7 +186,8 @@ export function mapAgentSection(
       section.admin_socket_path === undefined ? undefined : path.resolve(section.admin_socket_path),
     authorizedDelegates: authorizedDelegates(section.authorized_delegates, issues),
     trustDomain: trustDomain ?? '',
-    trustBootstrap: bootstrapOf(section, flags, issues),
+    trustBootstrap,
+    rebootstrap: rebootstrapOf(section, flags, trustBootstrap.kind === 'insecure', issues),
     joinToken: joinTokenOf(section, flags, issues),
     x509SvidCacheMaxSize: cacheSize(section.x509_svid_cache_max_size, 'x509_svid_cache_max_size', issues),
     jwtSvidCacheMaxSize: cacheSize(section.jwt_svid_cache_max_size, 'jwt_svid_cache_max_size', issues),
@@ -192,7 +196,7 @@ export function mapAgentSection(
     allowUnauthenticatedVerifiers:
       flags.allowUnauthenticatedVerifiers || section.allow_unauthenticated_verifiers === true,
     allowedForeignJwtClaims: section.allowed_foreign_jwt_claims ?? [],
-    disableWorkloadApi: section.disable_workload_api === true,
+    disableWorkloadApi: flags.disableWorkloadApi || section.disable_workload_api === true,
     disableSdsApi: flags.disableSdsApi || section.disable_sds_api === true,
     sds: sdsOptions(section.sds),
     limits: listenerLimits(section.lanyard_limits, issues),

@@ -8,6 +8,7 @@ import type {
 } from '@lanyard/common';
 import type { PluginData } from '@lanyard/attestor-core';
 import type { SdsOptions } from '../workload/sds/options';
+import type { RebootstrapSettings } from './rebootstrap';
 
 /** Key type of workload X509-SVID keys made on the agent. */
 export type WorkloadKeyType = 'rsa-2048' | 'ec-p256' | 'ec-p384';
@@ -35,6 +36,8 @@ export interface AgentSettings {
   logLevel: LogLevel;
   logFormat: 'text' | 'json';
   logFile?: string;
+  /** `log_source_location` or `-logSourceLocation`: add the caller's `file` and `func` to log lines. */
+  logSourceLocation: boolean;
   serverAddress: string;
   serverPort: number;
   socketPath: string;
@@ -44,6 +47,8 @@ export interface AgentSettings {
   authorizedDelegates: string[];
   trustDomain: string;
   trustBootstrap: TrustBootstrap;
+  /** `rebootstrap_mode` / `rebootstrap_delay` (or their flags). */
+  rebootstrap: RebootstrapSettings;
   /** The join token (from `join_token`, `join_token_file` or `-joinToken`); never logged. */
   joinToken?: string;
   x509SvidCacheMaxSize: number;
@@ -53,6 +58,7 @@ export interface AgentSettings {
   workloadKeyType: WorkloadKeyType;
   allowUnauthenticatedVerifiers: boolean;
   allowedForeignJwtClaims: string[];
+  /** `disable_workload_api` or `-disableWorkloadAPI`: no Workload API on the socket. */
   disableWorkloadApi: boolean;
   /** `disable_sds_api` or `-disableSDSAPI`: no Envoy SDS on the Workload API socket. */
   disableSdsApi: boolean;

@@ -16,7 +16,6 @@ const NO_PROFILING = 'Lanyard has no pprof profiling endpoint';
 
 /** `agent {}` keys that are accepted so SPIRE configs load, but change nothing in Lanyard. */
 export const AGENT_INERT_KEYS: readonly InertKey[] = [
-  { path: ['agent', 'log_source_location'], instead: 'log lines carry no source location' },
   {
     path: ['agent', 'rebootstrap_mode'],
     instead: 'the agent never re-bootstraps its trust bundle on its own (as with "never")',

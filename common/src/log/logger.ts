@@ -6,6 +6,7 @@ import * as winston from 'winston';
 import { InvalidArgumentError } from '@lanyard/base';
 import { formatJson, formatText, type LogRecord } from './format';
 import { redactFields, redactJoinTokens } from './redact';
+import { callerLocation } from './source-location';
 
 /** Levels Lanyard logs at (SPIRE's `DEBUG|INFO|WARN|ERROR`, lower-cased). */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -20,6 +21,8 @@ export interface LoggerOptions {
   file?: string;
   /** Write to this stream instead (tests). */
   stream?: Writable;
+  /** Add the caller's `file` and `func` to every line (SPIRE's `log_source_location`). */
+  sourceLocation?: boolean;
   /** Clock for the `time` field (tests). */
   now?: () => Date;
 }
@@ -88,6 +91,7 @@ export function createLogger(options: LoggerOptions = {}): winston.Logger {
   // and only filter in the transport); the level is read per record, so a changed level applies at once.
   const line = winston.format((info) => {
     if (LEVELS[info.level as LoggerLevel] > LEVELS[logger.level as LoggerLevel]) return false;
+    if (options.sourceLocation) Object.assign(info, callerLocation());
     (info as Record<symbol, unknown>)[Symbol.for('message')] = render(toRecord(info, now));
     return info;
   });

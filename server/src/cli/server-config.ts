@@ -29,6 +29,7 @@ export function loadConfigWithFlags(flags: ConfigFlags, env: NodeJS.ProcessEnv):
     logLevel: flags.logLevel,
     logFormat: flags.logFormat,
     logFile: flags.logFile,
+    logSourceLocation: flags.logSourceLocation,
   });
   return { config: applied.config, warnings: [...new Set([...loaded.warnings, ...applied.warnings])] };
 }

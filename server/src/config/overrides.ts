@@ -23,6 +23,8 @@ export interface ServerFlagOverrides {
   logFormat?: string;
   /** `-logFile` */
   logFile?: string;
+  /** `-logSourceLocation` */
+  logSourceLocation?: boolean;
 }
 
 /** Returns a copy of `config` with the given flags applied, validated again; also returns the warnings. */
@@ -41,6 +43,7 @@ export function applyServerFlags(
     logLevel: flags.logLevel !== undefined ? parseLogLevel(flags.logLevel) : s.logLevel,
     logFormat: flags.logFormat !== undefined ? parseLogFormat(flags.logFormat) : s.logFormat,
     logFile: flags.logFile ?? s.logFile,
+    logSourceLocation: flags.logSourceLocation || s.logSourceLocation,
   };
   const next: ServerConfig = { ...config, server };
   return { config: next, warnings: validateServerConfig(next) };

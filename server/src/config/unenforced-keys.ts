@@ -17,7 +17,6 @@ const NO_PROFILING = 'Lanyard has no pprof profiling endpoint';
 
 /** `server {}` keys that are accepted so SPIRE configs load, but change nothing in Lanyard. */
 export const SERVER_INERT_KEYS: readonly InertKey[] = [
-  { path: ['server', 'log_source_location'], instead: 'log lines carry no source location' },
   {
     path: ['server', 'max_attested_node_info_staleness'],
     instead: 'every agent call reads the attested node from the datastore, as with the default of 0',

@@ -60,7 +60,12 @@ async function run(flags: ConfigFlags, ctx: CommandContext): Promise<number> {
   try {
     const { config, warnings } = loadConfigWithFlags(flags, ctx.io.env);
     const s = config.server;
-    const logger = createLogger({ level: s.logLevel, format: s.logFormat, file: s.logFile });
+    const logger = createLogger({
+      level: s.logLevel,
+      format: s.logFormat,
+      file: s.logFile,
+      sourceLocation: s.logSourceLocation,
+    });
     for (const warning of warnings) logger.warn(warning);
     tightenUmask();
     const metrics = metricsFor(config);
