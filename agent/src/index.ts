@@ -27,7 +27,7 @@ export {
 export { AgentStorage, DATA_FILES, type StoredState } from './attestor/storage';
 export { loadBootstrapBundle, parseBootstrapBundle } from './attestor/bootstrap-bundle';
 // Manager: the sync loop, entry sync, SVID signing, bundle fetch and JWT minting (it owns the cache above).
-export { createCsr } from './manager/csr';
+export { createCsr } from '@lanyard/base';
 export { generateKeyPair, type KeyPair } from './manager/keys';
 export { EntrySynchronizer, toWorkloadEntry, AGENT_ENTRY_MASK } from './manager/entry-sync';
 export { fetchOwnBundle, fetchFederatedBundles, sameBundle } from './manager/bundle-fetch';

@@ -11,5 +11,6 @@ export * from './fs/write-file-atomic';
 export * from './fs/read-file-if-exists';
 export * from './fs/private-dir';
 export * as der from './der';
+export * from './csr';
 export * from './pem';
 export * from './cms';

@@ -8,3 +8,4 @@ export * from './bundle';
 export * from './jwt';
 export * from './workloadapi';
 export * from './tls';
+export * from './managed';

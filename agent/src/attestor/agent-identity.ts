@@ -5,13 +5,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { NodeAttestorAgent, PluginLogger } from '@lanyard/attestor-core';
-import { PermissionDeniedError } from '@lanyard/base';
+import { createCsr, PermissionDeniedError } from '@lanyard/base';
 import { statusOf, unary } from '@lanyard/base/grpc';
 import { TaintedAuthorities, isPastHalfLife } from '../manager/cache';
 import { attestAgent } from './attest';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';
 import { fetchOwnBundle } from '../manager/bundle-fetch';
-import { createCsr } from '../manager/csr';
 import { generateKeyPair } from '../manager/keys';
 import { RPC_TIMEOUT_MS, describeRpcError, toLanyardError } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';

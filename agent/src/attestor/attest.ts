@@ -3,9 +3,8 @@
  * a fresh key, answer every challenge, receive the agent X509-SVID.
  */
 import type { NodeAttestorAgent } from '@lanyard/attestor-core';
-import { PermissionDeniedError, UnavailableError } from '@lanyard/base';
+import { createCsr, PermissionDeniedError, UnavailableError } from '@lanyard/base';
 import { createAgentSvid, type AgentSvid } from './agent-svid';
-import { createCsr } from '../manager/csr';
 import { generateKeyPair } from '../manager/keys';
 import type { ServerClients } from '../client/server-connection';
 import { toLanyardError } from '../client/rpc';

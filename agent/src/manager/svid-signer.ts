@@ -4,11 +4,10 @@
  * and the result stored in the cache.
  */
 import type { PluginLogger } from '@lanyard/attestor-core';
-import { NotFoundError } from '@lanyard/base';
+import { createCsr, NotFoundError } from '@lanyard/base';
 import { unary } from '@lanyard/base/grpc';
 import { createSvidMaterial, type IdentityCache, type WorkloadEntry } from './cache';
 import type { WorkloadKeyType } from '../config/types';
-import { createCsr } from './csr';
 import { generateKeyPair, type KeyPair } from './keys';
 import type { ServerClients } from '../client/server-connection';
 import { RPC_TIMEOUT_MS, toLanyardError } from '../client/rpc';

@@ -6,3 +6,4 @@ export * from './jwt-svid-error';
 export * from './bundle-error';
 export * from './workload-api-error';
 export * from './authorization-error';
+export * from './managed-workload-error';

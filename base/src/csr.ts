@@ -4,7 +4,7 @@
  * empty subject and no attributes.
  */
 import * as crypto from 'node:crypto';
-import { der } from '@lanyard/base';
+import * as der from './der';
 
 const VERSION_1 = der.integer(0);
 const EMPTY_SUBJECT = der.seq();
