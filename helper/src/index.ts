@@ -19,3 +19,4 @@ export * from './daemon/process-control';
 export { runDaemon } from './daemon/run';
 export * from './aws/container-endpoint';
 export * from './aws/roles-anywhere';
+export * from './managed';

@@ -49,7 +49,10 @@ function endpointOf(options: ManagedWorkloadClientOptions): ManagedEndpoint {
   try {
     url = new URL(options.serverUrl);
   } catch {
-    throw new ManagedWorkloadError('ERR_MANAGED_PARAMS', `serverUrl "${String(options.serverUrl)}" is not a URL`);
+    throw new ManagedWorkloadError(
+      'ERR_MANAGED_PARAMS',
+      `serverUrl "${String(options.serverUrl)}" is not a URL`,
+    );
   }
   if (url.protocol !== 'https:') {
     throw new ManagedWorkloadError('ERR_MANAGED_PARAMS', `serverUrl "${url.href}" must be an https:// URL`);

@@ -10,6 +10,10 @@ export type {
   ManagedProofType,
   ProofProvider,
 } from './proof';
-export { ManagedWorkloadClient, type ManagedWorkloadClientOptions, type ManagedRequestOptions } from './client';
+export {
+  ManagedWorkloadClient,
+  type ManagedWorkloadClientOptions,
+  type ManagedRequestOptions,
+} from './client';
 export type { ManagedX509Response } from './response';
 export { ManagedIdentitySource, type ManagedIdentitySourceOptions } from './source';

@@ -35,7 +35,11 @@ export class JwtSvidCache {
   constructor(private readonly maxEntries: number) {}
 
   /** The cached or freshly fetched answer for `key`. */
-  async get(key: string, fetch: () => Promise<readonly JwtSvid[]>, now = Date.now()): Promise<readonly JwtSvid[]> {
+  async get(
+    key: string,
+    fetch: () => Promise<readonly JwtSvid[]>,
+    now = Date.now(),
+  ): Promise<readonly JwtSvid[]> {
     const cached = this.entries.get(key);
     if (cached && now < cached.refreshAt) return cached.svids;
     const pending = this.inFlight.get(key);

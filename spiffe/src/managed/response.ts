@@ -28,19 +28,22 @@ function guarded<T>(what: string, parse: () => T): T {
 }
 
 function record(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(what, 'not an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw malformed(what, 'not an object');
   return value as Record<string, unknown>;
 }
 
 function string(doc: Record<string, unknown>, member: string, what: string): string {
   const value = doc[member];
-  if (typeof value !== 'string' || value === '') throw malformed(what, `"${member}" is not a non-empty string`);
+  if (typeof value !== 'string' || value === '')
+    throw malformed(what, `"${member}" is not a non-empty string`);
   return value;
 }
 
 function list(doc: Record<string, unknown>, member: string, what: string): unknown[] {
   const value = doc[member];
-  if (!Array.isArray(value) || value.length === 0) throw malformed(what, `"${member}" is not a non-empty array`);
+  if (!Array.isArray(value) || value.length === 0)
+    throw malformed(what, `"${member}" is not a non-empty array`);
   return value;
 }
 
@@ -76,7 +79,9 @@ export function parseX509SvidsResponse(body: unknown, privateKey: KeyObject): Ma
   const svids = list(doc, 'svids', what).map((item, i) => {
     const svid = record(item, `${what} svids[${i}]`);
     const id = string(svid, 'spiffe_id', `${what} svids[${i}]`);
-    const chain = list(svid, 'cert_chain', `${what} svids[${i}]`).map((c) => certificate(c, `${what} svids[${i}]`));
+    const chain = list(svid, 'cert_chain', `${what} svids[${i}]`).map((c) =>
+      certificate(c, `${what} svids[${i}]`),
+    );
     const parsed = guarded(`${what} svids[${i}]`, () => X509Svid.fromParts(chain, privateKey));
     if (parsed.id.toString() !== id) {
       throw malformed(what, `svids[${i}] certificate is for "${parsed.id.toString()}", not "${id}"`);
@@ -87,10 +92,15 @@ export function parseX509SvidsResponse(body: unknown, privateKey: KeyObject): Ma
   const trustDomain = guarded(`${what} bundle`, () =>
     TrustDomain.parse(string(bundleDoc, 'trust_domain', `${what} bundle`)),
   );
-  const roots = list(bundleDoc, 'x509_authorities', `${what} bundle`).map((c) => certificate(c, `${what} bundle`));
+  const roots = list(bundleDoc, 'x509_authorities', `${what} bundle`).map((c) =>
+    certificate(c, `${what} bundle`),
+  );
   for (const svid of svids) {
     if (!svid.id.trustDomain.equals(trustDomain)) {
-      throw malformed(what, `"${svid.id.toString()}" is not in the bundle's trust domain "${trustDomain.name}"`);
+      throw malformed(
+        what,
+        `"${svid.id.toString()}" is not in the bundle's trust domain "${trustDomain.name}"`,
+      );
     }
   }
   return { svids, bundle: new X509Bundle(trustDomain, roots) };

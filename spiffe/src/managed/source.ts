@@ -98,7 +98,10 @@ export class ManagedIdentitySource implements AsyncDisposable, TlsSource, JwtSvi
   getX509Svids(): readonly X509Svid[] {
     this.checkOpen();
     if (!this.x509State) {
-      throw new ManagedWorkloadError('ERR_MANAGED_PARAMS', 'managed identity source was created with x509: false');
+      throw new ManagedWorkloadError(
+        'ERR_MANAGED_PARAMS',
+        'managed identity source was created with x509: false',
+      );
     }
     return this.x509State.svids;
   }
@@ -196,15 +199,22 @@ export class ManagedIdentitySource implements AsyncDisposable, TlsSource, JwtSvi
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new ManagedWorkloadError('ERR_MANAGED_PARAMS', 'managed identity source is closed');
+    if (this.closed)
+      throw new ManagedWorkloadError('ERR_MANAGED_PARAMS', 'managed identity source is closed');
   }
 }
 
-function parseOptional<V>(value: string | V | undefined, parse: (s: string) => V, name: string): V | undefined {
+function parseOptional<V>(
+  value: string | V | undefined,
+  parse: (s: string) => V,
+  name: string,
+): V | undefined {
   if (value === undefined || typeof value !== 'string') return value;
   try {
     return parse(value);
   } catch (err) {
-    throw new ManagedWorkloadError('ERR_MANAGED_PARAMS', `${name}: ${(err as Error).message}`, { cause: err });
+    throw new ManagedWorkloadError('ERR_MANAGED_PARAMS', `${name}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
