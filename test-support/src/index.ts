@@ -12,6 +12,7 @@ export * from './workload-api-jwt';
 export * from './run-as';
 export * from './fakes/cloud';
 export * from './fakes/kube';
+export * from './fakes/docker';
 export * from './fakes/cloud-federation';
 export * from './reliability-doc';
 export * from './fuzz';

@@ -15,6 +15,7 @@ import { agentPlugin as azureImds } from '@lanyard/attestor-azure-imds/agent';
 import { agentPlugin as azureMsi } from '@lanyard/attestor-azure-msi/agent';
 import { agentPlugin as gcpIit } from '@lanyard/attestor-gcp-iit/agent';
 import { agentPlugin as joinToken } from '@lanyard/attestor-join-token/agent';
+import { workloadPlugin as docker } from '@lanyard/attestor-docker/agent';
 import { workloadPlugin as k8s } from '@lanyard/attestor-k8s/agent';
 import { agentPlugin as k8sPsat } from '@lanyard/attestor-k8s-psat/agent';
 import { workloadPlugin as unix } from '@lanyard/attestor-unix/agent';
@@ -35,6 +36,7 @@ export const NODE_ATTESTOR_PLUGINS = agentCatalog<NodeAttestorAgentPlugin>('Node
 export const WORKLOAD_ATTESTOR_PLUGINS = agentCatalog<WorkloadAttestorPlugin>('WorkloadAttestor', [
   unix,
   k8s,
+  docker,
 ]);
 
 /** The catalogs an agent loads its attestors from; tests extend the built-in ones with fixtures. */

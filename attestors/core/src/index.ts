@@ -11,3 +11,4 @@ export * from './plugin-factory';
 export * from './agent-path-template';
 export * from './metadata-fetch';
 export * from './payload';
+export * from './cgroup';

@@ -1,6 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import type { PluginLogger, Selector, WorkloadAttestor, WorkloadCaller } from '@lanyard/attestor-core';
+import {
+  type PluginLogger,
+  procCgroupFile,
+  readProcCgroup,
+  type Selector,
+  type WorkloadAttestor,
+  type WorkloadCaller,
+} from '@lanyard/attestor-core';
 import {
   FailedPreconditionError,
   InternalError,
@@ -44,8 +49,8 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
 
   /** Selectors of the caller's pod and container; `[]` when it is not in a pod container. */
   async attest(caller: WorkloadCaller): Promise<Selector[]> {
-    const file = path.join(this.deps.procRoot, String(caller.pid), 'cgroup');
-    const cgroupText = await readCgroup(file, caller.pid, 'before');
+    const file = procCgroupFile(this.deps.procRoot, caller.pid);
+    const cgroupText = await readProcCgroup(this.deps.procRoot, caller.pid, K8S_PLUGIN_NAME);
     const location = parseCgroupFile(cgroupText, file);
     if (!location) return [];
     if (this.config.verboseContainerLocatorLogs) {
@@ -56,10 +61,10 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
       });
     }
     const selectors = await this.poll(location);
-    if ((await readCgroup(file, caller.pid, 'during')) !== cgroupText) {
+    if ((await readProcCgroup(this.deps.procRoot, caller.pid, K8S_PLUGIN_NAME, 'during')) !== cgroupText) {
       throw new FailedPreconditionError(
         `k8s: process ${caller.pid} changed cgroups during attestation (it exited and its pid was reused)`,
-        'ERR_K8S_PROCESS_GONE',
+        'ERR_PROCESS_GONE',
       );
     }
     return selectors;
@@ -120,20 +125,5 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
       result = selectors;
     }
     return result;
-  }
-}
-
-async function readCgroup(file: string, pid: number, when: 'before' | 'during'): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH') {
-      throw new FailedPreconditionError(
-        `k8s: process ${pid} exited ${when} attestation`,
-        'ERR_K8S_PROCESS_GONE',
-      );
-    }
-    throw new InternalError(`k8s: unable to read ${file}: ${(error as Error).message}`, 'ERR_K8S_CGROUP');
   }
 }

@@ -1,4 +1,6 @@
+import { parseCgroupEntries } from '@lanyard/attestor-core';
 import { InternalError } from '@lanyard/base';
+import { K8S_PLUGIN_NAME } from './shared';
 
 /** Where a process sits in Kubernetes, as its cgroup paths tell. */
 export interface ContainerLocation {
@@ -37,19 +39,8 @@ export function locationFromCgroupPath(cgroupPath: string): ContainerLocation | 
  */
 export function parseCgroupFile(text: string, file: string): ContainerLocation | undefined {
   let found: ContainerLocation | undefined;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    const first = line.indexOf(':');
-    const second = first < 0 ? -1 : line.indexOf(':', first + 1);
-    if (second < 0 || !/^\d+$/.test(line.slice(0, first))) {
-      throw new InternalError(
-        `k8s: malformed cgroup entry in ${file} line ${i + 1}: expected "hierarchy-id:controllers:path"`,
-        'ERR_K8S_CGROUP',
-      );
-    }
-    const candidate = locationFromCgroupPath(line.slice(second + 1));
+  for (const entry of parseCgroupEntries(text, file, K8S_PLUGIN_NAME)) {
+    const candidate = locationFromCgroupPath(entry.path);
     if (!candidate) continue;
     if (!found) {
       found = candidate;

@@ -59,6 +59,16 @@ export abstract class LoopbackFake<R extends RecordedRequest> {
     return this.url;
   }
 
+  /** Starts listening on a Unix socket at `socketPath` instead of a loopback port (Docker Engine, D-Bus style APIs). */
+  async startOnSocket(socketPath: string): Promise<void> {
+    const server = this.createServer((req, res) => void this.serve(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+  }
+
   /** Base URL (no trailing slash); still answers after `stop()` so tests can aim clients at a dead port. */
   get url(): string {
     return `${this.scheme}://127.0.0.1:${this.port}`;

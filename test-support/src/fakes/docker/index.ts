@@ -1,0 +1,2 @@
+/** Loopback fake of the Docker Engine API on a Unix socket. */
+export * from './fake-docker-engine';
