@@ -1,12 +1,16 @@
 /** `aws credential-process`: a JWT-SVID from the Workload API exchanged at STS, cached until near expiry. */
 import { CredentialCache } from '../cache/credential-cache';
-import { fetchJwtSvid, type WorkloadApiTarget } from '../identity/workload-api';
+import { workloadApiIdentity, type HelperIdentity } from '../identity/helper-identity';
+import type { WorkloadApiTarget } from '../identity/workload-api';
 import type { AwsCredentials } from './credentials';
 import { assumeRoleWithWebIdentity, sessionNameFor, stsEndpointFor, validateAssumeRoleParams } from './sts';
 
 /** Inputs of {@link webIdentityCredentials}. */
 export interface WebIdentityOptions {
-  readonly workloadApi: WorkloadApiTarget;
+  /** The Workload API to fetch the JWT-SVID from (ignored when `identity` is given). */
+  readonly workloadApi?: WorkloadApiTarget;
+  /** Any other identity source, e.g. the server's managed-workloads listener. */
+  readonly identity?: HelperIdentity;
   readonly roleArn: string;
   /** JWT-SVID audience (default `sts.amazonaws.com`). */
   readonly audience?: string;
@@ -32,9 +36,10 @@ export async function webIdentityCredentials(options: WebIdentityOptions): Promi
     options.cacheDir === undefined
       ? undefined
       : new CredentialCache<AwsCredentials>(options.cacheDir, (c) => new Date(c.expiration));
+  const identity = options.identity ?? workloadApiIdentity(options.workloadApi ?? {});
   const key = {
     kind: 'aws-web-identity',
-    address: options.workloadApi.address ?? process.env.SPIFFE_ENDPOINT_SOCKET ?? '',
+    address: identity.cacheKey,
     roleArn: options.roleArn,
     audience,
     endpoint,
@@ -43,7 +48,7 @@ export async function webIdentityCredentials(options: WebIdentityOptions): Promi
   };
   const cached = cache?.get(key);
   if (cached) return cached;
-  const svid = await fetchJwtSvid(options.workloadApi, audience);
+  const svid = await identity.fetchJwtSvid(audience);
   const credentials = await assumeRoleWithWebIdentity(
     {
       endpoint,

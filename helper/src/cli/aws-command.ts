@@ -6,27 +6,30 @@ import { defaultCacheDir } from '../cache/credential-cache';
 import { AWS_DEFAULT_AUDIENCE, webIdentityCredentials } from '../aws/credential-process';
 import { credentialProcessJson } from '../aws/credentials';
 import { createSession } from '../aws/roles-anywhere';
-import { fetchX509Svid } from '../identity/workload-api';
+import { WORKLOAD_API_FLAGS, type IdentityFlagSet, type IdentityFlags } from './identity-flags';
 import { intFlag } from './flags';
 import { reportFailure } from './report';
 
-interface CredentialProcessFlags {
+interface CredentialProcessFlags extends IdentityFlags {
   roleArn?: string;
   audience: string;
   region?: string;
   sessionName?: string;
   stsEndpoint?: string;
   durationSeconds?: string;
-  agentAddress?: string;
   cacheDir?: string;
   cache: boolean;
 }
 
-async function credentialProcess(flags: CredentialProcessFlags, ctx: CommandContext): Promise<void> {
+async function credentialProcess(
+  flags: CredentialProcessFlags,
+  ctx: CommandContext,
+  identityFlags: IdentityFlagSet,
+): Promise<void> {
   try {
     if (!flags.roleArn) throw new InvalidArgumentError('roleArn is required');
     const credentials = await webIdentityCredentials({
-      workloadApi: { address: flags.agentAddress },
+      identity: identityFlags.identity(flags, ctx.io.env),
       roleArn: flags.roleArn,
       audience: flags.audience,
       region: flags.region ?? (ctx.io.env.AWS_REGION || undefined),
@@ -42,7 +45,7 @@ async function credentialProcess(flags: CredentialProcessFlags, ctx: CommandCont
   }
 }
 
-interface RolesAnywhereFlags {
+interface RolesAnywhereFlags extends IdentityFlags {
   trustAnchorArn?: string;
   profileArn?: string;
   roleArn?: string;
@@ -50,17 +53,20 @@ interface RolesAnywhereFlags {
   endpoint?: string;
   durationSeconds?: string;
   sessionName?: string;
-  agentAddress?: string;
 }
 
-async function rolesAnywhere(flags: RolesAnywhereFlags, ctx: CommandContext): Promise<void> {
+async function rolesAnywhere(
+  flags: RolesAnywhereFlags,
+  ctx: CommandContext,
+  identityFlags: IdentityFlagSet,
+): Promise<void> {
   try {
     for (const name of ['trustAnchorArn', 'profileArn', 'roleArn'] as const) {
       if (!flags[name]) throw new InvalidArgumentError(`${name} is required`);
     }
     const region = flags.region ?? (ctx.io.env.AWS_REGION || undefined);
     if (!region) throw new InvalidArgumentError('region is required (or AWS_REGION)');
-    const svid = await fetchX509Svid({ address: flags.agentAddress });
+    const svid = await identityFlags.identity(flags, ctx.io.env).fetchX509Svid();
     const credentials = await createSession(
       {
         trustAnchorArn: flags.trustAnchorArn ?? '',
@@ -80,37 +86,52 @@ async function rolesAnywhere(flags: RolesAnywhereFlags, ctx: CommandContext): Pr
   }
 }
 
+/** Registers `aws credential-process` and `aws roles-anywhere` under `parent`, identity from `identityFlags`. */
+export function registerAwsCommands(
+  parent: Command,
+  ctx: CommandContext,
+  identityFlags: IdentityFlagSet,
+): void {
+  const aws = parent.command('aws').description('AWS credentials from the SPIFFE identity').exitOverride();
+  identityFlags
+    .add(
+      aws
+        .command('credential-process')
+        .description('Print credential_process JSON after STS AssumeRoleWithWebIdentity with a JWT-SVID')
+        .option('--roleArn <arn>', 'IAM role to assume (required)')
+        .option('--audience <aud>', 'JWT-SVID audience', AWS_DEFAULT_AUDIENCE)
+        .option('--region <region>', 'STS region (default: AWS_REGION, else the global endpoint)')
+        .option('--sessionName <name>', 'RoleSessionName (default: derived from the SPIFFE ID)')
+        .option('--stsEndpoint <url>', 'STS endpoint URL (default: from the region)')
+        .option('--durationSeconds <s>', 'Session duration, 900 to the role maximum'),
+    )
+    .option('--cacheDir <dir>', 'Credential cache directory (default: $XDG_CACHE_HOME/lanyard-helper)')
+    .option('--no-cache', 'Always exchange a fresh token')
+    .exitOverride()
+    .action((flags: CredentialProcessFlags) => credentialProcess(flags, ctx, identityFlags));
+  identityFlags
+    .add(
+      aws
+        .command('roles-anywhere')
+        .description(
+          'Print credential_process JSON after IAM Roles Anywhere CreateSession with the X.509-SVID',
+        )
+        .option('--trustAnchorArn <arn>', 'Trust anchor holding the trust domain CA (required)')
+        .option('--profileArn <arn>', 'Roles Anywhere profile (required)')
+        .option('--roleArn <arn>', 'IAM role (required)')
+        .option('--region <region>', 'Region (default: AWS_REGION)')
+        .option('--endpoint <url>', 'Endpoint URL (default: https://rolesanywhere.<region>.amazonaws.com)')
+        .option('--durationSeconds <s>', 'Session duration, 900..43200')
+        .option('--sessionName <name>', 'roleSessionName'),
+    )
+    .exitOverride()
+    .action((flags: RolesAnywhereFlags) => rolesAnywhere(flags, ctx, identityFlags));
+}
+
 /** The `aws` command group. */
 export const awsCommand: CliCommand = {
   name: 'aws',
   register(program: Command, ctx: CommandContext): void {
-    const aws = program.command('aws').description('AWS credentials from the SPIFFE identity');
-    aws
-      .command('credential-process')
-      .description('Print credential_process JSON after STS AssumeRoleWithWebIdentity with a JWT-SVID')
-      .option('--roleArn <arn>', 'IAM role to assume (required)')
-      .option('--audience <aud>', 'JWT-SVID audience', AWS_DEFAULT_AUDIENCE)
-      .option('--region <region>', 'STS region (default: AWS_REGION, else the global endpoint)')
-      .option('--sessionName <name>', 'RoleSessionName (default: derived from the SPIFFE ID)')
-      .option('--stsEndpoint <url>', 'STS endpoint URL (default: from the region)')
-      .option('--durationSeconds <s>', 'Session duration, 900 to the role maximum')
-      .option('--agentAddress <addr>', 'Workload API address (default: SPIFFE_ENDPOINT_SOCKET)')
-      .option('--cacheDir <dir>', 'Credential cache directory (default: $XDG_CACHE_HOME/lanyard-helper)')
-      .option('--no-cache', 'Always exchange a fresh token')
-      .exitOverride()
-      .action((flags: CredentialProcessFlags) => credentialProcess(flags, ctx));
-    aws
-      .command('roles-anywhere')
-      .description('Print credential_process JSON after IAM Roles Anywhere CreateSession with the X.509-SVID')
-      .option('--trustAnchorArn <arn>', 'Trust anchor holding the trust domain CA (required)')
-      .option('--profileArn <arn>', 'Roles Anywhere profile (required)')
-      .option('--roleArn <arn>', 'IAM role (required)')
-      .option('--region <region>', 'Region (default: AWS_REGION)')
-      .option('--endpoint <url>', 'Endpoint URL (default: https://rolesanywhere.<region>.amazonaws.com)')
-      .option('--durationSeconds <s>', 'Session duration, 900..43200')
-      .option('--sessionName <name>', 'roleSessionName')
-      .option('--agentAddress <addr>', 'Workload API address (default: SPIFFE_ENDPOINT_SOCKET)')
-      .exitOverride()
-      .action((flags: RolesAnywhereFlags) => rolesAnywhere(flags, ctx));
+    registerAwsCommands(program, ctx, WORKLOAD_API_FLAGS);
   },
 };

@@ -10,19 +10,22 @@ import {
   executableTokenType,
   isWorkloadProviderAudience,
 } from '../gcp/executable';
-import { fetchJwtSvid } from '../identity/workload-api';
+import { WORKLOAD_API_FLAGS, type IdentityFlagSet, type IdentityFlags } from './identity-flags';
 import { intFlag } from './flags';
 import { reportFailure } from './report';
 
 /** This binary's entry script (the same path from `src/cli` and `dist/cli`). */
 const HELPER_SCRIPT = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
-interface ExecutableFlags {
+interface ExecutableFlags extends IdentityFlags {
   audience?: string;
-  agentAddress?: string;
 }
 
-async function executable(flags: ExecutableFlags, ctx: CommandContext): Promise<void> {
+async function executable(
+  flags: ExecutableFlags,
+  ctx: CommandContext,
+  identityFlags: IdentityFlagSet,
+): Promise<void> {
   const env = ctx.io.env;
   try {
     const audience = flags.audience ?? env.GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE;
@@ -30,7 +33,7 @@ async function executable(flags: ExecutableFlags, ctx: CommandContext): Promise<
     if (!isWorkloadProviderAudience(audience)) {
       throw new InvalidArgumentError(`audience "${audience}" is not a workload identity provider name`);
     }
-    const svid = await fetchJwtSvid({ address: flags.agentAddress }, audience);
+    const svid = await identityFlags.identity(flags, env).fetchJwtSvid(audience);
     const response = JSON.stringify(
       executableSuccess(svid.token, svid.expiry, executableTokenType(env.GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE)),
     );
@@ -46,7 +49,7 @@ async function executable(flags: ExecutableFlags, ctx: CommandContext): Promise<
   }
 }
 
-interface CredentialConfigFlags {
+interface CredentialConfigFlags extends IdentityFlags {
   audience?: string;
   serviceAccount?: string;
   out?: string;
@@ -55,14 +58,17 @@ interface CredentialConfigFlags {
   iamCredentialsEndpoint?: string;
   tokenLifetimeSeconds?: string;
   timeoutMillis: string;
-  agentAddress?: string;
   helperCommand?: string;
 }
 
-function executableCommand(flags: CredentialConfigFlags, audience: string): string {
+function executableCommand(
+  flags: CredentialConfigFlags,
+  audience: string,
+  identityFlags: IdentityFlagSet,
+): string {
   const parts = flags.helperCommand ? [flags.helperCommand] : [process.execPath, HELPER_SCRIPT];
-  parts.push('gcp', 'executable', '-audience', audience);
-  if (flags.agentAddress) parts.push('-agentAddress', flags.agentAddress);
+  parts.push(...identityFlags.prefix, 'gcp', 'executable', '-audience', audience);
+  parts.push(...identityFlags.args(flags));
   // google-auth-library splits the command on spaces, so no single argument may contain one.
   const spaced = parts.slice(flags.helperCommand ? 1 : 0).find((part) => /\s/.test(part));
   if (spaced !== undefined) {
@@ -71,7 +77,11 @@ function executableCommand(flags: CredentialConfigFlags, audience: string): stri
   return parts.join(' ');
 }
 
-async function credentialConfig(flags: CredentialConfigFlags, ctx: CommandContext): Promise<void> {
+async function credentialConfig(
+  flags: CredentialConfigFlags,
+  ctx: CommandContext,
+  identityFlags: IdentityFlagSet,
+): Promise<void> {
   try {
     if (!flags.audience) throw new InvalidArgumentError('audience is required');
     if (!flags.out) throw new InvalidArgumentError('out is required');
@@ -81,7 +91,7 @@ async function credentialConfig(flags: CredentialConfigFlags, ctx: CommandContex
         ? { kind: 'file', path: path.resolve(flags.tokenFile) }
         : {
             kind: 'executable',
-            command: executableCommand(flags, flags.audience),
+            command: executableCommand(flags, flags.audience, identityFlags),
             timeoutMillis: intFlag('timeoutMillis', flags.timeoutMillis) ?? 30000,
           },
       serviceAccount: flags.serviceAccount,
@@ -96,35 +106,48 @@ async function credentialConfig(flags: CredentialConfigFlags, ctx: CommandContex
   }
 }
 
+/** Registers `gcp executable` and `gcp credential-config` under `parent`, identity from `identityFlags`. */
+export function registerGcpCommands(
+  parent: Command,
+  ctx: CommandContext,
+  identityFlags: IdentityFlagSet,
+): void {
+  const gcp = parent.command('gcp').description('GCP workload identity federation').exitOverride();
+  identityFlags
+    .add(
+      gcp
+        .command('executable')
+        .description('Print the executable-sourced credential response google-auth-library reads')
+        .option('--audience <aud>', 'Workload identity provider (default: GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE)'),
+    )
+    .exitOverride()
+    .action((flags: ExecutableFlags) => executable(flags, ctx, identityFlags));
+  identityFlags
+    .add(
+      gcp
+        .command('credential-config')
+        .description('Write the external_account credential file pointing at this helper or a token file')
+        .option('--audience <aud>', 'Workload identity provider (required)')
+        .option('--out <file>', 'File to write (required)')
+        .option('--serviceAccount <email>', 'Service account to impersonate')
+        .option('--tokenFile <file>', 'Read the JWT-SVID from this helper-maintained file instead')
+        .option('--tokenUrl <url>', 'STS token URL', 'https://sts.googleapis.com/v1/token')
+        .option('--iamCredentialsEndpoint <url>', 'IAM Credentials base URL')
+        .option('--tokenLifetimeSeconds <s>', 'Impersonated token lifetime')
+        .option('--timeoutMillis <ms>', 'Executable timeout', '30000'),
+    )
+    .option(
+      '--helperCommand <cmd>',
+      'How google-auth-library runs lanyard-helper (default: node + this script)',
+    )
+    .exitOverride()
+    .action((flags: CredentialConfigFlags) => credentialConfig(flags, ctx, identityFlags));
+}
+
 /** The `gcp` command group. */
 export const gcpCommand: CliCommand = {
   name: 'gcp',
   register(program: Command, ctx: CommandContext): void {
-    const gcp = program.command('gcp').description('GCP workload identity federation');
-    gcp
-      .command('executable')
-      .description('Print the executable-sourced credential response google-auth-library reads')
-      .option('--audience <aud>', 'Workload identity provider (default: GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE)')
-      .option('--agentAddress <addr>', 'Workload API address (default: SPIFFE_ENDPOINT_SOCKET)')
-      .exitOverride()
-      .action((flags: ExecutableFlags) => executable(flags, ctx));
-    gcp
-      .command('credential-config')
-      .description('Write the external_account credential file pointing at this helper or a token file')
-      .option('--audience <aud>', 'Workload identity provider (required)')
-      .option('--out <file>', 'File to write (required)')
-      .option('--serviceAccount <email>', 'Service account to impersonate')
-      .option('--tokenFile <file>', 'Read the JWT-SVID from this helper-maintained file instead')
-      .option('--tokenUrl <url>', 'STS token URL', 'https://sts.googleapis.com/v1/token')
-      .option('--iamCredentialsEndpoint <url>', 'IAM Credentials base URL')
-      .option('--tokenLifetimeSeconds <s>', 'Impersonated token lifetime')
-      .option('--timeoutMillis <ms>', 'Executable timeout', '30000')
-      .option('--agentAddress <addr>', 'Workload API address passed to the executable')
-      .option(
-        '--helperCommand <cmd>',
-        'How google-auth-library runs lanyard-helper (default: node + this script)',
-      )
-      .exitOverride()
-      .action((flags: CredentialConfigFlags) => credentialConfig(flags, ctx));
+    registerGcpCommands(program, ctx, WORKLOAD_API_FLAGS);
   },
 };

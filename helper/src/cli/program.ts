@@ -1,6 +1,6 @@
 /**
  * The `lanyard-helper` command line: `-config FILE` runs the file-keeping daemon; `aws`, `gcp` and `azure`
- * subcommands print or write cloud credentials. Each command module registers itself here.
+ * subcommands print or write cloud credentials; `managed` does the same on agentless managed runtimes. Each command module registers itself here.
  */
 import { Command } from 'commander';
 import { runCommander, type CliCommand, type CliIo, type CommandContext } from '@lanyard/common';
@@ -8,6 +8,7 @@ import type { HelperConfig } from '../daemon/config';
 import { awsCommand } from './aws-command';
 import { azureCommand } from './azure-command';
 import { gcpCommand } from './gcp-command';
+import { managedCommand } from './managed-command';
 import { reportFailure } from './report';
 
 /** spiffe-helper's default config path. */
@@ -34,7 +35,7 @@ async function runFromConfig(flags: DaemonFlags, ctx: CommandContext): Promise<v
 }
 
 /** Every command group of the binary. */
-const COMMANDS: readonly CliCommand[] = [awsCommand, gcpCommand, azureCommand];
+const COMMANDS: readonly CliCommand[] = [awsCommand, gcpCommand, azureCommand, managedCommand];
 
 /** Runs the helper with `argv` (without node and the script) and resolves to the exit code. */
 export async function runHelper(argv: readonly string[], io: CliIo): Promise<number> {

@@ -29,7 +29,9 @@ export async function getIdentityDocument(
       redirect: 'error',
     });
   } catch (err) {
-    throw proofError(type, `${where} is unreachable: ${(err as Error).message}`, err);
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw proofError(type, `${where} is unreachable: ${reason}`, err);
   }
   const body = await response.text();
   if (!response.ok) {

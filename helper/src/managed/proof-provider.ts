@@ -1,9 +1,8 @@
 /** One proof provider from flat settings (the `lanyard-helper managed` flags). */
-import type { ManagedProofType, ProofProvider } from '@lanyard/spiffe';
+import { ManagedWorkloadError, type ManagedProofType, type ProofProvider } from '@lanyard/spiffe';
 import { awsIamProof } from './aws-iam-proof';
 import { azureManagedIdentityProof } from './azure-mi-proof';
 import { gcpServiceAccountProof } from './gcp-sa-proof';
-import { proofOptionError } from './proof-error';
 
 /** The proof types, in the order the docs list them. */
 export const PROOF_TYPES: readonly ManagedProofType[] = ['aws_iam', 'gcp_sa', 'azure_mi'];
@@ -52,6 +51,11 @@ export function proofProviderFor(type: string, settings: ProofSettings): ProofPr
         env: settings.env,
       });
     default:
-      throw proofOptionError(type || '(none)', `unknown proof type; use one of ${PROOF_TYPES.join(', ')}`);
+      throw new ManagedWorkloadError(
+        'ERR_MANAGED_PARAMS',
+        type
+          ? `proof "${type}" is not one of ${PROOF_TYPES.join(', ')}`
+          : `proof is required (${PROOF_TYPES.join(', ')})`,
+      );
   }
 }

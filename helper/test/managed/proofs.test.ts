@@ -186,6 +186,6 @@ describe('azureManagedIdentityProof', () => {
     expect(() =>
       azureManagedIdentityProof({ resource: 'r', env: { IDENTITY_ENDPOINT: 'http://x' } }),
     ).toThrow('IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not');
-    expect(() => proofProviderFor('oci', {})).toThrow('unknown proof type');
+    expect(() => proofProviderFor('oci', {})).toThrow('proof "oci" is not one of aws_iam, gcp_sa, azure_mi');
   });
 });
