@@ -8,7 +8,7 @@ import {
   startPrometheusListener,
   telemetryConfig,
   telemetrySchema,
-  unsupportedSinks,
+  unsupportedSinkWarnings,
 } from '@lanyard/common';
 
 describe('SPIRE metric naming', () => {
@@ -34,18 +34,24 @@ describe('SPIRE metric naming', () => {
 });
 
 describe('telemetry block', () => {
-  it('applies defaults and lists sinks Lanyard does not serve', () => {
+  it('applies defaults, reads the statsd sinks and warns about the sinks Lanyard does not serve', () => {
     const parsed = parseConfigText(
-      'telemetry {\n Prometheus { port = 9988 }\n DogStatsd = [{ address = "localhost:8125" }]\n}',
+      'telemetry {\n Prometheus { port = 9988 }\n DogStatsd = [{ address = "localhost:8125" }]\n' +
+        ' Statsd = [{ address = "[::1]:9125" }]\n M3 = [{ address = "m3:1", env = "prod" }]\n}',
     );
     const block = decodeConfig(parsed, telemetrySchema, ['telemetry']).value;
     expect(telemetryConfig(block, 'spire_server')).toEqual({
-      prometheus: { host: 'localhost', port: 9988 },
+      prometheus: { host: 'localhost', port: 9988, tls: undefined },
+      statsd: [{ host: '::1', port: 9125 }],
+      dogStatsd: [{ host: 'localhost', port: 8125 }],
       prefix: 'spire_server',
       enableTrustDomainLabel: false,
       enableHostnameLabel: true,
+      filter: { allowedPrefixes: [], blockedPrefixes: [], allowedLabels: undefined, blockedLabels: [] },
     });
-    expect(unsupportedSinks(block)).toEqual(['DogStatsd']);
+    expect(unsupportedSinkWarnings(block)).toEqual([
+      'telemetry sink M3 is not supported by Lanyard and is ignored; use Prometheus, Statsd or DogStatsd',
+    ]);
   });
 });
 

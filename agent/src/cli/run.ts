@@ -1,10 +1,12 @@
 import { Option, type Command } from 'commander';
 import { AGENT_VERSION } from '../manager/post-status';
 import {
-  Metrics,
   createLogger,
+  createMetrics,
   logLevelControl,
   startPrometheusListener,
+  type Logger,
+  type Metrics,
   type PrometheusListener,
 } from '@lanyard/common';
 import { InvalidArgumentError } from '@lanyard/base';
@@ -88,14 +90,10 @@ export function loadConfigWithFlags(flags: AgentConfigFlags, env: NodeJS.Process
 }
 
 /** The agent's metric registry with the `telemetry {}` prefix and labels; `spire_agent_started` set. */
-function agentMetrics(config: LoadedAgentConfig['config']): Metrics {
-  const t = config.telemetry;
-  const metrics = new Metrics({
-    prefix: t.prefix,
-    hostnameLabel: t.enableHostnameLabel,
-    trustDomain: t.enableTrustDomainLabel
-      ? TrustDomain.parse(config.agent.trustDomain).idString()
-      : undefined,
+function agentMetrics(config: LoadedAgentConfig['config'], logger: Logger): Metrics {
+  const metrics = createMetrics(config.telemetry, {
+    trustDomainId: TrustDomain.parse(config.agent.trustDomain).idString(),
+    onSinkError: (err) => logger.debug('Failed to send metrics to a statsd sink', { error: err.message }),
   });
   metrics.setGauge(['started'], 1, { version: AGENT_VERSION });
   return metrics;
@@ -128,7 +126,7 @@ async function run(flags: AgentConfigFlags, ctx: CommandContext): Promise<number
     });
     for (const warning of warnings) logger.warn(warning);
     tightenUmask();
-    const metrics = agentMetrics(config);
+    const metrics = agentMetrics(config, logger);
     agent = await Agent.start({ config, logger, logLevel: logLevelControl(logger), metrics });
     const listener = await agent.startHealthListener();
     if (listener) {
@@ -148,6 +146,7 @@ async function run(flags: AgentConfigFlags, ctx: CommandContext): Promise<number
     await listener?.close();
     await prometheus?.close();
     await agent.stop();
+    await metrics.close();
     if ('error' in outcome) {
       ctx.io.stderr.write(`Error: ${outcome.error.message}\n`);
       return 1;

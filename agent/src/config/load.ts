@@ -12,7 +12,8 @@ import {
   parseConfigText,
   readConfigFile,
   telemetryConfig,
-  unsupportedSinks,
+  telemetryIssues,
+  unsupportedSinkWarnings,
   type ConfigIssue,
   type Environment,
   type ParsedConfig,
@@ -78,7 +79,10 @@ export function agentConfigFromParsed(
 ): LoadedAgentConfig {
   const file = assertDecoded(decodeConfig(parsed, agentFileSchema));
   const section = file.agent ?? {};
-  const issues: ConfigIssue[] = refusedAgentKeys(file, parsed.positions);
+  const issues: ConfigIssue[] = [
+    ...refusedAgentKeys(file, parsed.positions),
+    ...telemetryIssues(file.telemetry, parsed.positions),
+  ];
   const agent = mapAgentSection(section, flags, issues);
   checkSettings(agent, issues);
   const plugins = mapAgentPlugins(file.plugins ?? {}, issues, parsed.positions);
@@ -88,9 +92,7 @@ export function agentConfigFromParsed(
     warnings.push(EXPERIMENTAL_WARNING);
   if (agent.sds.defaultBundleName === agent.sds.defaultAllBundlesName) warnings.push(SDS_SAME_NAMES_WARNING);
   warnings.push(...agentInertKeyWarnings(file));
-  for (const sink of unsupportedSinks(file.telemetry)) {
-    warnings.push(`telemetry sink ${sink} is not supported by Lanyard and is ignored; use Prometheus`);
-  }
+  warnings.push(...unsupportedSinkWarnings(file.telemetry));
   const config: AgentConfig = {
     agent,
     plugins,

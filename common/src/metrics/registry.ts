@@ -1,10 +1,13 @@
 /**
- * SPIRE-shaped Prometheus metrics over prom-client: names are the prefix plus key parts joined by `_`
- * (`spire_server_rpc_agent_v1_agent_attest_agent`); counters and gauges carry no suffix; timings are
- * summaries named `<key>_elapsed_time` in milliseconds, as go-metrics' `MeasureSince` records them.
+ * SPIRE-shaped metrics: a prom-client registry whose names are the prefix plus key parts joined by `_`
+ * (`spire_server_rpc_agent_v1_agent_attest_agent`), plus any statsd sinks. Counters and gauges carry no
+ * suffix; timings are summaries named `<key>_elapsed_time` in milliseconds, as go-metrics' `MeasureSince`
+ * records them. The `telemetry {}` filters apply before any sink sees an observation.
  */
 import * as os from 'node:os';
 import * as client from 'prom-client';
+import { MetricFilter } from './filter';
+import type { MetricSink } from './statsd-sink';
 
 /** Label values of one observation. */
 export type Labels = Record<string, string>;
@@ -41,6 +44,10 @@ export interface MetricsOptions {
   hostnameLabel?: boolean;
   /** Add `trust_domain_id=<td>` to every metric. */
   trustDomain?: string;
+  /** Sinks that receive every observation besides the Prometheus registry (statsd, DogStatsD). */
+  sinks?: readonly MetricSink[];
+  /** Prefix and label filters (default: everything is kept). */
+  filter?: MetricFilter;
 }
 
 /** A prom-client registry with SPIRE-style naming. */
@@ -49,12 +56,21 @@ export class Metrics {
   private readonly counters = new Map<string, client.Counter>();
   private readonly gauges = new Map<string, client.Gauge>();
   private readonly summaries = new Map<string, client.Summary>();
+  private readonly filter: MetricFilter;
+  private readonly sinks: readonly MetricSink[];
+  /** Labels the sinks add after the call's own (trust domain, then host, as SPIRE and go-metrics do). */
+  private readonly sinkLabels: Labels;
 
   constructor(private readonly options: MetricsOptions) {
+    this.filter = options.filter ?? new MetricFilter();
+    this.sinks = options.sinks ?? [];
     const labels: Labels = {};
-    if (options.hostnameLabel ?? true) labels.host = os.hostname();
     if (options.trustDomain) labels.trust_domain_id = options.trustDomain;
-    this.registry.setDefaultLabels(labels);
+    if (options.hostnameLabel ?? true) labels.host = os.hostname();
+    this.sinkLabels = this.filter.labels(labels);
+    // Prometheus output keeps Lanyard's historical order: host first.
+    const { host, ...rest } = this.sinkLabels;
+    this.registry.setDefaultLabels(host === undefined ? rest : { host, ...rest });
   }
 
   /** Full metric name for key parts. */
@@ -62,8 +78,30 @@ export class Metrics {
     return [this.options.prefix, ...key].join('_');
   }
 
+  /**
+   * Applies the filters and hands the observation to the statsd sinks; returns the labels to record in
+   * Prometheus, or undefined when the metric is filtered out.
+   */
+  private route(
+    key: readonly string[],
+    labels: Labels,
+    toSink: (sink: MetricSink, parts: readonly string[], labels: Labels) => void,
+  ): Labels | undefined {
+    if (this.sinks.length === 0 && this.filter.keepsEverything) return labels;
+    const parts = [this.options.prefix, ...key];
+    if (!this.filter.allows(parts)) return undefined;
+    const kept = this.filter.labels(labels);
+    if (this.sinks.length > 0) {
+      const all = { ...kept, ...this.sinkLabels };
+      for (const sink of this.sinks) toSink(sink, parts, all);
+    }
+    return kept;
+  }
+
   /** Adds `value` (default 1) to the counter `key`. */
-  incrCounter(key: readonly string[], labels: Labels = {}, value = 1): void {
+  incrCounter(key: readonly string[], inputLabels: Labels = {}, value = 1): void {
+    const labels = this.route(key, inputLabels, (sink, parts, all) => sink.incrCounter(parts, all, value));
+    if (!labels) return;
     const name = this.name(key);
     let metric = this.counters.get(name);
     if (!metric) {
@@ -79,7 +117,9 @@ export class Metrics {
   }
 
   /** Sets the gauge `key`. */
-  setGauge(key: readonly string[], value: number, labels: Labels = {}): void {
+  setGauge(key: readonly string[], value: number, inputLabels: Labels = {}): void {
+    const labels = this.route(key, inputLabels, (sink, parts, all) => sink.setGauge(parts, all, value));
+    if (!labels) return;
     const name = this.name(key);
     let metric = this.gauges.get(name);
     if (!metric) {
@@ -101,11 +141,13 @@ export class Metrics {
   measureCall(key: readonly string[], status: string, elapsedMs: number, labels: Labels = {}): void {
     const all = { ...labels, status };
     this.incrCounter(key, all);
-    this.summary(this.name([...key, 'elapsed_time']), Object.keys(all)).observe(all, elapsedMs);
+    this.addSample([...key, 'elapsed_time'], elapsedMs, all);
   }
 
   /** Adds one observation `value` to the summary `key` (go-metrics' `AddSample`), e.g. a count per sync. */
-  addSample(key: readonly string[], value: number, labels: Labels = {}): void {
+  addSample(key: readonly string[], value: number, inputLabels: Labels = {}): void {
+    const labels = this.route(key, inputLabels, (sink, parts, all) => sink.addSample(parts, all, value));
+    if (!labels) return;
     this.summary(this.name(key), Object.keys(labels)).observe(labels, value);
   }
 
@@ -121,5 +163,10 @@ export class Metrics {
   /** Prometheus text exposition of every metric. */
   exposition(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** Flushes and closes the statsd sinks. */
+  async close(): Promise<void> {
+    await Promise.all(this.sinks.map((sink) => sink.close()));
   }
 }

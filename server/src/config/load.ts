@@ -11,7 +11,8 @@ import {
   parseConfigText,
   readConfigFile,
   telemetryConfig,
-  unsupportedSinks,
+  telemetryIssues,
+  unsupportedSinkWarnings,
   type ConfigIssue,
   type Environment,
   type ParsedConfig,
@@ -45,13 +46,16 @@ export function serverConfigFromParsed(parsed: ParsedConfig): LoadedServerConfig
   const server = mapServerSection(file.server ?? {}, warnings, sectionIssues);
   const fed = mapFederation(file.server?.federation, parsed.positions, warnings);
   server.federation = fed.federation;
-  const issues = [...refusedServerKeys(file, parsed.positions), ...sectionIssues, ...fed.issues];
+  const issues = [
+    ...refusedServerKeys(file, parsed.positions),
+    ...sectionIssues,
+    ...fed.issues,
+    ...telemetryIssues(file.telemetry, parsed.positions),
+  ];
   const plugins = mapPlugins(file.plugins ?? {}, issues, parsed.positions);
   if (issues.length > 0) throw new ConfigError(issues);
   warnings.push(...serverInertKeyWarnings(file));
-  for (const sink of unsupportedSinks(file.telemetry)) {
-    warnings.push(`telemetry sink ${sink} is not supported by Lanyard and is ignored; use Prometheus`);
-  }
+  warnings.push(...unsupportedSinkWarnings(file.telemetry));
   const config: ServerConfig = {
     server,
     plugins,

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import {
   HealthChecker,
-  Metrics,
   createLogger,
+  createMetrics,
   logLevelControl,
   startHealthListener,
   startPrometheusListener,
   type HealthListener,
+  type Logger,
+  type Metrics,
   type PrometheusListener,
 } from '@lanyard/common';
 import type { ServerConfig } from '../../config';
@@ -26,14 +28,10 @@ function tightenUmask(): void {
   process.umask(old | 0o027);
 }
 
-function metricsFor(config: ServerConfig): Metrics {
-  const t = config.telemetry;
-  return new Metrics({
-    prefix: t.prefix,
-    hostnameLabel: t.enableHostnameLabel,
-    trustDomain: t.enableTrustDomainLabel
-      ? TrustDomain.parse(config.server.trustDomain).idString()
-      : undefined,
+function metricsFor(config: ServerConfig, logger: Logger): Metrics {
+  return createMetrics(config.telemetry, {
+    trustDomainId: TrustDomain.parse(config.server.trustDomain).idString(),
+    onSinkError: (err) => logger.debug('Failed to send metrics to a statsd sink', { error: err.message }),
   });
 }
 
@@ -68,7 +66,7 @@ async function run(flags: ConfigFlags, ctx: CommandContext): Promise<number> {
     });
     for (const warning of warnings) logger.warn(warning);
     tightenUmask();
-    const metrics = metricsFor(config);
+    const metrics = metricsFor(config, logger);
     const options = await serverOptionsFromConfig(config, logger, metrics);
     server = await LanyardServer.start({ ...options, logLevel: logLevelControl(logger) });
     const listeners = await startListeners(config, server, metrics);
@@ -77,6 +75,7 @@ async function run(flags: ConfigFlags, ctx: CommandContext): Promise<number> {
     logger.info('Stopping server', { signal });
     await Promise.all(listeners.map((l) => l.close()));
     await server.stop();
+    await metrics.close();
     logger.info('Server stopped gracefully');
     return 0;
   } catch (err) {
