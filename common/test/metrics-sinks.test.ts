@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
@@ -16,35 +15,12 @@ import {
   telemetrySchema,
   formatIssue,
 } from '@lanyard/common';
-import { TestCa } from '@lanyard/test-support';
-
-/** A UDP socket on loopback that collects statsd lines. */
-async function udpCollector(): Promise<{
-  port: number;
-  lines: string[];
-  until(n: number): Promise<void>;
-  close(): void;
-}> {
-  const socket = dgram.createSocket('udp4');
-  const lines: string[] = [];
-  socket.on('message', (msg) => lines.push(...msg.toString().split('\n').filter(Boolean)));
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return {
-    port: socket.address().port,
-    lines,
-    async until(n) {
-      const deadline = Date.now() + 20_000;
-      while (lines.length < n && Date.now() < deadline) await new Promise((r) => setImmediate(r));
-      if (lines.length < n) throw new Error(`expected ${n} statsd lines, got ${JSON.stringify(lines)}`);
-    },
-    close: () => socket.close(),
-  };
-}
+import { TestCa, startUdpCollector } from '@lanyard/test-support';
 
 describe('statsd sinks', () => {
   it('send go-metrics names: plain statsd puts label values in the name, DogStatsD sends tags', async () => {
-    const plain = await udpCollector();
-    const dog = await udpCollector();
+    const plain = await startUdpCollector();
+    const dog = await startUdpCollector();
     const metrics = new Metrics({
       prefix: 'spire_server',
       hostnameLabel: false,
@@ -58,8 +34,8 @@ describe('statsd sinks', () => {
       metrics.incrCounter(['server_ca', 'sign', 'x509_svid']);
       metrics.setGauge(['entry', 'entries_by_entryid_cache', 'count'], 42);
       metrics.measureCall(['datastore', 'registration_entry', 'create'], 'OK', 3);
-      await plain.until(4);
-      await dog.until(4);
+      await plain.waitFor((lines) => lines.length >= 4);
+      await dog.waitFor((lines) => lines.length >= 4);
       expect(plain.lines).toEqual([
         'spire_server.server_ca.sign.x509_svid.spiffe_//example.org:1|c',
         'spire_server.entry.entries_by_entryid_cache.count.spiffe_//example.org:42|g',
@@ -74,15 +50,15 @@ describe('statsd sinks', () => {
       ]);
     } finally {
       await metrics.close();
-      plain.close();
-      dog.close();
+      await plain.close();
+      await dog.close();
     }
   });
 });
 
 describe('metric filters', () => {
   it('keep or drop by the longest dot-separated prefix and drop labels by name, in every sink', async () => {
-    const plain = await udpCollector();
+    const plain = await startUdpCollector();
     const metrics = new Metrics({
       prefix: 'spire_server',
       filter: new MetricFilter({
@@ -96,7 +72,7 @@ describe('metric filters', () => {
       metrics.incrCounter(['datastore', 'node', 'fetch'], { status: 'OK' });
       metrics.incrCounter(['datastore', 'bundle', 'fetch'], { status: 'OK' });
       metrics.incrCounter(['started'], { version: '1' });
-      await plain.until(2);
+      await plain.waitFor((lines) => lines.length >= 2);
       expect(plain.lines).toEqual([
         'spire_server.datastore.bundle.fetch.OK:1|c',
         'spire_server.started.1:1|c',
@@ -107,7 +83,7 @@ describe('metric filters', () => {
       expect(text).not.toContain('host=');
     } finally {
       await metrics.close();
-      plain.close();
+      await plain.close();
     }
   });
 

@@ -35,6 +35,7 @@ import {
 } from './federation';
 import { pruneExpiredNodes, type NodePruneOptions } from './node-pruner';
 import { DEFAULT_PRUNE_EVENTS_OLDER_THAN_MS, pruneOldEvents } from './event-pruner';
+import { countSignature, entryCacheGauges, recordCaMetrics, withDatastoreMetrics } from './telemetry';
 import { RateLimits, type RateLimitConfig } from './api/rate-limit/limits';
 import { TrustDomain } from '@lanyard/spiffe/id';
 
@@ -151,9 +152,13 @@ export class LanyardServer {
   static async start(options: LanyardServerOptions): Promise<LanyardServer> {
     const logger = options.logger ?? silentLogger;
     const now = options.now ?? Date.now;
-    const datastore = await openDataStore({ ...options.datastore, logger, now });
+    const metrics = options.metrics ?? new Metrics({ prefix: 'spire_server' });
+    const datastore = withDatastoreMetrics(
+      await openDataStore({ ...options.datastore, logger, now }),
+      metrics,
+    );
     try {
-      return await LanyardServer.assemble(options, datastore, logger, now);
+      return await LanyardServer.assemble(options, datastore, logger, now, metrics);
     } catch (err) {
       await datastore.close();
       throw err;
@@ -165,6 +170,7 @@ export class LanyardServer {
     datastore: DataStore,
     logger: PluginLogger,
     now: () => number,
+    metrics: Metrics,
   ): Promise<LanyardServer> {
     const td = options.trustDomain;
     const trail =
@@ -180,8 +186,10 @@ export class LanyardServer {
       dataDir: options.dataDir,
       logger,
       now,
+      onSigned: countSignature(metrics),
     });
     if (trail) recordCaEvents(ca, td, trail);
+    recordCaMetrics(ca, metrics, TrustDomain.parse(td).idString(), now);
     const bundle = new BundleSync(
       datastore,
       td,
@@ -198,6 +206,7 @@ export class LanyardServer {
       fullReloadIntervalMs: options.cacheFullReloadIntervalMs,
       gapTimeoutMs: options.eventTimeoutMs,
       now,
+      onUpdated: entryCacheGauges(metrics),
     });
     await cache.start();
     const attestors = await NodeAttestorCatalog.create(
@@ -206,7 +215,6 @@ export class LanyardServer {
       options.nodeAttestorPlugins,
     );
     const svid = new ServerSvidRotator(ca, logger, now);
-    const metrics = options.metrics ?? new Metrics({ prefix: 'spire_server' });
     const fed = options.federation;
     const federation = new FederationRefreshManager({
       datastore,

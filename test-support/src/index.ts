@@ -17,3 +17,4 @@ export * from './fakes/cloud-federation';
 export * from './reliability-doc';
 export * from './fuzz';
 export * from './fault-proxy';
+export * from './udp-collector';

@@ -38,6 +38,16 @@ export class AuthorizedEntryIndex {
     return this.entries.size;
   }
 
+  /** Sizes of the maps, for SPIRE's entry-cache gauges. */
+  stats(): { entries: number; agents: number; aliasSelectors: number; aliasEntries: number } {
+    return {
+      entries: this.entries.size,
+      agents: this.nodeSelectors.size,
+      aliasSelectors: this.aliasesBySelector.size,
+      aliasEntries: this.byParent.get(this.serverId)?.size ?? 0,
+    };
+  }
+
   /** Inserts or replaces an entry. */
   upsertEntry(entry: RegistrationEntry): void {
     this.removeEntry(entry.id);

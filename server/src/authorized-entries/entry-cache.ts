@@ -15,6 +15,23 @@ export interface EntryCacheOptions {
   /** Full rebuild period as a safety net; default 1 h. */
   fullReloadIntervalMs?: number;
   now?: () => number;
+  /** Called after every refresh or reload with the cache's sizes (for SPIRE's entry-cache gauges). */
+  onUpdated?: (stats: EntryCacheStats) => void;
+}
+
+/** Sizes of the cache after an update. */
+export interface EntryCacheStats {
+  /** Entries indexed by ID. */
+  entries: number;
+  /** Agents whose node selectors are known. */
+  agents: number;
+  /** Distinct selectors of node-alias entries. */
+  aliasSelectors: number;
+  /** Node-alias entries (parented to the server). */
+  aliasEntries: number;
+  /** Entry and node event IDs skipped over and still awaited. */
+  skippedEntryEvents: number;
+  skippedNodeEvents: number;
 }
 
 /**
@@ -84,6 +101,15 @@ export class EntryCache {
     }
     await this.applyEntryEvents();
     await this.applyNodeEvents();
+    this.reportStats();
+  }
+
+  private reportStats(): void {
+    this.opts.onUpdated?.({
+      ...this.index.stats(),
+      skippedEntryEvents: this.entryGaps.size,
+      skippedNodeEvents: this.nodeGaps.size,
+    });
   }
 
   private async fullReload(): Promise<void> {
@@ -99,6 +125,7 @@ export class EntryCache {
     this.entryGaps.clear();
     this.nodeGaps.clear();
     this.lastFullLoad = this.now();
+    this.reportStats();
     this.opts.logger.debug('Entry cache reloaded', {
       entries: entries.length,
       elapsed_ms: this.now() - started,

@@ -10,6 +10,7 @@ import type {
   KeyManager,
   KeyType,
   ServerCaOptions,
+  SignedKind,
 } from './types';
 
 /** Options with every default applied. TTLs in seconds. */
@@ -42,6 +43,8 @@ export interface ResolvedCaOptions {
   now: Clock;
   /** Logger. */
   logger: PluginLogger;
+  /** Signature observer (metrics); a no-op by default. */
+  onSigned: (kind: SignedKind) => void;
 }
 
 /** Requires a bare trust domain name (`example.org`, never `spiffe://…`); errors name `trust_domain`. */
@@ -81,6 +84,7 @@ export function resolveCaOptions(options: ServerCaOptions): ResolvedCaOptions {
     upstreamAuthority: options.upstreamAuthority,
     now: options.now ?? Date.now,
     logger: options.logger ?? silentLogger,
+    onSigned: options.onSigned ?? (() => undefined),
   };
 }
 

@@ -109,6 +109,7 @@ export class ServerCa implements ServerCaApi {
       { spiffeId, spkiDer, ttlMs: ttlSeconds * 1000, dnsNames, subjectDer },
       this.options.now(),
     );
+    this.options.onSigned('x509_svid');
     return {
       certChainDer: [certDer, ...issuerChain(ca)],
       spiffeId,
@@ -138,6 +139,7 @@ export class ServerCa implements ServerCaApi {
       },
       now,
     );
+    this.options.onSigned('x509_ca_svid');
     return {
       caCertChainDer: [certDer, ...issuerChain(ca)],
       x509Authorities: this.bundleContents().x509Authorities.map((cert) => cert.raw),
@@ -168,6 +170,7 @@ export class ServerCa implements ServerCaApi {
         extra: jti === undefined ? undefined : { jti },
       },
     );
+    this.options.onSigned('jwt_svid');
     return { token, spiffeId: params.spiffeId, expiresAt, issuedAt, jti };
   }
 

@@ -193,6 +193,9 @@ export interface CaSubject {
   commonName?: string;
 }
 
+/** What the CA signed: an X.509-SVID, a JWT-SVID or a downstream CA certificate (SPIRE's metric key parts). */
+export type SignedKind = 'x509_svid' | 'jwt_svid' | 'x509_ca_svid';
+
 /** Options of `ServerCa.create`. */
 export interface ServerCaOptions {
   /** `trust_domain`, e.g. `example.org`. */
@@ -223,6 +226,8 @@ export interface ServerCaOptions {
   now?: Clock;
   /** Logger; default silent. */
   logger?: PluginLogger;
+  /** Told after each successful signature, for SPIRE's `server_ca_sign_*` counters. */
+  onSigned?: (kind: SignedKind) => void;
 }
 
 /**
