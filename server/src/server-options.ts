@@ -65,6 +65,7 @@ export async function serverOptionsFromConfig(
     federation: s.federation,
     datastore: p.dataStore,
     nodeAttestors: p.nodeAttestors,
+    kubeBundle: p.kubeBundle,
     logger,
     metrics,
   };

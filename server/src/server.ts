@@ -19,6 +19,7 @@ import type { ApiDeps } from './api/deps';
 import { DEFAULT_SIGNING_LIMITS, SigningLimiter, type SigningLimits } from './api/svid/signing-limiter';
 import { Authorizer } from './auth/authorizer';
 import { BundleSync } from './bundle-sync';
+import { BundleNotifiers, type KubeBundlePlugins } from './notifier';
 import { EntryCache } from './authorized-entries/entry-cache';
 import { ServerCa, type ServerCaOptions } from './ca';
 import { NodeAttestorCatalog } from './catalog/node-attestors';
@@ -38,6 +39,7 @@ import { DEFAULT_PRUNE_EVENTS_OLDER_THAN_MS, pruneOldEvents } from './event-prun
 import { countSignature, entryCacheGauges, recordCaMetrics, withDatastoreMetrics } from './telemetry';
 import { RateLimits, type RateLimitConfig } from './api/rate-limit/limits';
 import { TrustDomain } from '@lanyard/spiffe/id';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 
 /** Everything needed to run a server; built from the config file by `optionsFromConfig` or by tests. */
 export interface LanyardServerOptions {
@@ -108,6 +110,10 @@ export interface LanyardServerOptions {
   signingLimits?: SigningLimits;
   /** Largest Batch* request; default 10000. */
   maxBatchSize?: number;
+  /** `Notifier "k8sbundle"` / `BundlePublisher "k8s_configmap"`: where the trust bundle is kept in Kubernetes. */
+  kubeBundle?: KubeBundlePlugins;
+  /** How often those Kubernetes objects are checked again without a bundle change; default 1 min. */
+  kubeBundleResyncMs?: number;
   now?: () => number;
 }
 
@@ -131,6 +137,8 @@ export class LanyardServer {
     readonly federation: FederationRefreshManager,
     /** The identity trail writer, when `audit_trail` is configured. */
     readonly trail: TrailWriter | undefined,
+    /** Writers of the trust bundle to Kubernetes, when such plugins are configured. */
+    private readonly notifiers: BundleNotifiers | undefined,
   ) {}
 
   /** TCP port the TLS endpoint listens on. */
@@ -198,6 +206,7 @@ export class LanyardServer {
     );
     await bundle.publish(ca.bundleContents());
     ca.onBundleChange((contents) => void bundle.publish(contents).catch(() => undefined));
+    const notifiers = await startNotifiers(options, () => datastore.getBundle(td), logger);
     const cache = new EntryCache({
       datastore,
       serverId: spireServerId(td).toString(),
@@ -308,6 +317,7 @@ export class LanyardServer {
       bundleEndpoint,
       federation,
       trail,
+      notifiers,
     );
     try {
       await endpoints.start();
@@ -332,6 +342,8 @@ export class LanyardServer {
       if (event.type === 'x509-authority-activated') this.svid.rotate();
     });
     this.bundle.onChange(() => this.endpoints.refreshTls());
+    this.bundle.onChange(() => this.notifiers?.bundleChanged());
+    this.notifiers?.start(this.options.kubeBundleResyncMs);
     this.bundle.start(bundlePollIntervalMs);
     this.every(60_000, () => this.datastore.pruneJoinTokens(this.nowSeconds()));
     this.every(3_600_000, () => this.pruneBundle());
@@ -384,9 +396,23 @@ export class LanyardServer {
     this.svid.stop();
     this.ca.stop();
     await this.federation.stop();
+    await this.notifiers?.stop();
     await this.bundleEndpoint?.stop();
     await this.endpoints.stop(graceMs);
     await this.trail?.close();
     await this.datastore.close();
   }
+}
+
+/** Connects the configured Kubernetes bundle plugins (none: undefined). */
+async function startNotifiers(
+  options: LanyardServerOptions,
+  currentBundle: () => Promise<SpiffeBundle | undefined>,
+  logger: PluginLogger,
+): Promise<BundleNotifiers | undefined> {
+  const kube = options.kubeBundle;
+  if (!kube?.k8sBundle?.length && !kube?.k8sConfigMap?.length) return undefined;
+  const notifiers = await BundleNotifiers.create(kube, currentBundle, logger);
+  logger.info('Keeping the trust bundle in Kubernetes', { targets: notifiers.targets.join(', ') });
+  return notifiers;
 }

@@ -12,3 +12,4 @@ export * from './agent-path-template';
 export * from './metadata-fetch';
 export * from './payload';
 export * from './cgroup';
+export * from './kube';

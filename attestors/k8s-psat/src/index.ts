@@ -5,7 +5,6 @@
  */
 export * from './shared';
 export * from './config';
-export * from './kube';
 export * from './token-review';
 export * from './agent';
 export * from './server';

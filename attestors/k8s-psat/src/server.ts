@@ -1,14 +1,18 @@
-import type {
-  NodeAttestationResult,
-  NodeAttestorServer,
-  NodeAttestorServerPlugin,
-  PluginData,
-  Selector,
-  ServerAttestorDeps,
+import {
+  KubeApiClient,
+  inClusterConnection,
+  type KubeNode,
+  type KubePod,
+  type NodeAttestationResult,
+  type NodeAttestorServer,
+  type NodeAttestorServerPlugin,
+  type PluginData,
+  type Selector,
+  type ServerAttestorDeps,
 } from '@lanyard/attestor-core';
+import { loadKubeconfig } from '@lanyard/attestor-core/server';
 import { InternalError, LanyardError, PermissionDeniedError } from '@lanyard/base';
 import { type K8sPsatClusterConfig, type K8sPsatServerConfig, parseServerConfig } from './config';
-import { KubeApiClient, type KubeNode, type KubePod, inClusterConnection, loadKubeconfig } from './kube';
 import { K8S_PSAT_PLUGIN_NAME, decodePsatPayload, psatSelector } from './shared';
 import { type ReviewedIdentity, identityFromReview } from './token-review';
 

@@ -1,5 +1,5 @@
 import { PermissionDeniedError } from '@lanyard/base';
-import type { TokenReviewStatus } from './kube';
+import type { TokenReviewStatus } from '@lanyard/attestor-core';
 
 const EXTRA = 'authentication.kubernetes.io/';
 

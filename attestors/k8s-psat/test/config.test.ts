@@ -1,13 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
-import {
-  KubeApiClient,
-  inClusterConnection,
-  loadKubeconfig,
-  parseAgentConfig,
-  parseServerConfig,
-} from '../src';
+import { KubeApiClient, inClusterConnection } from '@lanyard/attestor-core';
+import { loadKubeconfig } from '@lanyard/attestor-core/server';
+import { parseAgentConfig, parseServerConfig } from '../src';
 import { type PsatWorld, agentPayload, noChallenge, server, startWorld, writeKubeconfig } from './helpers';
 
 let world: PsatWorld;

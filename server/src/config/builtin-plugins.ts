@@ -13,6 +13,12 @@ import {
   type PluginData,
 } from '@lanyard/common';
 import type { DataStoreConfig, KeyManagerConfig, UpstreamAuthorityConfig } from './types';
+import {
+  k8sBundleSettings,
+  k8sConfigMapSettings,
+  type K8sBundleCluster,
+  type K8sConfigMapCluster,
+} from '../notifier/k8s-settings';
 
 /** A built-in plugin whose settings the config mapper reads itself. */
 export interface ConfigPlugin<C> {
@@ -86,3 +92,12 @@ export const DATA_STORES = serverCatalog('DataStore', [sqlDataStore]);
 export const KEY_MANAGERS = serverCatalog('KeyManager', [diskKeyManager, memoryKeyManager]);
 /** `UpstreamAuthority "<name>"` plugins. */
 export const UPSTREAM_AUTHORITIES = serverCatalog('UpstreamAuthority', [diskUpstreamAuthority]);
+/** `Notifier "<name>"` plugins. */
+export const NOTIFIERS = serverCatalog<ConfigPlugin<readonly K8sBundleCluster[]>>('Notifier', [
+  { name: 'k8sbundle', settings: k8sBundleSettings },
+]);
+/** `BundlePublisher "<name>"` plugins. */
+export const BUNDLE_PUBLISHERS = serverCatalog<ConfigPlugin<readonly K8sConfigMapCluster[]>>(
+  'BundlePublisher',
+  [{ name: 'k8s_configmap', settings: k8sConfigMapSettings }],
+);

@@ -1,7 +1,8 @@
 /**
  * Maps `plugins {}` to {@link ServerPlugins} through the generic plugin catalog: SPIRE's cardinality per type
  * (one DataStore, one KeyManager, at most one UpstreamAuthority, any number of NodeAttestors), SPIRE's
- * unknown-plugin message, and the built-in plugins' `plugin_data`. NodeAttestor `plugin_data` stays raw for the
+ * unknown-plugin message, and the built-in plugins' `plugin_data` (Notifier `k8sbundle` and BundlePublisher
+ * `k8s_configmap` included). NodeAttestor `plugin_data` stays raw for the
  * attestor to validate when it is built.
  */
 import {
@@ -15,7 +16,14 @@ import {
   type PluginCatalog,
   type Position,
 } from '@lanyard/common';
-import { DATA_STORES, KEY_MANAGERS, UPSTREAM_AUTHORITIES, type ConfigPlugin } from './builtin-plugins';
+import {
+  BUNDLE_PUBLISHERS,
+  DATA_STORES,
+  KEY_MANAGERS,
+  NOTIFIERS,
+  UPSTREAM_AUTHORITIES,
+  type ConfigPlugin,
+} from './builtin-plugins';
 import type { ServerFile } from './schema';
 import type { NodeAttestorBlock, ServerPlugins } from './types';
 
@@ -41,6 +49,23 @@ function mapFirst<C>(
   return plugin?.settings(data, ['plugins', catalog.type, name], issues);
 }
 
+/** Settings of every enabled block of the catalog's type (types with any number of plugins). */
+function mapAll<C>(
+  catalog: PluginCatalog<ConfigPlugin<C>>,
+  plugins: PluginsBlock,
+  { positions, issues }: Report,
+): C[] {
+  return enabledPlugins(plugins[catalog.type as keyof PluginsBlock]).flatMap(([name, block]) => {
+    const data = readPluginData(catalog.type, name, block, issues, positions);
+    const settings = findPlugin(catalog, name, issues, positions)?.settings(
+      data,
+      ['plugins', catalog.type, name],
+      issues,
+    );
+    return settings === undefined ? [] : [settings];
+  });
+}
+
 function mapNodeAttestors(plugins: PluginsBlock, { positions, issues }: Report): NodeAttestorBlock[] {
   return Object.entries(plugins.NodeAttestor ?? {}).map(([name, block]) => ({
     name,
@@ -57,17 +82,23 @@ export function mapPlugins(
 ): ServerPlugins {
   const report: Report = { positions, issues };
   checkPluginCounts(SERVER_PLUGIN_CARDINALITY, plugins, issues, positions);
-  for (const type of ['Notifier', 'BundlePublisher', 'CredentialComposer'] as const) {
-    for (const [name] of enabledPlugins(plugins[type])) {
-      issues.push(
-        issueAt(positions, ['plugins', type, name], `${type} plugins are not supported by Lanyard`),
-      );
-    }
+  for (const [name] of enabledPlugins(plugins.CredentialComposer)) {
+    issues.push(
+      issueAt(
+        positions,
+        ['plugins', 'CredentialComposer', name],
+        'CredentialComposer plugins are not supported by Lanyard',
+      ),
+    );
   }
   return {
     dataStore: mapFirst(DATA_STORES, plugins, report) ?? { databaseType: 'sqlite3', connectionString: '' },
     keyManager: mapFirst(KEY_MANAGERS, plugins, report) ?? { kind: 'memory' },
     nodeAttestors: mapNodeAttestors(plugins, report),
     upstreamAuthority: mapFirst(UPSTREAM_AUTHORITIES, plugins, report),
+    kubeBundle: {
+      k8sBundle: mapAll(NOTIFIERS, plugins, report),
+      k8sConfigMap: mapAll(BUNDLE_PUBLISHERS, plugins, report),
+    },
   };
 }

@@ -10,6 +10,7 @@ import type {
   TelemetryConfig,
 } from '@lanyard/common';
 import type { ServerLimits } from '../limits';
+import type { KubeBundlePlugins } from '../notifier/k8s-settings';
 
 /** `ca_key_type` / `jwt_key_type` values. */
 export type ServerKeyType = 'rsa-2048' | 'rsa-4096' | 'ec-p256' | 'ec-p384';
@@ -130,6 +131,8 @@ export interface ServerPlugins {
   keyManager: KeyManagerConfig;
   nodeAttestors: NodeAttestorBlock[];
   upstreamAuthority?: UpstreamAuthorityConfig;
+  /** `Notifier "k8sbundle"` and `BundlePublisher "k8s_configmap"` blocks. */
+  kubeBundle: KubeBundlePlugins;
 }
 
 /** The whole server configuration. */

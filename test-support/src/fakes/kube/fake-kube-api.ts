@@ -4,6 +4,7 @@ import { json } from '../cloud/http-fake';
 import type { TestCa } from '../../test-ca';
 import { HttpsFake, type TlsRecordedRequest } from './https-fake';
 import { type KubeNode, type KubePod, kubeStatus } from './kube-model';
+import { KubeObjectStore } from './kube-objects';
 import {
   ServiceAccountIssuer,
   type ServiceAccountTokenOptions,
@@ -24,7 +25,8 @@ export interface KubeClientCertificate {
  * Loopback fake of the Kubernetes API server, over HTTPS with a {@link TestCa} certificate. It serves
  * `POST /apis/authentication.k8s.io/v1/tokenreviews` (really verifying RS256 service-account tokens signed by
  * {@link issuer}, their expiry, audiences and bound pod), `GET /api/v1/namespaces/{ns}/pods/{name}` and
- * `GET /api/v1/nodes/{name}`. Callers authenticate with {@link clientToken} (Bearer) or a client certificate from
+ * `GET /api/v1/nodes/{name}`, and keeps ConfigMaps, Namespaces, webhook configurations and APIServices in
+ * {@link objects} (get, list by label, create, merge-patch with resourceVersion conflicts). Callers authenticate with {@link clientToken} (Bearer) or a client certificate from
  * {@link issueClientCertificate}; anything else gets 401. Tests inject failures with `failNext` or set
  * {@link tokenReviewError} to make the authenticator report an error.
  */
@@ -35,6 +37,8 @@ export class FakeKubeApi extends HttpsFake {
   readonly pods = new Map<string, KubePod>();
   /** Nodes by name. */
   readonly nodes = new Map<string, KubeNode>();
+  /** ConfigMaps, Namespaces, Mutating/ValidatingWebhookConfigurations and APIServices. */
+  readonly objects = new KubeObjectStore();
   /** Bearer token of an identity allowed to create TokenReviews and read pods and nodes. */
   readonly clientToken = `kube-admin-${randomBytes(16).toString('hex')}`;
   /** Audiences used when a TokenReview names none (the API server's own). */
@@ -73,6 +77,30 @@ export class FakeKubeApi extends HttpsFake {
     });
   }
 
+  /** A kubeconfig (YAML) whose current context reaches this API server with {@link clientToken}. */
+  kubeconfig(): string {
+    return [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: fake',
+      '  cluster:',
+      `    server: ${this.url}`,
+      `    certificate-authority-data: ${Buffer.from(this.caPem).toString('base64')}`,
+      'users:',
+      '- name: lanyard',
+      '  user:',
+      `    token: ${this.clientToken}`,
+      'contexts:',
+      '- name: fake',
+      '  context:',
+      '    cluster: fake',
+      '    user: lanyard',
+      'current-context: fake',
+      '',
+    ].join('\n');
+  }
+
   /** Issues a client certificate (CN = user name) that this API server accepts. */
   issueClientCertificate(user = 'lanyard-server'): KubeClientCertificate {
     const cert = this.ca.issueCertificate({ subject: { commonName: user }, extKeyUsage: ['clientAuth'] });
@@ -89,6 +117,8 @@ export class FakeKubeApi extends HttpsFake {
       if (req.method !== 'POST') return json(405, kubeStatus(405, 'MethodNotAllowed', 'method not allowed'));
       return this.tokenReview(req.body);
     }
+    const object = this.objects.handle(req);
+    if (object) return object;
     const pod = POD_PATH.exec(req.path);
     if (pod && req.method === 'GET') {
       const found = this.pods.get(`${decodeURIComponent(pod[1])}/${decodeURIComponent(pod[2])}`);

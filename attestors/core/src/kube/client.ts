@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { InternalError, NotFoundError, PermissionDeniedError, UnavailableError } from '@lanyard/base';
+import {
+  AbortedError,
+  AlreadyExistsError,
+  InternalError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnavailableError,
+} from '@lanyard/base';
 import type { KubeConnection } from './connection';
 import type { KubeNode, KubePod, TokenReviewStatus } from './types';
 
@@ -18,9 +25,13 @@ interface RawResponse {
   readonly body: string;
 }
 
+/** Content type of an RFC 7386 JSON merge patch. */
+const MERGE_PATCH = 'application/merge-patch+json';
+
 /**
- * A small Kubernetes API client over `node:https`: TokenReview, get pod, get node. It keeps one keep-alive agent
- * (TLS sessions are reused) and re-reads a token file on every request.
+ * A small Kubernetes API client over `node:https`: TokenReview, get pod, get node, and generic get, list, create
+ * and merge-patch of any object path. It keeps one keep-alive agent (TLS sessions are reused) and re-reads a
+ * token file on every request.
  */
 export class KubeApiClient {
   private readonly agent: https.Agent;
@@ -81,14 +92,47 @@ export class KubeApiClient {
     return this.json('GET', `/api/v1/nodes/${encodeURIComponent(name)}`, `node "${name}"`);
   }
 
+  /** Reads the object at `path` (e.g. `/api/v1/namespaces/spire/configmaps/spire-bundle`). @throws NotFoundError */
+  get<T>(path: string, what: string): Promise<T> {
+    return this.json('GET', path, what);
+  }
+
+  /** Lists the objects at a collection `path` whose labels match `labelSelector` (e.g. `spiffe.io/webhook=true`). */
+  async list<T>(path: string, what: string, labelSelector?: string): Promise<T[]> {
+    const query = labelSelector === undefined ? '' : `?labelSelector=${encodeURIComponent(labelSelector)}`;
+    const list = await this.json<{ items?: T[] }>('GET', `${path}${query}`, what);
+    return Array.isArray(list.items) ? list.items : [];
+  }
+
+  /** Creates `object` in the collection at `path`. @throws AlreadyExistsError when it exists already. */
+  create<T>(path: string, what: string, object: unknown): Promise<T> {
+    return this.json('POST', path, what, JSON.stringify(object));
+  }
+
+  /**
+   * Applies a JSON merge patch to the object at `path`. Put `metadata.resourceVersion` in the patch for
+   * optimistic concurrency.
+   * @throws AbortedError when the object changed since that version (HTTP 409), NotFoundError when it is gone.
+   */
+  mergePatch<T>(path: string, what: string, patch: unknown): Promise<T> {
+    return this.json('PATCH', path, what, JSON.stringify(patch), MERGE_PATCH);
+  }
+
   /** Closes pooled connections. */
   close(): void {
     this.agent.destroy();
   }
 
-  private async json<T>(method: string, path: string, what: string, body?: string): Promise<T> {
-    const res = await this.request(method, path, what, body);
+  private async json<T>(
+    method: string,
+    path: string,
+    what: string,
+    body?: string,
+    contentType = 'application/json',
+  ): Promise<T> {
+    const res = await this.request(method, path, what, body, contentType);
     if (res.status === 404) throw new NotFoundError(`${what} not found`, 'ERR_KUBE_NOT_FOUND');
+    if (res.status === 409) throw conflict(what, res.body);
     if (res.status === 401 || res.status === 403) {
       throw new PermissionDeniedError(
         `kubernetes API refused the ${what} request (HTTP ${res.status}): ${statusMessage(res.body)}`,
@@ -114,9 +158,9 @@ export class KubeApiClient {
     }
   }
 
-  private async headers(body?: string): Promise<Record<string, string>> {
+  private async headers(body: string | undefined, contentType: string): Promise<Record<string, string>> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = contentType;
     const token = this.connection.tokenFile
       ? (await readFile(this.connection.tokenFile, 'utf8')).trim()
       : this.connection.token;
@@ -124,10 +168,16 @@ export class KubeApiClient {
     return headers;
   }
 
-  private async request(method: string, path: string, what: string, body?: string): Promise<RawResponse> {
+  private async request(
+    method: string,
+    path: string,
+    what: string,
+    body: string | undefined,
+    contentType: string,
+  ): Promise<RawResponse> {
     let headers: Record<string, string>;
     try {
-      headers = await this.headers(body);
+      headers = await this.headers(body, contentType);
     } catch (error) {
       throw new UnavailableError(
         `cannot read kubernetes API token file: ${(error as Error).message}`,
@@ -165,6 +215,14 @@ export class KubeApiClient {
       req.end(body);
     });
   }
+}
+
+/** HTTP 409: `AlreadyExists` on create, otherwise a `Conflict` with a newer resourceVersion. */
+function conflict(what: string, body: string): AbortedError | AlreadyExistsError {
+  const message = `kubernetes API refused the ${what} request: ${statusMessage(body)}`;
+  return /"reason"\s*:\s*"AlreadyExists"/.test(body)
+    ? new AlreadyExistsError(message, 'ERR_KUBE_EXISTS')
+    : new AbortedError(message, 'ERR_KUBE_CONFLICT');
 }
 
 function statusMessage(body: string): string {
