@@ -44,6 +44,7 @@ describe('server config defaults', () => {
       keyManager: { kind: 'memory' },
       nodeAttestors: [],
       upstreamAuthority: undefined,
+      kubeBundle: { k8sBundle: [], k8sConfigMap: [] },
     });
     expect(config.healthChecks).toEqual({
       listenerEnabled: false,
