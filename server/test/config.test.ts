@@ -260,8 +260,8 @@ describe('server config errors', () => {
     expect(() => parseServerConfig(noDatastore)).toThrow(
       'plugins.DataStore: plugin type "DataStore" constraint not satisfied: expected exactly 1 but got 0',
     );
-    expect(() => parseServerConfig(minimal().replace('"sqlite3"', '"mysql"'))).toThrow(
-      'plugins.DataStore.sql.plugin_data.database_type (line 10, column 7): must be one of sqlite3, postgres (got "mysql")',
+    expect(() => parseServerConfig(minimal().replace('"sqlite3"', '"oracle"'))).toThrow(
+      'plugins.DataStore.sql.plugin_data.database_type (line 10, column 7): must be one of sqlite3, postgres, mysql (got "oracle")',
     );
     expect(() =>
       parseServerConfig(minimal().replace('KeyManager "memory" {}', 'KeyManager "disk" { plugin_data {} }')),

@@ -1,8 +1,13 @@
 import { status as GrpcCode } from '@grpc/grpc-js';
-import { ResourceExhaustedError, UnavailableError, UnimplementedError } from '@lanyard/base';
+import {
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  UnavailableError,
+  UnimplementedError,
+} from '@lanyard/base';
 import { toServiceError, type ServiceErrorStatus } from '@lanyard/base/grpc';
 import { AgentPermissionDeniedError, encodePermissionDeniedStatus } from './status-details';
-import { isDatabaseUnreachable, isStorageFull } from '../datastore/sql/sql-errors';
+import { isDatabaseUnreachable, isStorageFull, isValueTooLong } from '../datastore/sql/sql-errors';
 
 /** SPIRE's `types.Status` as carried in batch results. */
 export interface ApiStatus {
@@ -38,9 +43,16 @@ export function toCallStatus(err: unknown): ServiceErrorStatus {
 /**
  * Datastore failures a caller can act on get their own status instead of INTERNAL "internal error": a lost
  * database connection is UNAVAILABLE (retry), a full database RESOURCE_EXHAUSTED (retry once space is freed); in
- * both cases the write was rolled back.
+ * both cases the write was rolled back. A value longer than its MySQL column allows is INVALID_ARGUMENT.
  */
 function asDatastoreStatus(err: unknown): unknown {
+  if (isValueTooLong(err)) {
+    return new InvalidArgumentError(
+      `value too long for the datastore: ${(err as Error).message} (see the MySQL column limits in docs/configuration.md)`,
+      'ERR_DATASTORE_VALUE_TOO_LONG',
+      { cause: err },
+    );
+  }
   if (isDatabaseUnreachable(err)) {
     return new UnavailableError(
       'datastore unavailable: the database connection was lost; retry',

@@ -49,17 +49,34 @@ function requiredPath(key: string) {
   return field.string({ required: `${key} must be set`, nonEmpty: true });
 }
 
+const DATABASE_TYPES = ['sqlite3', 'postgres', 'mysql'] as const;
+
 const sqlDataStore = configPlugin(
   'sql',
   {
-    database_type: field.string({ required: 'database_type must be set', oneOf: ['sqlite3', 'postgres'] }),
+    database_type: field.string({ required: 'database_type must be set', oneOf: DATABASE_TYPES }),
     connection_string: requiredPath('connection_string'),
+    ro_connection_string: field.string({ nonEmpty: true }),
     max_open_conns: field.int({ min: 1 }),
+    max_idle_conns: field.int({ min: 0 }),
+    conn_max_lifetime: field.duration(),
+    disable_migration: field.bool(),
+    root_ca_path: field.string({ nonEmpty: true }),
+    client_cert_path: field.string({ nonEmpty: true }),
+    client_key_path: field.string({ nonEmpty: true }),
   },
   (d): DataStoreConfig => ({
-    databaseType: d.database_type === 'postgres' ? 'postgres' : 'sqlite3',
+    databaseType: DATABASE_TYPES.find((t) => t === d.database_type) ?? 'sqlite3',
     connectionString: d.connection_string ?? '',
+    roConnectionString: d.ro_connection_string,
     maxOpenConns: d.max_open_conns,
+    maxIdleConns: d.max_idle_conns,
+    connMaxLifetimeMs: d.conn_max_lifetime === 0 ? undefined : d.conn_max_lifetime,
+    disableMigration: d.disable_migration,
+    tls:
+      (d.root_ca_path ?? d.client_cert_path ?? d.client_key_path)
+        ? { rootCaPath: d.root_ca_path, clientCertPath: d.client_cert_path, clientKeyPath: d.client_key_path }
+        : undefined,
   }),
 );
 

@@ -9,19 +9,18 @@ import type {
   Position,
   TelemetryConfig,
 } from '@lanyard/common';
+import type { DataStoreOptions } from '../datastore/types';
 import type { ServerLimits } from '../limits';
 import type { KubeBundlePlugins } from '../notifier/k8s-settings';
 
 /** `ca_key_type` / `jwt_key_type` values. */
 export type ServerKeyType = 'rsa-2048' | 'rsa-4096' | 'ec-p256' | 'ec-p384';
 
-/** `DataStore "sql"`. */
-export interface DataStoreConfig {
-  databaseType: 'sqlite3' | 'postgres';
-  connectionString: string;
-  /** Postgres pool size (`max_open_conns`). */
-  maxOpenConns?: number;
-}
+/**
+ * `DataStore "sql"`: every `plugin_data` key mapped to the datastore's options (`conn_max_lifetime` in ms; `0`
+ * means unlimited, as in SPIRE).
+ */
+export type DataStoreConfig = Omit<DataStoreOptions, 'logger' | 'now'>;
 
 /** `KeyManager "disk"` (keys kept in `keys_path`) or `KeyManager "memory"`. */
 export type KeyManagerConfig = { kind: 'disk'; keysPath: string } | { kind: 'memory' };

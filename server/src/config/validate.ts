@@ -52,6 +52,24 @@ function checkPlugins(config: ServerConfig, issues: ConfigIssue[]): void {
   if (!dataStore.connectionString) {
     issues.push(issueAt(config, 'plugins.DataStore', 'connection_string must be set'));
   }
+  if (dataStore.tls !== undefined && dataStore.databaseType !== 'mysql') {
+    issues.push(
+      issueAt(
+        config,
+        'plugins.DataStore.sql.plugin_data',
+        'root_ca_path, client_cert_path and client_key_path apply to database_type "mysql" only (for postgres put sslrootcert, sslcert and sslkey in connection_string)',
+      ),
+    );
+  }
+  if (dataStore.roConnectionString !== undefined && dataStore.databaseType === 'sqlite3') {
+    issues.push(
+      issueAt(
+        config,
+        'plugins.DataStore.sql.plugin_data.ro_connection_string',
+        'is not applicable to sqlite3',
+      ),
+    );
+  }
   if (keyManager.kind === 'disk' && !keyManager.keysPath) {
     issues.push(issueAt(config, 'plugins.KeyManager.disk', 'keys_path must be set'));
   }

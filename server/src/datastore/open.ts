@@ -5,8 +5,9 @@ import { SqlDataStore } from './sql/sql-store';
 import type { DataStore, DataStoreOptions } from './types';
 
 /**
- * Opens the datastore: connects (SQLite file in WAL mode, or a Postgres pool), applies pending
- * migrations (forward-only, transactional) and returns the store.
+ * Opens the datastore: connects (SQLite file in WAL mode, or a PostgreSQL or MySQL pool, plus one on the read
+ * replica when `roConnectionString` is set), applies pending migrations (forward-only, transactional) and returns
+ * the store.
  *
  * @example
  * const ds = await openDataStore({ databaseType: 'sqlite3', connectionString: '/var/lib/lanyard/datastore.sqlite3' });
@@ -15,7 +16,7 @@ import type { DataStore, DataStoreOptions } from './types';
  */
 export async function openDataStore(options: DataStoreOptions): Promise<DataStore> {
   const logger = options.logger ?? silentLogger;
-  const db = connect(options, (err) =>
+  const { primary: db, readOnly } = await connect(options, (err) =>
     logger.warn('Lost a database connection; the pool opens a new one for the next statement', {
       error: err.message,
     }),
@@ -25,7 +26,8 @@ export async function openDataStore(options: DataStoreOptions): Promise<DataStor
     for (const name of applied) logger.info('Applied datastore migration', { migration: name });
   } catch (err) {
     await db.destroy();
+    if (readOnly !== db) await readOnly.destroy();
     throw err;
   }
-  return new SqlDataStore(db, options.databaseType, options.now ?? Date.now);
+  return new SqlDataStore({ db, readOnly }, options.databaseType, options.now ?? Date.now);
 }

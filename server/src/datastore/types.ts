@@ -27,24 +27,44 @@ import type {
 export * from './model';
 
 /** Backends of SPIRE's `DataStore "sql"` plugin that Lanyard supports. */
-export type DatabaseType = 'sqlite3' | 'postgres';
+export type DatabaseType = 'sqlite3' | 'postgres' | 'mysql';
+
+/** SPIRE's MySQL TLS files (`root_ca_path`, `client_cert_path`, `client_key_path`). */
+export interface DataStoreTls {
+  rootCaPath?: string;
+  clientCertPath?: string;
+  clientKeyPath?: string;
+}
 
 /** Options of {@link openDataStore}. */
 export interface DataStoreOptions {
   databaseType: DatabaseType;
-  /** SQLite: a file path (parent directory created). Postgres: a libpq URL `postgres://user@host:port/db`. */
+  /**
+   * SQLite: a file path (parent directory created). Postgres: a libpq connection string, keyword/value
+   * (`dbname=spire host=db sslmode=verify-full`) or URI (`postgres://user@host:port/db`). MySQL: a go-sql-driver
+   * DSN (`user:password@tcp(host:3306)/db?parseTime=true`).
+   */
   connectionString: string;
+  /** SPIRE `ro_connection_string` (Postgres, MySQL): a read replica for reads that tolerate staleness. */
+  roConnectionString?: string;
   logger?: PluginLogger;
   /** Current time in milliseconds; tests inject a fixed clock. Defaults to `Date.now`. */
   now?: () => number;
-  /** Postgres pool size (SPIRE `max_open_conns`); default 10. */
+  /** Pool size (SPIRE `max_open_conns`); default 10. */
   maxOpenConns?: number;
+  /** SPIRE `max_idle_conns`: idle connections kept open; default all. */
+  maxIdleConns?: number;
+  /** SPIRE `conn_max_lifetime` in milliseconds: connections older than this are not reused; default unlimited. */
+  connMaxLifetimeMs?: number;
+  /** MySQL TLS files (SPIRE applies them to MySQL only; Postgres takes `sslrootcert`… in the connection string). */
+  tls?: DataStoreTls;
   /** SPIRE `disable_migration`: refuse to start (FailedPrecondition) instead of applying pending migrations. */
   disableMigration?: boolean;
 }
 
 /**
- * The server's persistent store (SPIRE's `DataStore "sql"`). Identical behaviour on SQLite and Postgres.
+ * The server's persistent store (SPIRE's `DataStore "sql"`). Identical behaviour on SQLite, PostgreSQL and
+ * MySQL/MariaDB.
  *
  * Errors are `LanyardError`s from `@lanyard/spiffe`: `NotFoundError` for absent IDs, `AlreadyExistsError`
  * for duplicates, `InvalidArgumentError` for values the store cannot keep (empty selectors, bad page token…),
@@ -82,7 +102,10 @@ export interface DataStore extends JoinTokenStore, AttestedNodeLookup {
   updateEntry(entry: RegistrationEntry, mask?: EntryMask): Promise<RegistrationEntry>;
   /** Deletes and returns the entry; `NotFoundError` when absent. */
   deleteEntry(id: string): Promise<RegistrationEntry>;
-  /** Every entry, read with a few set-based queries: the fast start-up hydrate of the entry cache. */
+  /**
+   * Every entry, read with a few set-based queries: the fast start-up hydrate of the entry cache. Reads the read
+   * replica when one is configured (SPIRE's TolerateStale), as do `listNodeSelectors` and `latestEventIds`.
+   */
   listAllEntriesForCache(): Promise<RegistrationEntry[]>;
 
   // ---- attested nodes ----

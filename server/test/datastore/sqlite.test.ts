@@ -144,7 +144,9 @@ describe('SQLite specifics', () => {
   });
 
   test('an unsupported database type or malformed connection string is InvalidArgument', async () => {
-    const bad = await rejection(openDataStore({ databaseType: 'mysql' as 'sqlite3', connectionString: 'x' }));
+    const bad = await rejection(
+      openDataStore({ databaseType: 'oracle' as 'sqlite3', connectionString: 'x' }),
+    );
     expect(bad).toBeInstanceOf(InvalidArgumentError);
     expect(await rejection(openDataStore({ databaseType: 'sqlite3', connectionString: '' }))).toBeInstanceOf(
       InvalidArgumentError,

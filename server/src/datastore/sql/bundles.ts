@@ -3,6 +3,7 @@ import { AlreadyExistsError, FailedPreconditionError, InternalError, NotFoundErr
 import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { BundleDeleteMode, BundleMask, Page, PageRequest } from '../types';
 import { type StoredBundle, bundleRow, mergeAuthorities, storedFromRow } from './bundle-codec';
+import { isMysql } from './dialect';
 import { recordEntryEvents } from './events';
 import { decodePageToken, finishPage, pageSizeOf } from './paging';
 import type { BundleTable, Db, StoreContext } from './schema';
@@ -44,17 +45,17 @@ export async function createBundle(db: Db, bundle: SpiffeBundle): Promise<Spiffe
 /** Creates or replaces the bundle. */
 export async function setBundle(db: Db, bundle: SpiffeBundle): Promise<SpiffeBundle> {
   const row = bundleRow(storedFromSpiffe(bundle));
-  await db
-    .insertInto('bundles')
-    .values(row)
-    .onConflict((oc) =>
-      oc.column('trust_domain').doUpdateSet({
-        authorities: row.authorities,
-        refresh_hint: row.refresh_hint,
-        sequence_number: row.sequence_number,
-      }),
-    )
-    .execute();
+  const update = {
+    authorities: row.authorities,
+    refresh_hint: row.refresh_hint,
+    sequence_number: row.sequence_number,
+  };
+  const insert = db.insertInto('bundles').values(row);
+  await (
+    isMysql(db)
+      ? insert.onDuplicateKeyUpdate(update)
+      : insert.onConflict((oc) => oc.column('trust_domain').doUpdateSet(update))
+  ).execute();
   return bundle;
 }
 

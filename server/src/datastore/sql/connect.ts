@@ -4,7 +4,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   Kysely,
-  PostgresDialect,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
@@ -13,17 +12,17 @@ import {
   type SqliteDialectConfig,
   type SqliteStatement,
 } from 'kysely';
-import pg from 'pg';
 import { InvalidArgumentError } from '@lanyard/base';
 import type { DataStoreOptions } from '../types';
+import { openMysql } from './connect-mysql';
+import { openPostgres } from './connect-postgres';
+import { poolSettings } from './pool-settings';
 import type { Database } from './schema';
 
 /** How long SQLite waits for another writer's lock before failing (ms). */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** Bound of the prepared-statement cache on SQLite. */
 const STATEMENT_CACHE_SIZE = 256;
-/** Postgres type OID of int8 (bigint, count(*)). */
-const PG_INT8_OID = 20;
 
 /**
  * Wraps a better-sqlite3 database so kysely reuses prepared statements (kysely prepares on every query,
@@ -114,49 +113,53 @@ function openSqlite(connectionString: string): Kysely<Database> {
   });
 }
 
-/**
- * Opens a pool on the libpq URL; int8 columns are parsed as numbers (unix seconds, counts). A connection that the
- * database closes (a PostgreSQL restart or fail-over), idle in the pool or checked out between two statements of a
- * transaction, is reported to `onConnectionError`; the statement using it fails and the pool drops it. Without
- * these listeners node-postgres would crash the process with an unhandled 'error' event.
- */
-function openPostgres(
-  connectionString: string,
-  maxOpenConns: number,
-  onConnectionError: (err: Error) => void,
-): Kysely<Database> {
-  if (!/^postgres(ql)?:\/\//.test(connectionString)) {
-    throw new InvalidArgumentError('connection_string must be a postgres:// URL');
-  }
-  const pool = new pg.Pool({
-    connectionString,
-    max: maxOpenConns,
-    idleTimeoutMillis: 30_000,
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === PG_INT8_OID && format !== 'binary'
-          ? (v: string) => Number(v)
-          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
-  pool.on('error', onConnectionError);
-  pool.on('connect', (client) => client.on('error', onConnectionError));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+/** The query layers of a datastore: the primary, and the read replica when `ro_connection_string` is set. */
+export interface Connections {
+  primary: Kysely<Database>;
+  /** Serves reads that tolerate staleness (the entry cache's full loads); the primary when unset. */
+  readOnly: Kysely<Database>;
 }
 
-/** Opens the query layer for the configured backend (no migration). */
-export function connect(
+function openServer(
+  options: DataStoreOptions,
+  connectionString: string,
+  onConnectionError: (err: Error) => void,
+): Kysely<Database> {
+  const settings = poolSettings(options);
+  return options.databaseType === 'postgres'
+    ? openPostgres(connectionString, settings, onConnectionError)
+    : openMysql(connectionString, settings, options.tls, onConnectionError);
+}
+
+/** Opens the query layers for the configured backend (no migration). */
+export async function connect(
   options: DataStoreOptions,
   onConnectionError: (err: Error) => void = () => undefined,
-): Kysely<Database> {
+): Promise<Connections> {
   switch (options.databaseType) {
-    case 'sqlite3':
-      return openSqlite(options.connectionString);
+    case 'sqlite3': {
+      if (options.roConnectionString !== undefined)
+        throw new InvalidArgumentError('ro_connection_string is not applicable to sqlite3');
+      const db = openSqlite(options.connectionString);
+      return { primary: db, readOnly: db };
+    }
     case 'postgres':
-      return openPostgres(options.connectionString, options.maxOpenConns ?? 10, onConnectionError);
+    case 'mysql': {
+      const primary = openServer(options, options.connectionString, onConnectionError);
+      if (options.roConnectionString === undefined) return { primary, readOnly: primary };
+      try {
+        return {
+          primary,
+          readOnly: openServer(options, options.roConnectionString, onConnectionError),
+        };
+      } catch (err) {
+        await primary.destroy();
+        throw err;
+      }
+    }
     default:
       throw new InvalidArgumentError(
-        `database_type "${String(options.databaseType)}" is not supported (use sqlite3 or postgres)`,
+        `database_type "${String(options.databaseType)}" is not supported (use sqlite3, postgres or mysql)`,
       );
   }
 }

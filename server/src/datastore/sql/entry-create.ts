@@ -4,6 +4,7 @@ import { SimilarEntryExistsError } from '../errors';
 import type { CreateEntryResult, NewRegistrationEntry, RegistrationEntry } from '../types';
 import { entryRow, prepareNewEntry } from './entry-codec';
 import { hydrateEntries } from './entry-read';
+import { isMysql } from './dialect';
 import { recordEntryEvents } from './events';
 import type { Database, Db, StoreContext } from './schema';
 import { chunks, isUniqueViolation } from './sql-errors';
@@ -103,15 +104,33 @@ async function screen(db: Db, items: Pending[], results: Results): Promise<Pendi
   return ok;
 }
 
+/**
+ * Inserts entry rows and returns their row IDs: with `RETURNING`, or on MySQL (no RETURNING) by reading them
+ * back by entry ID in the same transaction.
+ */
+async function insertEntryRows(db: Db, rows: Pending['row'][]): Promise<{ seq: number; entry_id: string }[]> {
+  const insert = db.insertInto('registered_entries').values(rows);
+  if (!isMysql(db)) return insert.returning(['seq', 'entry_id']).execute();
+  await insert.execute();
+  return db
+    .selectFrom('registered_entries')
+    .select(['seq', 'entry_id'])
+    .where(
+      'entry_id',
+      'in',
+      rows.map((r) => r.entry_id),
+    )
+    .execute();
+}
+
 /** Multi-row inserts of entries, their children and their events. */
 async function insertAll(db: Db, items: Pending[], now: number): Promise<void> {
   const seqOf = new Map<string, number>();
   for (const part of chunks(items, ENTRY_ROWS_CHUNK)) {
-    const rows = await db
-      .insertInto('registered_entries')
-      .values(part.map((p) => p.row))
-      .returning(['seq', 'entry_id'])
-      .execute();
+    const rows = await insertEntryRows(
+      db,
+      part.map((p) => p.row),
+    );
     rows.forEach((r) => seqOf.set(r.entry_id, Number(r.seq)));
   }
   await insertChildren(

@@ -2,6 +2,7 @@ import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { EntryFilter, Page, PageRequest, RegistrationEntry } from '../types';
 import { entryFromRow } from './entry-codec';
 import { decodeIntCursor, finishPage, pageSizeOf } from './paging';
+import { isMysql } from './dialect';
 import type { Database, Db } from './schema';
 import { ENTRY_FEDERATIONS, ENTRY_SELECTORS, setMatch } from './set-match';
 import { chunks } from './sql-errors';
@@ -34,8 +35,8 @@ function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** SQL conditions for every given filter (AND-ed by the caller). */
-export function entryConditions(eb: EntryEb, f: EntryFilter): Expression<SqlBool>[] {
+/** SQL conditions for every given filter (AND-ed by the caller); `mysql` picks the set-match spelling. */
+export function entryConditions(eb: EntryEb, f: EntryFilter, mysql: boolean): Expression<SqlBool>[] {
   const conds: Expression<SqlBool>[] = [];
   if (f.spiffeId !== undefined) conds.push(eb('registered_entries.spiffe_id', '=', f.spiffeId));
   if (f.parentId !== undefined) conds.push(eb('registered_entries.parent_id', '=', f.parentId));
@@ -43,11 +44,11 @@ export function entryConditions(eb: EntryEb, f: EntryFilter): Expression<SqlBool
   if (f.downstream !== undefined) conds.push(eb('registered_entries.downstream', '=', f.downstream ? 1 : 0));
   if (f.selectors !== undefined) {
     const members = f.selectors.selectors.map((s) => [s.type, s.value]);
-    conds.push(setMatch(ENTRY_SELECTORS, 'registered_entries.seq', members, f.selectors.match));
+    conds.push(setMatch(ENTRY_SELECTORS, 'registered_entries.seq', members, f.selectors.match, mysql));
   }
   if (f.federatesWith !== undefined) {
     const members = f.federatesWith.trustDomains.map((td) => [td]);
-    conds.push(setMatch(ENTRY_FEDERATIONS, 'registered_entries.seq', members, f.federatesWith.match));
+    conds.push(setMatch(ENTRY_FEDERATIONS, 'registered_entries.seq', members, f.federatesWith.match, mysql));
   }
   return conds;
 }
@@ -133,7 +134,7 @@ export async function listEntries(
     .selectFrom('registered_entries')
     .select(ENTRY_COLUMNS)
     .where((eb) => {
-      const conds = entryConditions(eb, filter);
+      const conds = entryConditions(eb, filter, isMysql(db));
       if (after !== undefined) conds.push(eb('registered_entries.seq', '>', after));
       return eb.and(conds);
     })
@@ -149,7 +150,7 @@ export async function countEntries(db: Db, filter: EntryFilter): Promise<number>
   const row = await db
     .selectFrom('registered_entries')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => eb.and(entryConditions(eb, filter)))
+    .where((eb) => eb.and(entryConditions(eb, filter, isMysql(db))))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -1,5 +1,6 @@
 import { AlreadyExistsError, InvalidArgumentError } from '@lanyard/base';
 import type { JoinToken } from '../types';
+import { isMysql } from './dialect';
 import type { Db } from './schema';
 import { isUniqueViolation } from './sql-errors';
 
@@ -24,10 +25,17 @@ export async function getJoinToken(db: Db, token: string): Promise<JoinToken | u
 }
 
 /**
- * Deletes the token and returns its expiry, atomically (`DELETE … RETURNING`): of two concurrent calls
- * only one gets the row. Expiry is the caller's to check (SPIRE consumes before checking).
+ * Deletes the token and returns its expiry, atomically (`DELETE … RETURNING`; on MySQL, which has no RETURNING,
+ * a read then a delete whose row count decides): of two concurrent calls only one gets the row. Expiry is the
+ * caller's to check (SPIRE consumes before checking).
  */
 export async function consumeJoinToken(db: Db, token: string): Promise<{ expiresAt: number } | undefined> {
+  if (isMysql(db)) {
+    const found = await getJoinToken(db, token);
+    if (found === undefined) return undefined;
+    const res = await db.deleteFrom('join_tokens').where('token', '=', token).executeTakeFirst();
+    return Number(res.numDeletedRows) === 1 ? { expiresAt: found.expiresAt } : undefined;
+  }
   const row = await db
     .deleteFrom('join_tokens')
     .where('token', '=', token)

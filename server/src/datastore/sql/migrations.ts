@@ -1,6 +1,15 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import {
+  Migrator,
+  sql,
+  type CreateTableBuilder,
+  type Expression,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
 import { FailedPreconditionError, InternalError } from '@lanyard/base';
 import type { DatabaseType } from '../types';
+import { mysqlBinaryCollation, stringType, tableOptions, type StringRole } from './column-types';
 import type { Database } from './schema';
 
 /*
@@ -11,21 +20,39 @@ import type { Database } from './schema';
 
 type AnyDb = Kysely<unknown>;
 
+/** The backend and, on MySQL, the binary collation of its tables. */
+interface Dialect {
+  kind: DatabaseType;
+  collation: string;
+}
+
 /** Adds an auto-increment integer primary key column in the backend's own spelling. */
-function serialColumn(kind: DatabaseType): 'integer' | 'bigserial' {
+function serialColumn(kind: DatabaseType): 'integer' | 'bigserial' | 'bigint' {
+  if (kind === 'mysql') return 'bigint';
   return kind === 'postgres' ? 'bigserial' : 'integer';
 }
 
-async function createEntryTables(db: AnyDb, kind: DatabaseType): Promise<void> {
-  await db.schema
-    .createTable('registered_entries')
+/** `create table` with the MySQL table options. */
+function createTable(db: AnyDb, d: Dialect, name: string): CreateTableBuilder<string, never> {
+  const builder = db.schema.createTable(name);
+  return d.kind === 'mysql' ? builder.modifyEnd(tableOptions(d.kind, d.collation)) : builder;
+}
+
+/** The type of a string column holding `role` on this backend. */
+function str(d: Dialect, role: StringRole): Expression<unknown> {
+  return stringType(d.kind, role);
+}
+
+async function createEntryTables(db: AnyDb, d: Dialect): Promise<void> {
+  const { kind } = d;
+  await createTable(db, d, 'registered_entries')
     .addColumn('seq', serialColumn(kind), (c) =>
       kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
     )
-    .addColumn('entry_id', 'text', (c) => c.notNull().unique())
-    .addColumn('spiffe_id', 'text', (c) => c.notNull())
-    .addColumn('parent_id', 'text', (c) => c.notNull())
-    .addColumn('similarity_key', 'text', (c) => c.notNull().unique())
+    .addColumn('entry_id', str(d, 'name'), (c) => c.notNull().unique())
+    .addColumn('spiffe_id', str(d, 'spiffeId'), (c) => c.notNull())
+    .addColumn('parent_id', str(d, 'spiffeId'), (c) => c.notNull())
+    .addColumn('similarity_key', str(d, 'digest'), (c) => c.notNull().unique())
     .addColumn('x509_svid_ttl', 'integer', (c) => c.notNull())
     .addColumn('jwt_svid_ttl', 'integer', (c) => c.notNull())
     .addColumn('admin', 'integer', (c) => c.notNull())
@@ -33,7 +60,7 @@ async function createEntryTables(db: AnyDb, kind: DatabaseType): Promise<void> {
     .addColumn('store_svid', 'integer', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('revision_number', 'bigint', (c) => c.notNull())
-    .addColumn('hint', 'text', (c) => c.notNull())
+    .addColumn('hint', str(d, 'hint'), (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema
@@ -46,18 +73,19 @@ async function createEntryTables(db: AnyDb, kind: DatabaseType): Promise<void> {
     .on('registered_entries')
     .column('parent_id')
     .execute();
-  await db.schema.createIndex('registered_entries_hint').on('registered_entries').column('hint').execute();
+  // A MySQL index key holds at most 3072 bytes: index a prefix of the hint (lookups stay exact).
+  const hintIndex = db.schema.createIndex('registered_entries_hint').on('registered_entries');
+  await (kind === 'mysql' ? hintIndex.expression(sql.raw('hint(255)')) : hintIndex.column('hint')).execute();
 }
 
 /** Selectors, DNS names and federated trust domains of entries; rows go with their entry. */
-async function createEntryChildTables(db: AnyDb): Promise<void> {
-  await db.schema
-    .createTable('entry_selectors')
+async function createEntryChildTables(db: AnyDb, d: Dialect): Promise<void> {
+  await createTable(db, d, 'entry_selectors')
     .addColumn('entry_seq', 'bigint', (c) =>
       c.notNull().references('registered_entries.seq').onDelete('cascade'),
     )
-    .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('type', str(d, 'short'), (c) => c.notNull())
+    .addColumn('value', str(d, 'short'), (c) => c.notNull())
     .addColumn('set_size', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('entry_selectors_pk', ['entry_seq', 'type', 'value'])
     .execute();
@@ -66,21 +94,19 @@ async function createEntryChildTables(db: AnyDb): Promise<void> {
     .on('entry_selectors')
     .columns(['type', 'value', 'entry_seq', 'set_size'])
     .execute();
-  await db.schema
-    .createTable('entry_dns_names')
+  await createTable(db, d, 'entry_dns_names')
     .addColumn('entry_seq', 'bigint', (c) =>
       c.notNull().references('registered_entries.seq').onDelete('cascade'),
     )
     .addColumn('position', 'integer', (c) => c.notNull())
-    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('name', str(d, 'text'), (c) => c.notNull())
     .addPrimaryKeyConstraint('entry_dns_names_pk', ['entry_seq', 'position'])
     .execute();
-  await db.schema
-    .createTable('entry_federations')
+  await createTable(db, d, 'entry_federations')
     .addColumn('entry_seq', 'bigint', (c) =>
       c.notNull().references('registered_entries.seq').onDelete('cascade'),
     )
-    .addColumn('trust_domain', 'text', (c) => c.notNull().references('bundles.trust_domain'))
+    .addColumn('trust_domain', str(d, 'name'), (c) => c.notNull().references('bundles.trust_domain'))
     .addColumn('set_size', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('entry_federations_pk', ['entry_seq', 'trust_domain'])
     .execute();
@@ -91,26 +117,25 @@ async function createEntryChildTables(db: AnyDb): Promise<void> {
     .execute();
 }
 
-async function createNodeTables(db: AnyDb, kind: DatabaseType): Promise<void> {
-  await db.schema
-    .createTable('attested_nodes')
+async function createNodeTables(db: AnyDb, d: Dialect): Promise<void> {
+  const { kind } = d;
+  await createTable(db, d, 'attested_nodes')
     .addColumn('seq', serialColumn(kind), (c) =>
       kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
     )
-    .addColumn('spiffe_id', 'text', (c) => c.notNull().unique())
-    .addColumn('attestation_data_type', 'text', (c) => c.notNull())
-    .addColumn('cert_serial_number', 'text', (c) => c.notNull())
+    .addColumn('spiffe_id', str(d, 'agentId'), (c) => c.notNull().unique())
+    .addColumn('attestation_data_type', str(d, 'text'), (c) => c.notNull())
+    .addColumn('cert_serial_number', str(d, 'text'), (c) => c.notNull())
     .addColumn('cert_not_after', 'bigint', (c) => c.notNull())
-    .addColumn('new_cert_serial_number', 'text', (c) => c.notNull())
+    .addColumn('new_cert_serial_number', str(d, 'text'), (c) => c.notNull())
     .addColumn('new_cert_not_after', 'bigint', (c) => c.notNull())
     .addColumn('can_reattest', 'integer', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema
-    .createTable('node_selectors')
-    .addColumn('spiffe_id', 'text', (c) => c.notNull())
-    .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('value', 'text', (c) => c.notNull())
+  await createTable(db, d, 'node_selectors')
+    .addColumn('spiffe_id', str(d, 'agentId'), (c) => c.notNull())
+    .addColumn('type', str(d, 'short'), (c) => c.notNull())
+    .addColumn('value', str(d, 'short'), (c) => c.notNull())
     .addColumn('set_size', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('node_selectors_pk', ['spiffe_id', 'type', 'value'])
     .execute();
@@ -121,41 +146,38 @@ async function createNodeTables(db: AnyDb, kind: DatabaseType): Promise<void> {
     .execute();
 }
 
-async function createEventTables(db: AnyDb, kind: DatabaseType): Promise<void> {
-  for (const [table, subject] of [
-    ['entry_events', 'entry_id'],
-    ['node_events', 'spiffe_id'],
+async function createEventTables(db: AnyDb, d: Dialect): Promise<void> {
+  const { kind } = d;
+  for (const [table, subject, role] of [
+    ['entry_events', 'entry_id', 'name'],
+    ['node_events', 'spiffe_id', 'spiffeId'],
   ] as const) {
-    await db.schema
-      .createTable(table)
+    await createTable(db, d, table)
       .addColumn('event_id', serialColumn(kind), (c) =>
         kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
       )
-      .addColumn(subject, 'text', (c) => c.notNull())
+      .addColumn(subject, str(d, role), (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema.createIndex(`${table}_created_at`).on(table).column('created_at').execute();
   }
 }
 
-async function createTrustTables(db: AnyDb): Promise<void> {
-  await db.schema
-    .createTable('bundles')
-    .addColumn('trust_domain', 'text', (c) => c.primaryKey())
-    .addColumn('authorities', 'text', (c) => c.notNull())
+async function createTrustTables(db: AnyDb, d: Dialect): Promise<void> {
+  await createTable(db, d, 'bundles')
+    .addColumn('trust_domain', str(d, 'name'), (c) => c.primaryKey())
+    .addColumn('authorities', str(d, 'text'), (c) => c.notNull())
     .addColumn('refresh_hint', 'bigint', (c) => c.notNull())
     .addColumn('sequence_number', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema
-    .createTable('federation_relationships')
-    .addColumn('trust_domain', 'text', (c) => c.primaryKey())
-    .addColumn('bundle_endpoint_url', 'text', (c) => c.notNull())
-    .addColumn('bundle_endpoint_profile', 'text', (c) => c.notNull())
-    .addColumn('endpoint_spiffe_id', 'text')
+  await createTable(db, d, 'federation_relationships')
+    .addColumn('trust_domain', str(d, 'name'), (c) => c.primaryKey())
+    .addColumn('bundle_endpoint_url', str(d, 'text'), (c) => c.notNull())
+    .addColumn('bundle_endpoint_profile', str(d, 'text'), (c) => c.notNull())
+    .addColumn('endpoint_spiffe_id', str(d, 'text'))
     .execute();
-  await db.schema
-    .createTable('join_tokens')
-    .addColumn('token', 'text', (c) => c.primaryKey())
+  await createTable(db, d, 'join_tokens')
+    .addColumn('token', str(d, 'short'), (c) => c.primaryKey())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .execute();
 }
@@ -171,27 +193,27 @@ async function addEntryAttributeColumns(db: AnyDb): Promise<void> {
 }
 
 /** Migration 0003: `attested_nodes.agent_version`, the version an agent reports with PostStatus (SPIRE). */
-async function addNodeAgentVersion(db: AnyDb): Promise<void> {
+async function addNodeAgentVersion(db: AnyDb, d: Dialect): Promise<void> {
   await db.schema
     .alterTable('attested_nodes')
-    .addColumn('agent_version', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('agent_version', str(d, 'short'), (c) => c.notNull().defaultTo(''))
     .execute();
 }
 
 /** Every migration, keyed by a name whose order is the apply order. */
-function migrations(kind: DatabaseType): Record<string, Migration> {
+function migrations(d: Dialect): Record<string, Migration> {
   return {
     '0001_initial': {
       async up(db: AnyDb): Promise<void> {
-        await createTrustTables(db);
-        await createEntryTables(db, kind);
-        await createEntryChildTables(db);
-        await createNodeTables(db, kind);
-        await createEventTables(db, kind);
+        await createTrustTables(db, d);
+        await createEntryTables(db, d);
+        await createEntryChildTables(db, d);
+        await createNodeTables(db, d);
+        await createEventTables(db, d);
       },
     },
     '0002_entry_additional_attributes': { up: addEntryAttributeColumns },
-    '0003_node_agent_version': { up: addNodeAgentVersion },
+    '0003_node_agent_version': { up: (db: AnyDb) => addNodeAgentVersion(db, d) },
   };
 }
 
@@ -222,7 +244,8 @@ export async function migrate(
   kind: DatabaseType,
   disableMigration = false,
 ): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(kind) };
+  const collation = kind === 'mysql' ? await mysqlBinaryCollation(db as AnyDb) : '';
+  const provider: MigrationProvider = { getMigrations: async () => migrations({ kind, collation }) };
   const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(db, kind) });
   if (disableMigration) {
     const pending = (await migrator.getMigrations())

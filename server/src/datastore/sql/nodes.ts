@@ -5,6 +5,7 @@ import { recordNodeEvents } from './events';
 import { NODE_COLUMN, NODE_FIELDS, nodeColumns, nodeFromRow, validateNode } from './node-codec';
 import { getNodeSelectors, selectorsOfNodes, writeNodeSelectors } from './node-selectors';
 import { decodeIntCursor, finishPage, pageSizeOf } from './paging';
+import { isMysql } from './dialect';
 import type { Database, Db, StoreContext } from './schema';
 import { NODE_SELECTORS, setMatch } from './set-match';
 import { isUniqueViolation } from './sql-errors';
@@ -14,6 +15,7 @@ const PAGE_KIND = 'nodes';
 function nodeConditions(
   eb: ExpressionBuilder<Database, 'attested_nodes'>,
   f: NodeFilter,
+  mysql: boolean,
 ): Expression<SqlBool>[] {
   const conds: Expression<SqlBool>[] = [];
   if (f.attestationType !== undefined)
@@ -29,7 +31,7 @@ function nodeConditions(
   }
   if (f.selectors !== undefined) {
     const members = f.selectors.selectors.map((s) => [s.type, s.value]);
-    conds.push(setMatch(NODE_SELECTORS, 'attested_nodes.spiffe_id', members, f.selectors.match));
+    conds.push(setMatch(NODE_SELECTORS, 'attested_nodes.spiffe_id', members, f.selectors.match, mysql));
   }
   return conds;
 }
@@ -73,7 +75,7 @@ export async function listNodes(db: Db, filter: NodeFilter, page?: PageRequest):
     .selectFrom('attested_nodes')
     .selectAll()
     .where((eb) => {
-      const conds = nodeConditions(eb, filter);
+      const conds = nodeConditions(eb, filter, isMysql(db));
       if (after !== undefined) conds.push(eb('attested_nodes.seq', '>', after));
       return eb.and(conds);
     })
@@ -93,7 +95,7 @@ export async function countNodes(db: Db, filter: NodeFilter): Promise<number> {
   const row = await db
     .selectFrom('attested_nodes')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => eb.and(nodeConditions(eb, filter)))
+    .where((eb) => eb.and(nodeConditions(eb, filter, isMysql(db))))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

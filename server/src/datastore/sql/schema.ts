@@ -1,8 +1,9 @@
 import type { Generated, Kysely, Transaction } from 'kysely';
+import type { DatabaseType } from '../types';
 
 /*
  * Row shapes of the tables, as kysely sees them. Booleans are stored as 0/1 integers and times as unix
- * seconds, so the same SQL runs on SQLite and Postgres.
+ * seconds, so the same SQL runs on SQLite, PostgreSQL and MySQL.
  */
 
 /** `registered_entries`: one row per registration entry. */
@@ -136,7 +137,7 @@ export type Db = Kysely<Database> | Transaction<Database>;
 /** What every helper module needs: the query layer, the backend kind and the clock. */
 export interface StoreContext {
   readonly db: Kysely<Database>;
-  readonly kind: 'sqlite3' | 'postgres';
+  readonly kind: DatabaseType;
   /** Current time, unix seconds. */
   nowSeconds(): number;
 }

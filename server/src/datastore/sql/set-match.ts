@@ -39,7 +39,8 @@ function dedupe(members: readonly (readonly string[])[]): string[][] {
 
 /**
  * A portable SQL predicate "the owner row's set matches F under `mode`" (see {@link MatchMode}),
- * built from `IN (VALUES …)` row comparisons that SQLite (≥ 3.15) and Postgres both run. Each member
+ * built from `IN (VALUES …)` row comparisons that SQLite (≥ 3.15) and Postgres both run (`rowList`: MySQL's
+ * `IN ((…), (…))`, as MySQL 8 spells a table value constructor `VALUES ROW(…)` and MariaDB does not). Each member
  * row carries its owner's set size, so every mode is one pass over the (key…, owner, set_size) index.
  * @param outerOwner qualified column of the outer query holding the owner key, e.g. `registered_entries.seq`.
  * @throws InvalidArgumentError when F is empty (SPIRE rejects empty filter sets).
@@ -49,6 +50,7 @@ export function setMatch(
   outerOwner: string,
   members: readonly (readonly string[])[],
   mode: MatchMode,
+  rowList = false,
 ): RawBuilder<SqlBool> {
   const set = dedupe(members);
   if (set.length === 0) throw new InvalidArgumentError('match filter set is empty');
@@ -59,7 +61,7 @@ export function setMatch(
     spec.keys.length === 1 ? `s.${spec.keys[0]}` : `(${spec.keys.map((k) => `s.${k}`).join(', ')})`,
   );
   const values = sql.join(set.map((m) => sql`(${sql.join(m)})`));
-  const inSet = sql`${key} IN (VALUES ${values})`;
+  const inSet = rowList ? sql`${key} IN (${values})` : sql`${key} IN (VALUES ${values})`;
   const anyMember = sql<SqlBool>`${outer} IN (SELECT ${owner} FROM ${table} WHERE ${inSet})`;
   const allMembers = sql<SqlBool>`${outer} IN (SELECT ${owner} FROM ${table} WHERE ${inSet} GROUP BY ${owner} HAVING COUNT(*) = ${set.length})`;
   // Every member of E is in F: the members found in F are as many as E has (set_size).

@@ -18,9 +18,16 @@ import type { Database, StoreContext } from './schema';
 /** The {@link T.DataStore} over kysely; every method delegates to a per-concept module. */
 export class SqlDataStore implements T.DataStore {
   private readonly ctx: StoreContext;
+  /** Where reads that tolerate staleness go: the read replica, or the primary. */
+  private readonly stale: Kysely<Database>;
 
-  constructor(db: Kysely<Database>, kind: T.DatabaseType, now: () => number) {
-    this.ctx = { db, kind, nowSeconds: () => Math.floor(now() / 1000) };
+  constructor(
+    dbs: { db: Kysely<Database>; readOnly: Kysely<Database> },
+    kind: T.DatabaseType,
+    now: () => number,
+  ) {
+    this.ctx = { db: dbs.db, kind, nowSeconds: () => Math.floor(now() / 1000) };
+    this.stale = dbs.readOnly;
   }
 
   private get db(): Kysely<Database> {
@@ -67,7 +74,7 @@ export class SqlDataStore implements T.DataStore {
     return deleteEntry(this.ctx, id);
   }
   listAllEntriesForCache(): Promise<T.RegistrationEntry[]> {
-    return read.listAllEntries(this.db);
+    return read.listAllEntries(this.stale);
   }
 
   createNode(node: T.NewAttestedNode): Promise<T.AttestedNode> {
@@ -98,7 +105,7 @@ export class SqlDataStore implements T.DataStore {
     return getNodeSelectors(this.db, spiffeId);
   }
   listNodeSelectors(opts?: { validAt?: number }): Promise<T.NodeSelectors[]> {
-    return listNodeSelectors(this.db, opts?.validAt);
+    return listNodeSelectors(this.stale, opts?.validAt);
   }
   async isAttested(agentId: string): Promise<boolean> {
     const row = await this.db
@@ -188,7 +195,7 @@ export class SqlDataStore implements T.DataStore {
     return events.listNodeEventsAfter(this.db, afterEventId, limit);
   }
   latestEventIds(): Promise<T.LatestEventIds> {
-    return events.latestEventIds(this.db);
+    return events.latestEventIds(this.stale);
   }
   pruneEvents(olderThan: number): Promise<{ entry: number; node: number }> {
     return events.pruneEvents(this.db, olderThan);
@@ -196,5 +203,6 @@ export class SqlDataStore implements T.DataStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+    if (this.stale !== this.db) await this.stale.destroy();
   }
 }

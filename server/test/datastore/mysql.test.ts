@@ -1,0 +1,12 @@
+import { describeConformance } from './conformance';
+import { MysqlDatabases } from './mysql-databases';
+
+const databases = new MysqlDatabases();
+
+describe('DataStore on MySQL/MariaDB', () => {
+  describeConformance({
+    multiConnection: true,
+    newDatabase: () => databases.create(),
+    cleanup: () => databases.dropAll(),
+  });
+});
