@@ -75,6 +75,8 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
       'ConfigMap/lanyard-oidc-discovery',
       'ConfigMap/lanyard-server',
       'DaemonSet/lanyard-agent',
+      'Role/lanyard-server',
+      'RoleBinding/lanyard-server',
       'Service/lanyard-oidc-discovery',
       'Service/lanyard-server',
       'ServiceAccount/lanyard-agent',
@@ -229,6 +231,35 @@ describe('helm chart deploy/helm/lanyard (rendered with the test-side subset ren
     expect(configData(pg, 'lanyard-server', 'server.conf')).toContain(
       'connection_string = "${LANYARD_POSTGRES_CONNECTION_STRING}"',
     );
+  });
+
+  it('the server keeps the trust-bundle ConfigMap current (Notifier "k8sbundle") with get/patch on it alone', () => {
+    const objs = render();
+    const [clusters] = serverConf(objs).plugins.kubeBundle.k8sBundle ?? [];
+    expect(clusters).toEqual([
+      expect.objectContaining({
+        namespace: 'spire',
+        configMap: 'lanyard-bundle',
+        configMapKey: 'bundle.crt',
+      }),
+    ]);
+    expect(clusters[0].kubeConfigFilePath).toBeUndefined();
+    // The chart leaves bundle.crt to the notifier, so `helm upgrade` does not blank it.
+    expect(find(objs, 'ConfigMap', 'lanyard-bundle').data).toBeUndefined();
+    expect(find(objs, 'Role', 'lanyard-server').rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['lanyard-bundle'],
+        verbs: ['get', 'patch'],
+      },
+    ]);
+    expect(find(objs, 'RoleBinding', 'lanyard-server').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'lanyard-server', namespace: 'spire' },
+    ]);
+    const off = render({ server: { bundleNotifier: { enabled: false } } });
+    expect(serverConf(off).plugins.kubeBundle.k8sBundle).toEqual([]);
+    expect(off.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toEqual([]);
   });
 
   it('agents bootstrap from the trust-bundle ConfigMap, or insecurely when asked', () => {

@@ -41,6 +41,17 @@ data:
         }
       }
 
+{{- if .Values.server.bundleNotifier.enabled }}
+      # Keeps the trust bundle agents bootstrap from in the bundle ConfigMap, also after CA rotations.
+      Notifier "k8sbundle" {
+        plugin_data {
+          namespace = {{ .Release.Namespace | quote }}
+          config_map = "{{ .Release.Name }}-bundle"
+          config_map_key = "bundle.crt"
+        }
+      }
+{{- end }}
+
       NodeAttestor "k8s_psat" {
         plugin_data {
           clusters = {

@@ -29,3 +29,31 @@ subjects:
   - kind: ServiceAccount
     name: {{ .Release.Name }}-server
     namespace: {{ .Release.Namespace }}
+{{- if .Values.server.bundleNotifier.enabled }}
+---
+# Notifier "k8sbundle": read and patch the trust-bundle ConfigMap (and nothing else).
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ .Release.Name }}-server
+  namespace: {{ .Release.Namespace }}
+rules:
+  - apiGroups: ['']
+    resources: ['configmaps']
+    resourceNames: ['{{ .Release.Name }}-bundle']
+    verbs: ['get', 'patch']
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ .Release.Name }}-server
+  namespace: {{ .Release.Namespace }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {{ .Release.Name }}-server
+subjects:
+  - kind: ServiceAccount
+    name: {{ .Release.Name }}-server
+    namespace: {{ .Release.Namespace }}
+{{- end }}

@@ -1,5 +1,6 @@
-# The trust bundle agents bootstrap from (agent trust_bundle_path). Lanyard has no bundle publisher plugin yet:
-# put the server's CA certificate here through values (trustBundle) or update it with kubectl (docs/kubernetes.md).
+# The trust bundle agents bootstrap from (agent trust_bundle_path). With server.bundleNotifier.enabled (the default)
+# the server's Notifier "k8sbundle" writes bundle.crt and keeps it current; the chart then leaves the key alone, so
+# `helm upgrade` does not reset it. `trustBundle` pre-fills it (e.g. with the notifier disabled).
 apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -7,5 +8,7 @@ metadata:
   namespace: {{ .Release.Namespace }}
   labels:
     app.kubernetes.io/instance: {{ .Release.Name }}
+{{- if .Values.trustBundle }}
 data:
   bundle.crt: {{ .Values.trustBundle | quote }}
+{{- end }}
