@@ -31,6 +31,7 @@ module.exports = {
     '^@lanyard\\/agent$': '<rootDir>/agent/src',
     '^@lanyard\\/oidc-discovery$': '<rootDir>/oidc-discovery/src',
     '^@lanyard\\/helper$': '<rootDir>/helper/src',
+    '^@lanyard\\/helper\\/managed$': '<rootDir>/helper/src/managed',
     '^@lanyard\\/e2e$': '<rootDir>/e2e/src',
   },
   testTimeout: 30000,

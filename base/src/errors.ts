@@ -135,3 +135,34 @@ export class DataLossError extends LanyardError {
 export function grpcStatusOf(err: unknown): number {
   return err instanceof LanyardError ? err.grpcStatus : StatusCode.INTERNAL;
 }
+
+type ErrorClass = new (message: string, code?: string, options?: { cause?: unknown }) => LanyardError;
+
+/** The one mapping from a gRPC status code to the Lanyard error class carrying it. */
+const ERROR_CLASS_BY_STATUS: ReadonlyMap<number, ErrorClass> = new Map<number, ErrorClass>([
+  [StatusCode.CANCELLED, CancelledError],
+  [StatusCode.UNKNOWN, UnknownError],
+  [StatusCode.INVALID_ARGUMENT, InvalidArgumentError],
+  [StatusCode.DEADLINE_EXCEEDED, DeadlineExceededError],
+  [StatusCode.NOT_FOUND, NotFoundError],
+  [StatusCode.ALREADY_EXISTS, AlreadyExistsError],
+  [StatusCode.PERMISSION_DENIED, PermissionDeniedError],
+  [StatusCode.RESOURCE_EXHAUSTED, ResourceExhaustedError],
+  [StatusCode.FAILED_PRECONDITION, FailedPreconditionError],
+  [StatusCode.ABORTED, AbortedError],
+  [StatusCode.OUT_OF_RANGE, OutOfRangeError],
+  [StatusCode.UNIMPLEMENTED, UnimplementedError],
+  [StatusCode.INTERNAL, InternalError],
+  [StatusCode.UNAVAILABLE, UnavailableError],
+  [StatusCode.DATA_LOSS, DataLossError],
+  [StatusCode.UNAUTHENTICATED, UnauthenticatedError],
+]);
+
+/**
+ * The {@link LanyardError} subclass of a received status (UNKNOWN for OK or a code outside gRPC's range), with
+ * its default code; for statuses that arrive over gRPC or in an HTTP error document.
+ */
+export function errorForStatus(status: number, message: string, options?: { cause?: unknown }): LanyardError {
+  const ErrorClass = ERROR_CLASS_BY_STATUS.get(status) ?? UnknownError;
+  return new ErrorClass(message, undefined, options);
+}

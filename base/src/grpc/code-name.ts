@@ -1,33 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
+import { codeName } from '../status';
 
-/** Go's names of the gRPC codes (`codes.Code.String()`), indexed by code. */
-const GO_CODE_NAMES: readonly string[] = [
-  'OK',
-  'Canceled',
-  'Unknown',
-  'InvalidArgument',
-  'DeadlineExceeded',
-  'NotFound',
-  'AlreadyExists',
-  'PermissionDenied',
-  'ResourceExhausted',
-  'FailedPrecondition',
-  'Aborted',
-  'OutOfRange',
-  'Unimplemented',
-  'Internal',
-  'Unavailable',
-  'DataLoss',
-  'Unauthenticated',
-];
-
-/**
- * Name of a gRPC code as SPIRE (Go) prints, logs and labels it: `OK`, `Canceled`, `PermissionDenied`, …;
- * a code outside the gRPC range prints as `Code(17)`, as Go does.
- */
-export function codeName(code: number): string {
-  return GO_CODE_NAMES[code] ?? `Code(${code})`;
-}
+export { codeName };
 
 /** True if `err` looks like a grpc-js `ServiceError` (it carries a numeric gRPC status `code`). */
 export function isServiceError(err: unknown): err is ServiceError {

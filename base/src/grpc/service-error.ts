@@ -1,23 +1,5 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import {
-  AbortedError,
-  AlreadyExistsError,
-  CancelledError,
-  DataLossError,
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InternalError,
-  InvalidArgumentError,
-  LanyardError,
-  NotFoundError,
-  OutOfRangeError,
-  PermissionDeniedError,
-  ResourceExhaustedError,
-  UnauthenticatedError,
-  UnavailableError,
-  UnimplementedError,
-  UnknownError,
-} from '../errors';
+import { LanyardError, UnavailableError, errorForStatus } from '../errors';
 import { formatRpcError, isServiceError } from './code-name';
 
 /** Message sent for anything that is not a {@link LanyardError}: internals never leak to callers. */
@@ -50,28 +32,6 @@ export function statusOf(err: unknown): number {
   return isServiceError(err) ? err.code : status.UNKNOWN;
 }
 
-type ErrorClass = new (message: string, code?: string, options?: { cause?: unknown }) => LanyardError;
-
-/** The one mapping from a received gRPC code to the Lanyard error class carrying the same status. */
-const ERROR_CLASS_BY_CODE: ReadonlyMap<number, ErrorClass> = new Map<number, ErrorClass>([
-  [status.CANCELLED, CancelledError],
-  [status.UNKNOWN, UnknownError],
-  [status.INVALID_ARGUMENT, InvalidArgumentError],
-  [status.DEADLINE_EXCEEDED, DeadlineExceededError],
-  [status.NOT_FOUND, NotFoundError],
-  [status.ALREADY_EXISTS, AlreadyExistsError],
-  [status.PERMISSION_DENIED, PermissionDeniedError],
-  [status.RESOURCE_EXHAUSTED, ResourceExhaustedError],
-  [status.FAILED_PRECONDITION, FailedPreconditionError],
-  [status.ABORTED, AbortedError],
-  [status.OUT_OF_RANGE, OutOfRangeError],
-  [status.UNIMPLEMENTED, UnimplementedError],
-  [status.INTERNAL, InternalError],
-  [status.UNAVAILABLE, UnavailableError],
-  [status.DATA_LOSS, DataLossError],
-  [status.UNAUTHENTICATED, UnauthenticatedError],
-]);
-
 /**
  * Converts a failed call into the {@link LanyardError} subclass with the same status, the message reading
  * `<prefix>: rpc error: code = <Code> desc = <details>` and the original kept as `cause`. A LanyardError passes
@@ -89,6 +49,5 @@ export function fromServiceError(
   if (err instanceof LanyardError) return err;
   const message = `${prefix}: ${describe(err)}`;
   if (!isServiceError(err)) return new UnavailableError(message, undefined, { cause: err });
-  const ErrorClass = ERROR_CLASS_BY_CODE.get(err.code) ?? UnknownError;
-  return new ErrorClass(message, undefined, { cause: err });
+  return errorForStatus(err.code, message, { cause: err });
 }

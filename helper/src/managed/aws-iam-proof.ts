@@ -6,7 +6,7 @@
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsIamProof, ProofProvider } from '@lanyard/spiffe';
+import type { AwsIamProof, ProofProvider } from '@lanyard/spiffe/managed';
 import { proofError, proofOptionError } from './proof-error';
 
 /** The credentials the signer accepts: a fixed set or an AWS SDK credential provider (e.g. `fromEnv()`). */

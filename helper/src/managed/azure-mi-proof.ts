@@ -3,7 +3,7 @@
  * URI, from App Service / Functions' `IDENTITY_ENDPOINT` (with `X-IDENTITY-HEADER`) or else the VM's IMDS, as
  * `@azure/identity`'s `ManagedIdentityCredential` fetches it.
  */
-import type { AzureManagedIdentityProof, ProofProvider } from '@lanyard/spiffe';
+import type { AzureManagedIdentityProof, ProofProvider } from '@lanyard/spiffe/managed';
 import { getIdentityDocument, proofError, proofOptionError } from './proof-error';
 
 /** Options of {@link azureManagedIdentityProof}. */

@@ -2,7 +2,7 @@
  * The GCP proof: a Google-signed ID token for the server's audience from the metadata server (GCE, Cloud Run,
  * Cloud Functions, GKE workload identity), as `google-auth-library` fetches it.
  */
-import type { GcpServiceAccountProof, ProofProvider } from '@lanyard/spiffe';
+import type { GcpServiceAccountProof, ProofProvider } from '@lanyard/spiffe/managed';
 import { getIdentityDocument, proofError, proofOptionError } from './proof-error';
 
 /** Options of {@link gcpServiceAccountProof}. */

@@ -1,5 +1,5 @@
 /** How the proof providers report a runtime that cannot prove its identity. */
-import { ManagedWorkloadError } from '@lanyard/spiffe';
+import { ManagedWorkloadError } from '@lanyard/spiffe/errors';
 
 /** `ERR_MANAGED_PROOF` (UNAVAILABLE) naming the proof type and the problem; never carries a secret. */
 export function proofError(type: string, problem: string, cause?: unknown): ManagedWorkloadError {

@@ -1,5 +1,6 @@
 /** One proof provider from flat settings (the `lanyard-helper managed` flags). */
-import { ManagedWorkloadError, type ManagedProofType, type ProofProvider } from '@lanyard/spiffe';
+import { ManagedWorkloadError } from '@lanyard/spiffe/errors';
+import type { ManagedProofType, ProofProvider } from '@lanyard/spiffe/managed';
 import { awsIamProof } from './aws-iam-proof';
 import { azureManagedIdentityProof } from './azure-mi-proof';
 import { gcpServiceAccountProof } from './gcp-sa-proof';

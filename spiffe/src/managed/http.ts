@@ -1,9 +1,7 @@
 /** One JSON request to the server's `managed_workloads` listener over HTTPS (node:https, bounded answer). */
 import * as https from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
-import { StatusCode } from '@lanyard/base';
-import { fromServiceError } from '@lanyard/base/grpc';
-import type { LanyardError } from '@lanyard/base';
+import { StatusCode, codeName, errorForStatus, type LanyardError } from '@lanyard/base';
 import { ManagedWorkloadError } from '../errors/managed-workload-error';
 
 /** Largest answer read from the server (an X.509 response with a long chain and bundle is a few KiB). */
@@ -35,7 +33,7 @@ function refusal(what: string, httpStatus: number, text: string): LanyardError {
   const name = typeof doc.error?.code === 'string' ? doc.error.code : '';
   const code = (StatusCode as Record<string, number>)[name] ?? statusOfHttp(httpStatus);
   const details = typeof doc.error?.message === 'string' ? doc.error.message : `http ${httpStatus}`;
-  return fromServiceError({ code, details }, what);
+  return errorForStatus(code, `${what}: rpc error: code = ${codeName(code)} desc = ${details}`);
 }
 
 function statusOfHttp(httpStatus: number): number {
