@@ -22,8 +22,8 @@ export async function mysqlAdmin<T>(fn: (c: mysql.Connection) => Promise<T>): Pr
 }
 
 /**
- * Hands out empty, fully migrated databases named `lanyard_<random>_<n>`, one per test, and drops each when the
- * next is made (the rest at the end). MySQL DDL
+ * Hands out empty, fully migrated databases named `lanyard_<random>_<n>` and drops them (with `dropPrevious`,
+ * each when the next is made; the rest at the end). MySQL DDL
  * is slow (each CREATE TABLE syncs files), so Lanyard's migrations run once, on the first database, and later
  * databases get the same tables from its `SHOW CREATE TABLE` output plus the migration bookkeeping rows.
  */
@@ -31,6 +31,9 @@ export class MysqlDatabases {
   private readonly prefix = `lanyard_${randomBytes(4).toString('hex')}`;
   private readonly names: string[] = [];
   private schema: string[] | undefined;
+
+  /** @param dropPrevious drop the previously handed-out database on each `create` (one test, one database). */
+  constructor(private readonly dropPrevious = false) {}
 
   /** A new database holding the migrated schema; options open it. */
   async create(): Promise<Omit<DataStoreOptions, 'now' | 'logger'>> {
@@ -43,7 +46,8 @@ export class MysqlDatabases {
       this.schema = await mysqlAdmin((c) => schemaOf(c, name));
     } else {
       const statements = this.schema;
-      const previous = this.names.length > 2 ? this.names[this.names.length - 2] : undefined;
+      const previous =
+        this.dropPrevious && this.names.length > 2 ? this.names[this.names.length - 2] : undefined;
       await mysqlAdmin(async (c) => {
         // The previous test's store is closed by now: drop its database here, not all at the end.
         if (previous !== undefined) await c.query(`DROP DATABASE IF EXISTS ${previous}`);

@@ -1,7 +1,7 @@
 import { describeConformance } from './conformance';
 import { MysqlDatabases } from './mysql-databases';
 
-const databases = new MysqlDatabases();
+const databases = new MysqlDatabases(true);
 
 describe('DataStore on MySQL/MariaDB', () => {
   describeConformance({
