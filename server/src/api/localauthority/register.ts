@@ -71,13 +71,19 @@ export function registerLocalAuthorityService(
     });
     return state;
   };
-  /** Upstream taint/revoke: refused without an upstream authority; not implemented by the CA with one. */
-  const upstreamAuthorityOp = async (): Promise<never> => {
-    if (ca.getX509AuthorityState().active?.upstreamAuthoritySubjectKeyId) {
-      return unimplemented('tainting or revoking upstream authorities');
-    }
-    throw new FailedPreconditionError('upstream authority is not configured', 'ERR_NO_UPSTREAM');
-  };
+  /** Upstream taint/revoke (CA checks: configured upstream, SKI of the root that signed the old authority). */
+  const upstreamAuthorityOp =
+    (action: 'taint' | 'revoke') =>
+    async (req: { subject_key_id: string }): Promise<{ upstream_authority_subject_key_id: string }> => {
+      const ski =
+        action === 'taint'
+          ? await ca.taintX509UpstreamAuthority(req.subject_key_id)
+          : await ca.revokeX509UpstreamAuthority(req.subject_key_id);
+      await mirror(() =>
+        action === 'taint' ? ds.taintX509Authority(td, ski) : ds.revokeX509Authority(td, ski),
+      );
+      return changed({ upstream_authority_subject_key_id: ski });
+    };
   server.addService(definition, {
     GetJWTAuthorityState: boundary.unary(spec('GetJWTAuthorityState'), async () =>
       states(ca.getJwtAuthorityState()),
@@ -123,8 +129,14 @@ export function registerLocalAuthorityService(
       await mirror(() => ds.revokeX509Authority(td, state.authorityId));
       return changed({ revoked_authority: stateToWire(state) });
     }),
-    TaintX509UpstreamAuthority: boundary.unary(spec('TaintX509UpstreamAuthority'), upstreamAuthorityOp),
-    RevokeX509UpstreamAuthority: boundary.unary(spec('RevokeX509UpstreamAuthority'), upstreamAuthorityOp),
+    TaintX509UpstreamAuthority: boundary.unary(
+      spec('TaintX509UpstreamAuthority'),
+      upstreamAuthorityOp('taint'),
+    ),
+    RevokeX509UpstreamAuthority: boundary.unary(
+      spec('RevokeX509UpstreamAuthority'),
+      upstreamAuthorityOp('revoke'),
+    ),
     GetWITAuthorityState: boundary.unary(spec('GetWITAuthorityState'), () =>
       unimplemented('WIT authorities'),
     ),
