@@ -14,3 +14,4 @@ export * as der from './der';
 export * from './csr';
 export * from './pem';
 export * from './cms';
+export * from './csr';

@@ -16,7 +16,6 @@ export async function serverOptionsFromConfig(
 ): Promise<LanyardServerOptions> {
   const s = config.server;
   const p = config.plugins;
-  const upstream = p.upstreamAuthority;
   return {
     trustDomain: s.trustDomain,
     dataDir: s.dataDir,
@@ -54,13 +53,7 @@ export async function serverOptionsFromConfig(
       defaultJwtSvidTtlSeconds: s.defaultJwtSvidTtlSeconds,
       agentTtlSeconds: s.agentTtlSeconds,
       jwtIssuer: s.jwtIssuer,
-      upstreamAuthority: upstream
-        ? {
-            certFilePath: upstream.certFilePath,
-            keyFilePath: upstream.keyFilePath,
-            bundleFilePath: upstream.bundleFilePath,
-          }
-        : undefined,
+      upstreamAuthority: p.upstreamAuthority,
     },
     federation: s.federation,
     datastore: p.dataStore,

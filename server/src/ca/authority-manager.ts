@@ -26,8 +26,8 @@ export interface AuthorityKind<T extends SlotAuthority, R> {
   logName: string;
   /** Key type for new keys. */
   keyType: KeyType;
-  /** Creates a new authority around a freshly generated key. */
-  mint(key: KeyObject, nowMs: number): T;
+  /** Creates a new authority around a freshly generated key (an upstream server may be asked to sign it). */
+  mint(key: KeyObject, nowMs: number): T | Promise<T>;
   /** Rebuilds an authority from its journal record and key; throws when they do not fit. */
   load(record: R, key: KeyObject): T;
   /** The journal record of an authority. */
@@ -137,7 +137,7 @@ export class AuthorityManager<T extends SlotAuthority, R> {
 
   private async mintInto(name: SlotName, status: 'active' | 'prepared', nowMs: number): Promise<T> {
     const key = await this.keyManager.generateKey(this.kind.keyIdPrefix + name, this.kind.keyType);
-    const authority = this.kind.mint(key, nowMs);
+    const authority = await this.kind.mint(key, nowMs);
     const entries = this.kind.publishedEntries(authority);
     if (status === 'active') this.slots.installActive(name, authority, entries);
     else this.slots.installPrepared(name, authority, entries);

@@ -17,7 +17,9 @@ import {
 import type { JwtAuthority } from './jwt-authority';
 import { jwtKind } from './jwt-kind';
 import type { StoredJwtRecord, StoredX509Record } from './journal';
+import { withUpstreamAuthorities } from './upstream-bundle';
 import { DiskUpstreamAuthority } from './upstream-disk';
+import { SpireUpstreamAuthority } from './upstream-spire';
 import type { X509Authority } from './x509-authority';
 import { x509Kind } from './x509-kind';
 import type { AuthorityState, AuthorityStates, CaEvent } from './types';
@@ -34,12 +36,16 @@ export class CaAuthorities {
   private queue: Promise<unknown> = Promise.resolve();
   /** Certificates and keys of published authorities, parsed once. */
   private readonly parsed = new ParsedAuthorities();
+  /** `UpstreamAuthority "spire"`: the upstream server's client. */
+  private readonly upstreamServer?: SpireUpstreamAuthority;
+  /** The upstream server's bundle as last read, folded into ours. */
+  private upstreamBundle?: SpiffeBundle;
+  private upstreamPoll?: NodeJS.Timeout;
 
   private constructor(private readonly options: ResolvedCaOptions) {
-    const upstream = options.upstreamAuthority
-      ? new DiskUpstreamAuthority(options.upstreamAuthority, options.logger)
-      : undefined;
+    const upstream = upstreamFor(options);
     this.hasUpstream = upstream !== undefined;
+    if (upstream instanceof SpireUpstreamAuthority) this.upstreamServer = upstream;
     const kind = x509Kind({
       trustDomain: options.trustDomain,
       keyType: options.caKeyType,
@@ -48,8 +54,9 @@ export class CaAuthorities {
       upstream,
     });
     this.x509 = new AuthorityManager(kind, options.keyManager, options.logger);
+    const publishJwt = this.upstreamServer && ((key: JwtAuthority) => this.publishJwtUpstream(key));
     this.jwt = new AuthorityManager(
-      jwtKind(options.jwtKeyType, options.caTtlSeconds * 1000),
+      jwtKind(options.jwtKeyType, options.caTtlSeconds * 1000, publishJwt),
       options.keyManager,
       options.logger,
     );
@@ -110,7 +117,7 @@ export class CaAuthorities {
   bundleContents(): SpiffeBundle {
     const x509 = this.x509.slots.published;
     const jwt = this.jwt.slots.published;
-    return new SpiffeBundle({
+    const own = new SpiffeBundle({
       trustDomain: TrustDomain.parse(this.options.trustDomain),
       x509Authorities: x509.map((p) => this.parsed.certificate(p.der)),
       x509AuthorityMetadata: x509.map((p) => ({ tainted: p.tainted })),
@@ -120,6 +127,52 @@ export class CaAuthorities {
         { tainted: p.tainted, expiresAt: Math.floor(p.notAfter / 1000) },
       ]),
     });
+    return withUpstreamAuthorities(own, this.upstreamBundle);
+  }
+
+  /**
+   * With `UpstreamAuthority "spire"`, reads the upstream bundle every `intervalMs` (SPIRE polls every 5 s) and
+   * emits `bundle-changed` when it changed. Without it, does nothing.
+   */
+  startUpstreamPolling(intervalMs: number): void {
+    if (!this.upstreamServer || this.upstreamPoll) return;
+    const poll = (): void => {
+      this.refreshUpstreamBundle().catch((err: unknown) =>
+        this.options.logger.warn('Failed to fetch bundle while polling', {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+    };
+    this.upstreamPoll = setInterval(poll, intervalMs);
+    this.upstreamPoll.unref();
+    poll();
+  }
+
+  /** Stops polling and closes the upstream connection. */
+  async stopUpstream(): Promise<void> {
+    if (this.upstreamPoll) clearInterval(this.upstreamPoll);
+    this.upstreamPoll = undefined;
+    await this.upstreamServer?.close();
+  }
+
+  /** Reads the upstream bundle once; emits `bundle-changed` when it differs from the last one read. */
+  async refreshUpstreamBundle(): Promise<void> {
+    if (!this.upstreamServer) return;
+    const bundle = await this.upstreamServer.fetchBundle();
+    if (this.upstreamBundle?.equals(bundle)) return;
+    this.upstreamBundle = bundle;
+    this.emitBundle();
+  }
+
+  /** Publishes a new JWT key to the upstream server, then reads back the topology's keys. */
+  private async publishJwtUpstream(key: JwtAuthority): Promise<void> {
+    await this.upstreamServer?.publishJwtAuthority({
+      public_key: key.publicKeyDer,
+      key_id: key.authorityId,
+      expires_at: Math.floor(key.notAfter / 1000),
+      tainted: false,
+    });
+    this.upstreamBundle = await this.upstreamServer?.fetchBundle();
   }
 
   /** Subscribes to events; returns the unsubscribe function. */
@@ -170,6 +223,14 @@ export class CaAuthorities {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function upstreamFor(options: ResolvedCaOptions): DiskUpstreamAuthority | SpireUpstreamAuthority | undefined {
+  const config = options.upstreamAuthority;
+  if (config?.kind === 'spire') {
+    return new SpireUpstreamAuthority(config, options.trustDomain, options.logger);
+  }
+  return config ? new DiskUpstreamAuthority(config, options.logger) : undefined;
 }
 
 function encodePublished(p: PublishedAuthority): JournalPublished {

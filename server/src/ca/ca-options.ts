@@ -6,7 +6,7 @@ import { parseKeyType } from './keys/key-types';
 import type {
   CaSubject,
   Clock,
-  DiskUpstreamAuthorityConfig,
+  UpstreamAuthoritySettings,
   KeyManager,
   KeyType,
   ServerCaOptions,
@@ -37,8 +37,8 @@ export interface ResolvedCaOptions {
   agentTtlSeconds: number;
   /** `jwt_issuer`, undefined when unset or empty. */
   jwtIssuer?: string;
-  /** `UpstreamAuthority "disk"` plugin data. */
-  upstreamAuthority?: DiskUpstreamAuthorityConfig;
+  /** `UpstreamAuthority "disk"` or `"spire"` plugin data. */
+  upstreamAuthority?: UpstreamAuthoritySettings;
   /** Clock (ms). */
   now: Clock;
   /** Logger. */

@@ -1,6 +1,6 @@
 /**
  * The server certificate authority: X.509-SVID / JWT-SVID issuance on a direct DER builder, key management
- * (disk / memory KeyManagers), an optional disk UpstreamAuthority and SPIRE-style A/B rotation.
+ * (disk / memory KeyManagers), an optional disk or nested-SPIRE UpstreamAuthority and SPIRE-style A/B rotation.
  */
 export * from './types';
 export { ServerCa } from './server-ca';

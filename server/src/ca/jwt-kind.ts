@@ -4,8 +4,15 @@ import type { StoredJwtRecord } from './journal';
 import { loadJwtAuthority, newKeyId, type JwtAuthority } from './jwt-authority';
 import type { KeyType } from './types';
 
-/** Builds the JWT kind; keys live `ttlMs` (SPIRE: `ca_ttl`). */
-export function jwtKind(keyType: KeyType, ttlMs: number): AuthorityKind<JwtAuthority, StoredJwtRecord> {
+/**
+ * Builds the JWT kind; keys live `ttlMs` (SPIRE: `ca_ttl`). `publish` (nested SPIRE) runs on every new key
+ * before it is used: a key the upstream server refused is not installed.
+ */
+export function jwtKind(
+  keyType: KeyType,
+  ttlMs: number,
+  publish?: (key: JwtAuthority) => Promise<void>,
+): AuthorityKind<JwtAuthority, StoredJwtRecord> {
   return {
     keyIdPrefix: 'JWT-Signer-',
     logName: 'JWT key',
@@ -13,7 +20,8 @@ export function jwtKind(keyType: KeyType, ttlMs: number): AuthorityKind<JwtAutho
     keyType,
     mint: (key, nowMs) => {
       const notAfter = Math.floor((nowMs + ttlMs) / 1000) * 1000;
-      return loadJwtAuthority({ keyId: newKeyId(), notBefore: nowMs, notAfter }, key);
+      const authority = loadJwtAuthority({ keyId: newKeyId(), notBefore: nowMs, notAfter }, key);
+      return publish ? publish(authority).then(() => authority) : authority;
     },
     load: (record, key) => loadJwtAuthority(record, key),
     toRecord: (a) => ({ keyId: a.authorityId, notBefore: a.notBefore, notAfter: a.notAfter }),

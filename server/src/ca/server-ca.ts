@@ -32,6 +32,8 @@ import type {
 } from './types';
 
 const ROTATION_INTERVAL_MS = 10_000;
+/** How often the upstream bundle is read with `UpstreamAuthority "spire"` (SPIRE: 5 s). */
+const UPSTREAM_POLL_INTERVAL_MS = 5_000;
 
 /** The server CA. */
 export class ServerCa implements ServerCaApi {
@@ -207,12 +209,18 @@ export class ServerCa implements ServerCaApi {
       );
     }, ROTATION_INTERVAL_MS);
     this.timer.unref();
+    this.state.startUpstreamPolling(UPSTREAM_POLL_INTERVAL_MS);
   }
 
   /** @inheritDoc */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.state.stopUpstream().catch((err: unknown) =>
+      this.options.logger.warn('Failed to close the upstream authority connection', {
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
   }
 
   /** @inheritDoc */

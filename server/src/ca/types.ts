@@ -175,6 +175,8 @@ export interface KeyManager {
 
 /** `UpstreamAuthority "disk"` plugin_data (SPIRE keys in comments). */
 export interface DiskUpstreamAuthorityConfig {
+  /** Discriminant; absent means disk. */
+  kind?: 'disk';
   /** `cert_file_path`: PEM; the upstream CA cert (then its chain up to the root when not self-signed). */
   certFilePath: string;
   /** `key_file_path`: PEM private key, EC (SEC1/PKCS#8) or RSA (PKCS#1/PKCS#8). */
@@ -182,6 +184,20 @@ export interface DiskUpstreamAuthorityConfig {
   /** `bundle_file_path`: PEM roots; required when the upstream cert is not self-signed. */
   bundleFilePath?: string;
 }
+
+/** `UpstreamAuthority "spire"` plugin_data: the upstream server of our trust domain and the local agent's socket. */
+export interface SpireUpstreamAuthorityConfig {
+  kind: 'spire';
+  /** `server_address`: host name or IP of the upstream server. */
+  serverAddress: string;
+  /** `server_port`. */
+  serverPort: number;
+  /** `workload_api_socket`: the Workload API socket of the agent attested to the upstream server. */
+  workloadApiSocket: string;
+}
+
+/** Either built-in UpstreamAuthority. */
+export type UpstreamAuthoritySettings = DiskUpstreamAuthorityConfig | SpireUpstreamAuthorityConfig;
 
 /** Subject of the server CA certificate (`ca_subject`). */
 export interface CaSubject {
@@ -220,8 +236,8 @@ export interface ServerCaOptions {
   agentTtlSeconds?: number;
   /** `jwt_issuer`; when set becomes the `iss` claim. */
   jwtIssuer?: string;
-  /** `UpstreamAuthority "disk"`; when set our CA is an intermediate under it. */
-  upstreamAuthority?: DiskUpstreamAuthorityConfig;
+  /** `UpstreamAuthority "disk"` or `"spire"`; when set our CA is an intermediate under it. */
+  upstreamAuthority?: UpstreamAuthoritySettings;
   /** Clock in ms; default `Date.now`. */
   now?: Clock;
   /** Logger; default silent. */
@@ -263,7 +279,7 @@ export interface ServerCaApi {
   onBundleChange(listener: (bundle: SpiffeBundle) => void): () => void;
   /** One rotation step at `now()`: prepare/activate when due, drop expired old authorities. Idempotent. */
   rotate(): Promise<void>;
-  /** Runs `rotate()` every 10 s (unref'd timer) until `stop()`. */
+  /** Runs `rotate()` every 10 s (unref'd timer) and, with `UpstreamAuthority "spire"`, reads the upstream bundle every 5 s, until `stop()`. */
   start(): void;
   /** Stops the rotation timer. */
   stop(): void;

@@ -6,7 +6,8 @@ import { parseCertificate } from './der/parse-certificate';
 import { createCertSigner, subjectKeyId } from './der/signer';
 import { spkiOf } from './der/spki';
 import type { StoredX509Record } from './journal';
-import type { DiskUpstreamAuthority } from './upstream-disk';
+import { DiskUpstreamAuthority } from './upstream-disk';
+import { issuerSubjectKeyId, type SpireUpstreamAuthority } from './upstream-spire';
 import { loadX509Authority, type X509Authority } from './x509-authority';
 import { issueCaCertificate } from './x509-templates';
 import type { CaSubject, KeyType } from './types';
@@ -23,7 +24,7 @@ export interface X509KindOptions {
   /** `ca_subject` with defaults applied. */
   subject: Required<Pick<CaSubject, 'country' | 'organization'>> & Pick<CaSubject, 'commonName'>;
   /** Upstream authority, when configured. */
-  upstream?: DiskUpstreamAuthority;
+  upstream?: DiskUpstreamAuthority | SpireUpstreamAuthority;
 }
 
 /** Builds the X.509 kind. */
@@ -54,7 +55,11 @@ export function x509Kind(options: X509KindOptions): AuthorityKind<X509Authority,
   };
 }
 
-function mintX509Authority(options: X509KindOptions, key: KeyObject, nowMs: number): X509Authority {
+async function mintX509Authority(
+  options: X509KindOptions,
+  key: KeyObject,
+  nowMs: number,
+): Promise<X509Authority> {
   const request = {
     trustDomainId: TrustDomain.parse(options.trustDomain).idString(),
     spkiDer: spkiOf(key),
@@ -67,6 +72,9 @@ function mintX509Authority(options: X509KindOptions, key: KeyObject, nowMs: numb
       { certDer, chainDer: [], rootsDer: [certDer], upstreamAuthoritySubjectKeyId: '' },
       key,
     );
+  }
+  if (!(options.upstream instanceof DiskUpstreamAuthority)) {
+    return mintFromUpstreamServer(options.upstream, key, options.caTtlMs);
   }
   const upstream = options.upstream.load();
   const certDer = issueCaCertificate(
@@ -85,6 +93,25 @@ function mintX509Authority(options: X509KindOptions, key: KeyObject, nowMs: numb
       chainDer: upstream.chainDer,
       rootsDer: upstream.rootsDer,
       upstreamAuthoritySubjectKeyId: upstream.subjectKeyId.toString('hex'),
+    },
+    key,
+  );
+}
+
+/** Our CA signed by an upstream server (`NewDownstreamX509CA`): it sends our certificate, then what is above it. */
+async function mintFromUpstreamServer(
+  upstream: SpireUpstreamAuthority,
+  key: KeyObject,
+  caTtlMs: number,
+): Promise<X509Authority> {
+  const { chainDer, rootsDer } = await upstream.mintX509Ca(key, Math.ceil(caTtlMs / 1000));
+  const [certDer, ...above] = chainDer;
+  return loadX509Authority(
+    {
+      certDer,
+      chainDer: above,
+      rootsDer,
+      upstreamAuthoritySubjectKeyId: issuerSubjectKeyId(certDer, [...above, ...rootsDer]),
     },
     key,
   );

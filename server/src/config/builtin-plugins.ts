@@ -103,12 +103,67 @@ const diskUpstreamAuthority = configPlugin(
   }),
 );
 
+const spireUpstreamFields = {
+  server_address: field.string({ required: 'server_address is required', nonEmpty: true }),
+  server_port: field.int({ required: 'server_port is required', min: 1, max: 65535 }),
+  workload_api_socket: field.string({ required: 'workload_api_socket is required', nonEmpty: true }),
+  experimental: field.object('experimental', {
+    workload_api_named_pipe_name: field.string(),
+    require_pq_kem: field.bool(),
+  }),
+};
+
+/** SPIRE's refusals of `experimental` settings this platform cannot honour. */
+function spireExperimentalIssues(
+  experimental: { workload_api_named_pipe_name?: string; require_pq_kem?: boolean } | undefined,
+  at: readonly string[],
+): ConfigIssue[] {
+  const path = (key: string): string => [...at, 'plugin_data', 'experimental', key].join('.');
+  const issues: ConfigIssue[] = [];
+  if (experimental?.workload_api_named_pipe_name) {
+    issues.push({
+      path: path('workload_api_named_pipe_name'),
+      message:
+        'configuration: workload_api_named_pipe_name is not supported on this platform; please use workload_api_socket instead',
+      standalone: true,
+    });
+  }
+  if (experimental?.require_pq_kem === true) {
+    issues.push({
+      path: path('require_pq_kem'),
+      message: `cannot be honoured: Node's OpenSSL ${process.versions.openssl} offers no post-quantum key exchange; set it to false or remove it`,
+    });
+  }
+  return issues;
+}
+
+/** `UpstreamAuthority "spire"`: nested SPIRE through the local agent's Workload API. */
+const spireUpstreamAuthority: ConfigPlugin<UpstreamAuthorityConfig> = {
+  name: 'spire',
+  settings(data, at, issues) {
+    const decoded = collectPluginData(data, spireUpstreamFields, at, issues);
+    if (decoded === undefined) return undefined;
+    const refused = spireExperimentalIssues(decoded.experimental, at);
+    issues.push(...refused);
+    if (refused.length > 0) return undefined;
+    return {
+      kind: 'spire',
+      serverAddress: decoded.server_address ?? '',
+      serverPort: decoded.server_port ?? 0,
+      workloadApiSocket: decoded.workload_api_socket ?? '',
+    };
+  },
+};
+
 /** `DataStore "<name>"` plugins. */
 export const DATA_STORES = serverCatalog('DataStore', [sqlDataStore]);
 /** `KeyManager "<name>"` plugins. */
 export const KEY_MANAGERS = serverCatalog('KeyManager', [diskKeyManager, memoryKeyManager]);
 /** `UpstreamAuthority "<name>"` plugins. */
-export const UPSTREAM_AUTHORITIES = serverCatalog('UpstreamAuthority', [diskUpstreamAuthority]);
+export const UPSTREAM_AUTHORITIES = serverCatalog('UpstreamAuthority', [
+  diskUpstreamAuthority,
+  spireUpstreamAuthority,
+]);
 /** `Notifier "<name>"` plugins. */
 export const NOTIFIERS = serverCatalog<ConfigPlugin<readonly K8sBundleCluster[]>>('Notifier', [
   { name: 'k8sbundle', settings: k8sBundleSettings },

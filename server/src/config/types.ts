@@ -25,13 +25,10 @@ export type DataStoreConfig = Omit<DataStoreOptions, 'logger' | 'now'>;
 /** `KeyManager "disk"` (keys kept in `keys_path`) or `KeyManager "memory"`. */
 export type KeyManagerConfig = { kind: 'disk'; keysPath: string } | { kind: 'memory' };
 
-/** `UpstreamAuthority "disk"`. */
-export interface UpstreamAuthorityConfig {
-  kind: 'disk';
-  certFilePath: string;
-  keyFilePath: string;
-  bundleFilePath?: string;
-}
+/** `UpstreamAuthority "disk"` or `UpstreamAuthority "spire"` (nested SPIRE). */
+export type UpstreamAuthorityConfig =
+  | { kind: 'disk'; certFilePath: string; keyFilePath: string; bundleFilePath?: string }
+  | { kind: 'spire'; serverAddress: string; serverPort: number; workloadApiSocket: string };
 
 /** One `NodeAttestor "<name>"` block; `pluginData` is validated later by the attestor's factory. */
 export interface NodeAttestorBlock {

@@ -73,7 +73,8 @@ function checkPlugins(config: ServerConfig, issues: ConfigIssue[]): void {
   if (keyManager.kind === 'disk' && !keyManager.keysPath) {
     issues.push(issueAt(config, 'plugins.KeyManager.disk', 'keys_path must be set'));
   }
-  if (upstreamAuthority && (!upstreamAuthority.certFilePath || !upstreamAuthority.keyFilePath)) {
+  const disk = upstreamAuthority?.kind === 'disk' ? upstreamAuthority : undefined;
+  if (disk && (!disk.certFilePath || !disk.keyFilePath)) {
     issues.push(
       issueAt(config, 'plugins.UpstreamAuthority.disk', 'cert_file_path and key_file_path must be set'),
     );
