@@ -1,9 +1,8 @@
+import type { Instance } from '@aws-sdk/client-ec2';
 import type { Selector } from '@lanyard/attestor-core';
 import { InternalError, PermissionDeniedError } from '@lanyard/base';
-import type { AwsQueryClient } from './aws-client';
-import type { AwsCredentials } from './config';
+import { type AwsAccountClients, type AwsSdk, awsCall } from './aws-sdk';
 import { AWS_IID_PLUGIN_NAME } from './shared';
-import { type XmlElement, child, items, textAt } from './xml';
 
 /** What aws_iid needs from `DescribeInstances`. */
 export interface Ec2Instance {
@@ -12,8 +11,8 @@ export interface Ec2Instance {
   readonly iamInstanceProfileArn?: string;
   readonly rootDeviceType: string;
   readonly rootDeviceName: string;
-  readonly blockDevices: { deviceName: string; attachTime?: string }[];
-  readonly networkInterfaces: { deviceIndex: number; attachTime?: string }[];
+  readonly blockDevices: { deviceName: string; attachTime?: Date }[];
+  readonly networkInterfaces: { deviceIndex: number; attachTime?: Date }[];
 }
 
 const MAX_ATTACH_SKEW_SECONDS = 60;
@@ -23,17 +22,16 @@ const MAX_ATTACH_SKEW_SECONDS = 60;
  * @throws PermissionDeniedError when AWS returns no such live instance.
  */
 export async function describeInstance(
-  client: AwsQueryClient,
-  region: string,
+  sdk: AwsSdk,
+  clients: AwsAccountClients,
   instanceId: string,
 ): Promise<Ec2Instance> {
-  const xml = await client.call('ec2', region, 'DescribeInstances', {
-    'InstanceId.1': instanceId,
-    'Filter.1.Name': 'instance-state-name',
-    'Filter.1.Value.1': 'pending',
-    'Filter.1.Value.2': 'running',
+  const command = new sdk.ec2.DescribeInstancesCommand({
+    InstanceIds: [instanceId],
+    Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }],
   });
-  const instance = items(items(xml, 'reservationSet')[0], 'instancesSet')[0];
+  const answer = await awsCall('ec2 DescribeInstances', () => clients.ec2.send(command));
+  const instance = answer.Reservations?.[0]?.Instances?.[0];
   if (!instance) {
     throw new PermissionDeniedError(
       `aws_iid: describe-instances returned no running instance ${instanceId}`,
@@ -43,25 +41,22 @@ export async function describeInstance(
   return toInstance(instance);
 }
 
-function toInstance(x: XmlElement): Ec2Instance {
+function toInstance(x: Instance): Ec2Instance {
   const tags: Record<string, string> = {};
-  for (const tag of items(x, 'tagSet')) tags[textAt(tag, 'key') ?? ''] = textAt(tag, 'value') ?? '';
+  for (const tag of x.Tags ?? []) tags[tag.Key ?? ''] = tag.Value ?? '';
   return {
     tags,
-    securityGroups: items(x, 'groupSet').map((g) => ({
-      id: textAt(g, 'groupId') ?? '',
-      name: textAt(g, 'groupName') ?? '',
+    securityGroups: (x.SecurityGroups ?? []).map((g) => ({ id: g.GroupId ?? '', name: g.GroupName ?? '' })),
+    iamInstanceProfileArn: x.IamInstanceProfile?.Arn,
+    rootDeviceType: x.RootDeviceType ?? '',
+    rootDeviceName: x.RootDeviceName ?? '',
+    blockDevices: (x.BlockDeviceMappings ?? []).map((b) => ({
+      deviceName: b.DeviceName ?? '',
+      attachTime: b.Ebs?.AttachTime,
     })),
-    iamInstanceProfileArn: textAt(x, 'iamInstanceProfile', 'arn'),
-    rootDeviceType: textAt(x, 'rootDeviceType') ?? '',
-    rootDeviceName: textAt(x, 'rootDeviceName') ?? '',
-    blockDevices: items(x, 'blockDeviceMapping').map((b) => ({
-      deviceName: textAt(b, 'deviceName') ?? '',
-      attachTime: textAt(b, 'ebs', 'attachTime'),
-    })),
-    networkInterfaces: items(x, 'networkInterfaceSet').map((n) => ({
-      deviceIndex: Number(textAt(n, 'attachment', 'deviceIndex')),
-      attachTime: textAt(n, 'attachment', 'attachTime'),
+    networkInterfaces: (x.NetworkInterfaces ?? []).map((n) => ({
+      deviceIndex: n.Attachment?.DeviceIndex ?? -1,
+      attachTime: n.Attachment?.AttachTime,
     })),
   };
 }
@@ -78,7 +73,7 @@ export function checkBlockDevice(instance: Ec2Instance): void {
   const root = instance.blockDevices.find((b) => b.deviceName === instance.rootDeviceName);
   if (!root)
     throw denied(`failed to locate the root device block mapping with name "${instance.rootDeviceName}"`);
-  const skew = Math.abs(Date.parse(eni0.attachTime ?? '') - Date.parse(root.attachTime ?? '')) / 1000;
+  const skew = Math.abs((eni0.attachTime?.getTime() ?? NaN) - (root.attachTime?.getTime() ?? NaN)) / 1000;
   if (!Number.isFinite(skew)) throw denied('device attach times are missing');
   if (skew > MAX_ATTACH_SKEW_SECONDS) {
     throw denied(
@@ -108,35 +103,17 @@ export function instanceSelectors(instance: Ec2Instance): Selector[] {
  * @throws InternalError when the profile ARN is not an instance-profile ARN.
  */
 export async function instanceProfileSelectors(
-  client: AwsQueryClient,
+  sdk: AwsSdk,
+  clients: AwsAccountClients,
   profileArn: string,
 ): Promise<Selector[]> {
   const match = /^arn:[^:]+:iam::\d*:instance-profile[/:](.+)$/.exec(profileArn);
   if (!match)
     throw new InternalError(`aws_iid: ${profileArn} is not an instance profile ARN`, 'ERR_AWS_IID_PROFILE');
-  const name = match[1].split('/').pop() ?? '';
-  const xml = await client.call('iam', '', 'GetInstanceProfile', { InstanceProfileName: name });
-  const roles = items(child(child(xml, 'GetInstanceProfileResult'), 'InstanceProfile'), 'Roles');
-  return roles
-    .map((role) => textAt(role, 'Arn'))
+  const command = new sdk.iam.GetInstanceProfileCommand({ InstanceProfileName: match[1].split('/').pop() });
+  const answer = await awsCall('iam GetInstanceProfile', () => clients.iam.send(command));
+  return (answer.InstanceProfile?.Roles ?? [])
+    .map((role) => role.Arn)
     .filter((arn): arn is string => arn !== undefined && arn !== '')
     .map((arn) => ({ type: AWS_IID_PLUGIN_NAME, value: `iamrole:${arn}` }));
-}
-
-/** STS `AssumeRole`; returns the temporary credentials. */
-export async function assumeRole(
-  client: AwsQueryClient,
-  region: string,
-  roleArn: string,
-): Promise<AwsCredentials> {
-  const xml = await client.call('sts', region, 'AssumeRole', {
-    RoleArn: roleArn,
-    RoleSessionName: 'spire-server-aws-iid',
-  });
-  const creds = child(child(xml, 'AssumeRoleResult'), 'Credentials');
-  const accessKeyId = textAt(creds, 'AccessKeyId');
-  const secretAccessKey = textAt(creds, 'SecretAccessKey');
-  if (!accessKeyId || !secretAccessKey)
-    throw new InternalError('aws_iid: sts AssumeRole returned no credentials', 'ERR_AWS_API');
-  return { accessKeyId, secretAccessKey, sessionToken: textAt(creds, 'SessionToken') };
 }

@@ -6,5 +6,6 @@
 export * from './shared';
 export * from './config';
 export * from './signature';
+export * from './region-certs';
 export * from './server';
 export * from './agent';

@@ -7,48 +7,49 @@ import type {
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
 import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
-import { AwsQueryClient } from './aws-client';
-import { type AwsIidServerConfig, parseServerConfig } from './config';
-import {
-  assumeRole,
-  checkBlockDevice,
-  describeInstance,
-  instanceProfileSelectors,
-  instanceSelectors,
-} from './ec2';
-import { OrgAccountList } from './org-accounts';
+import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
+import { AwsClientFactory, type AwsSdk, loadAwsSdk } from './aws-sdk';
+import { type AwsIidServerConfig, type OrgAccountListConfig, parseServerConfig } from './config';
+import { checkBlockDevice, describeInstance, instanceProfileSelectors, instanceSelectors } from './ec2';
+import { assertEksClusterMember } from './eks';
+import { OrgAccountList, accountListFile, organizationsApi } from './org-accounts';
 import {
   AWS_IID_MAX_PAYLOAD_BYTES,
   AWS_IID_PLUGIN_NAME,
   type IidAttestationData,
-  type InstanceIdentity,
   documentSelectors,
   parseInstanceIdentity,
 } from './shared';
 import { AwsSignerCertificates } from './signature';
 
 /**
- * Server half of `aws_iid`: verifies the identity document against the configured AWS signing certificates,
- * optionally checks organization membership, looks the instance up in EC2 (tags, security groups, instance
- * profile roles, root-volume anti-tampering check) and refuses a second attestation of the same instance (TOFU).
+ * Server half of `aws_iid`: verifies the identity document against the AWS signing certificates (built-in per
+ * region, or `instance_identity_ca_path`), optionally checks organization and EKS cluster membership, looks the
+ * instance up in EC2 (tags, security groups, instance profile roles, root-volume anti-tampering check) and
+ * refuses a second attestation of the same instance (TOFU). AWS is called through the AWS SDK v3.
  */
 export class AwsIidServerAttestor implements NodeAttestorServer {
   readonly name = AWS_IID_PLUGIN_NAME;
   private readonly signers: AwsSignerCertificates;
+  private readonly clients: AwsClientFactory;
   private readonly org?: OrgAccountList;
 
   constructor(
     private readonly config: AwsIidServerConfig,
     private readonly deps: ServerAttestorDeps,
+    private readonly sdk: AwsSdk,
   ) {
-    this.signers = AwsSignerCertificates.fromPem(config.signerCertsPem);
-    this.org = config.verifyOrganization && new OrgAccountList(config.verifyOrganization, deps.now);
+    this.signers =
+      config.signerCertsPem === undefined
+        ? AwsSignerCertificates.builtIn()
+        : AwsSignerCertificates.fromPem(config.signerCertsPem);
+    this.clients = new AwsClientFactory(sdk, config);
+    this.org = config.verifyOrganization && this.orgAccounts(config.verifyOrganization);
   }
 
-  /** Loads the organization account list once so a broken file fails configuration, as in SPIRE. */
+  /** Loads the organization account list file once so a broken file fails configuration, as in SPIRE. */
   async init(): Promise<void> {
-    if (this.org && !(await this.org.reload())) {
+    if (this.config.verifyOrganization?.mode === 'file' && !(await this.org?.reload())) {
       throw new InvalidArgumentError(
         'aws_iid: plugin_data.verify_organization.account_list_file is missing or not a JSON array of 12-digit account ids',
         'ERR_PLUGIN_CONFIG',
@@ -60,12 +61,15 @@ export class AwsIidServerAttestor implements NodeAttestorServer {
   async attest(payload: Buffer): Promise<NodeAttestationResult> {
     const data = parsePayload(payload);
     const doc = parseInstanceIdentity(data.document);
-    if (data.rsa2048) this.signers.verifyPkcs7(data.document, data.rsa2048);
-    else this.signers.verifyRsaSignature(data.document, data.signature);
+    if (data.rsa2048) this.signers.verifyPkcs7(data.document, doc.region, data.rsa2048);
+    else this.signers.verifyRsaSignature(data.document, doc.region, data.signature);
     await this.org?.assertMember(doc.accountId);
 
-    const client = await this.client(doc);
-    const instance = await describeInstance(client, doc.region, doc.instanceId);
+    const clients = this.clients.forAccount(doc.region, doc.accountId);
+    if (this.config.eksClusterNames) {
+      await assertEksClusterMember(this.sdk, clients, this.config.eksClusterNames, doc.instanceId);
+    }
+    const instance = await describeInstance(this.sdk, clients, doc.instanceId);
     if (!this.config.skipBlockDevice && !this.config.localValidationAccountIds.has(doc.accountId)) {
       checkBlockDevice(instance);
     }
@@ -86,22 +90,27 @@ export class AwsIidServerAttestor implements NodeAttestorServer {
     }
     const selectors: Selector[] = [...documentSelectors(doc), ...instanceSelectors(instance)];
     if (!this.config.disableInstanceProfileSelectors && instance.iamInstanceProfileArn) {
-      selectors.push(...(await instanceProfileSelectors(client, instance.iamInstanceProfileArn)));
+      selectors.push(...(await instanceProfileSelectors(this.sdk, clients, instance.iamInstanceProfileArn)));
     }
     return { agentId, selectors: sortedUniqueSelectors(AWS_IID_PLUGIN_NAME, selectors), canReattest: false };
   }
 
-  private async client(doc: InstanceIdentity): Promise<AwsQueryClient> {
-    if (!this.config.credentials) {
-      throw new FailedPreconditionError(
-        'aws_iid: no AWS credentials: set access_key_id and secret_access_key or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
-        'ERR_AWS_CREDENTIALS',
+  private orgAccounts(config: OrgAccountListConfig): OrgAccountList {
+    if (config.mode === 'file') {
+      const source = accountListFile(config.accountListFile);
+      return new OrgAccountList(
+        source,
+        `account list ${config.accountListFile}`,
+        config.ttlMs,
+        this.deps.now,
       );
     }
-    const base = new AwsQueryClient(this.config, this.config.credentials, this.deps.now);
-    if (!this.config.assumeRole) return base;
-    const roleArn = `arn:${this.config.partition}:iam::${doc.accountId}:role/${this.config.assumeRole}`;
-    return base.withCredentials(await assumeRole(base, doc.region, roleArn));
+    let client: ReturnType<AwsClientFactory['organizations']> | undefined;
+    const source = organizationsApi(this.sdk, () => {
+      client ??= this.clients.organizations(config.managementAccountId, config.assumeOrgRole, config.region);
+      return client;
+    });
+    return new OrgAccountList(source, 'organizations account list', config.ttlMs, this.deps.now);
   }
 }
 
@@ -134,7 +143,7 @@ function invalid(reason: string): InvalidArgumentError {
 export const serverPlugin: NodeAttestorServerPlugin = {
   name: AWS_IID_PLUGIN_NAME,
   async create(pluginData: PluginData, deps: ServerAttestorDeps): Promise<NodeAttestorServer> {
-    const attestor = new AwsIidServerAttestor(parseServerConfig(pluginData), deps);
+    const attestor = new AwsIidServerAttestor(parseServerConfig(pluginData), deps, await loadAwsSdk());
     await attestor.init();
     return attestor;
   },

@@ -1,4 +1,5 @@
 import { X509Certificate, verify } from 'node:crypto';
+import { type AwsSignatureKind, AwsRegionCertificates } from './region-certs';
 import {
   decodePem,
   findCmsSignerCertificate,
@@ -10,12 +11,23 @@ import {
   type PemBlock,
 } from '@lanyard/base';
 
-/** The AWS identity-document signing certificates the server trusts, parsed once at configure time. */
+/** The certificates to try for a document of `region` signed with one of `kinds`. */
+type CertificateLookup = (region: string, kinds: readonly AwsSignatureKind[]) => X509Certificate[];
+
+/**
+ * The AWS identity-document signing certificates the server trusts: either a configured PEM bundle (every
+ * certificate is tried for every region) or the built-in per-region certificates (the region's own only).
+ */
 export class AwsSignerCertificates {
-  private constructor(private readonly certs: X509Certificate[]) {}
+  private constructor(private readonly lookup: CertificateLookup) {}
+
+  /** The built-in per-region AWS certificates, as SPIRE uses when no bundle is configured. */
+  static builtIn(regionCerts: AwsRegionCertificates = new AwsRegionCertificates()): AwsSignerCertificates {
+    return new AwsSignerCertificates((region, kinds) => regionCerts.certificates(region, kinds));
+  }
 
   /**
-   * Parses a PEM bundle.
+   * Parses a PEM bundle (`instance_identity_ca_path`), parsed once at configure time.
    * @throws InvalidArgumentError when it holds no certificate or one does not parse.
    */
   static fromPem(pem: string): AwsSignerCertificates {
@@ -27,20 +39,21 @@ export class AwsSignerCertificates {
     }
     if (blocks.length === 0) throw configError('holds no PEM certificate');
     try {
-      return new AwsSignerCertificates(blocks.map((b) => new X509Certificate(b.der)));
+      const certs = blocks.map((b) => new X509Certificate(b.der));
+      return new AwsSignerCertificates(() => certs);
     } catch (error) {
       throw configError(`has a certificate that does not parse: ${(error as Error).message}`);
     }
   }
 
   /**
-   * Checks the base64 SHA256-RSA PKCS#1 v1.5 `signature` over the document text.
+   * Checks the base64 SHA256-RSA PKCS#1 v1.5 `signature` over the document text of `region`.
    * @throws PermissionDeniedError when no trusted certificate's key verifies it.
    */
-  verifyRsaSignature(document: string, signatureB64: string): void {
+  verifyRsaSignature(document: string, region: string, signatureB64: string): void {
     const signature = decodeBase64(signatureB64, 'signature');
     const data = Buffer.from(document, 'utf8');
-    if (!this.certs.some((cert) => verify('sha256', data, cert.publicKey, signature))) {
+    if (!this.lookup(region, ['rsa']).some((cert) => verify('sha256', data, cert.publicKey, signature))) {
       throw new PermissionDeniedError(
         'aws_iid: instance identity document signature does not verify with any trusted AWS certificate',
         'ERR_AWS_IID_SIGNATURE',
@@ -49,12 +62,13 @@ export class AwsSignerCertificates {
   }
 
   /**
-   * Checks the `rsa2048` (or `pkcs7`) PKCS#7 SignedData: its one signer must name a trusted certificate by issuer
+   * Checks the `rsa2048` (or `pkcs7`) PKCS#7 SignedData of a `region` document: its one signer must name a trusted
+   * certificate (built in: the region's RSA-2048 or DSA one) by issuer
    * and serial number, its signature (RSA or DSA, with or without signed attributes) must verify with that
    * certificate's key, and its content must equal the document text byte for byte.
    * @throws InvalidArgumentError when it is not a PKCS#7 SignedData; PermissionDeniedError when it does not verify.
    */
-  verifyPkcs7(document: string, pkcs7B64: string): void {
+  verifyPkcs7(document: string, region: string, pkcs7B64: string): void {
     const signedData = parseSignedData(decodeBase64(pkcs7B64, 'rsa2048'));
     if (!signedData.content?.equals(Buffer.from(document, 'utf8'))) {
       throw new PermissionDeniedError(
@@ -63,7 +77,7 @@ export class AwsSignerCertificates {
       );
     }
     const signer = signedData.signers[0];
-    const cert = findCmsSignerCertificate(signer, this.certs);
+    const cert = findCmsSignerCertificate(signer, this.lookup(region, ['rsa2048', 'dsa']));
     if (!cert || !verifyCmsSignerInfo(signedData, signer, cert.publicKey)) {
       throw new PermissionDeniedError(
         'aws_iid: rsa2048 signature does not verify with any trusted AWS certificate',

@@ -167,7 +167,7 @@ describe('aws_iid agent ↔ server', () => {
   it('fails when the role cannot be assumed', async () => {
     const attestor = await server(world, { assume_role: 'nobody' });
     await expect(attestor.attest(await agentPayload(world), noChallenge)).rejects.toThrow(
-      /AssumeRole failed: AccessDenied/,
+      /failed: AccessDenied/,
     );
   });
 
@@ -196,7 +196,7 @@ describe('aws_iid agent ↔ server', () => {
   it('reports AWS rejecting the server credentials', async () => {
     const attestor = await server(world, { secret_access_key: 'wrong' });
     await expect(attestor.attest(await agentPayload(world), noChallenge)).rejects.toThrow(
-      /DescribeInstances failed: SignatureDoesNotMatch/,
+      /ec2 DescribeInstances failed: SignatureDoesNotMatch/,
     );
   });
 });

@@ -85,6 +85,9 @@ export function serverConfig(world: AwsWorld, extra: PluginData = {}): PluginDat
     ec2_endpoint: world.api.url,
     iam_endpoint: world.api.url,
     sts_endpoint: world.api.url,
+    organizations_endpoint: world.api.url,
+    eks_endpoint: world.api.url,
+    autoscaling_endpoint: world.api.url,
     ...extra,
   };
 }

@@ -8,6 +8,7 @@ export * from './aws-api';
 export * from './aws-xml';
 export * from './aws-presign';
 export * from './aws-sts-caller-identity';
+export * from './aws-json-apis';
 export * from './google-apis';
 export * from './gcp-metadata';
 export * from './azure-model';

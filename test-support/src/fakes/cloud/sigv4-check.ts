@@ -48,7 +48,7 @@ export function verifySigV4(
   const canonicalRequest = [
     req.method,
     req.path,
-    query,
+    canonicalQuery(query),
     canonicalHeaders,
     signedHeaders,
     sha256(req.body),
@@ -62,4 +62,15 @@ export function verifySigV4(
     return 'the request signature we calculated does not match the signature you provided';
   }
   return { accessKeyId, service, region };
+}
+
+/** SigV4's canonical query string: pairs URI-encoded (RFC 3986), sorted by name then value. */
+function canonicalQuery(query: string): string {
+  const encode = (text: string): string =>
+    encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return [...new URLSearchParams(query).entries()]
+    .map(([name, value]) => [encode(name), encode(value)])
+    .sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : x > y ? 1 : 0) : a < b ? -1 : 1))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
 }
