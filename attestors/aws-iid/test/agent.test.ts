@@ -61,7 +61,9 @@ describe('aws_iid agent half over the fake IMDS', () => {
 
   it('gives up after bounded retries when the metadata service is too slow', async () => {
     world.imds.setDelay(1000);
-    await expect(agentPayload(world)).rejects.toThrow(/failed after 2 attempts: no answer within 300ms/);
+    await expect(agentPayload(world, { metadata_timeout: '300ms' })).rejects.toThrow(
+      /failed after 2 attempts: no answer within 300ms/,
+    );
   });
 
   it('rejects unknown plugin_data keys', async () => {

@@ -93,7 +93,7 @@ export function serverConfig(world: AwsWorld, extra: PluginData = {}): PluginDat
 }
 
 export function agentConfig(world: AwsWorld, extra: PluginData = {}): PluginData {
-  return { ec2_metadata_endpoint: world.imds.url, metadata_timeout: '300ms', metadata_attempts: 2, ...extra };
+  return { ec2_metadata_endpoint: world.imds.url, metadata_timeout: '5s', metadata_attempts: 2, ...extra };
 }
 
 /** Runs the agent half against the fake IMDS and returns its payload. */
