@@ -12,7 +12,7 @@ import {
   writeFileAtomic,
 } from '@lanyard/base';
 import type { KeyManager, KeyType } from '../types';
-import { generatePrivateKey, parseKeyType } from './key-types';
+import { generatePrivateKey, keyTypeOf, parseKeyType } from './key-types';
 
 interface StoredKey {
   type: KeyType;
@@ -46,17 +46,35 @@ export class DiskKeyManager implements KeyManager {
     const key = await generatePrivateKey(keyType);
     const pkcs8Pem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
     await this.serialize(async () => {
-      const next = { ...this.stored, [keyId]: { type: keyType, pkcs8Pem } };
-      const file: KeysFile = { version: 1, keys: next };
-      await mkdir(path.dirname(this.keysPath), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.keysPath, JSON.stringify(file, null, 2));
-      this.stored[keyId] = next[keyId];
+      await this.write({ ...this.stored, [keyId]: { type: keyType, pkcs8Pem } });
+      this.stored[keyId] = { type: keyType, pkcs8Pem };
     });
     this.cache.set(keyId, key);
     return key;
   }
 
   /** @inheritDoc */
+  /**
+   * Stores an existing private key under `keyId` (used to import another server's CA keys). Refuses a key ID
+   * that is already taken and key types Lanyard cannot sign with.
+   */
+  async importKey(keyId: string, key: KeyObject): Promise<void> {
+    const type = keyTypeOf(key);
+    if (!type)
+      throw new InvalidArgumentError(`key "${keyId}" has a type Lanyard does not support`, 'ERR_KEY_TYPE');
+    const pkcs8Pem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
+    await this.serialize(async () => {
+      if (Object.prototype.hasOwnProperty.call(this.stored, keyId))
+        throw new FailedPreconditionError(
+          `key "${keyId}" already exists in "${this.keysPath}"`,
+          'ERR_KEY_EXISTS',
+        );
+      await this.write({ ...this.stored, [keyId]: { type, pkcs8Pem } });
+      this.stored[keyId] = { type, pkcs8Pem };
+    });
+    this.cache.set(keyId, key);
+  }
+
   async getKey(keyId: string): Promise<KeyObject | undefined> {
     const cached = this.cache.get(keyId);
     if (cached) return cached;
@@ -65,6 +83,12 @@ export class DiskKeyManager implements KeyManager {
     const key = createPrivateKey({ key: stored.pkcs8Pem, format: 'pem' });
     this.cache.set(keyId, key);
     return key;
+  }
+
+  private async write(keys: Record<string, StoredKey>): Promise<void> {
+    const file: KeysFile = { version: 1, keys };
+    await mkdir(path.dirname(this.keysPath), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(this.keysPath, JSON.stringify(file, null, 2));
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {

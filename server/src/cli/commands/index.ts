@@ -6,6 +6,7 @@ import { debugCommand } from './debug';
 import { entryCommand } from './entry';
 import { federationCommand } from './federation';
 import { healthcheckCommand } from './healthcheck';
+import { importSpireCommand } from './import-spire';
 import { localAuthorityCommand } from './localauthority';
 import { loggerCommand } from './logger';
 import { jwtCommand } from './mint/jwt';
@@ -32,4 +33,5 @@ export const COMMANDS: readonly CliCommand[] = [
   debugCommand,
   loggerCommand,
   serverAuditCommand,
+  importSpireCommand,
 ];

@@ -53,7 +53,7 @@ export function wrapError(prefix: string, err: unknown): CliFailure {
  * `-output pretty|json` (unset means pretty). Like SPIRE, giving it twice with different values is an error:
  * `the output format has already been set to "<first>"`.
  */
-function outputOption(): Option {
+export function outputOption(): Option {
   return new Option('--output <format>', 'Desired output format (pretty, json; default: pretty)').argParser(
     (value: string, previous: OutputFormat | undefined) => {
       if (previous !== undefined && previous !== value) {
