@@ -1,4 +1,5 @@
 import {
+  type KubeConnection,
   type PluginLogger,
   procCgroupFile,
   readProcCgroup,
@@ -16,6 +17,7 @@ import {
 import { type ContainerLocation, parseCgroupFile } from './cgroup';
 import type { K8sWorkloadConfig } from './config';
 import { KubeletClient } from './kubelet-client';
+import { NamespaceLabels } from './namespace-labels';
 import { containerSelectors, findContainer, type KubeletPod, podSelectors } from './pod';
 import { PodListCache } from './pod-list-cache';
 import { K8S_PLUGIN_NAME } from './shared';
@@ -26,6 +28,14 @@ export interface K8sAttestorDeps {
   readonly procRoot: string;
   /** Where pods come from; the kubelet client by default. */
   readonly listPods?: () => Promise<KubeletPod[]>;
+  /** How to reach the API server for `enable_namespace_labels`; in-cluster credentials by default. */
+  readonly apiServer?: () => Promise<KubeConnection>;
+}
+
+/** The caller's pod and its selectors. */
+interface Match {
+  readonly pod: KubeletPod;
+  readonly selectors: Selector[];
 }
 
 /**
@@ -37,18 +47,29 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
   readonly name = K8S_PLUGIN_NAME;
   private readonly cache: PodListCache;
   private readonly kubelet?: KubeletClient;
+  private readonly namespaceLabels?: NamespaceLabels;
 
   constructor(
     private readonly config: K8sWorkloadConfig,
     private readonly deps: K8sAttestorDeps,
   ) {
-    if (!deps.listPods) this.kubelet = new KubeletClient(config);
+    if (!deps.listPods && !config.disableKubeletClient) this.kubelet = new KubeletClient(config);
     const list = deps.listPods ?? (() => (this.kubelet as KubeletClient).listPods());
     this.cache = new PodListCache(list, config.pollRetryIntervalMs);
+    if (config.enableNamespaceLabels) this.namespaceLabels = new NamespaceLabels(deps.apiServer);
+    if (config.apiServerCacheEnabled) {
+      deps.logger.warn(
+        'k8s: experimental.api_server.cache.enabled is accepted but has no effect: namespace labels are read from the API server on each attestation',
+      );
+    }
   }
 
   /** Selectors of the caller's pod and container; `[]` when it is not in a pod container. */
   async attest(caller: WorkloadCaller): Promise<Selector[]> {
+    if (this.config.disableKubeletClient) {
+      // SPIRE's answer: PID-based attestation needs the kubelet's pod list.
+      throw new FailedPreconditionError('kubelet client is disabled', 'ERR_K8S_KUBELET_DISABLED');
+    }
     const file = procCgroupFile(this.deps.procRoot, caller.pid);
     const cgroupText = await readProcCgroup(this.deps.procRoot, caller.pid, K8S_PLUGIN_NAME);
     const location = parseCgroupFile(cgroupText, file);
@@ -60,7 +81,11 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
         container_id: location.containerId,
       });
     }
-    const selectors = await this.poll(location);
+    const match = await this.poll(location);
+    const selectors = [...match.selectors];
+    if (this.namespaceLabels) {
+      selectors.push(...(await this.namespaceLabels.selectors(match.pod.metadata?.namespace ?? '')));
+    }
     if ((await readProcCgroup(this.deps.procRoot, caller.pid, K8S_PLUGIN_NAME, 'during')) !== cgroupText) {
       throw new FailedPreconditionError(
         `k8s: process ${caller.pid} changed cgroups during attestation (it exited and its pid was reused)`,
@@ -73,9 +98,10 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
   /** Closes the kubelet connection pool. */
   close(): void {
     this.kubelet?.close();
+    this.namespaceLabels?.close();
   }
 
-  private async poll(location: ContainerLocation): Promise<Selector[]> {
+  private async poll(location: ContainerLocation): Promise<Match> {
     let seen = 0;
     let lastError: LanyardError | undefined;
     for (let attempt = 1; attempt <= this.config.maxPollAttempts; attempt++) {
@@ -84,8 +110,8 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
         const snapshot = await this.cache.next(seen);
         seen = snapshot.version;
         lastError = undefined;
-        const selectors = this.match(snapshot.pods, location);
-        if (selectors) return selectors;
+        const match = this.match(snapshot.pods, location);
+        if (match) return match;
       } catch (error) {
         if (!(error instanceof LanyardError) || error instanceof PermissionDeniedError) throw error;
         if (error instanceof InternalError && error.code === 'ERR_K8S_DUPLICATE_CONTAINER') throw error;
@@ -103,8 +129,8 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
     );
   }
 
-  private match(pods: readonly KubeletPod[], location: ContainerLocation): Selector[] | undefined {
-    let result: Selector[] | undefined;
+  private match(pods: readonly KubeletPod[], location: ContainerLocation): Match | undefined {
+    let result: Match | undefined;
     for (const pod of pods) {
       if (location.podUid && pod.metadata?.uid !== location.podUid) continue;
       const status = findContainer(pod, location.containerId);
@@ -122,7 +148,7 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
           'ERR_K8S_DUPLICATE_CONTAINER',
         );
       }
-      result = selectors;
+      result = { pod, selectors };
     }
     return result;
   }

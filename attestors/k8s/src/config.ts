@@ -32,13 +32,46 @@ export interface K8sWorkloadConfig {
   readonly verboseContainerLocatorLogs: boolean;
   /** Lanyard: proc filesystem to read cgroups from (e.g. `/host/proc`); the agent's proc root when unset. */
   readonly procRoot?: string;
+  /** `enable_namespace_labels`: add `k8s:ns-label:<key>:<value>` from the API server. */
+  readonly enableNamespaceLabels: boolean;
+  /** `disable_kubelet_client`: no kubelet calls; PID-based attestation then fails, as in SPIRE. */
+  readonly disableKubeletClient: boolean;
+  /** `experimental { api_server { cache { enabled } } }`: accepted; namespace reads are not cached. */
+  readonly apiServerCacheEnabled: boolean;
 }
 
 function fail(key: string, problem: string): never {
   throw new InvalidArgumentError(`${P}: plugin_data.${key} ${problem}`, 'ERR_PLUGIN_CONFIG');
 }
 
-const UNSUPPORTED = ['sigstore', 'experimental', 'enable_namespace_labels', 'disable_kubelet_client'];
+/** SPIRE keys refused with the reason. */
+const REFUSED: Record<string, string> = {
+  sigstore:
+    'is not supported by lanyard: it has no Sigstore verifier (cosign signatures, Rekor transparency log), so the ' +
+    'k8s:image-signature-* selectors cannot be produced; select images by digest with k8s:container-image instead',
+};
+
+const EXPERIMENTAL = {
+  api_server: field.object('k8s experimental api_server', {
+    cache: field.object('k8s experimental api_server cache', { enabled: field.bool() }),
+  }),
+  broker: field.raw(),
+};
+
+/** Kubelet settings SPIRE refuses together with `disable_kubelet_client`. */
+const KUBELET_KEYS = [
+  'kubelet_read_only_port',
+  'kubelet_secure_port',
+  'kubelet_ca_path',
+  'skip_kubelet_verification',
+  'token_path',
+  'certificate_path',
+  'private_key_path',
+  'use_anonymous_authentication',
+  'node_name_env',
+  'node_name',
+  'reload_interval',
+] as const;
 
 const K8S_PLUGIN_DATA = {
   kubelet_secure_port: field.int(),
@@ -59,6 +92,9 @@ const K8S_PLUGIN_DATA = {
   verbose_container_locator_logs: field.bool(),
   proc_root: field.string(),
   use_new_container_locator: field.bool(),
+  enable_namespace_labels: field.bool(),
+  disable_kubelet_client: field.bool(),
+  experimental: field.object('k8s experimental', EXPERIMENTAL),
 };
 
 type K8sPluginData = ReturnType<typeof decodePluginData<typeof K8S_PLUGIN_DATA>>;
@@ -95,13 +131,34 @@ function positive(value: number | undefined, key: string, fallback: number): num
   return value;
 }
 
+/** `disable_kubelet_client` excludes every kubelet setting (SPIRE's check). */
+function checkKubeletClient(d: K8sPluginData): boolean {
+  if (d.disable_kubelet_client !== true) return false;
+  const set = KUBELET_KEYS.filter((key) => d[key] !== undefined && d[key] !== '' && d[key] !== false);
+  if (set.length > 0) fail('disable_kubelet_client', `cannot be used with ${set.join(', ')}`);
+  return true;
+}
+
+/** `experimental`: `api_server.cache.enabled` is accepted; `broker` needs the SPIFFE Broker API Lanyard lacks. */
+function checkExperimental(d: K8sPluginData): boolean {
+  if (d.experimental?.broker !== undefined) {
+    fail(
+      'experimental.broker',
+      'is not supported by lanyard: the agent has no SPIFFE Broker API (AttestReference) to serve',
+    );
+  }
+  return d.experimental?.api_server?.cache?.enabled === true;
+}
+
 /**
- * Parses the `k8s` workload attestor's `plugin_data` (SPIRE's keys and defaults). Keys SPIRE has but Lanyard does
- * not implement (`sigstore`, `experimental`, `enable_namespace_labels`, `disable_kubelet_client`) are refused by name.
+ * Parses the `k8s` workload attestor's `plugin_data` (SPIRE's keys and defaults). `sigstore` and
+ * `experimental.broker` are refused with the reason.
  */
 export function parseK8sConfig(data: PluginData, env: NodeJS.ProcessEnv = process.env): K8sWorkloadConfig {
-  for (const key of UNSUPPORTED) if (key in data) fail(key, 'is not supported by lanyard');
+  for (const [key, reason] of Object.entries(REFUSED)) if (key in data) fail(key, reason);
   const d = decodePluginData(P, data, K8S_PLUGIN_DATA);
+  const disableKubeletClient = checkKubeletClient(d);
+  const apiServerCacheEnabled = checkExperimental(d);
   const securePort = d.kubelet_secure_port;
   const readOnlyPort = d.kubelet_read_only_port;
   if (securePort !== undefined && readOnlyPort !== undefined) {
@@ -129,6 +186,9 @@ export function parseK8sConfig(data: PluginData, env: NodeJS.ProcessEnv = proces
     disableContainerSelectors: d.disable_container_selectors ?? false,
     verboseContainerLocatorLogs: d.verbose_container_locator_logs ?? false,
     procRoot: d.proc_root || undefined,
+    enableNamespaceLabels: d.enable_namespace_labels ?? false,
+    disableKubeletClient,
+    apiServerCacheEnabled,
   };
   if (d.use_new_container_locator === false) {
     fail('use_new_container_locator', 'cannot be false: lanyard has one container locator (cgroup paths)');

@@ -20,6 +20,9 @@ describe('k8s workload attestor configuration', () => {
       disableContainerSelectors: false,
       verboseContainerLocatorLogs: false,
       procRoot: undefined,
+      enableNamespaceLabels: false,
+      disableKubeletClient: false,
+      apiServerCacheEnabled: false,
     });
   });
 
@@ -69,7 +72,13 @@ describe('k8s workload attestor configuration', () => {
 
   it('names SPIRE keys Lanyard does not implement, and unknown keys', () => {
     expect(() => parseK8sConfig({ sigstore: {} }, {})).toThrow(
-      'k8s: plugin_data.sigstore is not supported by lanyard',
+      /k8s: plugin_data.sigstore is not supported by lanyard: it has no Sigstore verifier .*k8s:container-image/,
+    );
+    expect(() => parseK8sConfig({ experimental: { broker: { access_policy: 'enforced' } } }, {})).toThrow(
+      'k8s: plugin_data.experimental.broker is not supported by lanyard: the agent has no SPIFFE Broker API',
+    );
+    expect(() => parseK8sConfig({ experimental: { api_server: { cache: { enabled: 'yes' } } } }, {})).toThrow(
+      /experimental.api_server.cache.enabled/,
     );
     expect(() => parseK8sConfig({ use_new_container_locator: false }, {})).toThrow(/cannot be false/);
     expect(() => parseK8sConfig({ kubelet_port: 1 }, {})).toThrow(
