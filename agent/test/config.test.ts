@@ -233,6 +233,9 @@ test('plugins: exactly one node attestor and a known key manager', () => {
   expect(
     errorOf(BASE.replace('plugin_data {} }\n  KeyManager', 'plugin_cmd = "/bin/x" }\n  KeyManager')),
   ).toContain('external plugins are not supported');
+  expect(errorOf(BASE.replace('NodeAttestor "join_token"', 'NodeAttestor "tpm_devid"'))).toContain(
+    'NodeAttestor "tpm_devid" is not supported by Lanyard: TPM DevID attestation needs a TPM 2.0 device',
+  );
 });
 
 test('a missing file and -expandEnv', () => {

@@ -120,7 +120,7 @@ test('storage: a fresh dir is empty, a corrupted bundle is ignored, and a foreig
 
 test('the plugin catalog has every attestor package that exports an agent half', () => {
   expect(NODE_ATTESTOR_PLUGINS.names()).toEqual(
-    ['aws_iid', 'azure_imds', 'azure_msi', 'gcp_iit', 'join_token', 'k8s_psat'].sort(),
+    ['aws_iid', 'azure_imds', 'azure_msi', 'gcp_iit', 'join_token', 'k8s_psat', 'x509pop'].sort(),
   );
-  expect(WORKLOAD_ATTESTOR_PLUGINS.names()).toEqual(['k8s', 'unix']);
+  expect(WORKLOAD_ATTESTOR_PLUGINS.names()).toEqual(['docker', 'k8s', 'unix']);
 });

@@ -220,7 +220,14 @@ export class LanyardServer {
     await cache.start();
     const attestors = await NodeAttestorCatalog.create(
       options.nodeAttestors ?? [],
-      { trustDomain: td, logger, joinTokens: datastore, attestedNodes: datastore, now },
+      {
+        trustDomain: td,
+        logger,
+        joinTokens: datastore,
+        attestedNodes: datastore,
+        now,
+        x509Authorities: () => ca.bundleContents().x509Authorities,
+      },
       options.nodeAttestorPlugins,
     );
     const svid = new ServerSvidRotator(ca, logger, now);

@@ -282,6 +282,9 @@ describe('server config errors', () => {
     expect(() => parseServerConfig(minimal('', 'NodeAttestor "x" { plugin_cmd = "/bin/x" }'))).toThrow(
       'plugins.NodeAttestor.x.plugin_cmd (line 15, column 20): external plugins are not supported',
     );
+    expect(() => parseServerConfig(minimal('', 'NodeAttestor "tpm_devid" { plugin_data {} }'))).toThrow(
+      /^plugins\.NodeAttestor\.tpm_devid \(line 15, column 14\): NodeAttestor "tpm_devid" is not supported by Lanyard: .*Lanyard has no TPM support/,
+    );
   });
 
   it('reports unknown plugin_data keys of the built-in plugins', () => {

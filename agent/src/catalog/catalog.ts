@@ -19,6 +19,7 @@ import { workloadPlugin as docker } from '@lanyard/attestor-docker/agent';
 import { workloadPlugin as k8s } from '@lanyard/attestor-k8s/agent';
 import { agentPlugin as k8sPsat } from '@lanyard/attestor-k8s-psat/agent';
 import { workloadPlugin as unix } from '@lanyard/attestor-unix/agent';
+import { agentPlugin as x509pop } from '@lanyard/attestor-x509pop/agent';
 import { agentCatalog, type PluginCatalog } from '@lanyard/common';
 import type { PluginSelection } from '../config/types';
 
@@ -30,6 +31,7 @@ export const NODE_ATTESTOR_PLUGINS = agentCatalog<NodeAttestorAgentPlugin>('Node
   azureMsi,
   azureImds,
   k8sPsat,
+  x509pop,
 ]);
 
 /** `WorkloadAttestor "<name>"` plugins the agent can load (at least one is configured). */

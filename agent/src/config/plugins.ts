@@ -8,6 +8,7 @@ import {
   AGENT_PLUGIN_CARDINALITY,
   agentCatalog,
   checkPluginCounts,
+  checkRefusedPlugins,
   collectPluginData,
   field,
   enabledPlugins,
@@ -57,6 +58,7 @@ export function mapAgentPlugins(
   positions: ReadonlyMap<string, Position>,
 ): AgentPlugins {
   checkPluginCounts(AGENT_PLUGIN_CARDINALITY, plugins, issues, positions);
+  checkRefusedPlugins(plugins, issues, positions);
   const nodeAttestors = selections('NodeAttestor', plugins, issues, positions);
   const [keyManager] = selections('KeyManager', plugins, issues, positions);
   const known =

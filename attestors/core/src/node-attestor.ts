@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { PluginLogger } from './logger';
 import type { Selector } from './selector';
 
@@ -55,6 +56,11 @@ export interface ServerAttestorDeps {
   readonly attestedNodes: AttestedNodeLookup;
   /** Current time in milliseconds; tests inject a fixed clock. */
   readonly now: () => number;
+  /**
+   * The X.509 authorities of the server's own trust domain bundle, as of now (x509pop `mode = "spiffe"`);
+   * absent where no CA runs (`validate`).
+   */
+  readonly x509Authorities?: () => readonly X509Certificate[];
 }
 
 /** Everything an agent-side node attestor is given when it is built. */

@@ -49,3 +49,36 @@ export function findPlugin<T extends NamedPlugin>(
   }
   return plugin;
 }
+
+/** SPIRE plugins Lanyard refuses on purpose, by `<Type>` then name, with the reason given to the user. */
+export const REFUSED_PLUGINS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  NodeAttestor: {
+    tpm_devid:
+      'TPM DevID attestation needs a TPM 2.0 device holding the DevID key and an endorsement key to answer ' +
+      'credential activation challenges, and Lanyard has no TPM support; use x509pop with a node certificate instead',
+  },
+};
+
+/**
+ * Appends to `issues`, at `plugins.<Type>.<name>`, an error for every enabled block of a plugin Lanyard refuses
+ * (`NodeAttestor "tpm_devid" is not supported by Lanyard: …`).
+ */
+export function checkRefusedPlugins(
+  plugins: PluginBlocksByType,
+  issues: ConfigIssue[],
+  positions: ReadonlyMap<string, Position>,
+): void {
+  for (const [type, refused] of Object.entries(REFUSED_PLUGINS)) {
+    for (const [name] of enabledPlugins(plugins[type])) {
+      const reason = refused[name];
+      if (reason === undefined) continue;
+      issues.push(
+        issueAt(
+          positions,
+          ['plugins', type, name],
+          `${type} "${name}" is not supported by Lanyard: ${reason}`,
+        ),
+      );
+    }
+  }
+}

@@ -10,6 +10,7 @@ import { serverPlugin as azureMsi } from '@lanyard/attestor-azure-msi/server';
 import { serverPlugin as gcpIit } from '@lanyard/attestor-gcp-iit/server';
 import { serverPlugin as joinToken } from '@lanyard/attestor-join-token/server';
 import { serverPlugin as k8sPsat } from '@lanyard/attestor-k8s-psat/server';
+import { serverPlugin as x509pop } from '@lanyard/attestor-x509pop/server';
 
 /** `NodeAttestor "<name>"` plugins the server can load. */
 export const SERVER_NODE_ATTESTORS = serverCatalog<NodeAttestorServerPlugin>('NodeAttestor', [
@@ -19,4 +20,5 @@ export const SERVER_NODE_ATTESTORS = serverCatalog<NodeAttestorServerPlugin>('No
   azureMsi,
   azureImds,
   k8sPsat,
+  x509pop,
 ]);

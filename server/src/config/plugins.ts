@@ -8,6 +8,7 @@
 import {
   SERVER_PLUGIN_CARDINALITY,
   checkPluginCounts,
+  checkRefusedPlugins,
   enabledPlugins,
   findPlugin,
   issueAt,
@@ -82,6 +83,7 @@ export function mapPlugins(
 ): ServerPlugins {
   const report: Report = { positions, issues };
   checkPluginCounts(SERVER_PLUGIN_CARDINALITY, plugins, issues, positions);
+  checkRefusedPlugins(plugins, issues, positions);
   for (const [name] of enabledPlugins(plugins.CredentialComposer)) {
     issues.push(
       issueAt(

@@ -13,7 +13,7 @@ const deps = {
 };
 
 describe('node attestor catalog', () => {
-  it('registers join_token and every cloud node attestor', () => {
+  it('registers join_token, every cloud node attestor and x509pop', () => {
     expect(SERVER_NODE_ATTESTORS.names()).toEqual([
       'aws_iid',
       'azure_imds',
@@ -21,6 +21,7 @@ describe('node attestor catalog', () => {
       'gcp_iit',
       'join_token',
       'k8s_psat',
+      'x509pop',
     ]);
   });
 

@@ -2,7 +2,13 @@
 export { X509SvidError, type X509SvidErrorCode } from '../errors/x509-svid-error';
 export { X509Svid } from './x509-svid';
 export type { X509SvidSource } from './source';
-export { verifyX509Svid, type VerifyX509SvidOptions, type VerifiedX509Svid } from './verify';
+export {
+  verifyX509Svid,
+  verifyCertificateChain,
+  type VerifyX509SvidOptions,
+  type VerifiedX509Svid,
+  type VerifyCertificateChainOptions,
+} from './verify';
 export {
   type DerOrPem,
   parseCertificates,

@@ -73,3 +73,40 @@ export function verifyX509Svid(
   }
   return { id, verifiedChain: path };
 }
+
+/** Options of {@link verifyCertificateChain}. */
+export interface VerifyCertificateChainOptions {
+  /** The time to validate at (default: now). */
+  readonly now?: Date | number;
+  /** Names the chain in error messages (default `certificate`). */
+  readonly what?: string;
+}
+
+/**
+ * Verifies a non-SPIFFE certificate chain (an x509pop node certificate, say) against `roots`: the leaf's validity
+ * window and critical extensions, then a path through the presented intermediates (any order) to one of `roots`,
+ * with the same signature, validity, CA/keyCertSign, pathLen and critical-extension checks as
+ * {@link verifyX509Svid}. No SPIFFE leaf rules, no EKU check.
+ * @returns the verified path: leaf, intermediates, and the root it chains to, last.
+ * @throws X509SvidError: UNAUTHENTICATED `ERR_X509_SVID_UNTRUSTED`, `_EXPIRED`, `_NOT_YET_VALID` if it does not
+ *   verify; INVALID_ARGUMENT for a malformed certificate.
+ */
+export function verifyCertificateChain(
+  leaf: X509Certificate,
+  intermediates: readonly X509Certificate[],
+  roots: readonly X509Certificate[],
+  options: VerifyCertificateChainOptions = {},
+): X509Certificate[] {
+  const what = options.what ?? 'certificate';
+  const now = options.now === undefined ? Date.now() : Number(options.now);
+  const leafInfo = infoOf(leaf, what);
+  const time = timeProblem(leafInfo, now, what);
+  if (time) throw time;
+  if (leafInfo.unhandledCritical.length > 0) {
+    throw untrusted(`${what}: unsupported critical extension ${leafInfo.unhandledCritical[0]}`);
+  }
+  const search = newPathSearch(now);
+  const path = buildPath([leaf], intermediates, roots, search);
+  if (!path) throw search.firstProblem ?? untrusted(`${what}: no chain to a trusted root`);
+  return path;
+}
