@@ -28,6 +28,7 @@ export class ThrowawayPostgres {
   private constructor(
     readonly dir: string,
     readonly port: number,
+    private readonly settings: readonly string[],
   ) {}
 
   /** `postgres://postgres@127.0.0.1:<port>/postgres`. */
@@ -39,8 +40,11 @@ export class ThrowawayPostgres {
     return path.join(this.dir, 'data');
   }
 
-  /** initdb + start. */
-  static async create(): Promise<ThrowawayPostgres> {
+  /**
+   * initdb + start. `prepare` runs after initdb, before the start, with the data directory (owned by `nobody`;
+   * e.g. to put TLS files there) and returns extra server settings (`name=value`, passed as `-c`).
+   */
+  static async create(prepare: (dataDir: string) => string[] = () => []): Promise<ThrowawayPostgres> {
     const initdb = postgresBinary('initdb');
     const dir = makeDir('lanyard-rel-pg-');
     for (const sub of ['data', 'run']) {
@@ -48,15 +52,27 @@ export class ThrowawayPostgres {
       fs.chmodSync(path.join(dir, sub), 0o700);
       fs.chownSync(path.join(dir, sub), NOBODY, NOBODY);
     }
-    const pg = new ThrowawayPostgres(dir, await freePort());
-    await pg.asNobody(initdb, ['-D', pg.data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    const port = await freePort();
+    const data = path.join(dir, 'data');
+    await new ThrowawayPostgres(dir, port, []).asNobody(initdb, [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ]);
+    const pg = new ThrowawayPostgres(dir, port, prepare(data));
     await pg.start();
     return pg;
   }
 
   /** Starts the server and waits until it accepts connections. */
   async start(): Promise<void> {
-    const options = `-p ${this.port} -k ${path.join(this.dir, 'run')} -c listen_addresses=127.0.0.1 -c fsync=on`;
+    const extra = this.settings.map((setting) => ` -c ${setting}`).join('');
+    const options = `-p ${this.port} -k ${path.join(this.dir, 'run')} -c listen_addresses=127.0.0.1 -c fsync=on${extra}`;
     await this.pgCtl([
       'start',
       '-w',
