@@ -1,22 +1,18 @@
 import type { Selector } from '@lanyard/attestor-core';
-import {
-  ARM_API,
-  type ArmClient,
-  nicIdsOf,
-  parseResourceId,
-  readNics,
-} from '@lanyard/attestor-azure-msi/server';
+import { type ArmClient, nicIdsOf, parseResourceId, readNics } from '@lanyard/attestor-azure-msi/server';
 import { InternalError } from '@lanyard/base';
+import { findInArmList, vmIdOf } from './arm-list';
+import { type VmFacts, findScaleSetInstance } from './scale-set';
 import type { ImdsTenantConfig } from './server-config';
 import { AZURE_IMDS_PLUGIN_NAME, imdsSelector } from './shared';
 
 const P = AZURE_IMDS_PLUGIN_NAME;
-const MAX_PAGES = 50;
 
 /**
- * Finds the VM with `vmId` in the subscription through ARM (listing `Microsoft.Compute/virtualMachines`, following
- * `nextLink`) and returns SPIRE's azure_imds selectors: `vm-name`, `vm-location`, `resource-group`, `vm-tag:<k>:<v>`
- * for allowed tags, `network-security-group:<rg>:<nsg>`, `virtual-network:<vnet>`, `virtual-network-subnet:<vnet>:<subnet>`.
+ * Finds the VM with `vmId` through ARM — in the scale set `vmssName` when the agent names one, else among the
+ * subscription's VMs — and returns SPIRE's azure_imds selectors: `vmss-name` (scale-set instances), `vm-name`,
+ * `vm-location`, `resource-group`, `vm-tag:<k>:<v>` for allowed tags, `network-security-group:<rg>:<nsg>`,
+ * `virtual-network:<vnet>`, `virtual-network-subnet:<vnet>:<subnet>`.
  * @throws InternalError when no VM has that ID.
  */
 export async function resolveVmSelectors(
@@ -24,21 +20,22 @@ export async function resolveVmSelectors(
   tenant: ImdsTenantConfig,
   subscriptionId: string,
   vmId: string,
+  vmssName: string | null,
 ): Promise<Selector[]> {
-  const vm = await findVm(client, subscriptionId, vmId);
-  const parts = parseResourceId('vm', String(vm.id ?? ''));
-  if (!parts)
-    throw new InternalError(`${P}: malformed virtual machine ID "${String(vm.id)}"`, 'ERR_AZURE_ARM');
+  const vm =
+    vmssName === null
+      ? await findVm(client, subscriptionId, vmId)
+      : await findScaleSetInstance(client, subscriptionId, vmssName, vmId);
   const selectors = [
-    imdsSelector('vm-name', String(vm.name ?? parts[2])),
-    imdsSelector('vm-location', String(vm.location ?? '')),
-    imdsSelector('resource-group', parts[1]),
+    imdsSelector('vm-name', vm.name),
+    imdsSelector('vm-location', vm.location),
+    imdsSelector('resource-group', vm.resourceGroup),
   ];
-  const tags = (vm.tags ?? {}) as Record<string, unknown>;
+  if (vmssName !== null) selectors.push(imdsSelector('vmss-name', vmssName));
   for (const key of tenant.allowedVmTags) {
-    if (typeof tags[key] === 'string') selectors.push(imdsSelector('vm-tag', key, tags[key] as string));
+    if (typeof vm.tags[key] === 'string') selectors.push(imdsSelector('vm-tag', key, vm.tags[key] as string));
   }
-  for (const nic of await readNics(client, nicIdsOf(vm), P)) {
+  for (const nic of vm.nics) {
     if (nic.securityGroup)
       selectors.push(
         imdsSelector('network-security-group', nic.securityGroup.resourceGroup, nic.securityGroup.name),
@@ -51,29 +48,25 @@ export async function resolveVmSelectors(
   return selectors;
 }
 
-async function findVm(
-  client: ArmClient,
-  subscriptionId: string,
-  vmId: string,
-): Promise<Record<string, unknown>> {
-  let page = await client.get(
+async function findVm(client: ArmClient, subscriptionId: string, vmId: string): Promise<VmFacts> {
+  const vm = await findInArmList(
+    client,
     `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Compute/virtualMachines`,
-    ARM_API.compute,
+    (resource) => vmIdOf(resource) === vmId,
   );
-  for (let i = 0; i < MAX_PAGES; i++) {
-    const vms = Array.isArray(page.value) ? (page.value as Record<string, unknown>[]) : [];
-    const hit = vms.find((vm) => (vm.properties as { vmId?: unknown } | undefined)?.vmId === vmId);
-    if (hit) return hit;
-    if (typeof page.nextLink !== 'string') break;
-    const next = new URL(page.nextLink);
-    page = await client.get(
-      next.pathname,
-      next.searchParams.get('api-version') ?? ARM_API.compute,
-      Object.fromEntries([...next.searchParams].filter(([k]) => k !== 'api-version')),
+  if (!vm)
+    throw new InternalError(
+      `${P}: virtual machine "${vmId}" not found in subscription ${subscriptionId}`,
+      'ERR_AZURE_ARM',
     );
-  }
-  throw new InternalError(
-    `${P}: virtual machine "${vmId}" not found in subscription ${subscriptionId}`,
-    'ERR_AZURE_ARM',
-  );
+  const parts = parseResourceId('vm', String(vm.id ?? ''));
+  if (!parts)
+    throw new InternalError(`${P}: malformed virtual machine ID "${String(vm.id)}"`, 'ERR_AZURE_ARM');
+  return {
+    name: String(vm.name ?? parts[2]),
+    location: String(vm.location ?? ''),
+    resourceGroup: parts[1],
+    tags: (vm.tags ?? {}) as Record<string, unknown>,
+    nics: await readNics(client, nicIdsOf(vm), P),
+  };
 }

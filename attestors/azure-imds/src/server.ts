@@ -94,7 +94,15 @@ export class AzureImdsServerAttestor implements NodeAttestorServer {
     }
     const selectors: Selector[] = [imdsSelector('subscription-id', doc.subscriptionId)];
     if (tenant.arm)
-      selectors.push(...(await resolveVmSelectors(tenant.arm, tenant.config, doc.subscriptionId, doc.vmId)));
+      selectors.push(
+        ...(await resolveVmSelectors(
+          tenant.arm,
+          tenant.config,
+          doc.subscriptionId,
+          doc.vmId,
+          response.metadata.vmssName,
+        )),
+      );
     return { agentId, selectors: sortedUniqueSelectors(P, selectors), canReattest: false };
   }
 }
@@ -111,7 +119,10 @@ function parseResponse(bytes: Buffer): ImdsAttestationPayload {
   }
   if (typeof metadata?.agentDomain !== 'string')
     throw invalid('challenge response metadata.agentDomain is required');
-  return { document, metadata: { agentDomain: metadata.agentDomain, vmssName: metadata.vmssName ?? null } };
+  const vmssName: unknown = metadata.vmssName ?? null;
+  if (vmssName !== null && typeof vmssName !== 'string')
+    throw invalid('challenge response metadata.vmssName must be a string or null');
+  return { document, metadata: { agentDomain: metadata.agentDomain, vmssName: vmssName || null } };
 }
 
 function checkDocument(doc: AttestedDocumentContent, nonce: string, now: number): void {

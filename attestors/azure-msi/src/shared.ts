@@ -24,6 +24,7 @@ export function msiSelector(...parts: string[]): Selector {
 
 const RESOURCE_ID = {
   vm: /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i,
+  vmss: /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachineScaleSets\/([^/]+)$/i,
   nic: /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkInterfaces\/([^/]+)$/i,
   nsg: /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkSecurityGroups\/([^/]+)$/i,
   subnet:
@@ -34,7 +35,7 @@ const RESOURCE_ID = {
 export type ResourceKind = keyof typeof RESOURCE_ID;
 
 /**
- * Splits an ARM resource ID into its captured parts (`vm` → subscription, group, name; `nic`/`nsg` → group, name;
+ * Splits an ARM resource ID into its captured parts (`vm`/`vmss` → subscription, group, name; `nic`/`nsg` → group, name;
  * `subnet` → group, vnet, subnet). Returns `undefined` when the ID is not of that kind.
  */
 export function parseResourceId(kind: ResourceKind, id: string): string[] | undefined {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type FakeAzureVm, nicResourceId, vmResourceId } from './azure-model';
+import { type FakeAzureVm, nicResourceId, scaleSetResourceId, vmResourceId } from './azure-model';
 import { HttpFake, type FakeResponse, type RecordedRequest, json } from './http-fake';
 import { type SigningIdentity, createSigningIdentity, publicJwk } from './signing-identity';
 
@@ -158,10 +158,16 @@ export class FakeAzureApis extends HttpFake {
       const sub = `/subscriptions/${vm.subscriptionId}`.toLowerCase();
       if (path === `${sub}/resources`)
         return this.listByPrincipal(vm.subscriptionId, url.searchParams.get('$filter') ?? '');
+      const inSubscription = this.vms.filter((v) => v.subscriptionId === vm.subscriptionId);
       if (path === `${sub}/providers/microsoft.compute/virtualmachines`) {
-        return json(200, {
-          value: this.vms.filter((v) => v.subscriptionId === vm.subscriptionId).map(vmJson),
-        });
+        return json(200, { value: inSubscription.filter((v) => !v.scaleSet).map(vmJson) });
+      }
+      if (path === `${sub}/providers/microsoft.compute/virtualmachinescalesets`) {
+        return json(200, { value: scaleSetsJson(inSubscription) });
+      }
+      if (vm.scaleSet && path === `${scaleSetResourceId(vm)}/virtualMachines`.toLowerCase()) {
+        const members = inSubscription.filter((v) => v.scaleSet?.name === vm.scaleSet?.name);
+        return json(200, { value: members.map(scaleSetVmJson) });
       }
       if (path === vmResourceId(vm).toLowerCase()) return json(200, vmJson(vm));
       for (const nic of vm.nics)
@@ -200,6 +206,40 @@ function vmJson(vm: FakeAzureVm): Record<string, unknown> {
     properties: {
       vmId: vm.vmId,
       networkProfile: { networkInterfaces: vm.nics.map((nic) => ({ id: nicResourceId(vm, nic) })) },
+    },
+  };
+}
+
+/** The scale sets of `vms` (one entry per scale-set name), as ARM lists `virtualMachineScaleSets`. */
+function scaleSetsJson(vms: FakeAzureVm[]): Record<string, unknown>[] {
+  const byId = new Map<string, FakeAzureVm>();
+  for (const vm of vms) if (vm.scaleSet) byId.set(scaleSetResourceId(vm), vm);
+  return [...byId].map(([id, vm]) => ({
+    id,
+    name: vm.scaleSet?.name,
+    type: 'Microsoft.Compute/virtualMachineScaleSets',
+    location: vm.location,
+    properties: { orchestrationMode: 'Uniform' },
+  }));
+}
+
+/** A Uniform scale-set VM: its NICs are configurations (NSG and subnet IDs inline), not NIC resources. */
+function scaleSetVmJson(vm: FakeAzureVm): Record<string, unknown> {
+  return {
+    id: vmResourceId(vm),
+    name: `${vm.scaleSet?.name}_${vm.scaleSet?.instanceId}`,
+    instanceId: vm.scaleSet?.instanceId,
+    type: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',
+    location: vm.location,
+    tags: vm.tags,
+    properties: {
+      vmId: vm.vmId,
+      networkProfileConfiguration: {
+        networkInterfaceConfigurations: vm.nics.map((nic) => {
+          const nics = nicJson(vm, nic).properties as Record<string, unknown>;
+          return { name: nic.name, properties: { primary: true, ...nics } };
+        }),
+      },
     },
   };
 }

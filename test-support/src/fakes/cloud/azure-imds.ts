@@ -15,7 +15,7 @@ export class FakeAzureImds extends HttpFake {
   vm: FakeAzureVm = sampleAzureVm();
   /** Seconds added to "now" for token and document timestamps (negative → already expired). */
   clockOffsetSeconds = 0;
-  /** Scale set name reported by `/metadata/instance` (empty for a standalone VM). */
+  /** Scale set name reported by `/metadata/instance` when {@link vm} has no `scaleSet` (empty: a standalone VM). */
   vmScaleSetName = '';
 
   constructor(private readonly apis: FakeAzureApis) {
@@ -75,7 +75,7 @@ export class FakeAzureImds extends HttpFake {
       resourceGroupName: this.vm.resourceGroup,
       subscriptionId: this.vm.subscriptionId,
       vmId: this.vm.vmId,
-      vmScaleSetName: this.vmScaleSetName,
+      vmScaleSetName: this.vm.scaleSet?.name ?? this.vmScaleSetName,
       azEnvironment: 'AzurePublicCloud',
     };
   }

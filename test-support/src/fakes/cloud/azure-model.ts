@@ -19,6 +19,11 @@ export interface FakeAzureVm {
   principalId: string;
   tags: Record<string, string>;
   nics: FakeAzureNic[];
+  /**
+   * Set for an instance of a Uniform scale set: ARM lists it under the scale set (`…/virtualMachineScaleSets/
+   * <name>/virtualMachines/<instanceId>`, named `<name>_<instanceId>`) instead of among the subscription's VMs.
+   */
+  scaleSet?: { name: string; instanceId: string };
 }
 
 /** A sample VM with one NIC in a VNet subnet behind an NSG. */
@@ -43,9 +48,15 @@ export function sampleAzureVm(): FakeAzureVm {
   };
 }
 
-/** ARM resource ID of the VM. */
+/** ARM resource ID of the VM (of the scale-set VM for a scale-set instance). */
 export function vmResourceId(vm: FakeAzureVm): string {
+  if (vm.scaleSet) return `${scaleSetResourceId(vm)}/virtualMachines/${vm.scaleSet.instanceId}`;
   return `/subscriptions/${vm.subscriptionId}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${vm.name}`;
+}
+
+/** ARM resource ID of the scale set of a scale-set instance. */
+export function scaleSetResourceId(vm: FakeAzureVm): string {
+  return `/subscriptions/${vm.subscriptionId}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.scaleSet?.name ?? ''}`;
 }
 
 /** ARM resource ID of a NIC. */
