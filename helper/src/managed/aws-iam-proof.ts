@@ -3,6 +3,7 @@
  * credentials but never sent; the server forwards it to STS and learns the caller's role. The signature covers
  * `x-lanyard-server-id`, so the proof cannot be replayed to another service.
  */
+import { randomBytes } from 'node:crypto';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -28,6 +29,11 @@ export interface AwsIamProofOptions {
 
 /** The header carrying the server ID inside the signature. */
 export const SERVER_ID_HEADER = 'x-lanyard-server-id';
+/**
+ * A random signed header: two proofs signed with the same credentials in the same second would otherwise be
+ * byte-identical, and the server takes each signature once.
+ */
+export const NONCE_HEADER = 'x-lanyard-nonce';
 /** The exact body of the signed request. */
 export const GET_CALLER_IDENTITY_BODY = 'Action=GetCallerIdentity&Version=2011-06-15';
 const GLOBAL_STS = 'https://sts.amazonaws.com/';
@@ -53,7 +59,8 @@ function signingRegion(url: URL, options: AwsIamProofOptions, env: NodeJS.Proces
 }
 
 /**
- * A {@link ProofProvider} of `aws_iam` proofs; each call signs a new request (the server refuses a replayed one).
+ * A {@link ProofProvider} of `aws_iam` proofs; each call signs a new request with a fresh nonce (the server
+ * refuses a signature it has seen).
  *
  * @example
  * ```ts
@@ -85,6 +92,7 @@ export function awsIamProof(options: AwsIamProofOptions): ProofProvider {
             host: url.host,
             'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
             [SERVER_ID_HEADER]: options.serverId,
+            [NONCE_HEADER]: randomBytes(16).toString('hex'),
           },
           body: GET_CALLER_IDENTITY_BODY,
         });

@@ -52,7 +52,12 @@ describe('awsIamProof', () => {
     expect(proof).toMatchObject({ type: 'aws_iam', method: 'POST', url: `${sts.url}/` });
     expect(proof.body).toBe('Action=GetCallerIdentity&Version=2011-06-15');
     expect(proof.headers['x-lanyard-server-id']).toBe('spire.example.org');
-    expect(proof.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-date[^,]*x-lanyard-server-id/);
+    expect(proof.headers.authorization).toMatch(
+      /SignedHeaders=[^,]*x-amz-date[^,]*x-lanyard-nonce;x-lanyard-server-id/,
+    );
+    const again = (await provider.getProof()) as AwsIamProof;
+    expect(again.headers['x-lanyard-nonce']).not.toBe(proof.headers['x-lanyard-nonce']);
+    expect(again.headers.authorization).not.toBe(proof.headers.authorization);
     expect(proof.headers['x-amz-security-token']).toBe(credentials.sessionToken);
     const res = await sendToSts(sts, proof);
     expect(res.status).toBe(200);
