@@ -26,6 +26,7 @@ import { AgentStorage } from './attestor/storage';
 import {
   BUILTIN_AGENT_CATALOGS,
   createNodeAttestor,
+  createSvidStores,
   createWorkloadAttestors,
   type AgentCatalogs,
 } from './catalog/catalog';
@@ -92,6 +93,11 @@ export class Agent {
       options.procRoot,
       catalogs.workloadAttestors,
     );
+    const svidStores = await createSvidStores(
+      config.plugins.svidStores,
+      { logger, trustDomain: a.trustDomain },
+      catalogs.svidStores,
+    );
     const connection = new ServerConnection(a.serverAddress, a.serverPort, a.trustDomain);
     const identity = createIdentity(config, connection, logger, catalogs, telemetry);
     try {
@@ -120,6 +126,7 @@ export class Agent {
       onFatal: (err) => holder.agent?.fail(err),
       telemetry,
       jwtSvidCount: () => jwt.cachedCount,
+      svidStores,
     });
     const health = new HealthStatusTable({ '': 'SERVING' });
     const trail =

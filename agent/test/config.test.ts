@@ -51,6 +51,7 @@ test('a minimal HCL config gets SPIRE defaults', () => {
     nodeAttestor: { name: 'join_token', data: {} },
     keyManager: 'disk',
     workloadAttestors: [{ name: 'unix', data: {} }],
+    svidStores: [],
   });
   expect(config.healthChecks.listenerEnabled).toBe(false);
   expect(warnings).toEqual([]);

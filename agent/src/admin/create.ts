@@ -52,6 +52,7 @@ export function createAdminApi(parts: AdminApiParts): AdminApiServer {
       lastSyncSuccess: () => parts.syncLoop.lastSuccess,
       cachedX509Svids: () => parts.cache.svidCount,
       cachedJwtSvids: () => parts.jwt.cachedCount,
+      cachedSvidStoreX509Svids: () => parts.syncLoop.storeCache.size,
       startedAt: parts.startedAt,
     },
     parts.logger,

@@ -25,6 +25,8 @@ export interface AgentDebugSource {
   lastSyncSuccess(): Date | undefined;
   cachedX509Svids(): number;
   cachedJwtSvids(): number;
+  /** Entries held for SVIDStore plugins (`-storeSVID`); 0 when absent. */
+  cachedSvidStoreX509Svids?(): number;
   /** When the agent started (ms since the epoch). */
   readonly startedAt: number;
   /** Clock; default `Date.now`. */
@@ -80,7 +82,7 @@ export function collectDebugInfo(source: AgentDebugSource): GetInfoResponse {
     last_sync_success: lastSync ? Math.floor(lastSync.getTime() / 1000) : 0,
     cached_x509_svids_count: x509,
     cached_jwt_svids_count: source.cachedJwtSvids(),
-    cached_svidstore_x509_svids_count: 0,
+    cached_svidstore_x509_svids_count: source.cachedSvidStoreX509Svids?.() ?? 0,
   };
 }
 

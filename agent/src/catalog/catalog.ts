@@ -22,6 +22,9 @@ import { workloadPlugin as unix } from '@lanyard/attestor-unix/agent';
 import { agentPlugin as x509pop } from '@lanyard/attestor-x509pop/agent';
 import { agentCatalog, type PluginCatalog } from '@lanyard/common';
 import type { PluginSelection } from '../config/types';
+import { awsSecretsManager } from '../svidstore/aws-secretsmanager';
+import { gcpSecretManager } from '../svidstore/gcp-secretmanager';
+import type { SvidStore, SvidStoreDeps, SvidStorePlugin } from '../svidstore/plugin';
 
 /** `NodeAttestor "<name>"` plugins the agent can load (exactly one is configured). */
 export const NODE_ATTESTOR_PLUGINS = agentCatalog<NodeAttestorAgentPlugin>('NodeAttestor', [
@@ -41,16 +44,24 @@ export const WORKLOAD_ATTESTOR_PLUGINS = agentCatalog<WorkloadAttestorPlugin>('W
   docker,
 ]);
 
-/** The catalogs an agent loads its attestors from; tests extend the built-in ones with fixtures. */
+/** `SVIDStore "<name>"` plugins the agent can load (zero or more). */
+export const SVID_STORE_PLUGINS = agentCatalog<SvidStorePlugin>('SVIDStore', [
+  awsSecretsManager,
+  gcpSecretManager,
+]);
+
+/** The catalogs an agent loads its plugins from; tests extend the built-in ones with fixtures. */
 export interface AgentCatalogs {
   readonly nodeAttestors: PluginCatalog<NodeAttestorAgentPlugin>;
   readonly workloadAttestors: PluginCatalog<WorkloadAttestorPlugin>;
+  readonly svidStores?: PluginCatalog<SvidStorePlugin>;
 }
 
 /** The agent's built-in catalogs. */
 export const BUILTIN_AGENT_CATALOGS: AgentCatalogs = {
   nodeAttestors: NODE_ATTESTOR_PLUGINS,
   workloadAttestors: WORKLOAD_ATTESTOR_PLUGINS,
+  svidStores: SVID_STORE_PLUGINS,
 };
 
 /**
@@ -80,4 +91,16 @@ export async function createWorkloadAttestors(
     plugin.create(selection.data, { logger, procRoot }),
   );
   return [...loaded.values()];
+}
+
+/**
+ * Builds the configured SVIDStore plugins, keyed by name (the selector type of the entries they store).
+ * @throws UnknownPluginError (InvalidArgument) for an unknown plugin; the plugin's ConfigError for bad plugin_data.
+ */
+export async function createSvidStores(
+  selections: readonly PluginSelection[],
+  deps: SvidStoreDeps,
+  catalog: PluginCatalog<SvidStorePlugin> = SVID_STORE_PLUGINS,
+): Promise<Map<string, SvidStore>> {
+  return catalog.load(selections, (plugin, selection) => plugin.create(selection.data, deps));
 }

@@ -1,7 +1,8 @@
 /**
  * Maps `plugins {}` through the generic plugin catalog: SPIRE's agent cardinality (exactly one NodeAttestor,
- * exactly one KeyManager, at least one WorkloadAttestor) and SPIRE's unknown-plugin message for the KeyManager.
- * Attestor `plugin_data` stays raw for each attestor to validate when the agent's catalog builds it.
+ * exactly one KeyManager, at least one WorkloadAttestor, any number of SVIDStores) and SPIRE's unknown-plugin
+ * message for the KeyManager. Attestor and SVIDStore `plugin_data` stays raw for each plugin to validate when the
+ * agent's catalog builds it.
  */
 import * as path from 'node:path';
 import {
@@ -13,7 +14,6 @@ import {
   field,
   enabledPlugins,
   findPlugin,
-  issueAt,
   readPluginData,
   type ConfigIssue,
   type Position,
@@ -63,15 +63,11 @@ export function mapAgentPlugins(
   const [keyManager] = selections('KeyManager', plugins, issues, positions);
   const known =
     keyManager === undefined ? undefined : findPlugin(KEY_MANAGERS, keyManager.name, issues, positions);
-  for (const [name] of enabledPlugins(plugins.SVIDStore)) {
-    issues.push(
-      issueAt(positions, ['plugins', 'SVIDStore', name], 'SVIDStore plugins are not supported by Lanyard'),
-    );
-  }
   return {
     nodeAttestor: nodeAttestors[0] ?? { name: '', data: {} },
     keyManager: known?.name ?? 'memory',
     keyDirectory: known ? keyDirectoryOf(keyManager, issues) : undefined,
     workloadAttestors: selections('WorkloadAttestor', plugins, issues, positions),
+    svidStores: selections('SVIDStore', plugins, issues, positions),
   };
 }

@@ -82,6 +82,8 @@ export interface AgentPlugins {
   keyDirectory?: string;
   /** Workload attestors in file order. */
   workloadAttestors: PluginSelection[];
+  /** `SVIDStore` plugins in file order (zero or more). */
+  svidStores: PluginSelection[];
 }
 
 /** A complete agent configuration. */

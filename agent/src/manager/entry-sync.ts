@@ -46,6 +46,7 @@ export function toWorkloadEntry(entry: Entry__Output): WorkloadEntry {
     createdAt: Number(entry.created_at),
     admin: entry.admin === true,
     downstream: entry.downstream === true,
+    storeSvid: entry.store_svid === true,
   };
 }
 

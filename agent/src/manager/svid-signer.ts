@@ -6,7 +6,7 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { createCsr, NotFoundError } from '@lanyard/base';
 import { unary } from '@lanyard/base/grpc';
-import { createSvidMaterial, type IdentityCache, type WorkloadEntry } from './cache';
+import { createSvidMaterial, type WorkloadEntry, type X509SvidMaterial } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { generateKeyPair, type KeyPair } from './keys';
 import type { ServerClients } from '../client/server-connection';
@@ -22,10 +22,18 @@ interface BatchResponse {
   }>;
 }
 
-/** Signs SVIDs for the entries the cache says need one. */
+/** Where signed SVIDs go: the identity cache, or the store cache of `-storeSVID` entries. */
+export interface SvidTarget {
+  /** Entries that need a (new) SVID now. */
+  entriesNeedingSvids(now: Date): WorkloadEntry[];
+  /** Keeps a new SVID. @throws NotFoundError when the entry went away meanwhile. */
+  setSvid(entryId: string, svid: X509SvidMaterial): void;
+}
+
+/** Signs SVIDs for the entries the target says need one. */
 export class SvidSigner {
   constructor(
-    private readonly cache: IdentityCache,
+    private readonly cache: SvidTarget,
     private readonly keyType: WorkloadKeyType,
     private readonly logger: PluginLogger,
   ) {}

@@ -17,6 +17,9 @@ import { EntrySynchronizer } from './entry-sync';
 import { describeRpcError } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
 import { SvidSigner } from './svid-signer';
+import { StoreCache } from './store/store-cache';
+import { StoreService } from './store/store-service';
+import type { SvidStore } from '../svidstore/plugin';
 import { AGENT_METRIC_KEYS, type AgentTelemetry } from '../telemetry';
 
 /** Longest wait between sync attempts while the server keeps failing (unless `sync_interval` is longer). */
@@ -38,12 +41,18 @@ export interface SyncLoopOptions {
   readonly telemetry?: AgentTelemetry;
   /** Number of cached JWT-SVIDs, for `spire_agent_jwt_svid_cache_size`. */
   readonly jwtSvidCount?: () => number;
+  /** Configured `SVIDStore` plugins by name, which receive the SVIDs of `-storeSVID` entries; none when absent. */
+  readonly svidStores?: ReadonlyMap<string, SvidStore>;
 }
 
 /** Runs {@link sync} on a timer until stopped. */
 export class SyncLoop {
   private readonly entries = new EntrySynchronizer();
   private readonly signer: SvidSigner;
+  private readonly storeSigner: SvidSigner;
+  private readonly storeService: StoreService;
+  /** Entries created with `-storeSVID` and their SVIDs, kept out of the identity cache. */
+  readonly storeCache = new StoreCache();
   private readonly backoff: Backoff;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -57,6 +66,8 @@ export class SyncLoop {
 
   constructor(private readonly options: SyncLoopOptions) {
     this.signer = new SvidSigner(options.cache, options.workloadKeyType, options.logger);
+    this.storeSigner = new SvidSigner(this.storeCache, options.workloadKeyType, options.logger);
+    this.storeService = new StoreService(this.storeCache, options.svidStores ?? new Map(), options.logger);
     this.backoff = new Backoff({
       initialDelayMs: 2 * options.intervalMs,
       maxDelayMs: Math.max(options.intervalMs, MAX_RETRY_DELAY_MS),
@@ -85,7 +96,7 @@ export class SyncLoop {
     if (this.timer) clearTimeout(this.timer);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.running, grace]);
+    await Promise.race([Promise.all([this.running, this.storeService.idle()]), grace]);
     clearTimeout(timer);
   }
 
@@ -101,6 +112,8 @@ export class SyncLoop {
     await this.measure(AGENT_METRIC_KEYS.syncSvids, () =>
       this.signer.signDue(connection.clients(), now, (due) => telemetry?.expiringSvids(due)),
     );
+    await this.storeSigner.signDue(connection.clients(), now);
+    this.storeService.kick();
     telemetry?.cacheSizes({
       entries: cache.entryCount,
       x509Svids: cache.svidCount,
@@ -136,10 +149,16 @@ export class SyncLoop {
       cache.setFederatedBundles(federated);
       this.federated = federated;
     }
-    const changes = cache.updateEntries(entries);
+    const changes = cache.updateEntries(entries.filter((e) => e.storeSvid !== true));
     if (changes.added + changes.updated + changes.removed > 0) {
       logger.debug('Entry cache updated', { ...changes, entries: entries.length });
     }
+    this.storeCache.update(
+      entries.filter((e) => e.storeSvid === true),
+      bundle,
+      new Map(federated.map((b) => [b.trustDomain.name, b])),
+      tainted,
+    );
   }
 
   private schedule(delayMs: number): void {

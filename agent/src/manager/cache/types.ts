@@ -25,6 +25,8 @@ export interface WorkloadEntry {
   readonly admin?: boolean;
   /** The entry is for a downstream server; never handed out through the Delegated Identity API. */
   readonly downstream?: boolean;
+  /** Created with `-storeSVID`: its SVID goes to an SVIDStore plugin, never to workloads. */
+  readonly storeSvid?: boolean;
 }
 
 /** An X.509-SVID held in the cache for one entry. DER buffers are private copies (not pool slices). */

@@ -64,6 +64,11 @@ export class FakeAwsApi extends HttpFake {
     this.credentials.set(baseCredentials.accessKeyId, baseCredentials);
   }
 
+  /** The keys behind an access key ID (base or issued by AssumeRole), for fakes of other services. */
+  credentialsFor(accessKeyId: string): FakeAwsCredentials | undefined {
+    return this.credentials.get(accessKeyId);
+  }
+
   /** The role ARN behind an access key issued by AssumeRole, if any. */
   roleOf(accessKeyId: string): string | undefined {
     return this.credentials.get(accessKeyId)?.roleArn;

@@ -75,6 +75,11 @@ export class FakeGoogleApis extends HttpFake {
     return token;
   }
 
+  /** True for an access token this fake issued (for fakes of other Google APIs). */
+  isAccessToken(token: string): boolean {
+    return this.accessTokens.has(token);
+  }
+
   private route(req: RecordedRequest): FakeResponse | Promise<FakeResponse> {
     const expires = new Date(Date.now() + this.certsMaxAgeSeconds * 1000).toUTCString();
     const cacheHeaders = { expires, 'cache-control': `public, max-age=${this.certsMaxAgeSeconds}` };
