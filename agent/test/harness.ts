@@ -138,6 +138,8 @@ export async function createEntry(
     federatesWith?: string[];
     /** `additional_attributes.jwt_svid_include_jti`. */
     jwtSvidIncludeJti?: boolean;
+    /** `-storeSVID`: the SVID goes to an SVIDStore plugin. */
+    storeSvid?: boolean;
   },
 ): Promise<string> {
   const res = await unary<{
@@ -156,6 +158,7 @@ export async function createEntry(
             x509_svid_ttl: entry.x509SvidTtl ?? 0,
             federates_with: entry.federatesWith ?? [],
             additional_attributes: { jwt_svid_include_jti: entry.jwtSvidIncludeJti === true },
+            store_svid: entry.storeSvid === true,
           },
         ],
       },
@@ -195,6 +198,8 @@ export interface AgentHclOptions {
   readonly keyManager?: string;
   readonly extra?: string;
   readonly nodeAttestor?: string;
+  /** More plugin blocks (e.g. `SVIDStore "…" { … }`). */
+  readonly plugins?: string;
 }
 
 /** Agent config HCL for a test server. */
@@ -213,6 +218,7 @@ plugins {
   ${options.nodeAttestor ?? 'NodeAttestor "join_token" { plugin_data {} }'}
   KeyManager "${options.keyManager ?? 'disk'}" { plugin_data {} }
   WorkloadAttestor "unix" { plugin_data {} }
+${options.plugins ?? ''}
 }
 `;
 }

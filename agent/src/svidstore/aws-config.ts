@@ -85,7 +85,10 @@ export function awsCredentials(config: AwsSecretsManagerConfig): SecretsManagerC
       out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME }));
     } catch (err) {
       const e = err as Error;
-      throw new InternalError(`failed to assume role ${roleArn}: ${e.name}: ${e.message}`, 'ERR_SVIDSTORE_AWS');
+      throw new InternalError(
+        `failed to assume role ${roleArn}: ${e.name}: ${e.message}`,
+        'ERR_SVIDSTORE_AWS',
+      );
     }
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) {

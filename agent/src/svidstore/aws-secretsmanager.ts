@@ -50,9 +50,13 @@ function isNotFound(err: unknown): boolean {
 function apiError(what: string, err: unknown): LanyardError {
   if (err instanceof LanyardError) return err;
   const e = err as { name?: string; message?: string };
-  return new InternalError(`${what}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, 'ERR_SVIDSTORE_AWS', {
-    cause: err,
-  });
+  return new InternalError(
+    `${what}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`,
+    'ERR_SVIDSTORE_AWS',
+    {
+      cause: err,
+    },
+  );
 }
 
 /** Refuses a secret that lacks `spire-svid=true`: it was not created by an SVIDStore. */
@@ -110,7 +114,9 @@ class AwsSecretsManagerStore implements SvidStore {
     }
     checkTag(description);
     const deleted = await this.client
-      .send(new DeleteSecretCommand({ SecretId: description.ARN, RecoveryWindowInDays: RECOVERY_WINDOW_DAYS }))
+      .send(
+        new DeleteSecretCommand({ SecretId: description.ARN, RecoveryWindowInDays: RECOVERY_WINDOW_DAYS }),
+      )
       .catch((err: unknown) => {
         throw apiError(`failed to delete secret "${opt.secretId}"`, err);
       });
@@ -150,7 +156,11 @@ class AwsSecretsManagerStore implements SvidStore {
       .catch((err: unknown) => {
         throw apiError('failed to create secret', err);
       });
-    this.logger.debug('Secret created', { version_id: created.VersionId, arn: created.ARN, name: created.Name });
+    this.logger.debug('Secret created', {
+      version_id: created.VersionId,
+      arn: created.ARN,
+      name: created.Name,
+    });
   }
 }
 

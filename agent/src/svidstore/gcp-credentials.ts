@@ -29,7 +29,10 @@ export interface ServiceAccountKey {
  */
 export function readServiceAccountKey(plugin: string, file: string): ServiceAccountKey {
   const fail = (message: string): never => {
-    throw new ConfigError([{ path: 'plugin_data.service_account_file', message: `${file}: ${message}` }], plugin);
+    throw new ConfigError(
+      [{ path: 'plugin_data.service_account_file', message: `${file}: ${message}` }],
+      plugin,
+    );
   };
   let doc: Record<string, unknown> = {};
   try {
@@ -70,7 +73,9 @@ function assertion(key: ServiceAccountKey, nowSeconds: number): string {
 }
 
 /** Runs the JWT-bearer grant once. @throws InternalError naming the endpoint and Google's error. */
-async function fetchAccessToken(key: ServiceAccountKey): Promise<{ access_token: string; expiry_date: number }> {
+async function fetchAccessToken(
+  key: ServiceAccountKey,
+): Promise<{ access_token: string; expiry_date: number }> {
   const now = Date.now();
   let res: Response;
   let body: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
@@ -78,7 +83,10 @@ async function fetchAccessToken(key: ServiceAccountKey): Promise<{ access_token:
     res = await fetch(key.tokenUri, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: JWT_BEARER, assertion: assertion(key, Math.floor(now / 1000)) }),
+      body: new URLSearchParams({
+        grant_type: JWT_BEARER,
+        assertion: assertion(key, Math.floor(now / 1000)),
+      }),
       signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
     });
     body = (await res.json()) as typeof body;
@@ -98,10 +106,16 @@ async function fetchAccessToken(key: ServiceAccountKey): Promise<{ access_token:
   return { access_token: body.access_token, expiry_date: now + (Number(body.expires_in) || 300) * 1000 };
 }
 
-/** An auth client for the Secret Manager SDK: the key file's grant, or Application Default Credentials. */
+/**
+ * An auth client for the Secret Manager SDK: the key file's grant, or Application Default Credentials. Requests
+ * go through Node's own `fetch` (gaxios would otherwise load node-fetch with a dynamic ES module import).
+ */
 export function googleAuthClient(key: ServiceAccountKey | undefined): OAuth2Client | GoogleAuth {
-  if (key === undefined) return new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
-  const client = new OAuth2Client();
+  const transporterOptions = { fetchImplementation: fetch };
+  if (key === undefined) {
+    return new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], clientOptions: { transporterOptions } });
+  }
+  const client = new OAuth2Client({ transporterOptions });
   client.refreshHandler = () => fetchAccessToken(key);
   return client;
 }

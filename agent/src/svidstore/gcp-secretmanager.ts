@@ -39,7 +39,9 @@ interface Secret {
 
 function apiError(what: string, err: unknown): LanyardError {
   if (err instanceof LanyardError) return err;
-  return new InternalError(`${what}: ${(err as Error)?.message ?? String(err)}`, 'ERR_SVIDSTORE_GCP', {
+  const e = err as Error | undefined;
+  const cause = e?.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return new InternalError(`${what}: ${e?.message ?? String(err)}${cause}`, 'ERR_SVIDSTORE_GCP', {
     cause: err,
   });
 }
@@ -60,7 +62,10 @@ class GcpSecretManagerStore implements SvidStore {
     const name = secret.name ?? secretResourceName(opt);
     if (opt.role !== '' && (!found || (await this.policyDiffers(name, opt)))) {
       await this.client
-        .setIamPolicy({ resource: name, policy: { bindings: [{ role: opt.role, members: [opt.serviceAccount] }] } })
+        .setIamPolicy({
+          resource: name,
+          policy: { bindings: [{ role: opt.role, members: [opt.serviceAccount] }] },
+        })
         .catch((err: unknown) => {
           throw apiError('failed to set IAM policy to secret', err);
         });
@@ -151,7 +156,10 @@ export const gcpSecretManager: SvidStorePlugin = {
   async create(data, deps) {
     const d = decodePluginData(PLUGIN, data, FIELDS);
     if (d.secretmanager_endpoint !== undefined && !URL.canParse(d.secretmanager_endpoint)) {
-      throw new ConfigError([{ path: 'plugin_data.secretmanager_endpoint', message: 'must be a URL' }], PLUGIN);
+      throw new ConfigError(
+        [{ path: 'plugin_data.secretmanager_endpoint', message: 'must be a URL' }],
+        PLUGIN,
+      );
     }
     const keyFile = d.service_account_file ?? process.env.GOOGLE_APPLICATION_CREDENTIALS;
     const key = keyFile === undefined || keyFile === '' ? undefined : readServiceAccountKey(PLUGIN, keyFile);

@@ -125,7 +125,13 @@ export class StoreCache {
     const out: StoreRecord[] = [];
     for (const [entryId, r] of this.records) {
       if (r.revision > r.handled) {
-        out.push({ entryId, entry: r.entry, handledEntry: r.handledEntry, svid: r.svid, revision: r.revision });
+        out.push({
+          entryId,
+          entry: r.entry,
+          handledEntry: r.handledEntry,
+          svid: r.svid,
+          revision: r.revision,
+        });
       }
     }
     return out.sort((a, b) => (a.entryId < b.entryId ? -1 : 1));

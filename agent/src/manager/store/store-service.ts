@@ -76,7 +76,10 @@ export class StoreService {
   }
 
   /** The plugin for an entry, or undefined (logged) when its selectors name none that is configured. */
-  private storeFor(entry: WorkloadEntry, action: string): { store: SvidStore; metadata: string[] } | undefined {
+  private storeFor(
+    entry: WorkloadEntry,
+    action: string,
+  ): { store: SvidStore; metadata: string[] } | undefined {
     const fields = { entry_id: entry.entryId, spiffe_id: entry.spiffeId };
     let target;
     try {
@@ -97,7 +100,11 @@ export class StoreService {
   private async delete(entry: WorkloadEntry): Promise<boolean> {
     const target = this.storeFor(entry, 'deleting');
     if (target === undefined) return false;
-    const fields = { entry_id: entry.entryId, spiffe_id: entry.spiffeId, svid_store: entry.selectors[0].type };
+    const fields = {
+      entry_id: entry.entryId,
+      spiffe_id: entry.spiffeId,
+      svid_store: entry.selectors[0].type,
+    };
     try {
       await target.store.deleteX509Svid(target.metadata);
       this.logger.debug('SVID deleted successfully', fields);
@@ -114,7 +121,11 @@ export class StoreService {
     if (entry === undefined || record.svid === undefined) return false;
     const target = this.storeFor(entry, 'storing');
     if (target === undefined) return false;
-    const fields = { entry_id: entry.entryId, spiffe_id: entry.spiffeId, svid_store: entry.selectors[0].type };
+    const fields = {
+      entry_id: entry.entryId,
+      spiffe_id: entry.spiffeId,
+      svid_store: entry.selectors[0].type,
+    };
     try {
       await target.store.putX509Svid(this.storable(entry, record.svid), target.metadata);
       this.logger.debug('SVID stored successfully', { ...fields, revision_number: record.revision });

@@ -38,7 +38,8 @@ export class FakeSecretsManager extends HttpFake {
   private readonly actions: Record<string, Handler> = {
     CreateSecret: (input, region) => this.create(input, region),
     DescribeSecret: (input) => this.withSecret(input, (s) => ok(describe(s))),
-    PutSecretValue: (input) => this.withLive(input, (s) => ok({ ...ids(s), VersionId: addVersion(s, input) })),
+    PutSecretValue: (input) =>
+      this.withLive(input, (s) => ok({ ...ids(s), VersionId: addVersion(s, input) })),
     GetSecretValue: (input) => this.withLive(input, (s) => ok(currentValue(s))),
     DeleteSecret: (input) => this.withSecret(input, (s) => this.delete(s, input)),
     RestoreSecret: (input) =>
@@ -77,7 +78,11 @@ export class FakeSecretsManager extends HttpFake {
     const caller = verifySigV4(req, req.query, this.lookup);
     if (typeof caller === 'string') return awsError(403, 'InvalidSignatureException', caller);
     if (caller.service !== 'secretsmanager') {
-      return awsError(403, 'InvalidSignatureException', `credential should be scoped to correct service: 'secretsmanager'`);
+      return awsError(
+        403,
+        'InvalidSignatureException',
+        `credential should be scoped to correct service: 'secretsmanager'`,
+      );
     }
     if (req.headers['content-type'] !== 'application/x-amz-json-1.1') {
       return awsError(400, 'SerializationException', 'content type must be application/x-amz-json-1.1');
@@ -91,7 +96,8 @@ export class FakeSecretsManager extends HttpFake {
       return awsError(400, 'SerializationException', 'the request body is not JSON');
     }
     const handler = this.actions[action];
-    if (handler === undefined) return awsError(400, 'UnknownOperationException', `unknown operation ${target}`);
+    if (handler === undefined)
+      return awsError(400, 'UnknownOperationException', `unknown operation ${target}`);
     this.calls.push({ action, caller, input });
     return handler(input, caller.region);
   }
@@ -103,7 +109,8 @@ export class FakeSecretsManager extends HttpFake {
 
   private withSecret(input: Record<string, unknown>, then: (s: FakeSecret) => FakeResponse): FakeResponse {
     const secret = this.find(input.SecretId);
-    if (!secret) return awsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (!secret)
+      return awsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     return then(secret);
   }
 
@@ -121,9 +128,14 @@ export class FakeSecretsManager extends HttpFake {
 
   private create(input: Record<string, unknown>, region: string): FakeResponse {
     const name = input.Name;
-    if (typeof name !== 'string' || name === '') return awsError(400, 'InvalidParameterException', 'Name is required');
+    if (typeof name !== 'string' || name === '')
+      return awsError(400, 'InvalidParameterException', 'Name is required');
     if (this.secrets.has(name)) {
-      return awsError(400, 'ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+      return awsError(
+        400,
+        'ResourceExistsException',
+        `The operation failed because the secret ${name} already exists.`,
+      );
     }
     const secret = newSecret(name, region, (input.Tags as FakeSecret['tags']) ?? []);
     if (typeof input.KmsKeyId === 'string') secret.kmsKeyId = input.KmsKeyId;
@@ -159,7 +171,8 @@ function newSecret(name: string, region: string, tags: FakeSecret['tags']): Fake
 
 function addVersion(secret: FakeSecret, input: Record<string, unknown>): string {
   const id = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : randomUUID();
-  const binary = typeof input.SecretBinary === 'string' ? Buffer.from(input.SecretBinary, 'base64') : undefined;
+  const binary =
+    typeof input.SecretBinary === 'string' ? Buffer.from(input.SecretBinary, 'base64') : undefined;
   const text = typeof input.SecretString === 'string' ? input.SecretString : undefined;
   secret.versions.push({ id, binary, text });
   return id;

@@ -62,9 +62,11 @@ export class FakeSecretManager extends HttpFake {
       return googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
     }
     const list = SECRETS.exec(url.pathname);
-    if (list && req.method === 'POST') return this.create(list[1], url.searchParams.get('secretId') ?? '', body);
+    if (list && req.method === 'POST')
+      return this.create(list[1], url.searchParams.get('secretId') ?? '', body);
     const version = VERSION.exec(url.pathname);
-    if (version && req.method === 'GET') return this.access(`projects/${version[1]}/secrets/${version[2]}`, version[3]);
+    if (version && req.method === 'GET')
+      return this.access(`projects/${version[1]}/secrets/${version[2]}`, version[3]);
     const m = SECRET.exec(url.pathname);
     if (!m) return googleError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
     const name = `projects/${m[1]}/secrets/${m[2]}`;
@@ -100,7 +102,11 @@ export class FakeSecretManager extends HttpFake {
     if (verb === 'getIamPolicy') return json(200, secret.policy);
     if (verb === 'setIamPolicy' && method === 'POST') {
       const policy = (body.policy ?? {}) as FakeGcpSecret['policy'];
-      secret.policy = { version: 1, bindings: policy.bindings ?? [], etag: Buffer.from(etag()).toString('base64') };
+      secret.policy = {
+        version: 1,
+        bindings: policy.bindings ?? [],
+        etag: Buffer.from(etag()).toString('base64'),
+      };
       return json(200, secret.policy);
     }
     return googleError(405, 'UNIMPLEMENTED', `${method} ${verb ?? ''} is not supported`);
@@ -110,7 +116,8 @@ export class FakeSecretManager extends HttpFake {
     if (!SECRET_ID.test(secretId)) return googleError(400, 'INVALID_ARGUMENT', 'secret_id is invalid');
     const name = `projects/${project}/secrets/${secretId}`;
     if (this.secrets.has(name)) return googleError(409, 'ALREADY_EXISTS', `Secret [${name}] already exists.`);
-    if (body.replication === undefined) return googleError(400, 'INVALID_ARGUMENT', 'replication is required');
+    if (body.replication === undefined)
+      return googleError(400, 'INVALID_ARGUMENT', 'replication is required');
     const labels = (body.labels ?? {}) as Record<string, string>;
     const secret = newSecret(name, labels, body.replication);
     this.secrets.set(name, secret);
@@ -121,7 +128,8 @@ export class FakeSecretManager extends HttpFake {
     const secret = this.secrets.get(name);
     const index = version === 'latest' ? (secret?.versions.length ?? 0) : Number(version);
     const payload = secret?.versions[index - 1];
-    if (!payload) return googleError(404, 'NOT_FOUND', `Secret Version [${name}/versions/${version}] not found.`);
+    if (!payload)
+      return googleError(404, 'NOT_FOUND', `Secret Version [${name}/versions/${version}] not found.`);
     return json(200, { name: `${name}/versions/${index}`, payload: { data: payload.toString('base64') } });
   }
 }
@@ -139,5 +147,11 @@ function newSecret(name: string, labels: Record<string, string>, replication: un
 }
 
 function view(s: FakeGcpSecret): Record<string, unknown> {
-  return { name: s.name, labels: s.labels, replication: s.replication, etag: s.etag, createTime: s.createTime };
+  return {
+    name: s.name,
+    labels: s.labels,
+    replication: s.replication,
+    etag: s.etag,
+    createTime: s.createTime,
+  };
 }
