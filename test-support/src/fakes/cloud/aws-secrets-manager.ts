@@ -213,4 +213,3 @@ function ok(value: Record<string, unknown>): FakeResponse {
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': awsRequestId() },
   };
 }
-
