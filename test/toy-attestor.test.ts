@@ -37,7 +37,7 @@ afterAll(async () => ts.stop());
 test('the fixture catalogs hold the toy attestor next to the built-in ones', () => {
   expect(catalogs.server.names()).toEqual(expect.arrayContaining(['join_token', 'toy']));
   expect(catalogs.agent.nodeAttestors.names()).toEqual(expect.arrayContaining(['join_token', 'toy']));
-  expect(catalogs.agent.workloadAttestors.names()).toEqual(['docker', 'k8s', 'unix']);
+  expect(catalogs.agent.workloadAttestors.names()).toEqual(['docker', 'k8s', 'systemd', 'unix']);
 });
 
 test('an agent attests with the toy attestor and gets its SVID and node selectors', async () => {

@@ -122,5 +122,5 @@ test('the plugin catalog has every attestor package that exports an agent half',
   expect(NODE_ATTESTOR_PLUGINS.names()).toEqual(
     ['aws_iid', 'azure_imds', 'azure_msi', 'gcp_iit', 'join_token', 'k8s_psat', 'x509pop'].sort(),
   );
-  expect(WORKLOAD_ATTESTOR_PLUGINS.names()).toEqual(['docker', 'k8s', 'unix']);
+  expect(WORKLOAD_ATTESTOR_PLUGINS.names()).toEqual(['docker', 'k8s', 'systemd', 'unix']);
 });

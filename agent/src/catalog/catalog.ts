@@ -18,6 +18,7 @@ import { agentPlugin as joinToken } from '@lanyard/attestor-join-token/agent';
 import { workloadPlugin as docker } from '@lanyard/attestor-docker/agent';
 import { workloadPlugin as k8s } from '@lanyard/attestor-k8s/agent';
 import { agentPlugin as k8sPsat } from '@lanyard/attestor-k8s-psat/agent';
+import { workloadPlugin as systemd } from '@lanyard/attestor-systemd/agent';
 import { workloadPlugin as unix } from '@lanyard/attestor-unix/agent';
 import { agentPlugin as x509pop } from '@lanyard/attestor-x509pop/agent';
 import { agentCatalog, type PluginCatalog } from '@lanyard/common';
@@ -42,6 +43,7 @@ export const WORKLOAD_ATTESTOR_PLUGINS = agentCatalog<WorkloadAttestorPlugin>('W
   unix,
   k8s,
   docker,
+  systemd,
 ]);
 
 /** `SVIDStore "<name>"` plugins the agent can load (zero or more). */
