@@ -56,6 +56,7 @@ export async function serverOptionsFromConfig(
       upstreamAuthority: p.upstreamAuthority,
     },
     federation: s.federation,
+    managedWorkloads: s.managedWorkloads,
     datastore: p.dataStore,
     nodeAttestors: p.nodeAttestors,
     kubeBundle: p.kubeBundle,

@@ -38,8 +38,13 @@ import { pruneExpiredNodes, type NodePruneOptions } from './node-pruner';
 import { DEFAULT_PRUNE_EVENTS_OLDER_THAN_MS, pruneOldEvents } from './event-pruner';
 import { countSignature, entryCacheGauges, recordCaMetrics, withDatastoreMetrics } from './telemetry';
 import { RateLimits, type RateLimitConfig } from './api/rate-limit/limits';
-import { TrustDomain } from '@lanyard/spiffe/id';
 import type { SpiffeBundle } from '@lanyard/spiffe';
+import { TrustDomain } from '@lanyard/spiffe/id';
+import {
+  createManagedWorkloads,
+  type ManagedWorkloadsConfig,
+  type ManagedWorkloadsListener,
+} from './managed';
 
 /** Everything needed to run a server; built from the config file by `optionsFromConfig` or by tests. */
 export interface LanyardServerOptions {
@@ -106,6 +111,8 @@ export interface LanyardServerOptions {
   disableJwtSvids?: boolean;
   /** `federation {}`: the bundle endpoint to serve and the relationships configured in the file. */
   federation?: ServerFederationOptions;
+  /** `managed_workloads {}`: the agentless attestation HTTPS listener; unset = off. */
+  managedWorkloads?: ManagedWorkloadsConfig;
   /** `svid_signing_concurrency` / `svid_signing_queue`; {@link DEFAULT_SIGNING_LIMITS} when unset. */
   signingLimits?: SigningLimits;
   /** Largest Batch* request; default 10000. */
@@ -139,6 +146,7 @@ export class LanyardServer {
     readonly trail: TrailWriter | undefined,
     /** Writers of the trust bundle to Kubernetes, when such plugins are configured. */
     private readonly notifiers: BundleNotifiers | undefined,
+    private readonly managed: ManagedWorkloadsListener | undefined,
   ) {}
 
   /** TCP port the TLS endpoint listens on. */
@@ -149,6 +157,11 @@ export class LanyardServer {
   /** TCP port of the federation bundle endpoint; undefined when none is configured. */
   get bundleEndpointPort(): number | undefined {
     return this.bundleEndpoint?.port;
+  }
+
+  /** TCP port of the managed-workloads listener; undefined when `managed_workloads` is not configured. */
+  get managedWorkloadsPort(): number | undefined {
+    return this.managed?.port;
   }
 
   /** True while started and not stopping (health checks). */
@@ -249,6 +262,7 @@ export class LanyardServer {
       entriesForSpiffeId: (id) => cache.index.entriesForSpiffeId(id),
     });
     const limits = serverLimits(options.limits);
+    const signingLimiter = new SigningLimiter(options.signingLimits ?? DEFAULT_SIGNING_LIMITS);
     const deps: ApiDeps = {
       trustDomain: td,
       datastore,
@@ -265,7 +279,7 @@ export class LanyardServer {
         options.rateLimitClock ?? (() => performance.now()),
         metrics,
       ),
-      signingLimiter: new SigningLimiter(options.signingLimits ?? DEFAULT_SIGNING_LIMITS),
+      signingLimiter,
       disableJwtSvids: options.disableJwtSvids,
       limits,
       agentSpiffeIdAsSelector: options.agentSpiffeIdAsSelector,
@@ -299,18 +313,21 @@ export class LanyardServer {
       register: (grpcServer, boundary, listener) =>
         registerServerApis(grpcServer, boundary, deps, health, listener),
     });
+    const currentBundle = async (): Promise<SpiffeBundle> => {
+      const stored = await datastore.getBundle(td);
+      if (stored === undefined) throw new Error(`no stored bundle for "${td}"`);
+      return stored;
+    };
     const endpointConfig = options.federation?.bundleEndpoint;
     const bundleEndpoint =
-      endpointConfig &&
-      new BundleEndpointServer({
-        config: endpointConfig,
-        currentBundle: async () => {
-          const stored = await datastore.getBundle(td);
-          if (stored === undefined) throw new Error(`no stored bundle for "${td}"`);
-          return stored;
-        },
-        svid,
-        logger,
+      endpointConfig && new BundleEndpointServer({ config: endpointConfig, currentBundle, svid, logger });
+    const managed =
+      options.managedWorkloads &&
+      createManagedWorkloads(options.managedWorkloads, {
+        ...deps,
+        signingLimiter,
+        currentBundle,
+        rateLimitClock: options.rateLimitClock ?? (() => performance.now()),
       });
     const server: LanyardServer = new LanyardServer(
       options,
@@ -325,10 +342,12 @@ export class LanyardServer {
       federation,
       trail,
       notifiers,
+      managed,
     );
     try {
       await endpoints.start();
       await bundleEndpoint?.start();
+      await managed?.start();
       await federation.start();
     } catch (err) {
       await server.stop();
@@ -405,6 +424,7 @@ export class LanyardServer {
     await this.federation.stop();
     await this.notifiers?.stop();
     await this.bundleEndpoint?.stop();
+    await this.managed?.stop();
     await this.endpoints.stop(graceMs);
     await this.trail?.close();
     await this.datastore.close();

@@ -20,6 +20,8 @@ export class GoogleKeySet {
     private readonly url: string,
     private readonly now: () => number,
     private readonly timeoutMs = 10_000,
+    /** Prefix of error messages (the plugin or feature using the keys). */
+    private readonly label = 'gcp_iit',
   ) {}
 
   /** The key for `kid`, or `undefined` when Google does not publish it. */
@@ -38,13 +40,13 @@ export class GoogleKeySet {
       body = await res.json();
     } catch (error) {
       throw new UnavailableError(
-        `gcp_iit: cannot fetch Google certificates from ${this.url}: ${(error as Error).message}`,
+        `${this.label}: cannot fetch Google certificates from ${this.url}: ${(error as Error).message}`,
         'ERR_GCP_CERTS',
       );
     }
     if (!res.ok || typeof body !== 'object' || body === null) {
       throw new UnavailableError(
-        `gcp_iit: Google certificates at ${this.url} answered HTTP ${res.status}`,
+        `${this.label}: Google certificates at ${this.url} answered HTTP ${res.status}`,
         'ERR_GCP_CERTS',
       );
     }

@@ -31,6 +31,7 @@ export const TRAIL_EVENT_KINDS = [
   'ca_activated',
   'ca_tainted',
   'ca_revoked',
+  'managed_workload_denied',
   // agent
   'workload_x509_svid',
   'workload_jwt_svid',

@@ -114,6 +114,22 @@ export class AuthorizedEntryIndex {
     return result;
   }
 
+  /**
+   * Direct children of `parentId` whose selectors are all among `selectors` (and not expired at unix seconds
+   * `now`): the entries a caller attested under an attestor-style parent (managed workloads) may receive.
+   */
+  childrenMatching(parentId: string, selectors: readonly Selector[], now: number): RegistrationEntry[] {
+    const held = selectorKeys(selectors);
+    const matches: RegistrationEntry[] = [];
+    for (const childId of this.byParent.get(parentId) ?? []) {
+      const entry = this.entries.get(childId) as RegistrationEntry;
+      if (entry.expiresAt !== 0 && entry.expiresAt < now) continue;
+      const wanted = selectorKeys(entry.selectors);
+      if (wanted.size > 0 && [...wanted].every((key) => held.has(key))) matches.push(entry);
+    }
+    return matches;
+  }
+
   /** Alias entries whose selector set is a subset of the agent's node selectors. */
   private matchingAliases(agentId: string): RegistrationEntry[] {
     const keys = this.nodeSelectors.get(agentId);

@@ -1,5 +1,5 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
-import type { DataStore, RegistrationEntry } from '../datastore/types';
+import type { DataStore, RegistrationEntry, Selector } from '../datastore/types';
 import { AuthorizedEntryIndex } from './authorized-entry-index';
 
 /** Options of {@link EntryCache}. */
@@ -77,6 +77,11 @@ export class EntryCache {
   /** Entries the agent may serve, from memory. */
   authorizedEntries(agentId: string): RegistrationEntry[] {
     return this.index.authorizedEntries(agentId, Math.floor(this.now() / 1000));
+  }
+
+  /** Direct children of `parentId` whose selectors are a subset of `selectors`, from memory. */
+  childrenMatching(parentId: string, selectors: readonly Selector[]): RegistrationEntry[] {
+    return this.index.childrenMatching(parentId, selectors, Math.floor(this.now() / 1000));
   }
 
   /**

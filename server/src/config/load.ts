@@ -18,6 +18,7 @@ import {
   type ParsedConfig,
 } from '@lanyard/common';
 import { mapFederation } from './federation-section';
+import { mapManagedWorkloads } from './managed-section';
 import { mapPlugins } from './plugins';
 import { serverFileSchema } from './schema';
 import { mapServerSection } from './server-section';
@@ -46,11 +47,14 @@ export function serverConfigFromParsed(parsed: ParsedConfig): LoadedServerConfig
   const server = mapServerSection(file.server ?? {}, warnings, sectionIssues);
   const fed = mapFederation(file.server?.federation, parsed.positions, warnings);
   server.federation = fed.federation;
+  const managed = mapManagedWorkloads(file.server?.managed_workloads, parsed.positions);
+  server.managedWorkloads = managed.managed;
   const issues = [
     ...refusedServerKeys(file, parsed.positions),
     ...sectionIssues,
     ...fed.issues,
     ...telemetryIssues(file.telemetry, parsed.positions),
+    ...managed.issues,
   ];
   const plugins = mapPlugins(file.plugins ?? {}, issues, parsed.positions);
   if (issues.length > 0) throw new ConfigError(issues);

@@ -12,6 +12,7 @@ import {
   type ServerPluginType,
 } from '@lanyard/common';
 import { limitsSchema } from './limits-section';
+import { managedWorkloadsSchema } from './managed-section';
 
 /** Key types accepted by `ca_key_type` / `jwt_key_type`. */
 export const SERVER_KEY_TYPES = ['rsa-2048', 'rsa-4096', 'ec-p256', 'ec-p384'] as const;
@@ -105,6 +106,7 @@ export const serverSectionSchema = field.object(
     svid_signing_concurrency: field.int({ min: 1 }),
     svid_signing_queue: field.int({ min: 0 }),
     federation: federationSchema,
+    managed_workloads: managedWorkloadsSchema,
     experimental: experimentalSchema,
     prune_attested_nodes_expired_for: field.duration(),
     prune_attested_nodes_batch_size: field.int({ min: 1 }),

@@ -12,6 +12,7 @@ import type {
 import type { DataStoreOptions } from '../datastore/types';
 import type { ServerLimits } from '../limits';
 import type { KubeBundlePlugins } from '../notifier/k8s-settings';
+import type { ManagedWorkloadsConfig } from '../managed/config';
 
 /** `ca_key_type` / `jwt_key_type` values. */
 export type ServerKeyType = 'rsa-2048' | 'rsa-4096' | 'ec-p256' | 'ec-p384';
@@ -106,6 +107,8 @@ export interface ServerSection {
   /** `svid_signing_concurrency` / `svid_signing_queue` (Lanyard extension): the global BatchNewX509SVID bound. */
   signingLimits: { maxConcurrent: number; maxQueued: number };
   federation: FederationConfig;
+  /** `managed_workloads {}` (Lanyard extension): agentless attestation of cloud workloads; unset = off. */
+  managedWorkloads?: ManagedWorkloadsConfig;
   experimental: {
     /** `cache_reload_interval`: how often the entry cache polls the event tables; unset = the server's default. */
     cacheReloadIntervalMs?: number;

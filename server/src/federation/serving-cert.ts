@@ -14,6 +14,8 @@ export interface ServingCertFileOptions {
   keyFilePath: string;
   fileSyncIntervalMs: number;
   logger: PluginLogger;
+  /** What serves it, for messages; `bundle endpoint` by default. */
+  what?: string;
 }
 
 /** PEM certificate chain and private key, as `tls.Server#setSecureContext` takes them. */
@@ -44,7 +46,7 @@ export class ServingCertFile {
       createSecureContext({ cert, key });
     } catch (err) {
       throw new InvalidArgumentError(
-        `bundle endpoint serving certificate ${certFilePath} / key ${keyFilePath} is not usable: ${(err as Error).message}`,
+        `${this.options.what ?? 'bundle endpoint'} serving certificate ${certFilePath} / key ${keyFilePath} is not usable: ${(err as Error).message}`,
       );
     }
     const fingerprint = `${cert.toString('base64')}:${key.toString('base64')}`;
@@ -60,17 +62,16 @@ export class ServingCertFile {
         .then(({ material, changed }) => {
           if (!changed) return;
           onChange(material);
-          this.options.logger.info('Bundle endpoint serving certificate reloaded', {
+          this.options.logger.info('Serving certificate reloaded', {
             path: this.options.certFilePath,
+            served_by: this.options.what ?? 'bundle endpoint',
           });
         })
         .catch((err: unknown) =>
-          this.options.logger.warn(
-            'Failed to reload the bundle endpoint serving certificate; keeping the current one',
-            {
-              error: (err as Error).message,
-            },
-          ),
+          this.options.logger.warn('Failed to reload the serving certificate; keeping the current one', {
+            error: (err as Error).message,
+            served_by: this.options.what ?? 'bundle endpoint',
+          }),
         );
     }, this.options.fileSyncIntervalMs);
     this.timer.unref();

@@ -2,6 +2,7 @@
 import { dnsRules } from './rules/dns';
 import { duplicateRules } from './rules/duplicates';
 import { federationRules } from './rules/federation';
+import { managedRules } from './rules/managed';
 import { parentRules } from './rules/parents';
 import { selectorRules } from './rules/selectors';
 import { ttlRules } from './rules/ttl';
@@ -15,6 +16,7 @@ export const LINT_RULES: readonly LintRule[] = [
   ttlRules,
   dnsRules,
   parentRules,
+  managedRules,
 ];
 
 /** The result of a lint run. */

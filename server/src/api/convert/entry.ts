@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@lanyard/base';
 import type { EntryMask, NewRegistrationEntry, RegistrationEntry } from '../../datastore/types';
 import { parseTrustDomain } from '../../util/spiffe-id';
 import type { WireEntry, WireEntryMask } from '../wire';
+import { managedEntryProblem } from '../../managed/identity';
 import { validateDnsName } from './dns';
 import {
   idFromWire,
@@ -50,6 +51,9 @@ export function entryFromWire(wire: WireEntry, trustDomain: string): NewRegistra
       }
     });
     const selectors = selectorsFromWire(wire.selectors);
+    const managed = managedEntryProblem(trustDomain, parentId, selectors);
+    if (managed !== undefined)
+      throw new InvalidArgumentError(`invalid selectors: ${managed}`, 'ERR_SELECTOR');
     if (wire.hint.length > MAX_HINT_LENGTH) {
       throw new InvalidArgumentError(
         `hint is too long, max length is ${MAX_HINT_LENGTH} characters`,

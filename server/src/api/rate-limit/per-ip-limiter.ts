@@ -13,9 +13,11 @@ export class PerIpLimiter {
   private previous = new Map<string, TokenBucket>();
   private lastGc: number;
 
+  /** @param burst - bucket size; `limitPerSecond` by default (SPIRE's per-IP limits). */
   constructor(
     readonly limitPerSecond: number,
     private readonly now: () => number,
+    private readonly burst = limitPerSecond,
   ) {
     this.lastGc = now();
   }
@@ -25,7 +27,7 @@ export class PerIpLimiter {
     this.collect();
     let bucket = this.current.get(ip);
     if (bucket !== undefined) return bucket;
-    bucket = this.previous.get(ip) ?? new TokenBucket(this.limitPerSecond, this.limitPerSecond, this.now);
+    bucket = this.previous.get(ip) ?? new TokenBucket(this.limitPerSecond, this.burst, this.now);
     this.current.set(ip, bucket);
     return bucket;
   }

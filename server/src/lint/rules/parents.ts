@@ -1,5 +1,5 @@
-/** `orphan-parent`: entries whose parent is no attested agent, node alias or other entry. */
-import { isNodeAlias } from '../ids';
+/** `orphan-parent`: entries whose parent is no attested agent, node alias, managed parent or other entry. */
+import { isManagedParent, isNodeAlias } from '../ids';
 import type { LintRule } from '../types';
 
 /** The parent rule. */
@@ -13,7 +13,12 @@ export const parentRules: LintRule = {
       ...context.existingEntries.map((e) => e.spiffeId),
     ]);
     return entries
-      .filter((e) => !isNodeAlias(e.parentId, context.trustDomain) && !parents.has(e.parentId))
+      .filter(
+        (e) =>
+          !isNodeAlias(e.parentId, context.trustDomain) &&
+          !isManagedParent(e.parentId, context.trustDomain) &&
+          !parents.has(e.parentId),
+      )
       .map((e) => ({
         rule: 'orphan-parent',
         severity: 'warning' as const,

@@ -11,8 +11,21 @@ const ROOT_SELECTORS = new Set(['unix:uid:0', 'unix:user:root', 'unix:gid:0', 'u
 /** Selector types that, alone, match a whole namespace or node rather than one workload. */
 const AREA_TYPES = ['k8s:ns:', 'k8s:node-name:'];
 
+/** Managed-workload selectors that, alone, match every identity of a whole cloud account, project or tenant. */
+const CLOUD_AREA_TYPES: Readonly<Record<string, string>> = {
+  'aws_iam:account:': 'every role and user of the AWS account',
+  'gcp_sa:project:': 'every service account of the GCP project',
+  'azure_mi:tenant:': 'every managed identity of the Entra tenant',
+};
+
 /** Why a workload entry's selector set is too broad, or undefined when it is not. */
 export function broadness(selectors: readonly string[]): string | undefined {
+  const cloudArea = Object.entries(CLOUD_AREA_TYPES).find(
+    ([prefix]) => selectors.length > 0 && selectors.every((s) => s.startsWith(prefix)),
+  );
+  if (cloudArea) {
+    return `its selectors (${selectors.join(', ')}) match ${cloudArea[1]}, not one workload`;
+  }
   if (selectors.length === 1 && ROOT_SELECTORS.has(selectors[0])) {
     return `its only selector "${selectors[0]}" matches every process running as root on the node`;
   }
