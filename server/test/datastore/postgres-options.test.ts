@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -8,6 +7,7 @@ import { ThrowawayPostgres } from '../../../test/reliability/throwaway-postgres'
 import { openDataStore, type DataStoreOptions } from '../../src/datastore';
 import { connect } from '../../src/datastore/sql/connect';
 import { newEntry, rejection } from './fixtures';
+import { makePki } from './test-pki';
 
 /** The shared PostgreSQL (trust auth, no TLS) as a SPIRE keyword/value string, one schema per test. */
 const prefix = `lanyard_pgopt_${process.pid}_${Date.now().toString(36)}`;
@@ -115,67 +115,6 @@ describe('PostgreSQL connection options', () => {
     }
   });
 });
-
-/** A test CA, a server certificate for 127.0.0.1 and a client certificate (CN=spire), made by the openssl CLI. */
-function makePki(dir: string): void {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  for (const name of ['ca', 'other-ca']) {
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-    );
-  }
-  for (const [name, subject, ext] of [
-    ['server', '/CN=db', 'subjectAltName=IP:127.0.0.1'],
-    ['client', '/CN=spire', 'extendedKeyUsage=clientAuth'],
-  ] as const) {
-    ssl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      subject,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    );
-    writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.crt`,
-    );
-  }
-}
 
 describe('PostgreSQL over TLS (a throw-away cluster with ssl=on and a test CA)', () => {
   const pki = mkdtempSync(join(tmpdir(), 'lanyard-pg-tls-'));
