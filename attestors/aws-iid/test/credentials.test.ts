@@ -17,6 +17,7 @@ const CHAIN_ENV = [
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
   'AWS_CONTAINER_CREDENTIALS_FULL_URI',
   'AWS_EC2_METADATA_DISABLED',
+  'AWS_EC2_METADATA_SERVICE_ENDPOINT',
 ];
 
 let world: AwsWorld;
@@ -63,6 +64,21 @@ describe('aws_iid credentials through the AWS SDK chain', () => {
     expect(describe.action).toBe('DescribeInstances');
     expect(world.api.roleOf(describe.caller.accessKeyId)).toBe(roleArn);
     expect(world.api.roleOf(profile.caller.accessKeyId)).toBe(roleArn);
+  });
+
+  it('uses the EC2 instance role from the instance metadata service (IMDSv2)', async () => {
+    world.imds.instanceRole = { name: 'spire-server-role', ...CREDS, sessionToken: 'instance-role-session' };
+    delete process.env.AWS_EC2_METADATA_DISABLED;
+    process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = world.imds.url;
+    const attestor = await server(world, noKeys);
+    await attestor.attest(await agentPayload(world), noChallenge);
+    const roleReads = world.imds.requests.filter((r) => r.path.includes('/iam/security-credentials/'));
+    expect(roleReads.map((r) => r.path)).toContain(
+      '/latest/meta-data/iam/security-credentials/spire-server-role',
+    );
+    expect(roleReads.every((r) => typeof r.headers['x-aws-ec2-metadata-token'] === 'string')).toBe(true);
+    expect(world.api.calls.map((c) => c.caller.accessKeyId)).toEqual([CREDS.accessKeyId, CREDS.accessKeyId]);
+    expect(world.api.requests[0].headers['x-amz-security-token']).toBe('instance-role-session');
   });
 
   it('assumes assume_role with chain credentials', async () => {

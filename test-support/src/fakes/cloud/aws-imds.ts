@@ -35,6 +35,7 @@ export function sampleInstanceIdentityDocument(): InstanceIdentityDocument {
 
 const TOKEN_PATH = '/latest/api/token';
 const DYNAMIC = '/latest/dynamic/instance-identity/';
+const ROLE_CREDENTIALS = '/latest/meta-data/iam/security-credentials/';
 
 /**
  * Loopback fake of the EC2 instance metadata service. IMDSv2 by default: `PUT /latest/api/token` with
@@ -49,6 +50,11 @@ export class FakeAwsImds extends HttpFake {
   allowImdsV1 = false;
   /** Answer the token endpoint with 403 (an IMDSv1-only endpoint or a blocked PUT). */
   tokenEndpointDisabled = false;
+  /**
+   * The instance profile role served under `/latest/meta-data/iam/security-credentials/` (as the SDK's
+   * instance-role credential provider reads it); none when unset (404).
+   */
+  instanceRole?: { name: string; accessKeyId: string; secretAccessKey: string; sessionToken: string };
   private readonly tokens = new Set<string>();
 
   private constructor(
@@ -86,6 +92,8 @@ export class FakeAwsImds extends HttpFake {
     if (req.method !== 'GET') return { status: 405 };
     const token = req.headers['x-aws-ec2-metadata-token'];
     if (typeof token === 'string' ? !this.tokens.has(token) : !this.allowImdsV1) return { status: 401 };
+    if (req.path.startsWith(ROLE_CREDENTIALS))
+      return this.roleCredentials(req.path.slice(ROLE_CREDENTIALS.length));
     if (!req.path.startsWith(DYNAMIC)) return { status: 404 };
     const text = this.documentText();
     switch (req.path.slice(DYNAMIC.length)) {
@@ -109,6 +117,23 @@ export class FakeAwsImds extends HttpFake {
       default:
         return { status: 404 };
     }
+  }
+
+  private roleCredentials(name: string): FakeResponse {
+    const role = this.instanceRole;
+    if (!role) return { status: 404 };
+    if (name === '') return { status: 200, body: role.name };
+    if (name !== role.name) return { status: 404 };
+    const body = {
+      Code: 'Success',
+      LastUpdated: new Date().toISOString(),
+      Type: 'AWS-HMAC',
+      AccessKeyId: role.accessKeyId,
+      SecretAccessKey: role.secretAccessKey,
+      Token: role.sessionToken,
+      Expiration: new Date(Date.now() + 6 * 3600_000).toISOString(),
+    };
+    return { status: 200, body: JSON.stringify(body), headers: { 'content-type': 'text/plain' } };
   }
 
   private issueToken(req: RecordedRequest): FakeResponse {
