@@ -22,6 +22,7 @@ import type { AgentConfig } from './config';
 import { AgentIdentity } from './attestor/agent-identity';
 import { loggableAgentId } from './attestor/agent-svid';
 import { loadBootstrapBundle } from './attestor/bootstrap-bundle';
+import { RebootstrapPolicy } from './attestor/rebootstrap';
 import { AgentStorage } from './attestor/storage';
 import {
   BUILTIN_AGENT_CATALOGS,
@@ -100,8 +101,10 @@ export class Agent {
     );
     const connection = new ServerConnection(a.serverAddress, a.serverPort, a.trustDomain);
     const identity = createIdentity(config, connection, logger, catalogs, telemetry);
+    const rebootstrap = new RebootstrapPolicy(a.rebootstrap, logger);
     try {
-      await identity.initialize();
+      const svid = await identity.initialize();
+      rebootstrap.checkReattestable(svid.reattestable);
     } catch (err) {
       connection.close();
       throw err;
@@ -127,6 +130,7 @@ export class Agent {
       telemetry,
       jwtSvidCount: () => jwt.cachedCount,
       svidStores,
+      rebootstrap,
     });
     const health = new HealthStatusTable({ '': 'SERVING' });
     const trail =

@@ -200,3 +200,26 @@ test('run refuses a bad -rebootstrapMode or -rebootstrapDelay in SPIRE words', a
   expect(await runCli(['run', '-config', file, '-rebootstrapDelay', 'soon'], delay)).toBe(1);
   expect(delay.err()).toContain('error parsing rebootstrap delay duration');
 });
+
+test('rebootstrap_mode "always" refuses a join-token agent (not re-attestable); "auto" starts with a warning', async () => {
+  const always = testIo();
+  const dir = agentDir();
+  const file = writeConfig(ts, dir);
+  const token = await createToken(ts.admin);
+  expect(
+    await runCli(['run', '-config', file, '-joinToken', token, '-rebootstrapMode', 'always'], always),
+  ).toBe(1);
+  expect(always.err()).toContain(
+    'you have requested rebootstrap support but the NodeAttestor plugin or the spire server configuration is not allowing it',
+  );
+  const auto = testIo();
+  const running = runCli(['run', '-config', file, '-rebootstrapMode', 'auto'], auto);
+  const socket = path.join(dir, 'public', 'api.sock');
+  await eventually('the health check', async () =>
+    (await runCli(['healthcheck', '-socketPath', socket], testIo())) === 0 ? true : undefined,
+  );
+  const log = fs.readFileSync(path.join(dir, 'agent.log'), 'utf8');
+  expect(log).toContain('is not allowing it. Disabling');
+  auto.stop();
+  expect(await running).toBe(0);
+});

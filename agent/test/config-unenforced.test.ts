@@ -39,9 +39,7 @@ const noEffect = (key: string) => `${key} is accepted for SPIRE compatibility bu
 
 test('each inert agent key that is set gives exactly one warning naming it', () => {
   const { warnings } = parseAgentConfig(
-    withAgent(`  rebootstrap_mode = "auto"
-  rebootstrap_delay = "10m"
-  availability_target = "24h"
+    withAgent(`  availability_target = "24h"
   profiling_enabled = true
   experimental {
     use_sync_authorized_entries = false
@@ -50,8 +48,6 @@ test('each inert agent key that is set gives exactly one warning naming it', () 
   }`),
   );
   const keys = [
-    'agent.rebootstrap_mode',
-    'agent.rebootstrap_delay',
     'agent.availability_target',
     'agent.profiling_enabled',
     'agent.experimental.use_sync_authorized_entries',
@@ -66,7 +62,7 @@ test('each inert agent key that is set gives exactly one warning naming it', () 
 test('no warning for values Lanyard already follows, nor for keys other work owns', () => {
   const { warnings } = parseAgentConfig(
     withAgent(
-      '  rebootstrap_mode = "never"\n  profiling_enabled = false\n  authorized_delegates = []\n  log_source_location = true',
+      '  rebootstrap_mode = "auto"\n  rebootstrap_delay = "1m"\n  profiling_enabled = false\n  authorized_delegates = []\n  log_source_location = true',
     ),
   );
   expect(warnings.filter((w) => w.includes('has no effect'))).toEqual([]);

@@ -198,6 +198,13 @@ export class AgentIdentity {
     await this.attest();
   }
 
+  /** Forgets the stored SVID and bundle, so that the next start bootstraps and attests again (rebootstrap). */
+  discardForRebootstrap(): void {
+    this.options.storage.clearSvid();
+    this.options.storage.clearBundle();
+    this.rootsStored = false;
+  }
+
   private use(svid: AgentSvid, persist: boolean): void {
     this.current = svid;
     this.options.connection.setSvid(svid);

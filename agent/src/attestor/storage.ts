@@ -149,6 +149,11 @@ export class AgentStorage {
     writeFileAtomicSync(this.file(DATA_FILES.bundle), Buffer.concat(roots), PUBLIC);
   }
 
+  /** Removes the stored trust bundle (rebootstrapping: the next start uses the bootstrap bundle). */
+  clearBundle(): void {
+    fs.rmSync(this.file(DATA_FILES.bundle), { force: true });
+  }
+
   /** Removes the stored SVID and key (after the server refused them). */
   clearSvid(): void {
     for (const name of [DATA_FILES.state, DATA_FILES.svid]) fs.rmSync(this.file(name), { force: true });

@@ -17,15 +17,6 @@ const NO_PROFILING = 'Lanyard has no pprof profiling endpoint';
 /** `agent {}` keys that are accepted so SPIRE configs load, but change nothing in Lanyard. */
 export const AGENT_INERT_KEYS: readonly InertKey[] = [
   {
-    path: ['agent', 'rebootstrap_mode'],
-    instead: 'the agent never re-bootstraps its trust bundle on its own (as with "never")',
-    when: (v) => String(v).toLowerCase() !== 'never',
-  },
-  {
-    path: ['agent', 'rebootstrap_delay'],
-    instead: 'the agent never re-bootstraps its trust bundle on its own',
-  },
-  {
     path: ['agent', 'availability_target'],
     instead: 'workload SVIDs are renewed at 45-50 % of their lifetime whatever their remaining validity',
   },

@@ -12,6 +12,7 @@ import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { IdentityCache } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity';
+import { RebootstrapShutdownError, type RebootstrapPolicy } from '../attestor/rebootstrap';
 import { fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
 import { EntrySynchronizer } from './entry-sync';
 import { describeRpcError } from '../client/rpc';
@@ -43,6 +44,8 @@ export interface SyncLoopOptions {
   readonly jwtSvidCount?: () => number;
   /** Configured `SVIDStore` plugins by name, which receive the SVIDs of `-storeSVID` entries; none when absent. */
   readonly svidStores?: ReadonlyMap<string, SvidStore>;
+  /** `rebootstrap_mode` / `rebootstrap_delay`: when an untrusted server makes the agent start over. */
+  readonly rebootstrap?: RebootstrapPolicy;
 }
 
 /** Runs {@link sync} on a timer until stopped. */
@@ -179,6 +182,7 @@ export class SyncLoop {
     try {
       await this.sync();
       this.lastSuccess = new Date();
+      this.options.rebootstrap?.trusted();
       this.backoff.reset();
       if (this.failing) this.options.logger.info('Synchronization with the server recovered');
       this.failing = false;
@@ -192,6 +196,12 @@ export class SyncLoop {
   }
 
   private async handleFailure(err: unknown): Promise<number> {
+    if (this.options.rebootstrap?.shouldRebootstrap(err)) {
+      this.options.identity.discardForRebootstrap();
+      this.stopped = true;
+      this.options.onFatal(new RebootstrapShutdownError());
+      return this.options.intervalMs;
+    }
     if (err instanceof AgentRefusedError) {
       err = err.cause;
       try {
