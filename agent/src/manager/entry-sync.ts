@@ -47,6 +47,8 @@ export function toWorkloadEntry(entry: Entry__Output): WorkloadEntry {
     admin: entry.admin === true,
     downstream: entry.downstream === true,
     storeSvid: entry.store_svid === true,
+    disableX509SvidPrefetch: entry.additional_attributes?.disable_x509_svid_prefetch === true,
+    jwtSvidIncludeJti: entry.additional_attributes?.jwt_svid_include_jti === true,
   };
 }
 

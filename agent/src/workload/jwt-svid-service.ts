@@ -47,6 +47,7 @@ export class JwtSvidService {
    * @throws UnavailableError when the minter fails and no unexpired token is cached.
    */
   async fetch(entry: WorkloadEntry, audience: readonly string[], now: Date = new Date()): Promise<string> {
+    if (entry.jwtSvidIncludeJti) return this.mintUncached(entry, audience);
     const fresh = this.cache.getFresh(entry.spiffeId, audience, now);
     if (fresh) return fresh.token;
     try {
@@ -63,13 +64,31 @@ export class JwtSvidService {
         this.logger.warn('Unable to renew JWT; returning cached copy', { spiffe_id: entry.spiffeId });
         return cached.token;
       }
-      throw new UnavailableError(
-        `could not fetch JWT-SVID: ${(err as Error).message ?? String(err)}`,
-        'ERR_JWT_MINT',
-        {
-          cause: err,
-        },
-      );
+      throw mintFailed(err);
     }
   }
+
+  /** `jwt_svid_include_jti` entries: each token carries its own `jti`, so none is cached or reused (SPIRE). */
+  private async mintUncached(entry: WorkloadEntry, audience: readonly string[]): Promise<string> {
+    try {
+      const minted = await this.minter.mintJwtSvid({
+        entryId: entry.entryId,
+        spiffeId: entry.spiffeId,
+        audience,
+      });
+      return minted.token;
+    } catch (err) {
+      throw mintFailed(err);
+    }
+  }
+}
+
+function mintFailed(err: unknown): UnavailableError {
+  return new UnavailableError(
+    `could not fetch JWT-SVID: ${(err as Error).message ?? String(err)}`,
+    'ERR_JWT_MINT',
+    {
+      cause: err,
+    },
+  );
 }

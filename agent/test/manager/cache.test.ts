@@ -332,3 +332,24 @@ test('tainted authorities come from the bundle metadata the server sent', () => 
   expect(tainted.authorities.map((c) => c.raw)).toEqual([other.bundle.x509Authorities[0].raw]);
   expect(TaintedAuthorities.of(td.bundle)).toBe(TaintedAuthorities.NONE);
 });
+
+test('entriesNeedingSvids: a disable_x509_svid_prefetch entry is signed only once a subscriber asks for it', () => {
+  const cache = readyCache(10);
+  const lazy = {
+    ...makeEntry('lazy', 'spiffe://example.org/lazy', ['t:lazy']),
+    disableX509SvidPrefetch: true,
+  };
+  const eager = makeEntry('eager', 'spiffe://example.org/eager', ['t:eager']);
+  cache.updateEntries([lazy, eager]);
+  expect(cache.entriesNeedingSvids().map((e) => e.entryId)).toEqual(['eager']);
+  const sub = cache.subscribe(sel('t:lazy'), () => undefined);
+  sub.current();
+  expect(cache.entriesNeedingSvids().map((e) => e.entryId)).toEqual(['lazy', 'eager']);
+  const svid = issueSvid(td.ca, lazy, 100);
+  cache.setSvid('lazy', svid);
+  sub.unsubscribe();
+  // Once signed, its SVID is renewed like any other.
+  expect(cache.entriesNeedingSvids(new Date(svid.issuedAt.getTime() + 60_000)).map((e) => e.entryId)).toEqual(
+    ['lazy', 'eager'],
+  );
+});

@@ -230,3 +230,17 @@ test('JwtSvidService re-mints past half-life and falls back to an unexpired cach
     'could not fetch JWT-SVID: server down',
   );
 });
+
+test('JwtSvidService mints every JWT-SVID of a jwt_svid_include_jti entry fresh and never caches it', async () => {
+  const cache = new JwtSvidCache();
+  const service = new JwtSvidService(api.minter, cache, silentLogger);
+  const entry = { ...makeEntry('e-jti', 'spiffe://example.org/jti', [mine]), jwtSvidIncludeJti: true };
+  const calls = api.minter.calls;
+  await service.fetch(entry, ['db']);
+  await service.fetch(entry, ['db']);
+  expect(api.minter.calls).toBe(calls + 2);
+  expect(cache.size).toBe(0);
+  api.minter.failWith = new Error('server down');
+  await expect(service.fetch(entry, ['db'])).rejects.toThrow('could not fetch JWT-SVID: server down');
+  api.minter.failWith = undefined;
+});

@@ -41,8 +41,8 @@ export interface RegistrationEntry {
   /** SPIRE `additional_attributes.jwt_svid_include_jti`: JWT-SVIDs for this entry carry a random `jti`. */
   jwtSvidIncludeJti: boolean;
   /**
-   * SPIRE `additional_attributes.disable_x509_svid_prefetch`: stored and returned; Lanyard's agent still
-   * prefetches the X.509-SVID at sync.
+   * SPIRE `additional_attributes.disable_x509_svid_prefetch`: the agent signs this entry's X.509-SVID only once
+   * a workload asks for it.
    */
   disableX509SvidPrefetch: boolean;
   /** Unix seconds when the store created the entry. */

@@ -68,7 +68,8 @@ export class SvidStore {
 
   /**
    * Of `ordered` (pinned entries first), those needing a new SVID: stale ones (older revision, past the renewal
-   * point, or issued under a tainted authority) always, missing ones when pinned or while the cap leaves room.
+   * point, or issued under a tainted authority) always, missing ones when pinned or while the cap leaves room
+   * (prefetch), except entries with `disable_x509_svid_prefetch`, signed only once a subscriber pins them.
    */
   selectStale(
     ordered: readonly WorkloadEntry[],
@@ -87,7 +88,7 @@ export class SvidStore {
           tainted.issued(svid.certChainDer)
         )
           result.push(entry);
-      } else if (pinned.has(entry.entryId) || room > 0) {
+      } else if (pinned.has(entry.entryId) || (room > 0 && !entry.disableX509SvidPrefetch)) {
         result.push(entry);
         room--;
       }

@@ -27,6 +27,10 @@ export interface WorkloadEntry {
   readonly downstream?: boolean;
   /** Created with `-storeSVID`: its SVID goes to an SVIDStore plugin, never to workloads. */
   readonly storeSvid?: boolean;
+  /** `additional_attributes.disable_x509_svid_prefetch`: sign its X.509-SVID only once a workload asks. */
+  readonly disableX509SvidPrefetch?: boolean;
+  /** `additional_attributes.jwt_svid_include_jti`: every JWT-SVID is minted fresh (never from the cache). */
+  readonly jwtSvidIncludeJti?: boolean;
 }
 
 /** An X.509-SVID held in the cache for one entry. DER buffers are private copies (not pool slices). */
