@@ -72,3 +72,22 @@ export async function readProcCgroup(
     );
   }
 }
+
+/**
+ * Re-reads `<procRoot>/<pid>/cgroup` at the end of an attestation and checks it still reads `before`, so that
+ * selectors are never given to a process that took over the pid of one that exited meanwhile.
+ * @throws FailedPreconditionError (`ERR_PROCESS_GONE`) when the process exited or its cgroups changed.
+ */
+export async function assertCgroupUnchanged(
+  procRoot: string,
+  pid: number,
+  plugin: string,
+  before: string,
+): Promise<void> {
+  if ((await readProcCgroup(procRoot, pid, plugin, 'during')) !== before) {
+    throw new FailedPreconditionError(
+      `${plugin}: process ${pid} changed cgroups during attestation (it exited and its pid was reused)`,
+      'ERR_PROCESS_GONE',
+    );
+  }
+}

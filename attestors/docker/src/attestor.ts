@@ -1,4 +1,5 @@
 import {
+  assertCgroupUnchanged,
   type PluginLogger,
   parseCgroupEntries,
   procCgroupFile,
@@ -7,7 +8,6 @@ import {
   type WorkloadAttestor,
   type WorkloadCaller,
 } from '@lanyard/attestor-core';
-import { FailedPreconditionError } from '@lanyard/base';
 import { containerIdOf } from './container-locator';
 import { type DockerWorkloadConfig, podmanSocketFor } from './config';
 import { type ContainerInspect, DockerEngineClient } from './engine-client';
@@ -72,12 +72,7 @@ export class DockerWorkloadAttestor implements WorkloadAttestor {
         });
       }
     }
-    if ((await readProcCgroup(procRoot, caller.pid, DOCKER_PLUGIN_NAME, 'during')) !== text) {
-      throw new FailedPreconditionError(
-        `docker: process ${caller.pid} changed cgroups during attestation (it exited and its pid was reused)`,
-        'ERR_PROCESS_GONE',
-      );
-    }
+    await assertCgroupUnchanged(procRoot, caller.pid, DOCKER_PLUGIN_NAME, text);
     return selectors;
   }
 }

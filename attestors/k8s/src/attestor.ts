@@ -1,4 +1,5 @@
 import {
+  assertCgroupUnchanged,
   type KubeConnection,
   type PluginLogger,
   procCgroupFile,
@@ -86,12 +87,7 @@ export class K8sWorkloadAttestor implements WorkloadAttestor {
     if (this.namespaceLabels) {
       selectors.push(...(await this.namespaceLabels.selectors(match.pod.metadata?.namespace ?? '')));
     }
-    if ((await readProcCgroup(this.deps.procRoot, caller.pid, K8S_PLUGIN_NAME, 'during')) !== cgroupText) {
-      throw new FailedPreconditionError(
-        `k8s: process ${caller.pid} changed cgroups during attestation (it exited and its pid was reused)`,
-        'ERR_PROCESS_GONE',
-      );
-    }
+    await assertCgroupUnchanged(this.deps.procRoot, caller.pid, K8S_PLUGIN_NAME, cgroupText);
     return selectors;
   }
 
