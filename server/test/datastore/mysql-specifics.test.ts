@@ -5,6 +5,7 @@ import { openDataStore, type DataStoreOptions } from '../../src/datastore';
 import { connect } from '../../src/datastore/sql/connect';
 import { isDatabaseUnreachable, isValueTooLong } from '../../src/datastore/sql/sql-errors';
 import { newEntry, rejection, sels } from './fixtures';
+import { expectReplicaReads } from './read-replica';
 import { MysqlDatabases, mysqlAdmin, mysqlDsn } from './mysql-databases';
 
 const databases = new MysqlDatabases();
@@ -119,24 +120,7 @@ describe('MySQL specifics', () => {
   });
 
   test('ro_connection_string serves the entry cache reads; everything else reads the primary', async () => {
-    const primary = await databases.create();
-    const replica = await databases.create();
-    const seed = await openDataStore(replica);
-    await seed.createEntry(newEntry({ spiffeId: 'spiffe://example.org/on-replica' }));
-    await seed.close();
-    const ds = await openDataStore({ ...primary, roConnectionString: replica.connectionString });
-    try {
-      await ds.createEntry(newEntry({ spiffeId: 'spiffe://example.org/on-primary' }));
-      expect((await ds.listAllEntriesForCache()).map((e) => e.spiffeId)).toEqual([
-        'spiffe://example.org/on-replica',
-      ]);
-      expect((await ds.listEntries()).items.map((e) => e.spiffeId)).toEqual([
-        'spiffe://example.org/on-primary',
-      ]);
-      expect((await ds.latestEventIds()).entry).toBe(1);
-    } finally {
-      await ds.close();
-    }
+    await expectReplicaReads(await databases.create(), await databases.create());
   });
 
   test('an unreachable server fails the open as a lost connection', async () => {

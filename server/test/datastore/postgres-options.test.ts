@@ -7,6 +7,7 @@ import { ThrowawayPostgres } from '../../../test/reliability/throwaway-postgres'
 import { openDataStore, type DataStoreOptions } from '../../src/datastore';
 import { connect } from '../../src/datastore/sql/connect';
 import { newEntry, rejection } from './fixtures';
+import { expectReplicaReads } from './read-replica';
 import { makePki } from './test-pki';
 
 /** The shared PostgreSQL (trust auth, no TLS) as a SPIRE keyword/value string, one schema per test. */
@@ -92,27 +93,11 @@ describe('PostgreSQL connection options', () => {
   });
 
   test('ro_connection_string serves the entry cache reads; everything else reads the primary', async () => {
-    const primary = await newSchema();
-    const replica = await newSchema();
-    const seed = await openDataStore({ databaseType: 'postgres', connectionString: replica });
-    await seed.createEntry(newEntry({ spiffeId: 'spiffe://example.org/on-replica' }));
-    await seed.close();
-    const ds = await openDataStore({
+    const postgres = async (): Promise<DataStoreOptions> => ({
       databaseType: 'postgres',
-      connectionString: primary,
-      roConnectionString: replica,
+      connectionString: await newSchema(),
     });
-    try {
-      await ds.createEntry(newEntry({ spiffeId: 'spiffe://example.org/on-primary' }));
-      expect((await ds.listAllEntriesForCache()).map((e) => e.spiffeId)).toEqual([
-        'spiffe://example.org/on-replica',
-      ]);
-      expect((await ds.listEntries()).items.map((e) => e.spiffeId)).toEqual([
-        'spiffe://example.org/on-primary',
-      ]);
-    } finally {
-      await ds.close();
-    }
+    await expectReplicaReads(await postgres(), await postgres());
   });
 });
 
