@@ -2,6 +2,7 @@
  * Field builders for the server's identity trail events (see docs/audit.md): who called, an entry's state.
  * Nothing here ever puts a secret (token, key) in a trail line.
  */
+import type { TrailEventInput } from '@lanyard/common';
 import type { AuthorizedCaller } from '../auth/caller';
 import type { RegistrationEntry } from '../datastore/types';
 
@@ -31,5 +32,35 @@ export function entryState(entry: RegistrationEntry): Record<string, unknown> {
     expires_at: entry.expiresAt,
     hint: entry.hint,
     revision_number: entry.revisionNumber,
+  };
+}
+
+/** The `x509_svid_issued` event of an issued SVID, with where it went (`entry_id`, `agent_id`, the caller…). */
+export function x509SvidIssued(
+  svid: { spiffeId: string; serialNumber: string; expiresAt: number },
+  where: Record<string, unknown>,
+): TrailEventInput {
+  return {
+    event: 'x509_svid_issued',
+    spiffe_id: svid.spiffeId,
+    serial: svid.serialNumber,
+    expires_at: svid.expiresAt,
+    ...where,
+  };
+}
+
+/** The `jwt_svid_minted` event of a minted token (never the token), with where it went. */
+export function jwtSvidMinted(
+  jwt: { spiffeId: string; jti?: string; expiresAt: number },
+  audience: readonly string[],
+  where: Record<string, unknown>,
+): TrailEventInput {
+  return {
+    event: 'jwt_svid_minted',
+    spiffe_id: jwt.spiffeId,
+    audience,
+    ...(jwt.jti === undefined ? {} : { jti: jwt.jti }),
+    expires_at: jwt.expiresAt,
+    ...where,
   };
 }

@@ -10,6 +10,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import { SpiffeBundle } from '@lanyard/spiffe';
 import type { BundleEndpointConfig } from '../config/types';
 import type { ServerSvid } from '../endpoints/server-svid';
+import { closeNow, listenOn } from '../util/http-server';
 import { ServingCertFile, type ServingMaterial } from './serving-cert';
 
 /** The server SVID as the `https_spiffe` profile needs it. */
@@ -51,13 +52,7 @@ export class BundleEndpointServer {
     server.on('tlsClientError', () => undefined);
     const { address, port } = this.options.config;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, address, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listenOn(server, port, address);
     } catch (err) {
       this.certFile?.stop();
       throw new Error(`bundle endpoint: cannot listen on ${address}:${port}: ${(err as Error).message}`);
@@ -113,10 +108,6 @@ export class BundleEndpointServer {
     this.certFile?.stop();
     const server = this.server;
     this.server = undefined;
-    if (server === undefined) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server !== undefined) await closeNow(server);
   }
 }

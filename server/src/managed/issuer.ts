@@ -5,6 +5,7 @@
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import type { TrailRecorder } from '@lanyard/common';
 import type { SigningLimiter } from '../api/svid/signing-limiter';
+import { jwtSvidMinted, x509SvidIssued } from '../audit/trail-fields';
 import type { EntryCache } from '../authorized-entries/entry-cache';
 import type { ServerCaApi } from '../ca/types';
 import type { RegistrationEntry } from '../datastore/types';
@@ -83,15 +84,9 @@ export class ManagedIssuer {
           ttlSeconds: this.deps.jwtSvidTtlSeconds || entry.jwtSvidTtl,
           includeJti: entry.jwtSvidIncludeJti || audience.some((a) => this.deps.jwtCloudAudiences?.has(a)),
         });
-        this.deps.trail?.record({
-          event: 'jwt_svid_minted',
-          spiffe_id: jwt.spiffeId,
-          audience,
-          ...(jwt.jti === undefined ? {} : { jti: jwt.jti }),
-          expires_at: jwt.expiresAt,
-          entry_id: entry.id,
-          ...callerFields(caller),
-        });
+        this.deps.trail?.record(
+          jwtSvidMinted(jwt, audience, { entry_id: entry.id, ...callerFields(caller) }),
+        );
         return { spiffe_id: jwt.spiffeId, token: jwt.token, expires_at: jwt.expiresAt };
       }),
     );
@@ -111,14 +106,7 @@ export class ManagedIssuer {
           ttlSeconds: this.deps.x509SvidTtlSeconds || entry.x509SvidTtl,
           dnsNames: entry.dnsNames,
         });
-        this.deps.trail?.record({
-          event: 'x509_svid_issued',
-          spiffe_id: svid.spiffeId,
-          serial: svid.serialNumber,
-          expires_at: svid.expiresAt,
-          entry_id: entry.id,
-          ...callerFields(caller),
-        });
+        this.deps.trail?.record(x509SvidIssued(svid, { entry_id: entry.id, ...callerFields(caller) }));
         return {
           spiffe_id: svid.spiffeId,
           cert_chain: svid.certChainDer.map((der) => der.toString('base64')),

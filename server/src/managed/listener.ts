@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { InvalidArgumentError, StatusCode } from '@lanyard/base';
 import { ServingCertFile } from '../federation/serving-cert';
+import { closeNow, listenOn } from '../util/http-server';
 import type { ManagedWorkloadsConfig } from './config';
 import { type ErrorAnswer, answerFor, errorAnswer } from './http-errors';
 import type { ManagedRequests } from './requests';
@@ -59,7 +60,7 @@ export class ManagedWorkloadsListener {
     server.on('tlsClientError', () => undefined);
     this.certFile.watch((next) => server.setSecureContext(next));
     try {
-      await listen(server, config.port, config.address);
+      await listenOn(server, config.port, config.address);
     } catch (err) {
       this.certFile.stop();
       throw new Error(
@@ -108,11 +109,7 @@ export class ManagedWorkloadsListener {
     this.certFile?.stop();
     const server = this.server;
     this.server = undefined;
-    if (server === undefined) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server !== undefined) await closeNow(server);
   }
 }
 
@@ -125,16 +122,6 @@ function methodNotAllowed(allow: string): ErrorAnswer {
   const answer = errorAnswer(StatusCode.INVALID_ARGUMENT, `method not allowed; use ${allow}`, 405);
   answer.headers.allow = allow;
   return answer;
-}
-
-function listen(server: Server, port: number, address: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, address, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 /** Reads and parses a JSON body of at most {@link MAX_BODY_BYTES}. */

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import type { RegistrationEntry } from '../../datastore/types';
 import type { JwtSvidResult } from '../../ca/types';
-import { whoCalled } from '../../audit/trail-fields';
+import { jwtSvidMinted, whoCalled, x509SvidIssued } from '../../audit/trail-fields';
 import type { RpcContext } from '../boundary';
 import { idFromWire, idToWire, requireMemberOf } from '../convert/ids';
 import type { ApiDeps } from '../deps';
@@ -73,14 +73,7 @@ export class SvidApi {
       ttlSeconds: entry.x509SvidTtl,
       dnsNames: entry.dnsNames,
     });
-    this.deps.trail?.record({
-      event: 'x509_svid_issued',
-      spiffe_id: svid.spiffeId,
-      serial: svid.serialNumber,
-      expires_at: svid.expiresAt,
-      entry_id: entry.id,
-      agent_id: agentId,
-    });
+    this.deps.trail?.record(x509SvidIssued(svid, { entry_id: entry.id, agent_id: agentId }));
     return {
       id: idToWire(svid.spiffeId),
       cert_chain: svid.certChainDer,
@@ -131,14 +124,7 @@ export class SvidApi {
   }
 
   private recordJwt(jwt: JwtSvidResult, audience: string[], where: Record<string, unknown>): void {
-    this.deps.trail?.record({
-      event: 'jwt_svid_minted',
-      spiffe_id: jwt.spiffeId,
-      audience,
-      ...(jwt.jti === undefined ? {} : { jti: jwt.jti }),
-      expires_at: jwt.expiresAt,
-      ...where,
-    });
+    this.deps.trail?.record(jwtSvidMinted(jwt, audience, where));
   }
 
   /** Admin mint from a CSR carrying exactly one URI SAN; the CSR subject is kept. */
@@ -150,14 +136,7 @@ export class SvidApi {
       ttlSeconds: req.ttl,
       useCsrSubject: true,
     });
-    this.deps.trail?.record({
-      event: 'x509_svid_issued',
-      spiffe_id: svid.spiffeId,
-      serial: svid.serialNumber,
-      expires_at: svid.expiresAt,
-      minted: true,
-      ...whoCalled(ctx.caller),
-    });
+    this.deps.trail?.record(x509SvidIssued(svid, { minted: true, ...whoCalled(ctx.caller) }));
     ctx.logger.debug('Signed X509 SVID', {
       spiffe_id: svid.spiffeId,
       serial_num: svid.serialNumber,
