@@ -23,21 +23,6 @@ let procRoot: string;
 let paymentsPod: KubePod;
 let webPod: KubePod;
 
-function kubeconfigFor(fake: FakeKubeApi): string {
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- {name: fake, cluster: {server: "${fake.url}", certificate-authority-data: ${Buffer.from(fake.caPem).toString('base64')}}}`,
-    `users:`,
-    `- {name: lanyard, user: {token: ${fake.clientToken}}}`,
-    'contexts:',
-    '- {name: fake, context: {cluster: fake, user: lanyard}}',
-    'current-context: fake',
-    '',
-  ].join('\n');
-}
-
 async function startKubernetesFakes(): Promise<void> {
   api = new FakeKubeApi();
   await api.start();
@@ -49,7 +34,7 @@ async function startKubernetesFakes(): Promise<void> {
     nodeName: 'node-a',
   });
   api.addPod(agentPod);
-  writeFileSync(path.join(dir, 'kubeconfig.yaml'), kubeconfigFor(api));
+  writeFileSync(path.join(dir, 'kubeconfig.yaml'), api.kubeconfig());
   writeFileSync(path.join(dir, 'psat-token'), api.tokenForPod(agentPod));
 
   kubelet = new FakeKubelet({ nodeName: 'node-a' });

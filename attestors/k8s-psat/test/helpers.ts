@@ -25,27 +25,7 @@ export function writeKubeconfig(
   user = `    token: ${api.clientToken}`,
 ): string {
   const file = path.join(dir, `kubeconfig-${Math.random().toString(16).slice(2)}.yaml`);
-  writeFileSync(
-    file,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: fake',
-      '  cluster:',
-      `    server: ${api.url}`,
-      `    certificate-authority-data: ${Buffer.from(api.caPem).toString('base64')}`,
-      'users:',
-      '- name: lanyard',
-      '  user:',
-      user,
-      'contexts:',
-      '- name: fake',
-      '  context: {cluster: fake, user: lanyard}',
-      'current-context: fake',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(file, api.kubeconfig(user));
   return file;
 }
 

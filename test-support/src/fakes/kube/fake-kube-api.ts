@@ -77,8 +77,11 @@ export class FakeKubeApi extends HttpsFake {
     });
   }
 
-  /** A kubeconfig (YAML) whose current context reaches this API server with {@link clientToken}. */
-  kubeconfig(): string {
+  /**
+   * A kubeconfig (YAML) whose current context reaches this API server, as `user` (the indented lines of its
+   * `user:` block; {@link clientToken} by default).
+   */
+  kubeconfig(user = `    token: ${this.clientToken}`): string {
     return [
       'apiVersion: v1',
       'kind: Config',
@@ -90,7 +93,7 @@ export class FakeKubeApi extends HttpsFake {
       'users:',
       '- name: lanyard',
       '  user:',
-      `    token: ${this.clientToken}`,
+      user,
       'contexts:',
       '- name: fake',
       '  context:',
