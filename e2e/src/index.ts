@@ -11,3 +11,4 @@ export * from './agent-under-test';
 export * from './hcl';
 export * from './cloud-fixtures';
 export * from './ha-fixtures';
+export * from './oidc-provider';

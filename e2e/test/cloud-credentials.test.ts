@@ -25,6 +25,7 @@ import {
   type ManagedProcess,
   freePort,
   runCommand,
+  startOidcProvider,
   startProcess,
   waitFor,
 } from '../src';
@@ -42,7 +43,6 @@ const SA = 'pay@proj.iam.gserviceaccount.com';
 const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
 const AZURE_AUDIENCE = 'api://AzureADTokenExchange';
 const HELPER_BIN = path.join(REPO_ROOT, 'helper', 'dist', 'cli', 'main.js');
-const OIDC_BIN = path.join(REPO_ROOT, 'oidc-discovery', 'dist', 'cli', 'main.js');
 const CLIENT = path.join(__dirname, 'cloud-sdk-client.js');
 const WAIT_MS = 90_000;
 
@@ -187,18 +187,7 @@ beforeAll(async () => {
     trustDomain: TD,
     extraServer: `jwt_issuer = "${issuer}"\n  jwt_key_type = "rsa-2048"\n  default_jwt_svid_ttl = "15m"`,
   });
-  const oidcConf = path.join(dir, 'oidc-discovery-provider.conf');
-  fs.writeFileSync(
-    oidcConf,
-    [
-      'domains = ["127.0.0.1"]',
-      `jwt_issuer = "${issuer}"`,
-      `insecure_addr = "127.0.0.1:${oidcPort}"`,
-      'allow_insecure_scheme = true',
-      `server_api {\n  address = "unix://${server.socketPath}"\n  poll_interval = "1s"\n}`,
-    ].join('\n'),
-  );
-  provider = startProcess('oidc-discovery-provider', process.execPath, [OIDC_BIN, '-config', oidcConf]);
+  provider = startOidcProvider(dir, oidcPort, server.socketPath);
   agent = await AgentUnderTest.start({
     dir: path.join(dir, 'agent'),
     serverPort: server.port,

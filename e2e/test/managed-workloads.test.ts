@@ -37,7 +37,7 @@ import {
   freePort,
   makeE2eDir,
   runCommand,
-  startProcess,
+  startOidcProvider,
   waitFor,
   type ManagedProcess,
 } from '../src';
@@ -58,7 +58,6 @@ const ENTRA_CLIENT_ID = '11111111-2222-3333-4444-555555555555';
 const GCP_PROVIDER = 'projects/123456/locations/global/workloadIdentityPools/lanyard/providers/managed';
 const GCP_SA = 'reports@proj.iam.gserviceaccount.com';
 const HELPER_BIN = path.join(REPO_ROOT, 'helper', 'dist', 'cli', 'main.js');
-const OIDC_BIN = path.join(REPO_ROOT, 'oidc-discovery', 'dist', 'cli', 'main.js');
 const RUNTIME = path.join(__dirname, 'managed-runtime.js');
 const SDK_CLIENT = path.join(__dirname, 'cloud-sdk-client.js');
 const WAIT_MS = 90_000;
@@ -287,17 +286,7 @@ beforeAll(async () => {
     trustDomain: TD,
     extraServer: `jwt_issuer = "${issuer}"\n  jwt_key_type = "rsa-2048"\n${block}`,
   });
-  const oidcConf = writeFile(
-    'oidc-discovery-provider.conf',
-    [
-      'domains = ["127.0.0.1"]',
-      `jwt_issuer = "${issuer}"`,
-      `insecure_addr = "127.0.0.1:${oidcPort}"`,
-      'allow_insecure_scheme = true',
-      `server_api {\n  address = "unix://${server.socketPath}"\n  poll_interval = "1s"\n}`,
-    ].join('\n'),
-  );
-  provider = startProcess('oidc-discovery-provider', process.execPath, [OIDC_BIN, '-config', oidcConf]);
+  provider = startOidcProvider(dir, oidcPort, server.socketPath);
   const parent = (type: string): string[] => ['-parentID', `spiffe://${TD}/spire/managed/${type}`];
   await server.createEntry([
     ...parent('aws_iam'),
