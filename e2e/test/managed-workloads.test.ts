@@ -30,7 +30,8 @@ import {
   signGetCallerIdentity,
   type FakeAwsCredentials,
 } from '@lanyard/test-support';
-import { awsIamProof } from '@lanyard/helper';
+import { awsIamProof, azureManagedIdentityProof } from '@lanyard/helper/managed';
+import { JwtSvid, ManagedIdentitySource, X509Svid } from '@lanyard/spiffe';
 import {
   REPO_ROOT,
   ServerUnderTest,
@@ -442,6 +443,35 @@ test('managed x509 writes an X.509-SVID that openssl verifies against the bundle
   ]);
   expect(verify.stdout.toString()).toContain(': OK');
   expect(fs.statSync(path.join(certDir, 'svid_key.pem')).mode & 0o777).toBe(0o600);
+});
+
+test('ManagedIdentitySource is a TLS and JWT bundle source: its X.509-SVID chains to its bundle, its JWT-SVIDs validate', async () => {
+  const source = await ManagedIdentitySource.create({
+    serverUrl: managedUrl,
+    tls: { ca: fs.readFileSync(servingCaFile) },
+    proof: azureManagedIdentityProof({
+      resource: APP_ID_URI,
+      identityEndpoint: appService.endpoint,
+      identityHeader: appService.identityHeader,
+    }),
+  });
+  try {
+    const svid = source.getX509Svid();
+    expect(svid).toBeInstanceOf(X509Svid);
+    expect(svid.id.toString()).toBe(FUNCTIONS_ID);
+    const roots = source.getX509BundleForTrustDomain(svid.id.trustDomain).x509Authorities;
+    const chain = [...svid.certificates];
+    expect(roots.some((root) => chain[chain.length - 1].verify(root.publicKey))).toBe(true);
+    const jwt = await source.fetchJwtSvid({ audience: 'spiffe://example.org/db' });
+    expect(await source.fetchJwtSvid({ audience: 'spiffe://example.org/db' })).toBe(jwt);
+    const validated = JwtSvid.parseAndValidate(jwt.token, {
+      bundles: source,
+      audience: 'spiffe://example.org/db',
+    });
+    expect(validated.id.toString()).toBe(FUNCTIONS_ID);
+  } finally {
+    await source.close();
+  }
 });
 
 test('a role with no entry is refused with PERMISSION_DENIED', async () => {
