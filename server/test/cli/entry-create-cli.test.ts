@@ -274,6 +274,37 @@ describe('lanyard-server token generate and entry create (real server, CLI as a 
       expect(reserved.stderr).toContain('reserved namespace');
     });
 
+    it('creates a -storeSVID entry shown with StoreSvid, and refuses one whose selector types differ', async () => {
+      const base = ['entry', 'create', '-parentID', `${TD}/h`, '-storeSVID'];
+      const out = await s.ok([
+        ...base,
+        '-spiffeID',
+        `${TD}/stored`,
+        '-selector',
+        'aws_secretsmanager:secretname:foo',
+        '-selector',
+        'aws_secretsmanager:kmskeyid:alias/k',
+      ]);
+      expect(out).toContain('Selector                : aws_secretsmanager:secretname:foo\n');
+      expect(out).toContain('StoreSvid               : true\n');
+      const shown = await s.ok(['entry', 'show', '-spiffeID', `${TD}/stored`, '-output', 'json']);
+      expect(json<{ entries: { store_svid: boolean }[] }>(shown).entries[0].store_svid).toBe(true);
+      const mixed = await s.cli([
+        ...base,
+        '-spiffeID',
+        `${TD}/stored-mixed`,
+        '-selector',
+        'aws_secretsmanager:secretname:bar',
+        '-selector',
+        'unix:uid:0',
+      ]);
+      expect(mixed.code).toBe(1);
+      expect(mixed.stderr).toContain(
+        '(code: InvalidArgument, msg: "failed to create entry: invalid registration entry: selector types must be the same when store SVID is enabled")',
+      );
+      expect(mixed.stderr).toContain('StoreSvid               : true\n');
+    });
+
     it('creates federating entries once the bundle exists and filters on them', async () => {
       const pemFile = path.join(s.dir, 'partner.pem');
       writeFileSync(pemFile, await s.ok(['bundle', 'show']));
