@@ -79,7 +79,7 @@ export class StoreService {
   private storeFor(
     entry: WorkloadEntry,
     action: string,
-  ): { store: SvidStore; metadata: string[] } | undefined {
+  ): { store: SvidStore; metadata: string[]; fields: Record<string, string> } | undefined {
     const fields = { entry_id: entry.entryId, spiffe_id: entry.spiffeId };
     let target;
     try {
@@ -93,18 +93,14 @@ export class StoreService {
       this.logger.error(`Error ${action} SVID: SVIDStore not found`, { ...fields, svid_store: target.name });
       return undefined;
     }
-    return { store, metadata: target.metadata };
+    return { store, metadata: target.metadata, fields: { ...fields, svid_store: target.name } };
   }
 
   /** Deletes an entry's stored SVID; true when done (or the selectors were malformed, as SPIRE treats it). */
   private async delete(entry: WorkloadEntry): Promise<boolean> {
     const target = this.storeFor(entry, 'deleting');
     if (target === undefined) return false;
-    const fields = {
-      entry_id: entry.entryId,
-      spiffe_id: entry.spiffeId,
-      svid_store: entry.selectors[0].type,
-    };
+    const fields = target.fields;
     try {
       await target.store.deleteX509Svid(target.metadata);
       this.logger.debug('SVID deleted successfully', fields);
@@ -121,11 +117,7 @@ export class StoreService {
     if (entry === undefined || record.svid === undefined) return false;
     const target = this.storeFor(entry, 'storing');
     if (target === undefined) return false;
-    const fields = {
-      entry_id: entry.entryId,
-      spiffe_id: entry.spiffeId,
-      svid_store: entry.selectors[0].type,
-    };
+    const fields = target.fields;
     try {
       await target.store.putX509Svid(this.storable(entry, record.svid), target.metadata);
       this.logger.debug('SVID stored successfully', { ...fields, revision_number: record.revision });
