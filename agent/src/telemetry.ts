@@ -21,6 +21,12 @@ export const AGENT_METRIC_KEYS = {
   recordMapSize: ['lru_cache_record_map_size'],
   /** Cached X509-SVIDs (gauge, `svid_type`). */
   svidMapSize: ['lru_cache_svid_map_size'],
+  /** Entries added to the cache by a sync (counter). */
+  entryAdded: ['lru_cache_entry_add'],
+  /** Cached entries changed by a sync (counter). */
+  entryUpdated: ['lru_cache_entry_update'],
+  /** Entries removed from the cache by a sync (counter). */
+  entryRemoved: ['lru_cache_entry_remove'],
   /** Cached JWT-SVIDs (gauge). */
   jwtSvidCacheSize: ['jwt_svid_cache_size'],
   /** Attestation of one Workload API caller (all attestors). */
@@ -96,6 +102,13 @@ export class AgentTelemetry {
     this.metrics.setGauge(AGENT_METRIC_KEYS.recordMapSize, sizes.entries, x509);
     this.metrics.setGauge(AGENT_METRIC_KEYS.svidMapSize, sizes.x509Svids, x509);
     this.metrics.setGauge(AGENT_METRIC_KEYS.jwtSvidCacheSize, sizes.jwtSvids);
+  }
+
+  /** Counts the entries a sync added to, changed in and removed from the cache (SPIRE's LRU cache counters). */
+  entryChanges(changes: { added: number; updated: number; removed: number }): void {
+    if (changes.added > 0) this.metrics.incrCounter(AGENT_METRIC_KEYS.entryAdded, {}, changes.added);
+    if (changes.updated > 0) this.metrics.incrCounter(AGENT_METRIC_KEYS.entryUpdated, {}, changes.updated);
+    if (changes.removed > 0) this.metrics.incrCounter(AGENT_METRIC_KEYS.entryRemoved, {}, changes.removed);
   }
 
   /** Adds the number of SVIDs a sync found due for renewal. */

@@ -155,6 +155,7 @@ export class SyncLoop {
     const changes = cache.updateEntries(entries.filter((e) => e.storeSvid !== true));
     if (changes.added + changes.updated + changes.removed > 0) {
       logger.debug('Entry cache updated', { ...changes, entries: entries.length });
+      this.options.telemetry?.entryChanges(changes);
     }
     this.storeCache.update(
       entries.filter((e) => e.storeSvid === true),
