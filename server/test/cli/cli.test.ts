@@ -1,31 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { CliIo } from '../../src/cli/io';
 import { runCli } from '../../src/cli/program';
-
-function capture(stop: Promise<string> = new Promise(() => undefined), env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (d: Buffer) => out.push(d.toString()));
-  stderr.on('data', (d: Buffer) => err.push(d.toString()));
-  const io: CliIo = { stdout, stderr, env, stopSignal: () => stop };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
-
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { captureCli as capture, freePort } from './in-process-cli';
 
 function serverConf(dir: string, extra = '', topLevel = ''): string {
   const file = path.join(dir, 'server.conf');

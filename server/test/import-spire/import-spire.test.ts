@@ -2,30 +2,11 @@ import { createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { CliIo } from '../../src/cli/io';
-import { runCli } from '../../src/cli/program';
+import { runCapturedCli as cli, startCapturedRun, waitUntil } from '../cli/in-process-cli';
 import { rootEntry } from '../../src/ca/x509-kind';
 import { newFixture, writePostgresFixture, writeSqliteFixture, type SpireFixture } from './spire-fixture';
 
 const PG = 'postgres://postgres@127.0.0.1:5432/test';
-
-function capture(stop: Promise<string> = new Promise(() => undefined)) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CliIo = { stdout, stderr, env: {}, stopSignal: () => stop };
-  return { io, out: () => out, err: () => err };
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const c = capture();
-  const code = await runCli(args, c.io);
-  return { code, out: c.out(), err: c.err() };
-}
 
 /** A Lanyard server.conf on a fresh SQLite datastore and disk KeyManager. */
 function lanyardConf(dir: string, trustDomain = 'example.org'): string {
@@ -50,21 +31,12 @@ plugins {
   return file;
 }
 
-async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Starts the imported Lanyard server and checks that it serves SPIRE's data and signs with SPIRE's CA. */
 async function checkImportedServer(dir: string, conf: string, fixture: SpireFixture): Promise<void> {
-  let signal: (s: string) => void = () => undefined;
-  const running = runCli(['run', '-config', conf], capture(new Promise((r) => (signal = r))).io);
+  const run = startCapturedRun(['-config', conf]);
   const socket = ['-socketPath', `${dir}/api.sock`];
   try {
-    await until(async () => (await cli(['healthcheck', ...socket])).code === 0, 'the imported server');
+    await waitUntil(async () => (await cli(['healthcheck', ...socket])).code === 0, 'the imported server');
     const entries = await cli(['entry', 'show', ...socket, '-output', 'json']);
     expect(entries.code).toBe(0);
     const listed = JSON.parse(entries.out) as { entries: Array<Record<string, unknown>> };
@@ -116,9 +88,9 @@ async function checkImportedServer(dir: string, conf: string, fixture: SpireFixt
       ),
     ).toBe(true);
   } finally {
-    signal('SIGTERM');
+    run.stop();
   }
-  expect(await running).toBe(0);
+  expect(await run.exited).toBe(0);
 }
 
 describe('lanyard-server import-spire', () => {

@@ -1,41 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { startUdpCollector, type UdpCollector } from '@lanyard/test-support';
-import type { CliIo } from '../../src/cli/io';
-import { runCli } from '../../src/cli/program';
-
-function capture(stop: Promise<string> = new Promise(() => undefined)) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CliIo = { stdout, stderr, env: {}, stopSignal: () => stop };
-  return { io, out: () => out, err: () => err };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { freePort, runCapturedCli, startCapturedRun, waitUntil } from '../cli/in-process-cli';
 
 describe('server metrics with SPIRE names, in Prometheus and statsd, filtered', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lysm-'));
@@ -73,37 +40,32 @@ telemetry {
 }
 `,
     );
-    let signal: (s: string) => void = () => undefined;
-    const running = runCli(['run', '-config', conf], capture(new Promise((r) => (signal = r))).io);
+    const run = startCapturedRun(['-config', conf]);
     try {
-      await until(async () => {
-        const check = capture();
-        return (await runCli(['healthcheck', '-socketPath', socket], check.io)) === 0 ? true : undefined;
-      }, 'the server to be healthy');
-      const create = capture();
-      const created = await runCli(
-        [
-          'entry',
-          'create',
-          '-socketPath',
-          socket,
-          '-parentID',
-          'spiffe://example.org/node',
-          '-spiffeID',
-          'spiffe://example.org/web',
-          '-selector',
-          'unix:uid:1000',
-        ],
-        create.io,
+      await waitUntil(
+        async () => (await runCapturedCli(['healthcheck', '-socketPath', socket])).code === 0,
+        'the server to be healthy',
       );
-      expect(create.err()).toBe('');
-      expect(created).toBe(0);
-      const token = capture();
-      expect(await runCli(['token', 'generate', '-socketPath', socket], token.io)).toBe(0);
+      const created = await runCapturedCli([
+        'entry',
+        'create',
+        '-socketPath',
+        socket,
+        '-parentID',
+        'spiffe://example.org/node',
+        '-spiffeID',
+        'spiffe://example.org/web',
+        '-selector',
+        'unix:uid:1000',
+      ]);
+      expect(created.err).toBe('');
+      expect(created.code).toBe(0);
+      expect((await runCapturedCli(['token', 'generate', '-socketPath', socket])).code).toBe(0);
 
-      const text = await until(async () => {
-        const body = await (await fetch(`http://127.0.0.1:${metricsPort}/`)).text();
-        return body.includes('spire_server_entry_entries_by_entryid_cache_count 1') ? body : undefined;
+      let text = '';
+      await waitUntil(async () => {
+        text = await (await fetch(`http://127.0.0.1:${metricsPort}/`)).text();
+        return text.includes('spire_server_entry_entries_by_entryid_cache_count 1');
       }, 'the entry cache gauge to count the new entry');
       expect(text).toMatch(/spire_server_datastore_registration_entry_create\{status="OK"\} 1\n/);
       expect(text).toMatch(
@@ -123,8 +85,8 @@ telemetry {
       expect(statsd.lines.filter((l) => l.includes('datastore.join_token'))).toEqual([]);
       expect(statsd.lines).toContain('spire_server.rpc.agent.v1.agent.create_join_token.OK:1|c');
     } finally {
-      signal('SIGTERM');
+      run.stop();
     }
-    expect(await running).toBe(0);
+    expect(await run.exited).toBe(0);
   });
 });
