@@ -4,7 +4,6 @@
  * SPIRE's `lru_cache_entry_*` names.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { Metrics, startPrometheusListener, type PrometheusListener } from '@lanyard/common';
 import { Agent } from '../src/agent';
 import {
@@ -19,6 +18,7 @@ import {
   startTestServer,
   type TestServer,
 } from './harness';
+import { sample, scrape } from './prometheus-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -27,7 +27,6 @@ let agent: Agent;
 let dir: string;
 let listener: PrometheusListener;
 let token: string;
-const host = os.hostname();
 
 beforeAll(async () => {
   ts = await startTestServer();
@@ -46,17 +45,6 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function scrape(): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${listener.address.port}/metrics`);
-  return res.text();
-}
-
-function sample(text: string, name: string, labels = ''): number | undefined {
-  const all = labels === '' ? `host="${host}"` : `${labels},host="${host}"`;
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${all}} `));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
 test('the SVID map stays at x509_svid_cache_max_size while entries come and go', async () => {
   const ids: string[] = [];
   for (const name of ['a', 'b', 'c']) {
@@ -70,7 +58,7 @@ test('the SVID map stays at x509_svid_cache_max_size while entries come and go',
   }
   // A sync ending with three cached entries but only one SVID: the other two were evicted or never signed.
   const full = await eventually('three cached entries with one SVID', async () => {
-    const t = await scrape();
+    const t = await scrape(listener);
     const records = sample(t, 'spire_agent_lru_cache_record_map_size', 'svid_type="x509"');
     const svids = sample(t, 'spire_agent_lru_cache_svid_map_size', 'svid_type="x509"');
     return records === 3 && svids === 1 ? t : undefined;
@@ -79,7 +67,7 @@ test('the SVID map stays at x509_svid_cache_max_size while entries come and go',
   await deleteEntry(ts.admin, ids[0]!);
   await deleteEntry(ts.admin, ids[1]!);
   const after = await eventually('two removed entries counted', async () => {
-    const t = await scrape();
+    const t = await scrape(listener);
     return sample(t, 'spire_agent_lru_cache_entry_remove') === 2 ? t : undefined;
   });
   expect(sample(after, 'spire_agent_lru_cache_record_map_size', 'svid_type="x509"')).toBe(1);

@@ -4,7 +4,6 @@
  * socket.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import type * as grpc from '@grpc/grpc-js';
 import { Metrics, startPrometheusListener, type PrometheusListener } from '@lanyard/common';
 import { Agent } from '../src/agent';
@@ -19,6 +18,7 @@ import {
   startTestServer,
   type TestServer,
 } from './harness';
+import { sample, scrape } from './prometheus-fixtures';
 import { StreamReader, header, unary, workloadClient } from './workload-fixtures';
 
 jest.setTimeout(90_000);
@@ -27,7 +27,6 @@ let ts: TestServer;
 let agent: Agent;
 let dir: string;
 let listener: PrometheusListener;
-const host = os.hostname();
 
 beforeAll(async () => {
   ts = await startTestServer({ agentTtlSeconds: 20 });
@@ -52,23 +51,10 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function scrape(): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${listener.address.port}/metrics`);
-  expect(res.status).toBe(200);
-  return res.text();
-}
-
-/** The value of the sample `name{labels}` (labels given without the host label, in exposition order). */
-function sample(text: string, name: string, labels = ''): number | undefined {
-  const all = labels === '' ? `host="${host}"` : `${labels},host="${host}"`;
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${all}} `));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
 test('sync, cache and attestation metrics carry SPIRE names', async () => {
   // The cache gauges are set at the end of a sync: wait for one that saw the SVID.
   const text = await eventually('a sync that counted the SVID', async () => {
-    const t = await scrape();
+    const t = await scrape(listener);
     return sample(t, 'spire_agent_lru_cache_svid_map_size', 'svid_type="x509"') === 1 ? t : undefined;
   });
   for (const key of ['manager_sync_fetch_entries_updates', 'manager_sync_fetch_svids_updates']) {
@@ -94,7 +80,7 @@ test('Workload API calls are counted by method and status', async () => {
     await reader.next(10_000);
     reader.cancel();
     const text = await eventually('the cancelled stream to be counted', async () => {
-      const t = await scrape();
+      const t = await scrape(listener);
       const name = 'spire_agent_rpc_workload_api_fetch_x509svid';
       return sample(t, name, 'status="Canceled"') === 1 ? t : undefined;
     });
@@ -121,9 +107,9 @@ test('the agent SVID rotation is counted (20 s TTL: renewed at half-life)', asyn
   await eventually(
     'an agent SVID rotation',
     async () =>
-      sample(await scrape(), 'spire_agent_agent_svid_rotate', 'status="OK"') === 1 ? true : undefined,
+      sample(await scrape(listener), 'spire_agent_agent_svid_rotate', 'status="OK"') === 1 ? true : undefined,
     40_000,
   );
-  const text = await scrape();
+  const text = await scrape(listener);
   expect(sample(text, 'spire_agent_agent_svid_rotate_elapsed_time_count', 'status="OK"')).toBe(1);
 });
