@@ -37,10 +37,9 @@ export class ServingCertFile {
    */
   async load(): Promise<{ material: ServingMaterial; changed: boolean }> {
     const { certFilePath, keyFilePath } = this.options;
-    const [cert, key] = await Promise.all([
-      readConfigured(certFilePath, 'cert_file_path'),
-      readConfigured(keyFilePath, 'key_file_path'),
-    ]);
+    // One after the other, so a missing certificate is always the error reported first.
+    const cert = await readConfigured(certFilePath, 'cert_file_path');
+    const key = await readConfigured(keyFilePath, 'key_file_path');
     try {
       new X509Certificate(cert);
       createSecureContext({ cert, key });
