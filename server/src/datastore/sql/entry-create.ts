@@ -7,7 +7,7 @@ import { hydrateEntries } from './entry-read';
 import { isMysql } from './dialect';
 import { recordEntryEvents } from './events';
 import type { Database, Db, StoreContext } from './schema';
-import { chunks, isUniqueViolation } from './sql-errors';
+import { chunks, isUniqueViolation, retryOnDeadlock } from './sql-errors';
 
 /** IN-list and multi-row INSERT chunk sizes (well under both backends' parameter limits). */
 const LOOKUP_CHUNK = 500;
@@ -224,10 +224,14 @@ export async function createEntries(
   });
   if (pending.length === 0) return results as CreateEntryResult[];
   try {
-    await ctx.db.transaction().execute((trx) => insertScreened(trx, pending, results, now));
+    await retryOnDeadlock(() =>
+      ctx.db.transaction().execute((trx) => insertScreened(trx, pending, results, now)),
+    );
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    await ctx.db.transaction().execute((trx) => insertOneByOne(trx, pending, results, now));
+    await retryOnDeadlock(() =>
+      ctx.db.transaction().execute((trx) => insertOneByOne(trx, pending, results, now)),
+    );
   }
   return results as CreateEntryResult[];
 }

@@ -20,6 +20,27 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
+/** True when the database aborted a transaction to break a deadlock (PostgreSQL `40P01`, MySQL 1213). */
+export function isDeadlock(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === '40P01' || code === 'ER_LOCK_DEADLOCK';
+}
+
+/**
+ * Runs `transaction` again when the database chose it as a deadlock victim (it was rolled back, so a retry
+ * starts clean), up to `attempts` times in all, with a short growing pause.
+ */
+export async function retryOnDeadlock<T>(transaction: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transaction();
+    } catch (err) {
+      if (!isDeadlock(err) || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10));
+    }
+  }
+}
+
 /** True for a FOREIGN KEY violation. */
 export function isForeignKeyViolation(err: unknown): boolean {
   const code = codeOf(err);
