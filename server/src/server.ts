@@ -1,128 +1,36 @@
-import type { NodeAttestorConfig } from './catalog/node-attestors';
-import {
-  silentLogger,
-  spireServerId,
-  type NodeAttestorServerPlugin,
-  type PluginLogger,
-} from '@lanyard/attestor-core';
-import {
-  Metrics,
-  TrailWriter,
-  type AuditTrailConfig,
-  type LogLevelControl,
-  type PluginCatalog,
-} from '@lanyard/common';
+import { silentLogger, spireServerId, type PluginLogger } from '@lanyard/attestor-core';
+import { Metrics, TrailWriter } from '@lanyard/common';
 import { recordCaEvents } from './audit/ca-events';
 import { prometheusRpcMetrics } from './api/metrics';
 import { registerServerApis } from './api/register';
 import type { ApiDeps } from './api/deps';
-import { DEFAULT_SIGNING_LIMITS, SigningLimiter, type SigningLimits } from './api/svid/signing-limiter';
+import { DEFAULT_SIGNING_LIMITS, SigningLimiter } from './api/svid/signing-limiter';
 import { Authorizer } from './auth/authorizer';
 import { BundleSync } from './bundle-sync';
-import { BundleNotifiers, type KubeBundlePlugins } from './notifier';
+import { BundleNotifiers } from './notifier';
 import { EntryCache } from './authorized-entries/entry-cache';
-import { ServerCa, type ServerCaOptions } from './ca';
+import { ServerCa } from './ca';
 import { NodeAttestorCatalog } from './catalog/node-attestors';
-import { openDataStore, type DataStore, type DataStoreOptions } from './datastore';
+import { openDataStore, type DataStore } from './datastore';
 import { Endpoints } from './endpoints/endpoints';
-import { serverLimits, type ServerLimits } from './limits';
+import { serverLimits } from './limits';
 import { ServerSvidRotator } from './endpoints/server-svid';
 import {
   BundleEndpointServer,
   DEFAULT_FETCH_LIMITS,
   DEFAULT_REFRESH_BOUNDS,
   FederationRefreshManager,
-  type ServerFederationOptions,
 } from './federation';
-import { pruneExpiredNodes, type NodePruneOptions } from './node-pruner';
+import { pruneExpiredNodes } from './node-pruner';
 import { DEFAULT_PRUNE_EVENTS_OLDER_THAN_MS, pruneOldEvents } from './event-pruner';
 import { countSignature, entryCacheGauges, recordCaMetrics, withDatastoreMetrics } from './telemetry';
-import { RateLimits, type RateLimitConfig } from './api/rate-limit/limits';
+import { RateLimits } from './api/rate-limit/limits';
 import type { SpiffeBundle } from '@lanyard/spiffe';
 import { TrustDomain } from '@lanyard/spiffe/id';
-import {
-  createManagedWorkloads,
-  type ManagedWorkloadsConfig,
-  type ManagedWorkloadsListener,
-} from './managed';
+import { createManagedWorkloads, type ManagedWorkloadsListener } from './managed';
+import type { LanyardServerOptions } from './lanyard-server-options';
 
-/** Everything needed to run a server; built from the config file by `optionsFromConfig` or by tests. */
-export interface LanyardServerOptions {
-  /** `trust_domain`. */
-  trustDomain: string;
-  /** `data_dir` (CA journal). */
-  dataDir: string;
-  /** `bind_address`, `bind_port` (0 = any free port). */
-  bindAddress: string;
-  bindPort: number;
-  /** `socket_path`. */
-  socketPath: string;
-  /** `admin_ids`. */
-  adminIds?: string[];
-  /** CA settings except the ones derived above (`trustDomain`, `dataDir`, `logger`, `now`). */
-  ca: Omit<ServerCaOptions, 'trustDomain' | 'dataDir' | 'logger' | 'now'>;
-  /** `DataStore "sql"`. */
-  datastore: Omit<DataStoreOptions, 'logger' | 'now'>;
-  /** `NodeAttestor` blocks (join_token is always available). */
-  nodeAttestors?: NodeAttestorConfig[];
-  /** Node attestor plugins the blocks may name; the built-in catalog by default. */
-  nodeAttestorPlugins?: PluginCatalog<NodeAttestorServerPlugin>;
-  logger?: PluginLogger;
-  /**
-   * Live level control of `logger` (`logLevelControl(logger)`), served by the Logger API; when absent the
-   * Logger service is not registered (its calls answer Unimplemented).
-   */
-  logLevel?: LogLevelControl;
-  /** SPIRE-named Prometheus metrics (`telemetry`); a private registry by default. */
-  metrics?: Metrics;
-  /** Entry cache event poll period; default 1000 ms. */
-  cachePollIntervalMs?: number;
-  /** `experimental.full_cache_reload_interval` in ms; default 1 h. */
-  cacheFullReloadIntervalMs?: number;
-  /** `experimental.event_timeout` in ms: how long a gap in event IDs is waited for; default 60 s. */
-  eventTimeoutMs?: number;
-  /**
-   * `experimental.prune_events_older_than` in ms: entry and node events older than this are deleted, checked
-   * every half of it (SPIRE's schedule); default 12 h.
-   */
-  pruneEventsOlderThanMs?: number;
-  /** `ratelimit {}`: SPIRE's per-IP attestation and signing limits; both on by default. */
-  ratelimit?: RateLimitConfig;
-  /**
-   * Monotonic millisecond clock of the rate limiters (they run on real time, not on `now`, which may be a
-   * test's fixed certificate clock); `performance.now` by default.
-   */
-  rateLimitClock?: () => number;
-  /** `audit_log_enabled`. */
-  auditLogEnabled?: boolean;
-  /** `audit_trail {}`: the identity trail file; unset = no trail. */
-  auditTrail?: AuditTrailConfig;
-  /** `jwt_cloud_audiences`: JWT-SVIDs for these audiences carry a `jti`; none by default here. */
-  jwtCloudAudiences?: readonly string[];
-  /** `experimental.agent_spiffe_id_as_selector`. */
-  agentSpiffeIdAsSelector?: boolean;
-  /** Stored bundle poll period (HA merge); default 5000 ms. */
-  bundlePollIntervalMs?: number;
-  /** `lanyard_limits {}`: listener, stream and attestation bounds; unset ones keep their defaults. */
-  limits?: Partial<ServerLimits>;
-  /** `prune_attested_nodes_expired_for` (+ batch size, `prune_tofu_nodes`); unset = never prune. */
-  pruneAttestedNodes?: NodePruneOptions;
-  /** `disable_jwt_svids`. */
-  disableJwtSvids?: boolean;
-  /** `federation {}`: the bundle endpoint to serve and the relationships configured in the file. */
-  federation?: ServerFederationOptions;
-  /** `managed_workloads {}`: the agentless attestation HTTPS listener; unset = off. */
-  managedWorkloads?: ManagedWorkloadsConfig;
-  /** `svid_signing_concurrency` / `svid_signing_queue`; {@link DEFAULT_SIGNING_LIMITS} when unset. */
-  signingLimits?: SigningLimits;
-  /** Largest Batch* request; default 10000. */
-  maxBatchSize?: number;
-  /** `Notifier "k8sbundle"` / `BundlePublisher "k8s_configmap"`: where the trust bundle is kept in Kubernetes. */
-  kubeBundle?: KubeBundlePlugins;
-  /** How often those Kubernetes objects are checked again without a bundle change; default 1 min. */
-  kubeBundleResyncMs?: number;
-  now?: () => number;
-}
+export type { LanyardServerOptions } from './lanyard-server-options';
 
 /** A running Lanyard server: datastore, CA, entry cache, attestors and both API endpoints. */
 export class LanyardServer {
