@@ -158,15 +158,12 @@ export function planCaImport(
   const x509 = pickSlots(journal.x509CAs, 'X.509 CA');
   const jwt = pickSlots(journal.jwtKeys, 'JWT key');
   const lanyardKeys = new Map<string, KeyObject>();
-  const x509Key = (e: SpireX509CaEntry) => {
-    const id = `x509-CA-${e.slotId}`;
-    lanyardKeys.set(id, keyFor(keys, id));
-    return keyFor(keys, id);
-  };
-  const jwtKey = (e: SpireJwtKeyEntry) => {
-    const id = `JWT-Signer-${e.slotId}`;
-    lanyardKeys.set(id, keyFor(keys, id));
-    return keyFor(keys, id);
+  /** The SPIRE key of `prefix` + the entry's slot, also kept for the Lanyard KeyManager under the same ID. */
+  const take = (prefix: 'x509-CA-' | 'JWT-Signer-', entry: { slotId: string }): KeyObject => {
+    const id = prefix + entry.slotId;
+    const key = keyFor(keys, id);
+    lanyardKeys.set(id, key);
+    return key;
   };
   const pub = published(bundle);
   const status = (e: { status: SpireAuthorityStatus }) =>
@@ -175,13 +172,13 @@ export function planCaImport(
     version: 1,
     trustDomain,
     x509: {
-      current: x509Slot(x509.current, 'active', x509Key(x509.current), bundle),
-      next: x509.next && x509Slot(x509.next, status(x509.next), x509Key(x509.next), bundle),
+      current: x509Slot(x509.current, 'active', take('x509-CA-', x509.current), bundle),
+      next: x509.next && x509Slot(x509.next, status(x509.next), take('x509-CA-', x509.next), bundle),
       published: pub.x509,
     },
     jwt: {
-      current: jwtSlot(jwt.current, 'active', jwtKey(jwt.current)),
-      next: jwt.next && jwtSlot(jwt.next, status(jwt.next), jwtKey(jwt.next)),
+      current: jwtSlot(jwt.current, 'active', take('JWT-Signer-', jwt.current)),
+      next: jwt.next && jwtSlot(jwt.next, status(jwt.next), take('JWT-Signer-', jwt.next)),
       published: pub.jwt,
     },
   };

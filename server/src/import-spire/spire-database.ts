@@ -17,6 +17,8 @@ export type Row = Record<string, unknown>;
 export interface SpireDatabase {
   /** `sqlite3` or `postgres`. */
   readonly type: 'sqlite3' | 'postgres';
+  /** SPIRE's schema version (its newest `migrations` row), checked when the database was opened. */
+  schemaVersion?: number;
   /** Runs a SELECT. */
   query(sql: string): Promise<Row[]>;
   /** Whether `table` has `column` (columns added by later SPIRE schema versions). */
@@ -97,6 +99,7 @@ export async function openSpireDatabase(type: string, connection: string): Promi
       throw new FailedPreconditionError(
         `-database: SPIRE schema version ${String(rows[0]?.version)} is not supported (supported: ${min} to ${max}, SPIRE 1.6 and later)`,
       );
+    db.schemaVersion = version;
     return db;
   } catch (err) {
     await db.close();

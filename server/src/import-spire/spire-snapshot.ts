@@ -157,13 +157,12 @@ async function readJournal(db: SpireDatabase): Promise<SpireJournal | undefined>
 
 /** Reads a whole SPIRE datastore (a consistent view is the operator's job: stop SPIRE first). */
 export async function readSpireSnapshot(db: SpireDatabase): Promise<SpireSnapshot> {
-  const [version] = await db.query('SELECT version FROM migrations ORDER BY id DESC LIMIT 1');
   const bundles = await db.query('SELECT trust_domain, data FROM bundles ORDER BY id');
   const relationships = await db.query(
     'SELECT trust_domain, bundle_endpoint_url, bundle_endpoint_profile, endpoint_spiffe_id FROM federated_trust_domains ORDER BY id',
   );
   return {
-    schemaVersion: Number(version?.version),
+    schemaVersion: db.schemaVersion ?? 0,
     entries: await readEntries(db),
     nodes: await readNodes(db),
     joinTokens: (await db.query('SELECT token, expiry FROM join_tokens ORDER BY id')).map((r) => ({
