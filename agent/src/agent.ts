@@ -16,7 +16,7 @@ import {
   type LogLevelControl,
   type TrailRecorder,
 } from '@lanyard/common';
-import { IdentityCache, JwtSvidCache } from './manager/cache';
+import { IdentityCache, JwtSvidCache, RotationStrategy } from './manager/cache';
 import { createAdminApi, type AdminApiServer } from './admin';
 import type { AgentConfig } from './config';
 import { AgentIdentity } from './attestor/agent-identity';
@@ -100,7 +100,8 @@ export class Agent {
       catalogs.svidStores,
     );
     const connection = new ServerConnection(a.serverAddress, a.serverPort, a.trustDomain);
-    const identity = createIdentity(config, connection, logger, catalogs, telemetry);
+    const rotation = new RotationStrategy(a.availabilityTargetMs);
+    const identity = createIdentity(config, connection, logger, catalogs, telemetry, rotation);
     const rebootstrap = new RebootstrapPolicy(a.rebootstrap, logger);
     try {
       const svid = await identity.initialize();
@@ -125,6 +126,7 @@ export class Agent {
       identity,
       intervalMs: a.syncIntervalMs,
       workloadKeyType: a.workloadKeyType,
+      rotation,
       logger,
       onFatal: (err) => holder.agent?.fail(err),
       telemetry,
@@ -264,6 +266,7 @@ function createIdentity(
   logger: PluginLogger,
   catalogs: AgentCatalogs,
   telemetry: AgentTelemetry,
+  rotation: RotationStrategy,
 ): AgentIdentity {
   const a = config.agent;
   return new AgentIdentity({
@@ -285,6 +288,7 @@ function createIdentity(
     loadBootstrapRoots: () => loadBootstrapBundle(a.trustBootstrap, a.trustDomain),
     logger,
     telemetry,
+    rotation,
   });
 }
 

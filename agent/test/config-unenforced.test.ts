@@ -39,8 +39,7 @@ const noEffect = (key: string) => `${key} is accepted for SPIRE compatibility bu
 
 test('each inert agent key that is set gives exactly one warning naming it', () => {
   const { warnings } = parseAgentConfig(
-    withAgent(`  availability_target = "24h"
-  profiling_enabled = true
+    withAgent(`  profiling_enabled = true
   experimental {
     use_sync_authorized_entries = false
     jwt_svid_cache_hit_timeout = "1s"
@@ -48,7 +47,6 @@ test('each inert agent key that is set gives exactly one warning naming it', () 
   }`),
   );
   const keys = [
-    'agent.availability_target',
     'agent.profiling_enabled',
     'agent.experimental.use_sync_authorized_entries',
     'agent.experimental.jwt_svid_cache_hit_timeout',
@@ -62,12 +60,18 @@ test('each inert agent key that is set gives exactly one warning naming it', () 
 test('no warning for values Lanyard already follows, nor for keys other work owns', () => {
   const { warnings } = parseAgentConfig(
     withAgent(
-      '  rebootstrap_mode = "auto"\n  rebootstrap_delay = "1m"\n  profiling_enabled = false\n  authorized_delegates = []\n  log_source_location = true',
+      '  availability_target = "48h"\n  rebootstrap_mode = "auto"\n  rebootstrap_delay = "1m"\n  profiling_enabled = false\n  authorized_delegates = []\n  log_source_location = true',
     ),
   );
   expect(warnings.filter((w) => w.includes('has no effect'))).toEqual([]);
   const listed = AGENT_INERT_KEYS.map((k) => k.path.join('.'));
-  for (const key of ['sds', 'disable_sds_api', 'admin_socket_path', 'authorized_delegates'])
+  for (const key of [
+    'sds',
+    'disable_sds_api',
+    'admin_socket_path',
+    'authorized_delegates',
+    'availability_target',
+  ])
     expect(listed).not.toContain(`agent.${key}`);
 });
 
@@ -102,7 +106,7 @@ test('validate prints the same warnings on stderr', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lyav-'));
   try {
     const file = path.join(dir, 'agent.conf');
-    fs.writeFileSync(file, withAgent('  availability_target = "48h"'));
+    fs.writeFileSync(file, withAgent('  profiling_port = 6060'));
     let out = '';
     let err = '';
     const stdout = new PassThrough().on('data', (c: Buffer) => (out += c.toString()));
@@ -110,7 +114,7 @@ test('validate prints the same warnings on stderr', async () => {
     const io: CliIo = { stdout, stderr, env: {}, stopSignal: () => new Promise(() => undefined) };
     expect(await runCli(['validate', '-config', file], io)).toBe(0);
     expect(out).toBe('SPIRE agent configuration file is valid.\n');
-    expect(err).toContain(`warning: ${noEffect('agent.availability_target')}`);
+    expect(err).toContain(`warning: ${noEffect('agent.profiling_port')}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

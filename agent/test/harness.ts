@@ -43,6 +43,8 @@ export interface TestServer {
 export interface TestServerOptions {
   readonly x509SvidTtlSeconds?: number;
   readonly agentTtlSeconds?: number;
+  /** `ca_ttl`; the server's default (24 h) when absent. */
+  readonly caTtlSeconds?: number;
   /** Extra server node attestors (added to the built-in ones) and their config blocks. */
   readonly extraNodeAttestors?: readonly NodeAttestorServerPlugin[];
   /** The server's node attestor catalog and blocks, replacing the two defaults above. */
@@ -63,6 +65,7 @@ async function launch(dir: string, port: number, options: TestServerOptions): Pr
       keyManager: await DiskKeyManager.open(path.join(dir, 'keys.json')),
       defaultX509SvidTtlSeconds: options.x509SvidTtlSeconds,
       agentTtlSeconds: options.agentTtlSeconds,
+      caTtlSeconds: options.caTtlSeconds,
     },
     datastore: { databaseType: 'sqlite3', connectionString: path.join(dir, 'datastore.sqlite3') },
     cachePollIntervalMs: 200,

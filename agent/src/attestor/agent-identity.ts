@@ -1,5 +1,6 @@
 /**
  * The agent's own identity over its life: reuse the SVID stored in data_dir or attest, renew it at half-life
+ * (earlier when `availability_target` asks for more remaining validity)
  * (`Agent.RenewAgent` over mTLS, or a new attestation when the server says the agent must re-attest), and
  * re-attest after an eviction when the attestor allows it.
  */
@@ -7,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { NodeAttestorAgent, PluginLogger } from '@lanyard/attestor-core';
 import { createCsr, PermissionDeniedError } from '@lanyard/base';
 import { statusOf, unary } from '@lanyard/base/grpc';
-import { TaintedAuthorities, isPastHalfLife } from '../manager/cache';
+import { RotationStrategy, TaintedAuthorities } from '../manager/cache';
 import { attestAgent } from './attest';
 import { createAgentSvid, loggableAgentId, type AgentSvid } from './agent-svid';
 import { fetchOwnBundle } from '../manager/bundle-fetch';
@@ -29,6 +30,8 @@ export interface AgentIdentityOptions {
   readonly logger: PluginLogger;
   /** Records attestations (`spire_agent_node_attestor_new_svid`) and rotations (`spire_agent_agent_svid_rotate`). */
   readonly telemetry?: AgentTelemetry;
+  /** When the SVID is due for renewal (`availability_target`); half-life when absent. */
+  readonly rotation?: RotationStrategy;
 }
 
 /** Thrown when the server banned this agent: the agent must stop. */
@@ -123,7 +126,7 @@ export class AgentIdentity {
   }
 
   /**
-   * Renews the SVID once past half-life, or at once when it was issued under a `tainted` authority; re-attests
+   * Renews the SVID once due (half-life, or the `availability_target`), or at once when it was issued under a `tainted` authority; re-attests
    * when the attestor allows it or the server requires it.
    * @throws PermissionDeniedError when a non-reattestable agent's SVID has already expired.
    */
@@ -132,7 +135,8 @@ export class AgentIdentity {
     tainted: TaintedAuthorities = TaintedAuthorities.NONE,
   ): Promise<void> {
     const svid = this.current;
-    if (!svid || (!isPastHalfLife(svid, now) && !tainted.issued(svid.certChainDer))) return;
+    const rotation = this.options.rotation ?? RotationStrategy.HALF_LIFE;
+    if (!svid || (!rotation.isDue(svid, now) && !tainted.issued(svid.certChainDer))) return;
     if (!svid.reattestable && svid.expiresAt.getTime() <= now.getTime()) {
       // Renewal needs mTLS with a valid SVID; only a new attestation (a new join token) can help now.
       throw new PermissionDeniedError(
@@ -146,7 +150,7 @@ export class AgentIdentity {
   /** Renews `svid`, or re-attests when the attestor allows it or the server requires it. */
   private async rotate(svid: AgentSvid): Promise<void> {
     if (svid.reattestable) {
-      this.options.logger.info('Agent SVID is past half-life; re-attesting', {
+      this.options.logger.info('Agent SVID is due for rotation; re-attesting', {
         spiffe_id: loggableAgentId(svid.spiffeId),
       });
       await this.attest();

@@ -16,10 +16,6 @@ const NO_PROFILING = 'Lanyard has no pprof profiling endpoint';
 
 /** `agent {}` keys that are accepted so SPIRE configs load, but change nothing in Lanyard. */
 export const AGENT_INERT_KEYS: readonly InertKey[] = [
-  {
-    path: ['agent', 'availability_target'],
-    instead: 'workload SVIDs are renewed at 45-50 % of their lifetime whatever their remaining validity',
-  },
   { path: ['agent', 'profiling_enabled'], instead: NO_PROFILING, when: (v) => v === true },
   { path: ['agent', 'profiling_port'], instead: NO_PROFILING },
   { path: ['agent', 'profiling_freq'], instead: NO_PROFILING },

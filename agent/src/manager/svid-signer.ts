@@ -6,7 +6,7 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { createCsr, NotFoundError } from '@lanyard/base';
 import { unary } from '@lanyard/base/grpc';
-import { createSvidMaterial, type WorkloadEntry, type X509SvidMaterial } from './cache';
+import { createSvidMaterial, RotationStrategy, type WorkloadEntry, type X509SvidMaterial } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { generateKeyPair, type KeyPair } from './keys';
 import type { ServerClients } from '../client/server-connection';
@@ -36,6 +36,7 @@ export class SvidSigner {
     private readonly cache: SvidTarget,
     private readonly keyType: WorkloadKeyType,
     private readonly logger: PluginLogger,
+    private readonly rotation: RotationStrategy = RotationStrategy.HALF_LIFE,
   ) {}
 
   /**
@@ -94,7 +95,14 @@ export class SvidSigner {
         certChainDer: chain,
         privateKey: key.privateKey,
         entryRevision: entry.revision,
+        rotation: this.rotation,
       });
+      if (this.rotation.fallsBackToHalfLife(svid)) {
+        this.logger.warn(
+          "X509 SVID lifetime isn't long enough to guarantee the availability_target, falling back to the default rotation strategy",
+          { entry_id: entry.entryId, spiffe_id: entry.spiffeId },
+        );
+      }
       this.cache.setSvid(entry.entryId, svid);
       this.logger.debug('Renewed X509-SVID', {
         entry_id: entry.entryId,

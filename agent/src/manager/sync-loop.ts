@@ -9,7 +9,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import { Backoff } from '@lanyard/base';
 import { statusOf } from '@lanyard/base/grpc';
 import type { SpiffeBundle } from '@lanyard/spiffe';
-import type { IdentityCache } from './cache';
+import type { IdentityCache, RotationStrategy } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity';
 import { RebootstrapShutdownError, type RebootstrapPolicy } from '../attestor/rebootstrap';
@@ -35,6 +35,8 @@ export interface SyncLoopOptions {
   readonly identity: AgentIdentity;
   readonly intervalMs: number;
   readonly workloadKeyType: WorkloadKeyType;
+  /** When workload SVIDs are renewed (`availability_target`); half-life when absent. */
+  readonly rotation?: RotationStrategy;
   readonly logger: PluginLogger;
   /** Called when the agent cannot continue (banned, evicted without re-attestation). */
   readonly onFatal: (err: Error) => void;
@@ -68,8 +70,9 @@ export class SyncLoop {
   lastSuccess: Date | undefined;
 
   constructor(private readonly options: SyncLoopOptions) {
-    this.signer = new SvidSigner(options.cache, options.workloadKeyType, options.logger);
-    this.storeSigner = new SvidSigner(this.storeCache, options.workloadKeyType, options.logger);
+    const { workloadKeyType, logger, rotation } = options;
+    this.signer = new SvidSigner(options.cache, workloadKeyType, logger, rotation);
+    this.storeSigner = new SvidSigner(this.storeCache, workloadKeyType, logger, rotation);
     this.storeService = new StoreService(this.storeCache, options.svidStores ?? new Map(), options.logger);
     this.backoff = new Backoff({
       initialDelayMs: 2 * options.intervalMs,

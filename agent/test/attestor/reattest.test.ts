@@ -93,7 +93,7 @@ test('challenge/response attestation, re-attestation at half-life instead of ren
     expect(svid.reattestable).toBe(true);
     loop.start();
     await eventually('a re-attestation', () => (counter.n >= 2 ? true : undefined), 30_000);
-    expect(log.text).toContain('Agent SVID is past half-life; re-attesting');
+    expect(log.text).toContain('Agent SVID is due for rotation; re-attesting');
     expect(log.text).not.toContain('Renewed agent SVID');
     await eventually('a sync with the new SVID', () => (cache.isReady() ? true : undefined));
   } finally {

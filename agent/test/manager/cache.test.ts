@@ -3,7 +3,6 @@ import {
   IdentityCache,
   JwtSvidCache,
   createSvidMaterial,
-  isPastHalfLife,
   TaintedAuthorities,
   type WorkloadUpdate,
 } from '../../src/manager/cache';
@@ -216,12 +215,6 @@ test('createSvidMaterial copies DER out of large shared buffers, parses validity
       entryRevision: 1,
     }),
   ).toThrow('svid leaf certificate does not parse');
-});
-
-test('isPastHalfLife is true from the middle of the validity on', () => {
-  const svid = { issuedAt: new Date(0), expiresAt: new Date(1000) };
-  expect(isPastHalfLife(svid, new Date(499))).toBe(false);
-  expect(isPastHalfLife(svid, new Date(500))).toBe(true);
 });
 
 test('JwtSvidCache: fresh before half-life, unexpired fallback after, key independent of audience order', () => {

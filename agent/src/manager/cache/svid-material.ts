@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import { InvalidArgumentError } from '@lanyard/base';
+import { RotationStrategy } from './rotation';
 import type { X509SvidMaterial } from './types';
 
 /** Input of {@link createSvidMaterial}: what the server returned for one entry plus the key the agent made. */
@@ -10,6 +11,8 @@ export interface SvidMaterialInput {
   readonly privateKey: crypto.KeyObject | Buffer;
   /** Revision of the entry the CSR was made for. */
   readonly entryRevision: number;
+  /** Decides `renewAt`; half-life rotation when absent. */
+  readonly rotation?: RotationStrategy;
 }
 
 /**
@@ -45,20 +48,7 @@ export function createSvidMaterial(input: SvidMaterialInput): X509SvidMaterial {
     privateKeyDer,
     issuedAt,
     expiresAt,
-    renewAt: jitteredRenewal(issuedAt, expiresAt),
+    renewAt: (input.rotation ?? RotationStrategy.HALF_LIFE).renewAt({ issuedAt, expiresAt }),
     entryRevision: input.entryRevision,
   };
-}
-
-/** Half-life minus a random 0–10% of the half-life (never later than half-life). */
-function jitteredRenewal(issuedAt: Date, expiresAt: Date): Date {
-  const halfLife = (expiresAt.getTime() - issuedAt.getTime()) / 2;
-  return new Date(issuedAt.getTime() + halfLife * (1 - 0.1 * Math.random()));
-}
-
-/** True once `now` is at or past the middle of the SVID's validity (SPIRE's rotation point). */
-export function isPastHalfLife(svid: { issuedAt: Date; expiresAt: Date }, now: Date): boolean {
-  const start = svid.issuedAt.getTime();
-  const half = start + (svid.expiresAt.getTime() - start) / 2;
-  return now.getTime() >= half;
 }

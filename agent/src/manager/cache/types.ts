@@ -46,8 +46,9 @@ export interface X509SvidMaterial {
   /** Leaf notAfter. */
   readonly expiresAt: Date;
   /**
-   * When the agent asks for a replacement: at half-life less a random 0–10% of the half-life, so SVIDs
-   * issued together do not all come up for renewal in the same sync (SPIRE jitters the same way).
+   * When the agent asks for a replacement (see `RotationStrategy`): at half-life less a random 0–10% of the
+   * half-life, or earlier when `availability_target` asks for more remaining validity, jittered so SVIDs issued
+   * together do not all come up for renewal in the same sync.
    */
   readonly renewAt: Date;
   /** Revision of the entry this SVID was issued for. */
