@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /**
- * Runs every benchmark in this folder (`bench/*.js` except this file) one after another, in name order,
- * passing along any command-line arguments. Build first (`npm run build`). Exits non-zero if any failed.
+ * Runs every benchmark in this folder one after another, in name order, passing along any command-line
+ * arguments; the shared helper modules (`*-harness.js`, `*-report.js`) and this file are not benchmarks.
+ * Prints each script's wall time and the total, and exits non-zero (naming them) if any benchmark failed.
+ * Unless `--no-write` is given, it then removes the sections of docs/benchmarks.md whose generator (the
+ * `bench/<script>.js` named in the section) no longer exists. Build first (`npm run build`).
  *
  * Usage: node bench/run.js [args passed to each benchmark]
  */
@@ -11,22 +14,59 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const self = 'run.js';
+const args = process.argv.slice(2);
+const isHelper = (f) => f === 'run.js' || f.endsWith('-harness.js') || f.endsWith('-report.js');
 const files = fs
   .readdirSync(__dirname)
-  .filter((f) => f.endsWith('.js') && f !== self)
+  .filter((f) => f.endsWith('.js') && !isHelper(f))
   .sort();
 
-const failed = [];
-for (const file of files) {
+const seconds = (startMs) => (Date.now() - startMs) / 1000;
+const clock = (s) => `${Math.floor(s / 60)} min ${(s % 60).toFixed(0).padStart(2, '0')} s`;
+
+/** Runs one benchmark; returns its outcome and wall time. */
+function runOne(file) {
   console.log(`\n=== ${file} ===`);
-  const result = spawnSync(process.execPath, [path.join(__dirname, file), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) failed.push(file);
+  const start = Date.now();
+  const result = spawnSync(process.execPath, [path.join(__dirname, file), ...args], { stdio: 'inherit' });
+  const outcome = result.error
+    ? `failed to start: ${result.error.message}`
+    : result.status === 0
+      ? 'ok'
+      : `failed (${result.signal ? `signal ${result.signal}` : `exit code ${result.status}`})`;
+  const took = seconds(start);
+  console.log(`=== ${file}: ${outcome} after ${clock(took)} ===`);
+  return { file, outcome, took };
 }
+
+/** Drops `## ` sections that name a `bench/<script>.js` which is not in this folder any more. */
+function removeStaleSections() {
+  const doc = path.join(__dirname, '..', 'docs', 'benchmarks.md');
+  if (!fs.existsSync(doc)) return;
+  const [head, ...sections] = fs.readFileSync(doc, 'utf8').split(/\n(?=## )/);
+  const kept = sections.filter((text) => {
+    const generator = /bench\/([\w.-]+\.js)/.exec(text);
+    const stale = generator !== null && !fs.existsSync(path.join(__dirname, generator[1]));
+    if (stale)
+      console.log(
+        `removed "${text.slice(3, text.indexOf('\n'))}" from docs/benchmarks.md (no ${generator[1]})`,
+      );
+    return !stale;
+  });
+  if (kept.length !== sections.length) fs.writeFileSync(doc, [head, ...kept].join('\n'));
+}
+
+const start = Date.now();
+const results = files.map(runOne);
+console.log('\nbenchmark | result | wall time');
+for (const r of results) console.log(`${r.file} | ${r.outcome} | ${clock(r.took)}`);
+console.log(`total | | ${clock(seconds(start))}`);
+if (!args.includes('--no-write')) removeStaleSections();
+const failed = results.filter((r) => r.outcome !== 'ok');
 if (failed.length > 0) {
-  console.error(`\nfailed: ${failed.join(', ')}`);
+  console.error(
+    `\n${failed.length} of ${results.length} benchmarks FAILED: ${failed.map((r) => r.file).join(', ')}`,
+  );
   process.exit(1);
 }
-console.log(`\nall ${files.length} benchmarks finished`);
+console.log(`\nall ${results.length} benchmarks finished`);

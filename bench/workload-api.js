@@ -1,129 +1,76 @@
 #!/usr/bin/env node
 /**
- * Agent Workload API benchmark (CommonJS, runs against the built `agent/dist` and `test-support/dist`; build
- * first with `npx tsc --build agent test-support`).
+ * Workload API benchmark against a real `lanyard-agent run` (CommonJS, runs against the built packages; build
+ * first with `npm run build`).
  *
- * The agent's Workload API server runs in a child process with the real `unix` workload attestor (every call
- * attests the caller through /proc and re-checks its start time) and a cache of 1,000 entries, one of which
- * matches the benchmark process. A bare grpc-js server-streaming echo over a Unix socket (bound by grpc-js
- * itself, same message size, no attestation) runs in a second child in the same run, as the floor.
- *
- * Measured from this process with 100 workload clients (one grpc-js channel each, so one UDS connection each):
- *   - warm: FetchX509SVID → first message → cancel on an existing connection; requests round-robin over the
- *     100 connections one at a time (latency), then with all 100 in flight at once (throughput + latency);
+ * A `lanyard-server run` child (SQLite) and a `lanyard-agent run` child (join token, `unix` workload attestor:
+ * every call attests the caller through /proc and re-checks its start time). One entry matches this process's
+ * uid; `--entries` more (other uids) fill the agent's cache. In the same run a bare grpc-js server in a third
+ * process answers on a Unix socket with a message of the same size as the agent's (no attestation, no
+ * protobuf): the floor. Measured from this process, agent and floor alternating in `--rounds` blocks so load
+ * swings on a shared machine hit both alike; clients read raw message bytes (no protobuf decode) on both sides:
  *   - new connection: new channel + FetchX509SVID → first message → close, one at a time;
- *   - cache memory per X.509-SVID at 10,000 entries (heap and ArrayBuffer delta, in this process).
- * Clients read raw message bytes (no protobuf decode) on both sides, so the comparison is server + transport.
+ *   - warm FetchX509SVID and FetchX509Bundles: open stream → first message → cancel on an existing connection,
+ *     one at a time, round-robin over `--connections` connections; FetchJWTSVID (unary, cached token) likewise;
+ *   - warm FetchX509SVID with one request in flight per connection (throughput);
+ *   - then a second agent (CPU-profiled with `--cpu-prof`) serves warm FetchX509SVID calls; the profile's
+ *     samples from that window are summarized in the section.
  * Writes the "## Agent Workload API" section of docs/benchmarks.md (other sections are left alone).
  *
- * Usage: node --expose-gc bench/workload-api.js [--requests 3000] [--new-conns 300] [--no-write]
+ * Usage: node bench/workload-api.js [--requests 2000] [--new-conns 200] [--connections 20] [--entries 1000]
+ *        [--rounds 5] [--no-write]
  */
 'use strict';
 
 const { Buffer } = require('node:buffer');
-const { X509Certificate } = require('node:crypto');
+const crypto = require('node:crypto');
 const { fork } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
+const h = require('./server-harness');
+const { AgentProcess, summarizeCpuProfile } = require('./agent-harness');
 
-const root = path.resolve(__dirname, '..');
-const agentDist = path.join(root, 'agent', 'dist');
-const supportDist = path.join(root, 'test-support', 'dist');
-for (const dir of [agentDist, supportDist]) {
-  if (!fs.existsSync(path.join(dir, 'index.js'))) {
-    console.error(`${path.relative(root, dir)} is missing: run \`npx tsc --build agent test-support\` first`);
-    process.exit(1);
-  }
-}
-const grpc = require(require.resolve('@grpc/grpc-js', { paths: [path.join(root, 'agent')] }));
+const args = h.cliArgs();
+const REQUESTS = args.num('requests', 2000, 100_000);
+const NEW_CONNS = args.num('new-conns', 200, 10_000);
+const CONNECTIONS = args.num('connections', 20, 200);
+const ENTRIES = args.num('entries', 1000, 20_000);
+const ROUNDS = Math.max(1, args.num('rounds', 5, 20));
+const WRITE = !args.has('no-write');
+const UID = process.getuid();
+const SPIFFE_ID = `spiffe://${h.TRUST_DOMAIN}/bench/workload-api`;
+const AUDIENCE = 'spiffe://example.org/bench-audience';
+/** Goals (issue): warm calls p50 ≤ 1 ms and p99 ≤ 5 ms; a new connection's first message p50 ≤ 2.5 ms. */
+const GOALS = { warm: { p50: 1, p99: 5 }, fresh: { p50: 2.5 } };
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const REQUESTS = opt('requests', 3000);
-const NEW_CONNS = opt('new-conns', 300);
-const WORKLOADS = 100;
-const WRITE = !args.includes('--no-write');
-const ENTRIES = 1000;
-const MEMORY_ENTRIES = 10_000;
+// ---------------------------------------------------------------- the floor (child process)
 
-// ---------------------------------------------------------------- child processes
-
-/** The test CA's trust bundle as the agent cache holds it. */
-function bundleOf(ca) {
-  const { SpiffeBundle, TrustDomain } = require(path.join(root, 'spiffe', 'dist'));
-  return new SpiffeBundle({
-    trustDomain: TrustDomain.parse(ca.trustDomain),
-    x509Authorities: ca.bundle().map((der) => new X509Certificate(der)),
-  });
-}
-
-/** Child: the agent's Workload API with the unix attestor and a filled cache. */
-async function serveAgent(socketPath, callerUid) {
-  const { IdentityCache, WorkloadApiServer, createSvidMaterial } = require(agentDist);
-  const { TestCa } = require(supportDist);
-  const { workloadPlugin } = require(path.join(root, 'attestors', 'unix', 'dist'));
-  const ca = TestCa.create({ trustDomain: 'example.org' });
-  const cache = new IdentityCache({ trustDomain: 'example.org' });
-  cache.setBundle(bundleOf(ca));
-  const entries = [];
-  for (let i = 0; i < ENTRIES; i++) {
-    const uid = i === 0 ? callerUid : 100000 + i;
-    entries.push({
-      entryId: `entry-${String(i).padStart(5, '0')}`,
-      spiffeId: `spiffe://example.org/workload/${i}`,
-      selectors: [{ type: 'unix', value: `uid:${uid}` }],
-      hint: '',
-      federatesWith: [],
-      revision: 1,
-      createdAt: 1,
-    });
-  }
-  cache.updateEntries(entries);
-  for (const entry of entries) {
-    const svid = ca.issueX509Svid({ spiffeId: entry.spiffeId });
-    cache.setSvid(
-      entry.entryId,
-      createSvidMaterial({
-        certChainDer: [svid.certificates[0].der],
-        privateKey: svid.privateKey,
-        entryRevision: 1,
-      }),
-    );
-  }
-  const logger = { debug() {}, info() {}, warn() {}, error() {} };
-  const unix = await workloadPlugin.create({}, { logger, procRoot: '/proc' });
-  const server = new WorkloadApiServer({
-    socketPath,
-    cache,
-    attestors: [unix],
-    jwtMinter: { mintJwtSvid: () => Promise.reject(new Error('unused')) },
-  });
-  await server.start();
-  process.send({ ready: true });
-}
-
-/** Child: a bare grpc-js server-streaming echo on a Unix socket, sending `size` bytes at once. */
-async function serveEcho(socketPath, size) {
-  const payload = Buffer.alloc(size, 7);
-  const server = new grpc.Server();
+/** Child: bare grpc-js on a Unix socket; both methods answer with as many bytes as the request's ASCII number. */
+async function serveFloor(socketPath) {
+  const grpc = h.grpc;
+  const payloads = new Map();
+  const payload = (req) => {
+    const size = Number(req.toString());
+    if (!payloads.has(size)) payloads.set(size, Buffer.alloc(size, 7));
+    return payloads.get(size);
+  };
   const id = (b) => b;
+  const method = (p, responseStream) => ({
+    path: p,
+    requestStream: false,
+    responseStream,
+    requestSerialize: id,
+    requestDeserialize: id,
+    responseSerialize: id,
+    responseDeserialize: id,
+  });
+  const server = new grpc.Server();
   server.addService(
+    { Stream: method('/bench.Floor/Stream', true), Unary: method('/bench.Floor/Unary', false) },
     {
-      Stream: {
-        path: '/bench.Echo/Stream',
-        requestStream: false,
-        responseStream: true,
-        requestSerialize: id,
-        requestDeserialize: id,
-        responseSerialize: id,
-        responseDeserialize: id,
-      },
+      Stream: (call) => call.write(payload(call.request)),
+      Unary: (call, cb) => cb(null, payload(call.request)),
     },
-    { Stream: (call) => call.write(payload) },
   );
   await new Promise((resolve, reject) =>
     server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) =>
@@ -133,249 +80,306 @@ async function serveEcho(socketPath, size) {
   process.send({ ready: true });
 }
 
-function startChild(mode, socketPath, extra) {
-  const child = fork(
-    path.join(__dirname, 'workload-api.js'),
-    [`--serve-${mode}`, socketPath, String(extra)],
-    { stdio: 'inherit' },
-  );
+function startFloor(socketPath) {
+  const child = fork(__filename, ['--serve-floor', socketPath], { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
   });
 }
 
-// ---------------------------------------------------------------- client side
+// ---------------------------------------------------------------- client calls
 
 const identity = (b) => b;
 
 /** A client with its own connection (grpc-js otherwise shares one subchannel per target across clients). */
 function makeClient(socketPath) {
-  return new grpc.Client(`unix://${socketPath}`, grpc.credentials.createInsecure(), {
+  return new h.grpc.Client(`unix:${socketPath}`, h.grpc.credentials.createInsecure(), {
     'grpc.use_local_subchannel_pool': 1,
   });
 }
 
-/** One stream: resolves with [latency ms, message bytes] at the first message, then cancels. */
-function firstMessage(client, method, metadata) {
+function workloadMetadata() {
+  const md = new h.grpc.Metadata();
+  md.set('workload.spiffe.io', 'true');
+  return md;
+}
+
+/** A protobuf string field (wire type 2), for the one request that carries fields (JWTSVIDRequest). */
+function stringField(field, value) {
+  const bytes = Buffer.from(value);
+  if (bytes.length > 127) throw new Error('stringField: value too long for a one-byte length');
+  return Buffer.concat([Buffer.from([(field << 3) | 2, bytes.length]), bytes]);
+}
+
+/** Opens a server stream; resolves with [ms to first message, its bytes], then cancels. */
+function streamFirst(client, call) {
   const start = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const stream = client.makeServerStreamRequest(
-      method,
-      () => Buffer.alloc(0),
-      identity,
-      Buffer.alloc(0),
-      metadata,
-    );
+    const stream = client.makeServerStreamRequest(call.method, identity, identity, call.request, call.md());
     stream.once('data', (msg) => {
       resolve([Number(process.hrtime.bigint() - start) / 1e6, msg.length]);
       stream.cancel();
     });
     stream.once('error', (err) => {
-      if (err.code !== grpc.status.CANCELLED) reject(err);
+      if (err.code !== h.grpc.status.CANCELLED) reject(err);
     });
   });
 }
 
-function quantile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+/** One unary call; resolves with [ms, response bytes]. */
+function unaryOnce(client, call) {
+  const start = process.hrtime.bigint();
+  return new Promise((resolve, reject) =>
+    client.makeUnaryRequest(call.method, identity, identity, call.request, call.md(), (err, msg) =>
+      err ? reject(err) : resolve([Number(process.hrtime.bigint() - start) / 1e6, msg.length]),
+    ),
+  );
 }
 
+const invoke = (client, call) => (call.unary ? unaryOnce(client, call) : streamFirst(client, call));
+
+/** The agent's calls; `floorOf` gives the floor's call answering with the same number of bytes. */
+const AGENT_CALLS = {
+  x509: { method: '/SpiffeWorkloadAPI/FetchX509SVID', request: Buffer.alloc(0), md: workloadMetadata },
+  bundles: { method: '/SpiffeWorkloadAPI/FetchX509Bundles', request: Buffer.alloc(0), md: workloadMetadata },
+  jwt: {
+    method: '/SpiffeWorkloadAPI/FetchJWTSVID',
+    request: Buffer.concat([stringField(1, AUDIENCE), stringField(2, SPIFFE_ID)]),
+    md: workloadMetadata,
+    unary: true,
+  },
+};
+
+function floorOf(call, size) {
+  return {
+    method: call.unary ? '/bench.Floor/Unary' : '/bench.Floor/Stream',
+    request: Buffer.from(String(size)),
+    md: () => new h.grpc.Metadata(),
+    unary: call.unary,
+  };
+}
+
+// ---------------------------------------------------------------- measurements
+
+/** p50/p99 of samples (ms). */
 function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), n: s.length };
+  return { p50: h.percentile(samples, 50), p99: h.percentile(samples, 99), n: samples.length };
 }
 
-/** Warm latency: one request at a time, round-robin over the clients. */
-async function warmSequential(clients, method, md, total) {
+/** `count` calls one at a time, round-robin over `clients`; returns the latencies. */
+async function sequential(clients, call, count, offset = 0) {
   const samples = [];
-  for (let i = 0; i < total; i++)
-    samples.push((await firstMessage(clients[i % clients.length], method, md))[0]);
-  return stats(samples);
+  for (let i = 0; i < count; i++)
+    samples.push((await invoke(clients[(offset + i) % clients.length], call))[0]);
+  return samples;
 }
 
-/** Warm throughput: every client keeps one request in flight. */
-async function warmConcurrent(clients, method, md, total) {
+/** Every client keeps one call in flight until `count` calls are done; returns latencies and wall seconds. */
+async function concurrent(clients, call, count) {
   const samples = [];
-  const perClient = Math.ceil(total / clients.length);
+  const perClient = Math.ceil(count / clients.length);
   const start = process.hrtime.bigint();
   await Promise.all(
     clients.map(async (c) => {
-      for (let i = 0; i < perClient; i++) samples.push((await firstMessage(c, method, md))[0]);
+      for (let i = 0; i < perClient; i++) samples.push((await invoke(c, call))[0]);
     }),
   );
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { ...stats(samples), rate: samples.length / seconds };
+  return { samples, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
-/** New connection per request: channel + first message + close. */
-async function newConnections(socketPath, method, md, total) {
+/** New channel per call: connect + first message + close, one at a time. */
+async function fresh(socketPath, call, count) {
   const samples = [];
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
     const client = makeClient(socketPath);
-    await firstMessage(client, method, md);
+    await invoke(client, call);
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
     client.close();
   }
-  return stats(samples);
+  return samples;
 }
 
-/** Runs every latency measurement against one server. */
-async function measureServer(socketPath, method, md) {
-  const clients = Array.from({ length: WORKLOADS }, () => makeClient(socketPath));
-  let size = 0;
-  for (const c of clients) size = (await firstMessage(c, method, md))[1]; // connect + warm every channel
-  // Keep fewer than ~1000 cancelled streams per connection (nghttp2 GOAWAY): REQUESTS/100 each per phase.
-  const sequential = await warmSequential(clients, method, md, REQUESTS);
-  const concurrent = await warmConcurrent(clients, method, md, REQUESTS);
-  clients.forEach((c) => c.close());
-  const fresh = await newConnections(socketPath, method, md, NEW_CONNS);
-  return { sequential, concurrent, fresh, size };
-}
-
-// ---------------------------------------------------------------- memory
-
-function gc() {
-  if (global.gc) {
-    global.gc();
-    global.gc();
+/**
+ * Runs `block(side)` for the agent and the floor alternately, `ROUNDS` times each, on fresh connections per
+ * side (a connection sees fewer than ~1000 cancelled streams, nghttp2's limit); returns samples per side.
+ */
+async function alternate(sides, block) {
+  const out = { agent: { samples: [], seconds: 0 }, floor: { samples: [], seconds: 0 } };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const name of ['agent', 'floor']) {
+      const res = await block(sides[name], r);
+      out[name].samples.push(...(res.samples || res));
+      out[name].seconds += res.seconds || 0;
+    }
   }
+  return out;
 }
 
-/** Cache memory per cached X.509-SVID: entries + SVID material for 10,000 entries, inputs excluded. */
-function measureMemory() {
-  const { IdentityCache, createSvidMaterial } = require(agentDist);
-  const { TestCa } = require(supportDist);
-  const ca = TestCa.create({ trustDomain: 'example.org' });
-  const inputs = [];
-  for (let i = 0; i < MEMORY_ENTRIES; i++) {
-    const svid = ca.issueX509Svid({ spiffeId: `spiffe://example.org/workload/${i}` });
-    inputs.push({ der: svid.certificates[0].der, key: svid.privateKeyDer });
+/** Connected, warmed clients for both sides (one call each). */
+async function clientsFor(sides, kind) {
+  const result = {};
+  for (const name of ['agent', 'floor']) {
+    const side = sides[name];
+    const clients = Array.from({ length: CONNECTIONS }, () => makeClient(side.socketPath));
+    for (const c of clients) await invoke(c, side.calls[kind]);
+    result[name] = { ...side, clients };
   }
-  const cache = new IdentityCache({ trustDomain: 'example.org', x509SvidCacheMaxSize: MEMORY_ENTRIES });
-  cache.setBundle(bundleOf(ca));
-  gc();
-  const before = process.memoryUsage();
-  const entries = inputs.map((_, i) => ({
-    entryId: `entry-${String(i).padStart(5, '0')}`,
-    spiffeId: `spiffe://example.org/workload/${i}`,
-    selectors: [{ type: 'unix', value: `uid:${100000 + i}` }],
-    hint: '',
-    federatesWith: [],
-    revision: 1,
-    createdAt: 1,
-  }));
-  cache.updateEntries(entries);
-  inputs.forEach((input, i) =>
-    cache.setSvid(
-      entries[i].entryId,
-      createSvidMaterial({ certChainDer: [input.der], privateKey: input.key, entryRevision: 1 }),
-    ),
-  );
-  gc();
-  const after = process.memoryUsage();
-  const per = (field) => (after[field] - before[field]) / MEMORY_ENTRIES;
-  return {
-    heap: per('heapUsed'),
-    buffers: per('arrayBuffers'),
-    rss: per('rss'),
-    svids: cache.svidCount,
-    leafBytes: inputs[0].der.length,
-    gcExposed: Boolean(global.gc),
+  return result;
+}
+
+const closeAll = (sides) => Object.values(sides).forEach((s) => s.clients.forEach((c) => c.close()));
+
+async function measureAll(sides) {
+  const perRound = (total) => Math.max(1, Math.round(total / ROUNDS));
+  const results = {};
+  const fresh509 = await alternate(sides, (s) => fresh(s.socketPath, s.calls.x509, perRound(NEW_CONNS)));
+  results.fresh = { agent: stats(fresh509.agent.samples), floor: stats(fresh509.floor.samples) };
+  for (const kind of ['x509', 'jwt', 'bundles']) {
+    const warm = await clientsFor(sides, kind);
+    const n = perRound(REQUESTS);
+    const out = await alternate(warm, (s, r) => sequential(s.clients, s.calls[kind], n, r * n));
+    closeAll(warm);
+    results[kind] = { agent: stats(out.agent.samples), floor: stats(out.floor.samples) };
+  }
+  const busy = await clientsFor(sides, 'x509');
+  const out = await alternate(busy, (s) => concurrent(s.clients, s.calls.x509, perRound(REQUESTS)));
+  closeAll(busy);
+  const rate = (x) => x.samples.length / x.seconds;
+  results.concurrent = {
+    agent: { ...stats(out.agent.samples), rate: rate(out.agent) },
+    floor: { ...stats(out.floor.samples), rate: rate(out.floor) },
   };
+  return results;
+}
+
+// ---------------------------------------------------------------- setup
+
+/** Registers this process's entry and `others` entries for other uids under `agentId`. */
+async function register(admin, agentId, others) {
+  const entries = [
+    h.wireEntry({
+      spiffeId: SPIFFE_ID,
+      parentId: agentId,
+      selectors: [{ type: 'unix', value: `uid:${UID}` }],
+    }),
+  ];
+  for (let i = 0; i < others; i++) {
+    entries.push(
+      h.wireEntry({
+        spiffeId: `spiffe://${h.TRUST_DOMAIN}/bench/other/${i}`,
+        parentId: agentId,
+        selectors: [{ type: 'unix', value: `uid:${200_000 + i}` }],
+      }),
+    );
+  }
+  for (let i = 0; i < entries.length; i += 1000) await h.batchCreate(admin, entries.slice(i, i + 1000));
+}
+
+/** Starts an agent (new join token) whose entries are registered; resolves once it serves our X.509-SVID. */
+async function startAgent(server, admin, pem, name, others, nodeFlags = []) {
+  const agent = AgentProcess.create(
+    path.join(server.dir, name),
+    server.port,
+    pem,
+    `    x509_svid_cache_max_size = ${others + 100}`,
+  );
+  const token = await h.joinToken(admin);
+  await register(admin, `spiffe://${h.TRUST_DOMAIN}/spire/agent/join_token/${token}`, others);
+  agent.spawn(token, nodeFlags);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (!agent.running) throw new Error(`agent ${name} exited:\n${agent.log}`);
+    const client = makeClient(agent.socketPath);
+    const served = await streamFirst(client, AGENT_CALLS.x509).catch(() => undefined);
+    client.close();
+    if (served) return agent;
+    if (Date.now() > deadline)
+      throw new Error(`agent ${name} did not serve our SVID in 120 s:\n${agent.log}`);
+    await h.delay(200);
+  }
+}
+
+/** Sizes of the agent's answers (first message / response), which the floor then returns. */
+async function answerSizes(socketPath) {
+  const client = makeClient(socketPath);
+  const sizes = {};
+  for (const [kind, call] of Object.entries(AGENT_CALLS)) sizes[kind] = (await invoke(client, call))[1];
+  client.close();
+  return sizes;
+}
+
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** A second agent under `--cpu-prof`; `REQUESTS` warm FetchX509SVID calls; the profile of that window. */
+async function profileAgent(server, admin, pem) {
+  const dir = path.join(server.dir, 'profile');
+  fs.mkdirSync(dir, { recursive: true });
+  const agent = await startAgent(server, admin, pem, 'profiled', 0, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const clients = Array.from({ length: CONNECTIONS }, () => makeClient(agent.socketPath));
+  try {
+    for (const c of clients) await invoke(c, AGENT_CALLS.x509);
+    const fromUs = nowUs();
+    const samples = await sequential(clients, AGENT_CALLS.x509, REQUESTS);
+    const toUs = nowUs();
+    clients.forEach((c) => c.close());
+    await agent.stop();
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`the profiled agent wrote no .cpuprofile:\n${agent.log}`);
+    const summary = summarizeCpuProfile(path.join(dir, file), { fromUs, toUs });
+    return { latency: stats(samples), calls: samples.length, windowMs: (toUs - fromUs) / 1000, ...summary };
+  } finally {
+    await agent.stop();
+  }
 }
 
 // ---------------------------------------------------------------- report
 
-const ms = (x) => `${x.toFixed(2)} ms`;
-const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KiB`;
-
-function writeSection(agent, echo, mem) {
-  const cpu = (os.cpus()[0] && os.cpus()[0].model) || 'unknown CPU';
-  const load = os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
-  const row = (label, a, e, pick) => `| ${label} | ${pick(a)} | ${pick(e)} |`;
-  const section = [
-    '## Agent Workload API',
-    '',
-    `Measured ${new Date().toISOString().slice(0, 16)}Z by \`node --expose-gc bench/workload-api.js\` on ${cpu}, ` +
-      `${os.cpus().length} cores, Node ${process.version}, load average ${load} (the box is shared; treat numbers as upper bounds for latency).`,
-    '',
-    `Server in its own process with the \`unix\` workload attestor (attestation and PID-reuse check on every call), ` +
-      `${ENTRIES.toLocaleString('en-US')} cached entries; the caller's X509SVIDResponse (one P-256 leaf, its key, one root) is ${agent.size} bytes. ` +
-      `${WORKLOADS} client connections from one process; time = open FetchX509SVID → first message (then cancel). ` +
-      `The floor is a bare grpc-js server-streaming echo over UDS returning ${agent.size} bytes, measured in the same run.`,
-    '',
-    '| measurement | agent FetchX509SVID | bare grpc-js UDS echo |',
-    '|---|---|---|',
-    row(`warm, one at a time over ${WORKLOADS} connections: p50`, agent, echo, (r) => ms(r.sequential.p50)),
-    row('warm, one at a time: p99', agent, echo, (r) => ms(r.sequential.p99)),
-    row(`warm, ${WORKLOADS} in flight at once: p50`, agent, echo, (r) => ms(r.concurrent.p50)),
-    row(`warm, ${WORKLOADS} in flight at once: p99`, agent, echo, (r) => ms(r.concurrent.p99)),
-    row(
-      `warm, ${WORKLOADS} in flight at once: throughput`,
-      agent,
-      echo,
-      (r) => `${Math.round(r.concurrent.rate).toLocaleString('en-US')}/s`,
-    ),
-    row('new connection + first message: p50', agent, echo, (r) => ms(r.fresh.p50)),
-    row('new connection + first message: p99', agent, echo, (r) => ms(r.fresh.p99)),
-    '',
-    `Samples: ${REQUESTS} per warm case, ${NEW_CONNS} new connections. Goals: warm p50 ≤ 1 ms, p99 ≤ 5 ms; new connection p50 ≤ 2.5 ms.`,
-    '',
-    `Cache memory at ${MEMORY_ENTRIES.toLocaleString('en-US')} entries with an SVID each (entry objects, selector index, ` +
-      `DER copies, parsed private KeyObjects, PKCS#8 copies; inputs excluded${mem.gcExposed ? '' : '; run with --expose-gc for stable figures'}): ` +
-      `**${kb(mem.heap + mem.buffers)} per SVID** (JS heap ${kb(mem.heap)} + ArrayBuffers ${kb(mem.buffers)}; ` +
-      `RSS grew ${kb(mem.rss)} per SVID, which also counts OpenSSL's key objects). Goal ≤ 5 KB.`,
-    '',
-  ].join('\n');
-  const file = path.join(root, 'docs', 'benchmarks.md');
-  const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = doc.indexOf('## Agent Workload API');
-  let next;
-  if (start >= 0) {
-    const after = doc.indexOf('\n## ', start + 1);
-    next = doc.slice(0, start) + section + (after >= 0 ? doc.slice(after + 1) : '');
-  } else {
-    next = `${doc.trimEnd()}\n\n${section}`;
-  }
-  fs.writeFileSync(file, next);
-}
+const { section } = require('./workload-api-report');
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-bench-wl-'));
-  const agentSock = path.join(dir, 'public', 'api.sock');
-  const echoSock = path.join(dir, 'echo.sock');
-  const children = [];
+  const loadStart = h.loadavg();
+  const server = await h.ServerProcess.create('lanyard-bench-wl-');
+  let floor;
+  let agent;
   try {
-    children.push(await startChild('agent', agentSock, process.getuid()));
-    const md = new grpc.Metadata();
-    md.set('workload.spiffe.io', 'true');
-    const agent = await measureServer(agentSock, '/SpiffeWorkloadAPI/FetchX509SVID', md);
-    children.push(await startChild('echo', echoSock, agent.size));
-    const echo = await measureServer(echoSock, '/bench.Echo/Stream', new grpc.Metadata());
-    const mem = measureMemory();
-    console.table({
-      'agent warm seq': agent.sequential,
-      'echo warm seq': echo.sequential,
-      'agent warm x100': agent.concurrent,
-      'echo warm x100': echo.concurrent,
-      'agent new conn': agent.fresh,
-      'echo new conn': echo.fresh,
-    });
-    console.log('memory per SVID (bytes):', mem);
-    if (WRITE) writeSection(agent, echo, mem);
+    await server.start();
+    const admin = server.admin();
+    const roots = await h.bundleRoots(admin);
+    const pem = roots.map((r) => new crypto.X509Certificate(r).toString()).join('');
+    agent = await startAgent(server, admin, pem, 'agent', ENTRIES);
+    const sizes = await answerSizes(agent.socketPath);
+    const floorSocket = path.join(server.dir, 'floor.sock');
+    floor = await startFloor(floorSocket);
+    const calls = (f) => Object.fromEntries(Object.entries(AGENT_CALLS).map(([k, c]) => [k, f(k, c)]));
+    const sides = {
+      agent: { socketPath: agent.socketPath, calls: AGENT_CALLS },
+      floor: { socketPath: floorSocket, calls: calls((k, c) => floorOf(c, sizes[k])) },
+    };
+    const results = await measureAll(sides);
+    await agent.stop();
+    const profile = await profileAgent(server, admin, pem);
+    admin.close();
+    const run = {
+      results,
+      sizes,
+      profile,
+      loadStart,
+      loadEnd: h.loadavg(),
+      params: { REQUESTS, NEW_CONNS, CONNECTIONS, ENTRIES, ROUNDS, GOALS },
+    };
+    const text = section(run);
+    console.log(text);
+    if (WRITE) h.writeSection('Agent Workload API', text);
   } finally {
-    children.forEach((c) => c.kill());
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (agent) await agent.stop();
+    if (floor) floor.kill();
+    await server.destroy();
   }
 }
 
-if (args[0] === '--serve-agent') void serveAgent(args[1], Number(args[2]));
-else if (args[0] === '--serve-echo') void serveEcho(args[1], Number(args[2]));
+if (process.argv[2] === '--serve-floor') void serveFloor(process.argv[3]);
 else
   main().catch((err) => {
     console.error(err);
