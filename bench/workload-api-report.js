@@ -8,6 +8,7 @@
 const h = require('./server-harness');
 
 const ms = (x) => `${x.toFixed(2)} ms`;
+const us = (x) => `${Math.round(x)} µs`;
 const pct = (part, whole) => `${whole > 0 ? Math.round((part / whole) * 100) : 0}%`;
 
 /** The table rows: label, the result pair and the goal that applies ({} = none set). */
@@ -56,20 +57,21 @@ function verdict(row) {
 
 function table(run) {
   const lines = [
-    '| measurement | agent p50 | agent p99 | floor p50 | floor p99 | agent ÷ floor, p50 | goal | verdict |',
-    '|---|---|---|---|---|---|---|---|',
+    '| measurement | agent p50 | agent p99 | floor p50 | floor p99 | agent ÷ floor, p50 | server CPU per call, agent / floor | goal | verdict |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows(run)) {
     const { agent, floor } = row.r;
     lines.push(
       `| ${row.label} | ${ms(agent.p50)} | ${ms(agent.p99)} | ${ms(floor.p50)} | ${ms(floor.p99)} | ` +
-        `${(agent.p50 / floor.p50).toFixed(2)}× | ${goalText(row)} | ${verdict(row)} |`,
+        `${(agent.p50 / floor.p50).toFixed(2)}× | ${us(agent.cpuPerCallUs)} / ${us(floor.cpuPerCallUs)} | ` +
+        `${goalText(row)} | ${verdict(row)} |`,
     );
   }
   const c = run.results.concurrent;
   lines.push(
     `| throughput with ${run.params.CONNECTIONS} in flight | ${h.fmt(c.agent.rate)}/s | | ${h.fmt(c.floor.rate)}/s | | ` +
-      `${(c.agent.rate / c.floor.rate).toFixed(2)}× | none set | – |`,
+      `${(c.agent.rate / c.floor.rate).toFixed(2)}× | | none set | – |`,
   );
   return lines;
 }
@@ -117,14 +119,13 @@ function profileText(p) {
   const groups = new Map();
   for (const m of p.modules) groups.set(category(m.name), (groups.get(category(m.name)) || 0) + m.samples);
   const grouped = [...groups.entries()].sort((a, b) => b[1] - a[1]);
-  const cpuPerCallUs = ((p.windowMs * 1000) / p.total) * (p.busy / p.calls);
   const lanyard = groups.get('Lanyard code') || 0;
   const topLanyard = p.modules.filter((m) => category(m.name) === 'Lanyard code').slice(0, 3);
   return [
     `Where the agent's time goes: a second agent (one entry) ran under \`--cpu-prof\` and served ${h.fmt(p.calls)} ` +
       `warm FetchX509SVID calls one at a time (p50 ${ms(p.latency.p50)}, p99 ${ms(p.latency.p99)} with the ` +
       `profiler on). Of the ${h.fmt(p.total)} samples in that ${(p.windowMs / 1000).toFixed(1)} s window the agent was ` +
-      `busy in ${h.fmt(p.busy)} (${pct(p.busy, p.total)}), about ${Math.round(cpuPerCallUs)} µs of its CPU per call.`,
+      `busy in ${h.fmt(p.busy)} (${pct(p.busy, p.total)}).`,
     `Busy samples by where the code lives: ${grouped.map(([g, n]) => `${g} ${pct(n, p.busy)}`).join(', ')}.` +
       (topLanyard.length > 0
         ? ` Within Lanyard code: ${topLanyard.map((m) => `\`${m.name}\` ${pct(m.samples, p.busy)}`).join(', ')}.`

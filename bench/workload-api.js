@@ -162,10 +162,20 @@ function floorOf(call, size) {
 
 // ---------------------------------------------------------------- measurements
 
-/** p50/p99 of samples (ms). */
-function stats(samples) {
-  return { p50: h.percentile(samples, 50), p99: h.percentile(samples, 99), n: samples.length };
+/** p50/p99 of samples (ms); with `cpuSeconds`, the server process's CPU per call in µs. */
+function stats(samples, cpuSeconds = NaN) {
+  return {
+    p50: h.percentile(samples, 50),
+    p99: h.percentile(samples, 99),
+    n: samples.length,
+    cpuPerCallUs: (cpuSeconds / samples.length) * 1e6,
+  };
 }
+
+const statsOf = (out) => ({
+  agent: stats(out.agent.samples, out.agent.cpu),
+  floor: stats(out.floor.samples, out.floor.cpu),
+});
 
 /** `count` calls one at a time, round-robin over `clients`; returns the latencies. */
 async function sequential(clients, call, count, offset = 0) {
@@ -206,10 +216,15 @@ async function fresh(socketPath, call, count) {
  * side (a connection sees fewer than ~1000 cancelled streams, nghttp2's limit); returns samples per side.
  */
 async function alternate(sides, block) {
-  const out = { agent: { samples: [], seconds: 0 }, floor: { samples: [], seconds: 0 } };
+  const out = {
+    agent: { samples: [], seconds: 0, cpu: 0 },
+    floor: { samples: [], seconds: 0, cpu: 0 },
+  };
   for (let r = 0; r < ROUNDS; r++) {
     for (const name of ['agent', 'floor']) {
+      const cpu0 = h.processCpuSeconds(sides[name].pid);
       const res = await block(sides[name], r);
+      out[name].cpu += h.processCpuSeconds(sides[name].pid) - cpu0;
       out[name].samples.push(...(res.samples || res));
       out[name].seconds += res.seconds || 0;
     }
@@ -235,21 +250,22 @@ async function measureAll(sides) {
   const perRound = (total) => Math.max(1, Math.round(total / ROUNDS));
   const results = {};
   const fresh509 = await alternate(sides, (s) => fresh(s.socketPath, s.calls.x509, perRound(NEW_CONNS)));
-  results.fresh = { agent: stats(fresh509.agent.samples), floor: stats(fresh509.floor.samples) };
+  results.fresh = statsOf(fresh509);
   for (const kind of ['x509', 'jwt', 'bundles']) {
     const warm = await clientsFor(sides, kind);
     const n = perRound(REQUESTS);
     const out = await alternate(warm, (s, r) => sequential(s.clients, s.calls[kind], n, r * n));
     closeAll(warm);
-    results[kind] = { agent: stats(out.agent.samples), floor: stats(out.floor.samples) };
+    results[kind] = statsOf(out);
   }
   const busy = await clientsFor(sides, 'x509');
   const out = await alternate(busy, (s) => concurrent(s.clients, s.calls.x509, perRound(REQUESTS)));
   closeAll(busy);
   const rate = (x) => x.samples.length / x.seconds;
+  const both = statsOf(out);
   results.concurrent = {
-    agent: { ...stats(out.agent.samples), rate: rate(out.agent) },
-    floor: { ...stats(out.floor.samples), rate: rate(out.floor) },
+    agent: { ...both.agent, rate: rate(out.agent) },
+    floor: { ...both.floor, rate: rate(out.floor) },
   };
   return results;
 }
@@ -354,8 +370,8 @@ async function main() {
     floor = await startFloor(floorSocket);
     const calls = (f) => Object.fromEntries(Object.entries(AGENT_CALLS).map(([k, c]) => [k, f(k, c)]));
     const sides = {
-      agent: { socketPath: agent.socketPath, calls: AGENT_CALLS },
-      floor: { socketPath: floorSocket, calls: calls((k, c) => floorOf(c, sizes[k])) },
+      agent: { socketPath: agent.socketPath, calls: AGENT_CALLS, pid: agent.child.pid },
+      floor: { socketPath: floorSocket, calls: calls((k, c) => floorOf(c, sizes[k])), pid: floor.pid },
     };
     const results = await measureAll(sides);
     await agent.stop();
