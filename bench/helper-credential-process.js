@@ -174,7 +174,7 @@ function section(r) {
     row('`lanyard-helper aws credential-process` (cached)', r.cached),
     '',
     `Cached over the floor: ${f(r.cached.p50 - r.floor.p50)} ms at p50; cold over cached: ` +
-      `${f(r.cold.p50 - r.cached.p50)} ms.`,
+      `${f(r.cold.p50 - r.cached.p50)} ms. No goal is set for the command's times.`,
     '',
     `Container-credentials endpoint, cached credentials, one keep-alive connection, ${r.container.n} requests:`,
     `p50 ${f(r.container.p50)} ms, p90 ${f(r.container.p90)} ms, p99 ${f(r.container.p99)} ms (goal p99 ≤ 5 ms: ${goal}).`,

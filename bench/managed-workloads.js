@@ -273,7 +273,8 @@ function section(r) {
     '',
     `The fastest proof type here is \`${fastest[0]}\` at ${fmt(fastest[1].perSecond)} verified per second and the slowest` +
       ` \`${slowest[0]}\` at ${fmt(slowest[1].perSecond)} (${(fastest[1].perSecond / slowest[1].perSecond).toFixed(1)}× apart);` +
-      ` ${failures === 0 ? 'no request was refused' : `${failures} requests were refused`}.`,
+      ` ${failures === 0 ? 'no request was refused' : `${failures} requests were refused`}. No goal is set for` +
+      ' these figures.',
     '',
   ].join('\n');
 }

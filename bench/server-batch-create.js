@@ -112,8 +112,11 @@ async function main() {
   } finally {
     await server.destroy();
   }
-  if (WRITE) writePart(rows, loadStart);
+  writePart(rows, loadStart);
 }
+
+/** Goal (issue): entries per second through BatchCreateEntry on SQLite. */
+const GOAL_RATE = 1000;
 
 function writePart(rows, loadStart) {
   const text = [
@@ -135,10 +138,19 @@ function writePart(rows, loadStart) {
         `${r.cpuPerEntryUs.toFixed(0)} µs | ${h.fmt(r.base.rate)} entries/s | ${Math.round((r.api.rate / r.base.rate) * 100)}% |`,
     ),
     '',
-    'Goal (issue): ≥ 1,000 entries/s on SQLite.',
+    `Goal (issue): ≥ ${h.fmt(GOAL_RATE)} entries/s on SQLite: ` +
+      rows
+        .map(
+          (r) =>
+            `batches of ${r.size} ${r.api.rate >= GOAL_RATE ? 'met' : '**missed**'} (${h.fmt(r.api.rate)} entries/s, ` +
+            `${Math.round((r.api.rate / r.base.rate) * 100)}% of the in-process datastore)`,
+        )
+        .join('; ') +
+      '.',
     '',
   ].join('\n');
-  h.writeServerPart('### BatchCreateEntry on the admin socket', text);
+  if (WRITE) h.writeServerPart('### BatchCreateEntry on the admin socket', text);
+  else console.log(`\n${text}`);
 }
 
 main().catch((err) => {

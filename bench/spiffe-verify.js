@@ -135,6 +135,34 @@ function measure() {
   );
 }
 
+/** Target (issue): ES256 JWT-SVID validations per second on one thread. */
+const JWT_TARGET = 10_000;
+const JWT = 'JwtSvid.parseAndValidate ES256';
+const PARSE = 'new crypto.X509Certificate(leaf DER), for reference';
+const DER2 = 'verifyX509Svid DER, leaf <- intermediate <- root (2 signatures)';
+const PARSED2 = 'verifyX509Svid parsed objects, 2-level chain (cached signatures)';
+
+/** Sentences computed from this run's figures: the target's verdict and what the ratios say. */
+function analysis(results) {
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
+  const jwt = results[JWT];
+  const raw = results[RAW].rate;
+  const verdict = jwt.rate >= JWT_TARGET ? 'met' : '**missed**';
+  const floorNote =
+    raw < JWT_TARGET
+      ? `the raw verify floor itself ran at ${fmt(raw)}/s, below the target, so on this machine at this load ` +
+        'no ES256 validator would meet it'
+      : `the raw verify floor ran at ${fmt(raw)}/s`;
+  return [
+    `Target (issue): ≥ ${fmt(JWT_TARGET)} ES256 JWT-SVID validations/s on one thread: ${verdict} in this run ` +
+      `(${fmt(jwt.rate)}/s, ${jwt.ratio.toFixed(2)} of raw verify); ${floorNote}.`,
+    `Parsing one leaf DER into \`X509Certificate\` cost ${(1 / results[PARSE].ratio).toFixed(2)} raw ES256 ` +
+      `verifies here, and the 2-signature chain from DER ran at ${results[DER2].ratio.toFixed(2)} of raw verify ` +
+      `against ${results[PARSED2].ratio.toFixed(2)} on already-parsed objects, whose signature results are ` +
+      'cached per (certificate, issuer) pair; TLS peers arrive as `X509Certificate` objects already.',
+  ];
+}
+
 function section(results) {
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   const rows = Object.entries(results).map(
@@ -159,11 +187,7 @@ function section(results) {
     '|---|---|---|',
     ...rows,
     '',
-    'Target (issue): ≥ 10,000 ES256 JWT-SVID validations/s on one thread; on this shared box the raw verify',
-    'floor itself is often below that, so read the ratio column. The DER cases include parsing the chain into',
-    '`X509Certificate` objects (OpenSSL 3 decodes each public key while parsing, which costs about as much as',
-    'one ECDSA verify, see the reference row) and reading their extensions. TLS peers arrive as',
-    '`X509Certificate` objects already, and signature results are cached per (certificate, issuer) pair.',
+    ...analysis(results),
     '',
   ].join('\n');
 }
@@ -187,4 +211,6 @@ const results = measure();
 for (const [name, r] of Object.entries(results)) {
   console.log(`${name}: ${Math.round(r.rate)}/s (x${r.ratio.toFixed(2)} raw)`);
 }
-if (WRITE) writeSection(section(results));
+const text = section(results);
+if (WRITE) writeSection(text);
+else console.log(`\n${text}`);
