@@ -1,9 +1,10 @@
-import { sign } from 'node:crypto';
 import { InternalError, UnavailableError } from '@lanyard/base';
+import { GoogleAuth } from 'google-auth-library';
 import type { GcpIitServerConfig } from './config';
 import type { ComputeEngineClaims } from './shared';
 
-const SCOPE = 'https://www.googleapis.com/auth/compute.readonly';
+/** The scope `instances.get` needs. */
+export const COMPUTE_READONLY_SCOPE = 'https://www.googleapis.com/auth/compute.readonly';
 const TIMEOUT_MS = 20_000;
 
 /** What gcp_iit reads from Compute `instances.get`. */
@@ -14,24 +15,45 @@ export interface GceInstance {
 }
 
 /**
- * Compute Engine API client for `instances.get`, authenticated with an OAuth 2.0 access token from the
- * `service_account_file` key (JWT-bearer grant at its `token_uri`) or, without one, from the GCE metadata server.
+ * Compute Engine API client for `instances.get`, authenticated by google-auth-library: the
+ * `service_account_file` key when set, otherwise Application Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS`,
+ * gcloud's well-known file, then the GCE metadata server, which honours `GCE_METADATA_HOST`). A service account key
+ * signs its own scoped JWT access tokens, as Google's generated API clients do, so no token exchange is needed.
  */
 export class ComputeClient {
-  private token?: { value: string; expiresAt: number };
+  private readonly auth: GoogleAuth;
 
-  constructor(
-    private readonly config: Pick<GcpIitServerConfig, 'computeEndpoint' | 'serviceAccount' | 'metadataHost'>,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly config: Pick<GcpIitServerConfig, 'computeEndpoint' | 'serviceAccount'>) {
+    const key = config.serviceAccount?.json;
+    this.auth = new GoogleAuth({
+      scopes: [COMPUTE_READONLY_SCOPE],
+      credentials: key,
+      // The key names its project; without it the library would probe gcloud and the metadata server for one.
+      projectId: typeof key?.project_id === 'string' ? key.project_id : undefined,
+      // Node's own fetch: gaxios would otherwise load node-fetch with a dynamic ES module import.
+      clientOptions: { transporterOptions: { fetchImplementation: fetch } },
+    });
+    this.auth.useJWTAccessWithScope = true;
+  }
 
-  /** @throws InternalError when the instance cannot be fetched (naming the HTTP status and Google's message). */
+  /**
+   * @throws InternalError when Google answers with an error (naming the HTTP status and Google's message);
+   * UnavailableError when no credentials are found or the API cannot be reached.
+   */
   async getInstance(ce: ComputeEngineClaims): Promise<GceInstance> {
     const path = `projects/${enc(ce.projectId)}/zones/${enc(ce.zone)}/instances/${enc(ce.instanceName)}`;
-    const body = await this.request(new URL(path, this.config.computeEndpoint).toString(), {
-      headers: { authorization: `Bearer ${await this.accessToken()}` },
-    });
-    const value = body as { tags?: { items?: unknown }; labels?: unknown; metadata?: { items?: unknown } };
+    const url = new URL(path, this.config.computeEndpoint).toString();
+    let body: unknown;
+    try {
+      body = (await this.auth.request({ url, timeout: TIMEOUT_MS, responseType: 'json' })).data;
+    } catch (error) {
+      throw describeFailure(error);
+    }
+    const value = (body ?? {}) as {
+      tags?: { items?: unknown };
+      labels?: unknown;
+      metadata?: { items?: unknown };
+    };
     return {
       tags: Array.isArray(value.tags?.items) ? value.tags.items.map(String) : [],
       labels:
@@ -43,68 +65,30 @@ export class ComputeClient {
         : [],
     };
   }
+}
 
-  private async accessToken(): Promise<string> {
-    if (this.token && this.now() < this.token.expiresAt) return this.token.value;
-    const sa = this.config.serviceAccount;
-    const answer = sa
-      ? await this.request(sa.tokenUri, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-            assertion: this.assertion(sa.clientEmail, sa.privateKeyPem, sa.tokenUri),
-          }).toString(),
-        })
-      : await this.request(
-          `http://${this.config.metadataHost}/computeMetadata/v1/instance/service-accounts/default/token`,
-          { headers: { 'Metadata-Flavor': 'Google' } },
-        );
-    const { access_token: value, expires_in: expiresIn } = answer as {
-      access_token?: unknown;
-      expires_in?: unknown;
-    };
-    if (typeof value !== 'string')
-      throw new InternalError('gcp_iit: token endpoint returned no access_token', 'ERR_GCP_COMPUTE');
-    this.token = { value, expiresAt: this.now() + (Number(expiresIn) || 300) * 1000 - 60_000 };
-    return value;
+/**
+ * Maps a google-auth-library failure to a typed error without echoing request headers: an HTTP answer (gaxios
+ * puts it on `error.response`) names the status and Google's message; anything else is a reachability problem.
+ */
+function describeFailure(error: unknown): Error {
+  const response = (error as { response?: { status?: unknown; data?: unknown } } | undefined)?.response;
+  if (typeof response?.status === 'number') {
+    const data = response.data as { error?: { message?: string } | string } | string | undefined;
+    const inner = typeof data === 'object' ? data?.error : undefined;
+    const detail =
+      typeof inner === 'string'
+        ? inner
+        : (inner?.message ?? (typeof data === 'string' ? data.slice(0, 200) : 'no error message'));
+    return new InternalError(
+      `gcp_iit: failed to fetch instance metadata: HTTP ${response.status}: ${detail}`,
+      'ERR_GCP_COMPUTE',
+    );
   }
-
-  private assertion(email: string, privateKeyPem: string, audience: string): string {
-    const iat = Math.floor(this.now() / 1000);
-    const encode = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
-    const input = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({ iss: email, scope: SCOPE, aud: audience, iat, exp: iat + 3600 })}`;
-    return `${input}.${sign('sha256', Buffer.from(input), privateKeyPem).toString('base64url')}`;
-  }
-
-  private async request(url: string, init: RequestInit): Promise<unknown> {
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      text = await res.text();
-    } catch (error) {
-      throw new UnavailableError(
-        `gcp_iit: request to ${new URL(url).origin} failed: ${(error as Error).message}`,
-        'ERR_GCP_COMPUTE',
-      );
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (!res.ok) {
-      const message = (body as { error?: { message?: string } | string } | undefined)?.error;
-      const detail = typeof message === 'string' ? message : (message?.message ?? text.slice(0, 200));
-      throw new InternalError(
-        `gcp_iit: failed to fetch instance metadata: HTTP ${res.status}: ${detail}`,
-        'ERR_GCP_COMPUTE',
-      );
-    }
-    return body;
-  }
+  return new UnavailableError(
+    `gcp_iit: failed to fetch instance metadata: ${(error as Error).message}`,
+    'ERR_GCP_COMPUTE',
+  );
 }
 
 function enc(segment: string): string {

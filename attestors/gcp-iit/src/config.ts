@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AgentPathTemplate, decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
 import { InvalidArgumentError } from '@lanyard/base';
@@ -41,11 +42,11 @@ export function parseAgentConfig(data: PluginData): GcpIitAgentConfig {
   return config;
 }
 
-/** A service account key file (`type: service_account`), as far as the Compute lookup needs it. */
+/** A service account key file (`type: service_account`), checked and handed to google-auth-library as is. */
 export interface ServiceAccountKey {
   readonly clientEmail: string;
-  readonly privateKeyPem: string;
-  readonly tokenUri: string;
+  /** The file's JSON document (it holds the private key: never log it). */
+  readonly json: Record<string, unknown>;
 }
 
 /** Server `plugin_data`. */
@@ -61,8 +62,6 @@ export interface GcpIitServerConfig {
   readonly googleCertsUrl: string;
   /** Lanyard: Compute Engine API base URL ending in `/compute/v1/`. */
   readonly computeEndpoint: string;
-  /** Lanyard: GCE metadata host for the access token when no service_account_file is set. */
-  readonly metadataHost: string;
 }
 
 const SERVER_PLUGIN_DATA = {
@@ -77,11 +76,8 @@ const SERVER_PLUGIN_DATA = {
   compute_endpoint: field.string(),
 };
 
-/** Parses and validates server `plugin_data`; `env.GCE_METADATA_HOST` overrides the metadata host like Google's libraries. */
-export function parseServerConfig(
-  data: PluginData,
-  env: NodeJS.ProcessEnv = process.env,
-): GcpIitServerConfig {
+/** Parses and validates server `plugin_data`; a `service_account_file` is read and checked here. */
+export function parseServerConfig(data: PluginData): GcpIitServerConfig {
   const decoded = decodePluginData(P, data, SERVER_PLUGIN_DATA);
   const allow = decoded.projectid_allow_list ?? [];
   const saFile = decoded.service_account_file;
@@ -97,7 +93,6 @@ export function parseServerConfig(
       /\/*$/,
       '/',
     ),
-    metadataHost: env.GCE_METADATA_HOST || 'metadata.google.internal',
   };
   if (allow.length === 0) fail('projectid_allow_list', 'is required');
   for (const key of ['google_certs_url', 'compute_endpoint'] as const) {
@@ -108,21 +103,30 @@ export function parseServerConfig(
 }
 
 function readServiceAccount(path: string): ServiceAccountKey {
-  let value: Record<string, unknown>;
+  let text = '';
   try {
-    value = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    return fail('service_account_file', `cannot be read as JSON: ${(error as Error).message}`);
+    fail('service_account_file', `cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  const { type, client_email: clientEmail, private_key: privateKeyPem, token_uri: tokenUri } = value;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the file, which holds a private key.
+    fail('service_account_file', 'is not valid JSON');
+  }
+  const doc = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const { type, client_email: clientEmail, private_key: privateKeyPem } = doc;
   if (type !== 'service_account' || typeof clientEmail !== 'string' || typeof privateKeyPem !== 'string') {
     fail('service_account_file', 'must be a service_account key with client_email and private_key');
   }
-  return {
-    clientEmail,
-    privateKeyPem,
-    tokenUri: typeof tokenUri === 'string' ? tokenUri : 'https://oauth2.googleapis.com/token',
-  };
+  try {
+    createPrivateKey(privateKeyPem);
+  } catch {
+    fail('service_account_file', 'private_key is not a PEM private key');
+  }
+  return { clientEmail, json: doc };
 }
 
 function fail(key: string, problem: string): never {

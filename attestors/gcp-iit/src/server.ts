@@ -28,7 +28,7 @@ export class GcpIitServerAttestor implements NodeAttestorServer {
     private readonly deps: ServerAttestorDeps,
   ) {
     this.keys = new GoogleKeySet(config.googleCertsUrl, deps.now);
-    this.compute = new ComputeClient(config, deps.now);
+    this.compute = new ComputeClient(config);
   }
 
   /** Verifies the token and returns `spiffe://<td>/spire/agent/gcp_iit/<project>/<instance id>`. */

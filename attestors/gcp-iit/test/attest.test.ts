@@ -179,7 +179,11 @@ describe('gcp_iit agent ↔ server', () => {
       'gcp_iit:label:team:payments',
       'gcp_iit:metadata:role:frontend',
     ]);
-    expect(world.apis.requests.map((r) => r.path)).toContain('/token');
+    // The key signs its own scoped JWT (no token exchange), which the fake verifies against the key file's key.
+    expect(world.apis.computeCallers).toEqual([
+      { kind: 'self-signed-jwt', email: 'spire-server@my-project.iam.gserviceaccount.com' },
+    ]);
+    expect(world.apis.requests.map((r) => r.path)).not.toContain('/token');
   });
 
   it('refuses metadata values above max_metadata_value_size', async () => {
@@ -201,6 +205,10 @@ describe('gcp_iit agent ↔ server', () => {
       const attestor = await server(world, { use_instance_metadata: true });
       const result = await attestor.attest(await agentPayload(world), noChallenge);
       expect(result.selectors.map(formatSelector)).toContain('gcp_iit:tag:web');
+      expect(world.apis.computeCallers).toEqual([{ kind: 'access-token' }]);
+      expect(world.metadata.requests.map((r) => r.path)).toContain(
+        '/computeMetadata/v1/instance/service-accounts/default/token',
+      );
     } finally {
       if (previous === undefined) delete process.env.GCE_METADATA_HOST;
       else process.env.GCE_METADATA_HOST = previous;

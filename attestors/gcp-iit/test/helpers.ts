@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import type { PluginData, ServerAttestorDeps } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
 import { FakeGcpMetadata, FakeGoogleApis } from '@lanyard/test-support';
+import { instance as sharedGaxios } from 'gaxios';
 import { agentPlugin, serverPlugin } from '../src';
+
+/*
+ * Application Default Credentials on GCE reach the metadata server through gcp-metadata, which uses gaxios' shared
+ * instance. Without a fetch given, gaxios loads node-fetch with a dynamic import(), which Jest's module VM cannot
+ * run (plain Node can), so the tests hand it Node's own fetch.
+ */
+sharedGaxios.defaults.fetchImplementation = fetch;
 
 /** The fakes one gcp_iit test uses, the attested-agent set and a settable clock. */
 export interface GcpWorld {

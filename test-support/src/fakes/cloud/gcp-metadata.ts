@@ -26,13 +26,16 @@ export function sampleGceIdentity(): FakeGceIdentity {
   };
 }
 
-const PREFIX = '/computeMetadata/v1/instance/service-accounts/';
+const INSTANCE = '/computeMetadata/v1/instance';
+const PREFIX = `${INSTANCE}/service-accounts/`;
 
 /**
  * Loopback fake of the GCE metadata server: `GET /computeMetadata/v1/instance/service-accounts/<sa>/identity`
  * with `audience` and `format=full|standard` mints an RS256 identity token (iss `https://accounts.google.com`,
  * `google.compute_engine` claims for `full`). Requests without `Metadata-Flavor: Google` or with
  * `X-Forwarded-For` get 403, a missing audience 400, unknown accounts 404. `…/<sa>/token` serves access tokens.
+ * `GET /computeMetadata/v1/instance` answers the presence check Google's libraries make, and every answer carries
+ * `Metadata-Flavor: Google`, which those libraries require.
  */
 export class FakeGcpMetadata extends HttpFake {
   identity: FakeGceIdentity = sampleGceIdentity();
@@ -45,13 +48,18 @@ export class FakeGcpMetadata extends HttpFake {
     private readonly signer: SigningIdentity,
     private readonly accessTokens?: () => string,
   ) {
-    super((req, url) => this.route(req, url));
+    super((req, url) => {
+      const res = this.route(req, url);
+      return { ...res, headers: { ...res.headers, 'metadata-flavor': 'Google' } };
+    });
   }
 
   private route(req: RecordedRequest, url: URL): FakeResponse {
     if (req.headers['metadata-flavor'] !== 'Google' || req.headers['x-forwarded-for'] !== undefined) {
       return { status: 403, body: 'Missing Metadata-Flavor:Google header.' };
     }
+    if (req.method === 'GET' && (req.path === INSTANCE || req.path === `${INSTANCE}/`))
+      return { status: 200, body: 'attributes/\nhostname\nid\nservice-accounts/\nzone\n' };
     if (req.method !== 'GET' || !req.path.startsWith(PREFIX)) return { status: 404, body: 'Not Found' };
     const [account, item] = req.path.slice(PREFIX.length).split('/');
     if (account !== 'default' && account !== this.identity.serviceAccountEmail)

@@ -1,5 +1,6 @@
 import { type KeyObject, randomBytes } from 'node:crypto';
 import { compactVerify, decodeJwt } from 'jose';
+import { verifyJwtAccess } from './google-jwt-access';
 import { HttpFake, type FakeResponse, type RecordedRequest, json } from './http-fake';
 import { type SigningIdentity, createSigningIdentity, publicJwk } from './signing-identity';
 
@@ -26,11 +27,23 @@ export interface ServiceAccountKeyFile {
 }
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const COMPUTE_ACCESS = {
+  audience: 'https://compute.googleapis.com/',
+  scopes: [
+    'https://www.googleapis.com/auth/compute.readonly',
+    'https://www.googleapis.com/auth/compute',
+    'https://www.googleapis.com/auth/cloud-platform',
+  ],
+};
+
+/** How a Compute API call authenticated: an issued access token, or a service account's self-signed JWT. */
+export type GoogleCaller = { kind: 'access-token' } | { kind: 'self-signed-jwt'; email: string };
 
 /**
  * Loopback fake of the Google endpoints gcp_iit's server half uses: `/oauth2/v1/certs` (kid → PEM certificate,
  * with an `Expires` header), `/oauth2/v3/certs` (JWKS), `/token` (OAuth 2.0 JWT-bearer grant for service-account
- * keys) and Compute `GET /compute/v1/projects/{p}/zones/{z}/instances/{name}` (Bearer token required; 401/404).
+ * keys) and Compute `GET /compute/v1/projects/{p}/zones/{z}/instances/{name}` (401/404). Compute takes a Bearer
+ * access token this fake issued or a registered service account's self-signed JWT (see {@link verifyJwtAccess}).
  */
 export class FakeGoogleApis extends HttpFake {
   /** Keys published on the certs endpoints; the first one signs identity tokens. */
@@ -39,6 +52,8 @@ export class FakeGoogleApis extends HttpFake {
   /** Service-account keys the token endpoint accepts, by client email. */
   private readonly serviceAccounts = new Map<string, KeyObject>();
   private readonly accessTokens = new Set<string>();
+  /** Who each successfully authenticated Compute call came from, in order. */
+  readonly computeCallers: GoogleCaller[] = [];
   /** Seconds the certs stay cacheable (`Expires` / `Cache-Control: max-age`). */
   certsMaxAgeSeconds = 3600;
 
@@ -114,13 +129,28 @@ export class FakeGoogleApis extends HttpFake {
     return json(200, { access_token: this.issueAccessToken(), expires_in: 3599, token_type: 'Bearer' });
   }
 
-  private instance(req: RecordedRequest, project: string, zone: string, name: string): FakeResponse {
+  private async caller(req: RecordedRequest): Promise<GoogleCaller | undefined> {
     const auth = req.headers.authorization ?? '';
-    if (!auth.startsWith('Bearer ') || !this.accessTokens.has(auth.slice(7))) {
+    if (!auth.startsWith('Bearer ')) return undefined;
+    const token = auth.slice(7);
+    if (this.accessTokens.has(token)) return { kind: 'access-token' };
+    const email = await verifyJwtAccess(token, this.serviceAccounts, COMPUTE_ACCESS);
+    return email === undefined ? undefined : { kind: 'self-signed-jwt', email };
+  }
+
+  private async instance(
+    req: RecordedRequest,
+    project: string,
+    zone: string,
+    name: string,
+  ): Promise<FakeResponse> {
+    const caller = await this.caller(req);
+    if (caller === undefined) {
       return json(401, {
         error: { code: 401, message: 'Request is missing required authentication credential.' },
       });
     }
+    this.computeCallers.push(caller);
     const instance = this.instances.get(`${project}/${zone}/${name}`);
     if (!instance) {
       return json(404, {

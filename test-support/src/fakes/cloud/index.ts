@@ -11,6 +11,7 @@ export * from './aws-sts-caller-identity';
 export * from './aws-json-apis';
 export * from './aws-secrets-manager';
 export * from './google-apis';
+export * from './google-jwt-access';
 export * from './google-secret-manager';
 export * from './gcp-metadata';
 export * from './azure-model';
