@@ -160,9 +160,14 @@ const ERROR_CLASS_BY_STATUS: ReadonlyMap<number, ErrorClass> = new Map<number, E
 
 /**
  * The {@link LanyardError} subclass of a received status (UNKNOWN for OK or a code outside gRPC's range), with
- * its default code; for statuses that arrive over gRPC or in an HTTP error document.
+ * its default code unless `options.code` names one; for statuses that arrive over gRPC, in an HTTP error document
+ * or from a worker thread.
  */
-export function errorForStatus(status: number, message: string, options?: { cause?: unknown }): LanyardError {
+export function errorForStatus(
+  status: number,
+  message: string,
+  options?: { cause?: unknown; code?: string },
+): LanyardError {
   const ErrorClass = ERROR_CLASS_BY_STATUS.get(status) ?? UnknownError;
-  return new ErrorClass(message, undefined, options);
+  return new ErrorClass(message, options?.code, options);
 }

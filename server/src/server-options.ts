@@ -54,6 +54,7 @@ export async function serverOptionsFromConfig(
       agentTtlSeconds: s.agentTtlSeconds,
       jwtIssuer: s.jwtIssuer,
       upstreamAuthority: p.upstreamAuthority,
+      signingWorkers: s.signingWorkers,
     },
     federation: s.federation,
     managedWorkloads: s.managedWorkloads,

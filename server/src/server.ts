@@ -334,6 +334,7 @@ export class LanyardServer {
     await this.bundleEndpoint?.stop();
     await this.managed?.stop();
     await this.endpoints.stop(graceMs);
+    await this.ca.close(); // after the endpoints: batches still in flight finish on the workers
     await this.trail?.close();
     await this.datastore.close();
   }

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '@lanyard/common';
 import { applyServerFlags, loadServerConfig, parseServerConfig } from '../src/config';
@@ -35,6 +35,7 @@ describe('server config defaults', () => {
       auditLogEnabled: false,
       ratelimit: { attestation: true, signing: true },
       signingLimits: { maxConcurrent: 2, maxQueued: 1024 },
+      signingWorkers: availableParallelism(),
       jwtCloudAudiences: ['sts.amazonaws.com', 'api://AzureADTokenExchange', 'https://sts.googleapis.com'],
     });
     expect(config.server.jwtIssuer).toBeUndefined();
@@ -89,6 +90,11 @@ describe('server config defaults', () => {
       auditLogEnabled: true,
     });
   });
+
+  it('refuses a negative svid_signing_workers, naming the key', () => {
+    const err = errorOf(() => parseServerConfig(minimal('  svid_signing_workers = -1')));
+    expect(err.message).toContain('svid_signing_workers');
+  });
 });
 
 describe('server config values', () => {
@@ -109,7 +115,8 @@ describe('server config values', () => {
   jwt_issuer = "https://issuer.example.org"
   agent_ttl = "3h"
   admin_ids = ["spiffe://example.org/admin"]
-  audit_log_enabled = true`),
+  audit_log_enabled = true
+  svid_signing_workers = 0`),
     );
     expect(config.server).toMatchObject({
       bindAddress: '127.0.0.1',
@@ -128,6 +135,7 @@ describe('server config values', () => {
       agentTtlSeconds: 10_800,
       adminIds: ['spiffe://example.org/admin'],
       auditLogEnabled: true,
+      signingWorkers: 0,
     });
   });
 

@@ -7,18 +7,23 @@ import { type SpiffeBundle, TrustDomain, signJwtSvid } from '@lanyard/spiffe';
 import { InvalidArgumentError } from '@lanyard/base';
 import { CaAuthorities } from './ca-authorities';
 import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
-import { csrSpiffeId, parseAndVerifyCsr } from './csr';
+import { parseAndVerifyCsr } from './csr';
+import { signCsrBatch } from './csr-batch';
+import { issueLeafFromCsr, type CsrIssueSettings, type IssuedLeaf } from './csr-issue';
 import { LocalAuthority } from './local-authority';
 import { serialToDecimal } from './der/certificate';
 import { spkiOf } from './der/spki';
 import { cappedExpiry, newTokenId } from './jwt-authority';
 import { requireDnsName, requireMemberId } from './names';
+import { CsrSigningPool } from './sign-pool/csr-signing-pool';
+import type { X509Authority } from './x509-authority';
 import { cappedNotAfter, issueCaCertificate, issueSvid } from './x509-templates';
 import type {
   AgentX509SvidParams,
   AuthorityState,
   AuthorityStates,
   CaEvent,
+  CsrSvidOutcome,
   CsrX509SvidParams,
   DownstreamX509CaParams,
   DownstreamX509CaResult,
@@ -43,14 +48,21 @@ export class ServerCa implements ServerCaApi {
   private constructor(
     private readonly options: ResolvedCaOptions,
     private readonly state: CaAuthorities,
+    private pool: CsrSigningPool | undefined,
   ) {
     this.local = new LocalAuthority(state);
   }
 
-  /** Opens the CA: validates options, restores the journal + keys, creates missing authorities, persists. */
+  /**
+   * Opens the CA: validates options, restores the journal + keys, creates missing authorities, persists; starts
+   * the signing worker threads when `signingWorkers` > 1.
+   */
   static async create(options: ServerCaOptions): Promise<ServerCa> {
     const resolved = resolveCaOptions(options);
-    return new ServerCa(resolved, await CaAuthorities.open(resolved));
+    const state = await CaAuthorities.open(resolved);
+    const workers = options.signingWorkers ?? 0;
+    const pool = workers > 1 ? new CsrSigningPool({ threads: workers, logger: resolved.logger }) : undefined;
+    return new ServerCa(resolved, state, pool);
   }
 
   /** @inheritDoc */
@@ -90,11 +102,29 @@ export class ServerCa implements ServerCaApi {
 
   /** @inheritDoc */
   signX509SvidFromCsr(params: CsrX509SvidParams): X509SvidResult {
-    const csr = parseAndVerifyCsr(params.csrDer);
-    const spiffeId = csrSpiffeId(csr.uriSans, params.expectedSpiffeId, this.trustDomain);
-    const ttl = resolveTtl(params.ttlSeconds, this.options.defaultX509SvidTtlSeconds, 'ttl');
-    const subjectDer = params.useCsrSubject ? Buffer.from(csr.subjectDer) : undefined;
-    return this.issue(spiffeId, csr.spkiDer, ttl, params.dnsNames ?? csr.dnsNames, subjectDer);
+    const ca = this.state.x509.slots.active();
+    return this.svidOf(ca, issueLeafFromCsr(ca, params, this.csrSettings(), this.options.now()));
+  }
+
+  /** @inheritDoc */
+  async signX509SvidsFromCsrs(params: readonly CsrX509SvidParams[]): Promise<CsrSvidOutcome[]> {
+    const ca = this.state.x509.slots.active();
+    const outcomes = await signCsrBatch(ca, params, this.csrSettings(), this.options.now(), this.pool);
+    return outcomes.map((o) => ('leaf' in o ? { svid: this.svidOf(ca, o.leaf) } : o));
+  }
+
+  private csrSettings(): CsrIssueSettings {
+    return { trustDomain: this.trustDomain, defaultTtlSeconds: this.options.defaultX509SvidTtlSeconds };
+  }
+
+  private svidOf(ca: X509Authority, leaf: IssuedLeaf): X509SvidResult {
+    this.options.onSigned('x509_svid');
+    return {
+      certChainDer: [leaf.certDer, ...issuerChain(ca)],
+      spiffeId: leaf.spiffeId,
+      expiresAt: Math.floor(leaf.notAfter / 1000),
+      serialNumber: serialToDecimal(leaf.serial),
+    };
   }
 
   private issue(
@@ -111,13 +141,7 @@ export class ServerCa implements ServerCaApi {
       { spiffeId, spkiDer, ttlMs: ttlSeconds * 1000, dnsNames, subjectDer },
       this.options.now(),
     );
-    this.options.onSigned('x509_svid');
-    return {
-      certChainDer: [certDer, ...issuerChain(ca)],
-      spiffeId,
-      expiresAt: Math.floor(notAfter / 1000),
-      serialNumber: serialToDecimal(serial),
-    };
+    return this.svidOf(ca, { certDer, spiffeId, notAfter, serial });
   }
 
   /** @inheritDoc */
@@ -221,6 +245,14 @@ export class ServerCa implements ServerCaApi {
         error: err instanceof Error ? err.message : String(err),
       }),
     );
+  }
+
+  /** @inheritDoc */
+  async close(): Promise<void> {
+    this.stop();
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.close();
   }
 
   /** @inheritDoc */

@@ -244,7 +244,15 @@ export interface ServerCaOptions {
   logger?: PluginLogger;
   /** Told after each successful signature, for SPIRE's `server_ca_sign_*` counters. */
   onSigned?: (kind: SignedKind) => void;
+  /**
+   * `svid_signing_workers`: worker threads that verify CSRs and sign X.509-SVIDs for
+   * {@link ServerCaApi.signX509SvidsFromCsrs}; 0 or 1 (the default here) signs on the calling thread.
+   */
+  signingWorkers?: number;
 }
+
+/** The outcome of one CSR of a batch: the SVID, or the error that refused that CSR alone. */
+export type CsrSvidOutcome = { svid: X509SvidResult } | { error: Error };
 
 /**
  * The server CA facade (implemented by `ServerCa` in `server-ca.ts`, created with `await ServerCa.create(opts)`).
@@ -260,6 +268,11 @@ export interface ServerCaApi {
   signAgentX509Svid(params: AgentX509SvidParams): X509SvidResult;
   /** Verifies a PKCS#10 CSR and issues an X.509-SVID for its key (see {@link CsrX509SvidParams}). */
   signX509SvidFromCsr(params: CsrX509SvidParams): X509SvidResult;
+  /**
+   * {@link signX509SvidFromCsr} for a batch, on the signing worker threads when configured; outcomes in order,
+   * each with its SVID or its own error. Throws ResourceExhaustedError when the workers' queue is full.
+   */
+  signX509SvidsFromCsrs(params: readonly CsrX509SvidParams[]): Promise<CsrSvidOutcome[]>;
   /** Parses a PKCS#10 CSR and verifies its signature; `InvalidArgumentError` on any defect. */
   parseCsr(csrDer: Buffer): ParsedCsr;
   /** Signs a downstream X.509 CA (`NewDownstreamX509CA`). */
@@ -283,6 +296,8 @@ export interface ServerCaApi {
   start(): void;
   /** Stops the rotation timer. */
   stop(): void;
+  /** Stops the rotation timer and the signing worker threads; batches then sign on the calling thread. */
+  close(): Promise<void>;
   /** LocalAuthority `GetX509AuthorityState`. */
   getX509AuthorityState(): AuthorityStates;
   /** `ca_ttl` and the default SVID TTLs in effect (seconds). */

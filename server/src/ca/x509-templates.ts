@@ -37,9 +37,12 @@ export interface SvidRequest {
   subjectDer?: Buffer;
 }
 
+/** What signing a leaf needs from an {@link X509Authority} (all a signing worker thread holds). */
+export type LeafIssuer = Pick<X509Authority, 'signer' | 'subjectDer' | 'subjectKeyId' | 'notAfter'>;
+
 /** Signs an X.509-SVID with `ca`; NotAfter capped at the CA's NotAfter. Returns the leaf DER and NotAfter (ms). */
 export function issueSvid(
-  ca: X509Authority,
+  ca: LeafIssuer,
   request: SvidRequest,
   nowMs: number,
 ): { certDer: Buffer; notAfter: number; serial: Buffer } {
@@ -126,7 +129,7 @@ export function issueCaCertificate(issuer: CaIssuer, request: CaRequest, nowMs: 
 }
 
 /** NotAfter for something `ca` signs now: now + ttl capped at the CA's NotAfter; refuses an expired CA. */
-export function cappedNotAfter(ca: X509Authority, nowMs: number, ttlMs: number): number {
+export function cappedNotAfter(ca: Pick<X509Authority, 'notAfter'>, nowMs: number, ttlMs: number): number {
   if (nowMs >= ca.notAfter)
     throw new UnavailableError('x509 ca has expired; waiting for rotation', 'ERR_CA_EXPIRED');
   return Math.min(Math.floor((nowMs + ttlMs) / 1000) * 1000, ca.notAfter);

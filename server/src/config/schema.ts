@@ -105,6 +105,7 @@ export const serverSectionSchema = field.object(
     lanyard_limits: limitsSchema,
     svid_signing_concurrency: field.int({ min: 1 }),
     svid_signing_queue: field.int({ min: 0 }),
+    svid_signing_workers: field.int({ min: 0 }),
     federation: federationSchema,
     managed_workloads: managedWorkloadsSchema,
     experimental: experimentalSchema,

@@ -2,6 +2,7 @@
  * Maps the decoded `server {}` block to {@link ServerSection}, applying SPIRE's defaults. The `federation`
  * block is mapped separately (`federation-section.ts`), as it reports problems with positions.
  */
+import { availableParallelism } from 'node:os';
 import { mapAuditTrail, parseLogLevel, type ConfigIssue } from '@lanyard/common';
 import { mapLimits } from './limits-section';
 import type { ServerFile } from './schema';
@@ -80,6 +81,7 @@ export function mapServerSection(
       maxConcurrent: block.svid_signing_concurrency ?? DEFAULT_SIGNING_LIMITS.maxConcurrent,
       maxQueued: block.svid_signing_queue ?? DEFAULT_SIGNING_LIMITS.maxQueued,
     },
+    signingWorkers: block.svid_signing_workers ?? availableParallelism(),
     federation: { federatesWith: [] },
     experimental: {
       cacheReloadIntervalMs: experimental.cache_reload_interval || undefined,

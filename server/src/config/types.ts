@@ -106,6 +106,8 @@ export interface ServerSection {
   limits: Partial<ServerLimits>;
   /** `svid_signing_concurrency` / `svid_signing_queue` (Lanyard extension): the global BatchNewX509SVID bound. */
   signingLimits: { maxConcurrent: number; maxQueued: number };
+  /** `svid_signing_workers` (Lanyard extension): threads that verify CSRs and sign X.509-SVIDs; 0/1 = main thread. */
+  signingWorkers: number;
   federation: FederationConfig;
   /** `managed_workloads {}` (Lanyard extension): agentless attestation of cloud workloads; unset = off. */
   managedWorkloads?: ManagedWorkloadsConfig;

@@ -1,6 +1,7 @@
 import { X509Certificate, createPublicKey, verify } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { encodePem } from '@lanyard/base';
+import { MemoryKeyManager } from '../../src/ca';
 import {
   rpc,
   bundlePem,
@@ -168,5 +169,56 @@ describe('SVID API with disable_jwt_svids', () => {
     } finally {
       await ts.stop();
     }
+  });
+});
+
+describe('BatchNewX509SVID on signing worker threads', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer({ ca: { keyManager: new MemoryKeyManager(), signingWorkers: 2 } });
+  });
+  afterAll(async () => ts.stop());
+
+  it('answers every item in order, signed on the workers or refused with its own status', async () => {
+    const roots = await bundlePem(ts);
+    const { agent, clients } = await newAgent(ts);
+    const created = await rpc<{ results: Array<{ entry: { id: string } }> }>((cb) =>
+      ts.admin.entry.BatchCreateEntry(
+        {
+          entries: [
+            { ...wireEntry('/svc/web', agent.agentId.slice(20)), dns_names: ['web.example.org'] },
+            wireEntry('/svc/not-mine', '/someone/else'),
+          ],
+        },
+        cb,
+      ),
+    );
+    const [mine, other] = created.results.map((r) => r.entry.id);
+    const good = () => ({ entry_id: mine, csr: keyAndCsr().csr });
+    const params = [
+      ...Array.from({ length: 20 }, good),
+      { entry_id: other, csr: keyAndCsr().csr },
+      { entry_id: mine, csr: keyAndCsr(['spiffe://example.org/svc/admin']).csr },
+      ...Array.from({ length: 20 }, good),
+      { entry_id: mine, csr: Buffer.from('not a csr') },
+    ];
+    const res = await rpc<{ results: Array<{ status: { code: number }; svid?: Svid }> }>((cb) =>
+      clients.svid.BatchNewX509SVID({ params }, cb),
+    );
+    const expected = [
+      ...Array<number>(20).fill(status.OK),
+      status.NOT_FOUND,
+      status.PERMISSION_DENIED,
+      ...Array<number>(20).fill(status.OK),
+      status.INVALID_ARGUMENT,
+    ];
+    expect(res.results.map((r) => r.status.code)).toEqual(expected);
+    const caKey = new X509Certificate(roots).publicKey;
+    for (const result of res.results.filter((r) => r.svid)) {
+      const leaf = new X509Certificate(result.svid!.cert_chain[0]);
+      expect(leaf.verify(caKey)).toBe(true);
+      expect(leaf.subjectAltName).toBe('URI:spiffe://example.org/svc/web, DNS:web.example.org');
+    }
+    clients.close();
   });
 });

@@ -3,7 +3,7 @@
  * signed at a time, at most `maxQueued` more wait their turn in arrival order, and any request beyond that is
  * refused at once with ResourceExhausted, so that a crowd of agents reconnecting together meets a quick,
  * retryable refusal (the agent backs off with jitter) instead of an ever-growing queue that times every call out.
- * Signing is synchronous CPU work on the event loop: a batch in progress yields between chunks of items, so
+ * Signing is CPU work: on the signing worker threads, or on the event loop, where a batch yields between runs of items so
  * health checks, syncs and admin calls are served while thousands of CSRs wait.
  */
 import { ResourceExhaustedError } from '@lanyard/base';

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, NotFoundError } from '@lanyard/base';
 import type { RegistrationEntry } from '../../datastore/types';
-import type { JwtSvidResult } from '../../ca/types';
+import type { CsrX509SvidParams, JwtSvidResult, X509SvidResult } from '../../ca/types';
 import { jwtSvidMinted, whoCalled, x509SvidIssued } from '../../audit/trail-fields';
 import type { RpcContext } from '../boundary';
 import { idFromWire, idToWire, requireMemberOf } from '../convert/ids';
@@ -9,11 +9,6 @@ import { OK_STATUS, apiStatusOf, type ApiStatus } from '../status';
 import { requireBatchSize, requireNonNegative } from '../validate';
 import type { WireSpiffeId, WireX509Svid } from '../wire';
 import { SigningLimiter } from './signing-limiter';
-
-/** Items of a batch signed between two yields to the event loop. */
-const SIGN_CHUNK = 32;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function agentIdOf(ctx: RpcContext): string {
   return ctx.caller.agent?.spiffeId ?? '';
@@ -26,6 +21,35 @@ function requireAudience(audience: string[]): string[] {
   return nonEmpty;
 }
 
+/** A batch parameter whose entry the caller may receive. */
+interface AuthorizedCsr {
+  entry: RegistrationEntry;
+  csr: Buffer;
+}
+
+/** Checks one BatchNewX509SVID parameter; the error is that item's status, the batch goes on. */
+function authorizeParam(
+  param: { entry_id: string; csr: Buffer },
+  authorized: Map<string, RegistrationEntry>,
+): AuthorizedCsr | { error: Error } {
+  if (param.entry_id === '')
+    return { error: new InvalidArgumentError('missing entry ID', 'ERR_MISSING_ENTRY_ID') };
+  if (param.csr.length === 0) return { error: new InvalidArgumentError('missing CSR', 'ERR_MISSING_CSR') };
+  const entry = authorized.get(param.entry_id);
+  if (entry === undefined)
+    return { error: new NotFoundError('entry not found or not authorized', 'ERR_ENTRY_NOT_AUTHORIZED') };
+  return { entry, csr: param.csr };
+}
+
+function csrParamsOf({ entry, csr }: AuthorizedCsr): CsrX509SvidParams {
+  return {
+    csrDer: csr,
+    expectedSpiffeId: entry.spiffeId,
+    ttlSeconds: entry.x509SvidTtl,
+    dnsNames: entry.dnsNames,
+  };
+}
+
 /** The SVID service: agent issuance (BatchNewX509SVID, NewJWTSVID), admin minting, downstream CAs. */
 export class SvidApi {
   private readonly limiter: SigningLimiter;
@@ -36,43 +60,31 @@ export class SvidApi {
 
   /**
    * Issues X509-SVIDs for entries the calling agent is authorized for; the CSR only supplies the key. Batches
-   * pass the global {@link SigningLimiter}: ResourceExhausted when its queue is full.
+   * pass the global {@link SigningLimiter}: ResourceExhausted when its queue is full. The CA verifies and signs
+   * the authorized CSRs of a batch together (on its signing worker threads when it has them).
    */
   async batchNewX509Svid(req: { params: Array<{ entry_id: string; csr: Buffer }> }, ctx: RpcContext) {
     if (req.params.length === 0) throw new InvalidArgumentError('missing parameters', 'ERR_MISSING_PARAMS');
     requireBatchSize(req.params.length, this.deps.maxBatchSize, 'params');
     await this.deps.rateLimits?.wait(ctx, req.params.length);
     return this.limiter.run(async () => {
-      const authorized = new Map(this.deps.cache.authorizedEntries(agentIdOf(ctx)).map((e) => [e.id, e]));
-      const results: Array<{ status: ApiStatus; svid?: WireX509Svid }> = [];
-      for (const param of req.params) {
-        if (results.length > 0 && results.length % SIGN_CHUNK === 0) await yieldToEventLoop();
-        try {
-          results.push({ status: OK_STATUS, svid: this.newX509Svid(param, authorized, agentIdOf(ctx)) });
-        } catch (err) {
-          results.push({ status: apiStatusOf(err) as ApiStatus });
-        }
-      }
+      const agentId = agentIdOf(ctx);
+      const authorized = new Map(this.deps.cache.authorizedEntries(agentId).map((e) => [e.id, e]));
+      const checked = req.params.map((param) => authorizeParam(param, authorized));
+      const toSign = checked.flatMap((c) => ('entry' in c ? [c] : []));
+      const signed = await this.deps.ca.signX509SvidsFromCsrs(toSign.map(csrParamsOf));
+      let next = 0;
+      const results = checked.map((c) => {
+        if ('error' in c) return { status: apiStatusOf(c.error) as ApiStatus };
+        const outcome = signed[next++];
+        if ('error' in outcome) return { status: apiStatusOf(outcome.error) as ApiStatus };
+        return { status: OK_STATUS, svid: this.recordX509(outcome.svid, c.entry, agentId) };
+      });
       return { results };
     });
   }
 
-  private newX509Svid(
-    param: { entry_id: string; csr: Buffer },
-    authorized: Map<string, RegistrationEntry>,
-    agentId: string,
-  ): WireX509Svid {
-    if (param.entry_id === '') throw new InvalidArgumentError('missing entry ID', 'ERR_MISSING_ENTRY_ID');
-    if (param.csr.length === 0) throw new InvalidArgumentError('missing CSR', 'ERR_MISSING_CSR');
-    const entry = authorized.get(param.entry_id);
-    if (entry === undefined)
-      throw new NotFoundError('entry not found or not authorized', 'ERR_ENTRY_NOT_AUTHORIZED');
-    const svid = this.deps.ca.signX509SvidFromCsr({
-      csrDer: param.csr,
-      expectedSpiffeId: entry.spiffeId,
-      ttlSeconds: entry.x509SvidTtl,
-      dnsNames: entry.dnsNames,
-    });
+  private recordX509(svid: X509SvidResult, entry: RegistrationEntry, agentId: string): WireX509Svid {
     this.deps.trail?.record(x509SvidIssued(svid, { entry_id: entry.id, agent_id: agentId }));
     return {
       id: idToWire(svid.spiffeId),
