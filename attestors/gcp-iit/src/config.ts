@@ -44,7 +44,6 @@ export function parseAgentConfig(data: PluginData): GcpIitAgentConfig {
 
 /** A service account key file (`type: service_account`), checked and handed to google-auth-library as is. */
 export interface ServiceAccountKey {
-  readonly clientEmail: string;
   /** The file's JSON document (it holds the private key: never log it). */
   readonly json: Record<string, unknown>;
 }
@@ -126,7 +125,7 @@ function readServiceAccount(path: string): ServiceAccountKey {
   } catch {
     fail('service_account_file', 'private_key is not a PEM private key');
   }
-  return { clientEmail, json: doc };
+  return { json: doc };
 }
 
 function fail(key: string, problem: string): never {
