@@ -192,6 +192,7 @@ function perSvid(base, now, svids) {
   return {
     rss: per('procRss'),
     heapUsed: per('heapUsed'),
+    heapTotal: per('heapTotal'),
     external: per('external'),
     arrayBuffers: per('arrayBuffers'),
   };
@@ -291,11 +292,11 @@ const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const kib = (b) => `${(b / KIB).toFixed(2)} KiB`;
 
 function describe(m) {
-  return `RSS ${mib(m.procRss)}, heap used ${mib(m.heapUsed)}, external ${mib(m.external)} (ArrayBuffers ${mib(m.arrayBuffers)})`;
+  return `RSS ${mib(m.procRss)}, heap used ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, external ${mib(m.external)} (ArrayBuffers ${mib(m.arrayBuffers)})`;
 }
 
 function describePer(p) {
-  return `RSS ${kib(p.rss)}, heap ${kib(p.heapUsed)}, external ${kib(p.external)} (ArrayBuffers ${kib(p.arrayBuffers)})`;
+  return `RSS ${kib(p.rss)}, heap ${kib(p.heapUsed)} (committed ${kib(p.heapTotal)}), external ${kib(p.external)} (ArrayBuffers ${kib(p.arrayBuffers)})`;
 }
 
 /** Sentences about the goal, generated from the figures. */
@@ -314,8 +315,8 @@ function verdict(steps) {
 function unexplained(steps) {
   return steps
     .map((s) => {
-      const native = s.per.rss - s.per.heapUsed - s.per.external;
-      return `${h.fmt(s.total)}: ${kib(native)} per SVID of the RSS growth is outside the used JS heap and V8's external count (${((native / s.per.rss) * 100).toFixed(0)}%)`;
+      const native = s.per.rss - s.per.heapTotal - s.per.external;
+      return `${h.fmt(s.total)}: ${kib(native)} per SVID of the RSS growth is outside the committed JS heap and V8's external count (${((native / s.per.rss) * 100).toFixed(0)}%)`;
     })
     .join('; ');
 }
@@ -341,10 +342,10 @@ function writeSection({ base, steps, snapshot, loadStart, totalS }) {
     `| measurement | baseline | ${col((s) => `${h.fmt(s.total)} SVIDs`)} |`,
     `|---|---|${steps.map(() => '---|').join('')}`,
     `| RSS after GC | ${mib(base.procRss)} | ${col((s) => mib(s.mem.procRss))} |`,
-    `| JS heap used after GC | ${mib(base.heapUsed)} | ${col((s) => mib(s.mem.heapUsed))} |`,
+    `| JS heap used after GC (of it committed) | ${mib(base.heapUsed)} (${mib(base.heapTotal)}) | ${col((s) => `${mib(s.mem.heapUsed)} (${mib(s.mem.heapTotal)})`)} |`,
     `| external (of it ArrayBuffers) | ${mib(base.external)} (${mib(base.arrayBuffers)}) | ${col((s) => `${mib(s.mem.external)} (${mib(s.mem.arrayBuffers)})`)} |`,
     `| **RSS growth per SVID** | | ${col((s) => `**${kib(s.per.rss)}**`)} |`,
-    `| JS heap growth per SVID | | ${col((s) => kib(s.per.heapUsed))} |`,
+    `| JS heap growth per SVID: used (committed) | | ${col((s) => `${kib(s.per.heapUsed)} (${kib(s.per.heapTotal)})`)} |`,
     `| external growth per SVID (ArrayBuffers) | | ${col((s) => `${kib(s.per.external)} (${kib(s.per.arrayBuffers)})`)} |`,
     `| entries written / all cached after | | ${col((s) => `${s.fillS.toFixed(1)} s / ${s.cacheS.toFixed(1)} s`)} |`,
     '',

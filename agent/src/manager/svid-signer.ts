@@ -94,6 +94,7 @@ export class SvidSigner {
       const svid = createSvidMaterial({
         certChainDer: chain,
         privateKey: key.privateKey,
+        publicKey: key.publicKey,
         entryRevision: entry.revision,
         rotation: this.rotation,
       });

@@ -1,7 +1,7 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { SpiffeWorkloadAPIHandlers, X509SVIDResponse } from '@lanyard/proto';
 import type { SpiffeBundle } from '@lanyard/spiffe';
-import type { WorkloadUpdate, X509SvidMaterial } from '../manager/cache';
+import type { WorkloadUpdate } from '../manager/cache';
 import type { AttestedCaller } from './caller';
 import type { WorkloadTrail } from './trail';
 import { rootsDer, sameBundleMap, trustDomainKey } from './bundles';
@@ -9,17 +9,6 @@ import { streamHandler, type WorkloadHandlerDeps } from './rpc-wrappers';
 import { noIdentity, notReady } from './status';
 import { dedupe, type StepFunction, type StreamStep } from './stream';
 
-const chainCache = new WeakMap<X509SvidMaterial, Buffer>();
-
-/** The SVID's chain as one DER blob, leaf first (computed once per SVID). */
-export function chainDer(svid: X509SvidMaterial): Buffer {
-  let der = chainCache.get(svid);
-  if (!der) {
-    der = Buffer.concat(svid.certChainDer as Buffer[]);
-    chainCache.set(svid, der);
-  }
-  return der;
-}
 
 /** The complete X509SVIDResponse for a view that has an own bundle and at least one identity. */
 export function renderX509SvidResponse(update: WorkloadUpdate, bundle: SpiffeBundle): X509SVIDResponse {
@@ -29,7 +18,7 @@ export function renderX509SvidResponse(update: WorkloadUpdate, bundle: SpiffeBun
   return {
     svids: update.identities.map(({ entry, svid }) => ({
       spiffe_id: entry.spiffeId,
-      x509_svid: chainDer(svid),
+      x509_svid: svid.chainDer,
       x509_svid_key: svid.privateKeyDer,
       bundle: own,
       hint: entry.hint,

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DATA_FILES } from '../../src';
+import { svidPrivateKey } from '../../src/manager/cache';
 import { parseAgentConfig } from '../../src/config';
 import { AGENT_VERSION } from '../../src/manager/post-status';
 import {
@@ -191,7 +192,7 @@ test('workload_x509_svid_key_type decides the workload key type', async () => {
       selectors: ['unix:uid:0'],
     });
     const svid = await eventually('the SVID', () => agent.cache.getSvid(id));
-    expect(svid.privateKey.asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
+    expect(svidPrivateKey(svid).asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
   } finally {
     await agent.stop();
   }

@@ -2,7 +2,7 @@
 export * from './types';
 export { IdentityCache, type IdentityCacheOptions, type EntryChanges } from './identity-cache';
 export type { Subscription, UpdateListener } from './subscription';
-export { createSvidMaterial, type SvidMaterialInput } from './svid-material';
+export { createSvidMaterial, svidPrivateKey, type SvidMaterialInput } from './svid-material';
 export { RotationStrategy, AVAILABILITY_GRACE_THRESHOLD_MS, type SvidValidity } from './rotation';
 export { JwtSvidCache, type CachedJwtSvid } from './jwt-svid-cache';
 export { dropDuplicateHints } from './entry-index';

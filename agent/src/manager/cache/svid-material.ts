@@ -1,5 +1,7 @@
 import * as crypto from 'node:crypto';
 import { InvalidArgumentError } from '@lanyard/base';
+import { DerArena } from './der-arena';
+import { readLeafFacts } from './leaf-facts';
 import { RotationStrategy } from './rotation';
 import type { X509SvidMaterial } from './types';
 
@@ -9,46 +11,70 @@ export interface SvidMaterialInput {
   readonly certChainDer: readonly Buffer[];
   /** The leaf's private key: a KeyObject or unencrypted PKCS#8 DER. */
   readonly privateKey: crypto.KeyObject | Buffer;
+  /** The matching public key, when at hand (saves deriving it from the private key for the match check). */
+  readonly publicKey?: crypto.KeyObject;
   /** Revision of the entry the CSR was made for. */
   readonly entryRevision: number;
   /** Decides `renewAt`; half-life rotation when absent. */
   readonly rotation?: RotationStrategy;
 }
 
+/** Where every cached SVID's DER lives (one arena per process: SVIDs stored together share slabs). */
+const arena = new DerArena();
+
 /**
- * Builds the cached form of an X.509-SVID: private copies of the DER, the key parsed once and exported once,
- * validity read from the leaf.
+ * Builds the cached form of an X.509-SVID: the chain and the PKCS#8 key copied once, next to each other, into
+ * the DER arena; validity read from the leaf's DER. No KeyObject or X509Certificate is kept (both hold native
+ * memory); {@link svidPrivateKey} makes a KeyObject when one is needed.
  * @throws InvalidArgumentError when the chain is empty, the leaf does not parse, or the key does not match it.
  */
 export function createSvidMaterial(input: SvidMaterialInput): X509SvidMaterial {
   if (input.certChainDer.length === 0) {
     throw new InvalidArgumentError('svid cert_chain must not be empty', 'ERR_SVID_CHAIN');
   }
-  const certChainDer = input.certChainDer.map((der) => Buffer.from(der));
-  let leaf: crypto.X509Certificate;
-  try {
-    leaf = new crypto.X509Certificate(certChainDer[0]);
-  } catch (err) {
-    throw new InvalidArgumentError('svid leaf certificate does not parse', 'ERR_SVID_CHAIN', { cause: err });
-  }
-  const privateKey = Buffer.isBuffer(input.privateKey)
-    ? crypto.createPrivateKey({ key: input.privateKey, format: 'der', type: 'pkcs8' })
-    : input.privateKey;
-  if (!leaf.checkPrivateKey(privateKey)) {
+  const leafDer = input.certChainDer[0];
+  const leaf = readLeafFacts(leafDer);
+  const keyDer = Buffer.isBuffer(input.privateKey)
+    ? input.privateKey
+    : input.privateKey.export({ type: 'pkcs8', format: 'der' });
+  if (!keyMatches(leafDer, leaf.subjectPublicKeyInfo, input)) {
     throw new InvalidArgumentError('svid private key does not match the leaf certificate', 'ERR_SVID_KEY');
   }
-  const privateKeyDer = Buffer.isBuffer(input.privateKey)
-    ? Buffer.from(input.privateKey)
-    : privateKey.export({ type: 'pkcs8', format: 'der' });
-  const issuedAt = new Date(leaf.validFrom);
-  const expiresAt = new Date(leaf.validTo);
+  const stored = arena.store([...input.certChainDer, keyDer]);
+  const chainLength = input.certChainDer.length;
+  const certChainDer = stored.parts.slice(0, chainLength);
+  const last = certChainDer[chainLength - 1];
+  const issuedAt = new Date(leaf.notBefore);
+  const expiresAt = new Date(leaf.notAfter);
   return {
     certChainDer,
-    privateKey,
-    privateKeyDer,
+    chainDer: stored.all.subarray(0, last.byteOffset - stored.all.byteOffset + last.length),
+    privateKeyDer: stored.parts[chainLength],
     issuedAt,
     expiresAt,
     renewAt: (input.rotation ?? RotationStrategy.HALF_LIFE).renewAt({ issuedAt, expiresAt }),
     entryRevision: input.entryRevision,
   };
+}
+
+/**
+ * True when the leaf certifies the input's key: its SubjectPublicKeyInfo equals the key's (DER is canonical for
+ * the keys the agent makes); any other encoding is settled by OpenSSL.
+ */
+function keyMatches(leafDer: Buffer, leafSpki: Buffer, input: SvidMaterialInput): boolean {
+  const privateKey = Buffer.isBuffer(input.privateKey)
+    ? crypto.createPrivateKey({ key: input.privateKey, format: 'der', type: 'pkcs8' })
+    : input.privateKey;
+  const publicKey = input.publicKey ?? crypto.createPublicKey(privateKey);
+  if (publicKey.export({ type: 'spki', format: 'der' }).equals(leafSpki)) return true;
+  try {
+    return new crypto.X509Certificate(leafDer).checkPrivateKey(privateKey);
+  } catch {
+    return false;
+  }
+}
+
+/** The SVID's private key as a KeyObject, parsed from the cached PKCS#8 on each call (the cache keeps none). */
+export function svidPrivateKey(svid: Pick<X509SvidMaterial, 'privateKeyDer'>): crypto.KeyObject {
+  return crypto.createPrivateKey({ key: svid.privateKeyDer, format: 'der', type: 'pkcs8' });
 }

@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto';
 import type { Selector } from '@lanyard/attestor-core';
 import type { SpiffeBundle } from '@lanyard/spiffe';
 
@@ -33,13 +32,16 @@ export interface WorkloadEntry {
   readonly jwtSvidIncludeJti?: boolean;
 }
 
-/** An X.509-SVID held in the cache for one entry. DER buffers are private copies (not pool slices). */
+/**
+ * An X.509-SVID held in the cache for one entry. The DER is stored once (views into the cache's DER arena, not
+ * the caller's buffers); no parsed certificate or key object is kept (`svidPrivateKey` makes one on demand).
+ */
 export interface X509SvidMaterial {
-  /** Certificates, leaf first then intermediates, DER each. */
+  /** Certificates, leaf first then intermediates, DER each (views into {@link chainDer}). */
   readonly certChainDer: readonly Buffer[];
-  /** The leaf's private key, parsed once. */
-  readonly privateKey: KeyObject;
-  /** The same key as unencrypted PKCS#8 DER (the Workload API's `x509_svid_key`). */
+  /** The same certificates concatenated (the Workload API's `x509_svid`). */
+  readonly chainDer: Buffer;
+  /** The leaf's private key as unencrypted PKCS#8 DER (the Workload API's `x509_svid_key`). */
   readonly privateKeyDer: Buffer;
   /** Leaf notBefore. */
   readonly issuedAt: Date;

@@ -6,7 +6,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { PluginLogger } from '@lanyard/attestor-core';
-import type { WorkloadEntry, X509SvidMaterial } from '../cache';
+import { svidPrivateKey, type WorkloadEntry, type X509SvidMaterial } from '../cache';
 import type { StorableSvid, SvidStore } from '../../svidstore/plugin';
 import type { StoreCache, StoreRecord } from './store-cache';
 
@@ -137,7 +137,7 @@ export class StoreService {
     return {
       spiffeId: entry.spiffeId,
       certChainDer: svid.certChainDer,
-      privateKey: svid.privateKey,
+      privateKey: svidPrivateKey(svid),
       bundle: this.cache.ownAuthorities(),
       federatedBundles,
       expiresAt: svid.expiresAt,
