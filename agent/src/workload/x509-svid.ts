@@ -9,7 +9,6 @@ import { streamHandler, type WorkloadHandlerDeps } from './rpc-wrappers';
 import { noIdentity, notReady } from './status';
 import { dedupe, type StepFunction, type StreamStep } from './stream';
 
-
 /** The complete X509SVIDResponse for a view that has an own bundle and at least one identity. */
 export function renderX509SvidResponse(update: WorkloadUpdate, bundle: SpiffeBundle): X509SVIDResponse {
   const own = rootsDer(bundle);
