@@ -133,6 +133,7 @@ export class Agent {
       jwtSvidCount: () => jwt.cachedCount,
       svidStores,
       rebootstrap,
+      pushEntryChanges: a.pushEntryChanges,
     });
     const health = new HealthStatusTable({ '': 'SERVING' });
     const trail =

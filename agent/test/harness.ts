@@ -52,6 +52,10 @@ export interface TestServerOptions {
   readonly nodeAttestors?: NodeAttestorConfig[];
   /** `jwt_cloud_audiences`: JWT-SVIDs for these audiences carry a `jti`. */
   readonly jwtCloudAudiences?: readonly string[];
+  /** `lanyard_push_entry_changes`: false = a server without the EntryWatch extension (poll only). */
+  readonly pushEntryChanges?: boolean;
+  /** Entries per SyncAuthorizedEntries / EntryWatch message (default 500). */
+  readonly entrySyncPageSize?: number;
 }
 
 async function launch(dir: string, port: number, options: TestServerOptions): Promise<LanyardServer> {
@@ -75,6 +79,8 @@ async function launch(dir: string, port: number, options: TestServerOptions): Pr
       options.nodeAttestors ??
       (options.extraNodeAttestors ?? []).map((p) => ({ name: p.name, pluginData: {} })),
     jwtCloudAudiences: options.jwtCloudAudiences,
+    pushEntryChanges: options.pushEntryChanges,
+    entrySyncPageSize: options.entrySyncPageSize,
   });
 }
 
@@ -203,6 +209,8 @@ export interface AgentHclOptions {
   readonly nodeAttestor?: string;
   /** More plugin blocks (e.g. `SVIDStore "…" { … }`). */
   readonly plugins?: string;
+  /** `sync_interval` (default 1s). */
+  readonly syncInterval?: string;
 }
 
 /** Agent config HCL for a test server. */
@@ -214,7 +222,7 @@ export function agentHcl(ts: TestServer, dir: string, options: AgentHclOptions =
   socket_path = "${path.join(dir, 'public', 'api.sock')}"
   trust_bundle_path = "${ts.bundlePath}"
   trust_domain = "${TD}"
-  sync_interval = "1s"
+  sync_interval = "${options.syncInterval ?? '1s'}"
 ${options.extra ?? ''}
 }
 plugins {

@@ -198,3 +198,10 @@ export type {
   SPIFFECertValidatorConfig__Output,
 } from './generated/envoy/extensions/transport_sockets/tls/v3/SPIFFECertValidatorConfig';
 export type { Any, Any__Output } from './generated/google/protobuf/Any';
+
+// lanyard.agent.v1: pushed authorized-entry changes (a Lanyard extension next to SPIRE's sync RPCs).
+export { loadEntryWatchApi, LANYARD_AGENT_PROTO_FILES } from './lanyard';
+export type { EntryWatchGrpcType } from './lanyard';
+export type { EntryWatchClient, EntryWatchHandlers } from './generated/lanyard/agent/v1/EntryWatch';
+export type { WatchRequest, WatchRequest__Output } from './generated/lanyard/agent/v1/WatchRequest';
+export type { WatchResponse, WatchResponse__Output } from './generated/lanyard/agent/v1/WatchResponse';

@@ -81,6 +81,13 @@ export interface LanyardServerOptions {
   managedWorkloads?: ManagedWorkloadsConfig;
   /** `svid_signing_concurrency` / `svid_signing_queue`; {@link DEFAULT_SIGNING_LIMITS} when unset. */
   signingLimits?: SigningLimits;
+  /**
+   * `lanyard_push_entry_changes` (Lanyard extension): serve `lanyard.agent.v1.EntryWatch`, which pushes entry
+   * changes to Lanyard agents; default true. When false, agents learn of changes by polling only, as in SPIRE.
+   */
+  pushEntryChanges?: boolean;
+  /** Entries per SyncAuthorizedEntries / EntryWatch message; default 500 (SPIRE's). Tests make it small. */
+  entrySyncPageSize?: number;
   /** Largest Batch* request; default 10000. */
   maxBatchSize?: number;
   /** `Notifier "k8sbundle"` / `BundlePublisher "k8s_configmap"`: where the trust bundle is kept in Kubernetes. */

@@ -24,6 +24,7 @@ export async function serverOptionsFromConfig(
     socketPath: s.socketPath,
     adminIds: s.adminIds,
     disableJwtSvids: s.disableJwtSvids,
+    pushEntryChanges: s.pushEntryChanges,
     auditLogEnabled: s.auditLogEnabled,
     auditTrail: s.auditTrail,
     jwtCloudAudiences: s.jwtCloudAudiences,

@@ -29,6 +29,8 @@ import type { SpiffeBundle } from '@lanyard/spiffe';
 import { TrustDomain } from '@lanyard/spiffe/id';
 import { createManagedWorkloads, type ManagedWorkloadsListener } from './managed';
 import type { LanyardServerOptions } from './lanyard-server-options';
+import { SYNC_PAGE_SIZE } from './api/entry/sync';
+import { DEFAULT_MAX_PUSHED_ENTRIES, EntryWatchHub } from './api/entrywatch/watch-hub';
 
 export type { LanyardServerOptions } from './lanyard-server-options';
 
@@ -55,6 +57,8 @@ export class LanyardServer {
     /** Writers of the trust bundle to Kubernetes, when such plugins are configured. */
     private readonly notifiers: BundleNotifiers | undefined,
     private readonly managed: ManagedWorkloadsListener | undefined,
+    /** Open EntryWatch streams; undefined when `lanyard_push_entry_changes` is off. */
+    readonly entryWatch: EntryWatchHub | undefined,
   ) {}
 
   /** TCP port the TLS endpoint listens on. */
@@ -170,11 +174,24 @@ export class LanyardServer {
       entriesForSpiffeId: (id) => cache.index.entriesForSpiffeId(id),
     });
     const limits = serverLimits(options.limits);
+    const syncPageSize = options.entrySyncPageSize ?? SYNC_PAGE_SIZE;
+    const entryWatch =
+      options.pushEntryChanges === false
+        ? undefined
+        : new EntryWatchHub(
+            cache,
+            spireServerId(td).toString(),
+            { pageSize: syncPageSize, maxPushedEntries: DEFAULT_MAX_PUSHED_ENTRIES },
+            logger,
+          );
+    if (entryWatch) bundle.onChange(() => entryWatch.bundleChanged());
     const signingLimiter = new SigningLimiter(options.signingLimits ?? DEFAULT_SIGNING_LIMITS);
     const deps: ApiDeps = {
       trustDomain: td,
       datastore,
       cache,
+      entryWatch,
+      syncPageSize,
       ca,
       attestors,
       serverSvid: svid,
@@ -251,6 +268,7 @@ export class LanyardServer {
       trail,
       notifiers,
       managed,
+      entryWatch,
     );
     try {
       await endpoints.start();
@@ -333,6 +351,7 @@ export class LanyardServer {
     await this.notifiers?.stop();
     await this.bundleEndpoint?.stop();
     await this.managed?.stop();
+    this.entryWatch?.close();
     await this.endpoints.stop(graceMs);
     await this.ca.close(); // after the endpoints: batches still in flight finish on the workers
     await this.trail?.close();

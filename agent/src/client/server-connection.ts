@@ -8,8 +8,10 @@ import * as grpc from '@grpc/grpc-js';
 import { grpcChannelMessageOptions } from '@lanyard/common';
 import { encodePemBlocks } from '@lanyard/base';
 import {
+  loadEntryWatchApi,
   loadSpireServerApis,
   type AgentClient,
+  type EntryWatchClient,
   type BundleClient,
   type EntryClient,
   type SVIDClient,
@@ -24,6 +26,8 @@ export interface ServerClients {
   readonly entry: EntryClient;
   readonly svid: SVIDClient;
   readonly bundle: BundleClient;
+  /** `lanyard.agent.v1.EntryWatch` (a Lanyard extension; SPIRE servers answer UNIMPLEMENTED). */
+  readonly entryWatch: EntryWatchClient;
 }
 
 /** TLS server name sent by the agent (the server certificate carries only a SPIFFE ID). */
@@ -116,6 +120,7 @@ export class ServerConnection {
       entry: new apis.entry.v1.Entry(this.target, creds, opts),
       svid: new apis.svid.v1.SVID(this.target, creds, opts),
       bundle: new apis.bundle.v1.Bundle(this.target, creds, opts),
+      entryWatch: new (loadEntryWatchApi().lanyard.agent.v1.EntryWatch)(this.target, creds, opts),
     };
     return this.current;
   }

@@ -73,6 +73,7 @@ export const agentSectionSchema = field.object(
     disable_workload_api: field.bool(),
     disable_sds_api: field.bool(),
     sync_interval: field.duration(),
+    lanyard_push_entry_changes: field.bool(),
     sds: sdsSchema,
     lanyard_limits: field.object('lanyard_limits', listenerLimitFields),
     profiling_enabled: field.bool(),

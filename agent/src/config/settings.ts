@@ -201,6 +201,7 @@ export function mapAgentSection(
     sds: sdsOptions(section.sds),
     limits: listenerLimits(section.lanyard_limits, issues),
     syncIntervalMs: syncInterval(section, issues),
+    pushEntryChanges: section.lanyard_push_entry_changes ?? true,
     auditTrail: mapAuditTrail(section.audit_trail, 'agent', issues),
   };
 }

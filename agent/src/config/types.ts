@@ -68,6 +68,11 @@ export interface AgentSettings {
   limits: GrpcListenerLimits;
   /** Base sync period in ms (`sync_interval`, in `agent {}` or `experimental {}`); default 5 s. */
   syncIntervalMs: number;
+  /**
+   * `lanyard_push_entry_changes` (Lanyard extension, default true): keep an EntryWatch stream to the server and
+   * apply pushed entry changes at once; false = poll only, as SPIRE's agent.
+   */
+  pushEntryChanges: boolean;
   /** `audit_trail {}` (Lanyard extension): the workload identity trail; unset = none. */
   auditTrail?: AuditTrailConfig;
 }

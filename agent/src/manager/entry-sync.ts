@@ -56,6 +56,17 @@ export function toWorkloadEntry(entry: Entry__Output): WorkloadEntry {
 export class EntrySynchronizer {
   private known = new Map<string, WorkloadEntry>();
 
+  /** The last synced entry with this ID, if any. */
+  get(entryId: string): WorkloadEntry | undefined {
+    return this.known.get(entryId);
+  }
+
+  /** Records a pushed change, so the next sync does not fetch those entries again. */
+  applyChanges(upserts: readonly WorkloadEntry[], removedIds: readonly string[]): void {
+    for (const id of removedIds) this.known.delete(id);
+    for (const entry of upserts) this.known.set(entry.entryId, entry);
+  }
+
   /** Runs one sync and returns the full authorised entry list. */
   async sync(clients: ServerClients): Promise<WorkloadEntry[]> {
     const call = clients.entry.SyncAuthorizedEntries({ deadline: new Date(Date.now() + SYNC_TIMEOUT_MS) });

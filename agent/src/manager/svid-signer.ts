@@ -50,6 +50,11 @@ export class SvidSigner {
   ): Promise<number> {
     const due = this.cache.entriesNeedingSvids(now);
     onDue?.(due.length);
+    return this.signEntries(clients, due);
+  }
+
+  /** Signs SVIDs for `due` (entries already selected as needing one); resolves with the number stored. */
+  async signEntries(clients: ServerClients, due: readonly WorkloadEntry[]): Promise<number> {
     let stored = 0;
     for (let i = 0; i < due.length; i += CSR_BATCH_SIZE) {
       stored += await this.signBatch(clients, due.slice(i, i + CSR_BATCH_SIZE));

@@ -15,6 +15,8 @@ import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity
 import { RebootstrapShutdownError, type RebootstrapPolicy } from '../attestor/rebootstrap';
 import { fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
 import { EntrySynchronizer } from './entry-sync';
+import { EntryWatcher, type PushedChange } from './entry-watch';
+import { applyPushedChange } from './pushed-change';
 import { describeRpcError } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
 import { SvidSigner } from './svid-signer';
@@ -48,6 +50,8 @@ export interface SyncLoopOptions {
   readonly svidStores?: ReadonlyMap<string, SvidStore>;
   /** `rebootstrap_mode` / `rebootstrap_delay`: when an untrusted server makes the agent start over. */
   readonly rebootstrap?: RebootstrapPolicy;
+  /** `lanyard_push_entry_changes`: open the EntryWatch stream (default true); false = poll only, as SPIRE. */
+  readonly pushEntryChanges?: boolean;
 }
 
 /** Runs {@link sync} on a timer until stopped. */
@@ -64,8 +68,14 @@ export class SyncLoop {
   private stopped = true;
   private failing = false;
   private again = false;
+  private signing = false;
+  private signAgain = false;
   private removeWanted: (() => void) | undefined;
   private federated: SpiffeBundle[] = [];
+  /** Syncs and pushed changes run one at a time, so neither applies an older view over a newer one. */
+  private exclusive: Promise<unknown> = Promise.resolve();
+  /** The EntryWatch stream; undefined when push is disabled. */
+  readonly watcher: EntryWatcher | undefined;
   /** Time of the last successful sync. */
   lastSuccess: Date | undefined;
 
@@ -79,13 +89,22 @@ export class SyncLoop {
       maxDelayMs: Math.max(options.intervalMs, MAX_RETRY_DELAY_MS),
       jitter: RETRY_JITTER,
     });
+    if (options.pushEntryChanges !== false) {
+      this.watcher = new EntryWatcher({
+        connection: options.connection,
+        logger: options.logger,
+        onReady: () => this.kick(),
+        onChange: (change) => void this.applyPushed(change),
+      });
+    }
   }
 
-  /** Starts syncing now and then periodically. */
+  /** Starts syncing now and then periodically, and opens the EntryWatch stream. */
   start(): void {
     this.stopped = false;
-    this.removeWanted = this.options.cache.onSvidsWanted(() => this.kick());
+    this.removeWanted = this.options.cache.onSvidsWanted(() => this.svidsWanted());
     this.schedule(0);
+    this.watcher?.start();
   }
 
   /** Runs a sync as soon as possible (a new workload is waiting for an SVID); ignored while backing off. */
@@ -95,10 +114,34 @@ export class SyncLoop {
     else this.schedule(0);
   }
 
+  /**
+   * A workload matched entries without SVIDs. While the EntryWatch stream is up the entries are current, so
+   * only the SVIDs are signed (no entry sync); otherwise a full sync runs now.
+   */
+  private svidsWanted(): void {
+    if (!this.watcher?.healthy) return this.kick();
+    if (this.stopped || this.failing) return;
+    if (this.signing) {
+      this.signAgain = true;
+      return;
+    }
+    this.signing = true;
+    void this.serialize(() => this.signer.signDue(this.options.connection.clients()))
+      .catch(() => this.kick())
+      .finally(() => {
+        this.signing = false;
+        if (this.signAgain) {
+          this.signAgain = false;
+          this.svidsWanted();
+        }
+      });
+  }
+
   /** Stops the timer and waits (at most `graceMs`) for a sync in progress. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     this.removeWanted?.();
+    this.watcher?.stop();
     if (this.timer) clearTimeout(this.timer);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
@@ -125,6 +168,25 @@ export class SyncLoop {
       x509Svids: cache.svidCount,
       jwtSvids: this.options.jwtSvidCount?.() ?? 0,
     });
+  }
+
+  /** Applies a pushed change after any sync in progress; a change it cannot carry runs a full sync. */
+  private async applyPushed(change: PushedChange): Promise<void> {
+    const { cache, connection, logger, telemetry } = this.options;
+    const target = { cache, entries: this.entries, signer: this.signer, connection, logger, telemetry };
+    try {
+      const outcome = await this.serialize(() => applyPushedChange(target, change));
+      if (outcome.needsSync) this.kick();
+    } catch (err) {
+      logger.warn('Failed to apply pushed entry changes; syncing instead', { error: describeRpcError(err) });
+      this.kick();
+    }
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(task);
+    this.exclusive = run.catch(() => undefined);
+    return run;
   }
 
   private measure<T>(key: readonly string[], call: () => Promise<T>): Promise<T> {
@@ -184,7 +246,7 @@ export class SyncLoop {
     if (expired > 0)
       this.options.logger.warn('Dropped expired X509-SVIDs from the cache', { count: expired });
     try {
-      await this.sync();
+      await this.serialize(() => this.sync());
       this.lastSuccess = new Date();
       this.options.rebootstrap?.trusted();
       this.backoff.reset();

@@ -2,6 +2,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import type { LogLevelControl, TrailRecorder } from '@lanyard/common';
 import type { ServerLimits } from '../limits';
 import type { EntryCache } from '../authorized-entries/entry-cache';
+import type { EntryWatchHub } from './entrywatch/watch-hub';
 import type { ServerCaApi } from '../ca/types';
 import type { NodeAttestorCatalog } from '../catalog/node-attestors';
 import type { DataStore } from '../datastore/types';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   trustDomain: string;
   datastore: DataStore;
   cache: EntryCache;
+  /** Open `lanyard.agent.v1.EntryWatch` streams; without it the service is not served (agents poll only). */
+  entryWatch?: EntryWatchHub;
   ca: ServerCaApi;
   attestors: NodeAttestorCatalog;
   serverSvid: ServerSvidRotator;
@@ -28,6 +31,8 @@ export interface ApiDeps {
   rateLimits?: RateLimits;
   /** Global bound on BatchNewX509SVID signing (`svid_signing_concurrency`, `svid_signing_queue`); defaults when unset. */
   signingLimiter?: SigningLimiter;
+  /** Entries per SyncAuthorizedEntries and EntryWatch message; default 500 (SPIRE's page size). */
+  syncPageSize?: number;
   /** Largest accepted batch in Batch* RPCs (oversized → InvalidArgument). */
   maxBatchSize: number;
   /** `disable_jwt_svids`: JWT-SVID RPCs answer Unimplemented. */

@@ -25,7 +25,7 @@ function all(roles: readonly Role[], methods: readonly string[]): Record<string,
 /**
  * The server's whole authorization policy: SPIRE's default policy (`pkg/server/authpolicy/policy_data.json`),
  * method by method, plus SPIRE's choice of listener per service (Health, Debug and Logger only on the Unix
- * socket). Registration reads this table (`specFor`), so no RPC can be served without a row here.
+ * socket), plus Lanyard's EntryWatch extension. Registration reads this table (`specFor`), so no RPC can be served without a row here.
  */
 export const AUTHORIZATION_POLICY: Readonly<Record<string, ServicePolicy>> = {
   'spire.api.server.svid.v1.SVID': {
@@ -102,6 +102,8 @@ export const AUTHORIZATION_POLICY: Readonly<Record<string, ServicePolicy>> = {
     ),
   },
   'spire.api.server.debug.v1.Debug': { listeners: 'uds', methods: { GetInfo: LOCAL } },
+  // Lanyard extension: pushed authorized-entry changes for agents (served only when push is enabled).
+  'lanyard.agent.v1.EntryWatch': { listeners: 'tcp+uds', methods: { Watch: AGENT } },
   'spire.api.server.logger.v1.Logger': {
     listeners: 'uds',
     methods: all(LOCAL, ['GetLogger', 'SetLogLevel', 'ResetLogLevel']),

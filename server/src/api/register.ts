@@ -1,12 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import { tolerantService } from '@lanyard/base/grpc';
-import { loadHealthApi, loadSpireServerApis } from '@lanyard/proto';
+import { loadEntryWatchApi, loadHealthApi, loadSpireServerApis } from '@lanyard/proto';
 import type { RpcBoundary } from './boundary';
 import type { ApiDeps } from './deps';
 import { registerAgentService } from './agent/register';
 import { registerBundleService } from './bundle/register';
 import { registerDebugService } from './debug/register';
 import { registerEntryService } from './entry/register';
+import { ENTRY_WATCH_SERVICE, registerEntryWatchService } from './entrywatch/register';
 import { registerHealthService, type HealthState } from './health/register';
 import { registerLocalAuthorityService } from './localauthority/register';
 import { registerLoggerService } from './logger/register';
@@ -34,7 +35,7 @@ type Registration = (server: grpc.Server, definition: grpc.ServiceDefinition) =>
 /**
  * Registers every SPIRE server API plus `grpc.health.v1.Health` on one listener's server. Services the
  * authorization table keeps to the admin socket (Health, Debug, Logger) are skipped on TCP; Logger only when
- * `deps.logLevel` is given, and a service whose proto
+ * `deps.logLevel` is given, Lanyard's EntryWatch only when `deps.entryWatch` is, and a service whose proto
  * has a method without a row in the table is refused at startup.
  */
 export function registerServerApis(
@@ -86,6 +87,13 @@ export function registerServerApis(
       spire.logger.v1.Logger.service,
       (s, d) => {
         if (deps.logLevel) registerLoggerService(s, d, boundary, deps.logLevel);
+      },
+    ],
+    [
+      ENTRY_WATCH_SERVICE,
+      loadEntryWatchApi().lanyard.agent.v1.EntryWatch.service,
+      (s, d) => {
+        if (deps.entryWatch) registerEntryWatchService(s, d, boundary, deps.entryWatch);
       },
     ],
     [

@@ -35,6 +35,16 @@ export interface EntryCacheStats {
 }
 
 /**
+ * What one refresh changed: IDs of entries touched by entry events, IDs of agents whose node selectors changed,
+ * or everything (`reloaded`, after a full reload).
+ */
+export interface EntryCacheChange {
+  readonly entryIds: ReadonlySet<string>;
+  readonly agentIds: ReadonlySet<string>;
+  readonly reloaded: boolean;
+}
+
+/**
  * The server's authorized-entry cache: hydrated once from the datastore, then kept current from the entry and
  * node event tables (polled every second, and on demand right after local writes). Per-request lookups never
  * touch the database.
@@ -51,6 +61,7 @@ export class EntryCache {
   private pending: Promise<void> | undefined;
   private lastFullLoad = 0;
   private readonly now: () => number;
+  private readonly changeListeners = new Set<(change: EntryCacheChange) => void>();
 
   constructor(private readonly opts: EntryCacheOptions) {
     this.index = new AuthorizedEntryIndex(opts.serverId);
@@ -72,6 +83,12 @@ export class EntryCache {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Calls `listener` after every refresh or reload that changed something; returns a remover. */
+  onChange(listener: (change: EntryCacheChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Entries the agent may serve, from memory. */
@@ -104,9 +121,14 @@ export class EntryCache {
       await this.fullReload();
       return;
     }
-    await this.applyEntryEvents();
-    await this.applyNodeEvents();
+    const entryIds = await this.applyEntryEvents();
+    const agentIds = await this.applyNodeEvents();
     this.reportStats();
+    if (entryIds.size + agentIds.size > 0) this.emitChange({ entryIds, agentIds, reloaded: false });
+  }
+
+  private emitChange(change: EntryCacheChange): void {
+    for (const listener of this.changeListeners) listener(change);
   }
 
   private reportStats(): void {
@@ -131,32 +153,35 @@ export class EntryCache {
     this.nodeGaps.clear();
     this.lastFullLoad = this.now();
     this.reportStats();
+    this.emitChange({ entryIds: new Set(), agentIds: new Set(), reloaded: true });
     this.opts.logger.debug('Entry cache reloaded', {
       entries: entries.length,
       elapsed_ms: this.now() - started,
     });
   }
 
-  private async applyEntryEvents(): Promise<void> {
+  private async applyEntryEvents(): Promise<Set<string>> {
     const ds = this.opts.datastore;
     const from = this.lowestWatermark(this.entryCursor, this.entryGaps);
     const events = await ds.listEntryEventsAfter(from);
     const ids = this.consumeEvents(events, this.entryGaps, 'entry', (e) => e.entryId);
-    if (ids.size === 0) return;
+    if (ids.size === 0) return ids;
     const found = await ds.getEntries([...ids]);
     for (const id of ids) {
       const entry = found.get(id);
       if (entry === undefined) this.index.removeEntry(id);
       else this.index.upsertEntry(entry);
     }
+    return ids;
   }
 
-  private async applyNodeEvents(): Promise<void> {
+  private async applyNodeEvents(): Promise<Set<string>> {
     const ds = this.opts.datastore;
     const from = this.lowestWatermark(this.nodeCursor, this.nodeGaps);
     const events = await ds.listNodeEventsAfter(from);
     const ids = this.consumeEvents(events, this.nodeGaps, 'node', (e) => e.spiffeId);
     for (const agentId of ids) this.index.setNodeSelectors(agentId, await ds.getNodeSelectors(agentId));
+    return ids;
   }
 
   /** Reads from just below the oldest gap still awaited, else from the cursor. */

@@ -97,6 +97,7 @@ export const serverSectionSchema = field.object(
     agent_ttl: field.duration(),
     jwt_issuer: field.string(),
     disable_jwt_svids: field.bool(),
+    lanyard_push_entry_changes: field.bool(),
     admin_ids: field.stringList(),
     audit_log_enabled: field.bool(),
     audit_trail: auditTrailSchema,

@@ -68,6 +68,7 @@ export function mapServerSection(
     agentTtlSeconds: seconds(block.agent_ttl) || defaultX509,
     jwtIssuer: block.jwt_issuer || undefined,
     disableJwtSvids: block.disable_jwt_svids ?? false,
+    pushEntryChanges: block.lanyard_push_entry_changes ?? true,
     adminIds: block.admin_ids ?? [],
     auditLogEnabled: block.audit_log_enabled ?? false,
     auditTrail: mapAuditTrail(block.audit_trail, 'server', issues),

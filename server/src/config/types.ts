@@ -92,6 +92,8 @@ export interface ServerSection {
   agentTtlSeconds: number;
   jwtIssuer?: string;
   disableJwtSvids: boolean;
+  /** `lanyard_push_entry_changes` (Lanyard extension, default true): serve EntryWatch to Lanyard agents. */
+  pushEntryChanges: boolean;
   adminIds: string[];
   auditLogEnabled: boolean;
   /** `audit_trail {}` (Lanyard extension): the identity trail; unset = no trail. */

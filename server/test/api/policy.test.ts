@@ -7,7 +7,7 @@
 import { PassThrough } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger, logLevelControl } from '@lanyard/common';
-import { loadHealthApi, loadSpireServerApis } from '@lanyard/proto';
+import { loadEntryWatchApi, loadHealthApi, loadSpireServerApis } from '@lanyard/proto';
 import { TestCa } from '@lanyard/test-support';
 import { AUTHORIZATION_POLICY } from '../../src/api/policy';
 import type { Role } from '../../src/auth/caller';
@@ -41,6 +41,7 @@ function protoServices(): Map<string, grpc.ServiceDefinition> {
   };
   walk(loadSpireServerApis().spire.api.server, 'spire.api.server');
   walk(loadHealthApi().grpc.health.v1, 'grpc.health.v1');
+  walk(loadEntryWatchApi().lanyard.agent.v1, 'lanyard.agent.v1');
   return found;
 }
 

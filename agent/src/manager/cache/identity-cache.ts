@@ -135,17 +135,27 @@ export class IdentityCache {
    */
   updateEntries(entries: readonly WorkloadEntry[]): EntryChanges {
     const incoming = new Map(entries.map((e) => [e.entryId, e]));
+    const gone = [...this.index.values()].filter((old) => !incoming.has(old.entryId));
+    return this.applyEntryChanges(
+      incoming.values(),
+      gone.map((e) => e.entryId),
+    );
+  }
+
+  /**
+   * Applies a change pushed by the server in O(size of the change): upserts replace or add entries (same SVID
+   * rules as {@link updateEntries}), removed IDs drop the entry and its SVID; unknown removed IDs are ignored.
+   */
+  applyEntryChanges(upserts: Iterable<WorkloadEntry>, removedIds: Iterable<string>): EntryChanges {
     let removed = 0;
-    for (const old of [...this.index.values()]) {
-      if (!incoming.has(old.entryId)) {
-        this.index.remove(old.entryId);
-        this.svids.delete(old.entryId);
-        removed++;
-      }
+    for (const id of removedIds) {
+      if (!this.index.remove(id)) continue;
+      this.svids.delete(id);
+      removed++;
     }
     let added = 0;
     let updated = 0;
-    for (const entry of incoming.values()) {
+    for (const entry of upserts) {
       const old = this.index.get(entry.entryId);
       if (old === undefined) added++;
       else if (!sameEntry(old, entry)) updated++;
@@ -210,6 +220,17 @@ export class IdentityCache {
     const pinned = this.pinnedEntryIds();
     const ordered = [...pinned].map((id) => this.index.get(id)).filter((e) => e !== undefined);
     for (const entry of this.index.values()) if (!pinned.has(entry.entryId)) ordered.push(entry);
+    return this.svids.selectStale(ordered, pinned, now, this.tainted);
+  }
+
+  /** Of `entries` (held ones), those needing a new SVID now, by the rules of {@link entriesNeedingSvids}. */
+  entriesNeedingSvidsAmong(entries: readonly WorkloadEntry[], now: Date = new Date()): WorkloadEntry[] {
+    const pinned = this.pinnedEntryIds();
+    const held = entries.filter((e) => this.index.get(e.entryId) === e);
+    const ordered = [
+      ...held.filter((e) => pinned.has(e.entryId)),
+      ...held.filter((e) => !pinned.has(e.entryId)),
+    ];
     return this.svids.selectStale(ordered, pinned, now, this.tainted);
   }
 

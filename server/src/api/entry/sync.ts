@@ -23,7 +23,8 @@ export interface SyncResponse {
   more: boolean;
 }
 
-function agentIdOf(ctx: RpcContext): string {
+/** The calling agent's SPIFFE ID. */
+export function agentIdOf(ctx: RpcContext): string {
   return ctx.caller.agent?.spiffeId ?? (ctx.caller.spiffeId as string);
 }
 
@@ -59,13 +60,14 @@ export class AuthorizedEntriesApi {
       throw new InvalidArgumentError('revision number cannot be masked', 'ERR_SYNC_MASK');
     }
     const entries = this.deps.cache.authorizedEntries(agentIdOf(ctx));
-    if (entries.length <= SYNC_PAGE_SIZE) {
+    const pageSize = this.deps.syncPageSize ?? SYNC_PAGE_SIZE;
+    if (entries.length <= pageSize) {
       call.write({ entry_revisions: [], entries: entries.map((e) => entryToWire(e, mask)), more: false });
       return;
     }
     const byId = new Map<string, RegistrationEntry>(entries.map((e) => [e.id, e]));
     const sorted = [...byId.keys()].sort();
-    const revisionPages = pages(sorted, SYNC_PAGE_SIZE);
+    const revisionPages = pages(sorted, pageSize);
     revisionPages.forEach((page, i) => {
       const entry_revisions = page.map((id) => {
         const e = byId.get(id) as RegistrationEntry;
@@ -73,7 +75,7 @@ export class AuthorizedEntriesApi {
       });
       call.write({ entry_revisions, entries: [], more: i < revisionPages.length - 1 });
     });
-    await this.serveIdRequests(reader, call, byId, mask);
+    await this.serveIdRequests(reader, call, byId, mask, pageSize);
   }
 
   private async serveIdRequests(
@@ -81,6 +83,7 @@ export class AuthorizedEntriesApi {
     call: grpc.ServerDuplexStream<SyncRequest, SyncResponse>,
     byId: Map<string, RegistrationEntry>,
     mask: WireEntryMask | null,
+    pageSize: number,
   ): Promise<void> {
     const next = () => reader.next(this.deps.limits.streamIdleTimeoutMs, 'sync request');
     for (let request = await next(); request !== undefined; request = await next()) {
@@ -89,7 +92,7 @@ export class AuthorizedEntriesApi {
         const entry = byId.get(id);
         return entry === undefined ? [] : [entryToWire(entry, mask)];
       });
-      const entryPages = pages(wanted, SYNC_PAGE_SIZE);
+      const entryPages = pages(wanted, pageSize);
       entryPages.forEach((page, i) => {
         call.write({ entry_revisions: [], entries: page, more: i < entryPages.length - 1 });
       });

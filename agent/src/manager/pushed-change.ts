@@ -1,0 +1,52 @@
+/**
+ * Applies a change pushed over EntryWatch in O(size of the change): the entries go into the identity cache
+ * and the sync state, and SVIDs for the new or changed ones are signed at once. Anything the push does not
+ * carry (the bundle, federated bundles of a new trust domain, `-storeSVID` entries, a change too large to
+ * push) is left to a full sync, which the caller runs when this returns `needsSync`.
+ */
+import type { PluginLogger } from '@lanyard/attestor-core';
+import type { IdentityCache } from './cache';
+import type { ServerConnection } from '../client/server-connection';
+import { toWorkloadEntry, type EntrySynchronizer } from './entry-sync';
+import type { PushedChange } from './entry-watch';
+import type { SvidSigner } from './svid-signer';
+import type { AgentTelemetry } from '../telemetry';
+
+/** What {@link applyPushedChange} works on. */
+export interface PushTarget {
+  readonly cache: IdentityCache;
+  readonly entries: EntrySynchronizer;
+  readonly signer: SvidSigner;
+  readonly connection: ServerConnection;
+  readonly logger: PluginLogger;
+  readonly telemetry?: AgentTelemetry;
+}
+
+/** Result of {@link applyPushedChange}: whether a full sync must follow. */
+export interface PushOutcome {
+  readonly needsSync: boolean;
+  /** SVIDs signed for the change. */
+  readonly signed: number;
+}
+
+/** Applies `change`; resolves once the SVIDs of its new entries are in the cache. */
+export async function applyPushedChange(target: PushTarget, change: PushedChange): Promise<PushOutcome> {
+  if (change.resync) return { needsSync: true, signed: 0 };
+  const { cache, entries, logger } = target;
+  const upserts = change.upserts.map(toWorkloadEntry);
+  const storeInvolved =
+    upserts.some((e) => e.storeSvid) || change.removedIds.some((id) => entries.get(id)?.storeSvid === true);
+  if (storeInvolved) return { needsSync: true, signed: 0 };
+  entries.applyChanges(upserts, change.removedIds);
+  const changes = cache.applyEntryChanges(upserts, change.removedIds);
+  if (changes.added + changes.updated + changes.removed > 0) {
+    logger.debug('Entry cache updated from a pushed change', { ...changes });
+    target.telemetry?.entryChanges(changes);
+  }
+  const due = cache.entriesNeedingSvidsAmong(upserts);
+  const signed = await target.signer.signEntries(target.connection.clients(), due);
+  const missingFederation = upserts.some((e) =>
+    e.federatesWith.some((td) => td !== cache.trustDomain && !cache.getFederatedBundle(td)),
+  );
+  return { needsSync: change.bundleChanged || missingFederation, signed };
+}

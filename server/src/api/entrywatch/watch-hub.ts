@@ -1,0 +1,75 @@
+import type { PluginLogger } from '@lanyard/attestor-core';
+import type { EntryCache, EntryCacheChange } from '../../authorized-entries/entry-cache';
+import type { WireEntryMask } from '../wire';
+import { AgentWatch, type WatchLimits, type WatchSink } from './agent-watch';
+
+/** Default bound of a pushed change: above it the agent runs its paged SyncAuthorizedEntries instead. */
+export const DEFAULT_MAX_PUSHED_ENTRIES = 5000;
+
+/**
+ * The server's open `lanyard.agent.v1.EntryWatch` streams, one per agent: after every entry-cache refresh that
+ * changed something, the watches it may concern compute their agent's delta and push it; a bundle change is
+ * announced to all. A second watch of the same agent replaces the first, so an agent holds one stream at most.
+ */
+export class EntryWatchHub {
+  private readonly watches = new Map<string, AgentWatch>();
+  private readonly removeListener: () => void;
+
+  constructor(
+    private readonly cache: EntryCache,
+    private readonly serverId: string,
+    private readonly limits: WatchLimits,
+    private readonly logger: PluginLogger,
+  ) {
+    this.removeListener = cache.onChange((change) => this.entriesChanged(change));
+  }
+
+  /** Number of open watches. */
+  get size(): number {
+    return this.watches.size;
+  }
+
+  /** Opens the watch of `agentId` (ending an older one) and sends the ready marker; returns a closer. */
+  open(agentId: string, sink: WatchSink, mask: WireEntryMask | null): () => void {
+    const old = this.watches.get(agentId);
+    if (old !== undefined) {
+      this.logger.debug('Entry watch replaced by a newer one', { agent_id: agentId });
+      this.watches.delete(agentId);
+      old.end();
+    }
+    const watch = new AgentWatch(agentId, sink, mask, this.limits, () =>
+      this.cache.authorizedEntries(agentId),
+    );
+    this.watches.set(agentId, watch);
+    watch.ready();
+    return () => {
+      if (this.watches.get(agentId) === watch) this.watches.delete(agentId);
+    };
+  }
+
+  /** Tells every watching agent that the trust bundle changed. */
+  bundleChanged(): void {
+    for (const watch of this.watches.values()) watch.bundleChanged();
+  }
+
+  /** Ends every watch and stops listening to the cache (server shutdown). */
+  close(): void {
+    this.removeListener();
+    for (const watch of this.watches.values()) watch.end();
+    this.watches.clear();
+  }
+
+  private entriesChanged(change: EntryCacheChange): void {
+    const lookup = (id: string) => this.cache.index.getEntry(id);
+    for (const watch of this.watches.values()) {
+      try {
+        if (watch.affectedBy(change, lookup, this.serverId)) watch.entriesChanged();
+      } catch (err) {
+        this.logger.warn('Failed to push entry changes', {
+          agent_id: watch.agentId,
+          error: (err as Error).message,
+        });
+      }
+    }
+  }
+}
