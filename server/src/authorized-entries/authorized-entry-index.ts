@@ -1,33 +1,19 @@
 import type { RegistrationEntry, Selector } from '../datastore/types';
+import { MultiMap } from './multi-map';
 import { selectorKeys } from './selector-key';
-
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (set === undefined) {
-    set = new Set();
-    map.set(key, set);
-  }
-  set.add(value);
-}
-
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set === undefined) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
-}
 
 /**
  * In-memory index of registration entries and node selectors answering "which entries may this agent serve"
  * without touching the datastore: parent → children, SPIFFE ID → entries, node-alias selector → alias entries,
- * agent → node selectors. Every mutation is O(size of the changed item).
+ * agent → node selectors. Every mutation is O(size of the changed item). The maps hold the entry objects
+ * themselves (no second lookup by ID), and a key with one entry holds it without a `Set`.
  */
 export class AuthorizedEntryIndex {
   private readonly entries = new Map<string, RegistrationEntry>();
-  private readonly byParent = new Map<string, Set<string>>();
-  private readonly bySpiffeId = new Map<string, Set<string>>();
+  private readonly byParent = new MultiMap<string, RegistrationEntry>();
+  private readonly bySpiffeId = new MultiMap<string, RegistrationEntry>();
   /** Alias entries (parent = server ID) keyed by each of their selectors. */
-  private readonly aliasesBySelector = new Map<string, Set<string>>();
+  private readonly aliasesBySelector = new MultiMap<string, RegistrationEntry>();
   private readonly nodeSelectors = new Map<string, Set<string>>();
 
   /** @param serverId `spiffe://<td>/spire/server`: entries parented to it are node aliases. */
@@ -43,8 +29,8 @@ export class AuthorizedEntryIndex {
     return {
       entries: this.entries.size,
       agents: this.nodeSelectors.size,
-      aliasSelectors: this.aliasesBySelector.size,
-      aliasEntries: this.byParent.get(this.serverId)?.size ?? 0,
+      aliasSelectors: this.aliasesBySelector.keyCount,
+      aliasEntries: this.byParent.count(this.serverId),
     };
   }
 
@@ -52,10 +38,10 @@ export class AuthorizedEntryIndex {
   upsertEntry(entry: RegistrationEntry): void {
     this.removeEntry(entry.id);
     this.entries.set(entry.id, entry);
-    addTo(this.byParent, entry.parentId, entry.id);
-    addTo(this.bySpiffeId, entry.spiffeId, entry.id);
+    this.byParent.add(entry.parentId, entry);
+    this.bySpiffeId.add(entry.spiffeId, entry);
     if (entry.parentId === this.serverId) {
-      for (const key of selectorKeys(entry.selectors)) addTo(this.aliasesBySelector, key, entry.id);
+      for (const key of selectorKeys(entry.selectors)) this.aliasesBySelector.add(key, entry);
     }
   }
 
@@ -64,10 +50,10 @@ export class AuthorizedEntryIndex {
     const old = this.entries.get(id);
     if (old === undefined) return;
     this.entries.delete(id);
-    removeFrom(this.byParent, old.parentId, id);
-    removeFrom(this.bySpiffeId, old.spiffeId, id);
+    this.byParent.delete(old.parentId, old);
+    this.bySpiffeId.delete(old.spiffeId, old);
     if (old.parentId === this.serverId) {
-      for (const key of selectorKeys(old.selectors)) removeFrom(this.aliasesBySelector, key, id);
+      for (const key of selectorKeys(old.selectors)) this.aliasesBySelector.delete(key, old);
     }
   }
 
@@ -84,7 +70,7 @@ export class AuthorizedEntryIndex {
 
   /** Entries whose SPIFFE ID is exactly `spiffeId` (used for admin/downstream caller checks). */
   entriesForSpiffeId(spiffeId: string): RegistrationEntry[] {
-    return [...(this.bySpiffeId.get(spiffeId) ?? [])].map((id) => this.entries.get(id) as RegistrationEntry);
+    return [...this.bySpiffeId.get(spiffeId)];
   }
 
   /**
@@ -108,8 +94,7 @@ export class AuthorizedEntryIndex {
     };
     for (const alias of this.matchingAliases(agentId)) take(alias);
     for (let i = 0; i < queue.length; i++) {
-      for (const childId of this.byParent.get(queue[i]) ?? [])
-        take(this.entries.get(childId) as RegistrationEntry);
+      for (const child of this.byParent.get(queue[i] as string)) take(child);
     }
     return result;
   }
@@ -121,8 +106,7 @@ export class AuthorizedEntryIndex {
   childrenMatching(parentId: string, selectors: readonly Selector[], now: number): RegistrationEntry[] {
     const held = selectorKeys(selectors);
     const matches: RegistrationEntry[] = [];
-    for (const childId of this.byParent.get(parentId) ?? []) {
-      const entry = this.entries.get(childId) as RegistrationEntry;
+    for (const entry of this.byParent.get(parentId)) {
       if (entry.expiresAt !== 0 && entry.expiresAt < now) continue;
       const wanted = selectorKeys(entry.selectors);
       if (wanted.size > 0 && [...wanted].every((key) => held.has(key))) matches.push(entry);
@@ -134,25 +118,14 @@ export class AuthorizedEntryIndex {
   private matchingAliases(agentId: string): RegistrationEntry[] {
     const keys = this.nodeSelectors.get(agentId);
     if (keys === undefined) return [];
-    const hits = new Map<string, number>();
+    const hits = new Map<RegistrationEntry, number>();
     for (const key of keys) {
-      for (const aliasId of this.aliasesBySelector.get(key) ?? [])
-        hits.set(aliasId, (hits.get(aliasId) ?? 0) + 1);
+      for (const alias of this.aliasesBySelector.get(key)) hits.set(alias, (hits.get(alias) ?? 0) + 1);
     }
     const matches: RegistrationEntry[] = [];
-    for (const [aliasId, count] of hits) {
-      const alias = this.entries.get(aliasId) as RegistrationEntry;
+    for (const [alias, count] of hits) {
       if (count === selectorKeys(alias.selectors).size) matches.push(alias);
     }
     return matches;
-  }
-
-  /** Drops everything (before a full reload). */
-  clear(): void {
-    this.entries.clear();
-    this.byParent.clear();
-    this.bySpiffeId.clear();
-    this.aliasesBySelector.clear();
-    this.nodeSelectors.clear();
   }
 }

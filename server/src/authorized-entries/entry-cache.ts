@@ -50,7 +50,7 @@ export interface EntryCacheChange {
  * touch the database.
  */
 export class EntryCache {
-  readonly index: AuthorizedEntryIndex;
+  private current: AuthorizedEntryIndex;
   private entryCursor = 0;
   private nodeCursor = 0;
   /** Event IDs skipped over (gap) → first time seen, waited for until the gap timeout. */
@@ -64,8 +64,13 @@ export class EntryCache {
   private readonly changeListeners = new Set<(change: EntryCacheChange) => void>();
 
   constructor(private readonly opts: EntryCacheOptions) {
-    this.index = new AuthorizedEntryIndex(opts.serverId);
+    this.current = new AuthorizedEntryIndex(opts.serverId);
     this.now = opts.now ?? Date.now;
+  }
+
+  /** The index lookups are answered from; a full reload builds a new one and swaps it in when complete. */
+  get index(): AuthorizedEntryIndex {
+    return this.current;
   }
 
   /** Loads everything and starts polling. */
@@ -143,10 +148,15 @@ export class EntryCache {
     const started = this.now();
     const ds = this.opts.datastore;
     const latest = await ds.latestEventIds();
-    const [entries, nodes] = await Promise.all([ds.listAllEntriesForCache(), ds.listNodeSelectors()]);
-    this.index.clear();
-    for (const entry of entries) this.index.upsertEntry(entry);
-    for (const node of nodes) this.index.setNodeSelectors(node.spiffeId, node.selectors);
+    const fresh = new AuthorizedEntryIndex(this.opts.serverId);
+    const [entries, nodes] = await Promise.all([
+      ds.scanEntriesForCache((page) => {
+        for (const entry of page) fresh.upsertEntry(entry);
+      }),
+      ds.listNodeSelectors(),
+    ]);
+    for (const node of nodes) fresh.setNodeSelectors(node.spiffeId, node.selectors);
+    this.current = fresh;
     this.entryCursor = latest.entry;
     this.nodeCursor = latest.node;
     this.entryGaps.clear();
@@ -155,7 +165,7 @@ export class EntryCache {
     this.reportStats();
     this.emitChange({ entryIds: new Set(), agentIds: new Set(), reloaded: true });
     this.opts.logger.debug('Entry cache reloaded', {
-      entries: entries.length,
+      entries,
       elapsed_ms: this.now() - started,
     });
   }

@@ -103,10 +103,13 @@ export interface DataStore extends JoinTokenStore, AttestedNodeLookup {
   /** Deletes and returns the entry; `NotFoundError` when absent. */
   deleteEntry(id: string): Promise<RegistrationEntry>;
   /**
-   * Every entry, read with a few set-based queries: the fast start-up hydrate of the entry cache. Reads the read
-   * replica when one is configured (SPIRE's TolerateStale), as do `listNodeSelectors` and `latestEventIds`.
+   * Every entry in creation order, handed to `onPage` in pages of at most `pageSize` (default 5,000), each read
+   * with one query per table: the start-up hydrate of the entry cache, which never holds more than one page of
+   * rows. Reads the read replica when one is configured (SPIRE's TolerateStale), as do `listNodeSelectors` and
+   * `latestEventIds`.
+   * @returns the number of entries read.
    */
-  listAllEntriesForCache(): Promise<RegistrationEntry[]>;
+  scanEntriesForCache(onPage: (entries: RegistrationEntry[]) => void, pageSize?: number): Promise<number>;
 
   // ---- attested nodes ----
 

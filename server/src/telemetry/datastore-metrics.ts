@@ -22,7 +22,7 @@ const CALL_KEYS: Readonly<Record<string, readonly (readonly string[])[]>> = {
   getEntry: [[...ENTRY, 'fetch']],
   getEntries: [[...ENTRY, 'fetch']],
   listEntries: [[...ENTRY, 'list']],
-  listAllEntriesForCache: [[...ENTRY, 'list']],
+  scanEntriesForCache: [[...ENTRY, 'list']],
   countEntries: [[...ENTRY, 'count']],
   updateEntry: [[...ENTRY, 'update']],
   deleteEntry: [[...ENTRY, 'delete']],

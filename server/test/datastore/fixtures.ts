@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpiffeBundle, TrustDomain } from '@lanyard/spiffe';
-import type { DataStore, NewRegistrationEntry, Selector } from '../../src/datastore';
+import type { DataStore, NewRegistrationEntry, RegistrationEntry, Selector } from '../../src/datastore';
 
 /** Shared state the conformance suites read: a fresh store per test and a settable clock. */
 export interface SuiteContext {
@@ -48,6 +48,14 @@ export function newEntry(overrides: Partial<NewRegistrationEntry> = {}): NewRegi
     hint: '',
     ...overrides,
   };
+}
+
+/** Every entry through the entry cache's paged scan (`pageSize` entries per page), pages concatenated. */
+export async function scanAll(ds: DataStore, pageSize?: number): Promise<RegistrationEntry[]> {
+  const all: RegistrationEntry[] = [];
+  const count = await ds.scanEntriesForCache((page) => all.push(...page), pageSize);
+  expect(count).toBe(all.length);
+  return all;
 }
 
 /** A real self-signed P-256 certificate valid for `days`, made by the openssl CLI; with its SKI (hex). */

@@ -1,5 +1,5 @@
 import { openDataStore, type DataStoreOptions } from '../../src/datastore';
-import { newEntry } from './fixtures';
+import { newEntry, scanAll } from './fixtures';
 
 /**
  * Seeds the `replica` database with one entry, opens `primary` with it as `roConnectionString`, writes another
@@ -17,7 +17,7 @@ export async function expectReplicaReads(
   const ds = await openDataStore({ ...primary, roConnectionString: replica.connectionString });
   try {
     await ds.createEntry(newEntry({ spiffeId: 'spiffe://example.org/on-primary' }));
-    expect((await ds.listAllEntriesForCache()).map((e) => e.spiffeId)).toEqual([
+    expect((await scanAll(ds)).map((e) => e.spiffeId)).toEqual([
       'spiffe://example.org/on-replica',
       'spiffe://example.org/on-replica-2',
     ]);

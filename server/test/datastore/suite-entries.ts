@@ -5,7 +5,7 @@ import {
   NotFoundError,
 } from '@lanyard/base';
 import { SimilarEntryExistsError } from '../../src/datastore';
-import { emptyBundle, newEntry, rejection, sels, type SuiteContext } from './fixtures';
+import { emptyBundle, newEntry, rejection, scanAll, sels, type SuiteContext } from './fixtures';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -140,7 +140,7 @@ export function entryTests(ctx: SuiteContext): void {
     expect(!similar?.ok && similar?.existing).toEqual(existing);
     expect(!noBundle?.ok && noBundle?.error).toBeInstanceOf(FailedPreconditionError);
     expect(!takenId?.ok && takenId?.error).toBeInstanceOf(AlreadyExistsError);
-    const all = await ds().listAllEntriesForCache();
+    const all = await scanAll(ds());
     expect(all.map((e) => e.spiffeId).sort()).toEqual(
       ['1', '5', 'existing'].map((p) => `spiffe://example.org/${p}`),
     );
@@ -267,7 +267,7 @@ export function entryTests(ctx: SuiteContext): void {
     });
     const reopened = await ctx.reopen();
     expect(await reopened.getEntry(e.id)).toEqual(masked);
-    expect(await reopened.listAllEntriesForCache()).toEqual([masked]);
+    expect(await scanAll(reopened)).toEqual([masked]);
   });
 
   test('an update that makes an entry similar to another is AlreadyExists and changes nothing', async () => {
@@ -293,7 +293,7 @@ export function entryTests(ctx: SuiteContext): void {
     const e = await ds().createEntry(newEntry({ dnsNames: ['d.example'] }));
     expect(await ds().deleteEntry(e.id)).toEqual(e);
     expect(await ds().getEntry(e.id)).toBeUndefined();
-    expect(await ds().listAllEntriesForCache()).toEqual([]);
+    expect(await scanAll(ds())).toEqual([]);
     const err = await rejection(ds().deleteEntry(e.id));
     expect(err).toBeInstanceOf(NotFoundError);
     expect(err.message).toBe('entry not found');
@@ -301,21 +301,24 @@ export function entryTests(ctx: SuiteContext): void {
     expect(again.id).not.toBe(e.id);
   });
 
-  test('listAllEntriesForCache returns every entry exactly as getEntry does', async () => {
+  test('scanEntriesForCache returns every entry exactly as getEntry does, in creation order, at any page size', async () => {
     await addBundle('a.org');
     const made = await ds().createEntries(
       Array.from({ length: 25 }, (_, i) =>
         newEntry({
           spiffeId: `spiffe://example.org/w${i}`,
-          selectors: sels(`unix:uid:${i}`, 'k8s:ns:prod'),
-          dnsNames: i % 2 === 0 ? [`w${i}.example`] : [],
+          selectors: sels(`unix:uid:${i}`, 'k8s:ns:prod', 'k8s:B', 'k8s:a'),
+          dnsNames: i % 2 === 0 ? [`w${i}.example`, `a${i}.example`] : [],
           federatesWith: i % 3 === 0 ? ['a.org'] : [],
         }),
       ),
     );
-    const all = await ds().listAllEntriesForCache();
-    expect(all).toHaveLength(25);
-    for (const r of made)
-      if (r.ok) expect(all.find((e) => e.id === r.entry.id)).toEqual(await ds().getEntry(r.entry.id));
+    const ids = made.map((r) => (r.ok ? r.entry.id : ''));
+    await ds().deleteEntry(ids[7] as string);
+    await ds().deleteEntry(ids[8] as string);
+    const expected = await Promise.all(
+      ids.filter((_, i) => i !== 7 && i !== 8).map((id) => ds().getEntry(id)),
+    );
+    for (const pageSize of [undefined, 1, 4, 23, 24]) expect(await scanAll(ds(), pageSize)).toEqual(expected);
   });
 }

@@ -119,17 +119,27 @@ export function entryRow(e: RegistrationEntry): Omit<EntryTable, 'seq'> {
   };
 }
 
-/** An entry from its row; set-valued fields start empty and are filled from child tables. */
-export function entryFromRow(r: Omit<EntryTable, 'seq' | 'similarity_key'>): RegistrationEntry {
+/** The set-valued fields of an entry, read from the child tables. */
+export interface EntryChildren {
+  selectors: Selector[];
+  dnsNames: string[];
+  federatesWith: string[];
+}
+
+/** An entry from its row; set-valued fields are `children`, or start empty to be filled from child tables. */
+export function entryFromRow(
+  r: Omit<EntryTable, 'seq' | 'similarity_key'>,
+  children: EntryChildren = { selectors: [], dnsNames: [], federatesWith: [] },
+): RegistrationEntry {
   return {
     id: r.entry_id,
     spiffeId: r.spiffe_id,
     parentId: r.parent_id,
-    selectors: [],
+    selectors: children.selectors,
     x509SvidTtl: Number(r.x509_svid_ttl),
     jwtSvidTtl: Number(r.jwt_svid_ttl),
-    dnsNames: [],
-    federatesWith: [],
+    dnsNames: children.dnsNames,
+    federatesWith: children.federatesWith,
     admin: Boolean(r.admin),
     downstream: Boolean(r.downstream),
     expiresAt: Number(r.expires_at),

@@ -11,7 +11,8 @@ import { chunks } from './sql-errors';
 const IN_CHUNK = 500;
 const PAGE_KIND = 'entries';
 
-const ENTRY_COLUMNS = [
+/** Columns of `registered_entries` an entry is built from. */
+export const ENTRY_COLUMNS = [
   'seq',
   'entry_id',
   'spiffe_id',
@@ -153,12 +154,6 @@ export async function countEntries(db: Db, filter: EntryFilter): Promise<number>
     .where((eb) => eb.and(entryConditions(eb, filter, isMysql(db))))
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-/** Every entry, for the start-up hydrate of the entry cache: four queries in total. */
-export async function listAllEntries(db: Db): Promise<RegistrationEntry[]> {
-  const rows = await db.selectFrom('registered_entries').select(ENTRY_COLUMNS).orderBy('seq').execute();
-  return hydrateEntries(db, rows, true);
 }
 
 /** Internal row ID and similarity key of entries by ID (for writes). */

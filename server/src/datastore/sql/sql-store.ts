@@ -7,6 +7,7 @@ import * as authorities from './bundle-authorities';
 import * as bundles from './bundles';
 import { createEntries } from './entry-create';
 import * as read from './entry-read';
+import { scanAllEntries } from './entry-scan';
 import { deleteEntry, updateEntry } from './entry-update';
 import * as events from './events';
 import * as federation from './federation';
@@ -73,8 +74,8 @@ export class SqlDataStore implements T.DataStore {
   deleteEntry(id: string): Promise<T.RegistrationEntry> {
     return deleteEntry(this.ctx, id);
   }
-  listAllEntriesForCache(): Promise<T.RegistrationEntry[]> {
-    return read.listAllEntries(this.stale);
+  scanEntriesForCache(onPage: (entries: T.RegistrationEntry[]) => void, pageSize?: number): Promise<number> {
+    return scanAllEntries(this.stale, onPage, pageSize);
   }
 
   createNode(node: T.NewAttestedNode): Promise<T.AttestedNode> {
