@@ -282,6 +282,10 @@ export class SyncLoop {
         err = fatal;
       }
     }
+    // As SPIRE's agent releases its connection on errors: the next attempt dials at once instead of waiting
+    // out grpc-js's own reconnect backoff (1 s growing to 120 s), which would stack on this loop's backoff
+    // after a server restart; closed at once so the old channel does not keep reconnecting next to the new one.
+    this.options.connection.close();
     const delay = this.backoff.next();
     if (!this.failing) {
       this.options.logger.warn('Failed to synchronize with the server; retrying with backoff', {
