@@ -9,6 +9,7 @@ import type { Authorizer } from '../auth/authorizer';
 import type { Caller } from '../auth/caller';
 import type { ServerLimits } from '../limits';
 import { AdminSocket } from './admin-socket';
+import { warnIfOpenFilesTooFew } from './open-files';
 import { PeerIdentityResolver } from './peer-identity';
 import type { ServerSvidRotator } from './server-svid';
 import { TcpListener } from './tcp-listener';
@@ -92,6 +93,7 @@ export class Endpoints {
     this.ownsSocket = true;
     this.credentials = new RotatingServerCredentials(this.tlsOptions());
     opts.svid.onRotate(() => this.refreshTls());
+    warnIfOpenFilesTooFew(opts.limits.maxConnections, opts.logger);
     this.tcpPort = await this.tcpListener.listen(opts.bindAddress, opts.bindPort, this.credentials);
     opts.logger.info('Starting Server APIs', { address: hostPort(opts.bindAddress, this.tcpPort) });
     opts.logger.info('Starting Server APIs', { address: opts.socketPath, network: 'unix' });
