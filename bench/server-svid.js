@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 /**
  * End-to-end X.509-SVID issuance benchmark: simulated agents call `BatchNewX509SVID` over their own mTLS
- * channels (loopback) against a real `lanyard-server run` child process on SQLite.
+ * channels (loopback) against real `lanyard-server run` child processes on SQLite: one signing on its main
+ * thread (`svid_signing_workers = 0`) and one with the default signing worker pool (one worker per core).
  *
- * Setup: join tokens via the admin API on the Unix socket, `AttestAgent` over TLS with a CSR per agent,
- * `--batch` entries parented to each agent (BatchCreateEntry), wait until SyncAuthorizedEntries lists them.
- * Then every agent sends batches of `--batch` pre-generated CSRs (one P-256 key each, generated once), one
- * batch in flight per agent, for `--seconds`. Reported: SVIDs/s, per-batch latency p50/p99, server CPU
- * seconds per SVID (from /proc), and, measured in this process in the same run right before and after, the
- * in-process `ServerCa.signX509SvidFromCsr` rate and the raw ES256 `crypto.sign` rate.
+ * Setup, per server: join tokens via the admin API on the Unix socket, `AttestAgent` over TLS with a CSR per
+ * agent, `--batch` entries parented to each agent (BatchCreateEntry), wait until SyncAuthorizedEntries lists
+ * them. Then every agent sends batches of `--batch` pre-generated CSRs (one P-256 key each, generated once), one
+ * batch in flight per agent, for `--seconds` per server and round; the two servers alternate over `--rounds`
+ * so a noisy shared box affects both alike. Reported: SVIDs/s, per-batch latency p50/p99, server CPU seconds
+ * per SVID and by thread (main vs workers, from /proc), and, measured in this process in the same run right
+ * before and after, the in-process `ServerCa.signX509SvidFromCsr` rate, the node:crypto floor of any CSR
+ * issuance (import key + verify CSR + sign) and the raw ES256 `crypto.sign` rate. A goal that is missed gets
+ * the CPU split that explains it in the text (`--cpu-prof` also writes V8 profiles of the servers).
  * Writes the "## Server end to end" section of docs/benchmarks.md (its "BatchNewX509SVID" part).
  *
- * Usage: node bench/server-svid.js [--agents 8] [--batch 50] [--seconds 8] [--no-write] [--cpu-prof]
+ * Usage: node bench/server-svid.js [--agents 8] [--batch 50] [--seconds 4] [--rounds 2] [--no-write] [--cpu-prof]
  */
 'use strict';
 
@@ -20,15 +24,21 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const h = require('./server-harness');
+const { factorVerdict, ratioVerdict, threadCpuDelta, threadCpuSeconds } = require('./signing-report');
 
 const args = h.cliArgs();
 const AGENTS = args.num('agents', 8, 64);
 const BATCH = args.num('batch', 50, 500);
-const SECONDS = args.num('seconds', 8, 120);
-const MAX_BATCHES = 20_000; // hard bound on the measured loop, whatever the rate
+const SECONDS = args.num('seconds', 4, 120);
+const ROUNDS = args.num('rounds', 2, 10);
+const MAX_BATCHES = 20_000; // hard bound on each measured loop, whatever the rate
 const WRITE = !args.has('no-write');
 const PROFILE = args.has('cpu-prof');
+const POOL_GOAL = 1.7;
+const FLOOR_GOAL = 0.8;
+const RATE_GOAL = 2000;
 const { ServerCa, MemoryKeyManager } = h.requireBuilt('server/dist/ca');
+const { der } = h.requireBuilt('base/dist');
 
 /**
  * Runs `fn` for `seconds` in a tight loop on this thread; returns operations per wall second and per CPU second
@@ -48,7 +58,21 @@ function rate(fn, seconds) {
   return { wall: n / ((now - start) / 1000), cpu: n / ((cpu.user + cpu.system) / 1e6) };
 }
 
-/** In-process floors, measured in this process while the server idles: raw ES256 signing and CSR issuance. */
+/** The signed part, signature and JWK of a CSR, for the node:crypto floor. */
+function csrParts(csrDer) {
+  const w = der;
+  const [info, , signature] = w.children(w.readSingle(csrDer, 0x30, 'csr'), 'csr');
+  const [, , spki] = w.children(info, 'csr info');
+  const jwk = crypto
+    .createPublicKey({ key: spki.raw, format: 'der', type: 'spki' })
+    .export({ format: 'jwk' });
+  return { info: info.raw, signature: w.readBitStringBytes(signature, 'csr signature'), jwk };
+}
+
+/**
+ * In-process floors, measured in this process while the servers idle: raw ES256 signing, the node:crypto floor
+ * of a CSR issuance (import the key from JWK + verify the CSR signature + sign) and CSR issuance itself.
+ */
 async function inProcessRates(csrs, seconds) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-bench-ca-'));
   try {
@@ -60,11 +84,19 @@ async function inProcessRates(csrs, seconds) {
     const caKey = h.newKeyPair().privateKey;
     const tbs = crypto.randomBytes(420);
     const id = `spiffe://${h.TRUST_DOMAIN}/bench/w`;
-    const raw = () => crypto.sign('sha256', tbs, caKey);
-    const issue = (i) => ca.signX509SvidFromCsr({ csrDer: csrs[i % csrs.length], expectedSpiffeId: id });
-    rate(raw, 0.2);
-    rate(issue, 0.2);
-    return { rawSign: rate(raw, seconds), issue: rate(issue, seconds) };
+    const parts = csrs.slice(0, 64).map(csrParts);
+    const cases = {
+      rawSign: () => crypto.sign('sha256', tbs, caKey),
+      floor: (i) => {
+        const p = parts[i % parts.length];
+        const key = crypto.createPublicKey({ key: p.jwk, format: 'jwk' });
+        if (!crypto.verify('sha256', p.info, key, p.signature)) throw new Error('bad csr');
+        return crypto.sign('sha256', tbs, caKey);
+      },
+      issue: (i) => ca.signX509SvidFromCsr({ csrDer: csrs[i % csrs.length], expectedSpiffeId: id }),
+    };
+    for (const fn of Object.values(cases)) rate(fn, 0.2);
+    return Object.fromEntries(Object.entries(cases).map(([k, fn]) => [k, rate(fn, seconds)]));
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -112,12 +144,12 @@ function newSvids(agent, csrs, offset) {
     });
 }
 
-/** Every agent keeps one batch in flight until `seconds` pass (or MAX_BATCHES); returns counts and latencies. */
+/** Every agent keeps one batch in flight until `seconds` pass (or MAX_BATCHES); returns counts, latencies, CPU. */
 async function drive(agents, csrs, seconds, serverPid) {
   const latencies = [];
   let svids = 0;
   let batches = 0;
-  const cpu0 = h.processCpuSeconds(serverPid);
+  const threads0 = threadCpuSeconds(serverPid);
   const self0 = process.cpuUsage();
   const start = h.nowMs();
   const end = start + seconds * 1000;
@@ -136,15 +168,34 @@ async function drive(agents, csrs, seconds, serverPid) {
   );
   const wall = (h.nowMs() - start) / 1000;
   const self = process.cpuUsage(self0);
+  const threads = threadCpuDelta(threads0, threadCpuSeconds(serverPid));
   return {
     svids,
-    batches,
+    wall,
+    latencies,
+    serverMain: threads.main,
+    serverOthers: threads.others,
+    clientCpu: (self.user + self.system) / 1e6,
+  };
+}
+
+/** Sums the runs of one server over the rounds. */
+function combine(runs) {
+  const sum = (k) => runs.reduce((acc, r) => acc + r[k], 0);
+  const latencies = runs.flatMap((r) => r.latencies);
+  const svids = sum('svids');
+  const wall = sum('wall');
+  const serverCpu = sum('serverMain') + sum('serverOthers');
+  return {
+    svids,
     wall,
     rate: svids / wall,
     p50: h.percentile(latencies, 50),
     p99: h.percentile(latencies, 99),
-    serverCpu: h.processCpuSeconds(serverPid) - cpu0,
-    clientCpu: (self.user + self.system) / 1e6,
+    serverCpu,
+    serverMain: sum('serverMain'),
+    serverOthers: sum('serverOthers'),
+    clientCpu: sum('clientCpu'),
   };
 }
 
@@ -158,57 +209,122 @@ async function checkOneSvid(agent, csrs, roots) {
   }
 }
 
-/** `server {}` HCL that turns SPIRE's per-IP rate limits off for this benchmark. */
-const RATE_LIMITS_OFF = 'ratelimit {\n        attestation = false\n        signing = false\n    }';
+/**
+ * `server {}` HCL: SPIRE's per-IP rate limits off (every simulated agent connects from 127.0.0.1, so they would
+ * cap the run at one agent's 500 CSRs/s) and the signing workers (`undefined` = the default, one per core).
+ */
+function serverHcl(workers) {
+  const limitsOff = 'ratelimit {\n        attestation = false\n        signing = false\n    }';
+  return workers === undefined ? limitsOff : `${limitsOff}\n    svid_signing_workers = ${workers}`;
+}
 
-async function main() {
-  const loadStart = h.loadavg();
-  console.log(`generating ${BATCH * 4} CSR keys…`);
-  const csrs = Array.from({ length: BATCH * 4 }, () => h.csrFor(h.newKeyPair()));
-  // The simulated agents all connect from 127.0.0.1; SPIRE's per-IP limits (500 CSRs/s, 1 attestation/s)
-  // would measure the limiter, not issuance, so this server runs without them.
-  const server = await h.ServerProcess.create('lanyard-bench-svid-', RATE_LIMITS_OFF);
-  let agents = [];
+/** Starts a server and attests its agents; returns the server, its agents and its bundle roots. */
+async function startServer(label, workers, csrs) {
+  const server = await h.ServerProcess.create(`lanyard-bench-svid-${label}-`, serverHcl(workers));
+  server.spawn(h.profileFlags(PROFILE));
+  await server.waitReady();
+  const admin = server.admin();
   try {
-    server.spawn(h.profileFlags(PROFILE));
-    await server.waitReady();
-    const admin = server.admin();
     const roots = await h.bundleRoots(admin);
-    console.log(`attesting ${AGENTS} agents, ${BATCH} entries each…`);
-    agents = await setupAgents(server, admin, roots, AGENTS, BATCH);
-    admin.close();
+    console.log(`${label}: attesting ${AGENTS} agents, ${BATCH} entries each…`);
+    const agents = await setupAgents(server, admin, roots, AGENTS, BATCH);
     await checkOneSvid(agents[0], csrs, roots);
-    const before = await inProcessRates(csrs, 1.5);
-    console.log('in-process before (wall, per CPU-s):', before);
-    await drive(agents, csrs, 1, server.child.pid); // warm-up: JIT, TLS sessions, HTTP/2 windows
-    const single = await drive(agents.slice(0, 1), csrs, SECONDS / 2, server.child.pid);
-    console.log(`1 agent: ${h.fmt(single.rate)} SVIDs/s, p50 ${h.ms(single.p50)}, p99 ${h.ms(single.p99)}`);
-    const all = await drive(agents, csrs, SECONDS, server.child.pid);
-    console.log(
-      `${AGENTS} agents: ${h.fmt(all.rate)} SVIDs/s (${all.svids} in ${all.wall.toFixed(1)} s), ` +
-        `p50 ${h.ms(all.p50)}, p99 ${h.ms(all.p99)}, server CPU ${all.serverCpu.toFixed(1)} s, ` +
-        `bench CPU ${all.clientCpu.toFixed(1)} s`,
-    );
-    const after = await inProcessRates(csrs, 1.5);
-    console.log('in-process after (wall, per CPU-s):', after);
-    const mean = (k, m) => (before[k][m] + after[k][m]) / 2;
-    const floors = {
-      rawSign: mean('rawSign', 'wall'),
-      issue: mean('issue', 'wall'),
-      rawSignCpu: mean('rawSign', 'cpu'),
-      issueCpu: mean('issue', 'cpu'),
-    };
-    if (WRITE) writeSection({ single, all, floors, loadStart });
+    return { server, agents };
   } finally {
-    for (const agent of agents) agent.clients.close();
-    await server.destroy();
+    admin.close();
   }
 }
 
+async function main() {
+  const loadStart = h.loadavg();
+  const cores = os.availableParallelism();
+  console.log(`generating ${BATCH * 4} CSR keys…`);
+  const csrs = Array.from({ length: BATCH * 4 }, () => h.csrFor(h.newKeyPair()));
+  const setups = [];
+  try {
+    setups.push(await startServer('one-thread', 0, csrs));
+    setups.push(await startServer('pool', undefined, csrs));
+    const [one, pool] = setups;
+    const before = await inProcessRates(csrs, 1);
+    for (const s of setups) await drive(s.agents, csrs, 1, s.server.child.pid); // warm-up: JIT, TLS, HTTP/2 windows
+    const single = await drive(pool.agents.slice(0, 1), csrs, SECONDS / 2, pool.server.child.pid);
+    const runs = { one: [], pool: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      runs.one.push(await drive(one.agents, csrs, SECONDS, one.server.child.pid));
+      runs.pool.push(await drive(pool.agents, csrs, SECONDS, pool.server.child.pid));
+      const rates = Object.entries(runs).map(([k, v]) => `${k} ${h.fmt(v[r].svids / v[r].wall)} SVIDs/s`);
+      console.log(`round ${r + 1}: ${rates.join(', ')}`);
+    }
+    const after = await inProcessRates(csrs, 1);
+    const mean = (k, m) => (before[k][m] + after[k][m]) / 2;
+    const floors = Object.fromEntries(
+      ['rawSign', 'floor', 'issue'].flatMap((k) => [
+        [k, mean(k, 'wall')],
+        [`${k}Cpu`, mean(k, 'cpu')],
+      ]),
+    );
+    const run = {
+      one: combine(runs.one),
+      pool: combine(runs.pool),
+      single: combine([single]),
+      floors,
+      loadStart,
+      cores,
+    };
+    console.log(analysis(run));
+    if (WRITE) writeSection(run);
+  } finally {
+    for (const s of setups) {
+      for (const agent of s.agents) agent.clients.close();
+      await s.server.destroy();
+    }
+  }
+}
+
+/** The analysis, every sentence worded from this run's numbers. */
+function analysis({ one, pool, floors, cores }) {
+  const speedup = pool.rate / one.rate;
+  const issueVsFloor = floors.issueCpu / floors.floorCpu;
+  const cpuPerWall = (r, k) => (r[k] / r.wall).toFixed(2);
+  const sentences = [
+    `Signing workers vs one thread, end to end (${factorVerdict(speedup, POOL_GOAL)}): ${h.fmt(pool.rate)} vs ` +
+      `${h.fmt(one.rate)} SVIDs/s.`,
+    `Rate with the workers (goal ≥ ${h.fmt(RATE_GOAL)} SVIDs/s on 2 cores): ` +
+      (pool.rate >= RATE_GOAL ? 'met.' : `**missed** (${h.fmt(pool.rate)}/s).`),
+    `In-process CSR issuance against the node:crypto floor of import + verify + sign, per CPU-second ` +
+      `(${ratioVerdict(issueVsFloor, FLOOR_GOAL)}): ${h.fmt(floors.issueCpu)} vs ${h.fmt(floors.floorCpu)}.`,
+    `Where the CPU went, per wall second: the one-thread server used ${cpuPerWall(one, 'serverMain')} CPU-s on its ` +
+      `main thread and ${cpuPerWall(one, 'serverOthers')} on other threads; the pooled server ` +
+      `${cpuPerWall(pool, 'serverMain')} on its main thread (gRPC, TLS, protobuf, authorization) and ` +
+      `${cpuPerWall(pool, 'serverOthers')} on other threads (signing workers, GC); the simulated agents in this ` +
+      `process ${cpuPerWall(pool, 'clientCpu')}; ${cores} cores in all.`,
+  ];
+  const used = (pool.serverCpu + pool.clientCpu) / pool.wall;
+  if (speedup < POOL_GOAL) {
+    sentences.push(
+      used >= cores * 0.9
+        ? `Server and agents together kept ${used.toFixed(2)} of the ${cores} cores busy during the pooled runs, so ` +
+            'the box, not the pool, set the limit.'
+        : `Server and agents together used ${used.toFixed(2)} of the ${cores} cores during the pooled runs: the ` +
+            `rest was idle or taken by other processes (load average ${h.loadavg()} at the end).`,
+    );
+  }
+  const perSvidMainUs = (pool.serverMain / pool.svids) * 1e6;
+  const perSvidSignUs = 1e6 / floors.issueCpu;
+  sentences.push(
+    `Per SVID the pooled server's main thread spent ${perSvidMainUs.toFixed(0)} µs, against ` +
+      `${perSvidSignUs.toFixed(0)} µs of CPU for in-process issuance itself.`,
+  );
+  return sentences.join(' ');
+}
+
 /** Replaces the BatchNewX509SVID part of the "## Server end to end" section, keeping the other parts. */
-function writeSection({ single, all, floors, loadStart }) {
-  const perCpu = all.svids / all.serverCpu;
-  const pct = (x) => `${Math.round(x * 100)}%`;
+function writeSection(run) {
+  const { one, pool, single, floors, loadStart, cores } = run;
+  const row = (label, r) =>
+    `| ${label} | **${h.fmt(r.rate)}/s** (${h.fmt(r.svids)} in ${r.wall.toFixed(1)} s) | ${h.ms(r.p50)} / ` +
+    `${h.ms(r.p99)} | ${((r.serverCpu / r.svids) * 1e6).toFixed(0)} µs | ${(r.serverMain / r.wall).toFixed(2)} / ` +
+    `${(r.serverOthers / r.wall).toFixed(2)} |`;
   const text = [
     '### BatchNewX509SVID over mTLS',
     '',
@@ -216,39 +332,28 @@ function writeSection({ single, all, floors, loadStart }) {
       `load average ${loadStart} at start, ${h.loadavg()} at end (the box is shared with other helpers' builds ` +
       'and tests; read the ratios, which compare with floors measured in the same run).',
     '',
-    `\`lanyard-server run\` as a child process (SQLite, EC P-256 CA, log level WARN); the simulated agents run in ` +
-      `the benchmark process, each attested with a join token and holding its own mTLS channel. Each agent has ` +
-      `${BATCH} entries and sends batches of ${BATCH} pre-generated P-256 CSRs, one batch in flight per agent; ` +
-      `${SECONDS} s measured after a 1 s warm-up. Server and agents share the 2 cores. The server runs with ` +
-      "`ratelimit` `attestation` and `signing` off: every simulated agent connects from 127.0.0.1, so SPIRE's per-IP limits " +
-      "(on by default) would cap the whole run at one agent's 500 CSRs/s.",
+    `Two \`lanyard-server run\` child processes (SQLite, EC P-256 CA, log level WARN): one with ` +
+      `\`svid_signing_workers = 0\` (everything on the main thread) and one with the default (${cores} signing ` +
+      `workers). The simulated agents run in the benchmark process, each attested with a join token and holding ` +
+      `its own mTLS channel. Each agent has ${BATCH} entries and sends batches of ${BATCH} pre-generated P-256 CSRs, ` +
+      `one batch in flight per agent; ${ROUNDS} rounds of ${SECONDS} s per server, alternating, after a 1 s ` +
+      'warm-up. Servers and agents share the cores. Both servers run with `ratelimit` `attestation` and `signing` ' +
+      "off: every simulated agent connects from 127.0.0.1, so SPIRE's per-IP limits (on by default) would cap the " +
+      "whole run at one agent's 500 CSRs/s.",
     '',
-    '| measurement | value |',
-    '|---|---|',
-    `| ${AGENTS} agents: SVIDs issued end to end | **${h.fmt(all.rate)}/s** (${h.fmt(all.svids)} in ${all.wall.toFixed(1)} s) |`,
-    `| ${AGENTS} agents: latency per batch of ${BATCH}, p50 / p99 | ${h.ms(all.p50)} / ${h.ms(all.p99)} |`,
-    `| 1 agent: SVIDs/s; latency per batch p50 / p99 | ${h.fmt(single.rate)}/s; ${h.ms(single.p50)} / ${h.ms(single.p99)} |`,
-    `| server process CPU per SVID (${AGENTS} agents) | ${((all.serverCpu / all.svids) * 1e6).toFixed(0)} µs (${h.fmt(perCpu)} SVIDs per server CPU-second) |`,
-    `| benchmark process (agents) CPU during the ${AGENTS}-agent run | ${all.clientCpu.toFixed(1)} s of ${all.wall.toFixed(1)} s |`,
-    `| in-process \`ServerCa.signX509SvidFromCsr\`, one thread (mean of before/after) | ${h.fmt(floors.issue)}/s; ${h.fmt(floors.issueCpu)} per CPU-second |`,
-    `| raw \`crypto.sign('sha256', …)\` ES256, one thread (mean of before/after) | ${h.fmt(floors.rawSign)}/s; ${h.fmt(floors.rawSignCpu)} per CPU-second |`,
+    `| ${AGENTS} agents | SVIDs issued end to end | latency per batch p50 / p99 | server CPU per SVID | server CPU-s per second: main / other threads |`,
+    '|---|---|---|---|---|',
+    row('one thread (`svid_signing_workers = 0`)', one),
+    row(`${cores} signing workers (default)`, pool),
+    row('1 agent, signing workers', single),
     '',
-    `Wall-clock rates: end to end = **${pct(all.rate / floors.issue)}** of in-process CSR issuance and ` +
-      `**${pct(all.rate / floors.rawSign)}** of raw signing (both measured in this run; on a loaded box every wall ` +
-      "rate falls well below an idle core's). Per CPU-second, which the load distorts less: the server " +
-      `issues ${h.fmt(perCpu)} SVIDs, **${pct(perCpu / floors.issueCpu)}** of in-process issuance ` +
-      `(${h.fmt(floors.issueCpu)}) and **${pct(perCpu / floors.rawSignCpu)}** of raw signing ` +
-      `(${h.fmt(floors.rawSignCpu)}); whatever the server spends beyond in-process issuance goes to gRPC, ` +
-      'protobuf, TLS and the authorization lookup (CPU-second figures carry some noise: 10 ms /proc ticks, ' +
-      'cache contention with other processes). The server issues on one thread, so its ceiling on an idle core is about its ' +
-      `per-CPU-second rate (${h.fmt(perCpu)}/s). In-process issuance itself is ` +
-      `${pct(floors.issueCpu / floors.rawSignCpu)} of raw signing per CPU-second (see "Server CA": the CSR ` +
-      'signature verification and the public-key import dominate). Goals (issue): ≥ 2,000 SVIDs/s end to end ' +
-      'on 2 cores; issuance ≥ 50% of raw signing. Where the server time goes (`--cpu-prof` of one run, ' +
-      '2026-11-24 07:30Z, share of the busy samples): CSR signature verification (`crypto.verify`) 29%, ' +
-      'importing the CSR public key (`createPublicKey` from JWK) 21%, signing the leaf 7.5%, module loading ' +
-      'at start 6%, GC 4%; gRPC, protobuf, TLS, DER parsing/building and the authorization lookup together ' +
-      'under 15%. Issuance runs on the main thread only, so the server uses one of the two cores.',
+    '| in this process, one thread (mean of before/after) | per wall second | per CPU-second |',
+    '|---|---|---|',
+    `| raw \`crypto.sign('sha256', …)\` ES256 | ${h.fmt(floors.rawSign)}/s | ${h.fmt(floors.rawSignCpu)} |`,
+    `| node:crypto floor: import key (JWK) + verify CSR + sign | ${h.fmt(floors.floor)}/s | ${h.fmt(floors.floorCpu)} |`,
+    `| \`ServerCa.signX509SvidFromCsr\` | ${h.fmt(floors.issue)}/s | ${h.fmt(floors.issueCpu)} |`,
+    '',
+    analysis(run),
     '',
   ].join('\n');
   h.writeServerPart('### BatchNewX509SVID over mTLS', text);

@@ -216,11 +216,15 @@ describe('CsrSigningPool', () => {
   it('refuses a batch its queue cannot take with ResourceExhausted, then takes work again', async () => {
     const pool = newPool(1, 2);
     expect(signed(await pool.sign(authority, csrBatch(2), SETTINGS, now))).toBe(2); // the worker is up
-    const first = pool.sign(authority, csrBatch(64), SETTINGS, now); // 2 chunks: one runs, one waits
+    // Two chunks each: the first batch's go to the worker (two at a time), the second's fill the queue.
+    const first = pool.sign(authority, csrBatch(64), SETTINGS, now);
+    const second = pool.sign(authority, csrBatch(64), SETTINGS, now);
+    expect(pool.queuedChunks).toBe(2);
     const refused = pool.sign(authority, csrBatch(64), SETTINGS, now);
     await expect(refused).rejects.toBeInstanceOf(ResourceExhaustedError);
     await expect(refused).rejects.toThrow(/server is busy signing SVIDs: .* \(limit 2\); retry later/);
     expect(signed(await first)).toBe(64);
+    expect(signed(await second)).toBe(64);
     expect(signed(await pool.sign(authority, csrBatch(64), SETTINGS, now))).toBe(64);
   });
 

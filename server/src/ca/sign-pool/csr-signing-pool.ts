@@ -33,6 +33,11 @@ export interface CsrSigningPoolOptions {
 export const DEFAULT_MAX_QUEUED_CHUNKS = 1024;
 /** Items below which a chunk is not split further: a worker hop must carry enough work to pay for itself. */
 const MIN_CHUNK_ITEMS = 8;
+/**
+ * Chunks handed to a worker at once: it starts the next one as soon as it finishes the first, without waiting
+ * for the main thread to be scheduled (under load that wait costs more than the chunk).
+ */
+const TASKS_PER_WORKER = 2;
 const WORKER_FILE = 'sign-worker.js';
 
 /**
@@ -67,6 +72,7 @@ export class CsrSigningPool {
       maxThreads: threads,
       maxQueue: this.maxQueuedChunks,
       idleTimeout: Infinity,
+      concurrentTasksPerWorker: TASKS_PER_WORKER,
     });
     this.pool.on('error', (err: Error) =>
       options.logger.error('Signing worker failed', { error: err.message }),

@@ -1,0 +1,120 @@
+/**
+ * Shared helpers of `ca-issue.js` and `server-svid.js` (measures nothing): an in-process CPU profile summarised
+ * as the functions with the most self time, per-thread CPU of a process from /proc, and goal verdicts worded
+ * from the numbers.
+ */
+'use strict';
+
+const fs = require('node:fs');
+const inspector = require('node:inspector');
+const path = require('node:path');
+
+const pct = (x) => `${Math.round(x * 100)}%`;
+
+/** "goal ≥ 80%: met (92%)" / "goal ≥ 80%: **missed** (61%)" for a ratio. */
+function ratioVerdict(value, goal) {
+  return value >= goal
+    ? `goal ≥ ${pct(goal)}: met (${pct(value)})`
+    : `goal ≥ ${pct(goal)}: **missed** (${pct(value)})`;
+}
+
+/** The same for a speed-up factor ("goal ≥ 1.7×: missed (1.42×)"). */
+function factorVerdict(value, goal) {
+  const shown = `${value.toFixed(2)}×`;
+  return value >= goal ? `goal ≥ ${goal}×: met (${shown})` : `goal ≥ ${goal}×: **missed** (${shown})`;
+}
+
+const post = (session, method, params) =>
+  new Promise((resolve, reject) =>
+    session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+  );
+
+/**
+ * Profiles `fn` run in a loop on this thread for `seconds` with V8's sampling profiler; returns the `top`
+ * functions by share of the samples they were on top of the stack in (self time), as "name (file) n%".
+ */
+async function selfTimeProfile(fn, seconds, top = 5) {
+  const session = new inspector.Session();
+  session.connect();
+  try {
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.setSamplingInterval', { interval: 200 });
+    await post(session, 'Profiler.start');
+    const end = Date.now() + seconds * 1000;
+    for (let i = 0; Date.now() < end; i++) fn(i);
+    const { profile } = await post(session, 'Profiler.stop');
+    return summarise(profile, top);
+  } finally {
+    session.disconnect();
+  }
+}
+
+function summarise(profile, top) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map();
+  for (const n of profile.nodes) for (const child of n.children || []) parentOf.set(child, n);
+  const hits = new Map();
+  for (const id of profile.samples) {
+    const name = frameName(byId.get(id), parentOf);
+    hits.set(name, (hits.get(name) || 0) + 1);
+  }
+  const total = profile.samples.length || 1;
+  return [...hits.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, n]) => ({ name, share: n / total }));
+}
+
+/**
+ * "fn (file.js)" for JavaScript; a native frame is named after the JavaScript function that called it
+ * ("verify (sig) → run"), since names like `run` alone say nothing.
+ */
+function frameName(node, parentOf) {
+  const jsName = (n) => `${n.callFrame.functionName || '(anonymous)'} (${path.basename(n.callFrame.url)})`;
+  if (node.callFrame.url) return jsName(node);
+  let caller = parentOf.get(node.id);
+  while (caller && !caller.callFrame.url) caller = parentOf.get(caller.id);
+  const own = node.callFrame.functionName || '(native)';
+  return caller ? `${jsName(caller)} → ${own}` : own;
+}
+
+/** The profile as prose: "`crypto.verify` (native) 31%, …". */
+function profileText(entries) {
+  return entries.map((e) => `\`${e.name}\` ${pct(e.share)}`).join(', ');
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds of each thread of `pid` so far: the main thread (tid = pid) and the sum of all others. */
+function threadCpuSeconds(pid) {
+  let main = 0;
+  let others = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended between readdir and read
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
+    if (tid === String(pid)) main += seconds;
+    else others += seconds;
+  }
+  return { main, others };
+}
+
+/** CPU seconds per thread group used between two {@link threadCpuSeconds} readings. */
+function threadCpuDelta(before, after) {
+  return { main: after.main - before.main, others: after.others - before.others };
+}
+
+module.exports = {
+  factorVerdict,
+  pct,
+  profileText,
+  ratioVerdict,
+  selfTimeProfile,
+  threadCpuDelta,
+  threadCpuSeconds,
+};
