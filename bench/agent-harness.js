@@ -112,9 +112,10 @@ function profileLocation(frame) {
  * Self-time of a V8 `.cpuprofile` (as written by `--cpu-prof`) over its busy samples (all but `(idle)`),
  * optionally only the samples between `fromUs` and `toUs` (monotonic clock in µs, as
  * `process.hrtime.bigint() / 1000n` reads it). `modules`: samples per package or file, all of them, most first;
- * `functions`: the top `limit` as "name (location:line)".
+ * `functions`: the top `limit` as "name (location:line)"; `stacks`: for each function name in `onStack`, the
+ * busy samples with it anywhere on the stack (its inclusive time).
  */
-function summarizeCpuProfile(file, { fromUs = -Infinity, toUs = Infinity, limit = 8 } = {}) {
+function summarizeCpuProfile(file, { fromUs = -Infinity, toUs = Infinity, limit = 8, onStack = [] } = {}) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
   const hits = new Map(profile.nodes.map((n) => [n.id, 0]));
   let t = profile.startTime;
@@ -140,9 +141,24 @@ function summarizeCpuProfile(file, { fromUs = -Infinity, toUs = Infinity, limit 
     functions.set(fn, (functions.get(fn) || 0) + n);
     modules.set(where, (modules.get(where) || 0) + n);
   }
+  const stacks = onStack.map((name) => ({ name, samples: samplesUnder(profile, hits, name) }));
   const sorted = (map) =>
     [...map.entries()].sort((a, b) => b[1] - a[1]).map(([name, samples]) => ({ name, samples }));
-  return { total, busy, functions: sorted(functions).slice(0, limit), modules: sorted(modules) };
+  return { total, busy, functions: sorted(functions).slice(0, limit), modules: sorted(modules), stacks };
+}
+
+/** Samples (of `hits`, by node id) with a function called `name` anywhere on their stack. */
+function samplesUnder(profile, hits, name) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  let count = 0;
+  const walk = (id, inside) => {
+    const node = byId.get(id);
+    const here = inside || node.callFrame.functionName === name;
+    if (here) count += hits.get(id);
+    for (const child of node.children || []) walk(child, here);
+  };
+  walk(profile.nodes[0].id, false);
+  return count;
 }
 
 module.exports = { AgentProcess, agentConfig, summarizeCpuProfile };

@@ -104,6 +104,8 @@ function analysis(run) {
 
 /** Where a profiled module belongs, for the grouped shares. */
 function category(name) {
+  if (/^(common\/dist\/metrics\/|prom-client|tdigest|bintrees)/.test(name))
+    return 'metrics (Lanyard and prom-client)';
   if (/^(agent|attestors|base|spiffe|proto|common)\//.test(name)) return 'Lanyard code';
   if (/^(@grpc\/|protobufjs|@protobuf)/.test(name)) return 'grpc-js and protobuf';
   if (name.startsWith('node:')) return "Node's own JavaScript (HTTP/2, streams, timers, fs)";
@@ -131,9 +133,11 @@ function profileText(p) {
         ? ` Within Lanyard code: ${topLanyard.map((m) => `\`${m.name}\` ${pct(m.samples, p.busy)}`).join(', ')}.`
         : ''),
     `Top functions by self time: ${p.functions.map((f) => `\`${f.name}\` ${pct(f.samples, p.busy)}`).join(', ')}.`,
+    `Including what they call: ${p.phases.map((ph) => `${ph.what} ${pct(ph.samples, p.busy)}`).join(', ')}.`,
     lanyard / p.busy >= 0.5
-      ? "Most of the agent's CPU per call is in Lanyard's own code, so that is where a latency fix would start."
-      : "Lanyard's own code is the smaller part of the agent's CPU per call; the rest is transport, Node and V8.",
+      ? "Most of the agent's busy samples are in Lanyard's own code, so that is where a latency fix would start."
+      : `Lanyard's own code (metrics apart) has ${pct(lanyard, p.busy)} of the busy samples as self time; the rest ` +
+        'is the transport, Node, V8 and metrics.',
   ];
 }
 

@@ -328,6 +328,13 @@ async function answerSizes(socketPath) {
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
+/** Agent functions whose inclusive share of the profile the section reports (names as in agent/src). */
+const PROFILED_PHASES = [
+  { fn: 'attestNow', what: 'workload attestation with its /proc reads (`attestNow`)' },
+  { fn: 'measureCall', what: 'recording metrics (`Metrics.measureCall`)' },
+  { fn: 'pumpUpdates', what: 'building and writing the response (`pumpUpdates`)' },
+];
+
 /** A second agent under `--cpu-prof`; `REQUESTS` warm FetchX509SVID calls; the profile of that window. */
 async function profileAgent(server, admin, pem) {
   const dir = path.join(server.dir, 'profile');
@@ -343,8 +350,16 @@ async function profileAgent(server, admin, pem) {
     await agent.stop();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`the profiled agent wrote no .cpuprofile:\n${agent.log}`);
-    const summary = summarizeCpuProfile(path.join(dir, file), { fromUs, toUs });
-    return { latency: stats(samples), calls: samples.length, windowMs: (toUs - fromUs) / 1000, ...summary };
+    const onStack = PROFILED_PHASES.map((p) => p.fn);
+    const summary = summarizeCpuProfile(path.join(dir, file), { fromUs, toUs, onStack });
+    const phases = summary.stacks.map((st, i) => ({ ...st, what: PROFILED_PHASES[i].what }));
+    return {
+      latency: stats(samples),
+      calls: samples.length,
+      windowMs: (toUs - fromUs) / 1000,
+      ...summary,
+      phases,
+    };
   } finally {
     await agent.stop();
   }

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import {
   Metrics,
+  createMetrics,
   metricSnakeCase,
   parseConfigText,
   decodeConfig,
@@ -52,6 +53,36 @@ describe('telemetry block', () => {
     expect(unsupportedSinkWarnings(block)).toEqual([
       'telemetry sink M3 is not supported by Lanyard and is ignored; use Prometheus, Statsd or DogStatsd',
     ]);
+  });
+});
+
+describe('recording', () => {
+  const metricsFor = (telemetryBlock: string): Metrics => {
+    const parsed = parseConfigText(`telemetry {\n${telemetryBlock}\n}`);
+    const block = decodeConfig(parsed, telemetrySchema, ['telemetry']).value;
+    return createMetrics(telemetryConfig(block, 'spire_agent'), { trustDomainId: 'spiffe://example.org' });
+  };
+  const observeAll = (metrics: Metrics): void => {
+    metrics.incrCounter(['started']);
+    metrics.setGauge(['workload_api', 'connections'], 3);
+    metrics.measureCall(['rpc', 'workload_api', 'fetch_x509svid'], 'OK', 2.5);
+  };
+
+  it('drops every observation when no Prometheus listener and no sink can read them', async () => {
+    const metrics = metricsFor('');
+    observeAll(metrics);
+    expect(metrics.recording).toBe(false);
+    expect(await metrics.exposition()).not.toContain('spire_agent_');
+  });
+
+  it('records when a Prometheus block is configured', async () => {
+    const metrics = metricsFor('Prometheus { port = 9988 }');
+    observeAll(metrics);
+    expect(metrics.recording).toBe(true);
+    const text = await metrics.exposition();
+    expect(text).toContain('spire_agent_started');
+    expect(text).toContain('spire_agent_workload_api_connections');
+    expect(text).toContain('spire_agent_rpc_workload_api_fetch_x509svid_elapsed_time_count');
   });
 });
 

@@ -85,7 +85,9 @@ export class WorkloadApiServer {
     this.socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
     this.logger = options.logger ?? silentLogger;
     const limits = options.limits ?? GRPC_LISTENER_DEFAULTS;
-    this.grpcServer = new grpc.Server(grpcServerOptions(limits));
+    // Channelz (grpc-js's per-call bookkeeping for its debug service) is off: nothing here serves it, and it
+    // costs every Workload API call.
+    this.grpcServer = new grpc.Server({ ...grpcServerOptions(limits), 'grpc.enable_channelz': 0 });
     this.socket = new PeerCredentialSocket({
       socketPath: this.socketPath,
       grpcServer: this.grpcServer,

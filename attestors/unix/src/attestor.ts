@@ -41,6 +41,9 @@ export class UnixWorkloadAttestor implements WorkloadAttestor {
    */
   async attest(caller: WorkloadCaller): Promise<Selector[]> {
     const ids = readProcessIds(this.procRoot, caller.pid);
+    // One freshness check of each name file per attestation, not one per looked-up id.
+    this.users.refresh();
+    this.groups.refresh();
     const values: string[] = [];
     const uid = effectiveId(ids.uids, 'UID');
     values.push(`uid:${uid}`);

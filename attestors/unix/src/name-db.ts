@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 
 /**
  * An id → name table read from a colon-separated database (`/etc/passwd`, `/etc/group`: name in field 1, id in
- * field 3), re-read only when the file's mtime or size changes. Missing files yield no names.
+ * field 3), re-read by {@link NameDatabase.refresh} only when the file's mtime or size changes. Missing files
+ * yield no names.
  */
 export class NameDatabase {
   private names = new Map<string, string>();
@@ -10,13 +11,16 @@ export class NameDatabase {
 
   constructor(private readonly file: string) {}
 
-  /** The name for a numeric id, if the file lists one (the first line wins, like getpwuid). */
+  /**
+   * The name for a numeric id, if the file lists one (the first line wins, like getpwuid), as of the last
+   * {@link refresh}.
+   */
   lookup(id: string | number): string | undefined {
-    this.refresh();
     return this.names.get(String(id));
   }
 
-  private refresh(): void {
+  /** Re-reads the file if its mtime, size or inode changed since the last call (one `stat` otherwise). */
+  refresh(): void {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(this.file);

@@ -12,7 +12,10 @@ export interface CreateMetricsOptions {
   onSinkError?: (err: Error) => void;
 }
 
-/** The registry and sinks `telemetry {}` asks for. Close it with `metrics.close()` at shutdown. */
+/**
+ * The registry and sinks `telemetry {}` asks for. Close it with `metrics.close()` at shutdown. Without a
+ * `Prometheus {}` block and without sinks nothing can read the metrics, so they are not recorded at all.
+ */
 export function createMetrics(config: TelemetryConfig, options: CreateMetricsOptions): Metrics {
   const sinks: MetricSink[] = [
     ...config.statsd.map((address) => new StatsdSink(address, options.onSinkError)),
@@ -24,5 +27,6 @@ export function createMetrics(config: TelemetryConfig, options: CreateMetricsOpt
     trustDomain: config.enableTrustDomainLabel ? options.trustDomainId : undefined,
     filter: new MetricFilter(config.filter),
     sinks,
+    record: config.prometheus !== undefined || sinks.length > 0,
   });
 }

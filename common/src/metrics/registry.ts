@@ -48,6 +48,11 @@ export interface MetricsOptions {
   sinks?: readonly MetricSink[];
   /** Prefix and label filters (default: everything is kept). */
   filter?: MetricFilter;
+  /**
+   * False when nothing will read the metrics (no Prometheus listener, no sinks): every observation is then
+   * dropped at once instead of costing its summary and counter updates. Default true.
+   */
+  record?: boolean;
 }
 
 /** A prom-client registry with SPIRE-style naming. */
@@ -60,8 +65,11 @@ export class Metrics {
   private readonly sinks: readonly MetricSink[];
   /** Labels the sinks add after the call's own (trust domain, then host, as SPIRE and go-metrics do). */
   private readonly sinkLabels: Labels;
+  /** See {@link MetricsOptions.record}. */
+  readonly recording: boolean;
 
   constructor(private readonly options: MetricsOptions) {
+    this.recording = options.record ?? true;
     this.filter = options.filter ?? new MetricFilter();
     this.sinks = options.sinks ?? [];
     const labels: Labels = {};
@@ -87,6 +95,7 @@ export class Metrics {
     labels: Labels,
     toSink: (sink: MetricSink, parts: readonly string[], labels: Labels) => void,
   ): Labels | undefined {
+    if (!this.recording) return undefined;
     if (this.sinks.length === 0 && this.filter.keepsEverything) return labels;
     const parts = [this.options.prefix, ...key];
     if (!this.filter.allows(parts)) return undefined;
@@ -139,6 +148,7 @@ export class Metrics {
    * both labelled `status`.
    */
   measureCall(key: readonly string[], status: string, elapsedMs: number, labels: Labels = {}): void {
+    if (!this.recording) return;
     const all = { ...labels, status };
     this.incrCounter(key, all);
     this.addSample([...key, 'elapsed_time'], elapsedMs, all);
