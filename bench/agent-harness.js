@@ -4,7 +4,7 @@
  * `server-harness.js`): the agent's config and child process, and a summary of a V8 CPU profile written by
  * `--cpu-prof`. Runs against the built `dist/`.
  *
- * Run directly it measures nothing (bench/run.js skips the `*-harness.js` files).
+ * Run directly it measures nothing (bench/run.js skips it).
  */
 'use strict';
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 'use strict';
 /**
  * Datastore benchmark: batch entry creation rate and cold-start hydrate of 100k entries, on SQLite

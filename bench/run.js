@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Runs every benchmark in this folder one after another, in name order, passing along any command-line
- * arguments; the shared helper modules (`*-harness.js`, `*-report.js`) and this file are not benchmarks.
+ * arguments. A benchmark is a `*.js` file that starts with `#!/usr/bin/env node` and whose header does not say
+ * it "measures nothing" (the shared helper modules do, or have no such line); this file is not one.
  * Prints each script's wall time and the total, and exits non-zero (naming them) if any benchmark failed.
  * Unless `--no-write` is given, it then removes the sections of docs/benchmarks.md whose generator (the
  * `bench/<script>.js` named in the section) no longer exists. Build first (`npm run build`).
@@ -15,11 +16,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const args = process.argv.slice(2);
-const isHelper = (f) => f === 'run.js' || f.endsWith('-harness.js') || f.endsWith('-report.js');
-const files = fs
-  .readdirSync(__dirname)
-  .filter((f) => f.endsWith('.js') && !isHelper(f))
-  .sort();
+/** True for the runnable benchmarks (see above). */
+function isBenchmark(file) {
+  if (!file.endsWith('.js') || file === 'run.js') return false;
+  const head = fs.readFileSync(path.join(__dirname, file), 'utf8').slice(0, 2000);
+  return head.startsWith('#!/usr/bin/env node') && !head.includes('measures nothing');
+}
+
+const files = fs.readdirSync(__dirname).filter(isBenchmark).sort();
 
 const seconds = (startMs) => (Date.now() - startMs) / 1000;
 const clock = (s) => `${Math.floor(s / 60)} min ${(s % 60).toFixed(0).padStart(2, '0')} s`;

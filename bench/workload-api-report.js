@@ -1,7 +1,7 @@
 /**
  * The "## Agent Workload API" section of docs/benchmarks.md, written by `workload-api.js` from one run's figures:
  * every sentence about the results is computed from them (goal met or missed, ratios to the floor, the CPU
- * profile's shares). A helper module, not a benchmark (bench/run.js skips `*-report.js`).
+ * profile's shares). A helper module: it measures nothing.
  */
 'use strict';
 
