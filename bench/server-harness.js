@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * Shared helpers for the system-level server benchmarks (`server-svid.js`, `server-coldstart.js`,
- * `server-batch-create.js`, `agent-sync.js`): a real `lanyard-server run` child process in a temp dir, the admin
- * API on its Unix socket, join-token attestation of simulated agents over TLS, their own mTLS channels, CSRs,
- * percentiles, machine facts and the section writer for docs/benchmarks.md. Runs against the built `dist/`.
+ * `server-batch-create.js`, `agent-sync.js`, `many-agents.js`): a real `lanyard-server run` child process in a
+ * temp dir (SQLite, or PostgreSQL when given a URL), the admin API on its Unix socket, join-token attestation
+ * of simulated agents over TLS, their own mTLS channels, CSRs, percentiles, machine facts and the section
+ * writer for docs/benchmarks.md. Runs against the built `dist/`.
  *
  * Run directly it measures nothing (bench/run.js runs every file here).
  */
@@ -78,11 +79,21 @@ function freePort() {
   });
 }
 
+/** `plugin_data` lines of the SQL datastore: SQLite in `dataDir`, or PostgreSQL when `postgresUrl` is given. */
+function datastoreHcl(dataDir, postgresUrl) {
+  if (postgresUrl === undefined) {
+    return `database_type = "sqlite3"
+            connection_string = "${path.join(dataDir, 'datastore.sqlite3')}"`;
+  }
+  return `database_type = "postgres"
+            connection_string = "${postgresUrl}"`;
+}
+
 /**
- * SPIRE-style HCL for a server on SQLite in `dir`, quiet logging, HTTP health listener on `healthPort`;
- * `extraServerHcl` goes inside `server {}`.
+ * SPIRE-style HCL for a server on SQLite in `dir` (or on PostgreSQL at `postgresUrl`), quiet logging, HTTP
+ * health listener on `healthPort`; `extraServerHcl` goes inside `server {}`.
  */
-function serverConfig({ dir, port, healthPort, socketPath, extraServerHcl }) {
+function serverConfig({ dir, port, healthPort, socketPath, extraServerHcl, postgresUrl }) {
   const dataDir = path.join(dir, 'data');
   return `server {
     bind_address = "127.0.0.1"
@@ -97,8 +108,7 @@ ${extraServerHcl}
 plugins {
     DataStore "sql" {
         plugin_data {
-            database_type = "sqlite3"
-            connection_string = "${path.join(dataDir, 'datastore.sqlite3')}"
+            ${datastoreHcl(dataDir, postgresUrl)}
         }
     }
     KeyManager "disk" {
@@ -142,9 +152,10 @@ function processRssBytes(pid) {
 
 /** A `lanyard-server run` child process with its own temp directory (config, data, sockets). */
 class ServerProcess {
-  constructor(dir, port, healthPort, extraServerHcl = '') {
+  constructor(dir, port, healthPort, extraServerHcl = '', postgresUrl = undefined) {
     this.dir = dir;
     this.extraServerHcl = extraServerHcl;
+    this.postgresUrl = postgresUrl;
     this.port = port;
     this.healthPort = healthPort;
     this.socketPath = path.join(dir, 'api.sock');
@@ -155,10 +166,13 @@ class ServerProcess {
     fs.writeFileSync(this.configPath, serverConfig(this));
   }
 
-  /** A fresh temp dir and free ports (`extraServerHcl` inside `server {}`); nothing is started yet. */
-  static async create(prefix = 'lanyard-bench-server-', extraServerHcl = '') {
+  /**
+   * A fresh temp dir and free ports (`extraServerHcl` inside `server {}`; the datastore on PostgreSQL when
+   * `options.postgresUrl` is given, else SQLite in the temp dir); nothing is started yet.
+   */
+  static async create(prefix = 'lanyard-bench-server-', extraServerHcl = '', options = {}) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    return new ServerProcess(dir, await freePort(), await freePort(), extraServerHcl);
+    return new ServerProcess(dir, await freePort(), await freePort(), extraServerHcl, options.postgresUrl);
   }
 
   /** Spawns `lanyard-server run` (extra node flags, e.g. `--cpu-prof`, go before the script). */
@@ -277,14 +291,15 @@ function serverCredentials(roots, svid) {
   );
 }
 
-/** SPIRE server API clients on one channel of their own to the TLS port. */
-function tlsClients(port, roots, svid) {
+/** SPIRE server API clients on one channel of their own to the TLS port (extra grpc-js `channelOptions` allowed). */
+function tlsClients(port, roots, svid, channelOptions = {}) {
   const creds = serverCredentials(roots, svid);
   const target = `127.0.0.1:${port}`;
   const channel = new grpc.Channel(target, creds, {
     'grpc.ssl_target_name_override': 'spire-server',
     'grpc.default_authority': 'spire-server',
     'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    ...channelOptions,
   });
   const apis = proto.loadSpireServerApis().spire.api.server;
   const opts = { channelOverride: channel };
@@ -292,6 +307,7 @@ function tlsClients(port, roots, svid) {
     agent: new apis.agent.v1.Agent(target, creds, opts),
     entry: new apis.entry.v1.Entry(target, creds, opts),
     svid: new apis.svid.v1.SVID(target, creds, opts),
+    bundle: new apis.bundle.v1.Bundle(target, creds, opts),
     close: () => channel.close(),
   };
 }

@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+/**
+ * The "## Many agents" section of docs/benchmarks.md from the results of `many-agents.js`: one table column
+ * per configuration and analysis sentences computed from the numbers of the run.
+ *
+ * A helper, not a benchmark: bench/run.js skips it, and run directly it measures nothing.
+ */
+'use strict';
+
+const h = require('./server-harness');
+
+/** Goal: server CPU per agent per sync interval, in ms (1,000 agents every 5 s then take ≤ 20 % of one core). */
+const GOAL_CPU_MS_PER_AGENT_INTERVAL = 1;
+/** Goal: p99 latency of one steady-state sync, in ms. */
+const GOAL_P99_MS = 250;
+/** The agent's retry jitter (±10 %) on a first retry delay of twice the sync interval (sync-loop.ts). */
+const FIRST_RETRY_FACTOR = 2 * 1.1;
+
+const s1 = (x) => x.toFixed(1);
+const pct = (x) => `${Math.round(x * 100)} %`;
+
+/** Derived figures of one configuration. */
+function derive(r, settings) {
+  const intervals = r.calm.windowS / (settings.intervalMs / 1000);
+  const cpuPerAgentMs = (r.calm.cpuS / settings.agents / intervals) * 1000;
+  const retryBoundMs = r.recovery.readyMs + FIRST_RETRY_FACTOR * settings.intervalMs;
+  return {
+    cpuPerAgentMs,
+    coreShare: r.calm.cpuS / r.calm.windowS,
+    agentsPerCore: Math.floor((settings.agents * r.calm.windowS) / r.calm.cpuS),
+    usPerSvid: (r.first.cpuS / r.first.signed) * 1e6,
+    retryBoundMs,
+    fdText: r.calm.fds
+      .map((f) => `${h.fmt(f.open)} of ${f.soft === 'unlimited' ? f.soft : h.fmt(Number(f.soft))}`)
+      .join('; '),
+    benchShare: r.calm.benchCpuS / r.calm.windowS,
+  };
+}
+
+function tableRows(results, d, settings) {
+  const row = (label, cell) => `| ${label} | ${results.map((r, i) => cell(r, d[i])).join(' | ')} |`;
+  const codes = (c) =>
+    Object.entries(c)
+      .map(([code, n]) => `${h.fmt(n)}× code ${code}`)
+      .join(', ') || 'none';
+  return [
+    `| measurement | ${results.map((r) => r.label).join(' | ')} |`,
+    `|---|${results.map(() => '---').join('|')}|`,
+    row(
+      'agents attested with join tokens (AttestAgent over TLS, 16 at a time)',
+      (r) => `${s1(r.attestS)} s (${h.fmt(settings.agents / r.attestS)}/s)`,
+    ),
+    row(
+      'first sync: SVIDs signed; wall until every agent held all; server CPU per SVID',
+      (r, x) => `${h.fmt(r.first.signed)}; ${s1(r.first.wallS)} s; ${h.fmt(x.usPerSvid)} µs`,
+    ),
+    row(
+      'steady: syncs completed (failed) in the window',
+      (r) => `${h.fmt(r.calm.syncs)} (${h.fmt(r.calm.failed)}) in ${s1(r.calm.windowS)} s`,
+    ),
+    row(
+      'steady: **server CPU per agent per sync interval**',
+      (r, x) => `**${x.cpuPerAgentMs.toFixed(2)} ms**`,
+    ),
+    row(
+      'steady: server CPU, all servers, share of one core',
+      (r, x) => `${s1(r.calm.cpuS)} s = ${pct(x.coreShare)}`,
+    ),
+    row('steady: sync latency p50 / **p99**', (r) => `${h.ms(r.calm.p50)} / **${h.ms(r.calm.p99)}**`),
+    row(
+      'steady: benchmark process (all agents) CPU; its event-loop delay p99',
+      (r, x) => `${pct(x.benchShare)} of a core; ${h.ms(r.calm.loopP99)}`,
+    ),
+    row('server open file descriptors of soft limit (per server)', (r, x) => x.fdText),
+    row(
+      'restart: signal; all servers ready again after',
+      (r) => `${r.recovery.signal}; ${s1(r.recovery.readyMs / 1000)} s`,
+    ),
+    row(
+      'restart: **99 % / 100 % of agents synced again** after',
+      (r) => `**${s1(r.recovery.p99Ms / 1000)} s / ${s1(r.recovery.allMs / 1000)} s**`,
+    ),
+    row('restart: failed attempts until then (gRPC code)', (r) => codes(r.recovery.codes)),
+    row(
+      'restart: most agents back in one second; server CPU from ready to 100 %',
+      (r) => `${h.fmt(r.recovery.peakPerSecond)}; ${s1(r.recovery.cpuS)} s`,
+    ),
+  ];
+}
+
+/** Sentences about one configuration, every figure from the run. */
+function analysis(r, x, settings) {
+  const intervalS = settings.intervalMs / 1000;
+  const out = [];
+  out.push(
+    `${r.label}: ${h.fmt(settings.agents)} agents syncing every ${intervalS} s cost the server ` +
+      `${x.cpuPerAgentMs.toFixed(2)} ms of CPU per agent per interval (${pct(x.coreShare)} of one core in total), ` +
+      `so one core would carry about ${h.fmt(x.agentsPerCore * intervalS)} agent-seconds of interval, i.e. ` +
+      `${h.fmt(x.agentsPerCore)} agents at a 1 s interval or ${h.fmt(x.agentsPerCore * intervalS)} at ${intervalS} s; ` +
+      (x.cpuPerAgentMs <= GOAL_CPU_MS_PER_AGENT_INTERVAL
+        ? `within the goal of ${GOAL_CPU_MS_PER_AGENT_INTERVAL} ms.`
+        : `this **misses** the goal of ${GOAL_CPU_MS_PER_AGENT_INTERVAL} ms.`),
+  );
+  out.push(
+    `Sync latency p99 ${h.ms(r.calm.p99)} ` +
+      (r.calm.p99 <= GOAL_P99_MS
+        ? `is within the ${GOAL_P99_MS} ms goal`
+        : `**misses** the ${GOAL_P99_MS} ms goal`) +
+      `; the agents' own event loop was late by up to ${h.ms(r.calm.loopP99)} (p99), which is part of every latency measured.`,
+  );
+  const bound = x.retryBoundMs;
+  out.push(
+    `After ${r.recovery.signal} the servers were ready again in ${s1(r.recovery.readyMs / 1000)} s and every agent had ` +
+      `synced again after ${s1(r.recovery.allMs / 1000)} s (99 % after ${s1(r.recovery.p99Ms / 1000)} s); expected: ` +
+      `at most the restart time plus the agents' first retry (2 × ${intervalS} s + 10 % jitter) = ${s1(bound / 1000)} s, ` +
+      (r.recovery.allMs <= bound ? 'met.' : `**missed** by ${s1((r.recovery.allMs - bound) / 1000)} s.`) +
+      ` ${h.fmt(Object.values(r.recovery.codes).reduce((a, b) => a + b, 0))} attempts failed while the servers were away; ` +
+      `at most ${h.fmt(r.recovery.peakPerSecond)} agents (${pct(r.recovery.peakPerSecond / settings.agents)}) completed ` +
+      'their first sync after the restart within the same second.',
+  );
+  return out.join(' ');
+}
+
+/** Sentences comparing the configurations (when both ran). */
+function comparison(results, d) {
+  if (results.length < 2) return '';
+  const [a, b] = [0, 1];
+  const ratio = d[b].cpuPerAgentMs / d[a].cpuPerAgentMs;
+  return (
+    `Per agent and interval, ${results[b].label} cost ${ratio.toFixed(2)}× the CPU of ${results[a].label} ` +
+    `(${d[b].cpuPerAgentMs.toFixed(2)} ms vs ${d[a].cpuPerAgentMs.toFixed(2)} ms, summed over its servers).`
+  );
+}
+
+/** Writes the section. */
+function writeManyAgentsSection({ results, settings, loadStart, totalS }) {
+  const d = results.map((r) => derive(r, settings));
+  const intervalS = settings.intervalMs / 1000;
+  const text = [
+    '## Many agents',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/many-agents.js\` on ${h.machine()}, ` +
+      `load average ${loadStart} at start, ${h.loadavg()} at end; the whole run took ${Math.round(totalS)} s.`,
+    '',
+    `${h.fmt(settings.agents)} simulated agents run in the benchmark process, each attested for real with its own ` +
+      `join token and holding its own mTLS channel, with ${settings.entries} entries each. Every ${intervalS} s ` +
+      '(random phase per agent) an agent does what `sync-loop.ts` does on the wire: `SyncAuthorizedEntries` with ' +
+      "the agent's field mask, `GetBundle`, then `BatchNewX509SVID` with a fresh P-256 key and CSR for every entry " +
+      'without an SVID or past half its lifetime (x509 TTL 1 h, so after the first sync nothing is due in the ' +
+      "window). A failed sync is retried with the agent's backoff (first delay 2 × interval, doubling to 60 s, " +
+      '±10 % jitter). Configurations: one `lanyard-server run` on SQLite, then two `lanyard-server run` ' +
+      'processes on one fresh PostgreSQL database with the agents split between them (each server its own CA, ' +
+      'both roots in the shared bundle). Server CPU is utime + stime from /proc over a ' +
+      `${settings.steadyMs / 1000} s steady window; sync latency covers the attempts started in it. Restart: the ` +
+      'servers get the signal, are started again at once, and the clock runs from the signal until each agent ' +
+      'completes a sync it started after the signal. Rate limits are off (every agent connects from 127.0.0.1).',
+    '',
+    ...tableRows(results, d, settings),
+    '',
+    `Goals: ≤ ${GOAL_CPU_MS_PER_AGENT_INTERVAL} ms server CPU per agent per sync interval; p99 sync latency ≤ ` +
+      `${GOAL_P99_MS} ms; after a restart every agent back within the restart time plus its first retry. ` +
+      results.map((r, i) => analysis(r, d[i], settings)).join(' ') +
+      (results.length > 1 ? ` ${comparison(results, d)}` : ''),
+    '',
+  ].join('\n');
+  h.writeSection('Many agents', text);
+}
+
+module.exports = { writeManyAgentsSection };
+
+if (require.main === module) {
+  console.log('many-agents-report.js: writes the section of many-agents.js; nothing to measure on its own');
+}
