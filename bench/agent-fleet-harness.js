@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * Simulated agents for `many-agents.js`: each one holds its own mTLS channel to one server and, every sync
- * interval, does what `agent/src/manager/sync-loop.ts` does on the wire — `SyncAuthorizedEntries` (the agent's
- * field mask), `GetBundle`, then `BatchNewX509SVID` with a fresh P-256 key and CSR for every entry whose SVID is
- * missing or past half of its lifetime. A failed sync closes the channel (the next attempt dials afresh) and is
- * retried with the agent's `Backoff` (first delay twice the interval, doubling up to 60 s, ±10 % jitter); the
- * backoff is reset after a success.
+ * Simulated agents for `many-agents.js`. Each one holds the agent's own `ServerConnection` (its mTLS channel
+ * to one server) and, unless disabled, the agent's `EntryWatcher` (the EntryWatch stream, reopened with its
+ * backoff). Every sync interval it does what `agent/src/manager/sync-loop.ts` does on the wire —
+ * `SyncAuthorizedEntries` (the agent's field mask), `GetBundle`, then `BatchNewX509SVID` with a fresh P-256 key
+ * and CSR for every entry whose SVID is missing or past half of its lifetime. A failed sync closes the channel
+ * (the next attempt dials afresh) and is retried with the agent's `Backoff` (first delay twice the interval,
+ * doubling up to 60 s, ±10 % jitter); the backoff is reset after a success.
  *
  * A helper, not a benchmark: bench/run.js skips it, and run directly it measures nothing.
  */
@@ -16,6 +17,10 @@ const { setTimeout, clearTimeout } = require('node:timers');
 const h = require('./server-harness');
 
 const { Backoff } = h.requireBuilt('base/dist');
+const { ServerConnection } = h.requireBuilt('agent/dist/client/server-connection');
+const { EntryWatcher } = h.requireBuilt('agent/dist/manager/entry-watch');
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** The agent's sync field mask (`AGENT_ENTRY_MASK` in agent/src/manager/entry-sync.ts). */
 const AGENT_ENTRY_MASK = {
@@ -68,13 +73,25 @@ function syncEntries(entryClient) {
   });
 }
 
-/** One simulated agent: its SVID, its channel (from `connect()`) and the SVIDs it holds per entry. */
+/**
+ * One simulated agent: its SVID (`attestAgent`'s result), its connection to the server on `port` trusting
+ * `roots`, optionally its EntryWatch stream, and the SVIDs it holds per entry.
+ */
 class SimAgent {
-  constructor(index, svid, connect, intervalMs) {
+  constructor(index, svid, { port, roots, intervalMs, watch }) {
     this.index = index;
     this.svid = svid;
-    this.connect = connect;
-    this.clients = connect();
+    this.connection = new ServerConnection('127.0.0.1', port, h.TRUST_DOMAIN);
+    this.connection.setRoots(roots);
+    this.connection.setSvid({
+      spiffeId: svid.agentId,
+      certChainDer: svid.certChainDer,
+      privateKey: svid.privateKey,
+    });
+    const ignore = () => undefined;
+    this.watcher = watch
+      ? new EntryWatcher({ connection: this.connection, logger: quiet, onReady: ignore, onChange: ignore })
+      : undefined;
     this.intervalMs = intervalMs;
     /** entry ID → { notAfterMs, halfLifeMs, chain } */
     this.svids = new Map();
@@ -100,7 +117,7 @@ class SimAgent {
   async renew(due) {
     const params = due.map((e) => ({ entry_id: e.id, csr: h.csrFor(h.newKeyPair()) }));
     const res = await h.unary(
-      (opts, cb) => this.clients.svid.BatchNewX509SVID({ params }, opts, cb),
+      (opts, cb) => this.connection.clients().svid.BatchNewX509SVID({ params }, opts, cb),
       CALL_TIMEOUT_MS,
     );
     const now = Date.now();
@@ -119,8 +136,9 @@ class SimAgent {
 
   /** One full sync; resolves with what it did. */
   async sync() {
-    const entries = await syncEntries(this.clients.entry);
-    await h.unary((opts, cb) => this.clients.bundle.GetBundle({}, opts, cb), CALL_TIMEOUT_MS);
+    const clients = this.connection.clients();
+    const entries = await syncEntries(clients.entry);
+    await h.unary((opts, cb) => clients.bundle.GetBundle({}, opts, cb), CALL_TIMEOUT_MS);
     this.entryCount = entries.length;
     const due = this.dueEntries(entries, Date.now());
     const signed = due.length > 0 ? await this.renew(due) : 0;
@@ -132,6 +150,7 @@ class SimAgent {
     this.stopped = false;
     this.record = record;
     this.schedule(firstDelayMs);
+    this.watcher?.start();
   }
 
   schedule(delayMs) {
@@ -149,8 +168,7 @@ class SimAgent {
       delay = this.intervalMs;
     } catch (err) {
       this.record({ agent: this, ok: false, startMs, endMs: h.nowMs(), code: err.code ?? 'error', err });
-      this.clients.close();
-      this.clients = this.connect();
+      this.connection.close();
       delay = this.backoff.next();
     }
     this.schedule(delay);
@@ -159,7 +177,8 @@ class SimAgent {
   stop() {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.clients.close();
+    this.watcher?.stop();
+    this.connection.close();
   }
 }
 
