@@ -90,11 +90,6 @@ describe('server config defaults', () => {
       auditLogEnabled: true,
     });
   });
-
-  it('refuses a negative svid_signing_workers, naming the key', () => {
-    const err = errorOf(() => parseServerConfig(minimal('  svid_signing_workers = -1')));
-    expect(err.message).toContain('svid_signing_workers');
-  });
 });
 
 describe('server config values', () => {
@@ -220,6 +215,11 @@ describe('server config values', () => {
 });
 
 describe('server config errors', () => {
+  it('refuses a negative svid_signing_workers, naming the key', () => {
+    const err = errorOf(() => parseServerConfig(minimal('  svid_signing_workers = -1')));
+    expect(err.message).toContain('svid_signing_workers');
+  });
+
   it('reports missing sections and required keys with SPIRE messages', () => {
     expect(() => parseServerConfig('plugins {}')).toThrow('server section must be configured');
     expect(() => parseServerConfig('server { trust_domain = "x" }')).toThrow(

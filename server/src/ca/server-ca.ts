@@ -8,14 +8,13 @@ import { InvalidArgumentError } from '@lanyard/base';
 import { CaAuthorities } from './ca-authorities';
 import { resolveCaOptions, resolveTtl, type ResolvedCaOptions } from './ca-options';
 import { parseAndVerifyCsr } from './csr';
-import { signCsrBatch } from './csr-batch';
+import { CsrBatchSigner } from './csr-batch';
 import { issueLeafFromCsr, type CsrIssueSettings, type IssuedLeaf } from './csr-issue';
 import { LocalAuthority } from './local-authority';
 import { serialToDecimal } from './der/certificate';
 import { spkiOf } from './der/spki';
 import { cappedExpiry, newTokenId } from './jwt-authority';
 import { requireDnsName, requireMemberId } from './names';
-import { CsrSigningPool } from './sign-pool/csr-signing-pool';
 import type { X509Authority } from './x509-authority';
 import { cappedNotAfter, issueCaCertificate, issueSvid } from './x509-templates';
 import type {
@@ -48,21 +47,20 @@ export class ServerCa implements ServerCaApi {
   private constructor(
     private readonly options: ResolvedCaOptions,
     private readonly state: CaAuthorities,
-    private pool: CsrSigningPool | undefined,
+    private readonly batches: CsrBatchSigner,
   ) {
     this.local = new LocalAuthority(state);
   }
 
   /**
-   * Opens the CA: validates options, restores the journal + keys, creates missing authorities, persists; starts
-   * the signing worker threads when `signingWorkers` > 1.
+   * Opens the CA: validates options, restores the journal + keys, creates missing authorities, persists; with
+   * `signingWorkers` > 1 the signing worker threads start with the first batch that needs them.
    */
   static async create(options: ServerCaOptions): Promise<ServerCa> {
     const resolved = resolveCaOptions(options);
     const state = await CaAuthorities.open(resolved);
-    const workers = options.signingWorkers ?? 0;
-    const pool = workers > 1 ? new CsrSigningPool({ threads: workers, logger: resolved.logger }) : undefined;
-    return new ServerCa(resolved, state, pool);
+    const batches = new CsrBatchSigner(options.signingWorkers ?? 0, resolved.logger);
+    return new ServerCa(resolved, state, batches);
   }
 
   /** @inheritDoc */
@@ -109,7 +107,7 @@ export class ServerCa implements ServerCaApi {
   /** @inheritDoc */
   async signX509SvidsFromCsrs(params: readonly CsrX509SvidParams[]): Promise<CsrSvidOutcome[]> {
     const ca = this.state.x509.slots.active();
-    const outcomes = await signCsrBatch(ca, params, this.csrSettings(), this.options.now(), this.pool);
+    const outcomes = await this.batches.sign(ca, params, this.csrSettings(), this.options.now());
     return outcomes.map((o) => ('leaf' in o ? { svid: this.svidOf(ca, o.leaf) } : o));
   }
 
@@ -250,9 +248,7 @@ export class ServerCa implements ServerCaApi {
   /** @inheritDoc */
   async close(): Promise<void> {
     this.stop();
-    const pool = this.pool;
-    this.pool = undefined;
-    await pool?.close();
+    await this.batches.close();
   }
 
   /** @inheritDoc */
