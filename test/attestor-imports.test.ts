@@ -18,9 +18,12 @@ process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
   return (JSON.parse(out) as string[]).map((m) => path.relative(ROOT, fs.realpathSync(m)));
 }
 
-/** Libraries only server halves use: jose (cloud identity tokens, loaded lazily), yaml (kubeconfig), ASN.1 libraries. */
+/**
+ * Libraries only server halves use: jose (cloud identity tokens, loaded lazily), yaml (kubeconfig), ASN.1 libraries,
+ * the Azure SDK (ARM lookups).
+ */
 const SERVER_ONLY = [
-  /^node_modules\/(jose|yaml|pkijs|asn1js)\//,
+  /^node_modules\/(jose|yaml|pkijs|asn1js|@azure)\//,
   /^attestors\/core\/dist\/(server|external-jwt)\.js$/,
 ];
 const ATTESTOR_HALF = (half: 'agent' | 'server'): RegExp => new RegExp(`^attestors/[^/]+/dist/${half}\\.js$`);

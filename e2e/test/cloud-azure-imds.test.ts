@@ -37,7 +37,7 @@ let cluster: CloudCluster | undefined;
 
 beforeAll(async () => {
   dir = makeE2eDir('lanyard-e2e-azimds-');
-  apis = await FakeAzureApis.create();
+  apis = await FakeAzureApis.create(undefined, { tls: true });
   webImds = new FakeAzureImds(apis);
   webImds.vm = { ...webImds.vm, tags: { role: 'web', env: 'prod' } };
   otherImds = new FakeAzureImds(apis);
@@ -49,6 +49,7 @@ beforeAll(async () => {
     tags: { role: 'db', env: 'prod' },
   };
   await Promise.all([apis.start(), webImds.start(), otherImds.start()]);
+  fs.writeFileSync(path.join(dir, 'endpoint-ca.pem'), apis.caPem);
   apis.vms.push(webImds.vm, otherImds.vm);
   apis.tenantDomains.set(DOMAIN, webImds.vm.tenantId);
   apis.apps.set(`${webImds.vm.tenantId}/${APP.app_id}`, APP.app_secret);
@@ -72,9 +73,10 @@ test('1. the server and two agents attest with azure_imds (nonce challenge)', as
     server: {
       tenants: { [DOMAIN]: { secret_auth: APP, allowed_vm_tags: ['role'] } },
       trust_bundle_path: path.join(dir, 'azure-roots.pem'),
-      intermediate_issuer_hosts: [apis.host],
+      intermediate_issuer_hosts: [apis.aiaHost],
       authority_host: apis.url,
       resource_manager_endpoint: apis.url,
+      endpoint_ca_bundle_path: path.join(dir, 'endpoint-ca.pem'),
     },
     webAgent: imdsData(webImds),
     otherAgent: imdsData(otherImds),

@@ -17,6 +17,7 @@ import {
 } from '@lanyard/e2e';
 import { FakeAzureApis, FakeAzureImds, type FakeAzureVm } from '@lanyard/test-support';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 jest.setTimeout(180_000);
 
@@ -54,11 +55,12 @@ function dbVm(web: FakeAzureVm): FakeAzureVm {
 
 beforeAll(async () => {
   dir = makeE2eDir('lanyard-e2e-azmsi-');
-  apis = await FakeAzureApis.create();
+  apis = await FakeAzureApis.create(undefined, { tls: true });
   webImds = new FakeAzureImds(apis);
   otherImds = new FakeAzureImds(apis);
   otherImds.vm = dbVm(webImds.vm);
   await Promise.all([apis.start(), webImds.start(), otherImds.start()]);
+  fs.writeFileSync(path.join(dir, 'endpoint-ca.pem'), apis.caPem);
   apis.vms.push(webImds.vm, otherImds.vm);
   apis.apps.set(`${webImds.vm.tenantId}/${APP.appId}`, APP.appSecret);
 });
@@ -83,6 +85,7 @@ test('1. the server and two agents attest with azure_msi', async () => {
       },
       authority_host: apis.url,
       resource_manager_endpoint: apis.url,
+      endpoint_ca_bundle_path: path.join(dir, 'endpoint-ca.pem'),
     },
     webAgent: imdsData(webImds),
     otherAgent: imdsData(otherImds),

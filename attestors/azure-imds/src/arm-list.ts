@@ -1,37 +1,23 @@
-import { ARM_API, type ArmClient } from '@lanyard/attestor-azure-msi/server';
-
 const MAX_PAGES = 50;
 
-/** An ARM resource as list answers carry it. */
-export type ArmResource = Record<string, unknown>;
-
-/**
- * Pages through an ARM list (`value` + `nextLink`, at most 50 pages) and returns the first resource `match`
- * accepts, or `undefined`.
- */
-export async function findInArmList(
-  client: ArmClient,
-  path: string,
-  match: (resource: ArmResource) => boolean,
-  apiVersion: string = ARM_API.compute,
-): Promise<ArmResource | undefined> {
-  let page = await client.get(path, apiVersion);
-  for (let i = 0; i < MAX_PAGES; i++) {
-    const resources = Array.isArray(page.value) ? (page.value as ArmResource[]) : [];
-    const hit = resources.find(match);
-    if (hit) return hit;
-    if (typeof page.nextLink !== 'string') break;
-    const next = new URL(page.nextLink);
-    page = await client.get(
-      next.pathname,
-      next.searchParams.get('api-version') ?? apiVersion,
-      Object.fromEntries([...next.searchParams].filter(([k]) => k !== 'api-version')),
-    );
-  }
-  return undefined;
+/** What the SDK's list operations return: an iterator that can also be walked page by page. */
+export interface PagedList<T> {
+  byPage(): AsyncIterableIterator<T[]>;
 }
 
-/** `properties.vmId` of a VM or scale-set VM. */
-export function vmIdOf(resource: ArmResource): unknown {
-  return (resource.properties as { vmId?: unknown } | undefined)?.vmId;
+/**
+ * Pages through an ARM list from an SDK pager (at most 50 pages) and returns the first item `match` accepts, or
+ * `undefined`.
+ */
+export async function findInPages<T>(
+  pager: PagedList<T>,
+  match: (item: T) => boolean,
+): Promise<T | undefined> {
+  let pages = 0;
+  for await (const page of pager.byPage()) {
+    const hit = page.find(match);
+    if (hit !== undefined) return hit;
+    if (++pages >= MAX_PAGES) break;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import type { Selector } from '@lanyard/attestor-core';
 import { type ArmClient, nicIdsOf, parseResourceId, readNics } from '@lanyard/attestor-azure-msi/server';
 import { InternalError } from '@lanyard/base';
-import { findInArmList, vmIdOf } from './arm-list';
+import { findInPages } from './arm-list';
 import { type VmFacts, findScaleSetInstance } from './scale-set';
 import type { ImdsTenantConfig } from './server-config';
 import { AZURE_IMDS_PLUGIN_NAME, imdsSelector } from './shared';
@@ -33,7 +33,7 @@ export async function resolveVmSelectors(
   ];
   if (vmssName !== null) selectors.push(imdsSelector('vmss-name', vmssName));
   for (const key of tenant.allowedVmTags) {
-    if (typeof vm.tags[key] === 'string') selectors.push(imdsSelector('vm-tag', key, vm.tags[key] as string));
+    if (typeof vm.tags[key] === 'string') selectors.push(imdsSelector('vm-tag', key, vm.tags[key]));
   }
   for (const nic of vm.nics) {
     if (nic.securityGroup)
@@ -49,24 +49,25 @@ export async function resolveVmSelectors(
 }
 
 async function findVm(client: ArmClient, subscriptionId: string, vmId: string): Promise<VmFacts> {
-  const vm = await findInArmList(
-    client,
-    `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Compute/virtualMachines`,
-    (resource) => vmIdOf(resource) === vmId,
+  const vm = await client.call('list virtual machines', () =>
+    findInPages(
+      client.compute(subscriptionId).virtualMachines.listAll(),
+      (resource) => resource.vmId === vmId,
+    ),
   );
   if (!vm)
     throw new InternalError(
       `${P}: virtual machine "${vmId}" not found in subscription ${subscriptionId}`,
       'ERR_AZURE_ARM',
     );
-  const parts = parseResourceId('vm', String(vm.id ?? ''));
+  const parts = parseResourceId('vm', vm.id ?? '');
   if (!parts)
     throw new InternalError(`${P}: malformed virtual machine ID "${String(vm.id)}"`, 'ERR_AZURE_ARM');
   return {
-    name: String(vm.name ?? parts[2]),
-    location: String(vm.location ?? ''),
+    name: vm.name ?? parts[2],
+    location: vm.location,
     resourceGroup: parts[1],
-    tags: (vm.tags ?? {}) as Record<string, unknown>,
-    nics: await readNics(client, nicIdsOf(vm), P),
+    tags: vm.tags ?? {},
+    nics: await readNics(client, parts[0], nicIdsOf(vm), P),
   };
 }

@@ -1,7 +1,8 @@
+import type { VirtualMachineScaleSetVM } from '@azure/arm-compute';
 import type { ArmClient, NicFacts } from '@lanyard/attestor-azure-msi/server';
-import { parseResourceId } from '@lanyard/attestor-azure-msi/server';
+import { nicFacts, parseResourceId } from '@lanyard/attestor-azure-msi/server';
 import { InternalError, InvalidArgumentError } from '@lanyard/base';
-import { type ArmResource, findInArmList, vmIdOf } from './arm-list';
+import { findInPages } from './arm-list';
 import { AZURE_IMDS_PLUGIN_NAME } from './shared';
 
 const P = AZURE_IMDS_PLUGIN_NAME;
@@ -14,7 +15,7 @@ export interface VmFacts {
   readonly name: string;
   readonly location: string;
   readonly resourceGroup: string;
-  readonly tags: Record<string, unknown>;
+  readonly tags: Record<string, string>;
   readonly nics: NicFacts[];
 }
 
@@ -37,53 +38,31 @@ export async function findScaleSetInstance(
       `${P}: invalid VMSS name ${JSON.stringify(vmssName)}`,
       'ERR_AZURE_IMDS_PAYLOAD',
     );
-  const sub = `/subscriptions/${encodeURIComponent(subscriptionId)}`;
-  const scaleSet = await findInArmList(
-    client,
-    `${sub}/providers/Microsoft.Compute/virtualMachineScaleSets`,
-    (ss) => ss.name === vmssName,
+  const compute = client.compute(subscriptionId);
+  const scaleSet = await client.call('list virtual machine scale sets', () =>
+    findInPages(compute.virtualMachineScaleSets.listAll(), (ss) => ss.name === vmssName),
   );
-  const parts = parseResourceId('vmss', String(scaleSet?.id ?? ''));
+  const parts = parseResourceId('vmss', scaleSet?.id ?? '');
   if (!scaleSet || !parts) throw notFound(`VMSS "${vmssName}" not found in subscription ${subscriptionId}`);
-  const instance = await findInArmList(
-    client,
-    `${sub}/resourceGroups/${encodeURIComponent(parts[1])}/providers/Microsoft.Compute/virtualMachineScaleSets/${encodeURIComponent(vmssName)}/virtualMachines`,
-    (vm) => vmIdOf(vm) === vmId,
+  const resourceGroup = parts[1];
+  const instance = await client.call('list virtual machine scale set VMs', () =>
+    findInPages(compute.virtualMachineScaleSetVMs.list(resourceGroup, vmssName), (vm) => vm.vmId === vmId),
   );
   if (!instance) throw notFound(`VMSS instance "${vmId}" not found in scale set ${vmssName}`);
   return {
-    name: String(instance.name ?? ''),
-    location: String(instance.location ?? scaleSet.location ?? ''),
-    resourceGroup: parts[1],
-    tags: (instance.tags ?? {}) as Record<string, unknown>,
+    name: instance.name ?? '',
+    location: instance.location || scaleSet.location,
+    resourceGroup,
+    tags: instance.tags ?? {},
     nics: nicConfigurations(instance),
   };
 }
 
-interface NicConfiguration {
-  properties?: {
-    networkSecurityGroup?: { id?: string };
-    ipConfigurations?: { properties?: { subnet?: { id?: string } } }[];
-  };
-}
-
-function nicConfigurations(instance: ArmResource): NicFacts[] {
-  const props = instance.properties as
-    { networkProfileConfiguration?: { networkInterfaceConfigurations?: NicConfiguration[] } } | undefined;
-  return (props?.networkProfileConfiguration?.networkInterfaceConfigurations ?? []).map((config) => {
-    const nsgId = config.properties?.networkSecurityGroup?.id;
-    const nsg = nsgId === undefined ? undefined : parseResourceId('nsg', nsgId);
-    if (nsgId !== undefined && !nsg) throw notFound(`malformed network security group ID "${nsgId}"`);
-    const subnets: NicFacts['subnets'] = [];
-    for (const ipc of config.properties?.ipConfigurations ?? []) {
-      const subnetId = ipc.properties?.subnet?.id;
-      if (!subnetId) continue;
-      const subnet = parseResourceId('subnet', subnetId);
-      if (!subnet) throw notFound(`malformed virtual network subnet ID "${subnetId}"`);
-      subnets.push({ resourceGroup: subnet[0], virtualNetwork: subnet[1], name: subnet[2] });
-    }
-    return { securityGroup: nsg && { resourceGroup: nsg[0], name: nsg[1] }, subnets };
-  });
+/** The NICs of a Uniform scale-set VM: its network interface configurations carry the NSG and subnet IDs inline. */
+function nicConfigurations(instance: VirtualMachineScaleSetVM): NicFacts[] {
+  return (instance.networkProfileConfiguration?.networkInterfaceConfigurations ?? []).map((config) =>
+    nicFacts(config, P),
+  );
 }
 
 function notFound(reason: string): InternalError {

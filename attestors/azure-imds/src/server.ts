@@ -9,7 +9,7 @@ import type {
   ServerAttestorDeps,
 } from '@lanyard/attestor-core';
 import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
-import { ArmClient } from '@lanyard/attestor-azure-msi/server';
+import { ArmClient, armCredential } from '@lanyard/attestor-azure-msi/server';
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { SignerChainValidator } from './chain';
 import { type AzureImdsServerConfig, type ImdsTenantConfig, parseServerConfig } from './server-config';
@@ -39,7 +39,8 @@ interface Tenant {
 /**
  * Server half of `azure_imds`: challenges the agent with a fresh nonce, verifies the IMDS attested document
  * it returns (PKCS#7 signature, signer domain and chain, nonce, expiry), checks the tenant and subscription,
- * refuses an already attested VM (TOFU) and resolves selectors through ARM when the tenant has credentials.
+ * refuses an already attested VM (TOFU) and resolves selectors through ARM when the tenant has credentials
+ * (`secret_auth`, `token_auth`) or `default_credential`.
  */
 export class AzureImdsServerAttestor implements NodeAttestorServer {
   readonly name = P;
@@ -147,9 +148,11 @@ export const serverPlugin: NodeAttestorServerPlugin = {
     const config = parseServerConfig(pluginData);
     const tenants = new Map<string, Tenant>();
     for (const [domain, tenant] of config.tenants) {
-      const id = await lookupTenantId(config.endpoints.authorityHost, domain);
+      const id = await lookupTenantId(config.endpoints, domain);
       const arm =
-        tenant.auth && new ArmClient({ tenantId: id, ...tenant.auth }, config.endpoints, deps.now, P);
+        tenant.auth || tenant.defaultCredential
+          ? new ArmClient(armCredential(id, tenant.auth, config.endpoints, P), config.endpoints, P)
+          : undefined;
       tenants.set(domain, { id, config: tenant, arm });
     }
     return new AzureImdsServerAttestor(config, tenants, deps);

@@ -1,3 +1,4 @@
+import { type AzureEndpoints, getJsonObject } from '@lanyard/attestor-azure-msi/server';
 import { InvalidArgumentError } from '@lanyard/base';
 import { AZURE_IMDS_PLUGIN_NAME } from './shared';
 
@@ -8,13 +9,11 @@ const ISSUER = /^https:\/\/sts\.windows\.net\/([^/]+)\/$/;
  * document, whose issuer is `https://sts.windows.net/<tenant id>/` (as SPIRE does at configure time).
  * @throws InvalidArgumentError naming the domain when the lookup fails.
  */
-export async function lookupTenantId(authorityHost: string, domain: string): Promise<string> {
-  const url = `${authorityHost}/${encodeURIComponent(domain)}/.well-known/openid-configuration`;
+export async function lookupTenantId(endpoints: AzureEndpoints, domain: string): Promise<string> {
+  const url = `${endpoints.authorityHost}/${encodeURIComponent(domain)}/.well-known/openid-configuration`;
   let issuer: unknown;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    issuer = ((await res.json()) as { issuer?: unknown }).issuer;
+    issuer = (await getJsonObject(url, 10_000, endpoints.tlsSettings)).issuer;
   } catch (error) {
     throw new InvalidArgumentError(
       `${AZURE_IMDS_PLUGIN_NAME}: unable to lookup tenant ID for "${domain}": ${(error as Error).message}`,

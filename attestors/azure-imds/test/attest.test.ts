@@ -161,7 +161,7 @@ describe('azure_imds challenge/response', () => {
       commonName: 'evil',
       issuer: world.apis.pki.intermediate,
       dnsNames: ['metadata.azure.com.evil.example'],
-      caIssuersUrl: `${world.apis.url}/pkiops/certs/Fake%20Azure%20TLS%20Issuing%20CA.crt`,
+      caIssuersUrl: `${world.apis.aiaUrl}/pkiops/certs/Fake%20Azure%20TLS%20Issuing%20CA.crt`,
     });
     await expect(exchangeWith((_r, nonce) => signedResponse(leaf, docContent(nonce)))).rejects.toThrow(
       /does not have any valid domain in SAN/,

@@ -15,6 +15,8 @@ export interface ImdsWorld {
   imds: FakeAzureImds;
   dir: string;
   bundlePath: string;
+  /** The TLS CA of the Entra ID / ARM fake, given as `endpoint_ca_bundle_path`. */
+  caPath: string;
   attested: Set<string>;
   clock: { now: number };
   stop(): Promise<void>;
@@ -22,10 +24,14 @@ export interface ImdsWorld {
 
 let template: Promise<FakeAzureApis> | undefined;
 
-/** Starts fresh fakes (keys generated once per file), registers the VM, the tenant domain and an app. */
+/**
+ * Starts fresh fakes (keys generated once per file), registers the VM, the tenant domain and an app. Entra ID and
+ * ARM are served over TLS (the Azure SDK refuses plain HTTP) by a test CA the server trusts through
+ * `endpoint_ca_bundle_path`.
+ */
 export async function startWorld(): Promise<ImdsWorld> {
   template ??= FakeAzureApis.create();
-  const apis = await FakeAzureApis.create(await template);
+  const apis = await FakeAzureApis.create(await template, { tls: true });
   const imds = new FakeAzureImds(apis);
   await Promise.all([apis.start(), imds.start()]);
   apis.vms.push(imds.vm);
@@ -34,11 +40,14 @@ export async function startWorld(): Promise<ImdsWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'azure-imds-'));
   const bundlePath = join(dir, 'azure-roots.pem');
   writeFileSync(bundlePath, apis.pki.root.certPem);
+  const caPath = join(dir, 'endpoint-ca.pem');
+  writeFileSync(caPath, apis.caPem);
   return {
     apis,
     imds,
     dir,
     bundlePath,
+    caPath,
     attested: new Set(),
     clock: { now: Date.now() },
     stop: async () => void (await Promise.all([apis.stop(), imds.stop()])),
@@ -56,9 +65,10 @@ export async function server(world: ImdsWorld, extra: PluginData = {}, tenant: P
   const config = {
     tenants: { [DOMAIN]: tenant },
     trust_bundle_path: world.bundlePath,
-    intermediate_issuer_hosts: [world.apis.host],
+    intermediate_issuer_hosts: [world.apis.aiaHost],
     authority_host: world.apis.url,
     resource_manager_endpoint: world.apis.url,
+    endpoint_ca_bundle_path: world.caPath,
     ...extra,
   };
   return serverPlugin.create(config, deps);

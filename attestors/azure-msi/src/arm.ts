@@ -1,112 +1,119 @@
-import { readFile } from 'node:fs/promises';
+import type { TokenCredential } from '@azure/core-auth';
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { ResourceManagementClient } from '@azure/arm-resources';
 import { InternalError, UnavailableError } from '@lanyard/base';
-import type { AppCredential, AzureEndpoints } from './config';
+import type { AzureEndpoints } from './endpoints';
+import { sdkClientOptions } from './sdk-options';
 
-const TIMEOUT_MS = 20_000;
+/** What an SDK or Entra ID error carries that the attestors report. */
+interface AzureFailure {
+  name?: string;
+  message?: string;
+  code?: string;
+  statusCode?: number;
+  errorResponse?: { error?: string; errorDescription?: string };
+  /** The failures of each credential of a chain (`AggregateAuthenticationError`). */
+  errors?: AzureFailure[];
+}
 
 /**
- * A minimal Azure Resource Manager client: GETs JSON with a Bearer token from the Entra ID client-credentials grant
- * (`<authority>/<tenant>/oauth2/v2.0/token`, scope `<arm>/.default`), cached until shortly before it expires.
+ * The official ARM clients (`@azure/arm-resources`, `@azure/arm-compute`, `@azure/arm-network`) for one tenant's
+ * credential, pointed at `resource_manager_endpoint` with the scope `<endpoint>/.default`. Clients are made once per
+ * subscription.
  */
 export class ArmClient {
-  private token?: { value: string; expiresAt: number };
+  private readonly clients = new Map<string, unknown>();
 
   constructor(
-    private readonly app: AppCredential,
+    private readonly credential: TokenCredential,
     private readonly endpoints: AzureEndpoints,
-    private readonly now: () => number,
     private readonly plugin: string,
   ) {}
 
+  /** Generic resources (`/subscriptions/<id>/resources`). */
+  resources(subscriptionId: string): ResourceManagementClient {
+    return this.client('resources', subscriptionId, ResourceManagementClient);
+  }
+
+  /** Virtual machines, scale sets and scale-set VMs. */
+  compute(subscriptionId: string): ComputeManagementClient {
+    return this.client('compute', subscriptionId, ComputeManagementClient);
+  }
+
+  /** Network interfaces. */
+  network(subscriptionId: string): NetworkManagementClient {
+    return this.client('network', subscriptionId, NetworkManagementClient);
+  }
+
   /**
-   * GET `<arm><path>?api-version=<version>[&extra]` and returns the JSON body.
-   * @throws UnavailableError on network failures; InternalError with ARM's error code otherwise.
+   * Runs one ARM operation and maps its failures: an unreachable endpoint or unavailable credential to Unavailable,
+   * an error answer from ARM or Entra ID to Internal with its status and code.
    */
-  async get(
-    path: string,
-    apiVersion: string,
-    query: Record<string, string> = {},
-  ): Promise<Record<string, unknown>> {
-    const url = new URL(`${this.endpoints.resourceManager}${path}`);
-    url.search = new URLSearchParams({ ...query, 'api-version': apiVersion }).toString();
-    return this.request(
-      url.toString(),
-      { headers: { authorization: `Bearer ${await this.accessToken()}` } },
-      `GET ${path}`,
-    );
-  }
-
-  private async accessToken(): Promise<string> {
-    if (this.token && this.now() < this.token.expiresAt) return this.token.value;
-    const body = new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: this.app.appId,
-      scope: `${this.endpoints.resourceManager}/.default`,
-      ...(await this.clientAuthentication()),
-    });
-    const answer = await this.request(
-      `${this.endpoints.authorityHost}/${encodeURIComponent(this.app.tenantId)}/oauth2/v2.0/token`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: body.toString(),
-      },
-      'client credentials token',
-    );
-    if (typeof answer.access_token !== 'string')
-      throw new InternalError(`${this.plugin}: token endpoint returned no access_token`, 'ERR_AZURE_ARM');
-    this.token = {
-      value: answer.access_token,
-      expiresAt: this.now() + (Number(answer.expires_in) || 300) * 1000 - 60_000,
-    };
-    return answer.access_token;
-  }
-
-  private async clientAuthentication(): Promise<Record<string, string>> {
-    if (this.app.assertionPath === undefined) return { client_secret: this.app.appSecret ?? '' };
-    let assertion: string;
+  async call<T>(what: string, operation: () => Promise<T>): Promise<T> {
     try {
-      assertion = (await readFile(this.app.assertionPath, 'utf8')).trim();
+      return await operation();
     } catch (error) {
-      throw new UnavailableError(
-        `${this.plugin}: cannot read token_path: ${(error as Error).message}`,
-        'ERR_AZURE_ARM',
-      );
+      throw this.failure(what, error as AzureFailure);
     }
-    return {
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-    };
   }
 
-  private async request(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
-    let res: Response;
-    let body: Record<string, unknown> = {};
-    try {
-      res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      const text = await res.text();
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        body = { message: text.slice(0, 200) };
-      }
-    } catch (error) {
-      throw new UnavailableError(
-        `${this.plugin}: ${what} failed: ${(error as Error).message}`,
-        'ERR_AZURE_ARM',
-      );
+  private client<C>(
+    kind: string,
+    subscriptionId: string,
+    Client: new (credential: TokenCredential, subscriptionId: string, options: Record<string, unknown>) => C,
+  ): C {
+    const key = `${kind}/${subscriptionId}`;
+    let client = this.clients.get(key) as C | undefined;
+    if (client === undefined) {
+      const endpoint = this.endpoints.resourceManager;
+      client = new Client(this.credential, subscriptionId, {
+        ...sdkClientOptions(this.endpoints),
+        endpoint,
+        $host: endpoint,
+        credentialScopes: [`${endpoint}/.default`],
+      });
+      this.clients.set(key, client);
     }
-    if (!res.ok) {
-      const error = body.error as { code?: string; message?: string } | string | undefined;
-      const detail =
-        typeof error === 'string'
-          ? `${error}: ${String(body.error_description ?? '')}`
-          : `${error?.code ?? ''}: ${error?.message ?? ''}`;
-      throw new InternalError(
-        `${this.plugin}: ${what} failed: HTTP ${res.status} ${detail}`,
-        'ERR_AZURE_ARM',
-      );
-    }
-    return body;
+    return client;
   }
+
+  private failure(what: string, error: AzureFailure): InternalError | UnavailableError {
+    const prefix = `${this.plugin}: ${what} failed`;
+    if (error.name === 'CredentialUnavailableError' || error.name === 'AggregateAuthenticationError') {
+      const reasons = (error.errors ?? [error]).map((e) => firstLine(e.message ?? '')).join('; ');
+      return new UnavailableError(`${prefix}: no credential available: ${reasons}`, 'ERR_AZURE_ARM');
+    }
+    if (error.name === 'AuthenticationRequiredError')
+      return new InternalError(`${prefix}: ${entraRefusal(error.message ?? '')}`, 'ERR_AZURE_ARM');
+    if (error.errorResponse?.error !== undefined) {
+      const status = error.statusCode === undefined ? '' : `HTTP ${error.statusCode} `;
+      const description = firstLine(error.errorResponse.errorDescription ?? '');
+      return new InternalError(
+        `${prefix}: ${status}${error.errorResponse.error}: ${description}`,
+        'ERR_AZURE_ARM',
+      );
+    }
+    if (error.statusCode !== undefined) {
+      return new InternalError(
+        `${prefix}: HTTP ${error.statusCode} ${error.code ?? ''}: ${firstLine(error.message ?? '')}`,
+        'ERR_AZURE_ARM',
+      );
+    }
+    return new UnavailableError(`${prefix}: ${firstLine(error.message ?? String(error))}`, 'ERR_AZURE_ARM');
+  }
+}
+
+/**
+ * MSAL reports Entra ID's refusals as `<code>: Error(s): … - Description: <AADSTS text> - Correlation ID: …`;
+ * keeps `<code>: <AADSTS text>`.
+ */
+function entraRefusal(message: string): string {
+  const code = /^([a-z_]+):/.exec(message)?.[1];
+  const description = / - Description: (.*?)(?: - Correlation ID:|$)/.exec(firstLine(message))?.[1];
+  return code && description ? `${code}: ${description}` : firstLine(message);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0].trim();
 }

@@ -1,5 +1,7 @@
 import { AgentPathTemplate, decodePluginData, field, type PluginData } from '@lanyard/attestor-core';
-import { InvalidArgumentError } from '@lanyard/base';
+import type { AppCredential } from './credential';
+import { fail } from './config-error';
+import { type AzureEndpoints, ENDPOINT_FIELDS, assertUrl, readEndpoints } from './endpoints';
 import { AZURE_DEFAULT_RESOURCE_ID, AZURE_MSI_DEFAULT_PATH_TEMPLATE, AZURE_MSI_PLUGIN_NAME } from './shared';
 
 const P = AZURE_MSI_PLUGIN_NAME;
@@ -36,30 +38,13 @@ export function parseAgentConfig(data: PluginData): AzureMsiAgentConfig {
   return config;
 }
 
-/**
- * An Entra ID app registration used to call ARM (client-credentials grant), authenticated either with a secret or
- * with a client assertion (a JWT read from `assertionPath` on every token request, as SPIRE's `token_auth`).
- */
-export interface AppCredential {
-  readonly tenantId: string;
-  readonly appId: string;
-  readonly appSecret?: string;
-  readonly assertionPath?: string;
-}
-
 /** One entry of `tenants`. */
 export interface MsiTenantConfig {
   readonly resourceId: string;
+  /** Subscription searched through ARM; unset: no ARM lookup (selectors from `xms_mirid`). */
   readonly subscriptionId?: string;
+  /** App registration for ARM; unset with a `subscriptionId`: the default credential chain. */
   readonly app?: AppCredential;
-}
-
-/** Lanyard endpoint overrides shared by the Azure attestors. */
-export interface AzureEndpoints {
-  /** Entra ID authority; default `https://login.microsoftonline.com`. */
-  readonly authorityHost: string;
-  /** Azure Resource Manager; default `https://management.azure.com`. */
-  readonly resourceManager: string;
 }
 
 /** Server `plugin_data`. */
@@ -68,12 +53,6 @@ export interface AzureMsiServerConfig {
   readonly pathTemplate: AgentPathTemplate;
   readonly endpoints: AzureEndpoints;
 }
-
-/** Lanyard's endpoint overrides, shared by the server halves of azure_msi and azure_imds. */
-export const ENDPOINT_FIELDS = {
-  authority_host: field.string(),
-  resource_manager_endpoint: field.string(),
-};
 
 const TENANT_FIELDS = {
   resource_id: field.string(),
@@ -92,7 +71,10 @@ type TenantData = NonNullable<
   ReturnType<typeof decodePluginData<typeof SERVER_PLUGIN_DATA>>['tenants']
 >[string];
 
-/** Parses server `plugin_data`: `tenants`, `agent_path_template`, and Lanyard's `authority_host`, `resource_manager_endpoint`. */
+/**
+ * Parses server `plugin_data`: `tenants`, `agent_path_template`, and Lanyard's `authority_host`,
+ * `resource_manager_endpoint`, `endpoint_ca_bundle_path`.
+ */
 export function parseServerConfig(data: PluginData): AzureMsiServerConfig {
   const decoded = decodePluginData(P, data, SERVER_PLUGIN_DATA);
   const pathTemplate = AgentPathTemplate.parse(
@@ -107,42 +89,22 @@ export function parseServerConfig(data: PluginData): AzureMsiServerConfig {
   return { tenants, pathTemplate, endpoints };
 }
 
+/**
+ * SPIRE's tenant forms: `subscription_id` + `app_id` + `app_secret` (client secret). Lanyard also accepts
+ * `subscription_id` alone (the default credential chain) and nothing (no ARM lookup).
+ */
 function parseTenant(tenantId: string, value: TenantData): MsiTenantConfig {
   const where = `tenants "${tenantId}"`;
   const resourceId = value.resource_id || AZURE_DEFAULT_RESOURCE_ID;
-  const { subscription_id: subscriptionId, app_id: appId, app_secret: appSecret } = value;
-  const given = [subscriptionId, appId, appSecret].filter((v) => v !== undefined && v !== '').length;
-  if (given !== 0 && given !== 3) {
-    fail(P, where, 'must set subscription_id, app_id and app_secret together (or none of them)');
-  }
-  return given === 3
-    ? {
-        resourceId,
-        subscriptionId,
-        app: { tenantId, appId: appId as string, appSecret: appSecret as string },
-      }
-    : { resourceId };
+  const subscriptionId = value.subscription_id || undefined;
+  const appId = value.app_id || undefined;
+  const appSecret = value.app_secret || undefined;
+  if ((appId === undefined) !== (appSecret === undefined))
+    fail(P, where, 'must set app_id and app_secret together');
+  if (appId !== undefined && subscriptionId === undefined)
+    fail(P, `${where}.subscription_id`, 'is required with app_id and app_secret');
+  if (appId === undefined || appSecret === undefined) return { resourceId, subscriptionId };
+  return { resourceId, subscriptionId, app: { appId, appSecret } };
 }
 
-/** Reads the Lanyard endpoint overrides shared by azure_msi and azure_imds. */
-export function readEndpoints(
-  values: { authority_host?: string; resource_manager_endpoint?: string },
-  plugin: string,
-): AzureEndpoints {
-  const endpoints = {
-    authorityHost: (values.authority_host ?? 'https://login.microsoftonline.com').replace(/\/+$/, ''),
-    resourceManager: (values.resource_manager_endpoint ?? 'https://management.azure.com').replace(/\/+$/, ''),
-  };
-  assertUrl(plugin, endpoints.authorityHost, 'authority_host');
-  assertUrl(plugin, endpoints.resourceManager, 'resource_manager_endpoint');
-  return endpoints;
-}
-
-function assertUrl(plugin: string, url: string, key: string): void {
-  if (!/^https?:\/\/[^/]+/.test(url)) fail(plugin, key, 'must be an http or https URL');
-}
-
-/** Throws the standard config error `<plugin>: plugin_data.<key> <problem>`. */
-export function fail(plugin: string, key: string, problem: string): never {
-  throw new InvalidArgumentError(`${plugin}: plugin_data.${key} ${problem}`, 'ERR_PLUGIN_CONFIG');
-}
+export { fail } from './config-error';

@@ -1,5 +1,7 @@
 import { type KeyObject, createPublicKey } from 'node:crypto';
 import { UnavailableError } from '@lanyard/base';
+import type { TlsSettings } from '@azure/core-rest-pipeline';
+import { getJsonObject } from './http-json';
 
 const REFRESH_INTERVAL_MS = 60 * 60_000;
 const MIN_UNKNOWN_KID_REFRESH_MS = 30_000;
@@ -18,6 +20,8 @@ export class OidcKeySet {
     private readonly discoveryUrl: string,
     private readonly now: () => number,
     private readonly plugin: string,
+    /** TLS settings of the discovery and JWKS fetches (`endpoint_ca_bundle_path`); Node's defaults when unset. */
+    private readonly tlsSettings?: TlsSettings,
   ) {}
 
   /** The key for `kid`, or `undefined` when the issuer does not publish it. */
@@ -58,11 +62,7 @@ export class OidcKeySet {
 
   private async getJson(url: string): Promise<Record<string, unknown>> {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const body: unknown = await res.json();
-      if (typeof body !== 'object' || body === null) throw new Error('not a JSON object');
-      return body as Record<string, unknown>;
+      return await getJsonObject(url, TIMEOUT_MS, this.tlsSettings);
     } catch (error) {
       throw this.unavailable(`cannot fetch ${url}: ${(error as Error).message}`);
     }

@@ -1,7 +1,7 @@
 import type { Selector } from '@lanyard/attestor-core';
 import { InternalError } from '@lanyard/base';
 import type { ArmClient } from './arm';
-import { ARM_API, nicIdsOf, readNics } from './network';
+import { nicIdsOf, readNics } from './network';
 import { AZURE_MSI_PLUGIN_NAME, msiSelector, parseResourceId } from './shared';
 
 const P = AZURE_MSI_PLUGIN_NAME;
@@ -17,30 +17,18 @@ export async function resolveArmSelectors(
   subscriptionId: string,
   principalId: string,
 ): Promise<Selector[]> {
-  const list = await client.get(
-    `/subscriptions/${encodeURIComponent(subscriptionId)}/resources`,
-    ARM_API.resources,
-    {
-      $filter: `resourceType eq 'Microsoft.Compute/virtualMachines' and identity/principalId eq '${principalId}'`,
-    },
-  );
-  const matches = Array.isArray(list.value) ? (list.value as { id?: string }[]) : [];
-  if (matches.length === 0)
-    throw new InternalError(`${P}: principal "${principalId}" not found`, 'ERR_AZURE_ARM');
-  if (matches.length > 1)
-    throw new InternalError(
-      `${P}: expected one result for principal "${principalId}" at most`,
-      'ERR_AZURE_ARM',
-    );
-  const vmId = matches[0].id ?? '';
+  const vmId = await findVmByPrincipal(client, subscriptionId, principalId);
   const parts = parseResourceId('vm', vmId);
   if (!parts) throw new InternalError(`${P}: malformed virtual machine ID "${vmId}"`, 'ERR_AZURE_ARM');
+  const [vmSubscription, resourceGroup, name] = parts;
   const selectors = [
     msiSelector('subscription-id', subscriptionId),
-    msiSelector('vm-name', parts[1], parts[2]),
+    msiSelector('vm-name', resourceGroup, name),
   ];
-  const vm = await client.get(vmId, ARM_API.compute);
-  for (const nic of await readNics(client, nicIdsOf(vm), P)) {
+  const vm = await client.call('get virtual machine', () =>
+    client.compute(vmSubscription).virtualMachines.get(resourceGroup, name),
+  );
+  for (const nic of await readNics(client, vmSubscription, nicIdsOf(vm), P)) {
     if (nic.securityGroup)
       selectors.push(
         msiSelector('network-security-group', nic.securityGroup.resourceGroup, nic.securityGroup.name),
@@ -51,6 +39,29 @@ export async function resolveArmSelectors(
     }
   }
   return selectors;
+}
+
+/** Lists the subscription's VMs whose managed identity is `principalId` (every page) and returns the one ID. */
+async function findVmByPrincipal(
+  client: ArmClient,
+  subscriptionId: string,
+  principalId: string,
+): Promise<string> {
+  const filter = `resourceType eq 'Microsoft.Compute/virtualMachines' and identity/principalId eq '${principalId}'`;
+  const ids = await client.call('list virtual machine by principal', async () => {
+    const found: string[] = [];
+    for await (const resource of client.resources(subscriptionId).resources.list({ filter }))
+      found.push(resource.id ?? '');
+    return found;
+  });
+  if (ids.length === 0)
+    throw new InternalError(`${P}: principal "${principalId}" not found`, 'ERR_AZURE_ARM');
+  if (ids.length > 1)
+    throw new InternalError(
+      `${P}: expected one result for principal "${principalId}" at most`,
+      'ERR_AZURE_ARM',
+    );
+  return ids[0];
 }
 
 /**

@@ -8,6 +8,7 @@ import type {
 import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core';
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { ArmClient } from './arm';
+import { armCredential } from './credential';
 import { type AzureMsiServerConfig, type MsiTenantConfig, parseServerConfig } from './config';
 import { verifyMsiToken } from './jwt';
 import { OidcKeySet } from './oidc-keys';
@@ -20,7 +21,8 @@ const LEEWAY_SECONDS = 300;
 /**
  * Server half of `azure_msi`: verifies the MSI token against Entra ID's published keys, requires its tenant to be
  * configured and its audience to be the tenant's `resource_id`, refuses an already attested principal (TOFU), and
- * resolves selectors through ARM when the tenant has app credentials.
+ * resolves selectors through ARM when the tenant has a `subscription_id` (with its app credentials, else the default
+ * credential chain).
  */
 export class AzureMsiServerAttestor implements NodeAttestorServer {
   readonly name = P;
@@ -35,9 +37,12 @@ export class AzureMsiServerAttestor implements NodeAttestorServer {
       `${config.endpoints.authorityHost}/common/.well-known/openid-configuration`,
       deps.now,
       P,
+      config.endpoints.tlsSettings,
     );
     for (const [tenantId, tenant] of config.tenants) {
-      if (tenant.app) this.arm.set(tenantId, new ArmClient(tenant.app, config.endpoints, deps.now, P));
+      if (tenant.subscriptionId === undefined) continue;
+      const credential = armCredential(tenantId, tenant.app, config.endpoints, P);
+      this.arm.set(tenantId, new ArmClient(credential, config.endpoints, P));
     }
   }
 
@@ -125,4 +130,7 @@ export * from './shared';
 export * from './arm';
 export * from './network';
 export * from './resolve';
-export { ENDPOINT_FIELDS, fail, readEndpoints, type AzureEndpoints } from './config';
+export * from './credential';
+export * from './endpoints';
+export * from './http-json';
+export { fail } from './config-error';

@@ -45,9 +45,15 @@ describe('azure_msi agent half over the fake IMDS', () => {
 
   it('validates server config', () => {
     expect(() => parseServerConfig({})).toThrow(/tenants must have at least one tenant/);
-    expect(() => parseServerConfig({ tenants: { t: { app_id: 'x' } } })).toThrow(
-      /subscription_id, app_id and app_secret together/,
+    expect(() => parseServerConfig({ tenants: { t: { app_id: 'x', subscription_id: 's' } } })).toThrow(
+      /tenants "t" must set app_id and app_secret together/,
     );
+    expect(() => parseServerConfig({ tenants: { t: { app_id: 'x', app_secret: 'y' } } })).toThrow(
+      /tenants "t".subscription_id is required with app_id and app_secret/,
+    );
+    expect(() =>
+      parseServerConfig({ tenants: { t: {} }, endpoint_ca_bundle_path: '/nonexistent/ca.pem' }),
+    ).toThrow(/plugin_data.endpoint_ca_bundle_path cannot be read/);
     expect(() => parseServerConfig({ tenants: { t: { bogus: 1 } } })).toThrow(
       /unknown configuration detected: section "azure_msi tenant": keys bogus/,
     );

@@ -163,7 +163,7 @@ describe('azure_msi agent ↔ server', () => {
   it('reports wrong app credentials from the token endpoint', async () => {
     const attestor = await server(world, {}, { ...armTenant(), app_secret: 'wrong' });
     await expect(attestor.attest(await agentPayload(world), noChallenge)).rejects.toThrow(
-      /HTTP 401 invalid_client/,
+      /invalid_client: AADSTS7000215: Invalid client secret provided/,
     );
   });
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PluginData, ServerAttestorDeps } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
 import { FakeAzureApis, FakeAzureImds } from '@lanyard/test-support';
@@ -11,25 +14,40 @@ export interface AzureWorld {
   imds: FakeAzureImds;
   attested: Set<string>;
   clock: { now: number };
+  /** Temp dir holding `caPath` (the fake's TLS CA, given as `endpoint_ca_bundle_path`). */
+  dir: string;
+  caPath: string;
   stop(): Promise<void>;
 }
 
 let template: Promise<FakeAzureApis> | undefined;
 
-/** Starts fresh fakes (keys generated once per file) with the sample VM registered in ARM and an app registration. */
+/**
+ * Starts fresh fakes (keys generated once per file) with the sample VM registered in ARM and an app registration.
+ * Entra ID and ARM are served over TLS (the Azure SDK refuses plain HTTP) by a test CA the server trusts through
+ * `endpoint_ca_bundle_path`.
+ */
 export async function startWorld(): Promise<AzureWorld> {
   template ??= FakeAzureApis.create();
-  const apis = await FakeAzureApis.create(await template);
+  const apis = await FakeAzureApis.create(await template, { tls: true });
   const imds = new FakeAzureImds(apis);
   await Promise.all([apis.start(), imds.start()]);
   apis.vms.push(imds.vm);
   apis.apps.set(`${imds.vm.tenantId}/${APP.appId}`, APP.appSecret);
+  const dir = mkdtempSync(join(tmpdir(), 'azure-msi-'));
+  const caPath = join(dir, 'endpoint-ca.pem');
+  writeFileSync(caPath, apis.caPem);
   return {
     apis,
     imds,
     attested: new Set(),
     clock: { now: Date.now() },
-    stop: async () => void (await Promise.all([apis.stop(), imds.stop()])),
+    dir,
+    caPath,
+    stop: async () => {
+      await Promise.all([apis.stop(), imds.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -49,6 +67,7 @@ export async function server(world: AzureWorld, extra: PluginData = {}, tenant: 
     tenants: { [tenantId(world)]: tenant },
     authority_host: world.apis.url,
     resource_manager_endpoint: world.apis.url,
+    endpoint_ca_bundle_path: world.caPath,
     ...extra,
   };
   return serverPlugin.create(config, deps);

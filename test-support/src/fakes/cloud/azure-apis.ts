@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type FakeAzureVm, nicResourceId, scaleSetResourceId, vmResourceId } from './azure-model';
-import { HttpFake, type FakeResponse, type RecordedRequest, json } from './http-fake';
+import { HttpsFake, type TlsRecordedRequest } from '../kube/https-fake';
+import { type FakeResponse, json } from './http-fake';
 import { type SigningIdentity, createSigningIdentity, publicJwk } from './signing-identity';
 
 /** The PKI behind Azure IMDS attested documents: root → intermediate → leaf (SAN `*.metadata.azure.com`). */
@@ -10,6 +13,15 @@ export interface FakeAzurePki {
   readonly leaf: SigningIdentity;
 }
 
+/** Options of {@link FakeAzureApis.create}. */
+export interface FakeAzureApisOptions {
+  /**
+   * Serve HTTPS with a certificate from {@link FakeAzureApis.caPem} instead of plain HTTP. The Azure SDK needs it:
+   * `@azure/identity` and the ARM clients refuse bearer tokens and authority hosts over plain HTTP.
+   */
+  readonly tls?: boolean;
+}
+
 const INTERMEDIATE_PATH = '/pkiops/certs/Fake%20Azure%20TLS%20Issuing%20CA.crt';
 
 /**
@@ -17,9 +29,11 @@ const INTERMEDIATE_PATH = '/pkiops/certs/Fake%20Azure%20TLS%20Issuing%20CA.crt';
  * OIDC discovery (`/<tenant>/.well-known/openid-configuration`, also for tenant domains), the signing keys
  * (`/common/discovery/keys`), the client-credentials token endpoint (`/<tenant>/oauth2/v2.0/token`), ARM reads for
  * VMs and NICs (Bearer token required → 401 `AuthenticationFailed`, unknown → 404 `ResourceNotFound`), and the
- * intermediate certificate the attested-document signer's AIA extension points at.
+ * intermediate certificate the attested-document signer's AIA extension points at. ARM also accepts the access tokens
+ * {@link acceptAccessToken} registers (managed-identity tokens from `FakeAzureImds`). Plain HTTP by default, HTTPS
+ * with `{ tls: true }`.
  */
-export class FakeAzureApis extends HttpFake {
+export class FakeAzureApis extends HttpsFake {
   /** Tenant domains (`contoso.onmicrosoft.com`) → tenant IDs. */
   readonly tenantDomains = new Map<string, string>();
   /** App registrations: `<tenant>/<app id>` → secret. */
@@ -32,21 +46,25 @@ export class FakeAzureApis extends HttpFake {
   private readonly accessTokens = new Set<string>();
   /** Signs IMDS attested documents; completed once `start()` knows the URL for the AIA extension. */
   private pkiValue?: FakeAzurePki;
+  /** In TLS mode, the plain-HTTP listener serving the AIA intermediate (Azure serves it over http). */
+  private aiaServer?: http.Server;
+  private aiaBase?: string;
 
   private constructor(
     /** Signs MSI access tokens; published in the JWKS. */
     readonly tokenSigner: SigningIdentity,
     private readonly pkiRoot: { root: SigningIdentity; intermediate: SigningIdentity },
+    options: FakeAzureApisOptions,
   ) {
-    super((req, url) => this.route(req, url));
+    super((req, url) => this.route(req, url), { plainHttp: !options.tls });
   }
 
   /**
    * Creates the fake (call `start()` next; the PKI leaf is issued at start so its AIA URL points here).
    * Pass an earlier fake to reuse its token signer, root and intermediate instead of generating new keys.
    */
-  static async create(reuse?: FakeAzureApis): Promise<FakeAzureApis> {
-    if (reuse) return new FakeAzureApis(reuse.tokenSigner, reuse.pkiRoot);
+  static async create(reuse?: FakeAzureApis, options: FakeAzureApisOptions = {}): Promise<FakeAzureApis> {
+    if (reuse) return new FakeAzureApis(reuse.tokenSigner, reuse.pkiRoot, options);
     const root = await createSigningIdentity({ commonName: 'Fake Azure Root CA', isCa: true });
     const intermediate = await createSigningIdentity({
       commonName: 'Fake Azure TLS Issuing CA',
@@ -54,20 +72,70 @@ export class FakeAzureApis extends HttpFake {
       issuer: root,
     });
     const tokenSigner = await createSigningIdentity({ commonName: 'accounts.accesscontrol.windows.net' });
-    return new FakeAzureApis(tokenSigner, { root, intermediate });
+    return new FakeAzureApis(tokenSigner, { root, intermediate }, options);
   }
 
-  /** Starts listening and issues the attested-document signer with an AIA URL pointing at this fake. */
+  /** `127.0.0.1:<port>`, for configs that take a host instead of a URL. */
+  get host(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Lets ARM accept `token` as a Bearer token (e.g. a managed-identity token another fake minted). */
+  acceptAccessToken(token: string): void {
+    this.accessTokens.add(token);
+  }
+
+  /**
+   * Starts listening and issues the attested-document signer with an AIA URL pointing at this fake (in TLS mode, at
+   * a second, plain-HTTP listener that serves only the intermediate and records its requests here too).
+   */
   override async start(): Promise<string> {
     const url = await super.start();
+    this.aiaBase = url.startsWith('https:') ? await this.startAiaListener() : url;
     const leaf = await createSigningIdentity({
       commonName: 'metadata.azure.com',
       issuer: this.pkiRoot.intermediate,
       dnsNames: ['metadata.azure.com', 'eastus.metadata.azure.com'],
-      caIssuersUrl: `${url}${INTERMEDIATE_PATH}`,
+      caIssuersUrl: `${this.aiaBase}${INTERMEDIATE_PATH}`,
     });
     this.pkiValue = { ...this.pkiRoot, leaf };
     return url;
+  }
+
+  override async stop(): Promise<void> {
+    const aia = this.aiaServer;
+    this.aiaServer = undefined;
+    if (aia) {
+      aia.closeAllConnections();
+      await new Promise<void>((resolve) => aia.close(() => resolve()));
+    }
+    await super.stop();
+  }
+
+  /** Base URL the AIA `caIssuers` extension points at (plain HTTP, like Azure's). */
+  get aiaUrl(): string {
+    if (this.aiaBase === undefined) throw new Error('FakeAzureApis is not started');
+    return this.aiaBase;
+  }
+
+  /** `host:port` of {@link aiaUrl}, for `intermediate_issuer_hosts`. */
+  get aiaHost(): string {
+    return new URL(this.aiaUrl).host;
+  }
+
+  private async startAiaListener(): Promise<string> {
+    const server = http.createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://fake.invalid').pathname;
+      this.requests.push({ method: req.method ?? 'GET', path, query: '', headers: req.headers, body: '' });
+      const answer =
+        path === INTERMEDIATE_PATH
+          ? this.route(this.requests[this.requests.length - 1], new URL('http://x'))
+          : json(404, {});
+      res.writeHead(answer.status, answer.headers).end(answer.body);
+    });
+    this.aiaServer = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   /** The attested-document PKI (available after `start()`). */
@@ -76,7 +144,7 @@ export class FakeAzureApis extends HttpFake {
     return this.pkiValue;
   }
 
-  private route(req: RecordedRequest, url: URL): FakeResponse {
+  private route(req: TlsRecordedRequest, url: URL): FakeResponse {
     if (req.path === INTERMEDIATE_PATH)
       return {
         status: 200,
@@ -113,10 +181,13 @@ export class FakeAzureApis extends HttpFake {
         error_description: `AADSTS90002: Tenant '${tenant}' not found.`,
       });
     }
+    const oauth2 = `${this.url}/${tenant}/oauth2${v2 ? '/v2.0' : ''}`;
     return json(200, {
       issuer: v2 ? `https://login.microsoftonline.com/${tid}/v2.0` : `https://sts.windows.net/${tid}/`,
-      jwks_uri: `${this.url}/common/discovery/keys`,
-      token_endpoint: `${this.url}/${tenant}/oauth2/token`,
+      jwks_uri: `${this.url}/common/discovery${v2 ? '/v2.0' : ''}/keys`,
+      authorization_endpoint: `${oauth2}/authorize`,
+      token_endpoint: `${oauth2}/token`,
+      end_session_endpoint: `${oauth2}/logout`,
       id_token_signing_alg_values_supported: ['RS256'],
     });
   }
@@ -141,7 +212,7 @@ export class FakeAzureApis extends HttpFake {
     return json(200, { token_type: 'Bearer', expires_in: 3599, access_token: value });
   }
 
-  private arm(req: RecordedRequest, url: URL): FakeResponse {
+  private arm(req: TlsRecordedRequest, url: URL): FakeResponse {
     const auth = req.headers.authorization ?? '';
     if (!auth.startsWith('Bearer ') || !this.accessTokens.has(auth.slice(7))) {
       return json(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });

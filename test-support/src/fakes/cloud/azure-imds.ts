@@ -29,7 +29,8 @@ export class FakeAzureImds extends HttpFake {
     }
     if (!url.searchParams.get('api-version'))
       return json(400, { error: 'Bad request. api-version was not specified in the request' });
-    switch (req.path) {
+    // MSAL's managed-identity client asks for `/metadata/identity/oauth2/token/`; IMDS answers both spellings.
+    switch (req.path.replace(/(.)\/+$/, '$1')) {
       case '/metadata/identity/oauth2/token':
         return this.token(url.searchParams.get('resource'));
       case '/metadata/instance':
@@ -58,6 +59,7 @@ export class FakeAzureImds extends HttpFake {
       nowSeconds: this.now(),
       resourceId: vmResourceId(this.vm),
     });
+    this.apis.acceptAccessToken(token.accessToken);
     return json(200, {
       access_token: token.accessToken,
       expires_in: String(token.lifetimeSeconds),

@@ -1,0 +1,119 @@
+/**
+ * The ARM credential chosen per tenant, end to end against the loopback fakes over TLS: `subscription_id` without
+ * app credentials uses `@azure/identity`'s DefaultAzureCredential, configured only through the environment variables
+ * the SDK itself reads (workload identity's federated token file, the managed identity endpoint).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatSelector } from '@lanyard/attestor-core';
+import { signRs256Jwt } from '@lanyard/test-support';
+import { type AzureWorld, agentPayload, noChallenge, server, startWorld, tenantId } from './helpers';
+
+const WORKLOAD_CLIENT_ID = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+const AZURE_ENV = [
+  'AZURE_TENANT_ID',
+  'AZURE_CLIENT_ID',
+  'AZURE_CLIENT_SECRET',
+  'AZURE_CLIENT_CERTIFICATE_PATH',
+  'AZURE_USERNAME',
+  'AZURE_FEDERATED_TOKEN_FILE',
+  'AZURE_AUTHORITY_HOST',
+  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'MSI_ENDPOINT',
+  'MSI_SECRET',
+  'IMDS_ENDPOINT',
+];
+const EXPECTED = [
+  'azure_msi:network-security-group:net-rg:web-nsg',
+  'azure_msi:subscription-id:d5b40d61-272e-48da-beb9-05f295c42bd6',
+  'azure_msi:virtual-network-subnet:net-rg:prod-vnet:web-subnet',
+  'azure_msi:virtual-network:net-rg:prod-vnet',
+  'azure_msi:vm-name:prod-rg:web-vm-1',
+];
+
+let world: AzureWorld;
+let savedEnv: Record<string, string | undefined>;
+beforeEach(async () => {
+  savedEnv = Object.fromEntries(AZURE_ENV.map((name) => [name, process.env[name]]));
+  for (const name of AZURE_ENV) delete process.env[name];
+  world = await startWorld();
+});
+afterEach(async () => {
+  for (const [name, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await world.stop();
+});
+
+const defaultChainTenant = () => ({ subscription_id: world.imds.vm.subscriptionId });
+
+function tokenRequests(): string[] {
+  return world.apis.requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token')).map((r) => r.body);
+}
+
+describe('azure_msi ARM credentials', () => {
+  it('uses workload identity (AZURE_FEDERATED_TOKEN_FILE) through the default chain', async () => {
+    const assertion = signRs256Jwt(world.apis.tokenSigner, {
+      iss: 'https://oidc.example.org',
+      sub: 'system:serviceaccount:spire:spire-server',
+      aud: 'api://AzureADTokenExchange',
+      exp: Math.floor(Date.now() / 1000) + 600,
+    });
+    const tokenFile = join(world.dir, 'federated-token');
+    writeFileSync(tokenFile, assertion);
+    world.apis.appAssertions.set(`${tenantId(world)}/${WORKLOAD_CLIENT_ID}`, assertion);
+    Object.assign(process.env, {
+      AZURE_TENANT_ID: tenantId(world),
+      AZURE_CLIENT_ID: WORKLOAD_CLIENT_ID,
+      AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+    });
+    const attestor = await server(world, {}, defaultChainTenant());
+    const result = await attestor.attest(await agentPayload(world), noChallenge);
+    expect(result.selectors.map(formatSelector)).toEqual(EXPECTED);
+    const form = new URLSearchParams(tokenRequests()[0]);
+    expect(form.get('client_id')).toBe(WORKLOAD_CLIENT_ID);
+    expect(form.get('client_assertion')).toBe(assertion);
+    expect(form.get('client_secret')).toBeNull();
+  });
+
+  it('uses the managed identity (IMDS token endpoint) through the default chain', async () => {
+    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = world.imds.url;
+    const payload = await agentPayload(world);
+    const agentTokens = world.imds.requests.length;
+    const attestor = await server(world, {}, defaultChainTenant());
+    const result = await attestor.attest(payload, noChallenge);
+    expect(result.selectors.map(formatSelector)).toEqual(EXPECTED);
+    const serverTokens = world.imds.requests
+      .slice(agentTokens)
+      .filter((r) => r.path.startsWith('/metadata/identity/oauth2/token') && r.headers.metadata === 'true');
+    expect(serverTokens.map((r) => new URLSearchParams(r.query).get('resource'))).toContain(world.apis.url);
+    expect(tokenRequests()).toEqual([]);
+  });
+
+  it('refuses a wrong federated assertion with Entra ID’s error', async () => {
+    const tokenFile = join(world.dir, 'federated-token');
+    writeFileSync(tokenFile, 'not-the-registered-assertion');
+    Object.assign(process.env, {
+      AZURE_TENANT_ID: tenantId(world),
+      AZURE_CLIENT_ID: WORKLOAD_CLIENT_ID,
+      AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+    });
+    const attestor = await server(world, {}, defaultChainTenant());
+    await expect(attestor.attest(await agentPayload(world), noChallenge)).rejects.toThrow(
+      /list virtual machine by principal failed/,
+    );
+  });
+
+  it('makes no ARM call for a tenant without subscription_id', async () => {
+    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = world.imds.url;
+    const result = await (await server(world)).attest(await agentPayload(world), noChallenge);
+    expect(result.selectors.map(formatSelector)).toEqual([
+      'azure_msi:subscription-id:d5b40d61-272e-48da-beb9-05f295c42bd6',
+      'azure_msi:vm-name:prod-rg:web-vm-1',
+    ]);
+    expect(world.apis.requests.some((r) => r.path.startsWith('/subscriptions/'))).toBe(false);
+  });
+});
