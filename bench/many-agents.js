@@ -179,7 +179,7 @@ async function restart(fleet, servers, signal) {
     servers.map(async (s) => {
       s.child.kill(signal);
       await s.exited;
-      s.spawn();
+      s.spawn(h.profileFlags(PROFILE)); // with --cpu-prof: a profile of the reconnect storm too
     }),
   );
   const readyMs = Math.max(...(await Promise.all(servers.map((s) => s.waitReady(60_000, 10, t0)))));
