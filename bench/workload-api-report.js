@@ -92,7 +92,9 @@ function analysis(run) {
           ? `the bare grpc-js floor alone takes ${ms(floor)}, also over the goal (no grpc-js server met it on ` +
             'this machine at this load)'
           : `the floor takes ${ms(floor)}, so the agent's own share is ${ms(Math.max(0, extra))}` +
-            (c.met ? '' : ` and the goal leaves it ${ms(Math.max(0, c.goal - floor))}`);
+            (c.met
+              ? ''
+              : `, while the goal leaves the agent ${ms(Math.max(0, c.goal - floor))} over the floor`);
       sentences.push(
         `${row.label}: ${c.q} ${ms(c.value)} ${c.met ? 'meets' : 'misses'} the goal of ≤ ${c.goal} ms; ${floorNote}.`,
       );
@@ -136,8 +138,11 @@ function profileText(p) {
     `Including what they call: ${p.phases.map((ph) => `${ph.what} ${pct(ph.samples, p.busy)}`).join(', ')}.`,
     lanyard / p.busy >= 0.5
       ? "Most of the agent's busy samples are in Lanyard's own code, so that is where a latency fix would start."
-      : `Lanyard's own code (metrics apart) has ${pct(lanyard, p.busy)} of the busy samples as self time; the rest ` +
-        'is the transport, Node, V8 and metrics.',
+      : `Lanyard's own code has ${pct(lanyard, p.busy)} of the busy samples as self time; the rest is ` +
+        `${grouped
+          .filter(([g]) => g !== 'Lanyard code')
+          .map(([g]) => g)
+          .join(', ')}.`,
   ];
 }
 
