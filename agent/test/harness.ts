@@ -56,6 +56,8 @@ export interface TestServerOptions {
   readonly pushEntryChanges?: boolean;
   /** Entries per SyncAuthorizedEntries / EntryWatch message (default 500). */
   readonly entrySyncPageSize?: number;
+  /** Largest change the server pushes entry by entry (default 5000); above it agents resync. */
+  readonly entryPushMaxEntries?: number;
 }
 
 async function launch(dir: string, port: number, options: TestServerOptions): Promise<LanyardServer> {
@@ -81,6 +83,7 @@ async function launch(dir: string, port: number, options: TestServerOptions): Pr
     jwtCloudAudiences: options.jwtCloudAudiences,
     pushEntryChanges: options.pushEntryChanges,
     entrySyncPageSize: options.entrySyncPageSize,
+    entryPushMaxEntries: options.entryPushMaxEntries,
   });
 }
 

@@ -88,6 +88,8 @@ export interface LanyardServerOptions {
   pushEntryChanges?: boolean;
   /** Entries per SyncAuthorizedEntries / EntryWatch message; default 500 (SPIRE's). Tests make it small. */
   entrySyncPageSize?: number;
+  /** Largest change pushed entry by entry; above it agents are told to resync. Default 5000; tests make it small. */
+  entryPushMaxEntries?: number;
   /** Largest Batch* request; default 10000. */
   maxBatchSize?: number;
   /** `Notifier "k8sbundle"` / `BundlePublisher "k8s_configmap"`: where the trust bundle is kept in Kubernetes. */

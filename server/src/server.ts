@@ -181,7 +181,10 @@ export class LanyardServer {
         : new EntryWatchHub(
             cache,
             spireServerId(td).toString(),
-            { pageSize: syncPageSize, maxPushedEntries: DEFAULT_MAX_PUSHED_ENTRIES },
+            {
+              pageSize: syncPageSize,
+              maxPushedEntries: options.entryPushMaxEntries ?? DEFAULT_MAX_PUSHED_ENTRIES,
+            },
             logger,
           );
     if (entryWatch) bundle.onChange(() => entryWatch.bundleChanged());

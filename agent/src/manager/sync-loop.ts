@@ -9,7 +9,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import { Backoff } from '@lanyard/base';
 import { statusOf } from '@lanyard/base/grpc';
 import type { SpiffeBundle } from '@lanyard/spiffe';
-import type { IdentityCache, RotationStrategy } from './cache';
+import type { IdentityCache, RotationStrategy, WorkloadEntry } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity';
 import { RebootstrapShutdownError, type RebootstrapPolicy } from '../attestor/rebootstrap';
@@ -69,7 +69,8 @@ export class SyncLoop {
   private failing = false;
   private again = false;
   private signing = false;
-  private signAgain = false;
+  /** Entries a workload waits for, signed by the next {@link svidsWanted} pass. */
+  private readonly wanted = new Map<string, WorkloadEntry>();
   private removeWanted: (() => void) | undefined;
   private federated: SpiffeBundle[] = [];
   /** Syncs and pushed changes run one at a time, so neither applies an older view over a newer one. */
@@ -102,7 +103,7 @@ export class SyncLoop {
   /** Starts syncing now and then periodically, and opens the EntryWatch stream. */
   start(): void {
     this.stopped = false;
-    this.removeWanted = this.options.cache.onSvidsWanted(() => this.svidsWanted());
+    this.removeWanted = this.options.cache.onSvidsWanted((entries) => this.svidsWanted(entries));
     this.schedule(0);
     this.watcher?.start();
   }
@@ -116,25 +117,24 @@ export class SyncLoop {
 
   /**
    * A workload matched entries without SVIDs. While the EntryWatch stream is up the entries are current, so
-   * only the SVIDs are signed (no entry sync); otherwise a full sync runs now.
+   * only those entries' SVIDs are signed (no entry sync, nothing scanned); otherwise a full sync runs now.
    */
-  private svidsWanted(): void {
+  private svidsWanted(entries: readonly WorkloadEntry[]): void {
     if (!this.watcher?.healthy) return this.kick();
     if (this.stopped || this.failing) return;
-    if (this.signing) {
-      this.signAgain = true;
-      return;
-    }
+    for (const entry of entries) this.wanted.set(entry.entryId, entry);
+    if (this.signing) return;
     this.signing = true;
-    void this.serialize(() => this.signer.signDue(this.options.connection.clients()))
+    const { cache, connection } = this.options;
+    void this.serialize(async () => {
+      while (this.wanted.size > 0) {
+        const batch = [...this.wanted.values()];
+        this.wanted.clear();
+        await this.signer.signEntries(connection.clients(), cache.entriesNeedingSvidsAmong(batch));
+      }
+    })
       .catch(() => this.kick())
-      .finally(() => {
-        this.signing = false;
-        if (this.signAgain) {
-          this.signAgain = false;
-          this.svidsWanted();
-        }
-      });
+      .finally(() => (this.signing = false));
   }
 
   /** Stops the timer and waits (at most `graceMs`) for a sync in progress. */

@@ -180,6 +180,40 @@ test('onSvidsWanted fires when a subscriber matches an entry without an SVID', (
   expect(wanted).toBe(1);
 });
 
+test('onSvidsWanted names the matched entries that lack an SVID', () => {
+  const cache = readyCache();
+  const [a, b] = [
+    makeEntry('a', 'spiffe://example.org/a', ['t:1']),
+    makeEntry('b', 'spiffe://example.org/b', ['t:1']),
+  ];
+  cache.updateEntries([a, b]);
+  cache.setSvid('a', issueSvid(td.ca, a));
+  const wanted: string[][] = [];
+  cache.onSvidsWanted((entries) => wanted.push(entries.map((e) => e.entryId)));
+  cache.subscribe(sel('t:1'), () => undefined).current();
+  expect(wanted).toEqual([['b']]);
+});
+
+test('applyEntryChanges adds, updates and removes only the named entries', () => {
+  const cache = readyCache();
+  const [a, b, c] = ['a', 'b', 'c'].map((id) => makeEntry(id, `spiffe://example.org/${id}`, ['t:1']));
+  cache.updateEntries([a, b]);
+  cache.setSvid('a', issueSvid(td.ca, a));
+  cache.setSvid('b', issueSvid(td.ca, b));
+  const moved = { ...b, spiffeId: 'spiffe://example.org/b2', revision: 2 };
+  expect(cache.applyEntryChanges([c, moved], ['a', 'unknown'])).toEqual({ added: 1, updated: 1, removed: 1 });
+  expect(
+    cache
+      .entries()
+      .map((e) => e.entryId)
+      .sort(),
+  ).toEqual(['b', 'c']);
+  expect(cache.getSvid('a')).toBeUndefined();
+  expect(cache.getSvid('b')).toBeUndefined(); // a new SPIFFE ID never keeps the old SVID
+  expect(cache.applyEntryChanges([c], [])).toEqual({ added: 0, updated: 0, removed: 0 });
+  expect(cache.entriesNeedingSvidsAmong([c]).map((e) => e.entryId)).toEqual(['c']);
+});
+
 test('createSvidMaterial copies DER out of large shared buffers, parses validity and checks the key', () => {
   const entry = makeEntry('a', 'spiffe://example.org/a', ['t:1']);
   const svid = td.ca.issueX509Svid({ spiffeId: entry.spiffeId, ttlSeconds: 600 });

@@ -140,6 +140,21 @@ describe('Lanyard agent and server: pushed changes', () => {
   });
 });
 
+describe('a change above the push limit', () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setUp({ entryPushMaxEntries: 3, entrySyncPageSize: 4 }, { syncInterval: '1h' });
+    await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+  });
+  afterAll(() => tearDown(s));
+
+  test('is announced as a resync, and the paged sync it triggers serves every entry', async () => {
+    const ids = await createEntries(s.ts.admin, s.agentId, 'resync', 9);
+    await eventually('all 9 SVIDs', () => (ids.every((id) => verifiedLeaf(s.agent, id)) ? true : undefined));
+    expect(s.log.text).not.toContain('Entry cache updated from a pushed change');
+  });
+});
+
 describe('Lanyard agent against a server without EntryWatch', () => {
   let s: Setup;
   beforeAll(async () => {

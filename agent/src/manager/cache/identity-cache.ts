@@ -41,7 +41,7 @@ export class IdentityCache {
   private readonly index = new EntryIndex();
   private readonly svids: SvidStore;
   private readonly subscriptions = new Set<SubscriptionRecord>();
-  private readonly wantedListeners = new Set<() => void>();
+  private readonly wantedListeners = new Set<(entries: readonly WorkloadEntry[]) => void>();
   private bundle: SpiffeBundle | undefined;
   private federated = new Map<string, SpiffeBundle>();
   private bundleSet: SpiffeBundleSet | undefined;
@@ -234,8 +234,10 @@ export class IdentityCache {
     return this.svids.selectStale(ordered, pinned, now, this.tainted);
   }
 
-  /** Registers a callback run when a subscriber matches entries that have no SVID yet; returns a remover. */
-  onSvidsWanted(listener: () => void): () => void {
+  /**
+   * Registers a callback run with the entries a subscriber matches that have no SVID yet; returns a remover.
+   */
+  onSvidsWanted(listener: (entries: readonly WorkloadEntry[]) => void): () => void {
     this.wantedListeners.add(listener);
     return () => this.wantedListeners.delete(listener);
   }
@@ -268,7 +270,10 @@ export class IdentityCache {
   private computeFor(record: SubscriptionRecord): WorkloadUpdate {
     const update = this.view(record.selectorKeys);
     record.matchedEntryIds = new Set(update.entries.map((e) => e.entryId));
-    if (update.identities.length < update.entries.length) this.signalWanted();
+    if (update.identities.length < update.entries.length) {
+      const served = new Set(update.identities.map((i) => i.entry.entryId));
+      this.signalWanted(update.entries.filter((e) => !served.has(e.entryId)));
+    }
     return update;
   }
 
@@ -294,8 +299,8 @@ export class IdentityCache {
     return pinned;
   }
 
-  private signalWanted(): void {
-    for (const listener of this.wantedListeners) listener();
+  private signalWanted(entries: readonly WorkloadEntry[]): void {
+    for (const listener of this.wantedListeners) listener(entries);
   }
 
   private scheduleNotify(): void {
