@@ -19,6 +19,7 @@ describe('ChildRuns', () => {
     expect(fourth).toEqual(['d', 'e', 'f']);
     expect(fourth).toHaveLength(3);
     expect(runs.take(5, value)).toEqual([]);
+    expect(Object.isFrozen(runs.take(6, value))).toBe(true);
   });
 
   it('accepts owner IDs that the driver returns as strings (64-bit integers)', () => {

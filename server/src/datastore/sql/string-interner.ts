@@ -1,5 +1,5 @@
-/** Distinct strings an interner keeps by default: enough for the repeating values of a large store. */
-const DEFAULT_CAPACITY = 100_000;
+/** Distinct strings an interner keeps by default: the repeating values of a large store, in a table small enough to stay in cache. */
+const DEFAULT_CAPACITY = 16_384;
 
 /**
  * Hands out one shared copy of equal strings, so values that repeat across many rows (parent IDs, selector
