@@ -81,7 +81,7 @@ export class ArmClient {
   private failure(what: string, error: AzureFailure): InternalError | UnavailableError {
     const prefix = `${this.plugin}: ${what} failed`;
     if (error.name === 'CredentialUnavailableError' || error.name === 'AggregateAuthenticationError') {
-      const reasons = (error.errors ?? [error]).map((e) => firstLine(e.message ?? '')).join('; ');
+      const reasons = (error.errors ?? [error]).map((e) => entraRefusal(e.message ?? '')).join('; ');
       return new UnavailableError(`${prefix}: no credential available: ${reasons}`, 'ERR_AZURE_ARM');
     }
     if (error.name === 'AuthenticationRequiredError')

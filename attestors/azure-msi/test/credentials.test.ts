@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSelector } from '@lanyard/attestor-core';
+import { UnavailableError } from '@lanyard/base';
 import { signRs256Jwt } from '@lanyard/test-support';
 import { type AzureWorld, agentPayload, noChallenge, server, startWorld, tenantId } from './helpers';
 
@@ -93,17 +94,23 @@ describe('azure_msi ARM credentials', () => {
     expect(tokenRequests()).toEqual([]);
   });
 
-  it('refuses a wrong federated assertion with Entra ID’s error', async () => {
+  it('reports every credential of the chain, with Entra ID’s refusal of a wrong federated assertion', async () => {
     const tokenFile = join(world.dir, 'federated-token');
     writeFileSync(tokenFile, 'not-the-registered-assertion');
+    const payload = await agentPayload(world);
+    await world.imds.stop();
     Object.assign(process.env, {
       AZURE_TENANT_ID: tenantId(world),
       AZURE_CLIENT_ID: WORKLOAD_CLIENT_ID,
       AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+      // The managed identity endpoint is the stopped IMDS fake: the chain must not find a token anywhere.
+      AZURE_POD_IDENTITY_AUTHORITY_HOST: world.imds.url,
     });
     const attestor = await server(world, {}, defaultChainTenant());
-    await expect(attestor.attest(await agentPayload(world), noChallenge)).rejects.toThrow(
-      /list virtual machine by principal failed/,
+    const attempt = attestor.attest(payload, noChallenge);
+    await expect(attempt).rejects.toThrow(UnavailableError);
+    await expect(attempt).rejects.toThrow(
+      /list virtual machine by principal failed: no credential available: .*invalid_client: AADSTS7000215/,
     );
   });
 
