@@ -8,7 +8,7 @@ import { createCsr, NotFoundError } from '@lanyard/base';
 import { unary } from '@lanyard/base/grpc';
 import { createSvidMaterial, RotationStrategy, type WorkloadEntry, type X509SvidMaterial } from './cache';
 import type { WorkloadKeyType } from '../config/types';
-import { generateKeyPair, type KeyPair } from './keys';
+import { generateKeyPair } from './keys';
 import type { ServerClients } from '../client/server-connection';
 import { RPC_TIMEOUT_MS, toLanyardError } from '../client/rpc';
 
@@ -20,6 +20,12 @@ interface BatchResponse {
     status: { code: number; message: string } | null;
     svid: { cert_chain: Buffer[]; expires_at: number } | null;
   }>;
+}
+
+/** A workload key as DER: PKCS#8 private key, SubjectPublicKeyInfo public key. */
+interface KeyDer {
+  readonly privateKey: Buffer;
+  readonly publicKey: Buffer;
 }
 
 /** Where signed SVIDs go: the identity cache, or the store cache of `-storeSVID` entries. */
@@ -63,11 +69,7 @@ export class SvidSigner {
   }
 
   private async signBatch(clients: ServerClients, entries: readonly WorkloadEntry[]): Promise<number> {
-    const keys: KeyPair[] = entries.map(() => generateKeyPair(this.keyType));
-    const params = entries.map((entry, i) => ({
-      entry_id: entry.entryId,
-      csr: createCsr(keys[i].privateKey, keys[i].publicKey),
-    }));
+    const { keys, params } = this.prepareCsrs(entries);
     let response: BatchResponse;
     try {
       response = await unary<BatchResponse>(
@@ -94,7 +96,28 @@ export class SvidSigner {
     return stored;
   }
 
-  private store(entry: WorkloadEntry, chain: Buffer[], key: KeyPair): boolean {
+  /**
+   * A fresh key and CSR per entry. Only the keys' DER outlives this call: KeyObjects hold native memory the
+   * garbage collector does not weigh, and kept across the server round trip they would reach the old generation
+   * and pile up (megabytes per thousand SVIDs) until a full collection.
+   */
+  private prepareCsrs(entries: readonly WorkloadEntry[]): {
+    keys: KeyDer[];
+    params: Array<{ entry_id: string; csr: Buffer }>;
+  } {
+    const keys: KeyDer[] = [];
+    const params = entries.map((entry) => {
+      const pair = generateKeyPair(this.keyType);
+      keys.push({
+        privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'der' }),
+        publicKey: pair.publicKey.export({ type: 'spki', format: 'der' }),
+      });
+      return { entry_id: entry.entryId, csr: createCsr(pair.privateKey, pair.publicKey) };
+    });
+    return { keys, params };
+  }
+
+  private store(entry: WorkloadEntry, chain: Buffer[], key: KeyDer): boolean {
     try {
       const svid = createSvidMaterial({
         certChainDer: chain,

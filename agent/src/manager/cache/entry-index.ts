@@ -7,7 +7,8 @@ import type { WorkloadEntry } from './types';
  */
 export class EntryIndex {
   private readonly byId = new Map<string, WorkloadEntry>();
-  private readonly bySelector = new Map<string, Set<string>>();
+  /** Selector key → the one entry ID that has it, or a Set once several do (most selectors are unique). */
+  private readonly bySelector = new Map<string, string | Set<string>>();
 
   /** Number of entries held. */
   get size(): number {
@@ -30,12 +31,10 @@ export class EntryIndex {
     this.byId.set(entry.entryId, entry);
     for (const selector of entry.selectors) {
       const key = formatSelector(selector);
-      let ids = this.bySelector.get(key);
-      if (!ids) {
-        ids = new Set();
-        this.bySelector.set(key, ids);
-      }
-      ids.add(entry.entryId);
+      const ids = this.bySelector.get(key);
+      if (ids === undefined) this.bySelector.set(key, entry.entryId);
+      else if (typeof ids === 'string') this.bySelector.set(key, new Set([ids, entry.entryId]));
+      else ids.add(entry.entryId);
     }
   }
 
@@ -47,8 +46,11 @@ export class EntryIndex {
     for (const selector of old.selectors) {
       const key = formatSelector(selector);
       const ids = this.bySelector.get(key);
-      ids?.delete(entryId);
-      if (ids && ids.size === 0) this.bySelector.delete(key);
+      if (ids === entryId) this.bySelector.delete(key);
+      else if (typeof ids === 'object') {
+        ids.delete(entryId);
+        if (ids.size === 1) this.bySelector.set(key, ids.values().next().value as string);
+      }
     }
     return true;
   }
@@ -62,7 +64,8 @@ export class EntryIndex {
     const candidates = new Set<string>();
     for (const key of callerSelectors) {
       const ids = this.bySelector.get(key);
-      if (ids) for (const id of ids) candidates.add(id);
+      if (typeof ids === 'string') candidates.add(ids);
+      else if (ids) for (const id of ids) candidates.add(id);
     }
     const matched: WorkloadEntry[] = [];
     for (const id of candidates) {

@@ -11,8 +11,11 @@ export interface SvidMaterialInput {
   readonly certChainDer: readonly Buffer[];
   /** The leaf's private key: a KeyObject or unencrypted PKCS#8 DER. */
   readonly privateKey: crypto.KeyObject | Buffer;
-  /** The matching public key, when at hand (saves deriving it from the private key for the match check). */
-  readonly publicKey?: crypto.KeyObject;
+  /**
+   * The matching public key (KeyObject or SubjectPublicKeyInfo DER), when at hand: saves deriving it from the
+   * private key for the match check.
+   */
+  readonly publicKey?: crypto.KeyObject | Buffer;
   /** Revision of the entry the CSR was made for. */
   readonly entryRevision: number;
   /** Decides `renewAt`; half-life rotation when absent. */
@@ -44,17 +47,53 @@ export function createSvidMaterial(input: SvidMaterialInput): X509SvidMaterial {
   const chainLength = input.certChainDer.length;
   const certChainDer = stored.parts.slice(0, chainLength);
   const last = certChainDer[chainLength - 1];
-  const issuedAt = new Date(leaf.notBefore);
-  const expiresAt = new Date(leaf.notAfter);
-  return {
+  // One certificate (no intermediates): the chain is the leaf, one view serves as both.
+  const chainDer =
+    chainLength === 1
+      ? certChainDer[0]
+      : stored.all.subarray(0, last.byteOffset - stored.all.byteOffset + last.length);
+  const validity = { issuedAt: new Date(leaf.notBefore), expiresAt: new Date(leaf.notAfter) };
+  const renewAt = (input.rotation ?? RotationStrategy.HALF_LIFE).renewAt(validity);
+  return new CachedX509Svid(
     certChainDer,
-    chainDer: stored.all.subarray(0, last.byteOffset - stored.all.byteOffset + last.length),
-    privateKeyDer: stored.parts[chainLength],
-    issuedAt,
-    expiresAt,
-    renewAt: (input.rotation ?? RotationStrategy.HALF_LIFE).renewAt({ issuedAt, expiresAt }),
-    entryRevision: input.entryRevision,
-  };
+    chainDer,
+    stored.parts[chainLength],
+    [leaf.notBefore, leaf.notAfter, renewAt.getTime()],
+    input.entryRevision,
+  );
+}
+
+/**
+ * The cached SVID: times kept as numbers (a Date object weighs several times more), handed out as new Dates.
+ */
+class CachedX509Svid implements X509SvidMaterial {
+  private readonly issuedAtMs: number;
+  private readonly expiresAtMs: number;
+  private readonly renewAtMs: number;
+
+  constructor(
+    readonly certChainDer: readonly Buffer[],
+    readonly chainDer: Buffer,
+    readonly privateKeyDer: Buffer,
+    [issuedAtMs, expiresAtMs, renewAtMs]: readonly [number, number, number],
+    readonly entryRevision: number,
+  ) {
+    this.issuedAtMs = issuedAtMs;
+    this.expiresAtMs = expiresAtMs;
+    this.renewAtMs = renewAtMs;
+  }
+
+  get issuedAt(): Date {
+    return new Date(this.issuedAtMs);
+  }
+
+  get expiresAt(): Date {
+    return new Date(this.expiresAtMs);
+  }
+
+  get renewAt(): Date {
+    return new Date(this.renewAtMs);
+  }
 }
 
 /**
@@ -62,10 +101,14 @@ export function createSvidMaterial(input: SvidMaterialInput): X509SvidMaterial {
  * the keys the agent makes); any other encoding is settled by OpenSSL.
  */
 function keyMatches(leafDer: Buffer, leafSpki: Buffer, input: SvidMaterialInput): boolean {
+  if (Buffer.isBuffer(input.publicKey) && input.publicKey.equals(leafSpki)) return true;
   const privateKey = Buffer.isBuffer(input.privateKey)
     ? crypto.createPrivateKey({ key: input.privateKey, format: 'der', type: 'pkcs8' })
     : input.privateKey;
-  const publicKey = input.publicKey ?? crypto.createPublicKey(privateKey);
+  const publicKey =
+    input.publicKey === undefined || Buffer.isBuffer(input.publicKey)
+      ? crypto.createPublicKey(privateKey)
+      : input.publicKey;
   if (publicKey.export({ type: 'spki', format: 'der' }).equals(leafSpki)) return true;
   try {
     return new crypto.X509Certificate(leafDer).checkPrivateKey(privateKey);
