@@ -9,7 +9,7 @@ import type { WorkloadEntry } from './cache';
 import { StreamQueue } from '../client/stream-queue';
 import type { ServerClients } from '../client/server-connection';
 import { toLanyardError } from '../client/rpc';
-import { SpiffeId, TrustDomain } from '@lanyard/spiffe/id';
+import { flatSpiffeId, sharedString } from './entry-strings';
 
 /** Fields the agent asks for (SPIRE's agent mask; revision_number is mandatory). */
 export const AGENT_ENTRY_MASK = {
@@ -38,9 +38,9 @@ export function toWorkloadEntry(entry: Entry__Output): WorkloadEntry {
   const id = entry.spiffe_id;
   return {
     entryId: entry.id,
-    spiffeId: id ? SpiffeId.fromPath(TrustDomain.parse(id.trust_domain), id.path).toString() : '',
-    selectors: entry.selectors.map((s) => ({ type: s.type, value: s.value })),
-    hint: entry.hint ?? '',
+    spiffeId: id ? flatSpiffeId(id.trust_domain, id.path) : '',
+    selectors: entry.selectors.map((s) => ({ type: sharedString(s.type), value: s.value })),
+    hint: sharedString(entry.hint ?? ''),
     federatesWith: entry.federates_with.map((td) => td.replace(/^spiffe:\/\//, '')).sort(),
     revision: Number(entry.revision_number),
     createdAt: Number(entry.created_at),
@@ -124,7 +124,7 @@ export class EntrySynchronizer {
           cached.revision !== Number(rev.revision_number) ||
           (Number(rev.created_at) !== 0 && cached.createdAt !== Number(rev.created_at));
         if (changed) stale.push(rev.id);
-        else out.set(rev.id, cached);
+        else out.set(cached.entryId, cached); // the kept ID string, not the copy this response decoded
       }
       if (!msg.more) break;
     }
