@@ -4,9 +4,9 @@
  * to one server) and, unless disabled, the agent's `EntryWatcher` (the EntryWatch stream, reopened with its
  * backoff). Every sync interval it does what `agent/src/manager/sync-loop.ts` does on the wire —
  * `SyncAuthorizedEntries` (the agent's field mask), `GetBundle`, then `BatchNewX509SVID` with a fresh P-256 key
- * and CSR for every entry whose SVID is missing or past half of its lifetime. A failed sync closes the channel
- * (the next attempt dials afresh) and is retried with the agent's `Backoff` (first delay twice the interval,
- * doubling up to 60 s, ±10 % jitter); the backoff is reset after a success.
+ * and CSR for every entry whose SVID is missing or past half of its lifetime. A failed sync is retried with the
+ * agent's `Backoff` (first delay twice the interval, doubling up to 60 s, ±10 % jitter) on a freshly dialled
+ * channel; the backoff is reset after a success.
  *
  * A helper, not a benchmark: bench/run.js skips it, and run directly it measures nothing.
  */
@@ -103,6 +103,7 @@ class SimAgent {
     });
     this.timer = undefined;
     this.stopped = true;
+    this.failing = false;
   }
 
   /** Entries without an SVID or past half of its lifetime. */
@@ -160,15 +161,17 @@ class SimAgent {
 
   async tick() {
     const startMs = h.nowMs();
+    if (this.failing) this.connection.close(); // a retry dials afresh, as the agent's sync loop does
     let delay;
     try {
       const result = await this.sync();
       this.backoff.reset();
+      this.failing = false;
       this.record({ agent: this, ok: true, startMs, endMs: h.nowMs(), ...result });
       delay = this.intervalMs;
     } catch (err) {
       this.record({ agent: this, ok: false, startMs, endMs: h.nowMs(), code: err.code ?? 'error', err });
-      this.connection.close();
+      this.failing = true;
       delay = this.backoff.next();
     }
     this.schedule(delay);

@@ -245,6 +245,10 @@ export class SyncLoop {
     const expired = this.options.cache.dropExpiredSvids();
     if (expired > 0)
       this.options.logger.warn('Dropped expired X509-SVIDs from the cache', { count: expired });
+    // As SPIRE's agent releases its connection on errors, a retry dials afresh: the channel it would reuse may
+    // sit in grpc-js's reconnect backoff (1 s growing to 120 s; the EntryWatch stream reopens on it meanwhile),
+    // failing the retry at once long after a restarted server is back.
+    if (this.failing) this.options.connection.close();
     try {
       await this.serialize(() => this.sync());
       this.lastSuccess = new Date();
@@ -282,10 +286,6 @@ export class SyncLoop {
         err = fatal;
       }
     }
-    // As SPIRE's agent releases its connection on errors: the next attempt dials at once instead of waiting
-    // out grpc-js's own reconnect backoff (1 s growing to 120 s), which would stack on this loop's backoff
-    // after a server restart; closed at once so the old channel does not keep reconnecting next to the new one.
-    this.options.connection.close();
     const delay = this.backoff.next();
     if (!this.failing) {
       this.options.logger.warn('Failed to synchronize with the server; retrying with backoff', {
