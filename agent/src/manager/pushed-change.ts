@@ -5,7 +5,7 @@
  * push) is left to a full sync, which the caller runs when this returns `needsSync`.
  */
 import type { PluginLogger } from '@lanyard/attestor-core';
-import type { IdentityCache } from './cache';
+import type { IdentityCache, WorkloadEntry } from './cache';
 import type { ServerConnection } from '../client/server-connection';
 import { toWorkloadEntry, type EntrySynchronizer } from './entry-sync';
 import type { PushedChange } from './entry-watch';
@@ -49,4 +49,36 @@ export async function applyPushedChange(target: PushTarget, change: PushedChange
     e.federatesWith.some((td) => td !== cache.trustDomain && !cache.getFederatedBundle(td)),
   );
   return { needsSync: change.bundleChanged || missingFederation, signed };
+}
+
+/**
+ * Signs the SVIDs workloads wait for, entry by entry (no scan of the cache): requests arriving while a pass
+ * runs join the next pass. `run` puts each pass in line with syncs and pushed changes.
+ */
+export class WantedSvids {
+  private readonly wanted = new Map<string, WorkloadEntry>();
+  private signing = false;
+
+  constructor(
+    private readonly target: Pick<PushTarget, 'cache' | 'signer' | 'connection'>,
+    private readonly run: (task: () => Promise<void>) => Promise<void>,
+    private readonly onFailure: () => void,
+  ) {}
+
+  /** Queues `entries` and starts a pass unless one is running. */
+  add(entries: readonly WorkloadEntry[]): void {
+    for (const entry of entries) this.wanted.set(entry.entryId, entry);
+    if (this.signing) return;
+    this.signing = true;
+    const { cache, signer, connection } = this.target;
+    void this.run(async () => {
+      while (this.wanted.size > 0) {
+        const batch = [...this.wanted.values()];
+        this.wanted.clear();
+        await signer.signEntries(connection.clients(), cache.entriesNeedingSvidsAmong(batch));
+      }
+    })
+      .catch(() => this.onFailure())
+      .finally(() => (this.signing = false));
+  }
 }

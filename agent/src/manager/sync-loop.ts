@@ -16,7 +16,7 @@ import { RebootstrapShutdownError, type RebootstrapPolicy } from '../attestor/re
 import { fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
 import { EntrySynchronizer } from './entry-sync';
 import { EntryWatcher, type PushedChange } from './entry-watch';
-import { applyPushedChange } from './pushed-change';
+import { WantedSvids, applyPushedChange } from './pushed-change';
 import { describeRpcError } from '../client/rpc';
 import type { ServerConnection } from '../client/server-connection';
 import { SvidSigner } from './svid-signer';
@@ -68,9 +68,7 @@ export class SyncLoop {
   private stopped = true;
   private failing = false;
   private again = false;
-  private signing = false;
-  /** Entries a workload waits for, signed by the next {@link svidsWanted} pass. */
-  private readonly wanted = new Map<string, WorkloadEntry>();
+  private readonly wantedSvids: WantedSvids;
   private removeWanted: (() => void) | undefined;
   private federated: SpiffeBundle[] = [];
   /** Syncs and pushed changes run one at a time, so neither applies an older view over a newer one. */
@@ -90,6 +88,11 @@ export class SyncLoop {
       maxDelayMs: Math.max(options.intervalMs, MAX_RETRY_DELAY_MS),
       jitter: RETRY_JITTER,
     });
+    this.wantedSvids = new WantedSvids(
+      { cache: options.cache, signer: this.signer, connection: options.connection },
+      (task) => this.serialize(task),
+      () => this.kick(),
+    );
     if (options.pushEntryChanges !== false) {
       this.watcher = new EntryWatcher({
         connection: options.connection,
@@ -117,24 +120,11 @@ export class SyncLoop {
 
   /**
    * A workload matched entries without SVIDs. While the EntryWatch stream is up the entries are current, so
-   * only those entries' SVIDs are signed (no entry sync, nothing scanned); otherwise a full sync runs now.
+   * only those entries' SVIDs are signed; otherwise a full sync runs now.
    */
   private svidsWanted(entries: readonly WorkloadEntry[]): void {
     if (!this.watcher?.healthy) return this.kick();
-    if (this.stopped || this.failing) return;
-    for (const entry of entries) this.wanted.set(entry.entryId, entry);
-    if (this.signing) return;
-    this.signing = true;
-    const { cache, connection } = this.options;
-    void this.serialize(async () => {
-      while (this.wanted.size > 0) {
-        const batch = [...this.wanted.values()];
-        this.wanted.clear();
-        await this.signer.signEntries(connection.clients(), cache.entriesNeedingSvidsAmong(batch));
-      }
-    })
-      .catch(() => this.kick())
-      .finally(() => (this.signing = false));
+    if (!this.stopped && !this.failing) this.wantedSvids.add(entries);
   }
 
   /** Stops the timer and waits (at most `graceMs`) for a sync in progress. */
