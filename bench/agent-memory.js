@@ -3,7 +3,7 @@
  * Agent memory benchmark: resident memory a `lanyard-agent run` process needs per cached X.509-SVID.
  *
  * A `lanyard-server run` child process (SQLite, signing rate limit off) and a `lanyard-agent run` child process
- * (join token, `x509_svid_cache_max_size` above the entry count, `sync_interval` 1 s) started with
+ * (join token, `x509_svid_cache_max_size` above the entry count, default `sync_interval`) started with
  * `--expose-gc -r bench/agent-memory-probe.js`: over the IPC channel the probe forces full garbage collections
  * and answers `process.memoryUsage()`, or writes a heap snapshot. No workload connects (the Workload API is not
  * what is measured): entries carry Kubernetes selectors nobody attests.
@@ -68,9 +68,6 @@ function agentFiles(dir, serverPort, bundlePem) {
     trust_bundle_path = "${bundlePath}"
     trust_domain = "${h.TRUST_DOMAIN}"
     x509_svid_cache_max_size = ${STEPS[STEPS.length - 1] * 2}
-    experimental {
-        sync_interval = "1s"
-    }
 }
 plugins {
     NodeAttestor "join_token" {
@@ -330,7 +327,7 @@ function writeSection({ base, steps, snapshot, loadStart, totalS }) {
       `load average ${loadStart} at start, ${h.loadavg()} at end; ${totalS.toFixed(0)} s in all.`,
     '',
     '`lanyard-server run` (SQLite, `ratelimit { signing = false }`) and `lanyard-agent run` (join token, ' +
-      `\`x509_svid_cache_max_size\` ${h.fmt(STEPS[STEPS.length - 1] * 2)}, \`sync_interval\` 1 s) as child ` +
+      `\`x509_svid_cache_max_size\` ${h.fmt(STEPS[STEPS.length - 1] * 2)}, default \`sync_interval\`) as child ` +
       'processes. The agent runs with `--expose-gc` and a preloaded probe (`bench/agent-memory-probe.js`) that, ' +
       'asked over the IPC channel, runs three full garbage collections and reports `process.memoryUsage()`; RSS ' +
       'is read from `/proc/<pid>/status`. Entries parented to the agent (two `k8s` selectors each, one shared by ' +

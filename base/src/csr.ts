@@ -19,20 +19,17 @@ function signatureAlgorithm(key: crypto.KeyObject): { der: Buffer; hash: string 
 }
 
 /**
- * Builds a DER CSR for a key pair (EC P-256/P-384 or RSA), signed with the private key.
+ * Builds a DER CSR for a key pair (EC P-256/P-384 or RSA), signed with the private key. The public key may be
+ * given as its DER SubjectPublicKeyInfo when the caller has exported it already.
  * @example
  * ```ts
  * const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
  * const csr = createCsr(privateKey, publicKey);
  * ```
  */
-export function createCsr(privateKey: crypto.KeyObject, publicKey: crypto.KeyObject): Buffer {
-  const info = der.seq(
-    VERSION_1,
-    EMPTY_SUBJECT,
-    publicKey.export({ type: 'spki', format: 'der' }),
-    NO_ATTRIBUTES,
-  );
+export function createCsr(privateKey: crypto.KeyObject, publicKey: crypto.KeyObject | Buffer): Buffer {
+  const spki = Buffer.isBuffer(publicKey) ? publicKey : publicKey.export({ type: 'spki', format: 'der' });
+  const info = der.seq(VERSION_1, EMPTY_SUBJECT, spki, NO_ATTRIBUTES);
   const algorithm = signatureAlgorithm(privateKey);
   const signature = crypto.sign(algorithm.hash, info, privateKey);
   return der.seq(info, algorithm.der, der.bitString(signature));

@@ -108,11 +108,9 @@ export class SvidSigner {
     const keys: KeyDer[] = [];
     const params = entries.map((entry) => {
       const pair = generateKeyPair(this.keyType);
-      keys.push({
-        privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'der' }),
-        publicKey: pair.publicKey.export({ type: 'spki', format: 'der' }),
-      });
-      return { entry_id: entry.entryId, csr: createCsr(pair.privateKey, pair.publicKey) };
+      const publicKey = pair.publicKey.export({ type: 'spki', format: 'der' });
+      keys.push({ privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'der' }), publicKey });
+      return { entry_id: entry.entryId, csr: createCsr(pair.privateKey, publicKey) };
     });
     return { keys, params };
   }
