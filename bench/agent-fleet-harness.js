@@ -161,7 +161,7 @@ class SimAgent {
 
   async tick() {
     const startMs = h.nowMs();
-    if (this.failing) this.connection.close(); // a retry dials afresh, as the agent's sync loop does
+    if (this.failing) this.connection.closeUnlessConnected(); // a retry dials afresh, as the agent's sync loop does
     let delay;
     try {
       const result = await this.sync();

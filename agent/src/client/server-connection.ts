@@ -125,6 +125,16 @@ export class ServerConnection {
     return this.current;
   }
 
+  /**
+   * Closes the channel unless it is connected (READY), so that the next call dials afresh instead of failing at
+   * once on a channel in grpc-js's reconnect backoff (1 s growing to 120 s). A connected channel is kept: it may
+   * carry the EntryWatch stream, which would otherwise hold the old connection open next to the new one.
+   */
+  closeUnlessConnected(): void {
+    if (this.channel?.getConnectivityState(false) === grpc.connectivityState.READY) return;
+    this.close();
+  }
+
   /** Closes the channel at once. */
   close(): void {
     this.channel?.close();

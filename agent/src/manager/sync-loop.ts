@@ -235,10 +235,10 @@ export class SyncLoop {
     const expired = this.options.cache.dropExpiredSvids();
     if (expired > 0)
       this.options.logger.warn('Dropped expired X509-SVIDs from the cache', { count: expired });
-    // As SPIRE's agent releases its connection on errors, a retry dials afresh: the channel it would reuse may
-    // sit in grpc-js's reconnect backoff (1 s growing to 120 s; the EntryWatch stream reopens on it meanwhile),
-    // failing the retry at once long after a restarted server is back.
-    if (this.failing) this.options.connection.close();
+    // As SPIRE's agent releases its connection on errors, a retry dials afresh unless the channel is connected:
+    // one left in grpc-js's reconnect backoff (the EntryWatch stream reopens on it meanwhile) would fail the
+    // retry at once long after a restarted server is back.
+    if (this.failing) this.options.connection.closeUnlessConnected();
     try {
       await this.serialize(() => this.sync());
       this.lastSuccess = new Date();
