@@ -140,6 +140,25 @@ describe('Lanyard agent and server: pushed changes', () => {
   });
 });
 
+describe('an evicted agent', () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setUp({}, { syncInterval: '1h' });
+    await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+  });
+  afterAll(() => tearDown(s));
+
+  test('loses its watch at once and cannot open another', async () => {
+    expect(s.ts.server.entryWatch?.size).toBe(1);
+    await unary((opts, cb) => s.ts.admin.agent.DeleteAgent({ id: wireId(s.agentId) }, opts, cb));
+    expect(s.ts.server.entryWatch?.size).toBe(0);
+    await eventually('the agent to see its watch closed', () =>
+      s.agent.syncLoop.watcher?.healthy ? undefined : true,
+    );
+    expect(s.ts.server.entryWatch?.size).toBe(0);
+  });
+});
+
 describe('a change above the push limit', () => {
   let s: Setup;
   beforeAll(async () => {

@@ -56,6 +56,7 @@ export class AgentAdmin {
       throw new NotFoundError('agent not found', 'ERR_AGENT_NOT_FOUND');
     }
     await this.deps.datastore.deleteNode(agentId);
+    this.deps.entryWatch?.end(agentId);
     await this.deps.cache.refresh();
     this.deps.logger.info('Agent deleted', { spiffe_id: agentId });
     this.deps.trail?.record({ event: 'agent_evicted', spiffe_id: agentId, ...whoCalled(ctx.caller) });
@@ -71,6 +72,7 @@ export class AgentAdmin {
       { ...node, certSerialNumber: '', newCertSerialNumber: '' },
       { certSerialNumber: true, newCertSerialNumber: true },
     );
+    this.deps.entryWatch?.end(agentId);
     this.deps.logger.info('Agent banned', { spiffe_id: agentId });
     this.deps.trail?.record({ event: 'agent_banned', spiffe_id: agentId, ...whoCalled(ctx.caller) });
     return {};

@@ -47,6 +47,14 @@ export class EntryWatchHub {
     };
   }
 
+  /** Ends the watch of an agent that was evicted or banned: it hears of no more changes. */
+  end(agentId: string): void {
+    const watch = this.watches.get(agentId);
+    if (watch === undefined) return;
+    this.watches.delete(agentId);
+    watch.end();
+  }
+
   /** Tells every watching agent that the trust bundle changed. */
   bundleChanged(): void {
     for (const watch of this.watches.values()) watch.bundleChanged();
