@@ -13,14 +13,15 @@ import { AZURE_IMDS_DEFAULT_PATH_TEMPLATE, AZURE_IMDS_PLUGIN_NAME } from './shar
 
 const P = AZURE_IMDS_PLUGIN_NAME;
 
-/** ARM credentials of a tenant: an app secret (`secret_auth`) or a client-assertion file (`token_auth`). */
+/**
+ * ARM credentials of a tenant: an app secret (`secret_auth`) or a client-assertion file (`token_auth`); a tenant
+ * with neither uses the default credential chain.
+ */
 export type TenantAuth = AppCredential;
 
 /** One entry of `tenants`, keyed by tenant domain. */
 export interface ImdsTenantConfig {
   readonly auth?: TenantAuth;
-  /** Lanyard `default_credential`: without `auth`, call ARM with the default credential chain (SPIRE's behaviour). */
-  readonly defaultCredential: boolean;
   readonly restrictToSubscriptions: ReadonlySet<string>;
   readonly allowedVmTags: ReadonlySet<string>;
 }
@@ -42,7 +43,6 @@ const TENANT_FIELDS = {
   token_auth: field.object(`${P} token_auth`, { app_id: field.string(), token_path: field.string() }),
   restrict_to_subscriptions: field.stringList(),
   allowed_vm_tags: field.stringList(),
-  default_credential: field.bool(),
 };
 
 const SERVER_PLUGIN_DATA = {
@@ -85,9 +85,6 @@ function parseTenant(domain: string, value: TenantData): ImdsTenantConfig {
   const subscriptions = value.restrict_to_subscriptions ?? [];
   const tags = value.allowed_vm_tags ?? [];
   if (secretAuth && tokenAuth) fail(P, where, 'may set only one of secret_auth or token_auth');
-  const defaultCredential = value.default_credential ?? false;
-  if (defaultCredential && (secretAuth || tokenAuth))
-    fail(P, `${where}.default_credential`, 'cannot be combined with secret_auth or token_auth');
   if (subscriptions.some((s) => s.trim() === ''))
     fail(P, `${where}.restrict_to_subscriptions`, 'entries must be non-empty');
   return {
@@ -96,7 +93,6 @@ function parseTenant(domain: string, value: TenantData): ImdsTenantConfig {
       : tokenAuth
         ? tokenAuthOf(where, tokenAuth)
         : undefined,
-    defaultCredential,
     restrictToSubscriptions: new Set(subscriptions.map((s) => s.trim())),
     allowedVmTags: new Set(tags),
   };

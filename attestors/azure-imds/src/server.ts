@@ -33,14 +33,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 interface Tenant {
   readonly id: string;
   readonly config: ImdsTenantConfig;
-  readonly arm?: ArmClient;
+  readonly arm: ArmClient;
 }
 
 /**
  * Server half of `azure_imds`: challenges the agent with a fresh nonce, verifies the IMDS attested document
  * it returns (PKCS#7 signature, signer domain and chain, nonce, expiry), checks the tenant and subscription,
- * refuses an already attested VM (TOFU) and resolves selectors through ARM when the tenant has credentials
- * (`secret_auth`, `token_auth`) or `default_credential`.
+ * refuses an already attested VM (TOFU) and resolves selectors through ARM with the tenant's credentials
+ * (`secret_auth`, `token_auth`, else the default credential chain) in the document's subscription.
  */
 export class AzureImdsServerAttestor implements NodeAttestorServer {
   readonly name = P;
@@ -93,17 +93,16 @@ export class AzureImdsServerAttestor implements NodeAttestorServer {
         'ERR_TOFU',
       );
     }
-    const selectors: Selector[] = [imdsSelector('subscription-id', doc.subscriptionId)];
-    if (tenant.arm)
-      selectors.push(
-        ...(await resolveVmSelectors(
-          tenant.arm,
-          tenant.config,
-          doc.subscriptionId,
-          doc.vmId,
-          response.metadata.vmssName,
-        )),
-      );
+    const selectors: Selector[] = [
+      imdsSelector('subscription-id', doc.subscriptionId),
+      ...(await resolveVmSelectors(
+        tenant.arm,
+        tenant.config,
+        doc.subscriptionId,
+        doc.vmId,
+        response.metadata.vmssName,
+      )),
+    ];
     return { agentId, selectors: sortedUniqueSelectors(P, selectors), canReattest: false };
   }
 }
@@ -149,10 +148,7 @@ export const serverPlugin: NodeAttestorServerPlugin = {
     const tenants = new Map<string, Tenant>();
     for (const [domain, tenant] of config.tenants) {
       const id = await lookupTenantId(config.endpoints, domain);
-      const arm =
-        tenant.auth || tenant.defaultCredential
-          ? new ArmClient(armCredential(id, tenant.auth, config.endpoints, P), config.endpoints, P)
-          : undefined;
+      const arm = new ArmClient(armCredential(id, tenant.auth, config.endpoints, P), config.endpoints, P);
       tenants.set(domain, { id, config: tenant, arm });
     }
     return new AzureImdsServerAttestor(config, tenants, deps);

@@ -83,13 +83,14 @@ describe('azure_imds challenge/response', () => {
     expect(req?.headers.metadata).toBe('true');
   });
 
-  it('yields only the subscription selector without tenant credentials, and fetches the intermediate once', async () => {
+  it('resolves ARM selectors through the default chain without tenant credentials, and fetches the intermediate once', async () => {
     const s = await server(world);
     for (let i = 0; i < 2; i++) {
       world.attested.clear();
       const a = await agent(world);
       const result = await s.attest(await a.payload(), (n) => a.respondToChallenge!(n));
-      expect(result.selectors.map(formatSelector)).toEqual([`azure_imds:subscription-id:${SUB}`]);
+      expect(result.selectors.map(formatSelector)).toContain(`azure_imds:subscription-id:${SUB}`);
+      expect(result.selectors.map(formatSelector)).toContain('azure_imds:vm-name:web-vm-1');
     }
     expect(world.apis.requests.filter((r) => r.path.startsWith('/pkiops/')).length).toBe(1);
   });

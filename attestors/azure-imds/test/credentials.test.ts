@@ -1,29 +1,22 @@
 /**
- * azure_imds's `default_credential` tenants: ARM calls through `@azure/identity`'s DefaultAzureCredential, here the
- * managed identity found through `AZURE_POD_IDENTITY_AUTHORITY_HOST` (the IMDS fake's token endpoint).
+ * azure_imds tenants without `secret_auth` or `token_auth`: ARM calls through `@azure/identity`'s
+ * DefaultAzureCredential, as SPIRE does — here the managed identity found through `AZURE_POD_IDENTITY_AUTHORITY_HOST`
+ * (the IMDS fake's token endpoint behind the relay `startWorld` aims).
  */
 import { formatSelector } from '@lanyard/attestor-core';
+import { UnavailableError } from '@lanyard/base';
 import { parseServerConfig } from '../src/server-config';
-import { APP, type ImdsWorld, attestOnce, startWorld } from './helpers';
-
-const ENV = 'AZURE_POD_IDENTITY_AUTHORITY_HOST';
+import { DOMAIN, type ImdsWorld, agent, attestOnce, server, startWorld } from './helpers';
 
 let world: ImdsWorld;
-let saved: string | undefined;
 beforeEach(async () => {
-  saved = process.env[ENV];
   world = await startWorld();
 });
-afterEach(async () => {
-  if (saved === undefined) delete process.env[ENV];
-  else process.env[ENV] = saved;
-  await world.stop();
-});
+afterEach(async () => world.stop());
 
 describe('azure_imds default credential', () => {
-  it('resolves ARM selectors with the managed identity when default_credential is set', async () => {
-    process.env[ENV] = world.imds.url;
-    const result = await attestOnce(world, {}, { default_credential: true, allowed_vm_tags: ['env'] });
+  it('resolves ARM selectors with the managed identity for a tenant without credentials', async () => {
+    const result = await attestOnce(world, {}, { allowed_vm_tags: ['env'] });
     expect(result.selectors.map(formatSelector)).toEqual([
       'azure_imds:network-security-group:net-rg:web-nsg',
       'azure_imds:resource-group:prod-rg',
@@ -37,16 +30,30 @@ describe('azure_imds default credential', () => {
     const tokens = world.imds.requests.filter((r) => r.path.startsWith('/metadata/identity/oauth2/token'));
     expect(tokens.map((r) => new URLSearchParams(r.query).get('resource'))).toContain(world.apis.url);
     expect(world.apis.requests.some((r) => r.path.endsWith('/oauth2/v2.0/token'))).toBe(false);
+    const arm = world.apis.requests.filter((r) => r.path.startsWith('/subscriptions/'));
+    expect(arm[0]?.path).toContain(`/subscriptions/${world.imds.vm.subscriptionId}/`);
   });
 
-  it('refuses default_credential together with secret_auth', () => {
+  it('fails the attestation when the chain finds no credential', async () => {
+    const a = await agent(world);
+    const s = await server(world);
+    const attempt = s.attest(await a.payload(), async (nonce) => {
+      const response = await a.respondToChallenge!(nonce);
+      // The managed identity endpoint goes away once the document is fetched: nothing in the chain yields a token.
+      await world.imds.stop();
+      return response;
+    });
+    await expect(attempt).rejects.toThrow(UnavailableError);
+    await expect(attempt).rejects.toThrow(/list virtual machines failed: .*credential/i);
+    expect(world.apis.requests.some((r) => r.path.startsWith('/subscriptions/'))).toBe(false);
+  });
+
+  it('reports default_credential as an unknown key: the chain needs no opt-in', () => {
     expect(() =>
       parseServerConfig({
-        tenants: { 'contoso.onmicrosoft.com': { default_credential: true, secret_auth: APP } },
+        tenants: { [DOMAIN]: { default_credential: true } },
         trust_bundle_path: world.bundlePath,
       }),
-    ).toThrow(
-      /tenants "contoso.onmicrosoft.com".default_credential cannot be combined with secret_auth or token_auth/,
-    );
+    ).toThrow(/default_credential/);
   });
 });

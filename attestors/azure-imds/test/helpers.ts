@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeAttestorAgent, PluginData, ServerAttestorDeps } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
-import { FakeAzureApis, FakeAzureImds } from '@lanyard/test-support';
+import { FakeAzureApis, FakeAzureImds, ManagedIdentityRelay } from '@lanyard/test-support';
 import { agentPlugin, serverPlugin } from '../src';
 
 export const DOMAIN = 'contoso.onmicrosoft.com';
@@ -23,11 +23,20 @@ export interface ImdsWorld {
 }
 
 let template: Promise<FakeAzureApis> | undefined;
+let relay: Promise<ManagedIdentityRelay> | undefined;
+afterAll(async () => (await relay)?.stop());
+
+async function startRelay(): Promise<ManagedIdentityRelay> {
+  const started = new ManagedIdentityRelay();
+  await started.start();
+  return started;
+}
 
 /**
  * Starts fresh fakes (keys generated once per file), registers the VM, the tenant domain and an app. Entra ID and
  * ARM are served over TLS (the Azure SDK refuses plain HTTP) by a test CA the server trusts through
- * `endpoint_ca_bundle_path`.
+ * `endpoint_ca_bundle_path`. Tenants without credentials use the default credential chain: its managed identity is
+ * the IMDS fake, reached through the file's {@link ManagedIdentityRelay} (`AZURE_POD_IDENTITY_AUTHORITY_HOST`).
  */
 export async function startWorld(): Promise<ImdsWorld> {
   template ??= FakeAzureApis.create();
@@ -42,6 +51,8 @@ export async function startWorld(): Promise<ImdsWorld> {
   writeFileSync(bundlePath, apis.pki.root.certPem);
   const caPath = join(dir, 'endpoint-ca.pem');
   writeFileSync(caPath, apis.caPem);
+  const identity = await (relay ??= startRelay());
+  identity.target = imds.url;
   return {
     apis,
     imds,
@@ -50,7 +61,10 @@ export async function startWorld(): Promise<ImdsWorld> {
     caPath,
     attested: new Set(),
     clock: { now: Date.now() },
-    stop: async () => void (await Promise.all([apis.stop(), imds.stop()])),
+    stop: async () => {
+      identity.target = undefined;
+      await Promise.all([apis.stop(), imds.stop()]);
+    },
   };
 }
 

@@ -6,16 +6,20 @@ import { AZURE_DEFAULT_RESOURCE_ID, AZURE_MSI_DEFAULT_PATH_TEMPLATE, AZURE_MSI_P
 
 const P = AZURE_MSI_PLUGIN_NAME;
 
-/** Agent `plugin_data`. */
-export interface AzureMsiAgentConfig {
-  readonly resourceId: string;
-  /** Lanyard: IMDS base URL; default `http://169.254.169.254`. */
+/** Where and how patiently the Azure Instance Metadata Service is asked (Lanyard's `metadata_*` keys). */
+export interface ImdsAccess {
+  /** IMDS base URL; default `http://169.254.169.254`. */
   readonly metadataEndpoint: string;
   readonly timeoutMs: number;
   readonly attempts: number;
 }
 
-/** Lanyard's IMDS keys, shared by the agent halves of azure_msi and azure_imds. */
+/** Agent `plugin_data`. */
+export interface AzureMsiAgentConfig extends ImdsAccess {
+  readonly resourceId: string;
+}
+
+/** Lanyard's IMDS keys, shared by the agent halves of azure_msi and azure_imds and by azure_msi's server half. */
 export const IMDS_FIELDS = {
   metadata_endpoint: field.string(),
   metadata_timeout: field.duration(),
@@ -27,23 +31,31 @@ const AGENT_PLUGIN_DATA = { resource_id: field.string(), ...IMDS_FIELDS };
 /** Parses agent `plugin_data` (`resource_id`, plus Lanyard's `metadata_endpoint`, `metadata_timeout`, `metadata_attempts`). */
 export function parseAgentConfig(data: PluginData): AzureMsiAgentConfig {
   const decoded = decodePluginData(P, data, AGENT_PLUGIN_DATA);
-  const config = {
-    resourceId: decoded.resource_id || AZURE_DEFAULT_RESOURCE_ID,
-    metadataEndpoint: (decoded.metadata_endpoint ?? 'http://169.254.169.254').replace(/\/+$/, ''),
-    timeoutMs: decoded.metadata_timeout ?? 5000,
-    attempts: decoded.metadata_attempts ?? 3,
+  return { resourceId: decoded.resource_id || AZURE_DEFAULT_RESOURCE_ID, ...readImdsAccess(decoded) };
+}
+
+/** Reads and checks Lanyard's `metadata_endpoint`, `metadata_timeout` and `metadata_attempts` (with defaults). */
+function readImdsAccess(values: {
+  metadata_endpoint?: string;
+  metadata_timeout?: number;
+  metadata_attempts?: number;
+}): ImdsAccess {
+  const access = {
+    metadataEndpoint: (values.metadata_endpoint ?? 'http://169.254.169.254').replace(/\/+$/, ''),
+    timeoutMs: values.metadata_timeout ?? 5000,
+    attempts: values.metadata_attempts ?? 3,
   };
-  assertUrl(P, config.metadataEndpoint, 'metadata_endpoint');
-  if (config.attempts < 1 || config.attempts > 10) fail(P, 'metadata_attempts', 'must be between 1 and 10');
-  return config;
+  assertUrl(P, access.metadataEndpoint, 'metadata_endpoint');
+  if (access.attempts < 1 || access.attempts > 10) fail(P, 'metadata_attempts', 'must be between 1 and 10');
+  return access;
 }
 
 /** One entry of `tenants`. */
 export interface MsiTenantConfig {
   readonly resourceId: string;
-  /** Subscription searched through ARM; unset: no ARM lookup (selectors from `xms_mirid`). */
+  /** Subscription searched through ARM; unset: the server's own subscription, read from its instance metadata. */
   readonly subscriptionId?: string;
-  /** App registration for ARM; unset with a `subscriptionId`: the default credential chain. */
+  /** App registration for ARM; unset: the default credential chain scoped to the tenant. */
   readonly app?: AppCredential;
 }
 
@@ -52,6 +64,8 @@ export interface AzureMsiServerConfig {
   readonly tenants: ReadonlyMap<string, MsiTenantConfig>;
   readonly pathTemplate: AgentPathTemplate;
   readonly endpoints: AzureEndpoints;
+  /** The server's IMDS, asked for its subscription when a tenant has no `subscription_id`. */
+  readonly imds: ImdsAccess;
 }
 
 const TENANT_FIELDS = {
@@ -65,6 +79,7 @@ const SERVER_PLUGIN_DATA = {
   tenants: field.map(field.object(`${P} tenant`, TENANT_FIELDS)),
   agent_path_template: field.string(),
   ...ENDPOINT_FIELDS,
+  ...IMDS_FIELDS,
 };
 
 type TenantData = NonNullable<
@@ -73,7 +88,8 @@ type TenantData = NonNullable<
 
 /**
  * Parses server `plugin_data`: `tenants`, `agent_path_template`, and Lanyard's `authority_host`,
- * `resource_manager_endpoint`, `endpoint_ca_bundle_path`.
+ * `resource_manager_endpoint`, `endpoint_ca_bundle_path`, `metadata_endpoint`, `metadata_timeout`,
+ * `metadata_attempts`.
  */
 export function parseServerConfig(data: PluginData): AzureMsiServerConfig {
   const decoded = decodePluginData(P, data, SERVER_PLUGIN_DATA);
@@ -86,12 +102,13 @@ export function parseServerConfig(data: PluginData): AzureMsiServerConfig {
   for (const [tenantId, value] of Object.entries(decoded.tenants ?? {}))
     tenants.set(tenantId, parseTenant(tenantId, value));
   if (tenants.size === 0) fail(P, 'tenants', 'must have at least one tenant');
-  return { tenants, pathTemplate, endpoints };
+  return { tenants, pathTemplate, endpoints, imds: readImdsAccess(decoded) };
 }
 
 /**
- * SPIRE's tenant forms: `subscription_id` + `app_id` + `app_secret` (client secret). Lanyard also accepts
- * `subscription_id` alone (the default credential chain) and nothing (no ARM lookup).
+ * SPIRE's tenant forms: `subscription_id` + `app_id` + `app_secret` (client secret), or none of them (the default
+ * credential chain against the server's own subscription). Lanyard also accepts `subscription_id` alone (the
+ * default credential chain against that subscription, without asking IMDS).
  */
 function parseTenant(tenantId: string, value: TenantData): MsiTenantConfig {
   const where = `tenants "${tenantId}"`;

@@ -63,12 +63,3 @@ async function findVmByPrincipal(
     );
   return ids[0];
 }
-
-/**
- * Without ARM credentials Lanyard still derives `subscription-id` and `vm-name` from the token's signed
- * `xms_mirid` claim (the managed identity's resource ID) when it names a VM.
- */
-export function selectorsFromMirid(mirid: unknown): Selector[] {
-  const parts = typeof mirid === 'string' ? parseResourceId('vm', mirid) : undefined;
-  return parts ? [msiSelector('subscription-id', parts[0]), msiSelector('vm-name', parts[1], parts[2])] : [];
-}

@@ -9,28 +9,37 @@ import { parseJsonPayload, sortedUniqueSelectors } from '@lanyard/attestor-core'
 import { InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
 import { ArmClient } from './arm';
 import { armCredential } from './credential';
-import { type AzureMsiServerConfig, type MsiTenantConfig, parseServerConfig } from './config';
+import { type AzureMsiServerConfig, type MsiTenantConfig, fail, parseServerConfig } from './config';
+import { fetchServerSubscription } from './instance-metadata';
 import { verifyMsiToken } from './jwt';
 import { OidcKeySet } from './oidc-keys';
-import { resolveArmSelectors, selectorsFromMirid } from './resolve';
+import { resolveArmSelectors } from './resolve';
 import { AZURE_MSI_MAX_PAYLOAD_BYTES, AZURE_MSI_PLUGIN_NAME } from './shared';
 
 const P = AZURE_MSI_PLUGIN_NAME;
 const LEEWAY_SECONDS = 300;
 
+/** Where a tenant's ARM lookups go: the subscription searched and the client calling with the tenant's credential. */
+interface TenantArm {
+  readonly subscriptionId: string;
+  readonly client: ArmClient;
+}
+
 /**
  * Server half of `azure_msi`: verifies the MSI token against Entra ID's published keys, requires its tenant to be
  * configured and its audience to be the tenant's `resource_id`, refuses an already attested principal (TOFU), and
- * resolves selectors through ARM when the tenant has a `subscription_id` (with its app credentials, else the default
- * credential chain).
+ * resolves selectors through ARM in the tenant's subscription (with its app credentials, else the default credential
+ * chain).
  */
 export class AzureMsiServerAttestor implements NodeAttestorServer {
   readonly name = P;
   private readonly keys: OidcKeySet;
-  private readonly arm = new Map<string, ArmClient>();
+  private readonly arm = new Map<string, TenantArm>();
 
+  /** `subscriptions` holds every tenant's subscription ID (see {@link resolveSubscriptions}). */
   constructor(
     private readonly config: AzureMsiServerConfig,
+    subscriptions: ReadonlyMap<string, string>,
     private readonly deps: ServerAttestorDeps,
   ) {
     this.keys = new OidcKeySet(
@@ -40,9 +49,10 @@ export class AzureMsiServerAttestor implements NodeAttestorServer {
       config.endpoints.tlsSettings,
     );
     for (const [tenantId, tenant] of config.tenants) {
-      if (tenant.subscriptionId === undefined) continue;
+      const subscriptionId = subscriptions.get(tenantId);
+      if (subscriptionId === undefined) fail(P, `tenants "${tenantId}".subscription_id`, 'is not resolved');
       const credential = armCredential(tenantId, tenant.app, config.endpoints, P);
-      this.arm.set(tenantId, new ArmClient(credential, config.endpoints, P));
+      this.arm.set(tenantId, { subscriptionId, client: new ArmClient(credential, config.endpoints, P) });
     }
   }
 
@@ -60,7 +70,8 @@ export class AzureMsiServerAttestor implements NodeAttestorServer {
     if (typeof sub !== 'string' || sub === '')
       throw new InvalidArgumentError(`${P}: token missing subject claim`, 'ERR_JWT');
     const tenant = this.config.tenants.get(tid);
-    if (!tenant)
+    const arm = this.arm.get(tid);
+    if (!tenant || !arm)
       throw new PermissionDeniedError(`${P}: tenant "${tid}" is not authorized`, 'ERR_AZURE_TENANT');
     checkIssuerAndAudience(claims, tid, tenant);
 
@@ -75,11 +86,7 @@ export class AzureMsiServerAttestor implements NodeAttestorServer {
         'ERR_TOFU',
       );
     }
-    const client = this.arm.get(tid);
-    const selectors =
-      client && tenant.subscriptionId
-        ? await resolveArmSelectors(client, tenant.subscriptionId, sub)
-        : selectorsFromMirid(claims.xms_mirid);
+    const selectors = await resolveArmSelectors(arm.client, arm.subscriptionId, sub);
     return { agentId, selectors: sortedUniqueSelectors(P, selectors), canReattest: false };
   }
 }
@@ -121,9 +128,35 @@ function invalid(reason: string): InvalidArgumentError {
 export const serverPlugin: NodeAttestorServerPlugin = {
   name: P,
   async create(pluginData: PluginData, deps: ServerAttestorDeps): Promise<NodeAttestorServer> {
-    return new AzureMsiServerAttestor(parseServerConfig(pluginData), deps);
+    const config = parseServerConfig(pluginData);
+    return new AzureMsiServerAttestor(config, await resolveSubscriptions(config), deps);
   },
 };
+
+/**
+ * Every tenant's subscription: its `subscription_id`, else (as SPIRE) the subscription of the VM the server runs on,
+ * read once from IMDS. Fails configuration, naming the tenants, when that metadata cannot be fetched.
+ */
+export async function resolveSubscriptions(config: AzureMsiServerConfig): Promise<Map<string, string>> {
+  const subscriptions = new Map<string, string>();
+  const unset = [...config.tenants].filter(([, tenant]) => tenant.subscriptionId === undefined);
+  for (const [tenantId, tenant] of config.tenants)
+    if (tenant.subscriptionId !== undefined) subscriptions.set(tenantId, tenant.subscriptionId);
+  if (unset.length === 0) return subscriptions;
+  let own: string;
+  try {
+    own = await fetchServerSubscription(config.imds);
+  } catch (error) {
+    const names = unset.map(([tenantId]) => `"${tenantId}"`).join(', ');
+    return fail(
+      P,
+      `tenants ${names}`,
+      `has no app credentials, so the default credential needs the server's subscription from its instance metadata, which cannot be fetched: ${(error as Error).message}`,
+    );
+  }
+  for (const [tenantId] of unset) subscriptions.set(tenantId, own);
+  return subscriptions;
+}
 
 /* This file is the package's `./server` entry: the server half and the shared names, never the agent half. */
 export * from './shared';

@@ -54,13 +54,15 @@ describe('azure_msi agent ↔ server', () => {
     expect(paths).toContain(`POST /${tenantId(world)}/oauth2/v2.0/token`);
   });
 
-  it('derives subscription and VM selectors from xms_mirid without ARM credentials', async () => {
+  it('resolves ARM selectors through the default credential chain without app credentials', async () => {
     const result = await (await server(world)).attest(await agentPayload(world), noChallenge);
     expect(result.selectors.map(formatSelector)).toEqual([
+      'azure_msi:network-security-group:net-rg:web-nsg',
       'azure_msi:subscription-id:d5b40d61-272e-48da-beb9-05f295c42bd6',
+      'azure_msi:virtual-network-subnet:net-rg:prod-vnet:web-subnet',
+      'azure_msi:virtual-network:net-rg:prod-vnet',
       'azure_msi:vm-name:prod-rg:web-vm-1',
     ]);
-    expect(world.apis.requests.some((r) => r.path.startsWith('/subscriptions/'))).toBe(false);
   });
 
   it('refuses a tampered token', async () => {

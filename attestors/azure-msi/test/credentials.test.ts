@@ -1,12 +1,13 @@
 /**
- * The ARM credential chosen per tenant, end to end against the loopback fakes over TLS: `subscription_id` without
- * app credentials uses `@azure/identity`'s DefaultAzureCredential, configured only through the environment variables
- * the SDK itself reads (workload identity's federated token file, the managed identity endpoint).
+ * The ARM credential chosen per tenant, end to end against the loopback fakes over TLS: a tenant without app
+ * credentials uses `@azure/identity`'s DefaultAzureCredential, configured only through the environment variables the
+ * SDK itself reads (workload identity's federated token file, the managed identity endpoint behind the helpers'
+ * relay), in its `subscription_id` or else the server's own subscription from IMDS instance metadata.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSelector } from '@lanyard/attestor-core';
-import { UnavailableError } from '@lanyard/base';
+import { InvalidArgumentError, UnavailableError } from '@lanyard/base';
 import { signRs256Jwt } from '@lanyard/test-support';
 import { type AzureWorld, agentPayload, noChallenge, server, startWorld, tenantId } from './helpers';
 
@@ -19,7 +20,6 @@ const AZURE_ENV = [
   'AZURE_USERNAME',
   'AZURE_FEDERATED_TOKEN_FILE',
   'AZURE_AUTHORITY_HOST',
-  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
   'IDENTITY_ENDPOINT',
   'IDENTITY_HEADER',
   'MSI_ENDPOINT',
@@ -42,11 +42,11 @@ beforeEach(async () => {
   world = await startWorld();
 });
 afterEach(async () => {
+  await world.stop();
   for (const [name, value] of Object.entries(savedEnv)) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
-  await world.stop();
 });
 
 const defaultChainTenant = () => ({ subscription_id: world.imds.vm.subscriptionId });
@@ -81,7 +81,6 @@ describe('azure_msi ARM credentials', () => {
   });
 
   it('uses the managed identity (IMDS token endpoint) through the default chain', async () => {
-    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = world.imds.url;
     const payload = await agentPayload(world);
     const agentTokens = world.imds.requests.length;
     const attestor = await server(world, {}, defaultChainTenant());
@@ -103,9 +102,8 @@ describe('azure_msi ARM credentials', () => {
       AZURE_TENANT_ID: tenantId(world),
       AZURE_CLIENT_ID: WORKLOAD_CLIENT_ID,
       AZURE_FEDERATED_TOKEN_FILE: tokenFile,
-      // The managed identity endpoint is the stopped IMDS fake: the chain must not find a token anywhere.
-      AZURE_POD_IDENTITY_AUTHORITY_HOST: world.imds.url,
     });
+    // The managed identity endpoint is the stopped IMDS fake: the chain must not find a token anywhere.
     const attestor = await server(world, {}, defaultChainTenant());
     const attempt = attestor.attest(payload, noChallenge);
     await expect(attempt).rejects.toThrow(UnavailableError);
@@ -114,13 +112,30 @@ describe('azure_msi ARM credentials', () => {
     );
   });
 
-  it('makes no ARM call for a tenant without subscription_id', async () => {
-    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = world.imds.url;
-    const result = await (await server(world)).attest(await agentPayload(world), noChallenge);
-    expect(result.selectors.map(formatSelector)).toEqual([
-      'azure_msi:subscription-id:d5b40d61-272e-48da-beb9-05f295c42bd6',
-      'azure_msi:vm-name:prod-rg:web-vm-1',
-    ]);
-    expect(world.apis.requests.some((r) => r.path.startsWith('/subscriptions/'))).toBe(false);
+  it('searches the server’s own subscription, from its IMDS instance metadata, for a tenant without subscription_id', async () => {
+    const attestor = await server(world);
+    const instance = world.imds.requests.filter((r) => r.path === '/metadata/instance');
+    expect(instance).toHaveLength(1);
+    expect(instance[0].headers.metadata).toBe('true');
+    const result = await attestor.attest(await agentPayload(world), noChallenge);
+    expect(result.selectors.map(formatSelector)).toEqual(EXPECTED);
+    const arm = world.apis.requests.filter((r) => r.path.startsWith('/subscriptions/'));
+    expect(arm[0]?.path).toContain(`/subscriptions/${world.imds.vm.subscriptionId}/`);
+  });
+
+  it('fails configuration, naming the tenant, when the instance metadata cannot be fetched', async () => {
+    await world.imds.stop();
+    const attempt = server(world, { metadata_timeout: '300ms', metadata_attempts: 1 });
+    await expect(attempt).rejects.toThrow(InvalidArgumentError);
+    await expect(attempt).rejects.toThrow(
+      new RegExp(
+        `plugin_data.tenants "${tenantId(world)}" has no app credentials, .* instance metadata, which cannot be fetched: .*failed after 1 attempts`,
+      ),
+    );
+  });
+
+  it('fails configuration when the instance metadata has no subscription', async () => {
+    world.imds.vm = { ...world.imds.vm, subscriptionId: '' };
+    await expect(server(world)).rejects.toThrow(/response missing instance subscription id/);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PluginData, ServerAttestorDeps } from '@lanyard/attestor-core';
 import { silentLogger } from '@lanyard/attestor-core';
-import { FakeAzureApis, FakeAzureImds } from '@lanyard/test-support';
+import { FakeAzureApis, FakeAzureImds, ManagedIdentityRelay } from '@lanyard/test-support';
 import { agentPlugin, serverPlugin } from '../src';
 
 export const APP = { appId: '11111111-2222-3333-4444-555555555555', appSecret: 'app-secret-for-tests' };
@@ -21,11 +21,21 @@ export interface AzureWorld {
 }
 
 let template: Promise<FakeAzureApis> | undefined;
+let relay: Promise<ManagedIdentityRelay> | undefined;
+afterAll(async () => (await relay)?.stop());
+
+async function startRelay(): Promise<ManagedIdentityRelay> {
+  const started = new ManagedIdentityRelay();
+  await started.start();
+  return started;
+}
 
 /**
  * Starts fresh fakes (keys generated once per file) with the sample VM registered in ARM and an app registration.
  * Entra ID and ARM are served over TLS (the Azure SDK refuses plain HTTP) by a test CA the server trusts through
- * `endpoint_ca_bundle_path`.
+ * `endpoint_ca_bundle_path`. Tenants without app credentials use the default credential chain: its managed identity is
+ * the IMDS fake, reached through the file's {@link ManagedIdentityRelay} (`AZURE_POD_IDENTITY_AUTHORITY_HOST`), which
+ * also serves the server's instance metadata (`metadata_endpoint`).
  */
 export async function startWorld(): Promise<AzureWorld> {
   template ??= FakeAzureApis.create();
@@ -37,6 +47,8 @@ export async function startWorld(): Promise<AzureWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'azure-msi-'));
   const caPath = join(dir, 'endpoint-ca.pem');
   writeFileSync(caPath, apis.caPem);
+  const identity = await (relay ??= startRelay());
+  identity.target = imds.url;
   return {
     apis,
     imds,
@@ -45,6 +57,7 @@ export async function startWorld(): Promise<AzureWorld> {
     dir,
     caPath,
     stop: async () => {
+      identity.target = undefined;
       await Promise.all([apis.stop(), imds.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -68,6 +81,7 @@ export async function server(world: AzureWorld, extra: PluginData = {}, tenant: 
     authority_host: world.apis.url,
     resource_manager_endpoint: world.apis.url,
     endpoint_ca_bundle_path: world.caPath,
+    metadata_endpoint: world.imds.url,
     ...extra,
   };
   return serverPlugin.create(config, deps);

@@ -18,4 +18,5 @@ export * from './azure-model';
 export * from './azure-apis';
 export * from './azure-mi-token';
 export * from './azure-imds';
+export * from './azure-identity-relay';
 export * from './azure-app-service';
