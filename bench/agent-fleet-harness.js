@@ -19,22 +19,11 @@ const h = require('./server-harness');
 const { Backoff } = h.requireBuilt('base/dist');
 const { ServerConnection } = h.requireBuilt('agent/dist/client/server-connection');
 const { EntryWatcher } = h.requireBuilt('agent/dist/manager/entry-watch');
+/** The agent's own sync field mask. */
+const { AGENT_ENTRY_MASK } = h.requireBuilt('agent/dist/manager/entry-sync');
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** The agent's sync field mask (`AGENT_ENTRY_MASK` in agent/src/manager/entry-sync.ts). */
-const AGENT_ENTRY_MASK = {
-  spiffe_id: true,
-  selectors: true,
-  federates_with: true,
-  admin: true,
-  downstream: true,
-  revision_number: true,
-  store_svid: true,
-  hint: true,
-  additional_attributes: true,
-  created_at: true,
-};
 /** The agent's retry bounds (`MAX_RETRY_DELAY_MS`, `RETRY_JITTER` in sync-loop.ts). */
 const MAX_RETRY_DELAY_MS = 60_000;
 const RETRY_JITTER = 0.1;
