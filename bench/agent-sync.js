@@ -460,8 +460,9 @@ function sectionText(h, opts, results, loadStart, wallSeconds) {
     const at = `${unit(a)} per entry at ${h.fmt(small.entries)}, ${unit(b)} at ${h.fmt(large.entries)}`;
     if (!(a > 0) || !(b > 0)) return `${what}: growth too small to judge (${at}).`;
     const ratio = b / a;
+    if (ratio <= 1) return `${what} grows linearly or better (${at}, ${ratio.toFixed(2)}×).`;
     return ratio <= 1.5
-      ? `${what} grows linearly or better (${at}, ${ratio.toFixed(2)}×).`
+      ? `${what} grows close to linearly: the cost per entry rose ${ratio.toFixed(2)}× (${at}).`
       : `${what} grows **faster than linearly** (${at}, ${ratio.toFixed(2)}×).`;
   };
   const timeSmall = small.servedMs / small.entries;
