@@ -28,7 +28,11 @@ async function connectionIds(options: DataStoreOptions): Promise<[number, number
   try {
     const id = async () =>
       (await sql<{ id: number }>`select connection_id() as id`.execute(primary)).rows[0]?.id as number;
-    return [await id(), await id()];
+    const first = await id();
+    // Let more than a 1 ms conn_max_lifetime pass before the second query (two queries can share a millisecond).
+    const until = Date.now() + 20;
+    while (Date.now() < until) await new Promise((resolve) => setImmediate(resolve));
+    return [first, await id()];
   } finally {
     await primary.destroy();
   }
