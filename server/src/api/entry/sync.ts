@@ -6,6 +6,7 @@ import { entryToWire } from '../convert/entry';
 import type { ApiDeps } from '../deps';
 import { StreamReader } from '../stream-reader';
 import type { WireEntry, WireEntryMask } from '../wire';
+import { chunks } from '../../util/chunks';
 
 /** SPIRE's `defaultEntryPageSize` for SyncAuthorizedEntries. */
 export const SYNC_PAGE_SIZE = 500;
@@ -28,9 +29,9 @@ export function agentIdOf(ctx: RpcContext): string {
   return ctx.caller.agent?.spiffeId ?? (ctx.caller.spiffeId as string);
 }
 
+/** Pages of at most `size`; one empty page for no items (a response is always sent). */
 function pages<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  const out = chunks(items, size);
   return out.length > 0 ? out : [[]];
 }
 

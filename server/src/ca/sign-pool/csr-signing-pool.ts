@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ResourceExhaustedError, UnavailableError } from '@lanyard/base';
+import { chunks } from '../../util/chunks';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { CsrIssueSettings, IssuedLeaf } from '../csr-issue';
 import type { CsrX509SvidParams } from '../types';
@@ -106,8 +107,8 @@ export class CsrSigningPool {
   ): Promise<LeafOutcome[]> {
     if (this.closed)
       throw new UnavailableError('svid signing workers are shut down', 'ERR_SIGNING_POOL_CLOSED');
-    const chunks = this.split(items);
-    if (this.pool.queueSize + chunks.length > this.maxQueuedChunks) {
+    const parts = this.split(items);
+    if (this.pool.queueSize + parts.length > this.maxQueuedChunks) {
       throw new ResourceExhaustedError(
         `server is busy signing SVIDs: ${this.pool.queueSize} chunks wait for the ${this.threads} signing ` +
           `workers (limit ${this.maxQueuedChunks}); retry later`,
@@ -115,9 +116,7 @@ export class CsrSigningPool {
       );
     }
     const forWorker = workerAuthority(authority);
-    const done = chunks.map((chunk) =>
-      this.runChunk({ authority: forWorker, settings, nowMs, items: chunk }),
-    );
+    const done = parts.map((chunk) => this.runChunk({ authority: forWorker, settings, nowMs, items: chunk }));
     return (await Promise.all(done)).flat();
   }
 
@@ -130,10 +129,7 @@ export class CsrSigningPool {
 
   private split(items: readonly CsrX509SvidParams[]): CsrX509SvidParams[][] {
     const count = Math.max(1, Math.min(this.threads * 2, Math.floor(items.length / MIN_CHUNK_ITEMS)));
-    const size = Math.ceil(items.length / count);
-    const chunks: CsrX509SvidParams[][] = [];
-    for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-    return chunks;
+    return chunks(items, Math.ceil(items.length / count));
   }
 
   private async runChunk(task: SignTask): Promise<LeafOutcome[]> {

@@ -8,7 +8,8 @@ import { recordEntryEvents } from './events';
 import { decodePageToken, finishPage, pageSizeOf } from './paging';
 import type { BundleTable, Db, StoreContext } from './schema';
 import { spiffeFromStored, storedFromSpiffe } from './spiffe-codec';
-import { chunks, isUniqueViolation } from './sql-errors';
+import { chunks } from '../../util/chunks';
+import { isUniqueViolation } from './sql-errors';
 
 const PAGE_KIND = 'bundles';
 /** Attempts of an optimistic read-modify-write before giving up (only under heavy contention). */

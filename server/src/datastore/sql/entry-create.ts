@@ -7,7 +7,8 @@ import { hydrateEntries } from './entry-read';
 import { isMysql } from './dialect';
 import { recordEntryEvents } from './events';
 import type { Database, Db, StoreContext } from './schema';
-import { chunks, isUniqueViolation, retryOnDeadlock } from './sql-errors';
+import { chunks } from '../../util/chunks';
+import { isUniqueViolation, retryOnDeadlock } from './sql-errors';
 
 /** IN-list and multi-row INSERT chunk sizes (well under both backends' parameter limits). */
 const LOOKUP_CHUNK = 500;

@@ -5,7 +5,7 @@ import { decodeIntCursor, finishPage, pageSizeOf } from './paging';
 import { isMysql } from './dialect';
 import type { Database, Db } from './schema';
 import { ENTRY_FEDERATIONS, ENTRY_SELECTORS, setMatch } from './set-match';
-import { chunks } from './sql-errors';
+import { chunks } from '../../util/chunks';
 
 /** Entries per `IN (…)` list when loading children of an explicit set of rows. */
 const IN_CHUNK = 500;

@@ -1,6 +1,6 @@
 import type { EntryEvent, LatestEventIds, NodeEvent } from '../types';
 import type { Db } from './schema';
-import { chunks } from './sql-errors';
+import { chunks } from '../../util/chunks';
 
 /** Event rows per INSERT statement. */
 const INSERT_CHUNK = 500;

@@ -1,7 +1,7 @@
 import { canonicalSelectors } from './entry-codec';
 import { validateNodeSelectors } from './node-codec';
 import type { Db } from './schema';
-import { chunks } from './sql-errors';
+import { chunks } from '../../util/chunks';
 import type { NodeSelectors, Selector } from '../types';
 
 const IN_CHUNK = 500;

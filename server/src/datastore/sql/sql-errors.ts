@@ -97,10 +97,3 @@ export function isDatabaseUnreachable(err: unknown): boolean {
 export function isValueTooLong(err: unknown): boolean {
   return codeOf(err) === 'ER_DATA_TOO_LONG';
 }
-
-/** Splits `items` into chunks of at most `size` (bound on SQL parameters per statement). */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
