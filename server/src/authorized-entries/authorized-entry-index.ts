@@ -68,6 +68,11 @@ export class AuthorizedEntryIndex {
     return this.entries.get(id);
   }
 
+  /** Number of entries whose parent ID is `parentId` (0 when `parentId` is nobody's parent). */
+  childCount(parentId: string): number {
+    return this.byParent.count(parentId);
+  }
+
   /** Entries whose SPIFFE ID is exactly `spiffeId` (used for admin/downstream caller checks). */
   entriesForSpiffeId(spiffeId: string): RegistrationEntry[] {
     return [...this.bySpiffeId.get(spiffeId)];

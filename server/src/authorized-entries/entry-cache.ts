@@ -98,12 +98,17 @@ export class EntryCache {
 
   /** Entries the agent may serve, from memory. */
   authorizedEntries(agentId: string): RegistrationEntry[] {
-    return this.index.authorizedEntries(agentId, Math.floor(this.now() / 1000));
+    return this.index.authorizedEntries(agentId, this.nowSeconds());
   }
 
   /** Direct children of `parentId` whose selectors are a subset of `selectors`, from memory. */
   childrenMatching(parentId: string, selectors: readonly Selector[]): RegistrationEntry[] {
-    return this.index.childrenMatching(parentId, selectors, Math.floor(this.now() / 1000));
+    return this.index.childrenMatching(parentId, selectors, this.nowSeconds());
+  }
+
+  /** The cache's clock in unix seconds, against which entry expiry is judged. */
+  nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { RegistrationEntry } from '../../datastore/types';
 import type { EntryCacheChange } from '../../authorized-entries/entry-cache';
 import { entryToWire } from '../convert/entry';
+import { HeldEntries, type AuthorizedView } from './held-entries';
 import type { WireEntry, WireEntryMask } from '../wire';
 
 /** `lanyard.agent.v1.WatchResponse`. */
@@ -34,29 +35,32 @@ function emptyResponse(): WatchResponse {
 }
 
 /**
- * One agent's watch: the revisions of the entries it was last told about, so each change is sent as a delta
- * computed from the entry cache. Only the latest state is ever pending (a dirty flag, not a queue), so a slow
- * agent costs one snapshot however many changes happen while its stream is backed up.
+ * One agent's watch: the entries it was last told about, so each change is sent as a delta. A change made only
+ * of leaf entries is worked out from those entries (O(change)); a reload, new node selectors, or a change to a
+ * node alias or to an entry other entries are parented to takes a full walk of the agent's entries. Only the
+ * latest state is ever pending (the changed IDs, not a queue of messages), so a slow agent costs one delta
+ * however many changes happen while its stream is backed up.
  */
 export class AgentWatch {
-  private snapshot = new Map<string, number>();
-  /** The agent ID plus the SPIFFE IDs of its entries: parents whose children it may serve. */
-  private parents = new Set<string>();
+  private readonly held: HeldEntries;
   private blocked = false;
-  private dirty = false;
+  /** Entry IDs changed since the last push, or `all` when only a full walk will do. */
+  private pending: Set<string> | 'all' | undefined;
   private bundlePending = false;
 
   constructor(
     readonly agentId: string,
+    serverId: string,
     private readonly sink: WatchSink,
     private readonly mask: WireEntryMask | null,
     private readonly limits: WatchLimits,
-    private readonly authorized: () => RegistrationEntry[],
+    view: AuthorizedView,
   ) {
-    this.remember(authorized());
+    this.held = new HeldEntries(agentId, serverId, view);
+    this.held.fullDelta();
     sink.onDrain(() => {
       this.blocked = false;
-      if (this.dirty || this.bundlePending) this.push();
+      if (this.pending !== undefined || this.bundlePending) this.push();
     });
   }
 
@@ -81,16 +85,21 @@ export class AgentWatch {
   ): boolean {
     if (change.reloaded || change.agentIds.has(this.agentId)) return true;
     for (const id of change.entryIds) {
-      if (this.snapshot.has(id)) return true;
+      if (this.held.has(id)) return true;
       const parent = lookup(id)?.parentId;
-      if (parent !== undefined && (parent === serverId || this.parents.has(parent))) return true;
+      if (parent !== undefined && (parent === serverId || this.held.isParent(parent))) return true;
     }
     return false;
   }
 
-  /** Marks the entries changed and pushes the delta unless the stream is backed up. */
-  entriesChanged(): void {
-    this.dirty = true;
+  /** Records `change` and pushes the delta unless the stream is backed up. */
+  entriesChanged(change: EntryCacheChange): void {
+    if (change.reloaded || change.agentIds.has(this.agentId)) this.pending = 'all';
+    else if (this.pending !== 'all') {
+      const ids = this.pending ?? new Set<string>();
+      for (const id of change.entryIds) ids.add(id);
+      this.pending = ids.size > this.limits.maxPushedEntries ? 'all' : ids;
+    }
     if (!this.blocked) this.push();
   }
 
@@ -101,8 +110,8 @@ export class AgentWatch {
   }
 
   private push(): void {
-    const pages = this.dirty ? this.delta() : [];
-    this.dirty = false;
+    const pages = this.pending === undefined ? [] : this.delta(this.pending);
+    this.pending = undefined;
     if (this.bundlePending) {
       if (pages.length === 0) pages.push(emptyResponse());
       pages[pages.length - 1].bundle_changed = true;
@@ -114,12 +123,9 @@ export class AgentWatch {
     });
   }
 
-  private delta(): WatchResponse[] {
-    const current = this.authorized();
-    const upserted = current.filter((e) => this.snapshot.get(e.id) !== e.revisionNumber);
-    const kept = new Set(current.map((e) => e.id));
-    const removed = [...this.snapshot.keys()].filter((id) => !kept.has(id));
-    this.remember(current);
+  private delta(pending: Set<string> | 'all'): WatchResponse[] {
+    const { upserted, removed } =
+      (pending === 'all' ? undefined : this.held.incrementalDelta(pending)) ?? this.held.fullDelta();
     if (upserted.length + removed.length === 0) return [];
     if (upserted.length + removed.length > this.limits.maxPushedEntries) {
       return [{ ...emptyResponse(), resync: true }];
@@ -134,11 +140,6 @@ export class AgentWatch {
       pages.push({ ...emptyResponse(), removed_ids: removed.slice(i, i + 10 * this.limits.pageSize) });
     }
     return pages;
-  }
-
-  private remember(entries: readonly RegistrationEntry[]): void {
-    this.snapshot = new Map(entries.map((e) => [e.id, e.revisionNumber]));
-    this.parents = new Set([this.agentId, ...entries.map((e) => e.spiffeId)]);
   }
 
   private write(message: WatchResponse): void {

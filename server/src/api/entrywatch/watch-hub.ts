@@ -2,6 +2,7 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import type { EntryCache, EntryCacheChange } from '../../authorized-entries/entry-cache';
 import type { WireEntryMask } from '../wire';
 import { AgentWatch, type WatchLimits, type WatchSink } from './agent-watch';
+import type { AuthorizedView } from './held-entries';
 
 /** Default bound of a pushed change: above it the agent runs its paged SyncAuthorizedEntries instead. */
 export const DEFAULT_MAX_PUSHED_ENTRIES = 5000;
@@ -14,6 +15,8 @@ export const DEFAULT_MAX_PUSHED_ENTRIES = 5000;
 export class EntryWatchHub {
   private readonly watches = new Map<string, AgentWatch>();
   private readonly removeListener: () => void;
+  /** The entry cache as the watches read it (its index is swapped on a full reload, so always read afresh). */
+  private readonly view: AuthorizedView;
 
   constructor(
     private readonly cache: EntryCache,
@@ -22,6 +25,12 @@ export class EntryWatchHub {
     private readonly logger: PluginLogger,
   ) {
     this.removeListener = cache.onChange((change) => this.entriesChanged(change));
+    this.view = {
+      authorizedEntries: (agentId) => cache.authorizedEntries(agentId),
+      entry: (id) => cache.index.getEntry(id),
+      childCount: (spiffeId) => cache.index.childCount(spiffeId),
+      nowSeconds: () => cache.nowSeconds(),
+    };
   }
 
   /** Number of open watches. */
@@ -37,9 +46,7 @@ export class EntryWatchHub {
       this.watches.delete(agentId);
       old.end();
     }
-    const watch = new AgentWatch(agentId, sink, mask, this.limits, () =>
-      this.cache.authorizedEntries(agentId),
-    );
+    const watch = new AgentWatch(agentId, this.serverId, sink, mask, this.limits, this.view);
     this.watches.set(agentId, watch);
     watch.ready();
     return () => {
@@ -71,7 +78,7 @@ export class EntryWatchHub {
     const lookup = (id: string) => this.cache.index.getEntry(id);
     for (const watch of this.watches.values()) {
       try {
-        if (watch.affectedBy(change, lookup, this.serverId)) watch.entriesChanged();
+        if (watch.affectedBy(change, lookup, this.serverId)) watch.entriesChanged(change);
       } catch (err) {
         this.logger.warn('Failed to push entry changes', {
           agent_id: watch.agentId,
