@@ -1,4 +1,5 @@
 import type { RegistrationEntry, Selector } from '../datastore/types';
+import { ExpiryHeap } from './expiry-heap';
 import { MultiMap } from './multi-map';
 import { selectorKeys } from './selector-key';
 
@@ -15,6 +16,7 @@ export class AuthorizedEntryIndex {
   /** Alias entries (parent = server ID) keyed by each of their selectors. */
   private readonly aliasesBySelector = new MultiMap<string, RegistrationEntry>();
   private readonly nodeSelectors = new Map<string, Set<string>>();
+  private readonly expiry = new ExpiryHeap();
 
   /** @param serverId `spiffe://<td>/spire/server`: entries parented to it are node aliases. */
   constructor(private readonly serverId: string) {}
@@ -38,6 +40,7 @@ export class AuthorizedEntryIndex {
   upsertEntry(entry: RegistrationEntry): void {
     this.removeEntry(entry.id);
     this.entries.set(entry.id, entry);
+    this.expiry.add(entry);
     this.byParent.add(entry.parentId, entry);
     this.bySpiffeId.add(entry.spiffeId, entry);
     if (entry.parentId === this.serverId) {
@@ -61,6 +64,14 @@ export class AuthorizedEntryIndex {
   setNodeSelectors(agentId: string, selectors: readonly Selector[]): void {
     if (selectors.length === 0) this.nodeSelectors.delete(agentId);
     else this.nodeSelectors.set(agentId, selectorKeys(selectors));
+  }
+
+  /**
+   * IDs of the indexed entries that expired before unix second `now` since the last call: expiry is no
+   * datastore event, so the cache reports these as changed for the watches to withdraw them.
+   */
+  takeExpired(now: number): string[] {
+    return this.expiry.takeExpired(now, (e) => this.entries.get(e.id) === e).map((e) => e.id);
   }
 
   /** The entry with this ID, if indexed. */
@@ -102,6 +113,33 @@ export class AuthorizedEntryIndex {
       for (const child of this.byParent.get(queue[i] as string)) take(child);
     }
     return result;
+  }
+
+  /**
+   * The entry with ID `entryId` when `agentId` may serve it (by the rules of {@link authorizedEntries}), found by
+   * walking up from the entry through its parents: O(its ancestry), not O(every entry of the agent).
+   */
+  authorizedEntry(agentId: string, entryId: string, now: number): RegistrationEntry | undefined {
+    const entry = this.entries.get(entryId);
+    if (entry === undefined) return undefined;
+    const aliases = new Set(this.matchingAliases(agentId));
+    const reachable = new Map<string, boolean>();
+    const authorized = (e: RegistrationEntry): boolean =>
+      (e.expiresAt === 0 || e.expiresAt >= now) && (aliases.has(e) || parentReachable(e.parentId));
+    const parentReachable = (parentId: string): boolean => {
+      if (parentId === agentId) return true;
+      const known = reachable.get(parentId);
+      if (known !== undefined) return known;
+      reachable.set(parentId, false); // a cycle back to this parent does not make it reachable
+      for (const parent of this.bySpiffeId.get(parentId)) {
+        if (authorized(parent)) {
+          reachable.set(parentId, true);
+          return true;
+        }
+      }
+      return false;
+    };
+    return authorized(entry) ? entry : undefined;
   }
 
   /**

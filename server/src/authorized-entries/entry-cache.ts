@@ -101,6 +101,11 @@ export class EntryCache {
     return this.index.authorizedEntries(agentId, this.nowSeconds());
   }
 
+  /** The entry `entryId` if the agent may serve it, from memory in O(its ancestry). */
+  authorizedEntry(agentId: string, entryId: string): RegistrationEntry | undefined {
+    return this.index.authorizedEntry(agentId, entryId, this.nowSeconds());
+  }
+
   /** Direct children of `parentId` whose selectors are a subset of `selectors`, from memory. */
   childrenMatching(parentId: string, selectors: readonly Selector[]): RegistrationEntry[] {
     return this.index.childrenMatching(parentId, selectors, this.nowSeconds());
@@ -132,6 +137,7 @@ export class EntryCache {
       return;
     }
     const entryIds = await this.applyEntryEvents();
+    for (const id of this.index.takeExpired(this.nowSeconds())) entryIds.add(id);
     const agentIds = await this.applyNodeEvents();
     this.reportStats();
     if (entryIds.size + agentIds.size > 0) this.emitChange({ entryIds, agentIds, reloaded: false });

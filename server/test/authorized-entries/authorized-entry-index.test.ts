@@ -101,4 +101,39 @@ describe('AuthorizedEntryIndex', () => {
     expect(index.authorizedEntries(AGENT, 100)).toHaveLength(1);
     expect(index.entriesForSpiffeId('spiffe://example.org/alias')).toHaveLength(1);
   });
+
+  it('answers for one entry exactly as the full walk does, on random graphs with aliases, cycles and expiry', () => {
+    let seed = 99;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const OTHER = 'spiffe://example.org/spire/agent/k8s_psat/c1/node-2';
+    for (let graph = 0; graph < 40; graph++) {
+      const index = new AuthorizedEntryIndex(SERVER);
+      index.setNodeSelectors(AGENT, [{ type: 'k8s_psat', value: 'cluster:c1' }]);
+      const names = Array.from({ length: 12 }, (_, i) => `spiffe://example.org/n${i}`);
+      const parents = [AGENT, OTHER, SERVER, ...names];
+      const all: RegistrationEntry[] = [];
+      for (let i = 0; i < 30; i++) {
+        const parentId = parents[random(parents.length)];
+        const selectors =
+          parentId === SERVER
+            ? [{ type: 'k8s_psat', value: random(2) === 0 ? 'cluster:c1' : 'cluster:c2' }]
+            : [{ type: 'unix', value: 'uid:0' }];
+        const e = entry(names[random(names.length)], parentId, selectors, {
+          expiresAt: random(5) === 0 ? 50 : 0,
+        });
+        index.upsertEntry(e);
+        all.push(e);
+      }
+      const walked = new Set(index.authorizedEntries(AGENT, 100).map((e) => e.id));
+      for (const e of all)
+        expect([e.id, index.authorizedEntry(AGENT, e.id, 100) !== undefined]).toEqual([
+          e.id,
+          walked.has(e.id),
+        ]);
+      expect(index.authorizedEntry(AGENT, 'missing', 100)).toBeUndefined();
+    }
+  });
 });

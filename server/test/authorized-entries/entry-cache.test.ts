@@ -88,4 +88,25 @@ describe('EntryCache', () => {
     expect(duringReload).toEqual([8, 8, 8, 8]);
     expect(cache.authorizedEntries(AGENT)).toHaveLength(7);
   });
+
+  it('reports an entry as changed once it expires, so watches withdraw it though no event was written', async () => {
+    let clock = 1_000_000_000;
+    const expiring = await ds.createEntry(
+      newEntry({ spiffeId: 'spiffe://example.org/brief', parentId: AGENT, expiresAt: clock / 1000 + 30 }),
+    );
+    const cache = new EntryCache({ datastore: ds, serverId: SERVER, logger: silentLogger, now: () => clock });
+    await cache.start();
+    cache.stop();
+    const changed: string[][] = [];
+    cache.onChange((change) => changed.push([...change.entryIds]));
+    await cache.refresh();
+    expect(changed).toEqual([]);
+    expect(cache.authorizedEntry(AGENT, expiring.id)?.spiffeId).toBe('spiffe://example.org/brief');
+    clock += 31_000;
+    await cache.refresh();
+    await cache.refresh();
+    expect(changed).toEqual([[expiring.id]]);
+    expect(cache.authorizedEntry(AGENT, expiring.id)).toBeUndefined();
+    expect(spiffeIds(cache.authorizedEntries(AGENT))).toEqual(agentEntries);
+  });
 });

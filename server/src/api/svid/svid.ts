@@ -30,12 +30,12 @@ interface AuthorizedCsr {
 /** Checks one BatchNewX509SVID parameter; the error is that item's status, the batch goes on. */
 function authorizeParam(
   param: { entry_id: string; csr: Buffer },
-  authorized: Map<string, RegistrationEntry>,
+  authorized: (entryId: string) => RegistrationEntry | undefined,
 ): AuthorizedCsr | { error: Error } {
   if (param.entry_id === '')
     return { error: new InvalidArgumentError('missing entry ID', 'ERR_MISSING_ENTRY_ID') };
   if (param.csr.length === 0) return { error: new InvalidArgumentError('missing CSR', 'ERR_MISSING_CSR') };
-  const entry = authorized.get(param.entry_id);
+  const entry = authorized(param.entry_id);
   if (entry === undefined)
     return { error: new NotFoundError('entry not found or not authorized', 'ERR_ENTRY_NOT_AUTHORIZED') };
   return { entry, csr: param.csr };
@@ -69,7 +69,7 @@ export class SvidApi {
     await this.deps.rateLimits?.wait(ctx, req.params.length);
     return this.limiter.run(async () => {
       const agentId = agentIdOf(ctx);
-      const authorized = new Map(this.deps.cache.authorizedEntries(agentId).map((e) => [e.id, e]));
+      const authorized = (entryId: string) => this.deps.cache.authorizedEntry(agentId, entryId);
       const checked = req.params.map((param) => authorizeParam(param, authorized));
       const toSign = checked.flatMap((c) => ('entry' in c ? [c] : []));
       const signed = await this.deps.ca.signX509SvidsFromCsrs(toSign.map(csrParamsOf));
@@ -99,7 +99,7 @@ export class SvidApi {
     await this.deps.rateLimits?.wait(ctx, 1);
     if (req.entry_id === '') throw new InvalidArgumentError('missing entry ID', 'ERR_MISSING_ENTRY_ID');
     const audience = requireAudience(req.audience);
-    const entry = this.deps.cache.authorizedEntries(agentIdOf(ctx)).find((e) => e.id === req.entry_id);
+    const entry = this.deps.cache.authorizedEntry(agentIdOf(ctx), req.entry_id);
     if (entry === undefined)
       throw new NotFoundError('entry not found or not authorized', 'ERR_ENTRY_NOT_AUTHORIZED');
     const jwt = this.deps.ca.signJwtSvid({
