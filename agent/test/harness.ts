@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, type Logger, type PluginCatalog } from '@lanyard/common';
+import { createLogger, type Logger, type Metrics, type PluginCatalog } from '@lanyard/common';
 import type { NodeAttestorServerPlugin } from '@lanyard/attestor-core';
 import {
   DiskKeyManager,
@@ -58,6 +58,8 @@ export interface TestServerOptions {
   readonly entrySyncPageSize?: number;
   /** Largest change the server pushes entry by entry (default 5000); above it agents resync. */
   readonly entryPushMaxEntries?: number;
+  /** The server's metrics registry (to read its RPC counters); a private one when absent. */
+  readonly metrics?: Metrics;
 }
 
 async function launch(dir: string, port: number, options: TestServerOptions): Promise<LanyardServer> {
@@ -84,6 +86,7 @@ async function launch(dir: string, port: number, options: TestServerOptions): Pr
     pushEntryChanges: options.pushEntryChanges,
     entrySyncPageSize: options.entrySyncPageSize,
     entryPushMaxEntries: options.entryPushMaxEntries,
+    metrics: options.metrics,
   });
 }
 

@@ -78,3 +78,8 @@ async function fetchOne(
     throw toLanyardError(err, `failed to fetch federated bundle for "${trustDomain}"`);
   }
 }
+
+/** True when both lists hold the same bundles in the same order. */
+export function sameBundleList(a: readonly SpiffeBundle[], b: readonly SpiffeBundle[]): boolean {
+  return a.length === b.length && a.every((bundle, i) => sameBundle(bundle, b[i]));
+}

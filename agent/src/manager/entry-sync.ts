@@ -61,6 +61,11 @@ export class EntrySynchronizer {
     return this.known.get(entryId);
   }
 
+  /** Every entry as last synced or pushed. */
+  all(): WorkloadEntry[] {
+    return [...this.known.values()];
+  }
+
   /** Records a pushed change, so the next sync does not fetch those entries again. */
   applyChanges(upserts: readonly WorkloadEntry[], removedIds: readonly string[]): void {
     for (const id of removedIds) this.known.delete(id);

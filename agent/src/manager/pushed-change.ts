@@ -1,8 +1,8 @@
 /**
  * Applies a change pushed over EntryWatch in O(size of the change): the entries go into the identity cache
  * and the sync state, and SVIDs for the new or changed ones are signed at once. Anything the push does not
- * carry (the bundle, federated bundles of a new trust domain, `-storeSVID` entries, a change too large to
- * push) is left to a full sync, which the caller runs when this returns `needsSync`.
+ * carry (the bundle, federated bundles of a new trust domain) is left to a sync, which the caller runs when
+ * this returns `needsSync`; `-storeSVID` entries and a change too large to push need the entry list fetched.
  */
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { IdentityCache, WorkloadEntry } from './cache';
@@ -22,21 +22,23 @@ export interface PushTarget {
   readonly telemetry?: AgentTelemetry;
 }
 
-/** Result of {@link applyPushedChange}: whether a full sync must follow. */
+/** Result of {@link applyPushedChange}: whether a sync must follow, and whether it must fetch the entry list. */
 export interface PushOutcome {
   readonly needsSync: boolean;
+  /** The change was not applied (too large, or `-storeSVID` entries): only the full entry list has it. */
+  readonly needsEntryList: boolean;
   /** SVIDs signed for the change. */
   readonly signed: number;
 }
 
 /** Applies `change`; resolves once the SVIDs of its new entries are in the cache. */
 export async function applyPushedChange(target: PushTarget, change: PushedChange): Promise<PushOutcome> {
-  if (change.resync) return { needsSync: true, signed: 0 };
+  if (change.resync) return { needsSync: true, needsEntryList: true, signed: 0 };
   const { cache, entries, logger } = target;
   const upserts = change.upserts.map(toWorkloadEntry);
   const storeInvolved =
     upserts.some((e) => e.storeSvid) || change.removedIds.some((id) => entries.get(id)?.storeSvid === true);
-  if (storeInvolved) return { needsSync: true, signed: 0 };
+  if (storeInvolved) return { needsSync: true, needsEntryList: true, signed: 0 };
   entries.applyChanges(upserts, change.removedIds);
   const changes = cache.applyEntryChanges(upserts, change.removedIds);
   if (changes.added + changes.updated + changes.removed > 0) {
@@ -48,7 +50,7 @@ export async function applyPushedChange(target: PushTarget, change: PushedChange
   const missingFederation = upserts.some((e) =>
     e.federatesWith.some((td) => td !== cache.trustDomain && !cache.getFederatedBundle(td)),
   );
-  return { needsSync: change.bundleChanged || missingFederation, signed };
+  return { needsSync: change.bundleChanged || missingFederation, needsEntryList: false, signed };
 }
 
 /**

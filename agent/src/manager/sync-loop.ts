@@ -1,20 +1,20 @@
 /**
  * The agent's periodic synchronisation with the server: rotate the agent SVID when due, sync authorised
- * entries, own and federated bundles, then sign the workload SVIDs that are due, pushing everything into the
- * identity cache. Runs every `sync_interval` with exponential backoff on failure; a failure is logged once when
+ * entries (the full list only when the EntryWatch stream may have missed a change), own and federated bundles,
+ * then sign the workload SVIDs that are due, pushing everything into the identity cache; changes pushed over
+ * the stream are applied in between, one at a time with the syncs. Runs every `sync_interval` with exponential backoff on failure; a failure is logged once when
  * the state changes, not on every attempt. While the server is unreachable the cache keeps serving.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { PluginLogger } from '@lanyard/attestor-core';
 import { Backoff } from '@lanyard/base';
 import { statusOf } from '@lanyard/base/grpc';
-import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { IdentityCache, RotationStrategy, WorkloadEntry } from './cache';
 import type { WorkloadKeyType } from '../config/types';
 import { AgentBannedError, type AgentIdentity } from '../attestor/agent-identity';
 import { RebootstrapShutdownError, type RebootstrapPolicy } from '../attestor/rebootstrap';
-import { fetchFederatedBundles, fetchOwnBundle, sameBundle } from './bundle-fetch';
-import { EntrySynchronizer } from './entry-sync';
+import { AgentRefusedError, refusal } from './agent-refusal';
+import { AuthorizedSync } from './authorized-sync';
 import { EntryWatcher, type PushedChange } from './entry-watch';
 import { WantedSvids, applyPushedChange } from './pushed-change';
 import { describeRpcError } from '../client/rpc';
@@ -56,12 +56,13 @@ export interface SyncLoopOptions {
 
 /** Runs {@link sync} on a timer until stopped. */
 export class SyncLoop {
-  private readonly entries = new EntrySynchronizer();
   private readonly signer: SvidSigner;
   private readonly storeSigner: SvidSigner;
   private readonly storeService: StoreService;
   /** Entries created with `-storeSVID` and their SVIDs, kept out of the identity cache. */
   readonly storeCache = new StoreCache();
+  /** Entries and bundles. */
+  private readonly authorized: AuthorizedSync;
   private readonly backoff: Backoff;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -70,7 +71,6 @@ export class SyncLoop {
   private again = false;
   private readonly wantedSvids: WantedSvids;
   private removeWanted: (() => void) | undefined;
-  private federated: SpiffeBundle[] = [];
   /** Syncs and pushed changes run one at a time, so neither applies an older view over a newer one. */
   private exclusive: Promise<unknown> = Promise.resolve();
   /** The EntryWatch stream; undefined when push is disabled. */
@@ -82,6 +82,7 @@ export class SyncLoop {
     const { workloadKeyType, logger, rotation } = options;
     this.signer = new SvidSigner(options.cache, workloadKeyType, logger, rotation);
     this.storeSigner = new SvidSigner(this.storeCache, workloadKeyType, logger, rotation);
+    this.authorized = new AuthorizedSync({ ...options, storeCache: this.storeCache });
     this.storeService = new StoreService(this.storeCache, options.svidStores ?? new Map(), options.logger);
     this.backoff = new Backoff({
       initialDelayMs: 2 * options.intervalMs,
@@ -97,7 +98,10 @@ export class SyncLoop {
       this.watcher = new EntryWatcher({
         connection: options.connection,
         logger: options.logger,
-        onReady: () => this.kick(),
+        onReady: () => {
+          this.authorized.streamReopened();
+          this.kick();
+        },
         onChange: (change) => void this.applyPushed(change),
       });
     }
@@ -146,7 +150,9 @@ export class SyncLoop {
   async sync(now: Date = new Date()): Promise<void> {
     const { identity, connection, cache } = this.options;
     await refusal(identity.rotateIfNeeded(now, cache.getTaintedAuthorities()));
-    await this.measure(AGENT_METRIC_KEYS.syncEntries, () => this.syncEntries());
+    await this.measure(AGENT_METRIC_KEYS.syncEntries, () =>
+      this.authorized.sync(connection.clients(), this.watcher?.healthy === true),
+    );
     const telemetry = this.options.telemetry;
     await this.measure(AGENT_METRIC_KEYS.syncSvids, () =>
       this.signer.signDue(connection.clients(), now, (due) => telemetry?.expiringSvids(due)),
@@ -163,12 +169,21 @@ export class SyncLoop {
   /** Applies a pushed change after any sync in progress; a change it cannot carry runs a full sync. */
   private async applyPushed(change: PushedChange): Promise<void> {
     const { cache, connection, logger, telemetry } = this.options;
-    const target = { cache, entries: this.entries, signer: this.signer, connection, logger, telemetry };
+    const target = {
+      cache,
+      entries: this.authorized.entries,
+      signer: this.signer,
+      connection,
+      logger,
+      telemetry,
+    };
     try {
       const outcome = await this.serialize(() => applyPushedChange(target, change));
+      if (outcome.needsEntryList) this.authorized.entryListStale();
       if (outcome.needsSync) this.kick();
     } catch (err) {
       logger.warn('Failed to apply pushed entry changes; syncing instead', { error: describeRpcError(err) });
+      this.authorized.entryListStale();
       this.kick();
     }
   }
@@ -181,43 +196,6 @@ export class SyncLoop {
 
   private measure<T>(key: readonly string[], call: () => Promise<T>): Promise<T> {
     return this.options.telemetry ? this.options.telemetry.measure(key, call) : call();
-  }
-
-  /** Fetches entries, the own and federated bundles into the cache. */
-  private async syncEntries(): Promise<void> {
-    const { identity, connection, cache, logger } = this.options;
-    const clients = connection.clients();
-    const entries = await refusal(this.entries.sync(clients));
-    const { bundle, tainted } = await fetchOwnBundle(clients);
-    if (!sameBundle(cache.getBundle(), bundle)) cache.setBundle(bundle);
-    if (!tainted.sameAs(cache.getTaintedAuthorities())) {
-      cache.setTaintedAuthorities(tainted);
-      if (tainted.authorities.length > 0) {
-        logger.info('X.509 authorities are tainted; rotating the SVIDs they issued', {
-          tainted_authorities: tainted.authorities.length,
-        });
-      }
-    }
-    identity.updateRoots(bundle.x509Authorities.map((cert) => cert.raw));
-    const federates = [...new Set(entries.flatMap((e) => e.federatesWith))]
-      .filter((td) => td !== cache.trustDomain)
-      .sort();
-    const federated = await fetchFederatedBundles(clients, federates, logger);
-    if (!sameBundleList(this.federated, federated)) {
-      cache.setFederatedBundles(federated);
-      this.federated = federated;
-    }
-    const changes = cache.updateEntries(entries.filter((e) => e.storeSvid !== true));
-    if (changes.added + changes.updated + changes.removed > 0) {
-      logger.debug('Entry cache updated', { ...changes, entries: entries.length });
-      this.options.telemetry?.entryChanges(changes);
-    }
-    this.storeCache.update(
-      entries.filter((e) => e.storeSvid === true),
-      bundle,
-      new Map(federated.map((b) => [b.trustDomain.name, b])),
-      tainted,
-    );
   }
 
   private schedule(delayMs: number): void {
@@ -286,27 +264,4 @@ export class SyncLoop {
     this.failing = true;
     return delay;
   }
-}
-
-/** The server refused the agent itself (not a single resource): it was evicted or banned. */
-class AgentRefusedError extends Error {
-  constructor(override readonly cause: unknown) {
-    super((cause as Error)?.message ?? String(cause));
-  }
-}
-
-/** Marks PermissionDenied/NotFound from agent-level calls (renewal, entry sync) as {@link AgentRefusedError}. */
-async function refusal<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (err) {
-    const code = statusOf(err);
-    if (code === grpc.status.PERMISSION_DENIED || code === grpc.status.NOT_FOUND)
-      throw new AgentRefusedError(err);
-    throw err;
-  }
-}
-
-function sameBundleList(a: readonly SpiffeBundle[], b: readonly SpiffeBundle[]): boolean {
-  return a.length === b.length && a.every((bundle, i) => sameBundle(bundle, b[i]));
 }

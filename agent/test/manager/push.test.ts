@@ -7,6 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { parseSelector } from '@lanyard/attestor-core';
 import { unary } from '@lanyard/base/grpc';
+import { Metrics } from '@lanyard/common';
 import type { ServerApiClients } from '@lanyard/server';
 import type { Agent } from '../../src/agent';
 import {
@@ -140,6 +141,74 @@ describe('Lanyard agent and server: pushed changes', () => {
   });
 });
 
+/** SyncAuthorizedEntries calls the server has answered, from its SPIRE-named RPC counter. */
+async function entryListFetches(metrics: Metrics): Promise<number> {
+  const text = await metrics.exposition();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('spire_server_rpc_entry_v1_entry_sync_authorized_entries{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+describe('periodic syncs while the stream is up', () => {
+  const metrics = new Metrics({ prefix: 'spire_server' });
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setUp({ metrics }, { syncInterval: '300ms' });
+    await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+  });
+  afterAll(async () => {
+    await tearDown(s);
+    await metrics.close();
+  });
+
+  test('fetch the bundles but not the entry list, which the stream keeps current', async () => {
+    const fetched = await eventually(
+      'the first entry list',
+      async () => (await entryListFetches(metrics)) || undefined,
+    );
+    const syncedBefore = s.agent.syncLoop.lastSuccess?.getTime() ?? 0;
+    const id = await createEntry(s.ts.admin, {
+      parentId: s.agentId,
+      spiffeId: `spiffe://${TD}/light/app`,
+      selectors: ['unix:uid:0'],
+    });
+    await eventually('the pushed SVID', () => verifiedLeaf(s.agent, id));
+    await deleteEntry(s.ts.admin, id);
+    await eventually('the pushed removal', () => (s.agent.cache.getSvid(id) ? undefined : true));
+    await eventually('three more periodic syncs', () =>
+      (s.agent.syncLoop.lastSuccess?.getTime() ?? 0) > syncedBefore + 900 ? true : undefined,
+    );
+    expect(await entryListFetches(metrics)).toBe(fetched);
+  });
+});
+
+describe('a reopened stream', () => {
+  const metrics = new Metrics({ prefix: 'spire_server' });
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setUp({ metrics }, { syncInterval: '1h' });
+    await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+  });
+  afterAll(async () => {
+    await tearDown(s);
+    await metrics.close();
+  });
+
+  test('is followed by a fetch of the entry list, as changes may have been missed meanwhile', async () => {
+    const fetched = await eventually(
+      'the first entry list',
+      async () => (await entryListFetches(metrics)) || undefined,
+    );
+    s.ts.server.entryWatch?.end(s.agentId);
+    await eventually('the stream to break', () => (s.agent.syncLoop.watcher?.healthy ? undefined : true));
+    await eventually('the stream to reopen', () => s.agent.syncLoop.watcher?.healthy || undefined);
+    await eventually('a fresh entry list', async () =>
+      (await entryListFetches(metrics)) === fetched + 1 ? true : undefined,
+    );
+  });
+});
+
 describe('an evicted agent', () => {
   let s: Setup;
   beforeAll(async () => {
@@ -198,11 +267,15 @@ describe('Lanyard agent against a server without EntryWatch', () => {
 });
 
 describe('poll-only (SPIRE-style) agent against a Lanyard server', () => {
+  const metrics = new Metrics({ prefix: 'spire_server' });
   let s: Setup;
   beforeAll(async () => {
-    s = await setUp({ entrySyncPageSize: 7 }, { extra: '  lanyard_push_entry_changes = false' });
+    s = await setUp({ entrySyncPageSize: 7, metrics }, { extra: '  lanyard_push_entry_changes = false' });
   });
-  afterAll(() => tearDown(s));
+  afterAll(async () => {
+    await tearDown(s);
+    await metrics.close();
+  });
 
   test('never opens the stream and is served by paged SyncAuthorizedEntries', async () => {
     expect(s.agent.syncLoop.watcher).toBeUndefined();
@@ -214,5 +287,7 @@ describe('poll-only (SPIRE-style) agent against a Lanyard server', () => {
       s.agent.cache.entries().some((e) => e.entryId === ids[3]) ? undefined : true,
     );
     expect(s.agent.cache.entryCount).toBe(39);
+    // Without the stream every sync fetches the list: the first, the one with the entries, the removal.
+    expect(await entryListFetches(metrics)).toBeGreaterThanOrEqual(3);
   });
 });
