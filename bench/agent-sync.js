@@ -307,7 +307,7 @@ async function registerBulk(h, admin, agentId, from, count) {
 }
 
 /** Probes (one more entry each, in sequence) per scale step; the median is reported. */
-const PROBES = 3;
+const PROBES = 5;
 
 /** Waits (bounded) until the agent's SVID count has not moved for a second: the bulk signing is over. */
 async function quiet(h, child) {
@@ -513,7 +513,7 @@ function sectionText(h, opts, results, loadStart, wallSeconds) {
       "agent's cache (its `entryCount`), timed from the first registration call of the step. RSS of the server " +
       'process and of the agent child (which hosts only this agent; the latency agents have been stopped).',
     '',
-    '| step | registration | all held | after the last registration | one more entry served (median of 3) | server RSS | agent RSS |',
+    `| step | registration | all held | after the last registration | one more entry served (median of ${PROBES}) | server RSS | agent RSS |`,
     '|---|---|---|---|---|---|---|',
     `| before | | | | | ${mib(scale.base.serverRss)} | ${mib(scale.base.agentRss)} |`,
     ...scale.steps.map(
