@@ -46,7 +46,15 @@ describe('der reader', () => {
   });
 
   it('decodes OIDs and refuses malformed ones', () => {
-    for (const dotted of ['1.2.840.113549.1.9.14', '2.5.4.45', '1.3.6.1.5.5.7.3.2', '2.999.1', '0.9.2342']) {
+    const uuidArc = '2.25.329800735698586629295641978511506172918'; // past Number.MAX_SAFE_INTEGER
+    for (const dotted of [
+      '1.2.840.113549.1.9.14',
+      '2.5.4.45',
+      '1.3.6.1.5.5.7.3.2',
+      '2.999.1',
+      '0.9.2342',
+      uuidArc,
+    ]) {
       expect(der.readOid(der.readNode(der.oid(dotted), 0, 'oid'), 'oid')).toBe(dotted);
     }
     expect(() => der.readOid(der.readNode(buf('0600'), 0, 'o'), 'o')).toThrow(/o is not a valid oid/);

@@ -83,11 +83,36 @@ export function onlyChild(node: DerNode, field: string): DerNode {
   return list[0];
 }
 
-/** Decodes an OBJECT IDENTIFIER to dotted form (`1.2.840.10045.2.1`). */
+/** Arcs above this are decoded with BigInt: one more base-128 digit could pass `Number.MAX_SAFE_INTEGER`. */
+const MAX_NUMBER_ARC = 2 ** 46;
+
+/**
+ * Decodes an OBJECT IDENTIFIER to dotted form (`1.2.840.10045.2.1`). Arcs are read as numbers, and with BigInt
+ * only when one is too long for a number (OIDs are parsed for every CSR, and BigInt arithmetic allocates).
+ */
 export function readOid(node: DerNode | undefined, field: string): string {
   const { content } = expectTag(node, Tag.OID, field);
   if (content.length === 0 || content[content.length - 1] & 0x80)
     throw malformed(field, 'is not a valid oid');
+  const arcs: number[] = [];
+  let value = 0;
+  let start = true;
+  for (let i = 0; i < content.length; i++) {
+    if (start && content[i] === 0x80) throw malformed(field, 'is not a valid oid');
+    if (value >= MAX_NUMBER_ARC) return readLongOid(content, field);
+    value = value * 128 + (content[i] & 0x7f);
+    start = !(content[i] & 0x80);
+    if (start) {
+      arcs.push(value);
+      value = 0;
+    }
+  }
+  const first = arcs[0] < 80 ? Math.floor(arcs[0] / 40) : 2;
+  return [first, arcs[0] - first * 40, ...arcs.slice(1)].join('.');
+}
+
+/** {@link readOid} with BigInt arcs. */
+function readLongOid(content: Buffer, field: string): string {
   const arcs: bigint[] = [];
   let value = 0n;
   let start = true;

@@ -12,7 +12,7 @@ import { CsrBatchSigner } from './csr-batch';
 import { issueLeafFromCsr, type CsrIssueSettings, type IssuedLeaf } from './csr-issue';
 import { LocalAuthority } from './local-authority';
 import { serialToDecimal } from './der/certificate';
-import { spkiOf } from './der/spki';
+import { rememberSpki, spkiOf } from './der/spki';
 import { cappedExpiry, newTokenId } from './jwt-authority';
 import { requireDnsName, requireMemberId } from './names';
 import type { X509Authority } from './x509-authority';
@@ -94,7 +94,8 @@ export class ServerCa implements ServerCaApi {
 
   /** @inheritDoc */
   parseCsr(csrDer: Buffer): ParsedCsr {
-    const { publicKey, uriSans, dnsNames, subjectDer } = parseAndVerifyCsr(csrDer);
+    const { publicKey, spkiDer, uriSans, dnsNames, subjectDer } = parseAndVerifyCsr(csrDer);
+    rememberSpki(publicKey, spkiDer); // the caller may sign for this key next
     return { publicKey, uriSans, dnsNames, subjectDer: Buffer.from(subjectDer) };
   }
 

@@ -16,12 +16,20 @@ const CURVE_NAMES: Record<string, string> = Object.fromEntries(
   Object.entries(CURVE_OIDS).map(([crv, c]) => [c.oid, crv]),
 );
 
-/** SPKI DER of keys this module imported, so `spkiOf` on them costs nothing. */
-const importedSpki = new WeakMap<KeyObject, Buffer>();
+/** SPKI DER of keys handed out with it ({@link rememberSpki}), so `spkiOf` on them costs nothing. */
+const knownSpki = new WeakMap<KeyObject, Buffer>();
+
+/**
+ * Records `spkiDer` (copied) as the SPKI of `key` for {@link spkiOf}. Only for keys that are handed out and may
+ * come back: a WeakMap entry for every CSR key signed would cost the garbage collector more than it saves.
+ */
+export function rememberSpki(key: KeyObject, spkiDer: Buffer): void {
+  knownSpki.set(key, Buffer.from(spkiDer));
+}
 
 /** The SPKI DER of a public (or private) KeyObject. */
 export function spkiOf(key: KeyObject): Buffer {
-  const known = importedSpki.get(key);
+  const known = knownSpki.get(key);
   if (known) return known;
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   const jwk = publicKey.export({ format: 'jwk' });
@@ -54,11 +62,9 @@ function spkiFromJwk(jwk: JsonWebKey): Buffer | undefined {
  */
 export function importSpki(spkiDer: Buffer): KeyObject {
   const jwk = ecJwkFromSpki(spkiDer);
-  const key = jwk
+  return jwk
     ? createPublicKey({ key: jwk, format: 'jwk' })
     : createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
-  importedSpki.set(key, Buffer.from(spkiDer));
-  return key;
 }
 
 function ecJwkFromSpki(spkiDer: Buffer): JsonWebKey | undefined {
