@@ -216,15 +216,19 @@ describe('CsrSigningPool', () => {
   it('refuses a batch its queue cannot take with ResourceExhausted, then takes work again', async () => {
     const pool = newPool(1, 2);
     expect(signed(await pool.sign(authority, csrBatch(2), SETTINGS, now))).toBe(2); // the worker is up
-    // Two chunks each: the first batch's go to the worker (two at a time), the second's fill the queue.
+    // The first batch fills the worker's two task slots with two chunks; with no slot free, the next batches
+    // travel whole, one chunk each, and two of them fill the queue.
     const first = pool.sign(authority, csrBatch(64), SETTINGS, now);
+    expect(pool.queuedChunks).toBe(0);
     const second = pool.sign(authority, csrBatch(64), SETTINGS, now);
+    const third = pool.sign(authority, csrBatch(64), SETTINGS, now);
     expect(pool.queuedChunks).toBe(2);
     const refused = pool.sign(authority, csrBatch(64), SETTINGS, now);
     await expect(refused).rejects.toBeInstanceOf(ResourceExhaustedError);
     await expect(refused).rejects.toThrow(/server is busy signing SVIDs: .* \(limit 2\); retry later/);
     expect(signed(await first)).toBe(64);
     expect(signed(await second)).toBe(64);
+    expect(signed(await third)).toBe(64);
     expect(signed(await pool.sign(authority, csrBatch(64), SETTINGS, now))).toBe(64);
   });
 

@@ -1,9 +1,10 @@
 /**
  * `CsrSigningPool`: CSR verification and X.509-SVID signing on a fixed set of worker threads (piscina), so a
  * server uses every core for the CPU work of `BatchNewX509SVID` while its main thread serves gRPC. A batch is cut
- * into a few chunks (two per thread) that run in parallel; chunks wait in a bounded queue, and a batch that
- * would overflow it is refused at once with ResourceExhausted. A worker that dies fails only the items it was
- * signing (Unavailable, retryable) and is replaced.
+ * into as many chunks as the workers have free task slots (at most two per thread, at least one), so a lone
+ * batch runs on every thread while under load each batch travels whole, paying the thread hop once. Chunks wait
+ * in a bounded queue, and a batch that would overflow it is refused at once with ResourceExhausted. A worker
+ * that dies fails only the items it was signing (Unavailable, retryable) and is replaced.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,7 +16,15 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import type { CsrIssueSettings, IssuedLeaf } from '../csr-issue';
 import type { CsrX509SvidParams } from '../types';
 import type { X509Authority } from '../x509-authority';
-import { asBuffer, decodeError, type AuthorityForWorker, type SignOutcome, type SignTask } from './messages';
+import {
+  decodeError,
+  packBytes,
+  viewOf,
+  type AuthorityForWorker,
+  type SignOutcome,
+  type SignResult,
+  type SignTask,
+} from './messages';
 
 /** The outcome of one CSR: its leaf or the error that refused it. */
 export type LeafOutcome = { leaf: IssuedLeaf } | { error: Error };
@@ -59,6 +68,8 @@ export function signingWorkerScript(): string {
 export class CsrSigningPool {
   private readonly pool: Piscina;
   private readonly maxQueuedChunks: number;
+  /** Chunks handed to piscina and not finished (running or queued). */
+  private inFlight = 0;
   private closed = false;
 
   constructor(private readonly options: CsrSigningPoolOptions) {
@@ -116,7 +127,7 @@ export class CsrSigningPool {
       );
     }
     const forWorker = workerAuthority(authority);
-    const done = parts.map((chunk) => this.runChunk({ authority: forWorker, settings, nowMs, items: chunk }));
+    const done = parts.map((chunk) => this.runChunk(taskFor(forWorker, settings, nowMs, chunk)));
     return (await Promise.all(done)).flat();
   }
 
@@ -128,17 +139,23 @@ export class CsrSigningPool {
   }
 
   private split(items: readonly CsrX509SvidParams[]): CsrX509SvidParams[][] {
-    const count = Math.max(1, Math.min(this.threads * 2, Math.floor(items.length / MIN_CHUNK_ITEMS)));
+    const freeSlots = this.threads * TASKS_PER_WORKER - this.inFlight;
+    const count = Math.max(1, Math.min(freeSlots, Math.floor(items.length / MIN_CHUNK_ITEMS)));
     return chunks(items, Math.ceil(items.length / count));
   }
 
   private async runChunk(task: SignTask): Promise<LeafOutcome[]> {
+    this.inFlight++;
     try {
-      const outcomes = (await this.pool.run(task)) as SignOutcome[];
-      return outcomes.map(fromWorker);
+      // packBytes made `csrs` over an ArrayBuffer of its own, never a SharedArrayBuffer
+      const transferList = [task.csrs.buffer as ArrayBuffer];
+      const result = (await this.pool.run(task, { transferList })) as SignResult;
+      return result.outcomes.map((outcome) => fromWorker(outcome, result.bytes));
     } catch (err) {
       const error = this.chunkFailure(err as Error);
       return task.items.map(() => ({ error }));
+    } finally {
+      this.inFlight--;
     }
   }
 
@@ -169,8 +186,22 @@ function workerAuthority(ca: X509Authority): AuthorityForWorker {
   };
 }
 
-function fromWorker(outcome: SignOutcome): LeafOutcome {
+/** The task of one chunk: its CSRs packed into one buffer that is transferred to the worker. */
+function taskFor(
+  authority: AuthorityForWorker,
+  settings: CsrIssueSettings,
+  nowMs: number,
+  chunk: readonly CsrX509SvidParams[],
+): SignTask {
+  const { bytes, ends } = packBytes(chunk.map((item) => item.csrDer));
+  const items = chunk.map(({ csrDer: _bytes, ...rest }) => rest);
+  return { authority, settings, nowMs, csrs: bytes, csrEnds: ends, items };
+}
+
+/** An item's outcome, its certificate and serial as views into the chunk's returned bytes. */
+function fromWorker(outcome: SignOutcome, bytes: Uint8Array): LeafOutcome {
   if (!outcome.ok) return { error: decodeError(outcome.error) };
-  const { certDer, spiffeId, notAfter, serial } = outcome;
-  return { leaf: { certDer: asBuffer(certDer), spiffeId, notAfter, serial: asBuffer(serial) } };
+  const { spiffeId, notAfter, certStart, certEnd, serialEnd } = outcome;
+  const certDer = viewOf(bytes, certStart, certEnd);
+  return { leaf: { certDer, spiffeId, notAfter, serial: viewOf(bytes, certEnd, serialEnd) } };
 }

@@ -1,7 +1,9 @@
 /**
- * What crosses the thread boundary between the main thread and a signing worker. Structured clone turns
- * Buffers into plain Uint8Arrays, and errors into plain Errors: both are rebuilt on arrival ({@link asBuffer},
- * {@link decodeError}) so callers see Buffers and the CA's typed errors, exactly as from in-thread signing.
+ * What crosses the thread boundary between the main thread and a signing worker. The bytes of a chunk travel
+ * packed into one buffer each way that is transferred, not copied: the CSRs to the worker, the certificates and
+ * serials back (structured clone would copy every backing buffer of every item, often an 8 KiB pool slab for a
+ * 600-byte certificate). Errors cross as plain data and are rebuilt on arrival ({@link decodeError}) so callers
+ * see Buffers and the CA's typed errors, exactly as from in-thread signing.
  */
 import type { KeyObject } from 'node:crypto';
 import { LanyardError, errorForStatus } from '@lanyard/base';
@@ -22,13 +24,20 @@ export interface AuthorityForWorker {
   notAfter: number;
 }
 
+/** An item of a chunk without its CSR bytes, which travel in {@link SignTask.csrs}. */
+export type ItemForWorker = Omit<CsrX509SvidParams, 'csrDer'>;
+
 /** One unit of work: a chunk of a batch, signed with one authority at one instant. */
 export interface SignTask {
   authority: AuthorityForWorker;
   settings: CsrIssueSettings;
   /** The CA clock at dispatch (ms), so a chunk signs as if signed on the main thread then. */
   nowMs: number;
-  items: CsrX509SvidParams[];
+  /** Every item's CSR DER, back to back (see {@link packBytes}). */
+  csrs: Uint8Array;
+  /** End offset in `csrs` of each item's CSR. */
+  csrEnds: number[];
+  items: ItemForWorker[];
 }
 
 /**
@@ -41,10 +50,38 @@ export interface EncodedError {
   message: string;
 }
 
-/** The result of one item, in the order of the task's items. */
+/**
+ * The result of one item. A signed one's certificate is `bytes[certStart, certEnd)` of its
+ * {@link SignResult}, its serial `bytes[certEnd, serialEnd)`.
+ */
 export type SignOutcome =
-  | { ok: true; certDer: Uint8Array; spiffeId: string; notAfter: number; serial: Uint8Array }
+  | { ok: true; spiffeId: string; notAfter: number; certStart: number; certEnd: number; serialEnd: number }
   | { ok: false; error: EncodedError };
+
+/** A worker's answer to a {@link SignTask}: the outcomes in item order, the signed bytes back to back. */
+export interface SignResult {
+  /** Certificate DER then serial of every signed item, in item order; offsets in the outcomes. */
+  bytes: Uint8Array;
+  outcomes: SignOutcome[];
+}
+
+/**
+ * `parts` back to back in one buffer of its own (never a slice of Node's shared Buffer pool, so it can be
+ * transferred), with the end offset of each part.
+ */
+export function packBytes(parts: readonly Uint8Array[]): { bytes: Uint8Array; ends: number[] } {
+  const ends: number[] = [];
+  let total = 0;
+  for (const part of parts) ends.push((total += part.length));
+  const bytes = new Uint8Array(total);
+  parts.forEach((part, i) => bytes.set(part, ends[i] - part.length));
+  return { bytes, ends };
+}
+
+/** A Buffer view (no copy) of `bytes` from `start` to `end`. */
+export function viewOf(bytes: Uint8Array, start: number, end: number): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
+}
 
 /** Flattens a thrown value for the trip back. */
 export function encodeError(err: unknown): EncodedError {
@@ -60,5 +97,5 @@ export function decodeError(encoded: EncodedError): Error {
 
 /** A Buffer view of bytes that arrived from another thread (no copy). */
 export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.isBuffer(bytes) ? bytes : viewOf(bytes, 0, bytes.byteLength);
 }
