@@ -11,11 +11,13 @@
  * so a noisy shared box affects both alike. Reported: SVIDs/s, per-batch latency p50/p99, server CPU seconds
  * per SVID and by thread (main vs workers, from /proc), and, measured in this process in the same run right
  * before and after, the in-process `ServerCa.signX509SvidFromCsr` rate, the node:crypto floor of any CSR
- * issuance (import key + verify CSR + sign) and the raw ES256 `crypto.sign` rate. A goal that is missed gets
- * the CPU split that explains it in the text (`--cpu-prof` also writes V8 profiles of the servers).
+ * issuance (import key + verify CSR + sign) and the raw ES256 `crypto.sign` rate. Both servers run under V8's
+ * sampling profiler (`--cpu-prof`, main and worker threads; `--no-cpu-prof` turns it off): the text states, from
+ * the samples of the timed rounds, where each thread kind's time went per SVID and what the pool added, and a
+ * missed goal gets the CPU split and the speed-up bound that explain it.
  * Writes the "## Server end to end" section of docs/benchmarks.md (its "BatchNewX509SVID" part).
  *
- * Usage: node bench/server-svid.js [--agents 8] [--batch 50] [--seconds 4] [--rounds 2] [--no-write] [--cpu-prof]
+ * Usage: node bench/server-svid.js [--agents 8] [--batch 50] [--seconds 4] [--rounds 2] [--no-write] [--no-cpu-prof]
  */
 'use strict';
 
@@ -24,7 +26,14 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const h = require('./server-harness');
-const { factorVerdict, ratioVerdict, threadCpuDelta, threadCpuSeconds } = require('./signing-report');
+const {
+  factorVerdict,
+  loopRate,
+  ratioVerdict,
+  threadCpuDelta,
+  threadCpuSeconds,
+} = require('./signing-report');
+const { profileSentences, serverProfile, speedupBound } = require('./server-svid-profile');
 
 const args = h.cliArgs();
 const AGENTS = args.num('agents', 8, 64);
@@ -33,30 +42,12 @@ const SECONDS = args.num('seconds', 4, 120);
 const ROUNDS = args.num('rounds', 2, 10);
 const MAX_BATCHES = 20_000; // hard bound on each measured loop, whatever the rate
 const WRITE = !args.has('no-write');
-const PROFILE = args.has('cpu-prof');
+const PROFILE = !args.has('no-cpu-prof');
 const POOL_GOAL = 1.7;
 const FLOOR_GOAL = 0.8;
 const RATE_GOAL = 2000;
 const { ServerCa, MemoryKeyManager } = h.requireBuilt('server/dist/ca');
 const { der } = h.requireBuilt('base/dist');
-
-/**
- * Runs `fn` for `seconds` in a tight loop on this thread; returns operations per wall second and per CPU second
- * of this process (the latter is what a core would give with no other work on the box).
- */
-function rate(fn, seconds) {
-  const end = h.nowMs() + seconds * 1000;
-  const start = h.nowMs();
-  const cpu0 = process.cpuUsage();
-  let n = 0;
-  let now = start;
-  while (now < end) {
-    for (let i = 0; i < 20; i++) fn(n++);
-    now = h.nowMs();
-  }
-  const cpu = process.cpuUsage(cpu0);
-  return { wall: n / ((now - start) / 1000), cpu: n / ((cpu.user + cpu.system) / 1e6) };
-}
 
 /** The signed part, signature and JWK of a CSR, for the node:crypto floor. */
 function csrParts(csrDer) {
@@ -95,8 +86,8 @@ async function inProcessRates(csrs, seconds) {
       },
       issue: (i) => ca.signX509SvidFromCsr({ csrDer: csrs[i % csrs.length], expectedSpiffeId: id }),
     };
-    for (const fn of Object.values(cases)) rate(fn, 0.2);
-    return Object.fromEntries(Object.entries(cases).map(([k, fn]) => [k, rate(fn, seconds)]));
+    for (const fn of Object.values(cases)) loopRate(fn, 0.2);
+    return Object.fromEntries(Object.entries(cases).map(([k, fn]) => [k, loopRate(fn, seconds)]));
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -166,7 +157,8 @@ async function drive(agents, csrs, seconds, serverPid) {
       }
     }),
   );
-  const wall = (h.nowMs() - start) / 1000;
+  const stop = h.nowMs();
+  const wall = (stop - start) / 1000;
   const self = process.cpuUsage(self0);
   const threads = threadCpuDelta(threads0, threadCpuSeconds(serverPid));
   return {
@@ -176,6 +168,7 @@ async function drive(agents, csrs, seconds, serverPid) {
     serverMain: threads.main,
     serverOthers: threads.others,
     clientCpu: (self.user + self.system) / 1e6,
+    window: [start * 1000, stop * 1000],
   };
 }
 
@@ -196,6 +189,7 @@ function combine(runs) {
     serverMain: sum('serverMain'),
     serverOthers: sum('serverOthers'),
     clientCpu: sum('clientCpu'),
+    windows: runs.map((r) => r.window),
   };
 }
 
@@ -218,10 +212,24 @@ function serverHcl(workers) {
   return workers === undefined ? limitsOff : `${limitsOff}\n    svid_signing_workers = ${workers}`;
 }
 
+/** Where a server's `--cpu-prof` files go: inside its temp dir, removed with it. */
+const profileDir = (server) => path.join(server.dir, 'cpu-profiles');
+
+/**
+ * `result` with the profile of its server's timed rounds, when profiling: stops the server so that every
+ * thread writes its profile (the rounds are over by then).
+ */
+async function withProfile(setup, result) {
+  if (!PROFILE) return result;
+  for (const agent of setup.agents) agent.clients.close();
+  await setup.server.stop();
+  return { ...result, profile: serverProfile(profileDir(setup.server), result.windows) };
+}
+
 /** Starts a server and attests its agents; returns the server, its agents and its bundle roots. */
 async function startServer(label, workers, csrs) {
   const server = await h.ServerProcess.create(`lanyard-bench-svid-${label}-`, serverHcl(workers));
-  server.spawn(h.profileFlags(PROFILE));
+  server.spawn(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(server)}`] : []);
   await server.waitReady();
   const admin = server.admin();
   try {
@@ -263,9 +271,11 @@ async function main() {
         [`${k}Cpu`, mean(k, 'cpu')],
       ]),
     );
+    // As ca-issue.js: the median (here: mean of two) of the per-round ratios of CPU-second rates.
+    floors.issueVsFloor = [before, after].reduce((acc, r) => acc + r.issue.cpu / r.floor.cpu / 2, 0);
     const run = {
-      one: combine(runs.one),
-      pool: combine(runs.pool),
+      one: await withProfile(one, combine(runs.one)),
+      pool: await withProfile(pool, combine(runs.pool)),
       single: combine([single]),
       floors,
       loadStart,
@@ -284,14 +294,15 @@ async function main() {
 /** The analysis, every sentence worded from this run's numbers. */
 function analysis({ one, pool, floors, cores }) {
   const speedup = pool.rate / one.rate;
-  const issueVsFloor = floors.issueCpu / floors.floorCpu;
+  const issueVsFloor = floors.issueVsFloor;
   const cpuPerWall = (r, k) => (r[k] / r.wall).toFixed(2);
   const sentences = [
     `Signing workers vs one thread, end to end (${factorVerdict(speedup, POOL_GOAL)}): ${h.fmt(pool.rate)} vs ` +
       `${h.fmt(one.rate)} SVIDs/s.`,
     `Rate with the workers (goal ≥ ${h.fmt(RATE_GOAL)} SVIDs/s on 2 cores): ` +
       (pool.rate >= RATE_GOAL ? 'met.' : `**missed** (${h.fmt(pool.rate)}/s).`),
-    `In-process CSR issuance against the node:crypto floor of import + verify + sign, per CPU-second ` +
+    `In-process CSR issuance against the node:crypto floor of import + verify + sign, per CPU-second of this ` +
+      'process, mean of the before and after ratios ' +
       `(${ratioVerdict(issueVsFloor, FLOOR_GOAL)}): ${h.fmt(floors.issueCpu)} vs ${h.fmt(floors.floorCpu)}.`,
     `Where the CPU went, per wall second: the one-thread server used ${cpuPerWall(one, 'serverMain')} CPU-s on its ` +
       `main thread and ${cpuPerWall(one, 'serverOthers')} on other threads; the pooled server ` +
@@ -308,7 +319,15 @@ function analysis({ one, pool, floors, cores }) {
         : `Server and agents together used ${used.toFixed(2)} of the ${cores} cores during the pooled runs: the ` +
             `rest was idle or taken by other processes (load average ${h.loadavg()} at the end).`,
     );
+    const { bound, oneMainUs, poolUs, neededUs } = speedupBound(one, pool, cores, POOL_GOAL);
+    sentences.push(
+      `At this run's CPU costs per SVID, ${oneMainUs.toFixed(0)} µs on the one-thread server's main thread (one ` +
+        `core, its limit) and ${poolUs.toFixed(0)} µs for the pooled server and the agents together (sharing ` +
+        `the ${cores} cores), the pool can be at most ${bound.toFixed(2)}× as fast${bound < POOL_GOAL ? '' : ' with every core to itself'}; ` +
+        `${POOL_GOAL}× would need the pooled server and the agents to spend ${neededUs.toFixed(0)} µs or less per SVID.`,
+    );
   }
+  sentences.push(...profileSentences(one, pool));
   const perSvidMainUs = (pool.serverMain / pool.svids) * 1e6;
   const perSvidSignUs = 1e6 / floors.issueCpu;
   sentences.push(
@@ -339,7 +358,11 @@ function writeSection(run) {
       `one batch in flight per agent; ${ROUNDS} rounds of ${SECONDS} s per server, alternating, after a 1 s ` +
       'warm-up. Servers and agents share the cores. Both servers run with `ratelimit` `attestation` and `signing` ' +
       "off: every simulated agent connects from 127.0.0.1, so SPIRE's per-IP limits (on by default) would cap the " +
-      "whole run at one agent's 500 CSRs/s.",
+      "whole run at one agent's 500 CSRs/s." +
+      (PROFILE
+        ? " Both servers run under V8's sampling CPU profiler (`--cpu-prof`, 1 ms interval, every thread), which " +
+          'costs them a little CPU; its samples from the timed rounds are summarized below.'
+        : ''),
     '',
     `| ${AGENTS} agents | SVIDs issued end to end | latency per batch p50 / p99 | server CPU per SVID | server CPU-s per second: main / other threads |`,
     '|---|---|---|---|---|',
