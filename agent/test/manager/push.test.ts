@@ -34,18 +34,29 @@ interface Setup {
   agent: Agent;
   log: LogCapture;
   agentId: string;
+  /** The server's metrics registry. */
+  metrics: Metrics;
 }
 
 async function setUp(server: TestServerOptions, agentOptions: AgentHclOptions): Promise<Setup> {
-  const ts = await startTestServer(server);
+  const metrics = new Metrics({ prefix: 'spire_server' });
+  const ts = await startTestServer({ ...server, metrics });
   const log = new LogCapture();
   const agent = await startAgent(agentConfig(ts, agentDir(), await createToken(ts.admin), agentOptions), log);
-  return { ts, agent, log, agentId: agent.identity.svid?.spiffeId ?? '' };
+  return { ts, agent, log, agentId: agent.identity.svid?.spiffeId ?? '', metrics };
+}
+
+/** {@link setUp}, then waits for the agent's EntryWatch stream. */
+async function setUpWatching(server: TestServerOptions, agentOptions: AgentHclOptions): Promise<Setup> {
+  const s = await setUp(server, agentOptions);
+  await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+  return s;
 }
 
 async function tearDown(setup: Setup | undefined): Promise<void> {
   await setup?.agent.stop();
   await setup?.ts.stop();
+  await setup?.metrics.close();
 }
 
 /** The leaf of the entry's cached SVID, once it is there and chains to the agent's bundle. */
@@ -81,8 +92,7 @@ async function createEntries(
 describe('Lanyard agent and server: pushed changes', () => {
   let s: Setup;
   beforeAll(async () => {
-    s = await setUp({ entrySyncPageSize: 5 }, { syncInterval: '1h' });
-    await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+    s = await setUpWatching({ entrySyncPageSize: 5 }, { syncInterval: '1h' });
   });
   afterAll(() => tearDown(s));
 
@@ -151,21 +161,16 @@ async function entryListFetches(metrics: Metrics): Promise<number> {
 }
 
 describe('periodic syncs while the stream is up', () => {
-  const metrics = new Metrics({ prefix: 'spire_server' });
   let s: Setup;
   beforeAll(async () => {
-    s = await setUp({ metrics }, { syncInterval: '300ms' });
-    await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+    s = await setUpWatching({}, { syncInterval: '300ms' });
   });
-  afterAll(async () => {
-    await tearDown(s);
-    await metrics.close();
-  });
+  afterAll(() => tearDown(s));
 
   test('fetch the bundles but not the entry list, which the stream keeps current', async () => {
     const fetched = await eventually(
       'the first entry list',
-      async () => (await entryListFetches(metrics)) || undefined,
+      async () => (await entryListFetches(s.metrics)) || undefined,
     );
     const syncedBefore = s.agent.syncLoop.lastSuccess?.getTime() ?? 0;
     const id = await createEntry(s.ts.admin, {
@@ -179,32 +184,27 @@ describe('periodic syncs while the stream is up', () => {
     await eventually('three more periodic syncs', () =>
       (s.agent.syncLoop.lastSuccess?.getTime() ?? 0) > syncedBefore + 900 ? true : undefined,
     );
-    expect(await entryListFetches(metrics)).toBe(fetched);
+    expect(await entryListFetches(s.metrics)).toBe(fetched);
   });
 });
 
 describe('a reopened stream', () => {
-  const metrics = new Metrics({ prefix: 'spire_server' });
   let s: Setup;
   beforeAll(async () => {
-    s = await setUp({ metrics }, { syncInterval: '1h' });
-    await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+    s = await setUpWatching({}, { syncInterval: '1h' });
   });
-  afterAll(async () => {
-    await tearDown(s);
-    await metrics.close();
-  });
+  afterAll(() => tearDown(s));
 
   test('is followed by a fetch of the entry list, as changes may have been missed meanwhile', async () => {
     const fetched = await eventually(
       'the first entry list',
-      async () => (await entryListFetches(metrics)) || undefined,
+      async () => (await entryListFetches(s.metrics)) || undefined,
     );
     s.ts.server.entryWatch?.end(s.agentId);
     await eventually('the stream to break', () => (s.agent.syncLoop.watcher?.healthy ? undefined : true));
     await eventually('the stream to reopen', () => s.agent.syncLoop.watcher?.healthy || undefined);
     await eventually('a fresh entry list', async () =>
-      (await entryListFetches(metrics)) === fetched + 1 ? true : undefined,
+      (await entryListFetches(s.metrics)) === fetched + 1 ? true : undefined,
     );
   });
 });
@@ -212,8 +212,7 @@ describe('a reopened stream', () => {
 describe('an evicted agent', () => {
   let s: Setup;
   beforeAll(async () => {
-    s = await setUp({}, { syncInterval: '1h' });
-    await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+    s = await setUpWatching({}, { syncInterval: '1h' });
   });
   afterAll(() => tearDown(s));
 
@@ -231,8 +230,7 @@ describe('an evicted agent', () => {
 describe('a change above the push limit', () => {
   let s: Setup;
   beforeAll(async () => {
-    s = await setUp({ entryPushMaxEntries: 3, entrySyncPageSize: 4 }, { syncInterval: '1h' });
-    await eventually('the entry watch', () => s.agent.syncLoop.watcher?.healthy || undefined);
+    s = await setUpWatching({ entryPushMaxEntries: 3, entrySyncPageSize: 4 }, { syncInterval: '1h' });
   });
   afterAll(() => tearDown(s));
 
@@ -267,15 +265,11 @@ describe('Lanyard agent against a server without EntryWatch', () => {
 });
 
 describe('poll-only (SPIRE-style) agent against a Lanyard server', () => {
-  const metrics = new Metrics({ prefix: 'spire_server' });
   let s: Setup;
   beforeAll(async () => {
-    s = await setUp({ entrySyncPageSize: 7, metrics }, { extra: '  lanyard_push_entry_changes = false' });
+    s = await setUp({ entrySyncPageSize: 7 }, { extra: '  lanyard_push_entry_changes = false' });
   });
-  afterAll(async () => {
-    await tearDown(s);
-    await metrics.close();
-  });
+  afterAll(() => tearDown(s));
 
   test('never opens the stream and is served by paged SyncAuthorizedEntries', async () => {
     expect(s.agent.syncLoop.watcher).toBeUndefined();
@@ -288,6 +282,6 @@ describe('poll-only (SPIRE-style) agent against a Lanyard server', () => {
     );
     expect(s.agent.cache.entryCount).toBe(39);
     // Without the stream every sync fetches the list: the first, the one with the entries, the removal.
-    expect(await entryListFetches(metrics)).toBeGreaterThanOrEqual(3);
+    expect(await entryListFetches(s.metrics)).toBeGreaterThanOrEqual(3);
   });
 });

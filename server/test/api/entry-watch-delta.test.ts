@@ -8,39 +8,19 @@ import type { AuthorizedView } from '../../src/api/entrywatch/held-entries';
 import { AuthorizedEntryIndex } from '../../src/authorized-entries/authorized-entry-index';
 import type { EntryCacheChange } from '../../src/authorized-entries/entry-cache';
 import type { RegistrationEntry } from '../../src/datastore';
+import { indexedEntry } from '../authorized-entries/indexed-entry';
 
 const SERVER = 'spiffe://example.org/spire/server';
 const AGENT = 'spiffe://example.org/spire/agent/join_token/a';
 const OTHER = 'spiffe://example.org/spire/agent/join_token/b';
 const NOW = 1_800_000_000;
 
-let counter = 0;
 function entry(
   spiffeId: string,
   parentId: string,
   extra: Partial<RegistrationEntry> = {},
 ): RegistrationEntry {
-  counter += 1;
-  return {
-    id: `e${counter}`,
-    spiffeId,
-    parentId,
-    selectors: [{ type: 'unix', value: 'uid:0' }],
-    x509SvidTtl: 0,
-    jwtSvidTtl: 0,
-    dnsNames: [],
-    federatesWith: [],
-    admin: false,
-    downstream: false,
-    expiresAt: 0,
-    revisionNumber: 0,
-    storeSvid: false,
-    hint: '',
-    jwtSvidIncludeJti: false,
-    disableX509SvidPrefetch: false,
-    createdAt: 1,
-    ...extra,
-  };
+  return indexedEntry(spiffeId, parentId, extra.selectors, extra);
 }
 
 /** An index, one watch of AGENT over it, and what the agent has been told (applied as the agent applies it). */

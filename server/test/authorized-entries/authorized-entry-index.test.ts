@@ -1,38 +1,11 @@
 import { AuthorizedEntryIndex } from '../../src/authorized-entries/authorized-entry-index';
 import type { RegistrationEntry } from '../../src/datastore';
+import { indexedEntry } from './indexed-entry';
 
 const SERVER = 'spiffe://example.org/spire/server';
 const AGENT = 'spiffe://example.org/spire/agent/k8s_psat/c1/node-1';
 
-let counter = 0;
-function entry(
-  spiffeId: string,
-  parentId: string,
-  selectors = [{ type: 'unix', value: 'uid:0' }],
-  extra: Partial<RegistrationEntry> = {},
-): RegistrationEntry {
-  counter += 1;
-  return {
-    id: `e${counter}`,
-    spiffeId,
-    parentId,
-    selectors,
-    x509SvidTtl: 0,
-    jwtSvidTtl: 0,
-    dnsNames: [],
-    federatesWith: [],
-    admin: false,
-    downstream: false,
-    expiresAt: 0,
-    revisionNumber: 0,
-    storeSvid: false,
-    hint: '',
-    jwtSvidIncludeJti: false,
-    disableX509SvidPrefetch: false,
-    createdAt: 1,
-    ...extra,
-  };
-}
+const entry = indexedEntry;
 
 const ids = (entries: RegistrationEntry[]) => entries.map((e) => e.spiffeId).sort();
 
