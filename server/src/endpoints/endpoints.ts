@@ -60,9 +60,11 @@ export class Endpoints {
 
   constructor(private readonly opts: EndpointsOptions) {
     const limits = opts.limits;
-    this.local = new grpc.Server(grpcServerOptions(limits));
+    // Channelz is never queried here; with it on grpc-js keeps call statistics on every call.
+    this.local = new grpc.Server({ ...grpcServerOptions(limits), 'grpc.enable_channelz': 0 });
     this.tcp = new grpc.Server({
       ...grpcServerOptions(limits),
+      'grpc.enable_channelz': 0,
       'grpc.max_connection_age_ms': limits.maxConnectionAgeMs,
       // Calls still open when the age is reached get as long as an idle stream may live.
       'grpc.max_connection_age_grace_ms': limits.streamIdleTimeoutMs,

@@ -52,6 +52,18 @@ export function bundleTests(ctx: SuiteContext): void {
     expect(await ds().getBundle('none.org')).toBeUndefined();
   });
 
+  test('re-reading an unchanged bundle returns the same decoded bundle; a change is read back at once', async () => {
+    await ds().createBundle(bundle('a.org'));
+    const first = await ds().getBundle('a.org');
+    expect(await ds().getBundle('a.org')).toBe(first);
+    await ds().setBundle(bundle('a.org', { x509Authorities: [{ asn1: longCert.der, tainted: true }] }));
+    const changed = await ds().getBundle('a.org');
+    expect(changed).not.toBe(first);
+    expect(bundleParts(changed)?.x509Authorities).toEqual([{ asn1: longCert.der, tainted: true }]);
+    await ds().setBundle(bundle('a.org', { refreshHint: 60 }));
+    expect((await ds().getBundle('a.org'))?.refreshHint).toBe(60);
+  });
+
   test('list pages by trust domain and count counts', async () => {
     for (const td of ['c.org', 'a.org', 'b.org']) await ds().createBundle(bundle(td));
     const first = await ds().listBundles({ pageSize: 2 });

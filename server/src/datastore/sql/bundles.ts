@@ -16,6 +16,32 @@ const PAGE_KIND = 'bundles';
 const MAX_ATTEMPTS = 8;
 const IN_CHUNK = 500;
 
+/** Bound of {@link decoded}: trust domains whose last decoded bundle is kept. */
+const MAX_DECODED = 1024;
+/**
+ * The last bundle decoded per trust domain with the row it came from, shared by every store of the process: a
+ * read that finds the same row returns the same (immutable) bundle instead of decoding the JSON again (every
+ * agent's GetBundle reads it once per sync).
+ */
+const decoded = new Map<string, { row: BundleTable; bundle: SpiffeBundle }>();
+
+/** The bundle of `row`, decoded once per distinct row content. */
+function bundleOfRow(row: BundleTable): SpiffeBundle {
+  const last = decoded.get(row.trust_domain);
+  if (
+    last !== undefined &&
+    last.row.authorities === row.authorities &&
+    Number(last.row.refresh_hint) === Number(row.refresh_hint) &&
+    Number(last.row.sequence_number) === Number(row.sequence_number)
+  ) {
+    return last.bundle;
+  }
+  const bundle = spiffeFromStored(storedFromRow(row));
+  if (decoded.size >= MAX_DECODED) decoded.clear();
+  decoded.set(row.trust_domain, { row, bundle });
+  return bundle;
+}
+
 /** The stored bundle, or undefined. */
 export async function getBundle(db: Db, trustDomain: string): Promise<SpiffeBundle | undefined> {
   const row = await db
@@ -23,7 +49,7 @@ export async function getBundle(db: Db, trustDomain: string): Promise<SpiffeBund
     .selectAll()
     .where('trust_domain', '=', trustDomain)
     .executeTakeFirst();
-  return row === undefined ? undefined : spiffeFromStored(storedFromRow(row));
+  return row === undefined ? undefined : bundleOfRow(row);
 }
 
 /** Inserts a new stored bundle. @throws AlreadyExistsError. */
