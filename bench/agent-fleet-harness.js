@@ -224,6 +224,19 @@ class Fleet {
     return this.attempts.filter((a) => a.startMs >= fromMs && a.startMs < toMs);
   }
 
+  /** The most attempts that started within any `spanMs` of [fromMs, toMs) (how bunched the syncs arrive). */
+  peakStarts(fromMs, toMs, spanMs) {
+    const starts = this.between(fromMs, toMs)
+      .map((a) => a.startMs)
+      .sort((a, b) => a - b);
+    let peak = 0;
+    for (let lo = 0, hi = 0; hi < starts.length; hi++) {
+      while (starts[hi] - starts[lo] >= spanMs) lo++;
+      peak = Math.max(peak, hi - lo + 1);
+    }
+    return peak;
+  }
+
   stop() {
     for (const agent of this.agents) agent.stop();
   }

@@ -6,11 +6,13 @@
  * otherwise "everything else". Idle samples are left out of the shares but counted, so the busy fraction of the
  * profiled time is known. Optionally only samples inside given time windows count.
  *
- * Two category sets: the server's start-up parts (the default, used by `server-coldstart.js`: self time only,
- * `(program)` counted as idle) and the signing path (`SIGNING_PARTS`, used by `server-svid.js`).
+ * Three category sets: the server's start-up parts (the default, used by `server-coldstart.js`: self time only,
+ * `(program)` counted as idle), the signing path (`SIGNING_PARTS`, used by `server-svid.js`) and the request
+ * path of agent RPCs (`REQUEST_PARTS`, used by `many-agents.js`: self time, `(program)` counted as busy). Every
+ * summary also names the functions with the most self time.
  *
  * Run directly it measures nothing (bench/run.js runs every file here); `node bench/cpu-profile-summary.js
- * <file> [signing]` prints the summary of one profile.
+ * <file> [signing|request]` prints the summary of one profile.
  */
 'use strict';
 
@@ -70,6 +72,30 @@ const SIGNING_PARTS = [
     (fn, url) => /\/(server|base|spiffe)\/dist\//.test(url),
   ],
 ];
+/**
+ * Where CPU goes while a server answers agents' syncs (self time; the first match wins). `(program)` is native
+ * work outside any JavaScript call: reading sockets, TLS records, nghttp2's frame parsing.
+ */
+const REQUEST_PARTS = [
+  ['garbage collection', (fn, url) => fn === '(garbage collector)' && url === ''],
+  ['native work outside JavaScript (sockets, TLS records, HTTP/2 parsing)', (fn) => fn === '(program)'],
+  [
+    'TLS in JavaScript (the peer certificate read per call, handshakes)',
+    (fn, url) => /^node:(_tls|tls)/.test(url),
+  ],
+  ['HTTP/2 (node:http2)', (fn, url) => url.startsWith('node:internal/http2')],
+  [
+    'gRPC and protobuf (grpc-js)',
+    (fn, url) => /@grpc\/grpc-js|protobufjs/.test(url) || /\$(en|de)code$/.test(fn),
+  ],
+  [
+    'SQL (driver and query builder)',
+    (fn, url) => /better-sqlite3|kysely|\/node_modules\/pg(-[a-z]+)?\//.test(url),
+  ],
+  ["the server's own code", (fn, url) => /\/(server|base|common|spiffe|proto)\/dist\//.test(url)],
+  ['Node core (streams, events, promises)', (fn, url) => url.startsWith('node:') || url === ''],
+];
+
 const SIGNING_IDLE = (fn, url) => fn === '(idle)' || (fn === 'atomicsWaitLoop' && /\/piscina\//.test(url));
 
 /**
@@ -79,6 +105,10 @@ const SIGNING_IDLE = (fn, url) => fn === '(idle)' || (fn === 'atomicsWaitLoop' &
  */
 const COLDSTART = { parts: PARTS, idle: (fn) => IDLE.has(fn), inherit: false, bySamples: false };
 const SIGNING = { parts: SIGNING_PARTS, idle: SIGNING_IDLE, inherit: true, bySamples: true };
+const REQUEST = { parts: REQUEST_PARTS, idle: (fn) => fn === '(idle)', inherit: false, bySamples: true };
+const CONFIGS = { coldstart: COLDSTART, signing: SIGNING, request: REQUEST };
+/** Functions named in a summary's `topFunctions`. */
+const TOP_FUNCTIONS = 5;
 
 function medianGapUs(profile) {
   const gaps = profile.timeDeltas.slice(1).sort((a, b) => a - b);
@@ -103,11 +133,14 @@ function nodeCategories(profile, { parts, idle, inherit }) {
 /**
  * Shares (0–1) of the busy sample time per category, largest first, with the busy and total (busy + idle)
  * profiled time in ms. `windows`: [fromUs, toUs] pairs on the monotonic clock (as `process.hrtime.bigint() /
- * 1000n` reads it in any process); only samples inside one count. `kind`: 'coldstart' (default) or 'signing'.
+ * 1000n` reads it in any process); only samples inside one count. `kind`: 'coldstart' (default), 'signing' or
+ * 'request'. `topFunctions`: the functions with the most self time and their shares.
  */
 function summarizeProfile(file, { kind = 'coldstart', windows } = {}) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const config = kind === 'signing' ? SIGNING : COLDSTART;
+  const config = CONFIGS[kind];
+  const names = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName || '(anonymous)']));
+  const byFunction = new Map();
   const categories = nodeCategories(profile, config);
   const intervalUs = medianGapUs(profile);
   const inWindow = (t) => !windows || windows.some(([from, to]) => t >= from && t <= to);
@@ -123,12 +156,17 @@ function summarizeProfile(file, { kind = 'coldstart', windows } = {}) {
     const category = categories.get(id);
     if (category === null) return;
     byPart.set(category, (byPart.get(category) ?? 0) + us);
+    byFunction.set(names.get(id), (byFunction.get(names.get(id)) ?? 0) + us);
     busyUs += us;
   });
   const shares = [...byPart]
     .map(([part, us]) => ({ part, share: us / busyUs }))
     .sort((a, b) => b.share - a.share);
-  return { busyMs: busyUs / 1000, totalMs: totalUs / 1000, shares };
+  const topFunctions = [...byFunction]
+    .map(([name, us]) => ({ name, share: us / busyUs }))
+    .sort((a, b) => b.share - a.share)
+    .slice(0, TOP_FUNCTIONS);
+  return { busyMs: busyUs / 1000, totalMs: totalUs / 1000, shares, topFunctions };
 }
 
 /** Sums summaries of several profiles (e.g. of every worker thread) into one. */
@@ -141,7 +179,15 @@ function mergeSummaries(summaries) {
   const shares = [...byPart]
     .map(([part, ms]) => ({ part, share: busyMs > 0 ? ms / busyMs : 0 }))
     .sort((a, b) => b.share - a.share);
-  return { busyMs, totalMs, shares };
+  const byFunction = new Map();
+  for (const s of summaries)
+    for (const { name, share } of s.topFunctions)
+      byFunction.set(name, (byFunction.get(name) ?? 0) + share * s.busyMs);
+  const topFunctions = [...byFunction]
+    .map(([name, ms]) => ({ name, share: busyMs > 0 ? ms / busyMs : 0 }))
+    .sort((a, b) => b.share - a.share)
+    .slice(0, TOP_FUNCTIONS);
+  return { busyMs, totalMs, shares, topFunctions };
 }
 
 /**
@@ -165,11 +211,20 @@ function describeShares(summary, minShare = 0) {
     .join(', ');
 }
 
-module.exports = { describeShares, mergeSummaries, summarizeProfile, threadProfiles };
+/** "`getPeerCertificate` 9%, …": the `limit` functions with the most self time. */
+function describeTopFunctions(summary, limit = 3) {
+  return summary.topFunctions
+    .slice(0, limit)
+    .map((f) => `\`${f.name}\` ${(f.share * 100).toFixed(0)}%`)
+    .join(', ');
+}
+
+module.exports = { describeShares, describeTopFunctions, mergeSummaries, summarizeProfile, threadProfiles };
 
 if (require.main === module && process.argv[2]) {
   const summary = summarizeProfile(process.argv[2], { kind: process.argv[3] || 'coldstart' });
   console.log(
     `busy ${summary.busyMs.toFixed(0)} of ${summary.totalMs.toFixed(0)} ms: ${describeShares(summary)}`,
   );
+  console.log(`most self time: ${describeTopFunctions(summary, TOP_FUNCTIONS)}`);
 }

@@ -8,6 +8,7 @@
 'use strict';
 
 const h = require('./server-harness');
+const { describeShares, describeTopFunctions } = require('./cpu-profile-summary');
 
 /** Goal: server CPU per agent per sync interval, in ms (1,000 agents every 5 s then take ≤ 20 % of one core). */
 const GOAL_CPU_MS_PER_AGENT_INTERVAL = 1;
@@ -16,6 +17,10 @@ const GOAL_P99_MS = 250;
 /** The agent's retry backoff (sync-loop.ts): first delay 2 × interval, doubling up to 60 s, +10 % jitter at most. */
 const RETRY_JITTER = 0.1;
 const MAX_RETRY_DELAY_MS = 60_000;
+/** Profile categories below this share of the busy time are left out of the text. */
+const MIN_PROFILE_SHARE = 0.05;
+/** Sync starts per second above this multiple of an even spread count as bursts. */
+const BUNCHED_RATIO = 1.5;
 
 /**
  * Latest time (ms after the signal) an agent can be expected back: each agent tries once within an interval
@@ -54,6 +59,8 @@ function derive(r, settings) {
       .map((f) => `${h.fmt(f.open)} of ${f.soft === 'unlimited' ? f.soft : h.fmt(Number(f.soft))}`)
       .join('; '),
     benchShare: r.calm.benchCpuS / r.calm.windowS,
+    cpuPerSyncMs: (r.calm.cpuS * 1000) / r.calm.syncs,
+    evenPerS: settings.agents / (settings.intervalMs / 1000),
   };
 }
 
@@ -88,7 +95,12 @@ function tableRows(results, d, settings) {
       'steady: server CPU, all servers, share of one core',
       (r, x) => `${s1(r.calm.cpuS)} s = ${pct(x.coreShare)}`,
     ),
+    row('steady: server CPU per sync (all servers)', (r, x) => h.ms(x.cpuPerSyncMs)),
     row('steady: sync latency p50 / **p99**', (r) => `${h.ms(r.calm.p50)} / **${h.ms(r.calm.p99)}**`),
+    row(
+      'steady: most syncs started within one second (an even spread starts agents ÷ interval)',
+      (r, x) => `${h.fmt(r.calm.peakStartsPerS)} (even: ${h.fmt(x.evenPerS)})`,
+    ),
     row(
       'steady: benchmark process (all agents) CPU; its event-loop delay p99',
       (r, x) => `${pct(x.benchShare)} of a core; ${h.ms(r.calm.loopP99)}`,
@@ -132,6 +144,12 @@ function analysis(r, x, settings) {
         : `**misses** the ${GOAL_P99_MS} ms goal`) +
       `; the agents' own event loop was late by up to ${h.ms(r.calm.loopP99)} (p99), which is part of every latency measured.`,
   );
+  if (r.calm.p99 > GOAL_P99_MS) out.push(burstText(r, x));
+  if (x.cpuPerAgentMs > GOAL_CPU_MS_PER_AGENT_INTERVAL || r.calm.p99 > GOAL_P99_MS) {
+    out.push(
+      profileText(r.profiles?.steady, 'the steady window', r.recovery.signal, settings.profileIntervalUs),
+    );
+  }
   const bound = x.retryBoundMs;
   out.push(
     `After ${r.recovery.signal} the servers were ready again in ${s1(r.recovery.readyMs / 1000)} s and every agent had ` +
@@ -143,7 +161,60 @@ function analysis(r, x, settings) {
       `at most ${h.fmt(r.recovery.peakPerSecond)} agents (${pct(r.recovery.peakPerSecond / settings.agents)}) completed ` +
       'their first sync after the restart within the same second.',
   );
+  if (r.recovery.allMs > bound) out.push(stormText(r, settings));
   return out.join(' ');
+}
+
+/** Whether the window's syncs arrived in bursts, and what serving one burst costs the servers. */
+function burstText(r, x) {
+  const peak = r.calm.peakStartsPerS;
+  const ratio = peak / x.evenPerS;
+  if (ratio < BUNCHED_RATIO) {
+    return (
+      `Syncs arrived about evenly (at most ${h.fmt(peak)} started within one second, even: ${h.fmt(x.evenPerS)}), ` +
+      'so the latency is not spent queued behind bursts of syncs.'
+    );
+  }
+  const burstMs = (peak / r.serverCount) * x.cpuPerSyncMs;
+  const explains = burstMs >= r.calm.p99 / 2;
+  return (
+    `Syncs arrived in bursts: up to ${h.fmt(peak)} started within one second, ${ratio.toFixed(1)}× the ` +
+    `${h.fmt(x.evenPerS)}/s of an even spread. At ${h.ms(x.cpuPerSyncMs)} of server CPU per sync, a burst of ` +
+    `${h.fmt(peak)} keeps ${r.serverCount > 1 ? 'each server' : 'the server'} busy for about ${h.ms(burstMs)}` +
+    (explains
+      ? `, the order of the p99 of ${h.ms(r.calm.p99)}, although over the whole window the servers used only ` +
+        `${pct(x.coreShare)} of a core: a sync waits behind the others of its burst.`
+      : `, less than half the p99 of ${h.ms(r.calm.p99)}: bursts explain only part of the latency.`) +
+    ' The agents stay bunched because `sync-loop.ts` starts the next sync exactly one interval after the last ' +
+    'one ended, without jitter, so syncs that queued together end together and start again together.'
+  );
+}
+
+/** Where the servers' main threads spent a window, from the run's CPU profiles. */
+function profileText(profile, what, signal, intervalUs) {
+  if (profile === undefined) {
+    return signal === 'SIGKILL' && what === 'the steady window'
+      ? `No CPU profile of ${what} (a server killed with SIGKILL writes none).`
+      : `No CPU profile of ${what} (profiling was off).`;
+  }
+  return (
+    `CPU profile of ${what} (${profile.servers > 1 ? `${profile.servers} servers' main threads` : "the server's main thread"}, ` +
+    `${h.fmt(profile.busyMs)} ms busy in samples every ${intervalUs / 1000} ms, by self time): ` +
+    `${describeShares(profile, MIN_PROFILE_SHARE)}; the functions with the ` +
+    `most self time: ${describeTopFunctions(profile, 3)}.`
+  );
+}
+
+/** What the servers spent between being ready again and the last agent's return. */
+function stormText(r, settings) {
+  const spanS = (r.recovery.allMs - r.recovery.readyMs) / 1000;
+  return (
+    `From ready until the last agent was back (${s1(spanS)} s) the servers used ${s1(r.recovery.cpuS)} s of CPU, ` +
+    `${pct(r.recovery.cpuS / spanS / r.serverCount)} of a core per server: ${h.fmt(settings.agents)} agents ` +
+    'dialling again (a TLS handshake each) and syncing within the spread of their jittered retries, which the ' +
+    'expected bound does not count. ' +
+    profileText(r.profiles?.storm, 'that span', r.recovery.signal, settings.profileIntervalUs)
+  );
 }
 
 /** Sentences comparing the configurations (when both ran). */
@@ -157,11 +228,11 @@ function comparison(results, d) {
   );
 }
 
-/** Writes the section. */
-function writeManyAgentsSection({ results, settings, loadStart, totalS }) {
+/** The section's text. */
+function manyAgentsSection({ results, settings, loadStart, totalS }) {
   const d = results.map((r) => derive(r, settings));
   const intervalS = settings.intervalMs / 1000;
-  const text = [
+  return [
     '## Many agents',
     '',
     `Measured ${new Date().toISOString().slice(0, 16)}Z by \`node bench/many-agents.js\` on ${h.machine()}, ` +
@@ -192,10 +263,14 @@ function writeManyAgentsSection({ results, settings, loadStart, totalS }) {
       (results.length > 1 ? ` ${comparison(results, d)}` : ''),
     '',
   ].join('\n');
-  h.writeSection('Many agents', text);
 }
 
-module.exports = { writeManyAgentsSection };
+/** Writes the section into docs/benchmarks.md. */
+function writeManyAgentsSection(run) {
+  h.writeSection('Many agents', manyAgentsSection(run));
+}
+
+module.exports = { manyAgentsSection, writeManyAgentsSection };
 
 if (require.main === module) {
   console.log('many-agents-report.js: writes the section of many-agents.js; nothing to measure on its own');

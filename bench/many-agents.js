@@ -10,20 +10,26 @@
  * `--steady` seconds (server CPU from /proc, sync latency of the attempts started in the window), then a restart:
  * the server processes get SIGTERM (SQLite) or SIGKILL (PostgreSQL), are started again at once, and the time
  * until 99 % and 100 % of the agents have completed a sync started after the signal is measured.
+ * The servers run under `node --cpu-prof` (one sample every 20 ms, which costs them next to nothing) unless
+ * `--no-cpu-prof` is given: the report summarizes the samples of the steady window and of the reconnect storm
+ * (a server killed with SIGKILL writes no profile). `--keep-prof` keeps the profile files (path printed).
  * Writes the "## Many agents" section of docs/benchmarks.md.
  *
  * Usage: node bench/many-agents.js [--agents 1000] [--entries 5] [--interval 5] [--steady 10]
- *        [--only sqlite|postgres] [--no-watch] [--no-write] [--cpu-prof]
+ *        [--only sqlite|postgres] [--no-watch] [--no-write] [--no-cpu-prof] [--keep-prof]
  */
 'use strict';
 
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const h = require('./server-harness');
 const { Fleet, SimAgent, checkHeldSvid } = require('./agent-fleet-harness');
-const { writeManyAgentsSection } = require('./many-agents-report');
+const { manyAgentsSection, writeManyAgentsSection } = require('./many-agents-report');
+const { mergeSummaries, summarizeProfile, threadProfiles } = require('./cpu-profile-summary');
 
 const args = h.cliArgs();
 const AGENTS = args.num('agents', 1000, 5000);
@@ -36,7 +42,15 @@ const ONLY = (() => {
 })();
 const WATCH = !args.has('no-watch');
 const WRITE = !args.has('no-write');
-const PROFILE = args.has('cpu-prof');
+const PROFILE = !args.has('no-cpu-prof');
+/** One sample every 20 ms: at 5 ms the sampling itself added about a third to the servers' CPU. */
+const PROFILE_INTERVAL_US = 20_000;
+const PROFILE_DIR = PROFILE ? fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-bench-many-prof-')) : undefined;
+/** Spawns `server` under the profiler (when on), each process into a directory of its own (kept on the server). */
+function spawnProfiled(server) {
+  server.profileDir = PROFILE ? fs.mkdtempSync(path.join(PROFILE_DIR, 'server-')) : undefined;
+  server.spawn(h.profileFlags(PROFILE, { dir: server.profileDir, intervalUs: PROFILE_INTERVAL_US }));
+}
 const ATTEST_CONCURRENCY = 16;
 const CREATE_BATCH = 500;
 const PHASE_TIMEOUT_MS = 300_000;
@@ -168,6 +182,9 @@ async function steady(fleet, servers) {
     p99: h.percentile(latencies, 99),
     loopP99: loop.percentile(99) / 1e6,
     fds,
+    fromMs: t0,
+    toMs: t1,
+    peakStartsPerS: fleet.peakStarts(t0, t1, 1000),
   };
 }
 
@@ -175,11 +192,12 @@ async function steady(fleet, servers) {
 async function restart(fleet, servers, signal) {
   const t0 = h.nowMs();
   const back = fleet.watchAgents((a) => a.ok && a.startMs >= t0, AGENTS, PHASE_TIMEOUT_MS);
+  const steadyDirs = servers.map((s) => s.profileDir);
   await Promise.all(
     servers.map(async (s) => {
       s.child.kill(signal);
       await s.exited;
-      s.spawn(h.profileFlags(PROFILE)); // with --cpu-prof: a profile of the reconnect storm too
+      spawnProfiled(s); // a profile of the reconnect storm too
     }),
   );
   const readyMs = Math.max(...(await Promise.all(servers.map((s) => s.waitReady(60_000, 10, t0)))));
@@ -194,6 +212,9 @@ async function restart(fleet, servers, signal) {
   for (const t of times) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) || 0) + 1);
   return {
     signal,
+    t0,
+    steadyDirs,
+    stormDirs: servers.map((s) => s.profileDir),
     readyMs,
     p99Ms: h.percentile(times, 99),
     allMs: times[times.length - 1],
@@ -209,12 +230,13 @@ async function scenario({ label, serverCount, postgresUrl, signal }) {
   console.log(`\n== ${label}: ${AGENTS} agents, ${ENTRIES} entries each, sync every ${INTERVAL_MS / 1000} s`);
   const servers = [];
   let fleet;
+  let result;
   const admins = [];
   try {
     for (let i = 0; i < serverCount; i++) {
       const server = await h.ServerProcess.create('lanyard-bench-many-', RATE_LIMITS_OFF, { postgresUrl });
       servers.push(server);
-      server.spawn(h.profileFlags(PROFILE));
+      spawnProfiled(server);
       await server.waitReady(); // one after the other: the first creates the PostgreSQL schema
       admins.push(server.admin());
     }
@@ -242,12 +264,28 @@ async function scenario({ label, serverCount, postgresUrl, signal }) {
     const recovery = await restart(fleet, servers, signal);
     console.log('restart:', JSON.stringify(recovery));
     const refusedConnections = servers.some((s) => s.log.includes('too many open connections'));
-    return { label, serverCount, attestS, first, calm, recovery, refusedConnections };
+    result = { label, serverCount, attestS, first, calm, recovery, refusedConnections };
   } finally {
     fleet?.stop();
     for (const admin of admins) admin.close();
-    await Promise.all(servers.map((s) => s.destroy()));
+    await Promise.all(servers.map((s) => s.destroy())); // the profiles are written as the servers exit
   }
+  const { calm, recovery } = result;
+  result.profiles = {
+    steady: windowProfile(recovery.steadyDirs, calm.fromMs, calm.toMs),
+    storm: windowProfile(recovery.stormDirs, recovery.t0 + recovery.readyMs, recovery.t0 + recovery.allMs),
+  };
+  return result;
+}
+
+/** The request-path summary of the main-thread profiles in `dirs` over [fromMs, toMs]; undefined if none exist. */
+function windowProfile(dirs, fromMs, toMs) {
+  if (!PROFILE) return undefined;
+  const files = dirs.map((dir) => threadProfiles(dir).main).filter((f) => f !== undefined);
+  if (files.length === 0) return undefined;
+  const windows = [[fromMs * 1000, toMs * 1000]];
+  const summary = mergeSummaries(files.map((f) => summarizeProfile(f, { kind: 'request', windows })));
+  return { servers: files.length, ...summary };
 }
 
 async function main() {
@@ -280,8 +318,13 @@ async function main() {
     intervalMs: INTERVAL_MS,
     steadyMs: STEADY_MS,
     watch: WATCH,
+    profileIntervalUs: PROFILE ? PROFILE_INTERVAL_US : undefined,
   };
-  if (WRITE) writeManyAgentsSection({ results, settings, loadStart, totalS });
+  if (PROFILE && args.has('keep-prof')) console.log(`server CPU profiles kept in ${PROFILE_DIR}`);
+  else if (PROFILE) fs.rmSync(PROFILE_DIR, { recursive: true, force: true });
+  const run = { results, settings, loadStart, totalS };
+  if (WRITE) writeManyAgentsSection(run);
+  else console.log(`\n${manyAgentsSection(run)}`);
 }
 
 main().catch((err) => {

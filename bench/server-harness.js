@@ -58,13 +58,17 @@ function cliArgs() {
   };
 }
 
-/** Node flags that write a CPU profile of the server into a temp dir (printed) when `--cpu-prof` is given. */
-function profileFlags(enabled) {
+/**
+ * Node flags that write a CPU profile of the server, when `enabled`, into `options.dir` (default: a shared temp
+ * dir, printed) sampling every `options.intervalUs` µs (default V8's 1,000).
+ */
+function profileFlags(enabled, options = {}) {
   if (!enabled) return [];
-  const dir = path.join(os.tmpdir(), 'lanyard-bench-prof');
+  const dir = options.dir ?? path.join(os.tmpdir(), 'lanyard-bench-prof');
   fs.mkdirSync(dir, { recursive: true });
-  console.log(`server CPU profiles go to ${dir}`);
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  if (options.dir === undefined) console.log(`server CPU profiles go to ${dir}`);
+  const interval = options.intervalUs === undefined ? [] : [`--cpu-prof-interval=${options.intervalUs}`];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...interval];
 }
 
 /** A free loopback TCP port. */
