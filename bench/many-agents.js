@@ -20,14 +20,13 @@
  */
 'use strict';
 
-const { spawnSync } = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const h = require('./server-harness');
 const { Fleet, SimAgent, checkHeldSvid } = require('./agent-fleet-harness');
+const { createDatabase } = require('./postgres-database');
 const { manyAgentsSection, writeManyAgentsSection } = require('./many-agents-report');
 const { mergeSummaries, summarizeProfile, threadProfiles } = require('./cpu-profile-summary');
 
@@ -60,28 +59,6 @@ const PHASE_TIMEOUT_MS = 300_000;
  * measure the limiter; they are off here (as in server-svid.js).
  */
 const RATE_LIMITS_OFF = 'ratelimit {\n        attestation = false\n        signing = false\n    }';
-
-function psql(sql) {
-  const res = spawnSync(
-    'psql',
-    ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-v', 'ON_ERROR_STOP=1', '-qAtc', sql],
-    {
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
-  if (res.status !== 0) throw new Error(`psql "${sql}" failed: ${res.stderr || res.error}`);
-}
-
-/** A fresh PostgreSQL database for one run; `drop()` removes it (closing leftover sessions). */
-function createDatabase() {
-  const name = `lanyard_bench_${crypto.randomBytes(5).toString('hex')}`;
-  psql(`CREATE DATABASE ${name}`);
-  return {
-    url: `postgres://postgres@127.0.0.1:5432/${name}?sslmode=disable`,
-    drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  };
-}
 
 /** Runs `fn(i)` for i in [0, n) with at most `limit` running at once. */
 async function pool(n, limit, fn) {
