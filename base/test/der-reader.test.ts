@@ -62,6 +62,34 @@ describe('der reader', () => {
     expect(() => der.readOid(der.readNode(buf('0602802a'), 0, 'o'), 'o')).toThrow(/not a valid oid/);
   });
 
+  it('matches OIDs by their encoding; isOid still refuses what readOid refuses', () => {
+    const [oidNode, other] = der.children(
+      der.readSingle(der.seq(der.oid(der.Oid.ecPublicKey), der.oid(der.Oid.prime256v1)), 0x30, 's'),
+      's',
+    );
+    expect(der.sameOid(oidNode, der.Oid.ecPublicKey)).toBe(true);
+    expect(der.sameOid(other, der.Oid.ecPublicKey)).toBe(false);
+    expect(der.sameOid(undefined, der.Oid.ecPublicKey)).toBe(false);
+    expect(der.sameOid(der.readNode(der.integer(1), 0, 'n'), der.Oid.ecPublicKey)).toBe(false);
+    expect(der.isOid(oidNode, der.Oid.ecPublicKey, 'o')).toBe(true);
+    expect(der.isOid(other, der.Oid.ecPublicKey, 'o')).toBe(false);
+    expect(() => der.isOid(der.readNode(buf('06022a86'), 0, 'o'), der.Oid.ecPublicKey, 'o')).toThrow(
+      /o is not a valid oid/,
+    );
+    expect(() => der.isOid(undefined, der.Oid.ecPublicKey, 'o')).toThrow(/o is missing/);
+  });
+
+  it('reads children of a node from a nested buffer view the same as from its content', () => {
+    const inner = der.seq(der.integer(5), der.octetString(Buffer.from('ab')));
+    const framed = Buffer.concat([buf('ffff'), der.seq(inner), buf('ee')]);
+    const outer = der.readNode(framed, 2, 'outer');
+    const [child] = der.children(outer, 'outer');
+    expect(child.raw.equals(inner)).toBe(true);
+    const viaContent = der.readAll(child.content, 'inner').map((n) => n.raw.toString('hex'));
+    expect(der.children(child, 'inner').map((n) => n.raw.toString('hex'))).toEqual(viaContent);
+    expect(der.children({ tag: 0x30, raw: inner, content: inner.subarray(2) }, 'plain').length).toBe(2);
+  });
+
   it('decodes integers strictly', () => {
     expect(der.readSmallUint(der.readNode(der.integer(300), 0, 'n'), 'n')).toBe(300);
     expect(der.readSmallUint(der.readNode(der.integer(128), 0, 'n'), 'n')).toBe(128);

@@ -21,6 +21,9 @@ describe('der writer', () => {
     expect(hex(der.integer(2n ** 64n))).toBe('0209010000000000000000');
     expect(hex(der.integer(Buffer.from('0000ff01', 'hex')))).toBe('020300ff01');
     expect(hex(der.integer(Buffer.from('0000', 'hex')))).toBe('020100');
+    expect(hex(der.integer(Buffer.alloc(0)))).toBe('020100');
+    expect(hex(der.integer(Buffer.from('80', 'hex')))).toBe('02020080');
+    expect(hex(der.integer(Buffer.alloc(130, 0xff)).subarray(0, 5))).toBe('02818300ff');
   });
 
   it('refuses negative and non-integral numbers with an InvalidArgumentError', () => {

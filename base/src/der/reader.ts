@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from '../errors';
 import { Tag } from './tags';
+import { oid } from './writer';
 
 /** One decoded TLV, pointing into the source buffer. Copy `raw` before keeping it long-term. */
 export interface DerNode {
@@ -21,11 +22,39 @@ export function malformed(field: string, problem: string): InvalidArgumentError 
 }
 
 /**
+ * A node's `raw` and `content` views are made on first use: walking a structure with {@link children} reads the
+ * parent's octets directly, so nodes that are only passed through cost no Buffer views.
+ */
+class LazyNode implements DerNode {
+  #raw?: Buffer;
+  #content?: Buffer;
+  constructor(
+    readonly tag: number,
+    readonly buf: Buffer,
+    readonly start: number,
+    readonly contentStart: number,
+    readonly end: number,
+  ) {}
+
+  get raw(): Buffer {
+    return (this.#raw ??= this.buf.subarray(this.start, this.end));
+  }
+
+  get content(): Buffer {
+    return (this.#content ??= this.buf.subarray(this.contentStart, this.end));
+  }
+}
+
+/**
  * Reads the TLV at `offset` of `buf`. Lengths must be definite and minimal (DER); at most 4 length octets.
  * @param field names the value in error messages, e.g. `csr subject`.
  */
 export function readNode(buf: Buffer, offset: number, field: string): DerNode {
-  if (offset + 2 > buf.length) throw malformed(field, 'is truncated');
+  return readAt(buf, offset, buf.length, field);
+}
+
+function readAt(buf: Buffer, offset: number, limit: number, field: string): LazyNode {
+  if (offset + 2 > limit) throw malformed(field, 'is truncated');
   const tag = buf[offset];
   if ((tag & 0x1f) === 0x1f) throw malformed(field, 'uses an unsupported multi-byte tag');
   const first = buf[offset + 1];
@@ -35,36 +64,41 @@ export function readNode(buf: Buffer, offset: number, field: string): DerNode {
     const count = first & 0x7f;
     if (count === 0) throw malformed(field, 'has an indefinite length (BER, not DER)');
     if (count > 4) throw malformed(field, 'has an unsupported length encoding');
-    if (offset + 2 + count > buf.length) throw malformed(field, 'is truncated');
+    if (offset + 2 + count > limit) throw malformed(field, 'is truncated');
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + buf[offset + 2 + i];
     if (length < 0x80 || buf[offset + 2] === 0) throw malformed(field, 'has a non-minimal length');
     header += count;
   }
   const end = offset + header + length;
-  if (end > buf.length) throw malformed(field, 'is truncated');
-  return { tag, raw: buf.subarray(offset, end), content: buf.subarray(offset + header, end) };
+  if (end > limit) throw malformed(field, 'is truncated');
+  return new LazyNode(tag, buf, offset, offset + header, end);
 }
 
 /** Reads exactly one TLV that must span all of `buf` and carry `expectedTag`. */
 export function readSingle(buf: Buffer, expectedTag: number, field: string): DerNode {
-  const node = readNode(buf, 0, field);
-  if (node.raw.length !== buf.length) throw malformed(field, 'has trailing data');
+  const node = readAt(buf, 0, buf.length, field);
+  if (node.end !== buf.length) throw malformed(field, 'has trailing data');
   return expectTag(node, expectedTag, field);
 }
 
 /** Splits the content of a constructed node into its child TLVs. */
 export function children(node: DerNode, field: string): DerNode[] {
+  if (node instanceof LazyNode) return readRange(node.buf, node.contentStart, node.end, field);
   return readAll(node.content, field);
 }
 
 /** Reads back-to-back TLVs filling all of `buf` (e.g. a concatenated certificate chain). */
 export function readAll(buf: Buffer, field: string): DerNode[] {
+  return readRange(buf, 0, buf.length, field);
+}
+
+function readRange(buf: Buffer, start: number, end: number, field: string): DerNode[] {
   const out: DerNode[] = [];
-  for (let offset = 0; offset < buf.length;) {
-    const child = readNode(buf, offset, field);
+  for (let offset = start; offset < end;) {
+    const child = readAt(buf, offset, end, field);
     out.push(child);
-    offset += child.raw.length;
+    offset = child.end;
   }
   return out;
 }
@@ -127,6 +161,25 @@ function readLongOid(content: Buffer, field: string): string {
   }
   const first = arcs[0] < 80n ? arcs[0] / 40n : 2n;
   return [first, arcs[0] - first * 40n, ...arcs.slice(1)].join('.');
+}
+
+/** True when `node` is the OBJECT IDENTIFIER `dotted` (a constant), comparing encodings; never throws. */
+export function sameOid(node: DerNode | undefined, dotted: string): boolean {
+  if (!node || node.tag !== Tag.OID) return false;
+  const expected = oid(dotted);
+  if (node instanceof LazyNode) return equalBytes(node.buf, node.start, node.end, expected);
+  return equalBytes(node.raw, 0, node.raw.length, expected);
+}
+
+/** `readOid(node, field) === dotted` (so a malformed OID still throws), without decoding when it matches. */
+export function isOid(node: DerNode | undefined, dotted: string, field: string): boolean {
+  return sameOid(node, dotted) || readOid(node, field) === dotted;
+}
+
+function equalBytes(buf: Buffer, start: number, end: number, expected: Buffer): boolean {
+  if (end - start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (buf[start + i] !== expected[i]) return false;
+  return true;
 }
 
 /** Decodes a BOOLEAN (DER: 0x00 or 0xff). */

@@ -74,28 +74,33 @@ export function nullValue(): Buffer {
  * Leading zero bytes are stripped and a 0x00 is prepended when the high bit is set (positive value).
  */
 export function integer(value: number | bigint | Buffer): Buffer {
-  let bytes: Buffer;
-  if (Buffer.isBuffer(value)) {
-    bytes = value;
-  } else {
-    if (typeof value === 'number' && !Number.isSafeInteger(value))
-      throw new InvalidArgumentError(`integer ${value} is not a safe integer`);
-    let n = BigInt(value);
-    if (n < 0n)
-      throw new InvalidArgumentError(`integer ${value} is negative: only non-negative integers are encoded`);
-    const out: number[] = [];
-    do {
-      out.unshift(Number(n & 0xffn));
-      n >>= 8n;
-    } while (n > 0n);
-    bytes = Buffer.from(out);
-  }
+  if (Buffer.isBuffer(value)) return integerFromMagnitude(value);
+  if (typeof value === 'number' && !Number.isSafeInteger(value))
+    throw new InvalidArgumentError(`integer ${value} is not a safe integer`);
+  let n = BigInt(value);
+  if (n < 0n)
+    throw new InvalidArgumentError(`integer ${value} is negative: only non-negative integers are encoded`);
+  const out: number[] = [];
+  do {
+    out.unshift(Number(n & 0xffn));
+    n >>= 8n;
+  } while (n > 0n);
+  return integerFromMagnitude(Buffer.from(out));
+}
+
+/** INTEGER of big-endian magnitude bytes written into one allocation (certificate serials take this path). */
+function integerFromMagnitude(bytes: Buffer): Buffer {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  let magnitude = bytes.subarray(start);
-  if (magnitude.length === 0) magnitude = Buffer.from([0]);
-  if (magnitude[0] & 0x80) magnitude = Buffer.concat([Buffer.from([0]), magnitude]);
-  return tlv(Tag.INTEGER, magnitude);
+  if (start >= bytes.length) return Buffer.from([Tag.INTEGER, 1, 0]);
+  const pad = bytes[start] & 0x80 ? 1 : 0;
+  const length = bytes.length - start + pad;
+  const out = Buffer.allocUnsafe(1 + lengthSize(length) + length);
+  out[0] = Tag.INTEGER;
+  let offset = 1 + writeLength(out, 1, length);
+  if (pad) out[offset++] = 0;
+  bytes.copy(out, offset, start);
+  return out;
 }
 
 /** BIT STRING with `unusedBits` (0–7) padding bits in the last octet. */
