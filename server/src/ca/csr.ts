@@ -2,9 +2,9 @@
  * PKCS#10 CertificationRequest parsing (RFC 2986) with signature verification over the raw
  * CertificationRequestInfo bytes. The subject is returned raw and otherwise ignored.
  */
-import { verify, type KeyObject } from 'node:crypto';
+import { verify } from 'node:crypto';
 import { der, InvalidArgumentError, PermissionDeniedError } from '@lanyard/base';
-import { importSpki } from './der/spki';
+import { importSubjectKey, type ImportedKey } from './der/spki';
 import { requireMemberId } from './names';
 import type { ParsedCsr } from './types';
 
@@ -14,15 +14,24 @@ export interface VerifiedCsr extends ParsedCsr {
   spkiDer: Buffer;
 }
 
-const SIGNATURE_HASHES: Record<string, { keyType: string; hash: string | null }> = {
-  [der.Oid.ecdsaWithSha256]: { keyType: 'ec', hash: 'sha256' },
-  [der.Oid.ecdsaWithSha384]: { keyType: 'ec', hash: 'sha384' },
-  [der.Oid.ecdsaWithSha512]: { keyType: 'ec', hash: 'sha512' },
-  [der.Oid.sha256WithRsa]: { keyType: 'rsa', hash: 'sha256' },
-  [der.Oid.sha384WithRsa]: { keyType: 'rsa', hash: 'sha384' },
-  [der.Oid.sha512WithRsa]: { keyType: 'rsa', hash: 'sha512' },
-  [der.Oid.ed25519]: { keyType: 'ed25519', hash: null },
-};
+/** The `der` functions this hot path calls, bound once (each `der.x` is a getter call through the re-exports). */
+const { children, expectTag, isOid, readBitStringBytes, readNode, readOid, readSingle, sameOid } = der;
+
+interface SignatureAlgorithm {
+  oid: string;
+  keyType: string;
+  hash: string | null;
+}
+
+const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = [
+  { oid: der.Oid.ecdsaWithSha256, keyType: 'ec', hash: 'sha256' },
+  { oid: der.Oid.ecdsaWithSha384, keyType: 'ec', hash: 'sha384' },
+  { oid: der.Oid.ecdsaWithSha512, keyType: 'ec', hash: 'sha512' },
+  { oid: der.Oid.sha256WithRsa, keyType: 'rsa', hash: 'sha256' },
+  { oid: der.Oid.sha384WithRsa, keyType: 'rsa', hash: 'sha384' },
+  { oid: der.Oid.sha512WithRsa, keyType: 'rsa', hash: 'sha512' },
+  { oid: der.Oid.ed25519, keyType: 'ed25519', hash: null },
+];
 
 const EC_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
@@ -41,39 +50,42 @@ export function parseAndVerifyCsr(csrDer: Buffer): VerifiedCsr {
 }
 
 function parse(csrDer: Buffer): VerifiedCsr {
-  const [info, algorithm, signature] = der.children(der.readSingle(csrDer, 0x30, 'csr'), 'csr');
-  der.expectTag(info, 0x30, 'csr certification request info');
-  const [version, subject, spki, attributes] = der.children(info, 'csr certification request info');
-  if (der.expectTag(version, 0x02, 'csr version').content.toString('hex') !== '00') {
-    throw malformedCsr('csr version is not 1');
-  }
-  der.expectTag(subject, 0x30, 'csr subject');
-  der.expectTag(spki, 0x30, 'csr subject public key info');
-  const publicKey = importPublicKey(spki.raw);
-  const signatureOid = der.readOid(
-    der.children(der.expectTag(algorithm, 0x30, 'csr signature algorithm'), 'csr')[0],
-    'csr signature algorithm',
+  const [info, algorithm, signature] = children(readSingle(csrDer, 0x30, 'csr'), 'csr');
+  expectTag(info, 0x30, 'csr certification request info');
+  const [version, subject, spki, attributes] = children(info, 'csr certification request info');
+  const versionBytes = expectTag(version, 0x02, 'csr version').content;
+  if (versionBytes.length !== 1 || versionBytes[0] !== 0) throw malformedCsr('csr version is not 1');
+  expectTag(subject, 0x30, 'csr subject');
+  expectTag(spki, 0x30, 'csr subject public key info');
+  const publicKey = importPublicKey(spki);
+  const signatureAlgorithm = readSignatureAlgorithm(
+    children(expectTag(algorithm, 0x30, 'csr signature algorithm'), 'csr')[0],
   );
-  const signatureBytes = der.readBitStringBytes(signature, 'csr signature');
-  verifySignature(publicKey, signatureOid, info.raw, signatureBytes);
-  const sans = attributes
-    ? readSans(der.expectTag(attributes, 0xa0, 'csr attributes'))
-    : { uris: [], dns: [] };
-  return { publicKey, spkiDer: spki.raw, subjectDer: subject.raw, uriSans: sans.uris, dnsNames: sans.dns };
+  const signatureBytes = readBitStringBytes(signature, 'csr signature');
+  verifySignature(publicKey, signatureAlgorithm, info.raw, signatureBytes);
+  const sans = attributes ? readSans(expectTag(attributes, 0xa0, 'csr attributes')) : { uris: [], dns: [] };
+  return {
+    publicKey: publicKey.key,
+    spkiDer: spki.raw,
+    subjectDer: subject.raw,
+    uriSans: sans.uris,
+    dnsNames: sans.dns,
+  };
 }
 
-function importPublicKey(spkiDer: Buffer): KeyObject {
-  let key: KeyObject;
+function importPublicKey(spki: der.DerNode): ImportedKey {
+  let imported: ImportedKey;
   try {
-    key = importSpki(spkiDer);
+    imported = importSubjectKey(spki);
   } catch {
     throw malformedCsr('csr public key is not a valid subject public key info');
   }
-  const type = key.asymmetricKeyType;
+  const { key, type } = imported;
+  if (type === 'ec' && imported.ecCurve) return imported; // P-256/384/521 from its uncompressed point
   const details = key.asymmetricKeyDetails;
-  if (type === 'ec' && details?.namedCurve && EC_CURVES.has(details.namedCurve)) return key;
-  if (type === 'rsa' && (details?.modulusLength ?? 0) >= 2048) return key;
-  if (type === 'ed25519') return key;
+  if (type === 'ec' && details?.namedCurve && EC_CURVES.has(details.namedCurve)) return imported;
+  if (type === 'rsa' && (details?.modulusLength ?? 0) >= 2048) return imported;
+  if (type === 'ed25519') return imported;
   const what =
     type === 'ec'
       ? `ec ${details?.namedCurve ?? '?'}`
@@ -83,10 +95,25 @@ function importPublicKey(spkiDer: Buffer): KeyObject {
   throw new InvalidArgumentError(`csr public key type "${what}" is not supported`, 'ERR_CSR_KEY_TYPE');
 }
 
-function verifySignature(key: KeyObject, algorithmOid: string, data: Buffer, signature: Buffer): void {
-  const algorithm = SIGNATURE_HASHES[algorithmOid];
-  if (!algorithm) throw malformedCsr(`csr signature algorithm ${algorithmOid} is not supported`);
-  if (algorithm.keyType !== key.asymmetricKeyType) {
+/**
+ * The signature algorithm of `node`, matched by its encoding, or the dotted OID of one we do not support (decoded,
+ * so a malformed OID throws here).
+ */
+function readSignatureAlgorithm(node: der.DerNode | undefined): SignatureAlgorithm | string {
+  for (const algorithm of SIGNATURE_ALGORITHMS) if (sameOid(node, algorithm.oid)) return algorithm;
+  const dotted = readOid(node, 'csr signature algorithm');
+  return SIGNATURE_ALGORITHMS.find((a) => a.oid === dotted) ?? dotted;
+}
+
+function verifySignature(
+  key: ImportedKey,
+  algorithm: SignatureAlgorithm | string,
+  data: Buffer,
+  signature: Buffer,
+): void {
+  if (typeof algorithm === 'string')
+    throw malformedCsr(`csr signature algorithm ${algorithm} is not supported`);
+  if (algorithm.keyType !== key.type) {
     throw new InvalidArgumentError(
       'invalid CSR signature: algorithm does not match the public key',
       'ERR_CSR_SIGNATURE',
@@ -94,7 +121,7 @@ function verifySignature(key: KeyObject, algorithmOid: string, data: Buffer, sig
   }
   let ok = false;
   try {
-    ok = verify(algorithm.hash, data, key, signature);
+    ok = verify(algorithm.hash, data, key.key, signature);
   } catch {
     ok = false;
   }
@@ -103,31 +130,28 @@ function verifySignature(key: KeyObject, algorithmOid: string, data: Buffer, sig
 
 function readSans(attributes: der.DerNode): { uris: string[]; dns: string[] } {
   const result = { uris: [] as string[], dns: [] as string[] };
-  for (const attribute of der.children(attributes, 'csr attribute')) {
-    const [type, values] = der.children(der.expectTag(attribute, 0x30, 'csr attribute'), 'csr attribute');
-    if (der.readOid(type, 'csr attribute type') !== der.Oid.extensionRequest) continue;
-    const extensions = der.readNode(
-      der.expectTag(values, 0x31, 'csr extension request').content,
+  for (const attribute of children(attributes, 'csr attribute')) {
+    const [type, values] = children(expectTag(attribute, 0x30, 'csr attribute'), 'csr attribute');
+    if (!isOid(type, der.Oid.extensionRequest, 'csr attribute type')) continue;
+    const extensions = readNode(
+      expectTag(values, 0x31, 'csr extension request').content,
       0,
       'csr extensions',
     );
-    for (const extension of der.children(
-      der.expectTag(extensions, 0x30, 'csr extensions'),
-      'csr extensions',
-    )) {
-      const fields = der.children(der.expectTag(extension, 0x30, 'csr extension'), 'csr extension');
-      if (der.readOid(fields[0], 'csr extension id') !== der.Oid.subjectAltName) continue;
-      const value = der.expectTag(fields[fields.length - 1], 0x04, 'csr subject alternative name');
-      readGeneralNames(der.readSingle(value.content, 0x30, 'csr subject alternative name'), result);
+    for (const extension of children(expectTag(extensions, 0x30, 'csr extensions'), 'csr extensions')) {
+      const fields = children(expectTag(extension, 0x30, 'csr extension'), 'csr extension');
+      if (!isOid(fields[0], der.Oid.subjectAltName, 'csr extension id')) continue;
+      const value = expectTag(fields[fields.length - 1], 0x04, 'csr subject alternative name');
+      readGeneralNames(readSingle(value.content, 0x30, 'csr subject alternative name'), result);
     }
   }
   return result;
 }
 
 function readGeneralNames(names: der.DerNode, into: { uris: string[]; dns: string[] }): void {
-  for (const name of der.children(names, 'csr subject alternative name')) {
-    const text = name.content.toString('latin1');
+  for (const name of children(names, 'csr subject alternative name')) {
     if (name.tag === 0x86 || name.tag === 0x82) {
+      const text = name.content.toString('latin1');
       if (!/^[\x21-\x7e]*$/.test(text))
         throw malformedCsr('csr subject alternative name has non-ascii characters');
       (name.tag === 0x86 ? into.uris : into.dns).push(text);

@@ -66,13 +66,25 @@ export function issueSvid(
         SVID_EXT_KEY_USAGE,
         LEAF_BASIC_CONSTRAINTS,
         subjectKeyIdentifier(subjectKeyId(request.spkiDer)),
-        authorityKeyIdentifier(ca.subjectKeyId),
+        authorityKeyIdentifierOf(ca.subjectKeyId),
         subjectAltName([request.spiffeId], request.dnsNames, subjectDer.length <= 2),
       ],
     },
     ca.signer,
   );
   return { certDer, notAfter, serial };
+}
+
+/** The AKI extension each CA key writes into its leaves, encoded once per key (keyed by its SKI buffer). */
+const akiExtensions = new WeakMap<Buffer, Buffer>();
+
+function authorityKeyIdentifierOf(caKeyId: Buffer): Buffer {
+  let extension = akiExtensions.get(caKeyId);
+  if (!extension) {
+    extension = authorityKeyIdentifier(caKeyId);
+    akiExtensions.set(caKeyId, extension);
+  }
+  return extension;
 }
 
 /** The issuer of a new CA certificate: our own key (self-signed) or an upstream CA. */

@@ -21,26 +21,47 @@ export interface CertificateTemplate {
   extensions: readonly Buffer[];
 }
 
-const VERSION_V3 = der.explicit(0, der.integer(2));
+/** The `der` writer functions used per certificate, bound once (each `der.x` is a getter through the re-exports). */
+const { constructed, explicit, integer, seq, time } = der;
+
+const VERSION_V3 = explicit(0, integer(2));
+const NO_UNUSED_BITS = Buffer.from([0]);
 
 /** Encodes the TBSCertificate for `template` signed with `signer`'s algorithm. */
 export function buildTbs(template: CertificateTemplate, signer: CertSigner): Buffer {
-  return der.seq(
+  return seq(
     VERSION_V3,
-    der.integer(template.serial),
+    integer(template.serial),
     signer.algorithmDer,
     template.issuerDer,
-    der.seq(der.time(template.notBefore), der.time(template.notAfter)),
+    validity(template.notBefore, template.notAfter),
     template.subjectDer,
     template.spkiDer,
-    der.explicit(3, der.seq(...template.extensions)),
+    explicit(3, constructed(der.Tag.SEQUENCE, template.extensions)),
   );
+}
+
+/** The last Validity encoded: certificates issued within the same second share it. */
+let lastValidity: { notBefore: number; notAfter: number; der: Buffer } = {
+  notBefore: NaN,
+  notAfter: NaN,
+  der: Buffer.alloc(0),
+};
+
+/** Validity SEQUENCE; times are encoded in whole seconds, so it is reused while both seconds stay the same. */
+function validity(notBefore: Date, notAfter: Date): Buffer {
+  const before = Math.floor(notBefore.getTime() / 1000);
+  const after = Math.floor(notAfter.getTime() / 1000);
+  if (before !== lastValidity.notBefore || after !== lastValidity.notAfter)
+    lastValidity = { notBefore: before, notAfter: after, der: seq(time(notBefore), time(notAfter)) };
+  return lastValidity.der;
 }
 
 /** Builds, signs and returns the DER Certificate. */
 export function signCertificate(template: CertificateTemplate, signer: CertSigner): Buffer {
   const tbs = buildTbs(template, signer);
-  return der.seq(tbs, signer.algorithmDer, der.bitString(signer.sign(tbs)));
+  const signature = constructed(der.Tag.BIT_STRING, [NO_UNUSED_BITS, signer.sign(tbs)]);
+  return seq(tbs, signer.algorithmDer, signature);
 }
 
 const SERIAL_BYTES = 16;
@@ -54,13 +75,40 @@ export function randomSerial(): Buffer {
     serialPool = randomBytes(SERIAL_BYTES * POOL_SERIALS);
     serialOffset = 0;
   }
-  const bytes = Buffer.from(serialPool.subarray(serialOffset, serialOffset + SERIAL_BYTES));
+  const bytes = Buffer.allocUnsafe(SERIAL_BYTES);
+  serialPool.copy(bytes, 0, serialOffset, serialOffset + SERIAL_BYTES);
   serialOffset += SERIAL_BYTES;
-  if (bytes.every((b) => b === 0)) bytes[15] = 1;
+  let any = 0;
+  for (let i = 0; i < SERIAL_BYTES; i++) any |= bytes[i];
+  if (any === 0) bytes[SERIAL_BYTES - 1] = 1;
   return bytes;
 }
 
-/** Decimal string of a serial magnitude (for the CA subject's serialNumber attribute). */
+/** Seven decimal digits per division: a remainder times 65536 plus a limb stays below 2^53. */
+const DECIMAL_CHUNK = 10_000_000;
+
+/**
+ * Decimal string of a serial magnitude (the CA subject's serialNumber attribute, every SVID's serial number):
+ * long division of base-65536 limbs by 10^7, no BigInt (this runs once per certificate issued).
+ */
 export function serialToDecimal(serial: Buffer): string {
-  return BigInt(`0x${serial.toString('hex') || '0'}`).toString(10);
+  const count = (serial.length + 1) >> 1;
+  const limbs = new Array<number>(count);
+  for (let i = serial.length, j = count - 1; j >= 0; i -= 2, j--)
+    limbs[j] = i === 1 ? serial[0] : serial[i - 2] * 256 + serial[i - 1];
+  let top = 0;
+  while (top < count && limbs[top] === 0) top++;
+  let digits = '';
+  while (top < count) {
+    let rest = 0;
+    for (let i = top; i < count; i++) {
+      const value = rest * 65536 + limbs[i];
+      limbs[i] = Math.floor(value / DECIMAL_CHUNK);
+      rest = value - limbs[i] * DECIMAL_CHUNK;
+    }
+    while (top < count && limbs[top] === 0) top++;
+    const chunk = String(rest);
+    digits = (top < count ? chunk.padStart(7, '0') : chunk) + digits;
+  }
+  return digits || '0';
 }

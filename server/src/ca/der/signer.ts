@@ -1,5 +1,5 @@
 /** Picks the X.509 signature algorithm for a CA private key and signs TBS bytes with `node:crypto`. */
-import { createHash, sign, type KeyObject } from 'node:crypto';
+import { hash, sign, type KeyObject } from 'node:crypto';
 import { der, InvalidArgumentError } from '@lanyard/base';
 
 /** A CA signing key with its precomputed AlgorithmIdentifier. */
@@ -42,5 +42,5 @@ export function subjectKeyId(spkiDer: Buffer): Buffer {
     der.children(spki, 'subject public key info')[1],
     'subject public key',
   );
-  return createHash('sha1').update(keyBits).digest();
+  return hash('sha1', keyBits, 'buffer');
 }

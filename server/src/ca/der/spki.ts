@@ -12,9 +12,12 @@ const CURVE_OIDS: Record<string, { oid: string; size: number }> = {
   'P-521': { oid: der.Oid.secp521r1, size: 66 },
 };
 
-const CURVE_NAMES: Record<string, string> = Object.fromEntries(
-  Object.entries(CURVE_OIDS).map(([crv, c]) => [c.oid, crv]),
-);
+const CURVES = Object.entries(CURVE_OIDS).map(([crv, c]) => ({ crv, oid: c.oid }));
+
+const CURVE_NAMES: Record<string, string> = Object.fromEntries(CURVES.map((c) => [c.oid, c.crv]));
+
+/** The `der` reader functions used per CSR, bound once (each `der.x` is a getter call through the re-exports). */
+const { children, expectTag, isOid, readBitStringBytes, readOid, readSingle, sameOid } = der;
 
 /** SPKI DER of keys handed out with it ({@link rememberSpki}), so `spkiOf` on them costs nothing. */
 const knownSpki = new WeakMap<KeyObject, Buffer>();
@@ -56,35 +59,50 @@ function spkiFromJwk(jwk: JsonWebKey): Buffer | undefined {
   return undefined;
 }
 
+/** A public key imported from its SPKI. */
+export interface ImportedKey {
+  key: KeyObject;
+  /** `key.asymmetricKeyType`. */
+  type: KeyObject['asymmetricKeyType'];
+  /** JWK curve name when the key is an EC point on P-256/384/521 (so its details need not be asked for). */
+  ecCurve?: string;
+}
+
 /**
  * Imports SPKI DER as a public KeyObject. Uncompressed EC points go through JWK import (OpenSSL still checks the
  * point is on the curve); everything else through the SPKI importer. Throws whatever node:crypto throws.
  */
 export function importSpki(spkiDer: Buffer): KeyObject {
-  const jwk = ecJwkFromSpki(spkiDer);
-  return jwk
-    ? createPublicKey({ key: jwk, format: 'jwk' })
-    : createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+  return importSubjectKey(readSingle(spkiDer, 0x30, 'subject public key info')).key;
 }
 
-function ecJwkFromSpki(spkiDer: Buffer): JsonWebKey | undefined {
-  const [algorithm, key] = der.children(
-    der.readSingle(spkiDer, 0x30, 'subject public key info'),
+/** {@link importSpki} of a SubjectPublicKeyInfo node already read (e.g. out of a CSR). */
+export function importSubjectKey(spki: der.DerNode): ImportedKey {
+  const jwk = ecJwkFromSpki(spki);
+  if (jwk) return { key: createPublicKey({ key: jwk, format: 'jwk' }), type: 'ec', ecCurve: jwk.crv };
+  const key = createPublicKey({ key: spki.raw, format: 'der', type: 'spki' });
+  return { key, type: key.asymmetricKeyType };
+}
+
+function ecJwkFromSpki(spki: der.DerNode): JsonWebKey | undefined {
+  const [algorithm, key] = children(
+    expectTag(spki, 0x30, 'subject public key info'),
     'subject public key info',
   );
-  const params = der.children(der.expectTag(algorithm, 0x30, 'public key algorithm'), 'public key algorithm');
-  if (der.readOid(params[0], 'public key algorithm') !== der.Oid.ecPublicKey || params[1]?.tag !== 0x06)
+  const params = children(expectTag(algorithm, 0x30, 'public key algorithm'), 'public key algorithm');
+  if (!isOid(params[0], der.Oid.ecPublicKey, 'public key algorithm') || params[1]?.tag !== 0x06)
     return undefined;
-  const crv = CURVE_NAMES[der.readOid(params[1], 'ec curve')];
+  const crv =
+    CURVES.find((c) => sameOid(params[1], c.oid))?.crv ?? CURVE_NAMES[readOid(params[1], 'ec curve')];
   if (!crv) return undefined;
-  const point = der.readBitStringBytes(key, 'ec public key');
+  const point = readBitStringBytes(key, 'ec public key');
   const size = CURVE_OIDS[crv].size;
   if (point.length !== 1 + 2 * size || point[0] !== 4) return undefined;
   return {
     kty: 'EC',
     crv,
-    x: point.subarray(1, 1 + size).toString('base64url'),
-    y: point.subarray(1 + size).toString('base64url'),
+    x: point.toString('base64url', 1, 1 + size),
+    y: point.toString('base64url', 1 + size),
   };
 }
 
