@@ -10,11 +10,14 @@ export const KeyUsageBit = {
   cRLSign: 6,
 } as const;
 
+/** The `der` writer functions used per certificate, bound once (each `der.x` is a getter through the re-exports). */
+const { ia5Bytes, implicitPrimitive, octetString, oid, seq } = der;
+
+const TRUE = der.boolean(true);
+
 /** Encodes one Extension; `critical` FALSE is omitted as DER requires. */
 export function extension(extnId: string, critical: boolean, valueDer: Buffer): Buffer {
-  return critical
-    ? der.seq(der.oid(extnId), der.boolean(true), der.octetString(valueDer))
-    : der.seq(der.oid(extnId), der.octetString(valueDer));
+  return critical ? seq(oid(extnId), TRUE, octetString(valueDer)) : seq(oid(extnId), octetString(valueDer));
 }
 
 /** keyUsage, critical. */
@@ -34,7 +37,7 @@ export function extKeyUsage(purposes: readonly string[]): Buffer {
 
 /** subjectKeyIdentifier. */
 export function subjectKeyIdentifier(keyId: Buffer): Buffer {
-  return extension(der.Oid.subjectKeyIdentifier, false, der.octetString(keyId));
+  return extension(der.Oid.subjectKeyIdentifier, false, octetString(keyId));
 }
 
 /** authorityKeyIdentifier carrying only `[0] keyIdentifier`. */
@@ -49,10 +52,10 @@ export function subjectAltName(
   critical = false,
 ): Buffer {
   const names = [
-    ...uris.map((u) => der.implicitPrimitive(6, der.ia5Bytes(u))),
-    ...dnsNames.map((d) => der.implicitPrimitive(2, der.ia5Bytes(d))),
+    ...uris.map((u) => implicitPrimitive(6, ia5Bytes(u))),
+    ...dnsNames.map((d) => implicitPrimitive(2, ia5Bytes(d))),
   ];
-  return extension(der.Oid.subjectAltName, critical, der.seq(...names));
+  return extension(der.Oid.subjectAltName, critical, seq(...names));
 }
 
 /** Leaf keyUsage as SPIRE issues it: digitalSignature | keyEncipherment | keyAgreement. */
