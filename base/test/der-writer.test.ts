@@ -11,6 +11,12 @@ describe('der writer', () => {
     expect(hex(der.encodeLength(256))).toBe('820100');
     expect(hex(der.encodeLength(65536))).toBe('83010000');
     expect(hex(der.octetString(Buffer.alloc(300)).subarray(0, 4))).toBe('0482012c');
+    expect(hex(der.header(0x30, 5))).toBe('3005');
+    expect(hex(der.header(0xa3, 300))).toBe('a382012c');
+    const parts = [Buffer.from('0101ff', 'hex'), Buffer.from('0500', 'hex')];
+    expect(der.constructed(0x30, [der.header(0x30, 5), ...parts]).equals(der.seq(der.seq(...parts)))).toBe(
+      true,
+    );
   });
 
   it('encodes INTEGERs as positive two-complement with minimal octets', () => {

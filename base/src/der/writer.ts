@@ -33,6 +33,17 @@ function writeLength(out: Buffer, offset: number, length: number): number {
   return size;
 }
 
+/**
+ * The identifier and length octets of a TLV whose `length` content octets the caller writes after it (e.g. as
+ * further {@link constructed} parts, so nested values are copied once).
+ */
+export function header(tag: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(1 + lengthSize(length));
+  out[0] = tag;
+  writeLength(out, 1, length);
+  return out;
+}
+
 /** Wraps `content` in a TLV with the given identifier octet (one allocation). */
 export function tlv(tag: number, content: Buffer): Buffer {
   return constructed(tag, [content]);

@@ -22,14 +22,20 @@ export interface CertificateTemplate {
 }
 
 /** The `der` writer functions used per certificate, bound once (each `der.x` is a getter through the re-exports). */
-const { constructed, explicit, integer, seq, time } = der;
+const { constructed, explicit, header, integer, seq, time } = der;
 
 const VERSION_V3 = explicit(0, integer(2));
 const NO_UNUSED_BITS = Buffer.from([0]);
 
-/** Encodes the TBSCertificate for `template` signed with `signer`'s algorithm. */
+/**
+ * Encodes the TBSCertificate for `template` signed with `signer`'s algorithm, in one allocation: the extensions'
+ * SEQUENCE and its `[3]` wrapper are written as headers in front of them.
+ */
 export function buildTbs(template: CertificateTemplate, signer: CertSigner): Buffer {
-  return seq(
+  let extensionsLength = 0;
+  for (const extension of template.extensions) extensionsLength += extension.length;
+  const extensionsHeader = header(der.Tag.SEQUENCE, extensionsLength);
+  return constructed(der.Tag.SEQUENCE, [
     VERSION_V3,
     integer(template.serial),
     signer.algorithmDer,
@@ -37,8 +43,10 @@ export function buildTbs(template: CertificateTemplate, signer: CertSigner): Buf
     validity(template.notBefore, template.notAfter),
     template.subjectDer,
     template.spkiDer,
-    explicit(3, constructed(der.Tag.SEQUENCE, template.extensions)),
-  );
+    header(0xa3, extensionsHeader.length + extensionsLength),
+    extensionsHeader,
+    ...template.extensions,
+  ]);
 }
 
 /** The last Validity encoded: certificates issued within the same second share it. */
@@ -60,8 +68,14 @@ function validity(notBefore: Date, notAfter: Date): Buffer {
 /** Builds, signs and returns the DER Certificate. */
 export function signCertificate(template: CertificateTemplate, signer: CertSigner): Buffer {
   const tbs = buildTbs(template, signer);
-  const signature = constructed(der.Tag.BIT_STRING, [NO_UNUSED_BITS, signer.sign(tbs)]);
-  return seq(tbs, signer.algorithmDer, signature);
+  const signature = signer.sign(tbs);
+  return constructed(der.Tag.SEQUENCE, [
+    tbs,
+    signer.algorithmDer,
+    header(der.Tag.BIT_STRING, 1 + signature.length),
+    NO_UNUSED_BITS,
+    signature,
+  ]);
 }
 
 const SERIAL_BYTES = 16;
