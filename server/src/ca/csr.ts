@@ -15,7 +15,7 @@ export interface VerifiedCsr extends ParsedCsr {
 }
 
 /** The `der` functions this hot path calls, bound once (each `der.x` is a getter call through the re-exports). */
-const { children, expectTag, isOid, readBitStringBytes, readNode, readOid, readSingle, sameOid } = der;
+const { Oid, children, expectTag, isOid, readBitStringBytes, readNode, readOid, readSingle, sameOid } = der;
 
 interface SignatureAlgorithm {
   oid: string;
@@ -24,13 +24,13 @@ interface SignatureAlgorithm {
 }
 
 const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = [
-  { oid: der.Oid.ecdsaWithSha256, keyType: 'ec', hash: 'sha256' },
-  { oid: der.Oid.ecdsaWithSha384, keyType: 'ec', hash: 'sha384' },
-  { oid: der.Oid.ecdsaWithSha512, keyType: 'ec', hash: 'sha512' },
-  { oid: der.Oid.sha256WithRsa, keyType: 'rsa', hash: 'sha256' },
-  { oid: der.Oid.sha384WithRsa, keyType: 'rsa', hash: 'sha384' },
-  { oid: der.Oid.sha512WithRsa, keyType: 'rsa', hash: 'sha512' },
-  { oid: der.Oid.ed25519, keyType: 'ed25519', hash: null },
+  { oid: Oid.ecdsaWithSha256, keyType: 'ec', hash: 'sha256' },
+  { oid: Oid.ecdsaWithSha384, keyType: 'ec', hash: 'sha384' },
+  { oid: Oid.ecdsaWithSha512, keyType: 'ec', hash: 'sha512' },
+  { oid: Oid.sha256WithRsa, keyType: 'rsa', hash: 'sha256' },
+  { oid: Oid.sha384WithRsa, keyType: 'rsa', hash: 'sha384' },
+  { oid: Oid.sha512WithRsa, keyType: 'rsa', hash: 'sha512' },
+  { oid: Oid.ed25519, keyType: 'ed25519', hash: null },
 ];
 
 const EC_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
@@ -132,7 +132,7 @@ function readSans(attributes: der.DerNode): { uris: string[]; dns: string[] } {
   const result = { uris: [] as string[], dns: [] as string[] };
   for (const attribute of children(attributes, 'csr attribute')) {
     const [type, values] = children(expectTag(attribute, 0x30, 'csr attribute'), 'csr attribute');
-    if (!isOid(type, der.Oid.extensionRequest, 'csr attribute type')) continue;
+    if (!isOid(type, Oid.extensionRequest, 'csr attribute type')) continue;
     const extensions = readNode(
       expectTag(values, 0x31, 'csr extension request').content,
       0,
@@ -140,7 +140,7 @@ function readSans(attributes: der.DerNode): { uris: string[]; dns: string[] } {
     );
     for (const extension of children(expectTag(extensions, 0x30, 'csr extensions'), 'csr extensions')) {
       const fields = children(expectTag(extension, 0x30, 'csr extension'), 'csr extension');
-      if (!isOid(fields[0], der.Oid.subjectAltName, 'csr extension id')) continue;
+      if (!isOid(fields[0], Oid.subjectAltName, 'csr extension id')) continue;
       const value = expectTag(fields[fields.length - 1], 0x04, 'csr subject alternative name');
       readGeneralNames(readSingle(value.content, 0x30, 'csr subject alternative name'), result);
     }

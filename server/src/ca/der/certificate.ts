@@ -22,7 +22,7 @@ export interface CertificateTemplate {
 }
 
 /** The `der` writer functions used per certificate, bound once (each `der.x` is a getter through the re-exports). */
-const { constructed, explicit, header, integer, seq, time } = der;
+const { Tag, constructed, explicit, header, integer, seq, time } = der;
 
 const VERSION_V3 = explicit(0, integer(2));
 const NO_UNUSED_BITS = Buffer.from([0]);
@@ -34,8 +34,8 @@ const NO_UNUSED_BITS = Buffer.from([0]);
 export function buildTbs(template: CertificateTemplate, signer: CertSigner): Buffer {
   let extensionsLength = 0;
   for (const extension of template.extensions) extensionsLength += extension.length;
-  const extensionsHeader = header(der.Tag.SEQUENCE, extensionsLength);
-  return constructed(der.Tag.SEQUENCE, [
+  const extensionsHeader = header(Tag.SEQUENCE, extensionsLength);
+  return constructed(Tag.SEQUENCE, [
     VERSION_V3,
     integer(template.serial),
     signer.algorithmDer,
@@ -69,10 +69,10 @@ function validity(notBefore: Date, notAfter: Date): Buffer {
 export function signCertificate(template: CertificateTemplate, signer: CertSigner): Buffer {
   const tbs = buildTbs(template, signer);
   const signature = signer.sign(tbs);
-  return constructed(der.Tag.SEQUENCE, [
+  return constructed(Tag.SEQUENCE, [
     tbs,
     signer.algorithmDer,
-    header(der.Tag.BIT_STRING, 1 + signature.length),
+    header(Tag.BIT_STRING, 1 + signature.length),
     NO_UNUSED_BITS,
     signature,
   ]);

@@ -11,7 +11,7 @@ export const KeyUsageBit = {
 } as const;
 
 /** The `der` writer functions used per certificate, bound once (each `der.x` is a getter through the re-exports). */
-const { ia5Bytes, implicitPrimitive, octetString, oid, seq } = der;
+const { Oid, ia5Bytes, implicitPrimitive, octetString, oid, seq } = der;
 
 const TRUE = der.boolean(true);
 
@@ -37,12 +37,12 @@ export function extKeyUsage(purposes: readonly string[]): Buffer {
 
 /** subjectKeyIdentifier. */
 export function subjectKeyIdentifier(keyId: Buffer): Buffer {
-  return extension(der.Oid.subjectKeyIdentifier, false, octetString(keyId));
+  return extension(Oid.subjectKeyIdentifier, false, octetString(keyId));
 }
 
 /** authorityKeyIdentifier carrying only `[0] keyIdentifier`. */
 export function authorityKeyIdentifier(keyId: Buffer): Buffer {
-  return extension(der.Oid.authorityKeyIdentifier, false, der.seq(der.tlv(0x80, keyId)));
+  return extension(Oid.authorityKeyIdentifier, false, der.seq(der.tlv(0x80, keyId)));
 }
 
 /** subjectAltName with URI (`[6]`) then DNS (`[2]`) names; critical when the subject is empty. */
@@ -55,7 +55,7 @@ export function subjectAltName(
     ...uris.map((u) => implicitPrimitive(6, ia5Bytes(u))),
     ...dnsNames.map((d) => implicitPrimitive(2, ia5Bytes(d))),
   ];
-  return extension(der.Oid.subjectAltName, critical, seq(...names));
+  return extension(Oid.subjectAltName, critical, seq(...names));
 }
 
 /** Leaf keyUsage as SPIRE issues it: digitalSignature | keyEncipherment | keyAgreement. */

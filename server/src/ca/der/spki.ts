@@ -17,7 +17,7 @@ const CURVES = Object.entries(CURVE_OIDS).map(([crv, c]) => ({ crv, oid: c.oid }
 const CURVE_NAMES: Record<string, string> = Object.fromEntries(CURVES.map((c) => [c.oid, c.crv]));
 
 /** The `der` reader functions used per CSR, bound once (each `der.x` is a getter call through the re-exports). */
-const { children, expectTag, isOid, readBitStringBytes, readOid, readSingle, sameOid } = der;
+const { Oid, children, expectTag, isOid, readBitStringBytes, readOid, readSingle, sameOid } = der;
 
 /** SPKI DER of keys handed out with it ({@link rememberSpki}), so `spkiOf` on them costs nothing. */
 const knownSpki = new WeakMap<KeyObject, Buffer>();
@@ -90,8 +90,7 @@ function ecJwkFromSpki(spki: der.DerNode): JsonWebKey | undefined {
     'subject public key info',
   );
   const params = children(expectTag(algorithm, 0x30, 'public key algorithm'), 'public key algorithm');
-  if (!isOid(params[0], der.Oid.ecPublicKey, 'public key algorithm') || params[1]?.tag !== 0x06)
-    return undefined;
+  if (!isOid(params[0], Oid.ecPublicKey, 'public key algorithm') || params[1]?.tag !== 0x06) return undefined;
   const crv =
     CURVES.find((c) => sameOid(params[1], c.oid))?.crv ?? CURVE_NAMES[readOid(params[1], 'ec curve')];
   if (!crv) return undefined;
