@@ -2,11 +2,13 @@
 /**
  * Simulated agents for `many-agents.js`. Each one holds the agent's own `ServerConnection` (its mTLS channel
  * to one server) and, unless disabled, the agent's `EntryWatcher` (the EntryWatch stream, reopened with its
- * backoff). Every sync interval it does what `agent/src/manager/sync-loop.ts` does on the wire —
- * `SyncAuthorizedEntries` (the agent's field mask), `GetBundle`, then `BatchNewX509SVID` with a fresh P-256 key
- * and CSR for every entry whose SVID is missing or past half of its lifetime. A failed sync is retried with the
- * agent's `Backoff` (first delay twice the interval, doubling up to 60 s, ±10 % jitter) on a freshly dialled
- * channel; the backoff is reset after a success.
+ * backoff). Every sync interval (±10 %) it does what `agent/src/manager/sync-loop.ts` does on the wire —
+ * `SyncAuthorizedEntries` (the agent's field mask) when `authorized-sync.ts` would fetch the entry list (no
+ * healthy stream, the stream (re)opened since the last list, or the safety-net interval passed), `GetBundle`,
+ * then `BatchNewX509SVID` with a fresh P-256 key and CSR for every entry whose SVID is missing or past half of
+ * its lifetime. The stream reopening starts a sync at once, even while backing off, as the agent's `kick` does. A failed sync is retried
+ * with the agent's `Backoff` (first delay twice the interval, doubling up to 60 s, ±10 % jitter) on a freshly
+ * dialled channel; the backoff is reset after a success.
  *
  * A helper, not a benchmark: bench/run.js skips it, and run directly it measures nothing.
  */
@@ -21,6 +23,8 @@ const { ServerConnection } = h.requireBuilt('agent/dist/client/server-connection
 const { EntryWatcher } = h.requireBuilt('agent/dist/manager/entry-watch');
 /** The agent's own sync field mask. */
 const { AGENT_ENTRY_MASK } = h.requireBuilt('agent/dist/manager/entry-sync');
+/** How often the agent fetches the entry list even while its stream is up. */
+const { FULL_ENTRY_SYNC_INTERVAL_MS } = h.requireBuilt('agent/dist/manager/authorized-sync');
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -78,9 +82,19 @@ class SimAgent {
       privateKey: svid.privateKey,
     });
     const ignore = () => undefined;
+    const onReady = () => {
+      this.streamEpoch++;
+      this.listStale = true;
+      this.kick(true);
+    };
     this.watcher = watch
-      ? new EntryWatcher({ connection: this.connection, logger: quiet, onReady: ignore, onChange: ignore })
+      ? new EntryWatcher({ connection: this.connection, logger: quiet, onReady, onChange: ignore })
       : undefined;
+    this.streamEpoch = 0;
+    this.listStale = true;
+    this.lastListMs = 0;
+    this.entries = [];
+    this.running = false;
     this.intervalMs = intervalMs;
     /** entry ID → { notAfterMs, halfLifeMs, chain } */
     this.svids = new Map();
@@ -90,6 +104,7 @@ class SimAgent {
       maxDelayMs: Math.max(intervalMs, MAX_RETRY_DELAY_MS),
       jitter: RETRY_JITTER,
     });
+    this.cadence = new Backoff({ initialDelayMs: intervalMs, maxDelayMs: intervalMs, jitter: RETRY_JITTER });
     this.timer = undefined;
     this.stopped = true;
     this.failing = false;
@@ -124,15 +139,32 @@ class SimAgent {
     return res.results.length;
   }
 
-  /** One full sync; resolves with what it did. */
+  /** One sync; resolves with what it did. */
   async sync() {
     const clients = this.connection.clients();
-    const entries = await syncEntries(clients.entry);
+    const epoch = this.streamEpoch;
+    const startedMs = Date.now();
+    const fetchList =
+      this.listStale ||
+      this.watcher?.healthy !== true ||
+      startedMs - this.lastListMs >= FULL_ENTRY_SYNC_INTERVAL_MS;
+    if (fetchList) {
+      this.entries = await syncEntries(clients.entry);
+      this.lastListMs = startedMs;
+      if (epoch === this.streamEpoch) this.listStale = false;
+    }
     await h.unary((opts, cb) => clients.bundle.GetBundle({}, opts, cb), CALL_TIMEOUT_MS);
-    this.entryCount = entries.length;
-    const due = this.dueEntries(entries, Date.now());
+    this.entryCount = this.entries.length;
+    const due = this.dueEntries(this.entries, Date.now());
     const signed = due.length > 0 ? await this.renew(due) : 0;
-    return { entries: entries.length, signed };
+    return { entries: this.entries.length, signed, listFetched: fetchList };
+  }
+
+  /** Syncs now unless a sync runs or, unless `serverBack`, the agent is backing off (the agent's `kick`). */
+  kick(serverBack = false) {
+    if (this.stopped || (this.failing && !serverBack) || this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
   }
 
   /** Starts the sync loop after `firstDelayMs`; `record(result)` hears about every attempt. */
@@ -149,6 +181,8 @@ class SimAgent {
   }
 
   async tick() {
+    this.timer = undefined;
+    this.running = true;
     const startMs = h.nowMs();
     if (this.failing) this.connection.closeUnlessConnected(); // a retry dials afresh, as the agent's sync loop does
     let delay;
@@ -157,12 +191,13 @@ class SimAgent {
       this.backoff.reset();
       this.failing = false;
       this.record({ agent: this, ok: true, startMs, endMs: h.nowMs(), ...result });
-      delay = this.intervalMs;
+      delay = this.cadence.next();
     } catch (err) {
       this.record({ agent: this, ok: false, startMs, endMs: h.nowMs(), code: err.code ?? 'error', err });
       this.failing = true;
       delay = this.backoff.next();
     }
+    this.running = false;
     this.schedule(delay);
   }
 

@@ -84,8 +84,9 @@ function tableRows(results, d, settings) {
       (r, x) => `${h.fmt(r.first.signed)}; ${s1(r.first.wallS)} s; ${h.fmt(x.usPerSvid)} µs`,
     ),
     row(
-      'steady: syncs completed (failed) in the window',
-      (r) => `${h.fmt(r.calm.syncs)} (${h.fmt(r.calm.failed)}) in ${s1(r.calm.windowS)} s`,
+      'steady: syncs completed (failed) in the window; of them fetching the entry list',
+      (r) =>
+        `${h.fmt(r.calm.syncs)} (${h.fmt(r.calm.failed)}) in ${s1(r.calm.windowS)} s; ${h.fmt(r.calm.listFetches)}`,
     ),
     row(
       'steady: **server CPU per agent per sync interval**',
@@ -184,9 +185,7 @@ function burstText(r, x) {
     (explains
       ? `, the order of the p99 of ${h.ms(r.calm.p99)}, although over the whole window the servers used only ` +
         `${pct(x.coreShare)} of a core: a sync waits behind the others of its burst.`
-      : `, less than half the p99 of ${h.ms(r.calm.p99)}: bursts explain only part of the latency.`) +
-    ' The agents stay bunched because `sync-loop.ts` starts the next sync exactly one interval after the last ' +
-    'one ended, without jitter, so syncs that queued together end together and start again together.'
+      : `, less than half the p99 of ${h.ms(r.calm.p99)}: bursts explain only part of the latency.`)
   );
 }
 
@@ -243,12 +242,18 @@ function manyAgentsSection({ results, settings, loadStart, totalS }) {
       (settings.watch
         ? "and its EntryWatch stream (the agent's `EntryWatcher`, open throughout)"
         : 'and no EntryWatch stream (`--no-watch`)') +
-      `, with ${settings.entries} entries each. Every ${intervalS} s ` +
-      '(random phase per agent) an agent does what `sync-loop.ts` does on the wire: `SyncAuthorizedEntries` with ' +
-      "the agent's field mask, `GetBundle`, then `BatchNewX509SVID` with a fresh P-256 key and CSR for every entry " +
+      `, with ${settings.entries} entries each. Every ${intervalS} s ±10 % ` +
+      '(random first phase per agent) an agent does what `sync-loop.ts` does on the wire: `SyncAuthorizedEntries` ' +
+      "with the agent's field mask when the agent would fetch its entry list (" +
+      (settings.watch
+        ? 'first sync, stream reopened, every 10 min; with a healthy EntryWatch stream the list is left to it'
+        : 'every sync, as there is no stream') +
+      '), `GetBundle`, then `BatchNewX509SVID` with a fresh P-256 key and CSR for every entry ' +
       'without an SVID or past half its lifetime (x509 TTL 1 h, so after the first sync nothing is due in the ' +
       "window). A failed sync is retried with the agent's backoff (first delay 2 × interval, doubling to 60 s, " +
-      '±10 % jitter). Configurations: one `lanyard-server run` on SQLite, then two `lanyard-server run` ' +
+      '±10 % jitter)' +
+      (settings.watch ? ', or at once when its EntryWatch stream reaches a server again' : '') +
+      '. Configurations: one `lanyard-server run` on SQLite, then two `lanyard-server run` ' +
       'processes on one fresh PostgreSQL database with the agents split between them (each server its own CA, ' +
       'both roots in the shared bundle). Server CPU is utime + stime from /proc over a ' +
       `${settings.steadyMs / 1000} s steady window; sync latency covers the attempts started in it. Restart: the ` +

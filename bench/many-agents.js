@@ -151,6 +151,7 @@ async function steady(fleet, servers) {
   return {
     windowS,
     syncs: ok.length,
+    listFetches: ok.filter((a) => a.listFetched).length,
     failed: attempts.length - ok.length,
     signed: ok.reduce((n, a) => n + a.signed, 0),
     cpuS,

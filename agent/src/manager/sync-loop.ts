@@ -64,6 +64,11 @@ export class SyncLoop {
   /** Entries and bundles. */
   private readonly authorized: AuthorizedSync;
   private readonly backoff: Backoff;
+  /**
+   * `sync_interval` ±10 % (a backoff capped at its first delay), as SPIRE's agent spaces its syncs: agents that
+   * synced together (a fleet booting, a server restart) drift apart instead of arriving in bursts for ever.
+   */
+  private readonly cadence: Backoff;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
@@ -89,6 +94,11 @@ export class SyncLoop {
       maxDelayMs: Math.max(options.intervalMs, MAX_RETRY_DELAY_MS),
       jitter: RETRY_JITTER,
     });
+    this.cadence = new Backoff({
+      initialDelayMs: options.intervalMs,
+      maxDelayMs: options.intervalMs,
+      jitter: RETRY_JITTER,
+    });
     this.wantedSvids = new WantedSvids(
       { cache: options.cache, signer: this.signer, connection: options.connection },
       (task) => this.serialize(task),
@@ -100,7 +110,7 @@ export class SyncLoop {
         logger: options.logger,
         onReady: () => {
           this.authorized.streamReopened();
-          this.kick();
+          this.kick(true);
         },
         onChange: (change) => void this.applyPushed(change),
       });
@@ -115,9 +125,12 @@ export class SyncLoop {
     this.watcher?.start();
   }
 
-  /** Runs a sync as soon as possible (a new workload is waiting for an SVID); ignored while backing off. */
-  kick(): void {
-    if (this.stopped || this.failing) return;
+  /**
+   * Runs a sync as soon as possible (a new workload is waiting for an SVID). Ignored while backing off after a
+   * failure, unless `serverBack`: the EntryWatch stream reached the server again, so the retry need not wait.
+   */
+  kick(serverBack = false): void {
+    if (this.stopped || (this.failing && !serverBack)) return;
     if (this.running) this.again = true;
     else this.schedule(0);
   }
@@ -224,7 +237,7 @@ export class SyncLoop {
       this.backoff.reset();
       if (this.failing) this.options.logger.info('Synchronization with the server recovered');
       this.failing = false;
-      delay = this.options.intervalMs;
+      delay = this.cadence.next();
     } catch (err) {
       delay = await this.handleFailure(err);
     }

@@ -209,6 +209,31 @@ describe('a reopened stream', () => {
   });
 });
 
+describe('an agent backing off after a failed sync', () => {
+  let s: Setup;
+  beforeAll(async () => {
+    // A 60 s interval: the first retry after a failure comes 120 s (±10 %) later.
+    s = await setUpWatching({}, { syncInterval: '60s' });
+  });
+  afterAll(() => tearDown(s));
+
+  test('syncs again as soon as its stream reaches the restarted server, not at its next retry', async () => {
+    await s.ts.halt();
+    await eventually('the stream to break', () => (s.agent.syncLoop.watcher?.healthy ? undefined : true));
+    s.agent.syncLoop.kick();
+    await eventually('a failed sync', () =>
+      s.log.text.includes('Failed to synchronize with the server') ? true : undefined,
+    );
+    await s.ts.restart();
+    await eventually(
+      'recovery before the 108 s retry',
+      () => (s.log.text.includes('Synchronization with the server recovered') ? true : undefined),
+      60_000,
+    );
+    expect(s.agent.syncLoop.watcher?.healthy).toBe(true);
+  }, 120_000);
+});
+
 describe('an evicted agent', () => {
   let s: Setup;
   beforeAll(async () => {
