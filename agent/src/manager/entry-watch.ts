@@ -132,9 +132,6 @@ export class EntryWatcher {
       }
       delay = UNSUPPORTED_RETRY_MS;
     } else {
-      // Like the sync loop's retries, the next attempt dials afresh rather than fail at once on a channel left in
-      // grpc-js's own reconnect backoff, so the stream is back soon after the server is.
-      if (statusOf(err) === grpc.status.UNAVAILABLE) this.options.connection.closeUnlessConnected();
       delay = this.backoff.next();
       this.options.logger.debug('Entry watch closed; reopening', {
         error: err === undefined ? 'stream ended' : describeRpcError(err),
