@@ -57,7 +57,12 @@ export class SignerChainValidator {
   private async intermediateFor(signer: X509Certificate): Promise<X509Certificate> {
     const match = /CA Issuers - URI:(\S+)/.exec(signer.infoAccess ?? '');
     if (!match) throw denied('no CA Issuers URL found in the signing certificate');
-    const url = new URL(match[1]);
+    let url: URL;
+    try {
+      url = new URL(match[1]);
+    } catch {
+      throw denied(`CA Issuers URL "${match[1]}" of the signing certificate is not a valid URL`);
+    }
     if (!this.issuerHosts.has(url.host)) {
       throw denied(`CA Issuers URL host "${url.host}" is not one of [${[...this.issuerHosts].join(' ')}]`);
     }
