@@ -2,6 +2,9 @@ import type { PluginLogger } from '@lanyard/attestor-core';
 import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { DataStore } from './datastore/types';
 
+/** How old a read of the stored bundle may be when served to GetBundle (SPIRE's datastore cache keeps it 1 s). */
+export const OWN_BUNDLE_MAX_AGE_MS = 1000;
+
 /**
  * Keeps our trust domain's bundle in the datastore in step with the local CA and serves the merged roots to
  * the TLS endpoint. Authorities are *appended* (never replaced), so several servers sharing one database —
@@ -11,6 +14,12 @@ import type { DataStore } from './datastore/types';
 export class BundleSync {
   private roots: Buffer[] = [];
   private sequence = -1;
+  private stored: SpiffeBundle | undefined;
+  /** performance.now() when the read whose result is `stored` started. */
+  private storedReadAt = -Infinity;
+  private readsStarted = 0;
+  private readApplied = 0;
+  private latestRead: Promise<SpiffeBundle | undefined> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly listeners: Array<() => void> = [];
@@ -36,7 +45,43 @@ export class BundleSync {
 
   /** Re-reads the stored bundle; notifies listeners when its sequence number moved. */
   async reload(): Promise<void> {
-    const bundle = await this.datastore.getBundle(this.trustDomain);
+    await this.read();
+  }
+
+  /**
+   * Our trust domain's stored bundle, from a read started at most `maxAgeMs` ago; a read still in flight is
+   * waited for, so a change this server made (its reload starts after the write) is never answered with the
+   * bundle from before it. Bundles written by sibling servers show within `maxAgeMs` or the next poll.
+   */
+  current(maxAgeMs = OWN_BUNDLE_MAX_AGE_MS): Promise<SpiffeBundle | undefined> {
+    if (this.latestRead !== undefined) return this.latestRead;
+    if (performance.now() - this.storedReadAt <= maxAgeMs) return Promise.resolve(this.stored);
+    return this.read();
+  }
+
+  /** Starts a read of the stored bundle; an older read finishing later does not overwrite a newer one. */
+  private read(): Promise<SpiffeBundle | undefined> {
+    const id = ++this.readsStarted;
+    const startedAt = performance.now();
+    const run = this.datastore.getBundle(this.trustDomain).then(
+      (bundle) => {
+        if (this.latestRead === run) this.latestRead = undefined;
+        if (id > this.readApplied) this.apply(id, startedAt, bundle);
+        return bundle;
+      },
+      (err: unknown) => {
+        if (this.latestRead === run) this.latestRead = undefined;
+        throw err;
+      },
+    );
+    this.latestRead = run;
+    return run;
+  }
+
+  private apply(id: number, startedAt: number, bundle: SpiffeBundle | undefined): void {
+    this.readApplied = id;
+    this.stored = bundle;
+    this.storedReadAt = startedAt;
     const sequence = bundle?.sequenceNumber ?? 0;
     if (bundle === undefined || sequence === this.sequence) return;
     this.sequence = sequence;

@@ -192,6 +192,7 @@ export class LanyardServer {
     const deps: ApiDeps = {
       trustDomain: td,
       datastore,
+      ownBundle: () => bundle.current(),
       cache,
       entryWatch,
       syncPageSize,

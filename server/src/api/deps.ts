@@ -1,5 +1,6 @@
 import type { PluginLogger } from '@lanyard/attestor-core';
 import type { LogLevelControl, TrailRecorder } from '@lanyard/common';
+import type { SpiffeBundle } from '@lanyard/spiffe';
 import type { ServerLimits } from '../limits';
 import type { EntryCache } from '../authorized-entries/entry-cache';
 import type { EntryWatchHub } from './entrywatch/watch-hub';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   /** Our trust domain name, e.g. `example.org`. */
   trustDomain: string;
   datastore: DataStore;
+  /** Our trust domain's stored bundle as GetBundle serves it: read at most 1 s ago, never older than our own writes. */
+  ownBundle: () => Promise<SpiffeBundle | undefined>;
   cache: EntryCache;
   /** Open `lanyard.agent.v1.EntryWatch` streams; without it the service is not served (agents poll only). */
   entryWatch?: EntryWatchHub;

@@ -24,7 +24,7 @@ export class BundleApi {
   constructor(private readonly deps: ApiDeps) {}
 
   private async own(): Promise<SpiffeBundle> {
-    const bundle = await this.deps.datastore.getBundle(this.deps.trustDomain);
+    const bundle = await this.deps.ownBundle();
     if (bundle === undefined) throw new NotFoundError('bundle not found', 'ERR_BUNDLE_NOT_FOUND');
     return bundle;
   }
