@@ -36,7 +36,10 @@ const SERVICE: grpc.ServiceDefinition = {
 const Client = grpc.makeGenericClientConstructor(SERVICE, 'Peer');
 
 const ca = TestCa.create({ trustDomain: 'example.org' });
-const serverCert = ca.issueCertificate({ dnsNames: ['localhost'], uris: ['spiffe://example.org/spire/server'] });
+const serverCert = ca.issueCertificate({
+  dnsNames: ['localhost'],
+  uris: ['spiffe://example.org/spire/server'],
+});
 let server: grpc.Server;
 let port: number;
 const seen: Seen[] = [];
@@ -97,7 +100,12 @@ function who(client: grpc.Client): Promise<Seen> {
 /** Makes one server-streaming call and returns what the server saw of it. */
 function whoStream(client: grpc.Client): Promise<Seen> {
   return new Promise((resolve, reject) => {
-    const stream = client.makeServerStreamRequest(SERVICE.WhoStream.path, passBuffer, passBuffer, Buffer.alloc(0));
+    const stream = client.makeServerStreamRequest(
+      SERVICE.WhoStream.path,
+      passBuffer,
+      passBuffer,
+      Buffer.alloc(0),
+    );
     stream.on('data', () => undefined);
     stream.on('error', reject);
     stream.on('end', () => resolve(seen[seen.length - 1]));
@@ -158,7 +166,8 @@ test('a call whose session cannot be reached is named from the auth context grpc
     getPeer: () => '10.0.0.1:5000',
     getAuthContext: () => ({
       transportSecurityType: 'ssl',
-      sslPeerCertificate: raw === undefined ? undefined : ({ raw, fingerprint256: leaf.fingerprint256 } as never),
+      sslPeerCertificate:
+        raw === undefined ? undefined : ({ raw, fingerprint256: leaf.fingerprint256 } as never),
     }),
     cancelled: false,
     getDeadline: () => Infinity,
