@@ -101,20 +101,7 @@ function spawnAgent(configPath, token) {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  const pending = new Map();
-  let nextId = 0;
-  child.on('message', (msg) => {
-    const waiter = pending.get(msg.id);
-    pending.delete(msg.id);
-    if (msg.error) waiter?.reject(new Error(`probe: ${msg.error}`));
-    else waiter?.resolve(msg.result);
-  });
-  const ask = (msg) =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      child.send({ ...msg, id });
-    });
+  const ask = h.ipcAsk(child);
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');

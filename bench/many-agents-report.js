@@ -147,9 +147,7 @@ function analysis(r, x, settings) {
   );
   if (r.calm.p99 > GOAL_P99_MS) out.push(burstText(r, x));
   if (x.cpuPerAgentMs > GOAL_CPU_MS_PER_AGENT_INTERVAL || r.calm.p99 > GOAL_P99_MS) {
-    out.push(
-      profileText(r.profiles?.steady, 'the steady window', r.recovery.signal, settings.profileIntervalUs),
-    );
+    out.push(profileText(r.profiles?.steady, 'the steady window', settings.profileIntervalUs));
   }
   const bound = x.retryBoundMs;
   out.push(
@@ -190,12 +188,8 @@ function burstText(r, x) {
 }
 
 /** Where the servers' main threads spent a window, from the run's CPU profiles. */
-function profileText(profile, what, signal, intervalUs) {
-  if (profile === undefined) {
-    return signal === 'SIGKILL' && what === 'the steady window'
-      ? `No CPU profile of ${what} (a server killed with SIGKILL writes none).`
-      : `No CPU profile of ${what} (profiling was off).`;
-  }
+function profileText(profile, what, intervalUs) {
+  if (profile === undefined) return `No CPU profile of ${what} (profiling was off).`;
   return (
     `CPU profile of ${what} (${profile.servers > 1 ? `${profile.servers} servers' main threads` : "the server's main thread"}, ` +
     `${h.fmt(profile.busyMs)} ms busy in samples every ${intervalUs / 1000} ms, by self time): ` +
@@ -212,7 +206,7 @@ function stormText(r, settings) {
     `${pct(r.recovery.cpuS / spanS / r.serverCount)} of a core per server: ${h.fmt(settings.agents)} agents ` +
     'dialling again (a TLS handshake each) and syncing within the spread of their jittered retries, which the ' +
     'expected bound does not count. ' +
-    profileText(r.profiles?.storm, 'that span', r.recovery.signal, settings.profileIntervalUs)
+    profileText(r.profiles?.storm, 'that span', settings.profileIntervalUs)
   );
 }
 

@@ -10,9 +10,11 @@
  * `--steady` seconds (server CPU from /proc, sync latency of the attempts started in the window), then a restart:
  * the server processes get SIGTERM (SQLite) or SIGKILL (PostgreSQL), are started again at once, and the time
  * until 99 % and 100 % of the agents have completed a sync started after the signal is measured.
- * The servers run under `node --cpu-prof` (one sample every 20 ms, which costs them next to nothing) unless
- * `--no-cpu-prof` is given: the report summarizes the samples of the steady window and of the reconnect storm
- * (a server killed with SIGKILL writes no profile). `--keep-prof` keeps the profile files (path printed).
+ * Unless `--no-cpu-prof` is given, the servers' main threads are profiled (one sample every 20 ms, which costs
+ * them next to nothing): over the steady window by a preloaded probe (`bench/cpu-profile-probe.js`, asked over
+ * the IPC channel, so a server later killed with SIGKILL still leaves its profile), and after the restart under
+ * `node --cpu-prof` until the end; the report summarizes the steady window and the reconnect storm.
+ * `--keep-prof` keeps the profile files (path printed).
  * Writes the "## Many agents" section of docs/benchmarks.md.
  *
  * Usage: node bench/many-agents.js [--agents 1000] [--entries 5] [--interval 5] [--steady 10]
@@ -45,10 +47,35 @@ const PROFILE = !args.has('no-cpu-prof');
 /** One sample every 20 ms: at 5 ms the sampling itself added about a third to the servers' CPU. */
 const PROFILE_INTERVAL_US = 20_000;
 const PROFILE_DIR = PROFILE ? fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-bench-many-prof-')) : undefined;
-/** Spawns `server` under the profiler (when on), each process into a directory of its own (kept on the server). */
-function spawnProfiled(server) {
+const PROFILE_PROBE = path.join(__dirname, 'cpu-profile-probe.js');
+/** Each server process profiles into a directory of its own (kept on the server as `profileDir`). */
+function newProfileDir(server) {
   server.profileDir = PROFILE ? fs.mkdtempSync(path.join(PROFILE_DIR, 'server-')) : undefined;
+}
+/** Spawns `server` with the profile probe preloaded (when profiling is on); `profileWindow` drives it. */
+function spawnProbed(server) {
+  newProfileDir(server);
+  server.spawn(PROFILE ? ['-r', PROFILE_PROBE] : [], { ipc: PROFILE });
+}
+/** Spawns `server` under `node --cpu-prof` (when profiling is on): its profile is written as it exits. */
+function spawnProfiled(server) {
+  newProfileDir(server);
   server.spawn(h.profileFlags(PROFILE, { dir: server.profileDir, intervalUs: PROFILE_INTERVAL_US }));
+}
+/** Profiles the main threads of `servers` (spawned by `spawnProbed`) while `work` runs; the files, or []. */
+async function profileWindow(servers, work) {
+  if (!PROFILE) {
+    await work();
+    return [];
+  }
+  await Promise.all(servers.map((s) => s.ask({ cmd: 'profile-start', intervalUs: PROFILE_INTERVAL_US })));
+  await work();
+  return Promise.all(
+    servers.map(
+      async (s) =>
+        (await s.ask({ cmd: 'profile-stop', file: path.join(s.profileDir, 'window.cpuprofile') })).file,
+    ),
+  );
 }
 const ATTEST_CONCURRENCY = 16;
 const CREATE_BATCH = 500;
@@ -137,7 +164,7 @@ async function steady(fleet, servers) {
   const cpu0 = cpuOf(servers);
   const self0 = process.cpuUsage();
   const t0 = h.nowMs();
-  await h.delay(STEADY_MS);
+  const profileFiles = await profileWindow(servers, () => h.delay(STEADY_MS));
   const cpuS = cpuOf(servers) - cpu0;
   const t1 = h.nowMs();
   const self = process.cpuUsage(self0);
@@ -162,6 +189,7 @@ async function steady(fleet, servers) {
     fds,
     fromMs: t0,
     toMs: t1,
+    profileFiles,
     peakStartsPerS: fleet.peakStarts(t0, t1, 1000),
   };
 }
@@ -170,7 +198,6 @@ async function steady(fleet, servers) {
 async function restart(fleet, servers, signal) {
   const t0 = h.nowMs();
   const back = fleet.watchAgents((a) => a.ok && a.startMs >= t0, AGENTS, PHASE_TIMEOUT_MS);
-  const steadyDirs = servers.map((s) => s.profileDir);
   await Promise.all(
     servers.map(async (s) => {
       s.child.kill(signal);
@@ -191,7 +218,6 @@ async function restart(fleet, servers, signal) {
   return {
     signal,
     t0,
-    steadyDirs,
     stormDirs: servers.map((s) => s.profileDir),
     readyMs,
     p99Ms: h.percentile(times, 99),
@@ -214,7 +240,7 @@ async function scenario({ label, serverCount, postgresUrl, signal }) {
     for (let i = 0; i < serverCount; i++) {
       const server = await h.ServerProcess.create('lanyard-bench-many-', RATE_LIMITS_OFF, { postgresUrl });
       servers.push(server);
-      spawnProfiled(server);
+      spawnProbed(server);
       await server.waitReady(); // one after the other: the first creates the PostgreSQL schema
       admins.push(server.admin());
     }
@@ -250,20 +276,26 @@ async function scenario({ label, serverCount, postgresUrl, signal }) {
   }
   const { calm, recovery } = result;
   result.profiles = {
-    steady: windowProfile(recovery.steadyDirs, calm.fromMs, calm.toMs),
-    storm: windowProfile(recovery.stormDirs, recovery.t0 + recovery.readyMs, recovery.t0 + recovery.allMs),
+    steady: windowProfile(calm.profileFiles),
+    storm: windowProfile(
+      recovery.stormDirs.map((dir) => dir && threadProfiles(dir).main),
+      recovery.t0 + recovery.readyMs,
+      recovery.t0 + recovery.allMs,
+    ),
   };
   return result;
 }
 
-/** The request-path summary of the main-thread profiles in `dirs` over [fromMs, toMs]; undefined if none exist. */
-function windowProfile(dirs, fromMs, toMs) {
-  if (!PROFILE) return undefined;
-  const files = dirs.map((dir) => threadProfiles(dir).main).filter((f) => f !== undefined);
-  if (files.length === 0) return undefined;
-  const windows = [[fromMs * 1000, toMs * 1000]];
-  const summary = mergeSummaries(files.map((f) => summarizeProfile(f, { kind: 'request', windows })));
-  return { servers: files.length, ...summary };
+/**
+ * The request-path summary of the main-thread profiles in `files`, over [fromMs, toMs] when given (else whole);
+ * undefined if there are none.
+ */
+function windowProfile(files, fromMs, toMs) {
+  const present = files.filter((f) => f !== undefined);
+  if (present.length === 0) return undefined;
+  const windows = fromMs === undefined ? undefined : [[fromMs * 1000, toMs * 1000]];
+  const summary = mergeSummaries(present.map((f) => summarizeProfile(f, { kind: 'request', windows })));
+  return { servers: present.length, ...summary };
 }
 
 async function main() {

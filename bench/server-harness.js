@@ -71,6 +71,31 @@ function profileFlags(enabled, options = {}) {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...interval];
 }
 
+/**
+ * Request/response over a child's IPC channel to a preloaded probe: `ask(msg)` sends `msg` with an id and
+ * resolves with the probe's `result` for that id (rejects with its `error`, or when the child exits first).
+ */
+function ipcAsk(child) {
+  const pending = new Map();
+  let nextId = 0;
+  child.on('message', (msg) => {
+    const waiter = pending.get(msg.id);
+    pending.delete(msg.id);
+    if (msg.error) waiter?.reject(new Error(`probe: ${msg.error}`));
+    else waiter?.resolve(msg.result);
+  });
+  child.on('exit', () => {
+    for (const waiter of pending.values()) waiter.reject(new Error('probe: the process exited'));
+    pending.clear();
+  });
+  return (msg) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      child.send({ ...msg, id });
+    });
+}
+
 /** A free loopback TCP port. */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -179,13 +204,17 @@ class ServerProcess {
     return new ServerProcess(dir, await freePort(), await freePort(), extraServerHcl, options.postgresUrl);
   }
 
-  /** Spawns `lanyard-server run` (extra node flags, e.g. `--cpu-prof`, go before the script). */
-  spawn(nodeFlags = []) {
+  /**
+   * Spawns `lanyard-server run` (extra node flags, e.g. `--cpu-prof` or `-r <probe>`, go before the script);
+   * with `options.ipc` the child gets an IPC channel and {@link ServerProcess#ask} talks to a preloaded probe.
+   */
+  spawn(nodeFlags = [], options = {}) {
     this.log = '';
     this.child = spawn(process.execPath, [...nodeFlags, SERVER_BIN, 'run', '-config', this.configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
       cwd: this.dir,
     });
+    this.ask = options.ipc ? ipcAsk(this.child) : undefined;
     const keep = (chunk) => {
       if (this.log.length < 100_000) this.log += chunk.toString();
     };
@@ -484,6 +513,7 @@ module.exports = {
   freePort,
   grpc,
   httpStatus,
+  ipcAsk,
   joinToken,
   loadavg,
   machine,
