@@ -11,8 +11,8 @@
  * the server processes get SIGTERM (SQLite) or SIGKILL (PostgreSQL), are started again at once, and the time
  * until 99 % and 100 % of the agents have completed a sync started after the signal is measured.
  * Unless `--no-cpu-prof` is given, the servers' main threads are profiled (one sample every 20 ms, which costs
- * them next to nothing): over the steady window by a preloaded probe (`bench/cpu-profile-probe.js`, asked over
- * the IPC channel, so a server later killed with SIGKILL still leaves its profile), and after the restart under
+ * them next to nothing): from before the steady window by a preloaded probe (`bench/cpu-profile-probe.js`, asked
+ * over the IPC channel, so a server later killed with SIGKILL still leaves its profile), and after the restart under
  * `node --cpu-prof` until the end; the report summarizes the steady window and the reconnect storm.
  * `--keep-prof` keeps the profile files (path printed).
  * Writes the "## Many agents" section of docs/benchmarks.md.
@@ -52,7 +52,7 @@ const PROFILE_PROBE = path.join(__dirname, 'cpu-profile-probe.js');
 function newProfileDir(server) {
   server.profileDir = PROFILE ? fs.mkdtempSync(path.join(PROFILE_DIR, 'server-')) : undefined;
 }
-/** Spawns `server` with the profile probe preloaded (when profiling is on); `profileWindow` drives it. */
+/** Spawns `server` with the profile probe preloaded (when profiling is on); `profileStart` and `profileStop` drive it. */
 function spawnProbed(server) {
   newProfileDir(server);
   server.spawn(PROFILE ? ['-r', PROFILE_PROBE] : [], { ipc: PROFILE });
@@ -62,20 +62,20 @@ function spawnProfiled(server) {
   newProfileDir(server);
   server.spawn(h.profileFlags(PROFILE, { dir: server.profileDir, intervalUs: PROFILE_INTERVAL_US }));
 }
-/** Profiles the main threads of `servers` (spawned by `spawnProbed`) while `work` runs; the files, or []. */
-async function profileWindow(servers, work) {
-  if (!PROFILE) {
-    await work();
-    return [];
-  }
+/**
+ * Starts profiling the main threads of `servers` (spawned by `spawnProbed`). Starting V8's profiler in a running
+ * process records every compiled function first, a pause of its own: it is started before the window, whose
+ * samples are picked out by time.
+ */
+async function profileStart(servers) {
+  if (!PROFILE) return;
   await Promise.all(servers.map((s) => s.ask({ cmd: 'profile-start', intervalUs: PROFILE_INTERVAL_US })));
-  await work();
-  return Promise.all(
-    servers.map(
-      async (s) =>
-        (await s.ask({ cmd: 'profile-stop', file: path.join(s.profileDir, 'window.cpuprofile') })).file,
-    ),
-  );
+}
+/** Stops the profiles `profileStart` began; resolves with their files ([] when profiling is off). */
+async function profileStop(servers) {
+  if (!PROFILE) return [];
+  const file = (s) => path.join(s.profileDir, 'steady.cpuprofile');
+  return Promise.all(servers.map(async (s) => (await s.ask({ cmd: 'profile-stop', file: file(s) })).file));
 }
 const ATTEST_CONCURRENCY = 16;
 const CREATE_BATCH = 500;
@@ -158,17 +158,19 @@ async function firstSync(fleet, servers) {
 
 /** Steady state over STEADY_MS: server CPU, attempts started in the window, sync latency, fds. */
 async function steady(fleet, servers) {
+  await profileStart(servers);
   await h.delay(INTERVAL_MS); // one interval for the phases of the first sync to settle
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const cpu0 = cpuOf(servers);
   const self0 = process.cpuUsage();
   const t0 = h.nowMs();
-  const profileFiles = await profileWindow(servers, () => h.delay(STEADY_MS));
+  await h.delay(STEADY_MS);
   const cpuS = cpuOf(servers) - cpu0;
   const t1 = h.nowMs();
   const self = process.cpuUsage(self0);
   loop.disable();
+  const profileFiles = await profileStop(servers);
   const fds = servers.map((s) => fdUsage(s.child.pid));
   await h.delay(2000); // let the attempts started in the window finish before reading them
   const attempts = fleet.between(t0, t1);
@@ -276,7 +278,7 @@ async function scenario({ label, serverCount, postgresUrl, signal }) {
   }
   const { calm, recovery } = result;
   result.profiles = {
-    steady: windowProfile(calm.profileFiles),
+    steady: windowProfile(calm.profileFiles, calm.fromMs, calm.toMs),
     storm: windowProfile(
       recovery.stormDirs.map((dir) => dir && threadProfiles(dir).main),
       recovery.t0 + recovery.readyMs,
@@ -286,14 +288,11 @@ async function scenario({ label, serverCount, postgresUrl, signal }) {
   return result;
 }
 
-/**
- * The request-path summary of the main-thread profiles in `files`, over [fromMs, toMs] when given (else whole);
- * undefined if there are none.
- */
+/** The request-path summary of the main-thread profiles in `files` over [fromMs, toMs]; undefined if none. */
 function windowProfile(files, fromMs, toMs) {
   const present = files.filter((f) => f !== undefined);
   if (present.length === 0) return undefined;
-  const windows = fromMs === undefined ? undefined : [[fromMs * 1000, toMs * 1000]];
+  const windows = [[fromMs * 1000, toMs * 1000]];
   const summary = mergeSummaries(present.map((f) => summarizeProfile(f, { kind: 'request', windows })));
   return { servers: present.length, ...summary };
 }
