@@ -165,35 +165,28 @@ async function fill(ds, agentId, from, to) {
   return (h.nowMs() - t) / 1000;
 }
 
-/** Committed JS heap at most this many times the used heap counts as settled (see {@link sample}). */
-const SETTLED_HEAP_RATIO = 1.3;
-/** RSS moving by at most this much between samples a second apart counts as settled (freed pages go back late). */
-const SETTLED_RSS_STEP = 512 * 1024;
-/** How long {@link sample} waits for the heap to settle. */
-const SETTLE_MS = 45_000;
+/** How long {@link sample} watches the idle agent, one sample a second. */
+const IDLE_WATCH_MS = 20_000;
 
 /**
- * The idle agent's memory after forced GCs, plus its RSS from /proc. A forced GC keeps the heap V8 committed
- * while the agent was busy (semi-spaces grown, pages kept); V8's memory reducer gives it back only after some
- * idle seconds (seen: the committed heap of the agent at 10,000 SVIDs dropped from 70 to 39 MiB about 20 s after
- * caching ended), and the RSS falls a little later still. So samples are taken every second until the committed
- * heap is within SETTLED_HEAP_RATIO of the used heap and the RSS moved by at most SETTLED_RSS_STEP since the sample
- * before, or SETTLE_MS passed; the last one counts, with the seconds it took.
+ * The idle agent's memory after forced GCs, plus its RSS from /proc: the sample with the lowest RSS among one a
+ * second over IDLE_WATCH_MS, with the seconds after which it came. A forced GC keeps the heap V8 committed while
+ * the agent was busy (semi-spaces grown, pages pooled); V8's memory reducer gives it back only after some idle
+ * seconds (seen: the agent at 10,000 SVIDs went from 146 to 114 MiB RSS about 20 s after caching ended), so a
+ * single sample lands at a random point of that.
  */
 async function sample(agent) {
   const started = h.nowMs();
-  let previousRss = Infinity;
-  for (;;) {
+  let lowest;
+  while (lowest === undefined || h.nowMs() - started < IDLE_WATCH_MS) {
     const usage = await agent.ask({ cmd: 'measure' });
     const procRss = h.processRssBytes(agent.child.pid);
-    const settled =
-      usage.heapTotal <= SETTLED_HEAP_RATIO * usage.heapUsed &&
-      Math.abs(procRss - previousRss) <= SETTLED_RSS_STEP;
-    const waitedS = (h.nowMs() - started) / 1000;
-    if (settled || waitedS * 1000 >= SETTLE_MS) return { ...usage, procRss, settled, waitedS };
-    previousRss = procRss;
+    if (lowest === undefined || procRss < lowest.procRss) {
+      lowest = { ...usage, procRss, afterS: (h.nowMs() - started) / 1000 };
+    }
     await h.delay(1000);
   }
+  return lowest;
 }
 
 /** Per-SVID growth (bytes) of each memory figure between `base` and `now`. */
@@ -365,11 +358,6 @@ function marginal(steps) {
   return sentences.join(' ');
 }
 
-/** "12 s (yes)": how long the sample waited for the heap to settle, and whether it did. */
-function settledText(m) {
-  return `${m.waitedS.toFixed(0)} s (${m.settled ? 'yes' : 'no'})`;
-}
-
 function writeSection({ base, steps, snapshot, loadStart, totalS }) {
   const col = (f) => steps.map(f).join(' | ');
   const lines = [
@@ -382,10 +370,9 @@ function writeSection({ base, steps, snapshot, loadStart, totalS }) {
       `\`x509_svid_cache_max_size\` ${h.fmt(STEPS[STEPS.length - 1] * 2)}, default \`sync_interval\`) as child ` +
       'processes. The agent runs with `--expose-gc` and a preloaded probe (`bench/agent-memory-probe.js`) that, ' +
       'asked over the IPC channel, runs three full garbage collections and reports `process.memoryUsage()`; RSS ' +
-      'is read from `/proc/<pid>/status`. A forced GC leaves the heap V8 committed while busy; V8 gives it back ' +
-      'after some idle seconds, so each figure is the first sample (one a second, at most ' +
-      `${SETTLE_MS / 1000} s) whose committed JS heap is within ${SETTLED_HEAP_RATIO}× of the used heap and whose RSS moved by at most ` +
-      `${SETTLED_RSS_STEP / 1024} KiB since the sample before. ` +
+      'is read from `/proc/<pid>/status`. A forced GC leaves the heap V8 committed while busy, which V8 gives back ' +
+      `some idle seconds later, so each figure is the sample with the lowest RSS of one a second over ` +
+      `${IDLE_WATCH_MS / 1000} s of the idle agent. ` +
       'Entries parented to the agent (two `k8s` selectors each, one shared by ' +
       "100 entries) are written into the server's SQLite file with the datastore's batch create while both run; " +
       'the agent counts as done when its `Debug.GetInfo` reports that many cached X.509-SVIDs. No workload ' +
@@ -395,7 +382,7 @@ function writeSection({ base, steps, snapshot, loadStart, totalS }) {
     `| measurement | baseline | ${col((s) => `${h.fmt(s.total)} SVIDs`)} |`,
     `|---|---|${steps.map(() => '---|').join('')}`,
     `| RSS after GC | ${mib(base.procRss)} | ${col((s) => mib(s.mem.procRss))} |`,
-    `| sampled after (heap settled) | ${settledText(base)} | ${col((s) => settledText(s.mem))} |`,
+    `| lowest RSS sampled after | ${base.afterS.toFixed(0)} s | ${col((s) => `${s.mem.afterS.toFixed(0)} s`)} |`,
     `| JS heap used after GC (of it committed) | ${mib(base.heapUsed)} (${mib(base.heapTotal)}) | ${col((s) => `${mib(s.mem.heapUsed)} (${mib(s.mem.heapTotal)})`)} |`,
     `| external (of it ArrayBuffers) | ${mib(base.external)} (${mib(base.arrayBuffers)}) | ${col((s) => `${mib(s.mem.external)} (${mib(s.mem.arrayBuffers)})`)} |`,
     `| **RSS growth per SVID** | | ${col((s) => `**${kib(s.per.rss)}**`)} |`,
