@@ -29,7 +29,8 @@ async function connectionIds(options: DataStoreOptions): Promise<[number, number
     const id = async () =>
       (await sql<{ id: number }>`select connection_id() as id`.execute(primary)).rows[0]?.id as number;
     const first = await id();
-    // Let more than a 1 ms conn_max_lifetime pass before the second query (two queries can share a millisecond).
+    // Let more than a 1 ms conn_max_lifetime pass before the second query: the first one may have released its
+    // connection within the same millisecond, so only the check when taking it from the pool again closes it.
     const until = Date.now() + 20;
     while (Date.now() < until) await new Promise((resolve) => setImmediate(resolve));
     return [first, await id()];

@@ -48,22 +48,36 @@ function tlsSettings(dsn: MysqlDsn, files: DataStoreTls | undefined): SslOptions
   return undefined;
 }
 
-/** Wraps the pool so a connection older than `lifetimeMs` is closed on release instead of reused. */
+/**
+ * Wraps the pool so a connection older than `lifetimeMs` is closed on release, or when it is taken from the pool
+ * after expiring there, instead of being reused.
+ */
 function capLifetime(pool: mysql.Pool, lifetimeMs: number | undefined): MysqlPool {
   if (lifetimeMs === undefined) return pool;
   const born = new WeakMap<object, number>();
+  const pooled = new WeakSet<object>();
   pool.on('connection', (conn) => born.set(conn, Date.now()));
-  return {
-    end: (cb) => pool.end(cb),
-    getConnection(cb): void {
-      pool.getConnection((err, conn) => {
-        if (err !== null) return cb(err, conn);
+  const expired = (conn: object): boolean => Date.now() - (born.get(conn) ?? 0) >= lifetimeMs;
+  const get = (cb: Parameters<MysqlPool['getConnection']>[0]): void => {
+    pool.getConnection((err, conn) => {
+      if (err !== null) return cb(err, conn);
+      // As Go's database/sql: an idle connection that expired while pooled is closed, not handed out.
+      if (pooled.has(conn) && expired(conn)) {
+        conn.destroy();
+        return get(cb);
+      }
+      if (!pooled.has(conn)) {
         const release = conn.release.bind(conn);
-        conn.release = () => (Date.now() - (born.get(conn) ?? 0) >= lifetimeMs ? conn.destroy() : release());
-        return cb(null, conn);
-      });
-    },
+        conn.release = () => {
+          if (expired(conn)) return conn.destroy();
+          pooled.add(conn);
+          return release();
+        };
+      }
+      return cb(null, conn);
+    });
   };
+  return { end: (cb) => pool.end(cb), getConnection: get };
 }
 
 /** Escapes nothing: names and values were checked by the DSN parser, as go-sql-driver sends them verbatim. */
