@@ -9,7 +9,10 @@
  *   - `ServerCa.signX509SvidFromCsr` (PKCS#10 parse + signature verify + SPKI import + TBS build + sign),
  *   - `ServerCa.signX509Svid` with a ready KeyObject, and `ServerCa.signJwtSvid`;
  * then batches of CSRs through `ServerCa.signX509SvidsFromCsrs` on one thread vs on the signing worker pool
- * (`svid_signing_workers` = cores), also interleaved, and the cost of one CSR in-thread vs one worker round trip.
+ * (`svid_signing_workers` = cores), also interleaved, with two batches in flight per worker so no worker waits for the
+ * main thread between two; next to them, the box's own ceiling (the floor alone on one worker thread vs on as many
+ * as there are cores, `floor-threads.js`); and the cost of one CSR in-thread vs one worker round trip. Issuance vs
+ * the floor is the median of back-to-back pairs of short runs, as the box's speed drifts within seconds.
  * A goal that is missed gets a CPU profile of the case (self time, V8 sampling profiler) in the text.
  * Writes the "## Server CA" section of docs/benchmarks.md (other sections are left alone).
  *
@@ -32,8 +35,20 @@ if (!fs.existsSync(path.join(caDist, 'index.js'))) {
 const { ServerCa, MemoryKeyManager } = require(caDist);
 const { CsrSigningPool } = require(path.join(caDist, 'sign-pool', 'csr-signing-pool'));
 const { POOL_MIN_BATCH } = require(path.join(caDist, 'csr-batch'));
+const { floorRateOnThreads } = require('./floor-threads');
 const report = require('./signing-report');
-const { factorVerdict, loopRate, pct, profileText, ratioVerdict, threadCpuDelta, threadCpuSeconds } = report;
+const {
+  factorVerdict,
+  floorCallShare,
+  loopRate,
+  median,
+  pairedCpuRatios,
+  pct,
+  profileText,
+  ratioVerdict,
+  threadCpuDelta,
+  threadCpuSeconds,
+} = report;
 const w = require(path.join(root, 'base', 'dist')).der;
 const { Oid } = w;
 
@@ -67,28 +82,30 @@ function makeCsr() {
   return { csrDer, publicKey, info, signature, jwk: publicKey.export({ format: 'jwk' }) };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
 const us = (x) => `${x.toFixed(0)} µs`;
 const FLOOR_GOAL = 0.8;
 const POOL_GOAL = 1.7;
-const BATCHES_IN_FLIGHT = 2;
+/** Issuance vs floor: pairs of back-to-back slices, the ratio being the median of the pairs. */
+const FLOOR_PAIRS = { pairs: 20, sliceSeconds: 0.2 };
+/** Batches kept in flight per signing worker: one being signed and one waiting, so no worker idles between two. */
+const BATCHES_PER_WORKER = 2;
 const quietLogger = { debug() {}, info() {}, warn() {}, error: (m, f) => console.error(m, f) };
 
-/** Keeps `BATCHES_IN_FLIGHT` batches outstanding for `seconds`; returns CSRs signed per second. */
-async function batchRate(signBatch, batches, seconds) {
+/** Keeps `inFlight` batches outstanding for `seconds`; returns CSRs signed per second. */
+async function batchRate(signBatch, batches, seconds, inFlight) {
   const start = process.hrtime.bigint();
   const end = start + BigInt(Math.round(seconds * 1e9));
   let n = 0;
   const lane = async (k) => {
-    for (let i = k; process.hrtime.bigint() < end; i += BATCHES_IN_FLIGHT) {
+    for (let i = k; process.hrtime.bigint() < end; i += inFlight) {
       const outcomes = await signBatch(batches[i % batches.length]);
       const failed = outcomes.find((o) => 'error' in o);
       if (failed) throw failed.error;
       n += outcomes.length;
     }
   };
-  await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, (_, k) => lane(k)));
+  await Promise.all(Array.from({ length: inFlight }, (_, k) => lane(k)));
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
@@ -145,17 +162,16 @@ function openCa(dataDir, signingWorkers) {
 }
 
 /** Interleaved rounds of every case; returns the per-round rates and the pooled runs' CPU by thread. */
-async function measure(cases, batchCases) {
+async function measure(cases, batchCases, workers) {
   for (const fn of Object.values(cases)) loopRate(fn, 0.3); // warm-up (JIT, caches, workers up)
   for (const fn of Object.values(batchCases)) await fn(0.3);
-  const results = Object.fromEntries([...Object.keys(cases), ...Object.keys(batchCases)].map((k) => [k, []]));
-  const cpuRates = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  const results = Object.fromEntries(
+    [...Object.keys(cases), ...Object.keys(batchCases), 'ceilingOne', 'ceilingAll'].map((k) => [k, []]),
+  );
   const poolCpu = { main: 0, others: 0, wall: 0 };
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, fn] of Object.entries(cases)) {
-      const { wall, cpu } = loopRate(fn, SECONDS);
-      results[name].push(wall);
-      cpuRates[name].push(cpu);
+      results[name].push(loopRate(fn, SECONDS).wall);
     }
     results.batchOne.push(await batchCases.batchOne(SECONDS));
     const cpu0 = threadCpuSeconds(process.pid);
@@ -165,13 +181,15 @@ async function measure(cases, batchCases) {
     poolCpu.main += cpu.main;
     poolCpu.others += cpu.others;
     poolCpu.wall += Number(process.hrtime.bigint() - t0) / 1e9;
+    results.ceilingOne.push(await floorRateOnThreads(1, SECONDS));
+    results.ceilingAll.push(await floorRateOnThreads(workers, SECONDS));
     console.log(
       `round ${r + 1}: ${Object.entries(results)
         .map(([k, v]) => `${k}=${fmt(v[r])}/s`)
         .join(' ')}`,
     );
   }
-  return { results, cpuRates, poolCpu };
+  return { results, poolCpu };
 }
 
 async function main() {
@@ -184,6 +202,7 @@ async function main() {
     const caKey = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
     const tbsSized = crypto.randomBytes(420);
     const item = (i) => ({ csrDer: csrs[i & 63].csrDer, expectedSpiffeId: SPIFFE_ID });
+    const inFlight = BATCHES_PER_WORKER * workers;
     const batches = Array.from({ length: 8 }, (_, b) =>
       Array.from({ length: BATCH }, (_, i) => item(b * BATCH + i)),
     );
@@ -201,19 +220,21 @@ async function main() {
       jwt: () => ca.signJwtSvid({ spiffeId: SPIFFE_ID, audience: ['spire-server'] }),
     };
     const batchCases = {
-      batchOne: (seconds) => batchRate((b) => ca.signX509SvidsFromCsrs(b), batches, seconds),
-      batchPool: (seconds) => batchRate((b) => pooled.signX509SvidsFromCsrs(b), batches, seconds),
+      batchOne: (seconds) => batchRate((b) => ca.signX509SvidsFromCsrs(b), batches, seconds, inFlight),
+      batchPool: (seconds) => batchRate((b) => pooled.signX509SvidsFromCsrs(b), batches, seconds, inFlight),
     };
-    const { results, cpuRates, poolCpu } = await measure(cases, batchCases);
+    const { results, poolCpu } = await measure(cases, batchCases, workers);
     const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
     const best = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.max(...v)]));
     const ratios = {
       raw: median(results.fromCsr.map((v, r) => v / results.rawSign[r])),
-      floor: median(cpuRates.fromCsr.map((v, r) => v / cpuRates.floor[r])),
+      floor: median(pairedCpuRatios(cases.fromCsr, cases.floor, FLOOR_PAIRS)),
       pool: median(results.batchPool.map((v, r) => v / results.batchOne[r])),
+      ceiling: median(results.ceilingAll.map((v, r) => v / results.ceilingOne[r])),
     };
     const hop = await hopCost(item(0), SECONDS);
-    const profile = ratios.floor < FLOOR_GOAL ? await report.selfTimeProfile(cases.fromCsr, 1) : undefined;
+    const profile =
+      ratios.floor < FLOOR_GOAL ? await report.selfTimeProfile(cases.fromCsr, 1, Infinity) : undefined;
     const run = { m, best, ratios, sizes, hop, profile, workers, poolCpu };
     console.log(
       `median: ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v)])))}`,
@@ -234,9 +255,13 @@ function analysis({ m, ratios, hop, profile, workers, poolCpu }) {
   const lines = [
     `CSR issuance against the node:crypto floor (${ratioVerdict(ratios.floor, FLOOR_GOAL)}): issuance runs at ` +
       `**${pct(ratios.floor)}** of the floor that any CSR issuance must pay (per CPU-second of this process, ` +
-      'median of the per-round ratios; `server-svid.js` measures the same way).' +
+      `median of ${FLOOR_PAIRS.pairs} back-to-back pairs of ${FLOOR_PAIRS.sliceSeconds} s runs; \`server-svid.js\` ` +
+      'measures the same way).' +
       (profile
-        ? ` Where its time goes (self time, V8 sampling profile of 1 s): ${profileText(profile)}.`
+        ? ` Where its time goes (self time, V8 sampling profile of 1 s): ${profileText(profile)}; ` +
+          `${pct(floorCallShare(profile))} of its samples are inside the three node:crypto calls the floor makes ` +
+          '(key import, verify, sign), and the rest is parsing the CSR, building the certificate and collecting ' +
+          'the garbage of both.'
         : ''),
     `The floor itself runs at ${pct(floorVsRaw)} of raw signing and CSR issuance at ${pct(ratios.raw)}: ` +
       (floorVsRaw < 0.5
@@ -245,6 +270,13 @@ function analysis({ m, ratios, hop, profile, workers, poolCpu }) {
     `Issuing for a ready KeyObject runs at ${pct(m.fromKey / m.rawSign)} of raw signing.`,
     `Batches of ${BATCH} on ${workers} signing workers vs one thread (${factorVerdict(ratios.pool, POOL_GOAL)}, the ` +
       `end-to-end goal on 2 cores): ${fmt(m.batchPool)} vs ${fmt(m.batchOne)} CSRs/s (medians).` +
+      ` The box's own ceiling, measured in the same rounds: the node:crypto floor alone ran ` +
+      `${ratios.ceiling.toFixed(2)}× as fast on ${workers} worker threads at once as on one ` +
+      `(${fmt(m.ceilingAll)} vs ${fmt(m.ceilingOne)}/s), so the pool reached ` +
+      `${pct(ratios.pool / ratios.ceiling)} of what ${workers} threads of pure OpenSSL work got here` +
+      (ratios.ceiling < POOL_GOAL
+        ? `, and no pool can reach ${POOL_GOAL}× on this box while that holds.`
+        : '.') +
       (ratios.pool < POOL_GOAL
         ? ` During the pooled runs this process used ${(poolCpu.main / poolCpu.wall).toFixed(2)} CPU-s per second ` +
           `on its main thread and ${(poolCpu.others / poolCpu.wall).toFixed(2)} on its other threads (workers, GC) ` +
@@ -277,8 +309,8 @@ function writeSection(run) {
     '',
     `In-process, EC P-256 CA (\`ca_key_type = "ec-p256"\`), P-256 subject keys; ${ROUNDS} interleaved rounds of ` +
       `${SECONDS} s per case; median and best round shown (the best round is closest to an idle core). ` +
-      `Leaf certificate ≈ ${sizes.leafBytes} bytes DER. The batch rows keep ${BATCHES_IN_FLIGHT} batches of ${BATCH} CSRs ` +
-      `in flight through \`ServerCa.signX509SvidsFromCsrs\`, on the main thread or on ${workers} signing workers.`,
+      `Leaf certificate ≈ ${sizes.leafBytes} bytes DER. The batch rows keep ${BATCHES_PER_WORKER * workers} batches of ${BATCH} CSRs ` +
+      `in flight (${BATCHES_PER_WORKER} per signing worker) through \`ServerCa.signX509SvidsFromCsrs\`, on the main thread or on ${workers} signing workers.`,
     '',
     '| operation | median rate | best round |',
     '|---|---|---|',
@@ -295,6 +327,8 @@ function writeSection(run) {
     row('JWT-SVID ES256 (`signJwtSvid`), one thread', 'jwt'),
     row(`X.509-SVIDs from CSRs in batches of ${BATCH}, main thread`, 'batchOne'),
     row(`X.509-SVIDs from CSRs in batches of ${BATCH}, ${workers} signing workers`, 'batchPool'),
+    row('node:crypto floor alone, in one worker thread (the ceiling below)', 'ceilingOne'),
+    row(`node:crypto floor alone, in ${workers} worker threads at once`, 'ceilingAll'),
     '',
     analysis(run),
     '',

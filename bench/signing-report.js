@@ -78,9 +78,21 @@ function frameName(node, parentOf) {
   return caller ? `${jsName(caller)} → ${own}` : own;
 }
 
-/** The profile as prose: "`crypto.verify` (native) 31%, …". */
-function profileText(entries) {
-  return entries.map((e) => `\`${e.name}\` ${pct(e.share)}`).join(', ');
+/** The profile as prose, its `top` entries: "`crypto.verify` (native) 31%, …". */
+function profileText(entries, top = 5) {
+  return entries
+    .slice(0, top)
+    .map((e) => `\`${e.name}\` ${pct(e.share)}`)
+    .join(', ');
+}
+
+/** Frames of the three node:crypto calls the floor makes (key import from JWK, verify, sign) and what they run. */
+const FLOOR_CALLS =
+  /^(getKeyObjectHandleFromJwk|createPublicKey|KeyObject|verifyOneShot|signOneShot) \((keys|sig)\)/;
+
+/** Share of a {@link selfTimeProfile} (taken with a large `top`) spent inside the floor's node:crypto calls. */
+function floorCallShare(entries) {
+  return entries.filter((e) => FLOOR_CALLS.test(e.name)).reduce((sum, e) => sum + e.share, 0);
 }
 
 /**
@@ -102,6 +114,26 @@ function loopRate(fn, seconds) {
   const cpu = process.cpuUsage(cpu0);
   return { wall: n / (Number(now - start) / 1e9), cpu: n / ((cpu.user + cpu.system) / 1e6) };
 }
+
+/**
+ * `fnA`'s CPU-second rate as a share of `fnB`'s, from `pairs` back-to-back pairs of short {@link loopRate} slices
+ * (order alternating, so a drift of the box's speed hits both alike); returns the per-pair ratios. On a shared
+ * box whose speed changes within seconds, two 1 s runs seconds apart can differ by more than the gap measured.
+ */
+function pairedCpuRatios(fnA, fnB, { pairs = 10, sliceSeconds = 0.2 } = {}) {
+  const ratios = [];
+  for (let p = 0; p < pairs; p++) {
+    const [a, b] =
+      p % 2 === 0
+        ? [loopRate(fnA, sliceSeconds), loopRate(fnB, sliceSeconds)]
+        : [loopRate(fnB, sliceSeconds), loopRate(fnA, sliceSeconds)].reverse();
+    ratios.push(a.cpu / b.cpu);
+  }
+  return ratios;
+}
+
+/** The median of `values`. */
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const TICKS_PER_SECOND = 100;
 
@@ -131,7 +163,10 @@ function threadCpuDelta(before, after) {
 
 module.exports = {
   factorVerdict,
+  floorCallShare,
   loopRate,
+  median,
+  pairedCpuRatios,
   pct,
   profileText,
   ratioVerdict,
