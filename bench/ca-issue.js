@@ -35,7 +35,7 @@ if (!fs.existsSync(path.join(caDist, 'index.js'))) {
 const { ServerCa, MemoryKeyManager } = require(caDist);
 const { CsrSigningPool } = require(path.join(caDist, 'sign-pool', 'csr-signing-pool'));
 const { POOL_MIN_BATCH } = require(path.join(caDist, 'csr-batch'));
-const { floorRateOnThreads } = require('./floor-threads');
+const { FloorThreads } = require('./floor-threads');
 const report = require('./signing-report');
 const {
   factorVerdict,
@@ -88,6 +88,11 @@ const FLOOR_GOAL = 0.8;
 const POOL_GOAL = 1.7;
 /** Issuance vs floor: pairs of back-to-back slices, the ratio being the median of the pairs. */
 const FLOOR_PAIRS = { pairs: 20, sliceSeconds: 0.2 };
+/**
+ * Warm-up of each batch case before the rounds: every signing worker is a V8 isolate of its own that compiles and
+ * optimizes the issuance code afresh (the first second through a new pool ran at about half its later rate).
+ */
+const WARM_UP_SECONDS = 2;
 /** Batches kept in flight per signing worker: one being signed and one waiting, so no worker idles between two. */
 const BATCHES_PER_WORKER = 2;
 const quietLogger = { debug() {}, info() {}, warn() {}, error: (m, f) => console.error(m, f) };
@@ -162,9 +167,9 @@ function openCa(dataDir, signingWorkers) {
 }
 
 /** Interleaved rounds of every case; returns the per-round rates and the pooled runs' CPU by thread. */
-async function measure(cases, batchCases, workers) {
+async function measure(cases, batchCases, workers, floorThreads) {
   for (const fn of Object.values(cases)) loopRate(fn, 0.3); // warm-up (JIT, caches, workers up)
-  for (const fn of Object.values(batchCases)) await fn(0.3);
+  for (const fn of Object.values(batchCases)) await fn(WARM_UP_SECONDS);
   const results = Object.fromEntries(
     [...Object.keys(cases), ...Object.keys(batchCases), 'ceilingOne', 'ceilingAll'].map((k) => [k, []]),
   );
@@ -181,8 +186,8 @@ async function measure(cases, batchCases, workers) {
     poolCpu.main += cpu.main;
     poolCpu.others += cpu.others;
     poolCpu.wall += Number(process.hrtime.bigint() - t0) / 1e9;
-    results.ceilingOne.push(await floorRateOnThreads(1, SECONDS));
-    results.ceilingAll.push(await floorRateOnThreads(workers, SECONDS));
+    results.ceilingOne.push(await floorThreads.rate(1, SECONDS));
+    results.ceilingAll.push(await floorThreads.rate(workers, SECONDS));
     console.log(
       `round ${r + 1}: ${Object.entries(results)
         .map(([k, v]) => `${k}=${fmt(v[r])}/s`)
@@ -223,7 +228,10 @@ async function main() {
       batchOne: (seconds) => batchRate((b) => ca.signX509SvidsFromCsrs(b), batches, seconds, inFlight),
       batchPool: (seconds) => batchRate((b) => pooled.signX509SvidsFromCsrs(b), batches, seconds, inFlight),
     };
-    const { results, poolCpu } = await measure(cases, batchCases, workers);
+    const floorThreads = await FloorThreads.start(workers);
+    const { results, poolCpu } = await measure(cases, batchCases, workers, floorThreads).finally(() =>
+      floorThreads.close(),
+    );
     const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
     const best = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.max(...v)]));
     const ratios = {
