@@ -186,6 +186,10 @@ export class LanyardServer {
               maxPushedEntries: options.entryPushMaxEntries ?? DEFAULT_MAX_PUSHED_ENTRIES,
             },
             logger,
+            async (agentId) => {
+              const node = await datastore.getNode(agentId);
+              return node !== undefined && !node.banned;
+            },
           );
     if (entryWatch) bundle.onChange(() => entryWatch.bundleChanged());
     const signingLimiter = new SigningLimiter(options.signingLimits ?? DEFAULT_SIGNING_LIMITS);

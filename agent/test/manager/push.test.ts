@@ -252,6 +252,49 @@ describe('an evicted agent', () => {
   });
 });
 
+describe('an agent evicted or banned through another server sharing the datastore', () => {
+  let s: Setup;
+  beforeEach(async () => {
+    s = await setUpWatching({}, { syncInterval: '1h' });
+  });
+  afterEach(() => tearDown(s));
+
+  // The datastore written directly, as another server would: only the node event tells this server.
+  test('loses its watch once the node event arrives (evicted)', async () => {
+    await s.ts.server.datastore.deleteNode(s.agentId);
+    await eventually('the watch to end', () => (s.ts.server.entryWatch?.size === 0 ? true : undefined));
+    await eventually('the agent to see its watch closed', () =>
+      s.agent.syncLoop.watcher?.healthy ? undefined : true,
+    );
+    expect(s.ts.server.entryWatch?.size).toBe(0);
+  });
+
+  test('loses its watch once the node event arrives (banned)', async () => {
+    const node = await s.ts.server.datastore.getNode(s.agentId);
+    if (node === undefined) throw new Error('the agent is not attested');
+    await s.ts.server.datastore.updateNode(
+      { ...node, certSerialNumber: '', newCertSerialNumber: '' },
+      { certSerialNumber: true, newCertSerialNumber: true },
+    );
+    await eventually('the watch to end', () => (s.ts.server.entryWatch?.size === 0 ? true : undefined));
+    await eventually('the agent to see its watch closed', () =>
+      s.agent.syncLoop.watcher?.healthy ? undefined : true,
+    );
+  });
+
+  test('keeps its watch when its node changes otherwise, and still hears of new entries', async () => {
+    await s.ts.server.datastore.setNodeSelectors(s.agentId, [parseSelector('lanyard:test:changed')]);
+    const id = await createEntry(s.ts.admin, {
+      parentId: s.agentId,
+      spiffeId: `spiffe://${TD}/after-node-change`,
+      selectors: ['unix:uid:0'],
+    });
+    await eventually('the pushed SVID', () => verifiedLeaf(s.agent, id));
+    expect(s.ts.server.entryWatch?.size).toBe(1);
+    expect(s.agent.syncLoop.watcher?.healthy).toBe(true);
+  });
+});
+
 describe('a change above the push limit', () => {
   let s: Setup;
   beforeAll(async () => {

@@ -8,9 +8,20 @@ import type { AuthorizedView } from './held-entries';
 export const DEFAULT_MAX_PUSHED_ENTRIES = 5000;
 
 /**
+ * True while `agentId` is attested and not banned, as the datastore says now (what the authorizer checks on every
+ * call). A rejection counts as unknown: the watch is kept.
+ */
+export type AgentActiveCheck = (agentId: string) => Promise<boolean>;
+
+/**
  * The server's open `lanyard.agent.v1.EntryWatch` streams, one per agent: after every entry-cache refresh that
  * changed something, the watches it may concern compute their agent's delta and push it; a bundle change is
  * announced to all. A second watch of the same agent replaces the first, so an agent holds one stream at most.
+ *
+ * An agent evicted or banned through this server loses its watch at once ({@link EntryWatchHub.end}). One evicted
+ * or banned through another server sharing the datastore is seen here as a node event of the entry cache: the
+ * watch of every agent whose node changed (of every agent, after a full reload) is re-checked against the
+ * datastore before it hears of that change, and ended when the agent is gone or banned.
  */
 export class EntryWatchHub {
   private readonly watches = new Map<string, AgentWatch>();
@@ -23,6 +34,7 @@ export class EntryWatchHub {
     private readonly serverId: string,
     private readonly limits: WatchLimits,
     private readonly logger: PluginLogger,
+    private readonly agentActive: AgentActiveCheck,
   ) {
     this.removeListener = cache.onChange((change) => this.entriesChanged(change));
     this.view = {
@@ -75,16 +87,43 @@ export class EntryWatchHub {
   }
 
   private entriesChanged(change: EntryCacheChange): void {
-    const lookup = (id: string) => this.cache.index.getEntry(id);
-    for (const watch of this.watches.values()) {
-      try {
-        if (watch.affectedBy(change, lookup, this.serverId)) watch.entriesChanged(change);
-      } catch (err) {
-        this.logger.warn('Failed to push entry changes', {
-          agent_id: watch.agentId,
-          error: (err as Error).message,
-        });
+    const recheck = change.reloaded
+      ? new Set(this.watches.keys())
+      : new Set([...change.agentIds].filter((id) => this.watches.has(id)));
+    for (const watch of this.watches.values()) if (!recheck.has(watch.agentId)) this.push(watch, change);
+    if (recheck.size > 0) void this.recheckThenPush(recheck, change);
+  }
+
+  private push(watch: AgentWatch, change: EntryCacheChange): void {
+    try {
+      const lookup = (id: string) => this.cache.index.getEntry(id);
+      if (watch.affectedBy(change, lookup, this.serverId)) watch.entriesChanged(change);
+    } catch (err) {
+      this.logger.warn('Failed to push entry changes', {
+        agent_id: watch.agentId,
+        error: (err as Error).message,
+      });
+    }
+  }
+
+  /** One agent after the other: ends the watches of agents no longer active, pushes the change to the rest. */
+  private async recheckThenPush(agentIds: ReadonlySet<string>, change: EntryCacheChange): Promise<void> {
+    for (const agentId of agentIds) {
+      const watch = this.watches.get(agentId);
+      if (watch === undefined) continue;
+      const active = await this.agentActive(agentId).catch((err: Error) => {
+        this.logger.warn('Failed to check a watching agent', { agent_id: agentId, error: err.message });
+        return true;
+      });
+      if (this.watches.get(agentId) !== watch) continue; // ended or replaced meanwhile
+      if (active) {
+        this.push(watch, change);
+        continue;
       }
+      this.logger.info('Entry watch ended: the agent is no longer attested or is banned', {
+        agent_id: agentId,
+      });
+      this.end(agentId);
     }
   }
 }
