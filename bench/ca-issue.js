@@ -87,10 +87,11 @@ const us = (x) => `${x.toFixed(0)} µs`;
 const FLOOR_GOAL = 0.8;
 const POOL_GOAL = 1.7;
 /** Issuance vs floor: pairs of back-to-back slices, the ratio being the median of the pairs. */
-const FLOOR_PAIRS = { pairs: 20, sliceSeconds: 0.2 };
+const FLOOR_PAIRS = { pairs: 12, sliceSeconds: 0.2 };
 /**
- * Warm-up of each batch case before the rounds: every signing worker is a V8 isolate of its own that compiles and
- * optimizes the issuance code afresh (the first second through a new pool ran at about half its later rate).
+ * Warm-up of the pooled batch case before the rounds (the one-thread case runs code the other cases warmed):
+ * every signing worker is a V8 isolate of its own that compiles and optimizes the issuance code afresh (the first
+ * second through a new pool ran at about half its later rate).
  */
 const WARM_UP_SECONDS = 2;
 /** Batches kept in flight per signing worker: one being signed and one waiting, so no worker idles between two. */
@@ -169,7 +170,8 @@ function openCa(dataDir, signingWorkers) {
 /** Interleaved rounds of every case; returns the per-round rates and the pooled runs' CPU by thread. */
 async function measure(cases, batchCases, workers, floorThreads) {
   for (const fn of Object.values(cases)) loopRate(fn, 0.3); // warm-up (JIT, caches, workers up)
-  for (const fn of Object.values(batchCases)) await fn(WARM_UP_SECONDS);
+  await batchCases.batchOne(0.3);
+  await batchCases.batchPool(WARM_UP_SECONDS);
   const results = Object.fromEntries(
     [...Object.keys(cases), ...Object.keys(batchCases), 'ceilingOne', 'ceilingAll'].map((k) => [k, []]),
   );
