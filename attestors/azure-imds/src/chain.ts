@@ -88,7 +88,11 @@ async function fetchCertificate(url: string): Promise<X509Certificate> {
     );
   }
   try {
-    return new X509Certificate(body);
+    const cert = new X509Certificate(body);
+    // Node parses the SubjectPublicKeyInfo only when the key is first read: a certificate that parsed can still
+    // carry a key that does not, which would otherwise throw later, while the signer is checked against it.
+    if (cert.publicKey.asymmetricKeyType === undefined) throw new Error('public key of unknown type');
+    return cert;
   } catch {
     throw denied(`intermediate certificate at ${url} does not parse`);
   }

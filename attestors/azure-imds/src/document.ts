@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import {
   findCmsSignerCertificate,
   InvalidArgumentError,
@@ -26,7 +26,7 @@ export async function verifyAttestedDocument(
   const signedData = parseSignedData(doc.signature);
   const signer = signedData.signers[0];
   const signerCert = signerCertificate(signedData);
-  if (!verifyCmsSignerInfo(signedData, signer, signerCert.publicKey))
+  if (!verifyCmsSignerInfo(signedData, signer, signerPublicKey(signerCert)))
     throw denied('signature verification failed');
   await chain.validate(signerCert, now);
   if (!signedData.content) throw invalid('attested document has no content');
@@ -61,6 +61,20 @@ function signerCertificate(signedData: CmsSignedData): X509Certificate {
   const match = findCmsSignerCertificate(signedData.signers[0], certs);
   if (!match) throw invalid('no signer certificate found in PKCS7 signature');
   return match;
+}
+
+/**
+ * The signer certificate's public key. Node parses a certificate's SubjectPublicKeyInfo only when the key is first
+ * read, so a certificate that parsed can still carry a key that does not.
+ */
+function signerPublicKey(cert: X509Certificate): KeyObject {
+  try {
+    return cert.publicKey;
+  } catch (error) {
+    throw invalid(
+      `PKCS7 signer certificate has a public key that does not parse: ${(error as Error).message}`,
+    );
+  }
 }
 
 function parseContent(content: Buffer): AttestedDocumentContent {

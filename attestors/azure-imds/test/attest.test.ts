@@ -1,3 +1,4 @@
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSelector } from '@lanyard/attestor-core';
@@ -147,6 +148,14 @@ describe('azure_imds challenge/response', () => {
     await expect(attempt).rejects.toThrow(/no signer certificate found in PKCS7 signature/);
   });
 
+  it('refuses a signer certificate whose public key does not parse with InvalidArgument', async () => {
+    const { leaf } = world.apis.pki;
+    const broken = { ...leaf, certDer: withUnparsablePublicKey(leaf.certDer, leaf.publicKey) };
+    const attempt = exchangeWith((_r, nonce) => signedResponse(broken, docContent(nonce)));
+    await expect(attempt).rejects.toThrow(InvalidArgumentError);
+    await expect(attempt).rejects.toThrow(/signer certificate has a public key that does not parse/);
+  });
+
   it('refuses a document signed by a key outside the Azure chain', async () => {
     const rogue = await createSigningIdentity({
       commonName: 'metadata.azure.com',
@@ -175,6 +184,21 @@ describe('azure_imds challenge/response', () => {
     await expect(s.attest(await a.payload(), (n) => a.respondToChallenge!(n))).rejects.toThrow(
       /CA Issuers URL host "127.0.0.1:\d+" is not one of \[www.microsoft.com\]/,
     );
+  });
+
+  it('refuses an intermediate whose public key does not parse with PermissionDenied', async () => {
+    const { intermediate } = world.apis.pki;
+    // The fake serves whatever intermediate its PKI holds at the AIA URL: swap in one with a broken key.
+    Object.assign(world.apis.pki, {
+      intermediate: {
+        ...intermediate,
+        certDer: withUnparsablePublicKey(intermediate.certDer, intermediate.publicKey),
+      },
+    });
+    const a = await agent(world);
+    const attempt = (await server(world)).attest(await a.payload(), (n) => a.respondToChallenge!(n));
+    await expect(attempt).rejects.toThrow(PermissionDeniedError);
+    await expect(attempt).rejects.toThrow(/intermediate certificate at .* does not parse/);
   });
 
   it('refuses a chain to a root the server does not trust', async () => {
@@ -260,6 +284,29 @@ describe('azure_imds challenge/response', () => {
     expect(result.selectors.map(formatSelector)).toContain('azure_imds:vm-name:web-vm-1');
   });
 });
+
+/**
+ * `certDer` with the first byte of its subjectPublicKey changed (the RSAPublicKey SEQUENCE tag becomes a SET), so
+ * the certificate still parses while its key does not (Node reads the key only when it is first asked for).
+ */
+function withUnparsablePublicKey(certDer: Buffer, publicKey: KeyObject): Buffer {
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  const [, bits] = der.children(der.readSingle(spki, der.Tag.SEQUENCE, 'spki'), 'spki');
+  const keyStart = certDer.indexOf(spki) + spki.length - bits.content.length + 1; // after the unused-bits octet
+  const broken = Buffer.from(certDer);
+  broken[keyStart] ^= 0x01;
+  new X509Certificate(broken); // throws if the certificate itself no longer parses
+  if (canReadKey(broken)) throw new Error('the changed key still parses');
+  return broken;
+}
+
+function canReadKey(certDer: Buffer): boolean {
+  try {
+    return new X509Certificate(certDer).publicKey !== undefined;
+  } catch {
+    return false;
+  }
+}
 
 /** Rebuilds a DER SignedData ContentInfo with its encapsulated content replaced (signatures left as they were). */
 function replaceContent(p7: Buffer, edit: (content: Buffer) => Buffer): Buffer {
