@@ -12,10 +12,10 @@
  * per SVID and by thread (main vs workers, from /proc), and, measured in this process in the same run right
  * before and after, the in-process `ServerCa.signX509SvidFromCsr` rate, the node:crypto floor of any CSR
  * issuance (import key + verify CSR + sign) and the raw ES256 `crypto.sign` rate, issuance vs that floor in
- * back-to-back pairs of short runs, and the box's ceiling for a pool (the floor on all cores vs one). Both servers run under V8's
- * sampling profiler (`--cpu-prof`, main and worker threads; `--no-cpu-prof` turns it off): the text states, from
- * the samples of the timed rounds, where each thread kind's time went per SVID and what the pool added, and a
- * missed goal gets the CPU split and the speed-up bound that explain it.
+ * back-to-back pairs of short runs, and the box's ceiling for a pool (the floor on all cores vs one). Both servers
+ * run under V8's sampling profiler (`--cpu-prof`, main and worker threads; `--no-cpu-prof` turns it off): the text
+ * states, from the samples of the timed rounds, where each thread kind's time went per SVID and what the pool
+ * added, and a missed goal gets the CPU split, the box's ceiling and the speed-up bound that explain it.
  * Writes the "## Server end to end" section of docs/benchmarks.md (its "BatchNewX509SVID" part).
  *
  * Usage: node bench/server-svid.js [--agents 8] [--batch 50] [--seconds 4] [--rounds 2] [--no-write] [--no-cpu-prof]
