@@ -11,6 +11,7 @@
 const crypto = require('node:crypto');
 const { setTimeout, clearTimeout } = require('node:timers');
 const { Worker, isMainThread, parentPort } = require('node:worker_threads');
+const { loopRate, median } = require('./signing-report');
 
 const KEYS = 64;
 /** A loop that has not reported this long after its end is taken for a stuck thread. */
@@ -36,19 +37,6 @@ function makeFloor() {
       throw new Error('floor: signature did not verify');
     return crypto.sign('sha256', tbs, caKey);
   };
-}
-
-/** In a worker: floor operations per wall second over `seconds`. */
-function floorLoop(floor, seconds) {
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(Math.round(seconds * 1e9));
-  let n = 0;
-  let now = start;
-  while (now < end) {
-    for (let i = 0; i < 20; i++) floor(n++);
-    now = process.hrtime.bigint();
-  }
-  return n / (Number(now - start) / 1e9);
 }
 
 /** `threads` worker threads, each ready to run the floor for a given time on command. */
@@ -117,7 +105,6 @@ async function floorScaling(threads, { seconds = 1, rounds = 3 } = {}) {
       one.push(await pool.rate(1, seconds));
       all.push(await pool.rate(threads, seconds));
     }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     return { threads, one: median(one), all: median(all), factor: median(all.map((v, r) => v / one[r])) };
   } finally {
     await pool.close();
@@ -129,7 +116,7 @@ module.exports = { FloorThreads, floorScaling };
 if (!isMainThread) {
   const floor = makeFloor();
   for (let i = 0; i < 200; i++) floor(i); // warm-up
-  parentPort.on('message', ({ seconds }) => parentPort.postMessage(floorLoop(floor, seconds)));
+  parentPort.on('message', ({ seconds }) => parentPort.postMessage(loopRate(floor, seconds).wall));
   parentPort.postMessage('ready');
 } else if (require.main === module) {
   const threads = Number(process.argv[2]) || require('node:os').availableParallelism();

@@ -30,7 +30,7 @@ export class EntryWatchHub {
   private readonly view: AuthorizedView;
 
   constructor(
-    private readonly cache: EntryCache,
+    cache: EntryCache,
     private readonly serverId: string,
     private readonly limits: WatchLimits,
     private readonly logger: PluginLogger,
@@ -96,8 +96,7 @@ export class EntryWatchHub {
 
   private push(watch: AgentWatch, change: EntryCacheChange): void {
     try {
-      const lookup = (id: string) => this.cache.index.getEntry(id);
-      if (watch.affectedBy(change, lookup, this.serverId)) watch.entriesChanged(change);
+      if (watch.affectedBy(change, this.view.entry, this.serverId)) watch.entriesChanged(change);
     } catch (err) {
       this.logger.warn('Failed to push entry changes', {
         agent_id: watch.agentId,
